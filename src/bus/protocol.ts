@@ -1,0 +1,53 @@
+// The agent <-> core wire contract. Agents call the core (register, heartbeat, events);
+// the core calls the agent's REST API (src/agent, DESIGN.md "Agent API") for commands.
+// All calls carry `Authorization: Bearer <token>` (the core's join token).
+import { z } from 'zod';
+import { AgentEvent } from './events.js';
+
+export const NodeLayer = z.enum(['cloud', 'edge', 'iot']);
+export type NodeLayer = z.infer<typeof NodeLayer>;
+
+export const NodeCapacity = z.object({
+  cpus: z.number().positive(),
+  memoryBytes: z.number().int().positive(),
+});
+export type NodeCapacity = z.infer<typeof NodeCapacity>;
+
+/** POST /api/v1/agent/register */
+export const RegisterRequest = z.object({
+  id: z.string().min(1).max(128),
+  /** base URL of the agent's REST API, e.g. http://127.0.0.1:5001 */
+  address: z.string().url(),
+  layer: NodeLayer,
+  domain: z.string().min(1).max(128),
+  labels: z.record(z.string(), z.string()).default({}),
+  capacity: NodeCapacity,
+  drivers: z.array(z.enum(['docker', 'process'])).min(1),
+  version: z.string(),
+  /** last event seq the agent has produced; lets the core tell a restarted agent what it has */
+  lastSeq: z.number().int().nonnegative().optional(),
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+export const RegisterResponse = z.object({
+  heartbeatIntervalMs: z.number().int().positive(),
+  /** highest event seq the core has stored from this node: the agent resends anything after it */
+  ackedSeq: z.number().int().nonnegative(),
+});
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+/** POST /api/v1/agent/heartbeat */
+export const HeartbeatRequest = z.object({
+  id: z.string().min(1),
+  /** names of instances the agent currently runs (lets the core detect drift cheaply) */
+  instances: z.array(z.string()).optional(),
+});
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+
+/** POST /api/v1/agent/events — at-least-once; the core drops seq <= its last stored seq */
+export const EventBatch = z.object({
+  node: z.string().min(1),
+  events: z.array(AgentEvent).max(5000),
+});
+export type EventBatch = z.infer<typeof EventBatch>;
+export const EventBatchResponse = z.object({ ackedSeq: z.number().int().nonnegative() });
+export type EventBatchResponse = z.infer<typeof EventBatchResponse>;

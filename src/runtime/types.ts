@@ -1,0 +1,98 @@
+// The one small interface every runtime driver implements (Nomad's driver plugin, reduced).
+// Agents talk only to this; docker.ts and process.ts sit behind it.
+
+export type DriverName = 'docker' | 'process';
+
+/** Container port key as in the Docker SDK: "80/tcp", "53/udp" (a bare "80" means tcp). */
+export type PortMap = Record<string, number | null>;
+export type VolumeMap = Record<string, { bind: string; mode: 'rw' | 'ro' }>;
+
+export interface DeploySpec {
+  name: string;
+  image: string;
+  /** argv; never a shell string. Absent = the image's default CMD. */
+  command?: string[];
+  ports?: PortMap;
+  volumes?: VolumeMap;
+  privileged?: boolean;
+  env?: Record<string, string>;
+  /** extra labels (the core puts mel / instance ids here); the driver adds node + name labels itself */
+  labels?: Record<string, string>;
+  resources?: { cpus?: number; memoryBytes?: number };
+  /** process driver: working directory */
+  workdir?: string;
+}
+
+export type InstanceState = 'pulling' | 'created' | 'running' | 'restarting' | 'exited' | 'failed' | 'removed';
+
+export interface PublishedPort {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface InstanceInfo {
+  name: string;
+  /** container id, or "proc-<pid>" style id for the process driver */
+  id: string;
+  driver: DriverName;
+  image: string;
+  command: string[];
+  state: InstanceState;
+  /** ISO timestamp */
+  createdAt: string;
+  startedAt?: string;
+  exitCode?: number;
+  ports: PublishedPort[];
+  labels: Record<string, string>;
+  pid?: number;
+  restarts?: number;
+}
+
+export interface GuestStats {
+  name: string;
+  ts: number; // ms since epoch
+  cpuPercent: number; // of one core = 100
+  memUsageBytes: number;
+  memLimitBytes: number;
+  netRxBytes: number;
+  netTxBytes: number;
+  blkReadBytes: number;
+  blkWriteBytes: number;
+}
+
+export interface PullProgress {
+  image: string;
+  status: string;
+  id?: string;
+  current?: number;
+  total?: number;
+}
+
+export type InstanceChange = { name: string; state: InstanceState; info?: InstanceInfo; reason?: string };
+
+export interface Runtime {
+  readonly driver: DriverName;
+  /** node id this driver manages; only instances labelled with it are visible */
+  readonly nodeId: string;
+  /** Pull if absent, create and start. Name taken -> OsmoError('conflict'). */
+  deploy(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo>;
+  /** Stop and remove. Unknown -> OsmoError('not_found'). Removes `image` too unless still used. */
+  remove(name: string, opts?: { image?: string; removeImage?: boolean }): Promise<{ imageRemoved: boolean }>;
+  list(): Promise<InstanceInfo[]>;
+  get(name: string): Promise<InstanceInfo | undefined>;
+  /** One-shot usage sample (not streamed). */
+  stats(name: string): Promise<GuestStats>;
+  /** Is the image present locally (for prefer-known-destination)? */
+  hasImage(image: string): Promise<boolean>;
+  /** Instance state changes (die, restart, oom) as they happen. Returns an unsubscribe. */
+  watch(listener: (c: InstanceChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Labels every driver puts on what it runs. */
+export const LABEL_NODE = 'io.osmo.node';
+export const LABEL_NAME = 'io.osmo.name';
+export const LABEL_MEL = 'io.osmo.mel';
+export const LABEL_INSTANCE = 'io.osmo.instance';
