@@ -1,0 +1,116 @@
+// Versioned schema migrations, kept in code (no files to ship) and run by kysely's
+// Migrator, which records applied names in its own table: running them twice is a no-op.
+// Only kysely's schema builder is used, so the same list runs on PostgreSQL.
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const m0001: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('nodes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('address', 'text', (c) => c.notNull())
+      .addColumn('layer', 'text', (c) => c.notNull())
+      .addColumn('domain', 'text', (c) => c.notNull())
+      .addColumn('labels', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('cpus', 'real', (c) => c.notNull())
+      .addColumn('memory_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('drivers', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('schedulable', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('draining', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('acked_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('registered_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_heartbeat', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('mels')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('generation', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('instances')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('mel', 'text', (c) => c.notNull())
+      .addColumn('node', 'text')
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('generation', 'integer', (c) => c.notNull())
+      .addColumn('desired', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('ports', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('instances_mel').on('instances').column('mel').execute();
+    await db.schema.createIndex('instances_node').on('instances').column('node').execute();
+
+    await db.schema
+      .createTable('events')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint')
+      .addColumn('node', 'text')
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addUniqueConstraint('events_origin_seq', ['origin', 'seq'])
+      .execute();
+    await db.schema.createIndex('events_ts').on('events').column('ts').execute();
+
+    await db.schema
+      .createTable('samples')
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('node', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('metric', 'text', (c) => c.notNull())
+      .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('value', 'real', (c) => c.notNull())
+      .addColumn('unit', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('samples_key_ts').on('samples').columns(['node', 'metric', 'ts']).execute();
+    await db.schema.createIndex('samples_ts').on('samples').column('ts').execute();
+
+    await db.schema
+      .createTable('samples_1m')
+      .addColumn('bucket', 'bigint', (c) => c.notNull())
+      .addColumn('node', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('metric', 'text', (c) => c.notNull())
+      .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('avg', 'real', (c) => c.notNull())
+      .addColumn('min', 'real', (c) => c.notNull())
+      .addColumn('max', 'real', (c) => c.notNull())
+      .addColumn('n', 'integer', (c) => c.notNull())
+      .addColumn('unit', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('samples_1m_pk', ['node', 'metric', 'target', 'field', 'bucket'])
+      .execute();
+    await db.schema.createIndex('samples_1m_bucket').on('samples_1m').column('bucket').execute();
+
+    await db.schema
+      .createTable('kv')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    void sql;
+  },
+  async down(db: Kysely<unknown>) {
+    for (const t of ['kv', 'samples_1m', 'samples', 'events', 'instances', 'mels', 'nodes']) await db.schema.dropTable(t).execute();
+  },
+};
+
+/** Append new migrations here; names sort in apply order. Never edit an applied one. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,75 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, EventsTable } from '../schema.js';
+import type { EventRecord } from '../records.js';
+
+export interface NewEvent {
+  origin: string;
+  seq: number | null;
+  node: string | null;
+  type: string;
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+export interface EventQuery {
+  afterId?: number;
+  sinceTs?: number;
+  types?: string[];
+  node?: string;
+  limit?: number;
+}
+
+function toRecord(r: Selectable<EventsTable>): EventRecord {
+  return { id: r.id, origin: r.origin, seq: r.seq === null ? null : Number(r.seq), node: r.node, type: r.type, ts: Number(r.ts), data: JSON.parse(r.data) as Record<string, unknown> };
+}
+
+export class EventRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Appends events; an agent event whose (origin, seq) is already stored is skipped
+   * (at-least-once delivery from agents). Returns the stored ones with their ids.
+   */
+  async append(events: NewEvent[]): Promise<EventRecord[]> {
+    if (events.length === 0) return [];
+    const out: EventRecord[] = [];
+    await this.db.transaction().execute(async (tx) => {
+      for (const e of events) {
+        const r = await tx
+          .insertInto('events')
+          .values({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })
+          .onConflict((oc) => oc.columns(['origin', 'seq']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (r) out.push({ id: r.id, ...e });
+      }
+    });
+    return out;
+  }
+
+  async list(q: EventQuery): Promise<EventRecord[]> {
+    let b = this.db.selectFrom('events').selectAll();
+    if (q.afterId !== undefined) b = b.where('id', '>', q.afterId);
+    if (q.sinceTs !== undefined) b = b.where('ts', '>=', q.sinceTs);
+    if (q.types && q.types.length > 0) b = b.where('type', 'in', q.types);
+    if (q.node) b = b.where('node', '=', q.node);
+    // newest N, returned oldest first
+    const rows = await b.orderBy('id', 'desc').limit(q.limit ?? 1000).execute();
+    return rows.reverse().map(toRecord);
+  }
+
+  /** A producer that lost its own state restarts its numbering: forget what lies above. */
+  async forgetAbove(origin: string, seq: number): Promise<void> {
+    await this.db.deleteFrom('events').where('origin', '=', origin).where('seq', '>', seq).execute();
+  }
+
+  async deleteOlderThan(ts: number): Promise<number> {
+    const r = await this.db.deleteFrom('events').where('ts', '<', ts).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async maxId(): Promise<number> {
+    const r = await this.db.selectFrom('events').select(sql<number>`coalesce(max(id), 0)`.as('m')).executeTakeFirst();
+    return Number(r?.m ?? 0);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, InstancesTable } from '../schema.js';
+import type { InstanceRecord } from '../records.js';
+import type { PublishedPort } from '../../runtime/types.js';
+
+function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
+  return {
+    id: r.id,
+    mel: r.mel,
+    node: r.node,
+    name: r.name,
+    generation: r.generation,
+    desired: r.desired as InstanceRecord['desired'],
+    state: r.state as InstanceRecord['state'],
+    reason: r.reason,
+    ports: JSON.parse(r.ports) as PublishedPort[],
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function toRow(i: InstanceRecord): InstancesTable {
+  return {
+    id: i.id,
+    mel: i.mel,
+    node: i.node,
+    name: i.name,
+    generation: i.generation,
+    desired: i.desired,
+    state: i.state,
+    reason: i.reason,
+    ports: JSON.stringify(i.ports),
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+  };
+}
+
+export class InstanceRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(): Promise<InstanceRecord[]> {
+    return (await this.db.selectFrom('instances').selectAll().orderBy('created_at').execute()).map(toRecord);
+  }
+
+  /** Writes many in one transaction: a reconcile pass commits all its placements at once. */
+  async upsertMany(items: InstanceRecord[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const i of items) {
+        const row = toRow(i);
+        const { id: _id, created_at: _c, ...rest } = row;
+        await tx.insertInto('instances').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
+      }
+    });
+  }
+
+  async removeMany(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom('instances').where('id', 'in', ids).execute();
+  }
+}

@@ -1,0 +1,34 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, MelsTable } from '../schema.js';
+import type { MelRecord } from '../records.js';
+
+function toRecord<S>(r: Selectable<MelsTable>): MelRecord<S> {
+  return { name: r.name, spec: JSON.parse(r.spec) as S, generation: r.generation, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+}
+
+export class MelRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list<S>(): Promise<MelRecord<S>[]> {
+    return (await this.db.selectFrom('mels').selectAll().orderBy('name').execute()).map((r) => toRecord<S>(r));
+  }
+
+  async get<S>(name: string): Promise<MelRecord<S> | undefined> {
+    const r = await this.db.selectFrom('mels').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toRecord<S>(r) : undefined;
+  }
+
+  async upsert(m: MelRecord): Promise<void> {
+    const row = { name: m.name, spec: JSON.stringify(m.spec), generation: m.generation, created_at: m.createdAt, updated_at: m.updatedAt };
+    await this.db
+      .insertInto('mels')
+      .values(row)
+      .onConflict((oc) => oc.column('name').doUpdateSet({ spec: row.spec, generation: row.generation, updated_at: row.updated_at }))
+      .execute();
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('mels').where('name', '=', name).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

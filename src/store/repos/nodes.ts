@@ -1,0 +1,67 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, NodesTable } from '../schema.js';
+import type { NodeRecord } from '../records.js';
+
+function toRecord(r: Selectable<NodesTable>): NodeRecord {
+  return {
+    id: r.id,
+    address: r.address,
+    layer: r.layer as NodeRecord['layer'],
+    domain: r.domain,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    capacity: { cpus: r.cpus, memoryBytes: Number(r.memory_bytes) },
+    drivers: JSON.parse(r.drivers) as NodeRecord['drivers'],
+    version: r.version,
+    status: r.status as NodeRecord['status'],
+    schedulable: r.schedulable === 1,
+    draining: r.draining === 1,
+    ackedSeq: Number(r.acked_seq),
+    registeredAt: Number(r.registered_at),
+    updatedAt: Number(r.updated_at),
+    lastHeartbeat: Number(r.last_heartbeat),
+  };
+}
+
+function toRow(n: NodeRecord): NodesTable {
+  return {
+    id: n.id,
+    address: n.address,
+    layer: n.layer,
+    domain: n.domain,
+    labels: JSON.stringify(n.labels),
+    cpus: n.capacity.cpus,
+    memory_bytes: n.capacity.memoryBytes,
+    drivers: JSON.stringify(n.drivers),
+    version: n.version,
+    status: n.status,
+    schedulable: n.schedulable ? 1 : 0,
+    draining: n.draining ? 1 : 0,
+    acked_seq: n.ackedSeq,
+    registered_at: n.registeredAt,
+    updated_at: n.updatedAt,
+    last_heartbeat: n.lastHeartbeat,
+  };
+}
+
+export class NodeRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(): Promise<NodeRecord[]> {
+    return (await this.db.selectFrom('nodes').selectAll().orderBy('id').execute()).map(toRecord);
+  }
+
+  async get(id: string): Promise<NodeRecord | undefined> {
+    const r = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRecord(r) : undefined;
+  }
+
+  async upsert(n: NodeRecord): Promise<void> {
+    const row = toRow(n);
+    const { id: _id, registered_at: _r, ...rest } = row;
+    await this.db.insertInto('nodes').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('nodes').where('id', '=', id).execute();
+  }
+}

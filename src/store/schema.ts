@@ -1,0 +1,97 @@
+// Table types for kysely. Columns are what SQLite and PostgreSQL both store plainly:
+// text, integers (ms since epoch for time), reals, and JSON kept as text, so a
+// PostgreSQL dialect needs no type changes in the repositories.
+import type { Generated } from 'kysely';
+
+export interface NodesTable {
+  id: string;
+  address: string;
+  layer: string;
+  domain: string;
+  labels: string; // JSON object
+  cpus: number;
+  memory_bytes: number;
+  drivers: string; // JSON array
+  version: string;
+  status: string;
+  schedulable: number; // 0 | 1
+  draining: number; // 0 | 1
+  acked_seq: number;
+  registered_at: number;
+  updated_at: number;
+  last_heartbeat: number;
+}
+
+export interface MelsTable {
+  name: string;
+  spec: string; // JSON MelSpec
+  generation: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InstancesTable {
+  id: string;
+  mel: string;
+  node: string | null;
+  name: string;
+  generation: number;
+  desired: string; // run | stop
+  state: string;
+  reason: string | null;
+  ports: string; // JSON PublishedPort[]
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  /** who produced it: a node id for agent events, "core" for the core's own */
+  origin: string;
+  /** producer sequence number for agent events (dedupe); null for core events */
+  seq: number | null;
+  /** the node the event is about, when there is one (filter key) */
+  node: string | null;
+  type: string;
+  ts: number;
+  data: string; // JSON
+}
+
+export interface SamplesTable {
+  ts: number;
+  node: string;
+  target: string;
+  metric: string;
+  field: string;
+  value: number;
+  unit: string;
+}
+
+export interface SamplesMinuteTable {
+  bucket: number; // start of the minute, ms
+  node: string;
+  target: string;
+  metric: string;
+  field: string;
+  avg: number;
+  min: number;
+  max: number;
+  n: number;
+  unit: string;
+}
+
+export interface KvTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface Database {
+  nodes: NodesTable;
+  mels: MelsTable;
+  instances: InstancesTable;
+  events: EventsTable;
+  samples: SamplesTable;
+  samples_1m: SamplesMinuteTable;
+  kv: KvTable;
+}
