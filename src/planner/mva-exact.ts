@@ -72,7 +72,7 @@ export function exactMva(net: NumNetwork): NumResult {
       }
       const cur = base(m, rest);
       if (m === 0 && rest === 0) {
-        for (let k = 0; k < K; k++) if (!isDelay[k]) buf[cur + off[k]! + 1] = 1; // p(0|0)=1
+        for (let k = 0; k < K; k++) if (!isDelay[k] && c[k]! > 1) buf[cur + off[k]! + 1] = 1; // p(0|0)=1
         continue;
       }
       for (let r = 0; r < Rn; r++) {
