@@ -1,0 +1,201 @@
+// The docker driver: instances are containers on one Docker engine, which several agents may
+// share. Ownership is a label (LABEL_NODE = nodeId): every read filters on it, every write
+// checks it, so one agent never sees or touches another's containers. There is no local
+// state at all — adopt-after-restart is simply list() over the labels.
+import Docker from 'dockerode';
+import { OsmoError, invalid, notFound } from '../shared/errors.js';
+import { engineStatus, fromEngine } from './docker-errors.js';
+import { DockerEventWatcher } from './docker-events.js';
+import { toInstanceInfo } from './docker-info.js';
+import { pullImage } from './docker-pull.js';
+import { createOptions, normaliseImageRef } from './docker-spec.js';
+import { toGuestStats, type EngineStats } from './docker-stats.js';
+import {
+  LABEL_NODE,
+  type DeploySpec,
+  type GuestStats,
+  type InstanceChange,
+  type InstanceInfo,
+  type PullProgress,
+  type Runtime,
+} from './types.js';
+
+export interface DockerRuntimeOptions {
+  nodeId: string;
+  /** Address published ports bind to. Loopback by default; an agent on a real machine may want 0.0.0.0. */
+  hostIp?: string;
+  /** Seconds between SIGTERM and SIGKILL on remove. */
+  stopGraceSeconds?: number;
+  /** An engine client; default `new Docker()`, which honours DOCKER_HOST (unix://, tcp://, ssh://). */
+  docker?: Docker;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly driver = 'docker' as const;
+  readonly nodeId: string;
+  readonly docker: Docker;
+  private readonly hostIp: string;
+  private readonly grace: number;
+  private readonly events: DockerEventWatcher;
+
+  constructor(opts: DockerRuntimeOptions) {
+    if (!opts.nodeId) throw invalid('docker runtime needs a node id');
+    this.nodeId = opts.nodeId;
+    this.hostIp = opts.hostIp ?? '127.0.0.1';
+    this.grace = opts.stopGraceSeconds ?? 10;
+    this.docker = opts.docker ?? new Docker();
+    this.events = new DockerEventWatcher(this.docker, this.nodeId);
+  }
+
+  async deploy(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo> {
+    if (!spec.image) throw invalid('image is required for the docker driver', { field: 'image' });
+    const body = createOptions(spec, this.nodeId, this.hostIp);
+    // Fail fast on a taken name before a possibly long pull; the create below re-checks (races).
+    await this.assertNameFree(spec.name);
+    if (!(await this.hasImage(spec.image))) await pullImage(this.docker, spec.image, onProgress);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(body);
+    } catch (e) {
+      if (engineStatus(e) === 409) throw this.nameTaken(spec.name);
+      throw fromEngine(e, `create of container "${spec.name}" from "${spec.image}" failed`);
+    }
+    try {
+      await container.start();
+    } catch (e) {
+      // Leave nothing half-made behind: the caller sees one failed deploy, not a stray container.
+      await container.remove({ force: true, v: true }).catch(() => {});
+      const err = fromEngine(e, `start of container "${spec.name}" failed`);
+      if (/port is already allocated|address already in use/i.test(err.message)) {
+        throw new OsmoError('conflict', `${err.message} (a requested host port is taken)`);
+      }
+      throw err;
+    }
+    return this.inspectOwned(spec.name).then((c) => toInstanceInfo(c!));
+  }
+
+  async remove(name: string, opts: { image?: string; removeImage?: boolean } = {}): Promise<{ imageRemoved: boolean }> {
+    const info = await this.inspectOwned(name);
+    if (!info) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    const c = this.docker.getContainer(info.Id);
+    try {
+      await c.stop({ t: this.grace });
+    } catch (e) {
+      // 304: already stopped; 404: gone meanwhile. Both are fine for a remove.
+      const st = engineStatus(e);
+      if (st !== 304 && st !== 404) throw fromEngine(e, `stop of "${name}" failed`);
+    }
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (e) {
+      if (engineStatus(e) !== 404) throw fromEngine(e, `remove of "${name}" failed`);
+    }
+    if (opts.removeImage === false) return { imageRemoved: false };
+    return { imageRemoved: await this.removeImageIfUnused(opts.image || info.Config.Image) };
+  }
+
+  async list(): Promise<InstanceInfo[]> {
+    let summaries: Docker.ContainerInfo[];
+    try {
+      summaries = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${this.nodeId}`] } });
+    } catch (e) {
+      throw fromEngine(e, 'listing containers failed');
+    }
+    // Inspect gives the argv and exit code the summary lacks; a container removed meanwhile drops out.
+    const infos = await Promise.all(
+      summaries.map((s) =>
+        this.docker
+          .getContainer(s.Id)
+          .inspect()
+          .then(toInstanceInfo)
+          .catch(() => undefined),
+      ),
+    );
+    return infos.filter((i): i is InstanceInfo => i !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<InstanceInfo | undefined> {
+    const c = await this.inspectOwned(name);
+    return c ? toInstanceInfo(c) : undefined;
+  }
+
+  async stats(name: string): Promise<GuestStats> {
+    const c = await this.inspectOwned(name);
+    if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    if (!c.State.Running) throw new OsmoError('conflict', `deployment "${name}" is not running (${c.State.Status})`);
+    try {
+      // stream:false without one-shot: the engine takes two samples ~1 s apart and fills
+      // precpu_stats, so cpu % is meaningful from a single call (one-shot would leave it empty).
+      const s = (await this.docker.getContainer(c.Id).stats({ stream: false })) as unknown as EngineStats;
+      return toGuestStats(name, s);
+    } catch (e) {
+      throw fromEngine(e, `stats of "${name}" failed`);
+    }
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (e) {
+      if (engineStatus(e) === 404) return false;
+      throw fromEngine(e, `inspect of image "${image}" failed`);
+    }
+  }
+
+  watch(listener: (c: InstanceChange) => void): () => void {
+    return this.events.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.events.stop();
+  }
+
+  /** Inspect by name, but only if this node owns it: a foreign container is "not there". */
+  private async inspectOwned(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    if (!name) return undefined;
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      // getContainer also resolves ids and id prefixes; only an exact name counts.
+      if (c.Name.replace(/^\//, '') !== name) return undefined;
+      return c.Config.Labels?.[LABEL_NODE] === this.nodeId ? c : undefined;
+    } catch (e) {
+      if (engineStatus(e) === 404) return undefined;
+      throw fromEngine(e, `inspect of "${name}" failed`);
+    }
+  }
+
+  private async assertNameFree(name: string): Promise<void> {
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      if (c.Name.replace(/^\//, '') === name) throw this.nameTaken(name);
+    } catch (e) {
+      if (e instanceof OsmoError) throw e;
+      if (engineStatus(e) !== 404) throw fromEngine(e, `inspect of "${name}" failed`);
+    }
+  }
+
+  private nameTaken(name: string): OsmoError {
+    return new OsmoError('conflict', `name "${name}" is already taken by a container on this docker engine`);
+  }
+
+  /**
+   * "Unless another container still uses it": a container made from the same reference keeps
+   * it; otherwise we ask the engine to remove the reference without force, and the engine
+   * refuses (409) when it is the image's last tag and any container still runs that image id.
+   * Removing one of several tags only untags, so shared base images survive.
+   */
+  private async removeImageIfUnused(image: string): Promise<boolean> {
+    const ref = normaliseImageRef(image);
+    try {
+      const all = await this.docker.listContainers({ all: true });
+      if (all.some((c) => normaliseImageRef(c.Image) === ref)) return false;
+      await this.docker.getImage(image).remove();
+      return true;
+    } catch (e) {
+      const st = engineStatus(e);
+      if (st === 409 || st === 404) return false;
+      throw fromEngine(e, `remove of image "${image}" failed`);
+    }
+  }
+}
