@@ -8,6 +8,7 @@
 import type { NumNetwork, NumResult } from './network.js';
 
 export interface AmvaOptions {
+  /** stop when no queue length moves by more than this fraction of its class population */
   tolerance?: number;
   maxIterations?: number;
 }
@@ -18,47 +19,64 @@ export function approxMva(net: NumNetwork, opts: AmvaOptions = {}): NumResult {
   const Rn = net.N.length;
   const st = net.stations;
   const K = st.length;
-  const c = st.map((x) => (x.delay ? 1 : x.servers));
-  // Q[k][r]: jobs of class r at the single-server part of station k (per copy)
-  const Q = st.map((x) => net.N.map((n) => (x.delay ? 0 : n / K)));
-  const R = st.map(() => new Array<number>(Rn).fill(0));
-  const X = new Array<number>(Rn).fill(0);
+  // flat [k*Rn + r] arrays: the planner calls this thousands of times per plan
+  const Dq = new Float64Array(K * Rn); // single-server part D/c
+  const Dd = new Float64Array(K * Rn); // delay part: D·(c−1)/c, or D for a delay station
+  const queue = st.map((s) => !s.delay);
+  for (let k = 0; k < K; k++) {
+    const s = st[k]!;
+    const c = s.delay ? 1 : s.servers;
+    for (let r = 0; r < Rn; r++) {
+      const d = s.D[r]!;
+      if (s.delay) Dd[k * Rn + r] = d;
+      else {
+        Dq[k * Rn + r] = d / c;
+        Dd[k * Rn + r] = (d * (c - 1)) / c;
+      }
+    }
+  }
+  const nQueues = queue.filter(Boolean).length || 1;
+  const Q = new Float64Array(K * Rn); // jobs at the single-server part, per copy
+  for (let k = 0; k < K; k++) if (queue[k]) for (let r = 0; r < Rn; r++) Q[k * Rn + r] = net.N[r]! / (nQueues * st[k]!.copies);
+  const R = new Float64Array(K * Rn);
+  const X = new Float64Array(Rn);
+  const tot = new Float64Array(K);
   let it = 0;
   for (; it < maxIt; it++) {
-    const tot = Q.map((row) => row.reduce((a, b) => a + b, 0));
+    for (let k = 0; k < K; k++) {
+      let t = 0;
+      for (let r = 0; r < Rn; r++) t += Q[k * Rn + r]!;
+      tot[k] = t;
+    }
     for (let r = 0; r < Rn; r++) {
       const Nr = net.N[r]!;
       let sum = 0;
       for (let k = 0; k < K; k++) {
-        const d = st[k]!.D[r]!;
-        let Rk: number;
-        if (st[k]!.delay) Rk = d;
-        else {
-          const seen = Nr > 0 ? tot[k]! - Q[k]![r]! / Nr : tot[k]!;
-          const ck = c[k]!;
-          Rk = (d / ck) * (1 + seen) + (d * (ck - 1)) / ck;
-        }
-        R[k]![r] = Rk;
+        const i = k * Rn + r;
+        let Rk = Dd[i]!;
+        if (queue[k]) Rk += Dq[i]! * (1 + (Nr > 0 ? tot[k]! - Q[i]! / Nr : tot[k]!));
+        R[i] = Rk;
         sum += st[k]!.copies * Rk;
       }
       X[r] = Nr > 0 ? Nr / (net.Z[r]! + sum) : 0;
     }
     let delta = 0;
     for (let k = 0; k < K; k++) {
-      if (st[k]!.delay) continue;
-      const ck = c[k]!;
+      if (!queue[k]) continue;
       for (let r = 0; r < Rn; r++) {
-        const d = st[k]!.D[r]!;
-        const queuePart = R[k]![r]! - (d * (ck - 1)) / ck;
-        const q = X[r]! * queuePart;
-        const scale = Math.max(1, net.N[r]!);
-        delta = Math.max(delta, Math.abs(q - Q[k]![r]!) / scale);
-        Q[k]![r] = q;
+        const i = k * Rn + r;
+        const q = X[r]! * (R[i]! - Dd[i]!);
+        const change = Math.abs(q - Q[i]!) / Math.max(1, net.N[r]!);
+        if (change > delta) delta = change;
+        Q[i] = q;
       }
     }
     if (delta < tol) break;
   }
-  const Qout = R.map((row) => row.map((v, r) => X[r]! * v));
-  const U = st.map((stn, k) => stn.D.map((d, r) => (X[r]! * d) / c[k]!));
-  return { X, R, Q: Qout, U, iterations: it + 1 };
+  const Xs = Array.from(X);
+  const Rm = st.map((_, k) => Array.from(R.subarray(k * Rn, (k + 1) * Rn)));
+  const Qout = Rm.map((row) => row.map((v, r) => Xs[r]! * v));
+  const U = st.map((s, k) => s.D.map((d, r) => (Xs[r]! * d) / (s.delay ? 1 : s.servers)));
+  void K;
+  return { X: Xs, R: Rm, Q: Qout, U, iterations: it + 1 };
 }
