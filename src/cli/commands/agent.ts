@@ -1,4 +1,116 @@
-import type { Command } from 'commander';
+// `osmo agent`: runs one node agent (src/agent) until SIGINT/SIGTERM. Shutdown stops the
+// monitors and the API, tries to deliver the event outbox, and leaves instances running:
+// the next start adopts them.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startAgent } from '../../agent/index.js';
+import { isOsmoError } from '../../shared/errors.js';
 
-// Placeholder: filled in by the issue that owns this command group.
-export function register(_program: Command): void {}
+const positive = (what: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+  return n;
+};
+
+/** bytes, with an optional k/m/g/t suffix (powers of 1024): 512m, 8g */
+export function parseBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a size (e.g. 8g, 512m, 1073741824)`);
+  const mul = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(m[1]) * mul);
+}
+
+const label = (v: string, prev: Record<string, string> = {}): Record<string, string> => {
+  const i = v.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError(`--label "${v}" is not k=v`);
+  return { ...prev, [v.slice(0, i)]: v.slice(i + 1) };
+};
+
+interface Flags {
+  listen: string;
+  nodeId?: string;
+  layer: 'cloud' | 'edge' | 'iot';
+  domain: string;
+  driver: 'docker' | 'process';
+  dataDir: string;
+  core?: string;
+  token?: string;
+  eventsFile?: string;
+  capacityCpus?: number;
+  capacityMemory?: number;
+  label?: Record<string, string>;
+  allowPrivileged?: boolean;
+  allowHostVolumes?: boolean;
+  stopGrace?: number;
+  outboxMax?: number;
+  logLevel: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('agent')
+    .description('run a node agent: the seed-compatible deploy/monitor REST API on this machine')
+    .option('--listen <host:port>', 'address of the REST API', '127.0.0.1:5000')
+    .option('--node-id <id>', 'node id (default: the hostname)')
+    .addOption(new Option('--layer <layer>', 'layer of this node').choices(['cloud', 'edge', 'iot']).default('edge'))
+    .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
+    .addOption(new Option('--driver <driver>', 'runtime driver').choices(['docker', 'process']).default('docker'))
+    .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
+    .option('--core <url>', 'core to register with and send events to')
+    .option('--token <token>', 'API token (required by clients) and core join token; default $OSMO_TOKEN')
+    .option('--events-file <path>', 'write every event as a JSON line to this file ("-" = stdout)')
+    .option('--capacity-cpus <n>', 'declared CPU capacity (default: the CPU count)', positive('--capacity-cpus'))
+    .option('--capacity-memory <bytes>', 'declared memory capacity, e.g. 8g (default: total memory)', parseBytes)
+    .option('--label <k=v>', 'node label (repeatable)', label)
+    .option('--allow-privileged', 'permit privileged deployments (refused by default)')
+    .option('--allow-host-volumes', 'permit host-path volumes (refused by default; named volumes are always fine)')
+    .option('--stop-grace <seconds>', 'seconds between SIGTERM and SIGKILL when removing an instance', positive('--stop-grace'))
+    .option('--outbox-max <bytes>', 'bound of the on-disk event outbox (default 64m)', parseBytes)
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (f: Flags) => {
+      let agent;
+      try {
+        agent = await startAgent({
+          listen: f.listen,
+          ...(f.nodeId ? { nodeId: f.nodeId } : {}),
+          layer: f.layer,
+          domain: f.domain,
+          driver: f.driver,
+          dataDir: f.dataDir,
+          ...(f.core ? { core: f.core } : {}),
+          ...(f.token ? { token: f.token } : {}),
+          ...(f.eventsFile ? { eventsFile: f.eventsFile } : {}),
+          capacity: {
+            ...(f.capacityCpus ? { cpus: f.capacityCpus } : {}),
+            ...(f.capacityMemory ? { memoryBytes: f.capacityMemory } : {}),
+          },
+          ...(f.label ? { labels: f.label } : {}),
+          allowPrivileged: !!f.allowPrivileged,
+          allowHostVolumes: !!f.allowHostVolumes,
+          ...(f.stopGrace ? { stopGraceSeconds: f.stopGrace } : {}),
+          ...(f.outboxMax ? { outboxMaxBytes: f.outboxMax } : {}),
+          logLevel: f.logLevel,
+        });
+      } catch (e) {
+        process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : (e as Error).stack ?? String(e)}\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`);
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`osmo agent: ${sig}, shutting down (instances keep running)\n`);
+        const hard = setTimeout(() => process.exit(1), 15_000);
+        hard.unref();
+        agent.close().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            process.stderr.write(`osmo agent: shutdown failed: ${(e as Error).message}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

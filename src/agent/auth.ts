@@ -1,0 +1,46 @@
+// Who may call the agent API. Like Docker's local socket, an agent listening on loopback is
+// open — unless a token was configured explicitly (the core always configures one). On any
+// other address a token is mandatory: from --token, OSMO_TOKEN, or generated once into
+// <data-dir>/agent-token (mode 0600) so it survives restarts.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+/** 127.0.0.0/8, ::1, ::ffff:127.x.y.z and "localhost" */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+export interface TokenDecision {
+  /** undefined = the API is open */
+  token: string | undefined;
+  source: 'flag' | 'env' | 'file' | 'generated' | 'none';
+}
+
+export function resolveToken(listenHost: string, dataDir: string, flag?: string, env: NodeJS.ProcessEnv = process.env): TokenDecision {
+  if (flag) return { token: flag, source: 'flag' };
+  if (env.OSMO_TOKEN) return { token: env.OSMO_TOKEN, source: 'env' };
+  if (isLoopback(listenHost)) return { token: undefined, source: 'none' };
+  const file = join(dataDir, 'agent-token');
+  if (existsSync(file)) {
+    const t = readFileSync(file, 'utf8').trim();
+    if (t) return { token: t, source: 'file' };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const t = randomBytes(24).toString('base64url');
+  writeFileSync(file, t + '\n', { mode: 0o600 });
+  return { token: t, source: 'generated' };
+}
+
+/** constant-time check of an Authorization header against the token */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

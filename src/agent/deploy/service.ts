@@ -1,0 +1,123 @@
+// The deploy service: checks the policy, hands the spec to the runtime driver and publishes
+// what happens (pull progress, instance state) on the bus. It also feeds the guest monitors
+// with a short-lived stats cache, so four guest monitors on one period cost one engine call
+// per instance instead of four.
+import type { PubSub } from '../../bus/pubsub.js';
+import type { AgentEventBody } from '../../bus/events.js';
+import type { DeploySpec, GuestStats, InstanceInfo, PullProgress, Runtime } from '../../runtime/types.js';
+import { conflict } from '../../shared/errors.js';
+import { checkPolicy, type DeployPolicy } from './policy.js';
+import type { GuestSource } from '../monitor/samplers.js';
+
+const PULL_EVENT_MIN_INTERVAL_MS = 500;
+const STATS_TTL_MS = 400;
+
+export class DeployService implements GuestSource {
+  private readonly inFlight = new Set<string>();
+  private readonly statsCache = new Map<string, { at: number; p: Promise<GuestStats> }>();
+  private listCache: { at: number; p: Promise<InstanceInfo[]> } | undefined;
+  private readonly unwatch: () => void;
+
+  constructor(
+    readonly runtime: Runtime,
+    private readonly bus: PubSub<AgentEventBody>,
+    private readonly policy: DeployPolicy,
+  ) {
+    this.unwatch = runtime.watch((c) => {
+      this.listCache = undefined;
+      bus.publish('instance', {
+        type: 'instance',
+        name: c.name,
+        state: c.state,
+        ...(c.info?.image ? { image: c.info.image } : {}),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.info?.labels ? { labels: c.info.labels } : {}),
+      });
+    });
+  }
+
+  /** Publishes one "running" (or current state) event per instance found at start-up. */
+  async adopt(): Promise<InstanceInfo[]> {
+    const found = await this.runtime.list();
+    for (const i of found) {
+      this.bus.publish('instance', { type: 'instance', name: i.name, image: i.image, state: i.state, reason: 'adopted', labels: i.labels });
+    }
+    return found;
+  }
+
+  async deploy(spec: DeploySpec): Promise<InstanceInfo> {
+    checkPolicy(spec, this.policy);
+    // two concurrent PUTs for one name: the second must see 409, not race the engine
+    if (this.inFlight.has(spec.name)) throw conflict(`name: "${spec.name}" is being deployed right now`);
+    this.inFlight.add(spec.name);
+    try {
+      const info = await this.runtime.deploy(spec, this.progress(spec.image));
+      this.listCache = undefined;
+      this.bus.publish('instance', { type: 'instance', name: info.name, image: info.image, state: info.state, labels: info.labels });
+      return info;
+    } finally {
+      this.inFlight.delete(spec.name);
+    }
+  }
+
+  /** Stops and removes; the image goes too when `image` is given and no other container uses it. */
+  async remove(name: string, image?: string): Promise<{ imageRemoved: boolean }> {
+    const r = await this.runtime.remove(name, image ? { image, removeImage: true } : { removeImage: false });
+    this.listCache = undefined;
+    this.statsCache.delete(name);
+    this.bus.publish('instance', { type: 'instance', name, state: 'removed', ...(image ? { image } : {}) });
+    return r;
+  }
+
+  list(): Promise<InstanceInfo[]> {
+    return this.runtime.list();
+  }
+
+  get(name: string): Promise<InstanceInfo | undefined> {
+    return this.runtime.get(name);
+  }
+
+  async running(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.listCache || now - this.listCache.at > STATS_TTL_MS) {
+      const p = this.runtime.list();
+      this.listCache = { at: now, p };
+      p.catch(() => (this.listCache = undefined));
+    }
+    return (await this.listCache.p).filter((i) => i.state === 'running').map((i) => i.name);
+  }
+
+  stats(name: string): Promise<GuestStats> {
+    const now = Date.now();
+    const hit = this.statsCache.get(name);
+    if (hit && now - hit.at <= STATS_TTL_MS) return hit.p;
+    const p = this.runtime.stats(name);
+    this.statsCache.set(name, { at: now, p });
+    p.catch(() => this.statsCache.delete(name));
+    return p;
+  }
+
+  close(): void {
+    this.unwatch();
+  }
+
+  // Docker reports progress many times a second per layer: forward status changes at once,
+  // byte counts at most every PULL_EVENT_MIN_INTERVAL_MS per layer.
+  private progress(image: string): (p: PullProgress) => void {
+    const last = new Map<string, { status: string; at: number }>();
+    return (p) => {
+      const key = p.id ?? '';
+      const prev = last.get(key);
+      const now = Date.now();
+      if (prev && prev.status === p.status && now - prev.at < PULL_EVENT_MIN_INTERVAL_MS) return;
+      last.set(key, { status: p.status, at: now });
+      this.bus.publish('pull', {
+        type: 'pull',
+        image,
+        status: p.id ? `${p.id}: ${p.status}` : p.status,
+        ...(p.current !== undefined ? { current: p.current } : {}),
+        ...(p.total !== undefined ? { total: p.total } : {}),
+      });
+    };
+  }
+}

@@ -1,0 +1,71 @@
+// Keeps the agent registered with the core: registers (retrying with back-off until the core
+// answers), then heartbeats at the interval the core asked for. A heartbeat the core refuses
+// with 404 (it forgot us, e.g. after a core restart) triggers a fresh registration.
+import type { RegisterRequest } from '../../bus/protocol.js';
+import { backoffMs, CoreError, type CoreClient } from './core-client.js';
+
+export interface CoreLinkOptions {
+  client: CoreClient;
+  registration: () => RegisterRequest;
+  instances: () => Promise<string[]>;
+  onRegistered?: (ackedSeq: number) => void;
+  log?: (msg: string) => void;
+}
+
+export class CoreLink {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private intervalMs = 5000;
+  registered = false;
+
+  constructor(private readonly o: CoreLinkOptions) {}
+
+  start(): void {
+    void this.register();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private later(fn: () => Promise<void>, ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void fn(), ms);
+    this.timer.unref();
+  }
+
+  private async register(): Promise<void> {
+    try {
+      const r = await this.o.client.register(this.o.registration());
+      this.registered = true;
+      this.attempt = 0;
+      this.intervalMs = r.heartbeatIntervalMs;
+      this.o.onRegistered?.(r.ackedSeq);
+      this.later(() => this.heartbeat(), this.intervalMs);
+    } catch (e) {
+      this.registered = false;
+      this.o.log?.(`register failed (attempt ${this.attempt + 1}): ${(e as Error).message}`);
+      this.later(() => this.register(), backoffMs(this.attempt++));
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const id = this.o.registration().id;
+    try {
+      const instances = await this.o.instances().catch(() => undefined);
+      await this.o.client.heartbeat(instances ? { id, instances } : { id });
+      this.attempt = 0;
+      this.later(() => this.heartbeat(), this.intervalMs);
+    } catch (e) {
+      if (e instanceof CoreError && e.status === 404) {
+        this.registered = false;
+        this.later(() => this.register(), 0);
+        return;
+      }
+      this.o.log?.(`heartbeat failed: ${(e as Error).message}`);
+      this.later(() => this.heartbeat(), Math.min(this.intervalMs, backoffMs(this.attempt++)));
+    }
+  }
+}

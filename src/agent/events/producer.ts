@@ -1,0 +1,104 @@
+// The event producer (the seed's subscriber to the storage layer): takes every event body
+// published on the bus, stamps it with seq / node / ts and hands it to
+//  - local listeners (the SSE stream, the Prometheus collector),
+//  - a JSON-lines file or stdout (--events-file PATH | -), written synchronously,
+//  - a remote sink (the core) through the on-disk outbox and the forwarder.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PubSub } from '../../bus/pubsub.js';
+import type { AgentEvent, AgentEventBody } from '../../bus/events.js';
+import { SeqCounter } from './seq.js';
+import { Outbox } from './outbox.js';
+import { Forwarder, type SendBatch } from './forwarder.js';
+
+export interface ProducerOptions {
+  nodeId: string;
+  dataDir: string;
+  bus: PubSub<AgentEventBody>;
+  /** JSON lines of every event; "-" = stdout */
+  eventsFile?: string;
+  remote?: { send: SendBatch; maxBytes?: number; segmentBytes?: number; lingerMs?: number };
+  log?: (level: 'info' | 'warn', msg: string) => void;
+}
+
+type Local = (e: AgentEvent) => void;
+
+export class EventProducer {
+  private readonly seq: SeqCounter;
+  private readonly locals = new Set<Local>();
+  private readonly unsubscribe: () => void;
+  private fileFd: number | undefined;
+  readonly outbox: Outbox | undefined;
+  readonly forwarder: Forwarder | undefined;
+  readonly counts = new Map<string, number>();
+
+  constructor(private readonly o: ProducerOptions) {
+    mkdirSync(o.dataDir, { recursive: true });
+    this.seq = new SeqCounter(o.dataDir);
+    if (o.eventsFile && o.eventsFile !== '-') {
+      mkdirSync(dirname(o.eventsFile), { recursive: true });
+      this.fileFd = openSync(o.eventsFile, 'a');
+    }
+    if (o.remote) {
+      this.outbox = new Outbox({
+        dir: join(o.dataDir, 'outbox'),
+        ...(o.remote.maxBytes ? { maxBytes: o.remote.maxBytes } : {}),
+        ...(o.remote.segmentBytes ? { segmentBytes: o.remote.segmentBytes } : {}),
+        onDrop: (n, seg) => o.log?.('warn', `event outbox full: dropped ${n} undelivered events (segment ${seg}); ${this.outbox?.dropped ?? n} dropped so far`),
+      });
+      this.forwarder = new Forwarder({
+        outbox: this.outbox,
+        send: o.remote.send,
+        ...(o.remote.lingerMs !== undefined ? { lingerMs: o.remote.lingerMs } : {}),
+        log: (m) => o.log?.('warn', m),
+        onReject: (n, why) => o.log?.('warn', `sink rejected a batch of ${n} events, dropped it: ${why}`),
+      });
+      this.forwarder.kick(); // whatever a previous run left behind
+    }
+    this.unsubscribe = o.bus.subscribe('*', (body) => this.emit(body));
+  }
+
+  get lastSeq(): number {
+    return this.seq.last;
+  }
+
+  /** Stamped events as they are produced. Returns an unsubscribe. */
+  onEvent(l: Local): () => void {
+    this.locals.add(l);
+    return () => this.locals.delete(l);
+  }
+
+  private emit(body: AgentEventBody): void {
+    const e = { ...body, seq: this.seq.take(), node: this.o.nodeId, ts: Date.now() } as AgentEvent;
+    this.counts.set(e.type, (this.counts.get(e.type) ?? 0) + 1);
+    for (const l of this.locals) {
+      try {
+        l(e);
+      } catch {
+        /* a broken local listener must not stop delivery */
+      }
+    }
+    if (this.o.eventsFile) {
+      const line = JSON.stringify(e) + '\n';
+      if (this.fileFd !== undefined) writeSync(this.fileFd, line);
+      else process.stdout.write(line);
+    }
+    if (this.outbox) {
+      this.outbox.append(e);
+      this.forwarder!.kick();
+    }
+  }
+
+  /** Stops producing; tries to deliver the outbox for up to drainMs, keeps the rest on disk. */
+  async close(drainMs = 2000): Promise<void> {
+    this.unsubscribe();
+    if (this.forwarder) {
+      this.forwarder.stop();
+      await this.forwarder.drain(drainMs).catch(() => false);
+    }
+    this.outbox?.close();
+    if (this.fileFd !== undefined) closeSync(this.fileFd);
+    this.fileFd = undefined;
+    this.locals.clear();
+  }
+}

@@ -1,0 +1,20 @@
+import type { NodeLayer } from '../../bus/protocol.js';
+import type { DriverName } from '../../runtime/types.js';
+import type { DeployService } from '../deploy/service.js';
+import type { MonitorService } from '../monitor/service.js';
+import type { EventProducer } from '../events/producer.js';
+import type { AgentMetrics } from '../metrics.js';
+
+/** What the HTTP layer needs from the running agent. */
+export interface AgentContext {
+  nodeId: string;
+  layer: NodeLayer;
+  domain: string;
+  driver: DriverName;
+  deploy: DeployService;
+  monitors: MonitorService;
+  producer: EventProducer;
+  metrics: AgentMetrics;
+  /** undefined = the API is open (loopback without a configured token) */
+  token: string | undefined;
+}

@@ -1,0 +1,53 @@
+// PUT / DELETE /api/v1/deploy (the seed) and the GET extensions.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DeploySpec } from '../../runtime/types.js';
+import { isOsmoError, notFound } from '../../shared/errors.js';
+import type { AgentContext } from './context.js';
+import { DeployBody, InstanceName, UndeployBody } from './schemas.js';
+
+export function toSpec(b: DeployBody): DeploySpec {
+  const spec: DeploySpec = { name: b.name, image: b.image };
+  // an empty command list means "not given" too: the image's own CMD runs
+  if (b.command && b.command.length > 0) spec.command = b.command;
+  if (b.ports) spec.ports = b.ports;
+  if (b.volumes) spec.volumes = b.volumes;
+  if (b.privileged !== undefined) spec.privileged = b.privileged;
+  if (b.env) spec.env = b.env;
+  if (b.labels) spec.labels = b.labels;
+  if (b.resources) {
+    spec.resources = {};
+    if (b.resources.cpus !== undefined) spec.resources.cpus = b.resources.cpus;
+    if (b.resources.memoryBytes !== undefined) spec.resources.memoryBytes = b.resources.memoryBytes;
+  }
+  if (b.workdir) spec.workdir = b.workdir;
+  return spec;
+}
+
+export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.put('/api/v1/deploy', { schema: { body: DeployBody } }, async (req) => {
+      try {
+        const instance = await ctx.deploy.deploy(toSpec(req.body));
+        ctx.metrics.deploys.inc({ result: 'ok' });
+        return { response: true, status: 200, instance };
+      } catch (e) {
+        ctx.metrics.deploys.inc({ result: isOsmoError(e) ? e.kind : 'internal' });
+        throw e;
+      }
+    });
+
+    app.delete('/api/v1/deploy', { schema: { body: UndeployBody } }, async (req) => {
+      const r = await ctx.deploy.remove(req.body.name, req.body.image);
+      return { response: true, status: 200, imageRemoved: r.imageRemoved };
+    });
+
+    app.get('/api/v1/deploy', async () => ({ response: true, status: 200, instances: await ctx.deploy.list() }));
+
+    app.get('/api/v1/deploy/:name', { schema: { params: z.object({ name: InstanceName }) } }, async (req) => {
+      const instance = await ctx.deploy.get(req.params.name);
+      if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
+      return { response: true, status: 200, instance };
+    });
+  };
+}

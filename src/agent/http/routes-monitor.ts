@@ -1,0 +1,37 @@
+// PUT / DELETE /api/v1/monitor/<option> (the seed) and GET /api/v1/monitor.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../shared/errors.js';
+import type { AgentContext } from './context.js';
+import { MONITOR_OPTIONS, MonitorStartBody, MonitorStopBody } from './schemas.js';
+
+const Params = z.object({ option: z.string().max(64) });
+
+function metricOf(option: string) {
+  const m = MONITOR_OPTIONS[option.toLowerCase()];
+  if (!m) throw notFound(`unknown monitor option "${option.slice(0, 64)}": use cpu, mem (memory), net (network) or disk`);
+  return m;
+}
+
+export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    // the option is checked before the body, so an unknown option is 404 whatever the body
+    const optionFirst = async (req: { params: unknown }) => {
+      const o = (req.params as { option?: unknown }).option;
+      metricOf(typeof o === 'string' ? o : '');
+    };
+
+    app.put('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody } }, async (req) => {
+      const metric = metricOf(req.params.option);
+      const action = await ctx.monitors.start(metric, req.body.source, req.body.time);
+      return { response: true, status: 200, monitor: { metric, source: req.body.source, period: req.body.time, action } };
+    });
+
+    app.delete('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody } }, async (req) => {
+      ctx.monitors.stop(metricOf(req.params.option), req.body.source);
+      return { response: true, status: 200 };
+    });
+
+    app.get('/api/v1/monitor', async () => ({ response: true, status: 200, monitors: ctx.monitors.list() }));
+  };
+}

@@ -1,0 +1,137 @@
+// Request bodies of the agent API (zod 4). Seed compatibility rules live here:
+//  - an empty string (or null) for an optional field means "not given" (the seed's sample
+//    call sends "ports": "", "privileged": "", "command": "" and an unknown "host": "");
+//  - unknown fields are ignored (z.object strips them);
+//  - `command` is a string (split without a shell, see deploy/command.ts) or a list.
+import { z } from 'zod';
+import { splitCommand } from '../deploy/command.js';
+
+const notGiven = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
+const optional = <T extends z.ZodType>(s: T) => z.preprocess(notGiven, s.optional());
+
+const MAX_STR = 4096;
+
+export const InstanceName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "." or "-"');
+
+export const ImageRef = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(512)
+  .regex(/^[a-zA-Z0-9][\w.\-/:@]*$/, 'is not an image reference (e.g. "redis:7-alpine")');
+
+const Command = z.union(
+  [
+  z.string().max(65536).transform((s, ctx) => {
+    try {
+      return splitCommand(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `cannot be split into arguments: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  }),
+  z.array(z.string().max(MAX_STR)).max(1024),
+  ],
+  { error: 'command must be a string or a list of strings' },
+);
+
+/** "80", "80/tcp", "53/udp" -> "80/tcp" style; host port a number, a numeric string, or null = any. */
+const PortKey = z
+  .string()
+  .regex(/^\d{1,5}(\/(tcp|udp|sctp))?$/, 'port keys look like "80/tcp", "53/udp" or "80"')
+  .refine((k) => {
+    const n = Number(k.split('/')[0]);
+    return n >= 1 && n <= 65535;
+  }, 'container port must be 1..65535');
+const HostPort = z.union(
+  [
+  z.number().int().min(1).max(65535),
+  z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(65535)),
+  z.null(),
+  ],
+  { error: 'host port must be 1..65535 or null (any free port)' },
+);
+const Ports = z
+  .record(PortKey, HostPort)
+  .refine((r) => Object.keys(r).length <= 256, 'at most 256 ports')
+  .transform((r) => {
+    const out: Record<string, number | null> = {};
+    for (const [k, v] of Object.entries(r)) out[k.includes('/') ? k : `${k}/tcp`] = v;
+    return out;
+  });
+
+const VolumeKey = z
+  .string()
+  .min(1)
+  .max(MAX_STR)
+  .regex(/^(\/|[a-zA-Z0-9][a-zA-Z0-9_.-]*$)/, 'volume keys are an absolute host path or a volume name');
+const Volumes = z
+  .record(
+    VolumeKey,
+    z.object({
+      bind: z.string().max(MAX_STR).regex(/^\//, 'bind must be an absolute path in the container'),
+      mode: z.enum(['rw', 'ro']).default('rw'),
+    }),
+  )
+  .refine((r) => Object.keys(r).length <= 256, 'at most 256 volumes');
+
+const StrMap = z
+  .record(z.string().min(1).max(256).regex(/^[^=\0]+$/, 'keys must not contain "=" or NUL'), z.string().max(MAX_STR))
+  .refine((r) => Object.keys(r).length <= 512, 'at most 512 entries');
+
+export const DeployBody = z.object({
+  image: ImageRef,
+  name: InstanceName,
+  command: optional(Command),
+  ports: optional(Ports),
+  volumes: optional(Volumes),
+  privileged: optional(z.boolean()),
+  // extensions for the core
+  env: optional(StrMap),
+  labels: optional(StrMap),
+  resources: optional(
+    z.object({
+      cpus: z.number().positive().max(1024).optional(),
+      memoryBytes: z.number().int().min(4 * 1024 * 1024).max(2 ** 50).optional(),
+    }),
+  ),
+  workdir: optional(z.string().max(MAX_STR)),
+});
+export type DeployBody = z.infer<typeof DeployBody>;
+
+export const UndeployBody = z.object({
+  name: InstanceName,
+  image: optional(ImageRef),
+});
+export type UndeployBody = z.infer<typeof UndeployBody>;
+
+const Source = z.enum(['host', 'guest'], { error: 'source must be "host" or "guest"' });
+/** seconds; the seed sends an integer, numeric strings are accepted too */
+const Period = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error: 'time must be a number of seconds' }).pipe(
+  z.number().min(0.1, 'time must be at least 0.1 seconds').max(86400, 'time must be at most 86400 seconds'),
+);
+
+export const MonitorStartBody = z.object({ time: Period, source: Source });
+export const MonitorStopBody = z.object({ source: Source });
+
+export const EventsQuery = z.object({
+  type: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((s) => (s ? s.split(',').map((t) => t.trim()).filter(Boolean) : undefined))
+    .pipe(z.array(z.enum(['sample', 'instance', 'pull', 'monitor'])).optional()),
+});
+
+/** path option -> metric; the seed also accepts "memory" and "network" */
+export const MONITOR_OPTIONS: Record<string, 'cpu' | 'mem' | 'net' | 'disk'> = {
+  cpu: 'cpu',
+  mem: 'mem',
+  memory: 'mem',
+  net: 'net',
+  network: 'net',
+  disk: 'disk',
+};

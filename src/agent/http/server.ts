@@ -1,0 +1,54 @@
+// Builds the agent's fastify app: zod validation, the seed's error bodies, the bearer-token
+// gate, and the routes. Request logging is off (a 1 s monitor must not cost a log line per
+// scrape); errors are logged by the error handler.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { bearerMatches } from '../auth.js';
+import type { AgentContext } from './context.js';
+import { describeError, sendError } from './errors.js';
+import { deployRoutes } from './routes-deploy.js';
+import { metaRoutes } from './routes-meta.js';
+import { monitorRoutes } from './routes-monitor.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+const OPEN_PATHS = new Set(['/healthz']);
+
+export type AgentServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
+
+export async function buildServer(ctx: AgentContext, logger: Logger): Promise<AgentServer> {
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, req, reply) => {
+    const { status, error } = describeError(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return sendError(reply, status, error);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`));
+
+  if (ctx.token) {
+    const token = ctx.token;
+    app.addHook('onRequest', async (req, reply) => {
+      if (OPEN_PATHS.has(req.url.split('?')[0]!)) return;
+      if (!bearerMatches(req.headers.authorization, token)) {
+        return sendError(reply, 401, 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
+      }
+    });
+  }
+
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.end();
+  });
+
+  await app.register(metaRoutes(ctx, streams));
+  await app.register(deployRoutes(ctx));
+  await app.register(monitorRoutes(ctx));
+  return app;
+}

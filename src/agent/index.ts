@@ -1,0 +1,168 @@
+// startAgent(): the whole node agent in one call — the CLI (`osmo agent`) and the core's
+// `osmo up` (which embeds an agent in-process) both use it. Wiring, in data-flow order:
+//   runtime driver -> deploy service --\
+//   /proc + driver -> monitor service ---> bus (PubSub) -> event producer -> file/stdout, core
+//   REST API (fastify) -> deploy / monitor services; SSE + /metrics read the producer's stream
+import { hostname, cpus, totalmem } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { PubSub } from '../bus/pubsub.js';
+import type { AgentEventBody } from '../bus/events.js';
+import type { NodeCapacity, NodeLayer } from '../bus/protocol.js';
+import type { DriverName, Runtime } from '../runtime/types.js';
+import { invalid } from '../shared/errors.js';
+import { VERSION } from '../shared/version.js';
+import { resolveToken } from './auth.js';
+import { DeployService } from './deploy/service.js';
+import { CoreClient } from './events/core-client.js';
+import { CoreLink } from './events/core-link.js';
+import { EventProducer } from './events/producer.js';
+import { buildServer } from './http/server.js';
+import { AgentMetrics } from './metrics.js';
+import { MonitorService } from './monitor/service.js';
+import { openRuntime } from './runtime.js';
+
+export interface AgentOptions {
+  /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
+  listen?: string;
+  nodeId?: string;
+  layer?: NodeLayer;
+  domain?: string;
+  driver?: DriverName;
+  dataDir?: string;
+  /** base URL of the core: register, heartbeat, and event batches go there */
+  core?: string;
+  /** API token (and the token sent to the core); falls back to OSMO_TOKEN */
+  token?: string;
+  /** JSON lines of every event; "-" = stdout */
+  eventsFile?: string;
+  capacity?: Partial<NodeCapacity>;
+  labels?: Record<string, string>;
+  allowPrivileged?: boolean;
+  allowHostVolumes?: boolean;
+  /** seconds between SIGTERM and SIGKILL when an instance is removed */
+  stopGraceSeconds?: number;
+  /** bound of the on-disk event outbox */
+  outboxMaxBytes?: number;
+  /** an existing driver (embedding); the agent does not close it */
+  runtime?: Runtime;
+  logger?: Logger;
+  logLevel?: string;
+}
+
+export interface RunningAgent {
+  url: string;
+  nodeId: string;
+  /** undefined when the API is open */
+  token: string | undefined;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw invalid(`--listen: "${listen}" is not HOST:PORT (e.g. 127.0.0.1:5000 or [::1]:5000)`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
+  const { host, port } = parseListen(o.listen ?? '127.0.0.1:5000');
+  const nodeId = o.nodeId ?? hostname();
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(nodeId)) throw invalid(`--node-id: "${nodeId}" must be 1-128 letters, digits, "_", "." or "-"`);
+  const layer = o.layer ?? 'edge';
+  const domain = o.domain ?? 'default';
+  const driver = o.driver ?? 'docker';
+  const dataDir = resolve(o.dataDir ?? '.osmo/agent');
+  mkdirSync(dataDir, { recursive: true });
+  const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
+  const auth = resolveToken(host, dataDir, o.token);
+  if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
+
+  const runtime =
+    o.runtime ??
+    (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
+  const bus = new PubSub<AgentEventBody>();
+  const core = o.core ? new CoreClient({ url: o.core, ...(auth.token ? { token: auth.token } : {}) }) : undefined;
+  const producer = new EventProducer({
+    nodeId,
+    dataDir,
+    bus,
+    ...(o.eventsFile ? { eventsFile: o.eventsFile } : {}),
+    ...(core
+      ? {
+          remote: {
+            send: async (events) => {
+              await core.sendEvents({ node: nodeId, events });
+            },
+            ...(o.outboxMaxBytes ? { maxBytes: o.outboxMaxBytes } : {}),
+          },
+        }
+      : {}),
+    log: (level, msg) => logger[level](msg),
+  });
+  const deploy = new DeployService(runtime, bus, { allowPrivileged: !!o.allowPrivileged, allowHostVolumes: !!o.allowHostVolumes });
+  const monitors = new MonitorService(bus, deploy, (e, m) => logger.warn(`monitor ${m.metric}/${m.source}: ${(e as Error).message}`));
+  const metrics = new AgentMetrics(
+    {
+      instances: () => deploy.list(),
+      outboxBytes: () => producer.outbox?.bytes ?? 0,
+      outboxDropped: () => producer.outbox?.dropped ?? 0,
+    },
+    nodeId,
+  );
+  const offMetrics = producer.onEvent((e) => metrics.observe(e));
+
+  const adopted = await deploy.adopt().catch((e: unknown) => {
+    logger.warn(`could not list existing instances: ${(e as Error).message}`);
+    return [];
+  });
+  if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
+
+  const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token }, logger);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const realPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+
+  let link: CoreLink | undefined;
+  if (core) {
+    const capacity: NodeCapacity = {
+      cpus: o.capacity?.cpus ?? cpus().length,
+      memoryBytes: o.capacity?.memoryBytes ?? totalmem(),
+    };
+    link = new CoreLink({
+      client: core,
+      registration: () => ({
+        id: nodeId,
+        address: url,
+        layer,
+        domain,
+        labels: o.labels ?? {},
+        capacity,
+        drivers: [driver],
+        version: VERSION,
+        lastSeq: producer.lastSeq,
+      }),
+      instances: async () => (await deploy.list()).map((i) => i.name),
+      onRegistered: (acked) => logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`),
+      log: (m) => logger.warn(m),
+    });
+    link.start();
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      link?.stop();
+      monitors.close();
+      await app.close();
+      offMetrics();
+      deploy.close();
+      await producer.close();
+      if (!o.runtime) await runtime.close();
+      // instances keep running: the next start adopts them
+    })());
+
+  return { url, nodeId, token: auth.token, close };
+}
