@@ -1,0 +1,56 @@
+// Serves the web dashboard (built by `npm run build` into dist/web/) as static files:
+// `/` and `/index.html` give the app, `/assets/*` its hashed bundles, and any `/ui/*`
+// path gives index.html too so a reload or a shared link of a client-side route works.
+// Nothing is built at run time: without a build, `/` says how to make one.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface DashboardOptions {
+  /** directory holding the built index.html (default: dist/web of this package) */
+  dir?: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** dist/core/routes -> dist/web when compiled; src/core/routes -> dist/web when run from source. */
+export function findDashboardDir(): string | undefined {
+  const candidates = [join(here, '..', '..', 'web'), join(here, '..', '..', '..', 'dist', 'web')];
+  return candidates.find((d) => existsSync(join(d, 'index.html')));
+}
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>osmo</title>
+<p>The osmo dashboard is not built in this checkout. Run <code>npm run build</code> and restart,
+or use the REST API at <a href="/docs">/docs</a>.</p>`;
+
+export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app: FastifyInstance, opts) => {
+  const dir = opts.dir === undefined ? findDashboardDir() : existsSync(join(opts.dir, 'index.html')) ? opts.dir : undefined;
+  if (!dir) {
+    const notBuilt = async (_req: FastifyRequest, reply: FastifyReply) =>
+      reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    app.get('/', { schema: { hide: true } }, notBuilt);
+    app.get('/ui/*', { schema: { hide: true } }, notBuilt);
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: dir,
+    prefix: '/',
+    // one route per built file, so the static plugin never claims paths of the API
+    wildcard: false,
+    index: ['index.html'],
+    schemaHide: true,
+    cacheControl: false,
+    setHeaders: (res, path) => {
+      // bundles carry a content hash in their name; index.html must be re-read after an upgrade
+      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  const spa = async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html');
+  app.get('/ui', { schema: { hide: true } }, spa);
+  app.get('/ui/*', { schema: { hide: true } }, spa);
+};
+
+export default dashboardRoutes;

@@ -1,0 +1,78 @@
+// The dashboard plugin on a real fastify server over HTTP: the built app at `/`, hashed
+// assets with long caching, client-side routes falling back to index.html, and API
+// paths left alone (no catch-all that would turn an unknown API call into a web page).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { dashboardRoutes, findDashboardDir } from '../../src/core/routes/dashboard.js';
+import { ROOT, tempDir } from '../helpers/proc.js';
+
+let app: FastifyInstance;
+let base: string;
+
+before(async () => {
+  assert.ok(existsSync(join(ROOT, 'dist/web/index.html')), 'dist/web is built (npm run build)');
+  app = Fastify();
+  app.get('/api/v1/nodes', async () => ({ nodes: [] }));
+  await app.register(dashboardRoutes);
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+after(() => app.close());
+
+test('finds the built dashboard next to the sources', () => {
+  assert.equal(findDashboardDir(), join(ROOT, 'dist/web'));
+});
+
+test('/ serves the app shell, not cached', async () => {
+  const r = await fetch(`${base}/`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /text\/html/);
+  assert.equal(r.headers.get('cache-control'), 'no-cache');
+  const html = await r.text();
+  assert.match(html, /<div id="app">/);
+  assert.match(html, /\/assets\/index-[\w-]+\.js/);
+});
+
+test('hashed assets are served with immutable caching and the right type', async () => {
+  const files = readdirSync(join(ROOT, 'dist/web/assets'));
+  const js = files.find((f) => f.endsWith('.js'));
+  assert.ok(js);
+  const r = await fetch(`${base}/assets/${js}`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /javascript/);
+  assert.match(r.headers.get('cache-control') ?? '', /immutable/);
+});
+
+test('client-side routes under /ui/ fall back to index.html', async () => {
+  for (const p of ['/ui', '/ui/services', '/ui/metrics?node=a&target=host']) {
+    const r = await fetch(`${base}${p}`);
+    assert.equal(r.status, 200, p);
+    assert.match(await r.text(), /<div id="app">/, p);
+  }
+});
+
+test('API and unknown paths are not swallowed by the dashboard', async () => {
+  const api = await fetch(`${base}/api/v1/nodes`);
+  assert.deepEqual(await api.json(), { nodes: [] });
+  const missing = await fetch(`${base}/api/v1/nope`);
+  assert.equal(missing.status, 404);
+  assert.doesNotMatch(await missing.text(), /<div id="app">/);
+  const asset = await fetch(`${base}/assets/nope.js`);
+  assert.equal(asset.status, 404);
+});
+
+test('without a build, / explains how to make one instead of failing', async () => {
+  const none = Fastify();
+  await none.register(dashboardRoutes, { dir: tempDir('osmo-web-none-') });
+  const url = await none.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const r = await fetch(`${url}/`);
+    assert.equal(r.status, 503);
+    assert.match(await r.text(), /npm run build/);
+    assert.equal((await fetch(`${url}/ui/services`)).status, 503);
+  } finally {
+    await none.close();
+  }
+});

@@ -1,0 +1,162 @@
+// The core's event stream (GET /api/v1/events, server-sent events) read with fetch
+// rather than EventSource: EventSource cannot send the Authorization header, and its
+// built-in retry gives up for good on a non-200 answer (e.g. while a restarting core
+// is not listening yet). This client reconnects by itself with capped back-off and
+// resumes from the last event id it saw, so a core restart only leaves a short gap.
+import { authHeaders } from './token.js';
+import type { StreamEvent } from './types.js';
+
+export type StreamStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
+
+export interface StreamOptions {
+  url?: string;
+  onEvent: (e: StreamEvent) => void;
+  onStatus?: (s: StreamStatus) => void;
+  /** first and longest wait between attempts */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface StreamHandle {
+  close(): void;
+  /** drop the current connection and dial again now (e.g. after a new token) */
+  reconnect(): void;
+}
+
+export function openStream(opts: StreamOptions): StreamHandle {
+  const url = opts.url ?? '/api/v1/events';
+  const minDelay = opts.minDelayMs ?? 500;
+  const maxDelay = opts.maxDelayMs ?? 5000;
+  let closed = false;
+  let lastId: string | undefined;
+  let ctrl: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let delay = minDelay;
+
+  const status = (s: StreamStatus) => opts.onStatus?.(s);
+
+  async function connect(): Promise<void> {
+    if (closed) return;
+    ctrl = new AbortController();
+    status(lastId === undefined ? 'connecting' : 'reconnecting');
+    try {
+      const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
+      if (lastId !== undefined) headers['last-event-id'] = lastId;
+      const res = await fetch(url, { headers, signal: ctrl.signal, cache: 'no-store' });
+      if (res.status === 401 || res.status === 403) {
+        status('unauthorized');
+        schedule(maxDelay);
+        return;
+      }
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      status('open');
+      delay = minDelay;
+      await pump(res.body, ctrl.signal);
+    } catch {
+      // network error or aborted: fall through to the retry below
+    }
+    if (!closed) {
+      status('reconnecting');
+      schedule(delay);
+      delay = Math.min(maxDelay, delay * 2);
+    }
+  }
+
+  function schedule(ms: number): void {
+    clearTimeout(timer);
+    timer = setTimeout(() => void connect(), ms);
+  }
+
+  async function pump(body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser((ev) => {
+      if (ev.id !== undefined) lastId = ev.id;
+      const parsed = parseData(ev.data, ev.event);
+      if (parsed) opts.onEvent(parsed);
+    });
+    signal.addEventListener('abort', () => void reader.cancel().catch(() => {}));
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      parser.push(decoder.decode(value, { stream: true }));
+    }
+  }
+
+  void connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      ctrl?.abort();
+    },
+    reconnect() {
+      clearTimeout(timer);
+      ctrl?.abort();
+      delay = minDelay;
+      schedule(0);
+    },
+  };
+}
+
+function parseData(data: string, event: string | undefined): StreamEvent | null {
+  if (!data) return null;
+  try {
+    const v: unknown = JSON.parse(data);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const { data: inner, ...rec } = v as Record<string, unknown>;
+    // The core stores an event as {id, origin, seq, node, type, ts, data}: lift the payload
+    // to the top so agent and core events read alike (sample.fields, instance.state...).
+    const flat: Record<string, unknown> = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...(inner as Record<string, unknown>), ...rec } : { ...rec, ...(inner === undefined ? {} : { data: inner }) };
+    const type = typeof flat.type === 'string' ? flat.type : event ?? 'message';
+    return { ...flat, type } as StreamEvent;
+  } catch {
+    return null;
+  }
+}
+
+export interface SseMessage {
+  event: string | undefined;
+  data: string;
+  id: string | undefined;
+}
+
+/** The text/event-stream framing from the HTML standard (fields, comments, CR/LF). */
+export class SseParser {
+  private buf = '';
+  private data: string[] = [];
+  private event: string | undefined;
+  private id: string | undefined;
+
+  constructor(private readonly emit: (m: SseMessage) => void) {}
+
+  push(chunk: string): void {
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.search(/\r\n|\r|\n/)) >= 0) {
+      const line = this.buf.slice(0, nl);
+      const width = this.buf[nl] === '\r' && this.buf[nl + 1] === '\n' ? 2 : 1;
+      // a lone CR at the very end may be the first half of CRLF: wait for more
+      if (this.buf[nl] === '\r' && nl + 1 === this.buf.length) return;
+      this.buf = this.buf.slice(nl + width);
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      if (this.data.length) this.emit({ event: this.event, data: this.data.join('\n'), id: this.id });
+      this.data = [];
+      this.event = undefined;
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    let value = i < 0 ? '' : line.slice(i + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field === 'id' && !value.includes('\0')) this.id = value;
+  }
+}

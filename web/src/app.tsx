@@ -1,0 +1,79 @@
+// The shell: header with the stream status, the navigation, and the current view.
+import { useEffect, useRef } from 'preact/hooks';
+import { Link } from './components/Link.js';
+import { TokenPrompt } from './components/TokenPrompt.js';
+import { href, useRoute, type View } from './router.js';
+import { useTopic } from './state/hooks.js';
+import { EventsView } from './views/Events.js';
+import { MetricsView } from './views/Metrics.js';
+import { PlannerView } from './views/Planner.js';
+import { PoliciesView } from './views/Policies.js';
+import { ServicesView } from './views/Services.js';
+import { TopologyView } from './views/Topology.js';
+
+const TITLES: Record<View, string> = {
+  topology: 'Topology',
+  services: 'Services',
+  metrics: 'Metrics',
+  events: 'Events',
+  policies: 'Policies',
+  planner: 'Planner',
+};
+
+const STATUS_TEXT = {
+  connecting: 'connecting…',
+  open: 'live',
+  reconnecting: 'reconnecting…',
+  unauthorized: 'token needed',
+} as const;
+
+export function App() {
+  const route = useRoute();
+  const s = useTopic('status', 'cluster');
+  const main = useRef<HTMLElement>(null);
+  const needToken = s.status === 'unauthorized' || s.cluster.error?.status === 401;
+
+  useEffect(() => {
+    document.title = `${TITLES[route.view]} · osmo`;
+    // move focus to the new view for keyboard and screen-reader users
+    main.current?.focus({ preventScroll: true });
+  }, [route.view]);
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <span class="brand">osmo</span>
+        <nav aria-label="views">
+          <ul>
+            {(Object.keys(TITLES) as View[]).map((v) => (
+              <li key={v}>
+                <Link href={href(v)} current={route.view === v}>
+                  {TITLES[v]}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class={`conn conn-${s.status}`} role="status" data-testid="stream-status">
+          <span class="dot" aria-hidden="true" /> {STATUS_TEXT[s.status]}
+        </span>
+      </header>
+      {needToken && <TokenPrompt />}
+      {s.cluster.error && s.cluster.error.status !== 401 && (
+        <p class="banner error" role="alert">
+          {s.cluster.error.message}
+        </p>
+      )}
+      <main id="main" ref={main} tabIndex={-1}>
+        <h1>{TITLES[route.view]}</h1>
+        {route.view === 'topology' && <TopologyView params={route.params} />}
+        {route.view === 'services' && <ServicesView />}
+        {route.view === 'metrics' && <MetricsView params={route.params} />}
+        {route.view === 'events' && <EventsView />}
+        {route.view === 'policies' && <PoliciesView />}
+        {route.view === 'planner' && <PlannerView />}
+      </main>
+    </div>
+  );
+}

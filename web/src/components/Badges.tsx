@@ -1,0 +1,27 @@
+import type { OsmoNode } from '../api/types.js';
+import { loadBand, loadFactor } from './load.js';
+
+export function LoadBadge({ node }: { node: OsmoNode }) {
+  const l = loadFactor(node);
+  const band = loadBand(l);
+  const parts = typeof node.load === 'object' && node.load ? node.load : {};
+  const detail = [typeof parts.cpu === 'number' ? `cpu ${parts.cpu.toFixed(0)} %` : '', typeof parts.mem === 'number' ? `mem ${parts.mem.toFixed(0)} %` : '']
+    .filter(Boolean)
+    .join(', ');
+  const title = `load factor L = w_cpu·cpu + w_mem·mem + w_io·io${l?.estimated ? ' (estimated from cpu and mem with the default weights)' : ''}${detail ? `; ${detail}` : ''}`;
+  return (
+    <span class={`load load-${band}`} title={title} data-testid="load" data-load={l?.value}>
+      <span class="load-bar" aria-hidden="true">
+        <span style={{ width: `${Math.round(Math.min(1, Math.max(0, l?.value ?? 0)) * 100)}%` }} />
+      </span>
+      <span class="load-num">
+        {l === null ? 'L –' : `L${l.estimated ? '≈' : ' '}${l.value.toFixed(2)}`}
+      </span>
+      {detail && <span class="muted small load-detail">{detail}</span>}
+    </span>
+  );
+}
+
+export function StatusPill({ status }: { status: string }) {
+  return <span class={`pill pill-${status.replace(/[^a-z-]/g, '')}`}>{status}</span>;
+}

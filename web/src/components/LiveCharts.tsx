@@ -1,0 +1,39 @@
+// Live charts of one (node, target) from the event stream, one per metric.
+import { useTopic } from '../state/hooks.js';
+import { sampleKey } from '../state/live.js';
+import { Chart } from './Chart.js';
+import { chooseFields, METRICS } from './fields.js';
+import type { MetricName } from '../api/types.js';
+
+export function HostCharts({ node, target, metrics = METRICS }: { node: string; target: string; metrics?: MetricName[] }) {
+  const s = useTopic('samples');
+  const charts = metrics.map((metric) => {
+    const w = s.samples.get(sampleKey(node, target, metric));
+    return { metric, w };
+  });
+  return (
+    <div class="charts">
+      {charts.map(({ metric, w }) => {
+        if (!w || w.ts.length === 0) {
+          return (
+            <figure class="chart empty" key={metric} data-testid={`chart-${metric}`} data-points={0}>
+              <figcaption>{metric}</figcaption>
+              <p class="muted small">waiting for samples… (is the {metric} monitor on for {target === 'host' ? 'the host' : 'guests'}?)</p>
+            </figure>
+          );
+        }
+        const fields = chooseFields(metric, [...w.fields.keys()], w.units);
+        return (
+          <Chart
+            key={metric}
+            testId={`chart-${metric}`}
+            title={metric}
+            unit={w.units.get(fields[0] ?? '')}
+            x={w.ts}
+            series={fields.map((f) => ({ label: f, values: w.fields.get(f) ?? [] }))}
+          />
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,157 @@
+// The dashboard's live picture of the cluster: the REST collections (nodes, MELs,
+// instances) refreshed on a slow poll and whenever the stream says something changed,
+// the recent events, and a rolling window of samples per (node, target, metric) for the
+// live charts. Views subscribe to one topic each, so a sample burst does not re-render
+// the services table.
+import { listInstances, listMels, listNodes } from '../api/endpoints.js';
+import { ApiError } from '../api/http.js';
+import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
+import { onTokenChange } from '../api/token.js';
+import type { Instance, Mel, OsmoNode, StreamEvent } from '../api/types.js';
+
+export type Topic = 'cluster' | 'events' | 'samples' | 'status';
+
+/** Samples of one (node, target, metric), column-wise as uPlot wants them. */
+export interface SampleWindow {
+  ts: number[];
+  fields: Map<string, (number | null)[]>;
+  units: Map<string, string>;
+}
+
+const MAX_EVENTS = 1000;
+/** 15 minutes at the agents' 1 s default period */
+const MAX_POINTS = 900;
+const POLL_MS = 3000;
+
+export interface ClusterState {
+  nodes: OsmoNode[];
+  mels: Mel[];
+  instances: Instance[];
+  loaded: boolean;
+  error: ApiError | null;
+}
+
+class LiveStore {
+  cluster: ClusterState = { nodes: [], mels: [], instances: [], loaded: false, error: null };
+  events: StreamEvent[] = [];
+  samples = new Map<string, SampleWindow>();
+  status: StreamStatus = 'connecting';
+  private subs = new Map<Topic, Set<() => void>>();
+  private stream: StreamHandle | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshing = false;
+
+  start(): void {
+    if (this.stream) return;
+    this.stream = openStream({
+      onEvent: (e) => this.ingest(e),
+      onStatus: (s) => {
+        const wasDown = this.status !== 'open';
+        this.status = s;
+        this.emit('status');
+        // Anything may have changed while the link was down.
+        if (s === 'open' && wasDown) this.refreshSoon();
+      },
+    });
+    void this.refresh();
+    this.pollTimer = setInterval(() => void this.refresh(), POLL_MS);
+    onTokenChange(() => {
+      this.stream?.reconnect();
+      void this.refresh();
+    });
+  }
+
+  stop(): void {
+    this.stream?.close();
+    this.stream = undefined;
+    clearInterval(this.pollTimer);
+  }
+
+  subscribe(topic: Topic, fn: () => void): () => void {
+    let s = this.subs.get(topic);
+    if (!s) this.subs.set(topic, (s = new Set()));
+    s.add(fn);
+    return () => s.delete(fn);
+  }
+
+  private emit(topic: Topic): void {
+    this.subs.get(topic)?.forEach((fn) => fn());
+  }
+
+  async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const [nodes, mels, instances] = await Promise.all([listNodes(), listMels(), listInstances()]);
+      this.cluster = { nodes, mels, instances, loaded: true, error: null };
+    } catch (e) {
+      const error = e instanceof ApiError ? e : new ApiError(0, String(e), undefined, null);
+      this.cluster = { ...this.cluster, error };
+    } finally {
+      this.refreshing = false;
+    }
+    this.emit('cluster');
+  }
+
+  /** Coalesces the refreshes that a burst of instance events would cause. */
+  refreshSoon(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), 250);
+  }
+
+  ingest(e: StreamEvent): void {
+    if (e.type === 'sample') {
+      this.addSample(e);
+      return;
+    }
+    this.events.push(e);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    this.emit('events');
+    if (e.type !== 'pull' && e.type !== 'monitor') this.refreshSoon();
+  }
+
+  private addSample(e: StreamEvent): void {
+    const { node, ts } = e;
+    const target = typeof e.target === 'string' ? e.target : undefined;
+    const metric = typeof e.metric === 'string' ? e.metric : undefined;
+    const fields = e.fields;
+    if (!node || !target || !metric || typeof ts !== 'number' || typeof fields !== 'object' || fields === null) return;
+    const key = sampleKey(node, target, metric);
+    let w = this.samples.get(key);
+    if (!w) this.samples.set(key, (w = { ts: [], fields: new Map(), units: new Map() }));
+    const i = w.ts.length;
+    w.ts.push(ts / 1000);
+    for (const [name, f] of Object.entries(fields as Record<string, unknown>)) {
+      if (typeof f !== 'object' || f === null) continue;
+      const { value, unit } = f as { value?: unknown; unit?: unknown };
+      if (typeof value !== 'number') continue;
+      let col = w.fields.get(name);
+      if (!col) w.fields.set(name, (col = new Array<number | null>(i).fill(null)));
+      col.push(value);
+      if (typeof unit === 'string') w.units.set(name, unit);
+    }
+    // keep every column as long as the time axis (a field missing in this sample)
+    for (const col of w.fields.values()) if (col.length < w.ts.length) col.push(null);
+    if (w.ts.length > MAX_POINTS) {
+      const drop = w.ts.length - MAX_POINTS;
+      w.ts.splice(0, drop);
+      for (const col of w.fields.values()) col.splice(0, drop);
+    }
+    this.emitSamplesSoon();
+  }
+
+  private samplesTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Charts redraw at most twice a second however many monitors report. */
+  private emitSamplesSoon(): void {
+    if (this.samplesTimer) return;
+    this.samplesTimer = setTimeout(() => {
+      this.samplesTimer = undefined;
+      this.emit('samples');
+    }, 500);
+  }
+}
+
+export const sampleKey = (node: string, target: string, metric: string): string => `${node}|${target}|${metric}`;
+
+export const live = new LiveStore();
