@@ -1,0 +1,303 @@
+// The process driver: instances are supervised child processes of the agent, for machines
+// without a container engine. `image` is informational (kept and reported, never executed);
+// `command` is required. Adoption across agent restarts: the instance table is persisted, the
+// children die with the agent (stop on close, SIGKILL on exit, and any survivor of a crashed
+// agent is found by pid + start time and stopped), and a new runtime on the same table starts
+// every instance that was meant to be running again. Nothing duplicated, nothing orphaned.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { OsmoError, conflict, invalid, notFound } from '../shared/errors.js';
+import { assertContainerName } from './docker-spec.js';
+import { cpuPercentBetween, processStartTime, sampleGroup, type ProcSample } from './proc-stats.js';
+import { ProcessTable, type TableEntry } from './process-table.js';
+import { Supervisor, signalGroup } from './process-supervisor.js';
+import {
+  LABEL_NAME,
+  LABEL_NODE,
+  type DeploySpec,
+  type GuestStats,
+  type InstanceChange,
+  type InstanceInfo,
+  type Runtime,
+} from './types.js';
+
+export interface ProcessRuntimeOptions {
+  nodeId: string;
+  /** where the instance table and per-instance work dirs live (under the agent's data dir) */
+  dir: string;
+  stopGraceSeconds?: number;
+  /** bytes of stdout+stderr kept per instance (default 1 MiB) */
+  logBytes?: number;
+  backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
+}
+
+/** What a child may see of the agent's environment: enough to run, none of its secrets. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+
+interface Live {
+  entry: TableEntry;
+  sup: Supervisor;
+  /** previous usage sample, so a stats() call measures cpu over the interval since the last */
+  last?: ProcSample;
+}
+
+export class ProcessRuntime implements Runtime {
+  readonly driver = 'process' as const;
+  readonly nodeId: string;
+  private readonly live = new Map<string, Live>();
+  private readonly listeners = new Set<(c: InstanceChange) => void>();
+  private readonly table: ProcessTable;
+  private readonly graceMs: number;
+  private readonly onExit = () => {
+    for (const l of this.live.values()) l.sup.killNow();
+  };
+  private closed = false;
+
+  private constructor(private readonly o: ProcessRuntimeOptions) {
+    if (!o.nodeId) throw invalid('process runtime needs a node id');
+    this.nodeId = o.nodeId;
+    this.table = new ProcessTable(o.dir, o.nodeId);
+    this.graceMs = (o.stopGraceSeconds ?? 10) * 1000;
+  }
+
+  /** Opens the runtime on its table and starts again what was running before. */
+  static async open(o: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+    const rt = new ProcessRuntime(o);
+    mkdirSync(o.dir, { recursive: true });
+    process.on('exit', rt.onExit);
+    for (const entry of rt.table.load()) await rt.adopt(entry);
+    rt.persist();
+    return rt;
+  }
+
+  private async adopt(entry: TableEntry): Promise<void> {
+    // A child of a previous agent that died without stopping it: stop it (only if the pid
+    // still names the same process), so the restart below does not make a duplicate.
+    if (entry.pid !== undefined && entry.pidStart !== undefined && (await processStartTime(entry.pid)) === entry.pidStart) {
+      signalGroup(entry.pid, 'SIGKILL');
+    }
+    const live = this.supervise(entry);
+    if (!entry.wanted) {
+      live.sup.state = 'exited';
+      return;
+    }
+    await live.sup.start().catch(() => {
+      // It ran before; a failure to start now (binary gone) is reported as failed, not fatal.
+      live.sup.state = 'failed';
+    });
+  }
+
+  async deploy(spec: DeploySpec): Promise<InstanceInfo> {
+    this.assertOpen();
+    const entry = this.validate(spec);
+    if (this.live.has(spec.name)) throw conflict(`name "${spec.name}" is already taken on node ${this.nodeId}`);
+    const live = this.supervise(entry);
+    try {
+      await live.sup.start();
+    } catch (e) {
+      this.live.delete(spec.name);
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      throw invalid(`command "${entry.spec.command[0]}" cannot be started (${code})`, { field: 'command' });
+    }
+    this.persist();
+    return this.info(live);
+  }
+
+  async remove(name: string): Promise<{ imageRemoved: boolean }> {
+    const live = this.live.get(name);
+    if (!live) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    await live.sup.stop();
+    this.live.delete(name);
+    this.persist();
+    if (!live.entry.spec.workdir) rmSync(this.workdirOf(live.entry), { recursive: true, force: true });
+    this.emit({ name, state: 'removed', reason: 'removed' });
+    // Images are informational here: there is never one to remove.
+    return { imageRemoved: false };
+  }
+
+  async list(): Promise<InstanceInfo[]> {
+    return [...this.live.values()].map((l) => this.info(l)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<InstanceInfo | undefined> {
+    const l = this.live.get(name);
+    return l ? this.info(l) : undefined;
+  }
+
+  /** The newest output (stdout and stderr interleaved, at most logBytes). */
+  logs(name: string): string {
+    const l = this.live.get(name);
+    if (!l) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    return l.sup.log.toString();
+  }
+
+  async stats(name: string): Promise<GuestStats> {
+    const l = this.live.get(name);
+    if (!l) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    const pid = l.sup.pid;
+    if (pid === undefined) throw new OsmoError('conflict', `deployment "${name}" is not running (${l.sup.state})`);
+    let prev = l.last;
+    // Without a recent sample of this same process, measure over a short interval now.
+    if (!prev || Date.now() - prev.at > 60_000 || l.sup.pid !== pid) {
+      prev = await sampleGroup(pid);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const cur = await sampleGroup(pid);
+    l.last = cur;
+    return {
+      name,
+      ts: cur.at,
+      cpuPercent: cpuPercentBetween(prev, cur),
+      memUsageBytes: cur.rssBytes,
+      // No cgroup here: the limit is the declared one if any (not enforced), else the host's memory.
+      memLimitBytes: l.entry.spec.resources?.memoryBytes ?? totalmem(),
+      // A child shares the agent's network namespace: per-process traffic is not observable.
+      netRxBytes: 0,
+      netTxBytes: 0,
+      blkReadBytes: cur.readBytes,
+      blkWriteBytes: cur.writeBytes,
+    };
+  }
+
+  /** Image names are labels here; "present" means an instance on this node was deployed with it. */
+  async hasImage(image: string): Promise<boolean> {
+    return [...this.live.values()].some((l) => l.entry.spec.image === image);
+  }
+
+  watch(listener: (c: InstanceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops every child (they die with the agent) but keeps the table: the next open() restarts them. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.live.values()].map((l) => l.sup.stop()));
+    process.off('exit', this.onExit);
+  }
+
+  private validate(spec: DeploySpec): TableEntry {
+    assertContainerName(spec.name);
+    if (!spec.command || spec.command.length === 0 || !spec.command[0]) {
+      throw invalid('command is required for the process driver (image is informational only)', { field: 'command' });
+    }
+    const unsupported: Array<[string, boolean]> = [
+      ['ports', Object.keys(spec.ports ?? {}).length > 0],
+      ['volumes', Object.keys(spec.volumes ?? {}).length > 0],
+      ['privileged', spec.privileged === true],
+    ];
+    for (const [field, given] of unsupported) {
+      if (given) {
+        throw invalid(`${field} is not supported by the process driver (a child process shares the host; use the docker driver)`, {
+          field,
+        });
+      }
+    }
+    if (spec.workdir !== undefined && !spec.workdir.startsWith('/')) {
+      throw invalid(`workdir "${spec.workdir}" must be an absolute path`, { field: 'workdir' });
+    }
+    for (const k of Object.keys(spec.env ?? {})) {
+      if (!k || k.includes('=') || k.includes('\0')) throw invalid(`env: "${k}" is not a valid variable name`, { field: 'env' });
+    }
+    return {
+      id: `proc-${randomBytes(6).toString('hex')}`,
+      name: spec.name,
+      spec: {
+        name: spec.name,
+        image: spec.image ?? '',
+        command: spec.command,
+        ...(spec.env ? { env: spec.env } : {}),
+        labels: { ...(spec.labels ?? {}), [LABEL_NODE]: this.nodeId, [LABEL_NAME]: spec.name },
+        ...(spec.resources ? { resources: spec.resources } : {}),
+        ...(spec.workdir ? { workdir: spec.workdir } : {}),
+      },
+      createdAt: new Date().toISOString(),
+      wanted: true,
+      restarts: 0,
+    };
+  }
+
+  private workdirOf(entry: TableEntry): string {
+    return entry.spec.workdir ?? join(this.o.dir, 'work', entry.name);
+  }
+
+  private supervise(entry: TableEntry): Live {
+    const cwd = this.workdirOf(entry);
+    if (!entry.spec.workdir) mkdirSync(cwd, { recursive: true });
+    const env: Record<string, string> = {};
+    for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+    Object.assign(env, entry.spec.env ?? {}, { OSMO_INSTANCE: entry.name, OSMO_NODE: this.nodeId });
+    const b = this.o.backoff ?? {};
+    const live: Live = {
+      entry,
+      sup: new Supervisor({
+        argv: entry.spec.command,
+        cwd,
+        env,
+        logBytes: this.o.logBytes ?? 1024 * 1024,
+        graceMs: this.graceMs,
+        backoff: { initialMs: b.initialMs ?? 250, maxMs: b.maxMs ?? 30_000, resetAfterMs: b.resetAfterMs ?? 10_000 },
+        restarts: entry.restarts,
+        onSpawn: (pid) => {
+          void processStartTime(pid).then((start) => {
+            if (live.sup.pid !== pid || this.closed) return;
+            entry.pid = pid;
+            entry.pidStart = start;
+            entry.restarts = live.sup.restarts;
+            if (this.live.get(entry.name) === live) this.persist();
+          });
+        },
+        onState: (state, reason) => {
+          if (state === 'exited' && entry.wanted) {
+            entry.wanted = false;
+            if (this.live.get(entry.name) === live) this.persist();
+          }
+          this.emit({ name: entry.name, state, reason, info: this.info(live) });
+        },
+      }),
+    };
+    this.live.set(entry.name, live);
+    return live;
+  }
+
+  private info(l: Live): InstanceInfo {
+    const { entry, sup } = l;
+    return {
+      name: entry.name,
+      id: entry.id,
+      driver: 'process',
+      image: entry.spec.image,
+      command: entry.spec.command,
+      state: sup.state,
+      createdAt: entry.createdAt,
+      ...(sup.startedAt ? { startedAt: sup.startedAt } : {}),
+      ...(sup.exitCode !== undefined ? { exitCode: sup.exitCode } : {}),
+      ports: [],
+      labels: entry.spec.labels ?? {},
+      ...(sup.pid !== undefined ? { pid: sup.pid } : {}),
+      restarts: sup.restarts,
+    };
+  }
+
+  private persist(): void {
+    if (this.closed) return;
+    this.table.save([...this.live.values()].map((l) => ({ ...l.entry, restarts: l.sup.restarts })));
+  }
+
+  private emit(c: InstanceChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(c);
+      } catch {
+        // one listener's bug must not starve the others
+      }
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new OsmoError('unavailable', 'process runtime is closed');
+  }
+}
