@@ -130,15 +130,19 @@ export class SseParser {
 
   constructor(private readonly emit: (m: SseMessage) => void) {}
 
+  /** the last chunk ended in CR: a LF opening the next chunk belongs to it */
+  private skipLf = false;
+
   push(chunk: string): void {
+    if (this.skipLf && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.skipLf = false;
     this.buf += chunk;
     let nl: number;
     while ((nl = this.buf.search(/\r\n|\r|\n/)) >= 0) {
       const line = this.buf.slice(0, nl);
-      const width = this.buf[nl] === '\r' && this.buf[nl + 1] === '\n' ? 2 : 1;
-      // a lone CR at the very end may be the first half of CRLF: wait for more
-      if (this.buf[nl] === '\r' && nl + 1 === this.buf.length) return;
-      this.buf = this.buf.slice(nl + width);
+      const crlf = this.buf[nl] === '\r' && this.buf[nl + 1] === '\n';
+      if (this.buf[nl] === '\r' && nl + 1 === this.buf.length) this.skipLf = true;
+      this.buf = this.buf.slice(nl + (crlf ? 2 : 1));
       this.line(line);
     }
   }

@@ -25,7 +25,7 @@ export function PlannerView() {
     }
     setBusy(true);
     try {
-      setPlan(readPlan(await runPlan(model)));
+      setPlan(readPlan(await runPlan(model), model));
     } catch (err) {
       setError(err instanceof ApiError && err.status === 404 ? 'This core has no planner API yet (POST /api/v1/plans).' : err instanceof Error ? err.message : String(err));
     } finally {
@@ -67,27 +67,36 @@ export function PlannerView() {
 }
 
 function PlanCharts({ plan }: { plan: PlanView }) {
-  // hours as seconds from midnight UTC of day 0, so uPlot labels them as times
+  // hours as seconds from midnight UTC of day 0, so uPlot labels the axis as times of day
   const x = plan.hours.map((h) => h * 3600);
+  const money = (v: number) => `${v.toFixed(2)}${plan.currency ? ` ${plan.currency}` : ''}`;
   return (
-    <section class="panel" aria-label="plan">
+    <section class="panel" aria-label="plan" data-testid="plan">
       <p>
-        Daily cost <strong>{plan.cost.toFixed(2)}</strong>
+        Daily cost <strong data-testid="plan-cost">{money(plan.cost)}</strong>
         {plan.peakCost !== undefined && (
           <>
             {' '}
-            vs peak-capacity plan <strong>{plan.peakCost.toFixed(2)}</strong> ({plan.peakCost > 0 ? `${Math.round((1 - plan.cost / plan.peakCost) * 100)} % saved` : ''})
+            against <strong>{money(plan.peakCost)}</strong> for peak capacity all day
+            {plan.peakCost > 0 && ` (${Math.round((1 - plan.cost / plan.peakCost) * 100)} % less)`}
           </>
         )}
+        {!plan.feasible && <span class="error"> — no feasible plan for some hours</span>}
       </p>
       <div class="charts">
-        <Chart title="VMs per tier" unit="VMs" x={x} series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))} />
-        <Chart title="predicted response time" unit="s" x={x} series={[{ label: 'response time', values: plan.responseTime }]} limit={plan.responseLimit} />
+        <Chart title="VMs per tier" unit="VMs" x={x} series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))} testId="plan-vms" />
+        {plan.responseTime.map((r) => (
+          <Chart key={r.name} title={`response time, ${r.name}`} unit="s" x={x} series={[{ label: r.name, values: r.values }]} limit={r.limit} testId={`plan-rt-${r.name}`} />
+        ))}
         <Chart
           title="cost per hour"
-          unit="cost"
+          unit={plan.currency || 'cost'}
           x={x}
-          series={[{ label: 'plan', values: plan.hourlyCost }, ...(plan.peakHourlyCost ? [{ label: 'peak plan', values: plan.peakHourlyCost }] : [])]}
+          series={[
+            { label: 'plan', values: plan.hourlyCost },
+            ...(plan.peakHourlyCost !== undefined ? [{ label: 'peak capacity', values: plan.hourlyCost.map(() => plan.peakHourlyCost ?? null) }] : []),
+          ]}
+          testId="plan-cost-chart"
         />
       </div>
     </section>
