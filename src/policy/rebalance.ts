@@ -7,7 +7,7 @@
 //    policy) until its projected L is back at `low`, towards destinations ranked by the
 //    osmotic tier, then the destination policy;
 //  - flow-back: an instance living outside its MEL's home tier (it spilled over to cloud)
-//    returns once a home node would stay at or under `low` with it.
+//    returns home (tier 0 only) once a home node would stay at or under `low` with it.
 // Guards that keep the system from flapping: a destination is never overloaded and must
 // stay below `high` with the instance (whatever its acceptance policy), flow-back needs
 // `low`, a node with a move in flight (or settling) neither sheds nor receives, so its
@@ -215,9 +215,9 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
   const commit = (src: Work, d: Work, i: InstanceSnapshot, x: number, est: number, kind: Move['kind'], reason: string): void => {
     moves.push({ instance: i.id, mel: i.mel, from: src.n.id, to: d.n.id, kind, estimatedLoad: est, reason });
     moved.add(i.id);
+    // Make-before-break: the source keeps its allocation until the move completes, so the
+    // capacity it frees is not handed out in this round; only its projected load drops.
     if (src.load !== undefined) src.load = Math.max(0, src.load - x);
-    src.cpus -= i.resources.cpus;
-    src.mem -= i.resources.memoryBytes;
     d.pending += est;
     d.pendingCount += 1;
     d.cpus += i.resources.cpus;
@@ -283,7 +283,7 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
       const cur = tierOf(src.n, i.placement.preferLayer, home);
       if (cur === 0) continue;
       const x = instLoad(i, src);
-      const c = choose(src, i, x, true, cur - 1);
+      const c = choose(src, i, x, true, 0);
       if (!c) continue;
       const why =
         `flow-back: ${i.id} runs on ${src.n.id} (${src.n.layer}) outside its preferred layer ${i.placement.preferLayer}` +
