@@ -14,7 +14,7 @@ export interface AmvaOptions {
 }
 
 export function approxMva(net: NumNetwork, opts: AmvaOptions = {}): NumResult {
-  const tol = opts.tolerance ?? 1e-10;
+  const tol = opts.tolerance ?? 1e-8;
   const maxIt = opts.maxIterations ?? 100_000;
   const Rn = net.N.length;
   const st = net.stations;

@@ -1,0 +1,188 @@
+// Planner tests: every plan marked feasible is re-checked by an independent solve of the
+// network it describes; plans are never worse than "peak capacity all day"; the search is
+// deterministic for a seed and optimal on instances small enough to enumerate.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { plan, type PlanResult } from '../../src/planner/plan.js';
+import { solve } from '../../src/planner/solve.js';
+import type { PlanInputRaw } from '../../src/planner/plan-input.js';
+import { isOsmoError } from '../../src/shared/errors.js';
+import { ROOT } from '../helpers/proc.js';
+
+const example = (): PlanInputRaw => JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as PlanInputRaw;
+
+/**
+ * Rebuilds each deployment as a plain network in the public format, one station per VM
+ * (no `copies` shortcut), solves it, and checks the constraints the plan claims to meet.
+ */
+function recheck(input: PlanInputRaw, r: PlanResult): void {
+  const limits = input.constraints?.responseTime ?? {};
+  const maxU = input.constraints?.maxUtilization ?? 0.8;
+  for (const h of r.hours) {
+    for (const d of h.deployments) {
+      if (!d.feasible || d.share === 0) continue;
+      const classes = Object.entries(d.population).map(([name, population]) => ({ name, population, thinkTime: d.thinkTime }));
+      if (classes.every((c) => c.population === 0)) continue;
+      const stations: Array<{ name: string; type: 'queue' | 'delay'; servers?: number; demands: Record<string, number> }> = [];
+      for (const tier of input.tiers) {
+        const tp = d.tiers[tier.name]!;
+        const vm = input.catalog.providers.find((p) => p.name === d.provider)!.vmTypes.find((v) => v.name === tp.vmType)!;
+        for (let i = 0; i < tp.count; i++) {
+          stations.push({ name: `${tier.name}#${i}`, type: 'queue', servers: vm.cores, demands: Object.fromEntries(Object.entries(tier.demands).map(([c, D]) => [c, D / ((vm.speed ?? 1) * tp.count)])) });
+        }
+        if (tier.latency) stations.push({ name: `${tier.name}/lat`, type: 'delay', demands: tier.latency });
+      }
+      const s = solve({ classes, stations }, { method: 'amva' });
+      for (const [c, lim] of Object.entries(limits)) {
+        if ((d.population[c] ?? 0) === 0) continue;
+        const rt = s.classes[c]!.responseTime;
+        assert.ok(rt <= lim * (1 + 1e-6), `hour ${h.hour} ${d.provider}: class ${c} response time ${rt} > ${lim} but marked feasible`);
+        assert.ok(Math.abs(rt - d.responseTime[c]!) <= 1e-4 * rt, `reported response time ${d.responseTime[c]} differs from re-solved ${rt}`);
+      }
+      for (const tier of input.tiers) {
+        const cap = typeof maxU === 'number' ? maxU : (maxU[tier.name] ?? 0.8);
+        const u = Object.values(s.stations[`${tier.name}#0`]!.utilization).reduce((a, b) => a + b, 0);
+        assert.ok(u <= cap * (1 + 1e-6), `hour ${h.hour} ${d.provider}: tier ${tier.name} utilization ${u} > ${cap} but marked feasible`);
+      }
+    }
+  }
+}
+
+describe('the shipped 3-tier, 2-provider example', () => {
+  const input = example();
+  const r = plan(input, { seed: 1 });
+  test('is feasible, checked independently, and cheaper than peak capacity all day', () => {
+    assert.equal(r.feasible, true);
+    assert.equal(r.hours.length, 24);
+    recheck(input, r);
+    assert.ok(r.peakPlan.feasibleAllDay);
+    assert.ok(r.dailyCost <= r.peakPlan.dailyCost + 1e-9, `${r.dailyCost} > peak ${r.peakPlan.dailyCost}`);
+    assert.ok(r.savings > 0.2, `a day with a 20:1 peak/night ratio should save well over 20 %, saved ${r.savings}`);
+    const cost = r.hours.reduce((a, h) => a + h.deployments.reduce((b, d) => b + Object.values(d.tiers).reduce((c, t) => c + t.count * t.pricePerHour, 0), 0), 0);
+    assert.ok(Math.abs(cost - r.dailyCost) < 1e-9, 'daily cost is the sum of VM-hours × price');
+  });
+  test('follows the 60/40 split and the replica bounds; binding constraints are listed', () => {
+    for (const h of r.hours) {
+      assert.deepEqual(h.deployments.map((d) => d.provider), ['aws', 'azure']);
+      assert.equal(h.deployments[0]!.share, 0.6);
+      for (const d of h.deployments) {
+        assert.ok(d.tiers.web!.count >= 2 && d.tiers.app!.count >= 2 && d.tiers.db!.count >= 1);
+        assert.ok(d.binding.length > 0, `hour ${h.hour}: something must stop a further scale-in`);
+      }
+    }
+    // the peak hour needs more than the night
+    const peak = r.hours[20]!.cost, night = r.hours[3]!.cost;
+    assert.ok(peak > 3 * night, `peak ${peak} vs night ${night}`);
+  });
+  test('is deterministic for a seed', () => {
+    assert.deepEqual(plan(input, { seed: 1 }), r);
+  });
+  test('the db tier only uses VM types with ≥ 16 GB and availability ≥ 0.999', () => {
+    const ok = new Set(input.catalog.providers.flatMap((p) => p.vmTypes.filter((v) => (v.memoryGb ?? 0) >= 16 && (v.availability ?? 1) >= 0.999).map((v) => v.name)));
+    for (const h of r.hours) for (const d of h.deployments) assert.ok(ok.has(d.tiers.db!.vmType), d.tiers.db!.vmType);
+  });
+});
+
+/** A one-tier, one-provider instance small enough to enumerate every (type, count). */
+function tiny(pop: number[], rt: number): PlanInputRaw {
+  return {
+    classes: [{ name: 'req' }],
+    tiers: [{ name: 'svc', demands: { req: 0.2 } }],
+    workload: { thinkTime: 2, hours: [...Array(24).keys()].map((h) => ({ hour: h, population: pop[h % pop.length]! })) },
+    catalog: { providers: [{ name: 'p', vmTypes: [
+      { name: 'small', cores: 1, speed: 1, pricePerHour: 0.05 },
+      { name: 'fast', cores: 1, speed: 2.5, pricePerHour: 0.11 },
+      { name: 'big', cores: 4, speed: 1, pricePerHour: 0.18 },
+    ] }] },
+    constraints: { responseTime: { req: rt }, maxUtilization: 0.9, replicas: { svc: { min: 1, max: 40 } } },
+  };
+}
+
+test('optimal on an instance small enough to enumerate', () => {
+  const input = tiny([3, 10, 25, 60, 90, 140], 0.5);
+  const r = plan(input, { seed: 7 });
+  for (const h of r.hours) {
+    const d = h.deployments[0]!;
+    let best = Infinity;
+    for (const v of input.catalog.providers[0]!.vmTypes) {
+      for (let n = 1; n <= 40; n++) {
+        const s = solve({
+          classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
+          stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: v.cores, demands: { req: 0.2 / ((v.speed ?? 1) * n) } })),
+        }, { method: 'amva' });
+        const u = s.stations.s0!.utilization.req!;
+        if (s.classes.req!.responseTime <= 0.5 && u <= 0.9) {
+          best = Math.min(best, n * v.pricePerHour);
+          break;
+        }
+      }
+    }
+    assert.ok(Math.abs(d.cost - best) < 1e-9, `hour ${h.hour} (population ${d.population.req}): planner ${d.cost}, enumeration ${best}`);
+  }
+});
+
+test('an impossible response-time limit is reported infeasible, never as feasible', () => {
+  // 0.2 s of demand per request cannot fit in 0.05 s on any VM here (speed ≤ 2.5 → ≥ 0.08 s)
+  const r = plan(tiny([5, 50], 0.05), { seed: 1 });
+  assert.equal(r.feasible, false);
+  for (const h of r.hours) {
+    assert.equal(h.feasible, false);
+    assert.ok(h.deployments[0]!.violations.includes('responseTime:req'));
+  }
+});
+
+test('random instances: feasible claims hold and the plan never costs more than the peak plan (fast-check)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 24, maxLength: 24 }),
+      fc.double({ min: 0.3, max: 3, noNaN: true }),
+      fc.double({ min: 0.5, max: 10, noNaN: true }),
+      fc.integer({ min: 0, max: 1000 }),
+      (pops, rt, think, seed) => {
+        const input: PlanInputRaw = {
+          classes: [{ name: 'a', mix: 2 }, { name: 'b', mix: 1 }],
+          tiers: [
+            { name: 'front', demands: { a: 0.01, b: 0.03 } },
+            { name: 'back', demands: { a: 0.04, b: 0.02 }, latency: { b: 0.05 } },
+          ],
+          workload: { thinkTime: think, hours: pops.map((population, hour) => ({ hour, population })) },
+          catalog: { providers: [
+            { name: 'x', vmTypes: [{ name: 'x1', cores: 1, pricePerHour: 0.04 }, { name: 'x4', cores: 4, speed: 1.2, pricePerHour: 0.2 }] },
+            { name: 'y', vmTypes: [{ name: 'y2', cores: 2, speed: 0.9, pricePerHour: 0.07 }] },
+          ] },
+          constraints: { responseTime: { a: rt, b: rt * 1.5 }, maxUtilization: 0.85, share: { x: 0.7, y: 0.3 }, minProviders: 2 },
+          search: { restarts: 1 },
+        };
+        const r = plan(input, { seed });
+        recheck(input, r);
+        if (r.peakPlan.feasibleAllDay) assert.ok(r.dailyCost <= r.peakPlan.dailyCost + 1e-9);
+        return true;
+      },
+    ),
+    { numRuns: 12, seed: 5 },
+  );
+});
+
+test('without a given split the planner picks the cheapest provider set', () => {
+  const input = tiny([20], 1);
+  input.catalog.providers.push({ name: 'cheap', vmTypes: [{ name: 'c1', cores: 1, speed: 1, pricePerHour: 0.01 }] });
+  const r = plan(input, { seed: 1 });
+  assert.deepEqual(r.providers, ['cheap']);
+  assert.equal(r.search.alternativesTried, 2);
+});
+
+describe('input validation names the field', () => {
+  const bad = (mut: (i: PlanInputRaw) => void, re: RegExp) => {
+    const i = example();
+    mut(i);
+    assert.throws(() => plan(i), (e: unknown) => isOsmoError(e) && e.kind === 'invalid' && re.test(e.message));
+  };
+  test('unknown class in a tier', () => bad((i) => { i.tiers[0]!.demands.nope = 1; }, /tiers\[0\]\.demands\.nope: unknown class "nope"/));
+  test('shares not summing to 1', () => bad((i) => { i.constraints!.share = { aws: 0.6, azure: 0.6 }; }, /constraints\.share: shares of hour 0 sum to 1\.2/));
+  test('missing hours', () => bad((i) => { i.workload.hours.pop(); }, /workload\.hours: give exactly 24 hours/));
+  test('negative price', () => bad((i) => { i.catalog.providers[0]!.vmTypes[0]!.pricePerHour = -1; }, /catalog\.providers\[0\]\.vmTypes\[0\]\.pricePerHour: must not be negative/));
+  test('a tier with no usable VM type', () => bad((i) => { i.tiers[2]!.minMemoryGb = 1000; }, /tier "db" has no usable VM type on provider "aws"/));
+});
