@@ -28,6 +28,11 @@ export class AgentMetrics {
     const r = this.registry;
     r.setDefaultLabels({ node: nodeId });
     collectDefaultMetrics({ register: r, prefix: 'osmo_agent_' });
+    // prom-client names these gauges *_total, which `promtool check metrics` rejects; they
+    // say little about an agent anyway (the process CPU, memory and fd metrics stay).
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      r.removeSingleMetric(`osmo_agent_${n}`);
+    }
 
     this.events = new Counter({ name: 'osmo_agent_events_total', help: 'Events produced, by type.', labelNames: ['type'], registers: [r] });
     this.deploys = new Counter({ name: 'osmo_agent_deploys_total', help: 'Deploy requests, by result.', labelNames: ['result'], registers: [r] });

@@ -11,9 +11,13 @@ import type { GuestSource } from '../monitor/samplers.js';
 
 const PULL_EVENT_MIN_INTERVAL_MS = 500;
 const STATS_TTL_MS = 400;
+const ECHO_WINDOW_MS = 5000;
 
 export class DeployService implements GuestSource {
   private readonly inFlight = new Set<string>();
+  private readonly removing = new Set<string>();
+  /** states this service just published itself; the driver's own report of them is an echo */
+  private readonly published = new Map<string, { state: string; at: number }>();
   private readonly statsCache = new Map<string, { at: number; p: Promise<GuestStats> }>();
   private listCache: { at: number; p: Promise<InstanceInfo[]> } | undefined;
   private readonly unwatch: () => void;
@@ -25,6 +29,7 @@ export class DeployService implements GuestSource {
   ) {
     this.unwatch = runtime.watch((c) => {
       this.listCache = undefined;
+      if (this.echoOfOwn(c.name, c.state)) return;
       bus.publish('instance', {
         type: 'instance',
         name: c.name,
@@ -53,6 +58,7 @@ export class DeployService implements GuestSource {
     try {
       const info = await this.runtime.deploy(spec, this.progress(spec.image));
       this.listCache = undefined;
+      this.published.set(info.name, { state: info.state, at: Date.now() });
       this.bus.publish('instance', { type: 'instance', name: info.name, image: info.image, state: info.state, labels: info.labels });
       return info;
     } finally {
@@ -62,11 +68,28 @@ export class DeployService implements GuestSource {
 
   /** Stops and removes; the image goes too when `image` is given and no other container uses it. */
   async remove(name: string, image?: string): Promise<{ imageRemoved: boolean }> {
-    const r = await this.runtime.remove(name, image ? { image, removeImage: true } : { removeImage: false });
+    this.removing.add(name);
+    let r: { imageRemoved: boolean };
+    try {
+      r = await this.runtime.remove(name, image ? { image, removeImage: true } : { removeImage: false });
+    } finally {
+      setTimeout(() => this.removing.delete(name), ECHO_WINDOW_MS).unref();
+    }
     this.listCache = undefined;
+    this.published.set(name, { state: 'removed', at: Date.now() });
     this.statsCache.delete(name);
     this.bus.publish('instance', { type: 'instance', name, state: 'removed', ...(image ? { image } : {}) });
     return r;
+  }
+
+  // Deploy and remove publish their outcome with the image and labels; the engine's own
+  // events for the same transitions (start, die, destroy) would only repeat them.
+  private echoOfOwn(name: string, state: string): boolean {
+    if (this.inFlight.has(name) && (state === 'created' || state === 'running')) return true;
+    if (this.removing.has(name) && (state === 'exited' || state === 'removed')) return true;
+    const p = this.published.get(name);
+    if (p && Date.now() - p.at > ECHO_WINDOW_MS) this.published.delete(name);
+    return !!p && p.state === state && Date.now() - p.at <= ECHO_WINDOW_MS;
   }
 
   list(): Promise<InstanceInfo[]> {
