@@ -36,6 +36,12 @@ export interface ProcessRuntimeOptions {
 /** What a child may see of the agent's environment: enough to run, none of its secrets. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
 
+/** Children die with the agent: one exit hook for every open runtime, SIGKILL to each group. */
+const openRuntimes = new Set<ProcessRuntime>();
+process.on('exit', () => {
+  for (const rt of openRuntimes) rt.killAllNow();
+});
+
 interface Live {
   entry: TableEntry;
   sup: Supervisor;
@@ -50,9 +56,6 @@ export class ProcessRuntime implements Runtime {
   private readonly listeners = new Set<(c: InstanceChange) => void>();
   private readonly table: ProcessTable;
   private readonly graceMs: number;
-  private readonly onExit = () => {
-    for (const l of this.live.values()) l.sup.killNow();
-  };
   private closed = false;
 
   private constructor(private readonly o: ProcessRuntimeOptions) {
@@ -66,7 +69,7 @@ export class ProcessRuntime implements Runtime {
   static async open(o: ProcessRuntimeOptions): Promise<ProcessRuntime> {
     const rt = new ProcessRuntime(o);
     mkdirSync(o.dir, { recursive: true });
-    process.on('exit', rt.onExit);
+    openRuntimes.add(rt);
     for (const entry of rt.table.load()) await rt.adopt(entry);
     rt.persist();
     return rt;
@@ -176,7 +179,12 @@ export class ProcessRuntime implements Runtime {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.live.values()].map((l) => l.sup.stop()));
-    process.off('exit', this.onExit);
+    openRuntimes.delete(this);
+  }
+
+  /** Synchronous, for the exit hook: no grace period is possible any more. */
+  killAllNow(): void {
+    for (const l of this.live.values()) l.sup.killNow();
   }
 
   private validate(spec: DeploySpec): TableEntry {
