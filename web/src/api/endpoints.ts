@@ -1,7 +1,8 @@
 // Typed calls to the core's REST API, one function per operation the dashboard uses.
 // Collections come wrapped in an object holding one list ({"nodes": [...]}).
 import { api } from './http.js';
-import type { Instance, Mel, MelSpec, MetricPoint, MetricSeries, OsmoNode, PolicyParam } from './types.js';
+import { normalizeParams, normalizeSeries, nestPatch } from './readers.js';
+import type { Instance, Mel, MelSpec, MetricSeries, OsmoNode, PolicyParam } from './types.js';
 
 const enc = encodeURIComponent;
 
@@ -35,60 +36,6 @@ export async function queryMetrics(q: MetricQuery): Promise<MetricSeries[]> {
   return normalizeSeries(await api<unknown>('GET', `/api/v1/metrics?${p.toString()}`));
 }
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-
-/** The metrics endpoint answers with series of points; accept the plausible layouts
- * ({series:[{field, points:[{ts,value}]}]} or a flat {points|samples:[{ts, field, value}]})
- * so the charts do not break on a cosmetic change of the core. */
-export function normalizeSeries(data: unknown): MetricSeries[] {
-  if (!isRec(data)) return [];
-  if (Array.isArray(data.series)) {
-    return data.series.filter(isRec).map((s) => ({
-      node: typeof s.node === 'string' ? s.node : undefined,
-      target: typeof s.target === 'string' ? s.target : undefined,
-      metric: typeof s.metric === 'string' ? s.metric : undefined,
-      field: typeof s.field === 'string' ? s.field : 'value',
-      unit: typeof s.unit === 'string' ? s.unit : undefined,
-      points: toPoints(s.points),
-    }));
-  }
-  const flat = Array.isArray(data.points) ? data.points : Array.isArray(data.samples) ? data.samples : null;
-  if (!flat) return [];
-  const byField = new Map<string, MetricSeries>();
-  for (const p of flat) {
-    if (!isRec(p)) continue;
-    const ts = num(p.ts) ?? num(p.t) ?? num(p.time);
-    const field = typeof p.field === 'string' ? p.field : 'value';
-    const unit = typeof p.unit === 'string' ? p.unit : undefined;
-    const value = num(p.value) ?? num(p.avg) ?? num(p.v);
-    if (ts === undefined || value === undefined) continue;
-    let s = byField.get(field);
-    if (!s) byField.set(field, (s = { field, unit, points: [] }));
-    s.points.push({ ts, value });
-  }
-  for (const s of byField.values()) s.points.sort((a, b) => a.ts - b.ts);
-  return [...byField.values()];
-}
-
-function toPoints(v: unknown): MetricPoint[] {
-  if (!Array.isArray(v)) return [];
-  const out: MetricPoint[] = [];
-  for (const p of v) {
-    if (Array.isArray(p)) {
-      const ts = num(p[0]);
-      const value = num(p[1]);
-      if (ts !== undefined && value !== undefined) out.push({ ts, value });
-    } else if (isRec(p)) {
-      const ts = num(p.ts) ?? num(p.t);
-      const value = num(p.value) ?? num(p.avg) ?? num(p.v);
-      if (ts !== undefined && value !== undefined) out.push({ ts, value });
-    }
-  }
-  return out;
-}
-
 // Policies (issue 4) and planner (issue 5) land later; the views show a notice on 404.
 export async function getPolicies(): Promise<PolicyParam[]> {
   return normalizeParams(await api<unknown>('GET', '/api/v1/policies'));
@@ -97,49 +44,3 @@ export async function getPolicies(): Promise<PolicyParam[]> {
 export const putPolicy = (name: string, value: unknown): Promise<unknown> => api('PUT', '/api/v1/policies', nestPatch(name, value));
 export const runPlan = (model: unknown): Promise<unknown> => api('POST', '/api/v1/plans', model);
 
-export function nestPatch(path: string, value: unknown): Record<string, unknown> {
-  const keys = path.split('.');
-  let out: unknown = value;
-  for (let i = keys.length - 1; i >= 0; i--) out = { [keys[i] as string]: out };
-  return out as Record<string, unknown>;
-}
-
-const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string') : undefined);
-
-/** Accepts the parameter list ({parameters:[{name, value, min, max, allowed, ...}]}, as the
- * policy engine's describe() gives it) or a bare policy document, flattened to dotted names. */
-export function normalizeParams(data: unknown): PolicyParam[] {
-  if (Array.isArray(data)) return normalizeParams({ parameters: data });
-  if (!isRec(data)) return [];
-  const list = [data.parameters, data.policies, data.params].find(Array.isArray);
-  if (list) {
-    return list.filter(isRec).flatMap((p): PolicyParam[] => {
-      if (typeof p.name !== 'string') return [];
-      const v = p.value;
-      if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') return [];
-      const range = isRec(p.range) ? p.range : {};
-      return [{
-        name: p.name,
-        value: v,
-        description: typeof p.description === 'string' ? p.description : undefined,
-        min: num(p.min) ?? num(range.min),
-        max: num(p.max) ?? num(range.max),
-        step: num(p.step) ?? (p.type === 'integer' ? 1 : undefined),
-        options: strings(p.allowed) ?? strings(p.options) ?? strings(p.enum),
-        unit: typeof p.unit === 'string' ? p.unit : undefined,
-        group: typeof p.group === 'string' ? p.group : p.name.includes('.') ? p.name.split('.')[0] : undefined,
-      }];
-    });
-  }
-  const doc = isRec(data.policy) ? data.policy : isRec(data.document) ? data.document : data;
-  const out: PolicyParam[] = [];
-  const walk = (o: Rec, prefix: string): void => {
-    for (const [k, v] of Object.entries(o)) {
-      const name = prefix ? `${prefix}.${k}` : k;
-      if (isRec(v)) walk(v, name);
-      else if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out.push({ name, value: v });
-    }
-  };
-  walk(doc, '');
-  return out;
-}

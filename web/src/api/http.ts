@@ -2,19 +2,9 @@
 // error body into an ApiError that keeps the server's message (and the field it names)
 // so a form can show it next to the input it is about.
 import { authHeaders } from './token.js';
+import { ApiError, toApiError } from './errors.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    /** dotted path of the offending field when the server names one */
-    readonly field: string | undefined,
-    readonly body: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
@@ -44,23 +34,3 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   return data as T;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function toApiError(status: number, data: unknown): ApiError {
-  let message = `HTTP ${status}`;
-  let field: string | undefined;
-  if (typeof data === 'string' && data) message = data;
-  if (isRecord(data)) {
-    const m = data.error ?? data.message;
-    if (typeof m === 'string') message = m;
-    else if (isRecord(m) && typeof m.message === 'string') message = m.message;
-    const f = data.field ?? (isRecord(data.details) ? data.details.field ?? data.details.path : undefined);
-    if (typeof f === 'string') field = f;
-    else if (Array.isArray(f)) field = f.join('.');
-  }
-  // Fall back to reading the field out of messages like "body/replicas must be ..." or "replicas: ...".
-  field ??= /^(?:body[./])?([A-Za-z_][\w.[\]]*)\s*(?::|must|is|should)/.exec(message)?.[1];
-  return new ApiError(status, message, field, data);
-}

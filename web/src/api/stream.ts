@@ -3,7 +3,6 @@
 // built-in retry gives up for good on a non-200 answer (e.g. while a restarting core
 // is not listening yet). This client reconnects by itself with capped back-off and
 // resumes from the last event id it saw, so a core restart only leaves a short gap.
-import { authHeaders } from './token.js';
 import type { StreamEvent } from './types.js';
 
 export type StreamStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
@@ -12,6 +11,8 @@ export interface StreamOptions {
   url?: string;
   onEvent: (e: StreamEvent) => void;
   onStatus?: (s: StreamStatus) => void;
+  /** extra request headers, read at each attempt (the bearer token may change) */
+  headers?: () => Record<string, string>;
   /** first and longest wait between attempts */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -40,9 +41,9 @@ export function openStream(opts: StreamOptions): StreamHandle {
     ctrl = new AbortController();
     status(lastId === undefined ? 'connecting' : 'reconnecting');
     try {
-      const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
+      const headers: Record<string, string> = { accept: 'text/event-stream', ...opts.headers?.() };
       if (lastId !== undefined) headers['last-event-id'] = lastId;
-      const res = await fetch(url, { headers, signal: ctrl.signal, cache: 'no-store' });
+      const res = await fetch(url, { headers, signal: ctrl.signal });
       if (res.status === 401 || res.status === 403) {
         status('unauthorized');
         schedule(maxDelay);

@@ -6,7 +6,7 @@
 import { listInstances, listMels, listNodes } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
-import { onTokenChange } from '../api/token.js';
+import { authHeaders, onTokenChange } from '../api/token.js';
 import type { Instance, Mel, OsmoNode, StreamEvent } from '../api/types.js';
 
 export type Topic = 'cluster' | 'events' | 'samples' | 'status';
@@ -45,6 +45,7 @@ class LiveStore {
   start(): void {
     if (this.stream) return;
     this.stream = openStream({
+      headers: authHeaders,
       onEvent: (e) => this.ingest(e),
       onStatus: (s) => {
         const wasDown = this.status !== 'open';
