@@ -1,0 +1,115 @@
+// The reconciler's decision, as a pure function: one MEL's desired state and its
+// instances (with the status of their nodes) in, a list of actions out. No I/O, no
+// clock; reconciler.ts applies the actions. Unit tested in test/core/diff.test.ts.
+import type { InstanceRecord, NodeStatus } from '../../store/records.js';
+
+export interface NodeFacts {
+  status: NodeStatus;
+  draining: boolean;
+}
+
+export interface DiffInput {
+  /** undefined when the MEL was deleted: everything it had goes */
+  mel?: { name: string; replicas: number; generation: number };
+  instances: InstanceRecord[];
+  nodes: ReadonlyMap<string, NodeFacts> | Record<string, NodeFacts>;
+  /** ms; with failedHoldMs, a freshly failed instance keeps its slot for a while (crash-loop backoff) */
+  now?: number;
+  failedHoldMs?: number;
+}
+
+export type Action =
+  /** place `count` new instances; `reuse` are pending rows (no node yet) to fill first */
+  | { kind: 'place'; count: number; reuse: string[] }
+  /** pending rows no longer needed */
+  | { kind: 'drop-pending'; ids: string[] }
+  /** stop and remove the container, then forget the row */
+  | { kind: 'stop'; id: string; reason: string }
+  /** the node is down: the instance no longer counts, a replacement will be placed */
+  | { kind: 'lost'; id: string }
+  /** (re)send the deploy command of a placed instance whose container is not confirmed */
+  | { kind: 'deploy'; id: string };
+
+function facts(nodes: DiffInput['nodes'], id: string | null): NodeFacts | undefined {
+  if (id === null) return undefined;
+  return nodes instanceof Map ? nodes.get(id) : (nodes as Record<string, NodeFacts>)[id];
+}
+
+const newestFirst = (a: InstanceRecord, b: InstanceRecord) => b.createdAt - a.createdAt || (b.id < a.id ? -1 : 1);
+
+export function diff(input: DiffInput): Action[] {
+  const actions: Action[] = [];
+  const { mel } = input;
+  const placed: InstanceRecord[] = [];
+  const pending: InstanceRecord[] = [];
+  const draining: InstanceRecord[] = [];
+
+  for (const i of input.instances) {
+    const node = facts(input.nodes, i.node);
+    if (i.desired === 'stop' || i.state === 'stopping') {
+      // a stop that has not finished (or never got sent before a crash): send it again while the node answers
+      if (!node || node.status === 'down') continue;
+      actions.push({ kind: 'stop', id: i.id, reason: i.reason ?? 'stopping' });
+      continue;
+    }
+    if (i.state === 'lost' || i.state === 'stopped') continue;
+    if (i.state === 'pending') {
+      pending.push(i);
+      continue;
+    }
+    if (!node || node.status === 'down') {
+      actions.push({ kind: 'lost', id: i.id });
+      continue;
+    }
+    if (!mel) {
+      actions.push({ kind: 'stop', id: i.id, reason: 'MEL deleted' });
+      continue;
+    }
+    if (i.state === 'failed') {
+      if (input.now !== undefined && input.failedHoldMs && i.updatedAt > input.now - input.failedHoldMs) {
+        placed.push(i);
+        continue;
+      }
+      actions.push({ kind: 'stop', id: i.id, reason: `replacing failed instance${i.reason ? `: ${i.reason}` : ''}` });
+      continue;
+    }
+    if (i.generation < mel.generation) {
+      actions.push({ kind: 'stop', id: i.id, reason: `spec changed (generation ${i.generation} -> ${mel.generation})` });
+      continue;
+    }
+    if (node.draining) {
+      draining.push(i);
+      continue;
+    }
+    placed.push(i);
+    if (i.state === 'starting') actions.push({ kind: 'deploy', id: i.id });
+  }
+
+  if (!mel) {
+    if (pending.length) actions.push({ kind: 'drop-pending', ids: pending.map((p) => p.id) });
+    return actions;
+  }
+
+  const want = mel.replicas;
+  if (placed.length < want) {
+    actions.push({ kind: 'place', count: want - placed.length, reuse: pending.map((p) => p.id) });
+  } else {
+    if (pending.length) actions.push({ kind: 'drop-pending', ids: pending.map((p) => p.id) });
+    if (placed.length > want) {
+      // newest first: the oldest instances have proven themselves; pending/starting ones go before running ones
+      const order = [...placed].sort((a, b) => rank(a) - rank(b) || newestFirst(a, b));
+      for (const i of order.slice(0, placed.length - want)) actions.push({ kind: 'stop', id: i.id, reason: `scaled down to ${want}` });
+    }
+  }
+
+  // drain moves instances only once their replacements run, so capacity never dips
+  const runningElsewhere = placed.filter((i) => i.state === 'running').length;
+  if (draining.length && runningElsewhere >= want) {
+    for (const i of draining) actions.push({ kind: 'stop', id: i.id, reason: 'node draining; replacement running' });
+  }
+  return actions.filter((a) => !(a.kind === 'place' && a.count === 0));
+}
+
+function rank(i: InstanceRecord): number {
+  return i.state === 'running' ? 1 : 0;
+}

@@ -1,0 +1,73 @@
+// Agent event batches: dedupe by the producer's seq, samples to the samples table (and
+// live stream), everything else to the event log; instance changes go to the reconciler.
+import type { EventBatch, EventBatchResponse } from '../../bus/protocol.js';
+import type { AgentEvent } from '../../bus/events.js';
+import { invalid, notFound } from '../../shared/errors.js';
+import type { NewEvent, SampleRow } from '../../store/index.js';
+import type { EventLog } from '../events/log.js';
+import type { CoreMetrics } from '../metrics.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
+import type { ClusterState } from '../state.js';
+
+export class Ingest {
+  /** one batch per node at a time, so two concurrent retries cannot both pass the seq check */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly events: EventLog,
+    private readonly reconciler: Reconciler,
+    private readonly metrics: CoreMetrics,
+  ) {}
+
+  accept(batch: EventBatch): Promise<EventBatchResponse> {
+    const prev = this.chains.get(batch.node) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.process(batch));
+    this.chains.set(batch.node, next);
+    void next.finally(() => {
+      if (this.chains.get(batch.node) === next) this.chains.delete(batch.node);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async process(batch: EventBatch): Promise<EventBatchResponse> {
+    const node = this.state.nodes.get(batch.node);
+    if (!node) throw notFound(`node ${batch.node} is not registered; register first`);
+    const foreign = batch.events.find((e) => e.node !== batch.node);
+    if (foreign) throw invalid(`events[].node: event seq ${foreign.seq} names node ${foreign.node}, batch is from ${batch.node}`);
+    const fresh = batch.events.filter((e) => e.seq > node.ackedSeq).sort((a, b) => a.seq - b.seq);
+    if (fresh.length === 0) return { ackedSeq: node.ackedSeq };
+
+    const samples: SampleRow[] = [];
+    const logged: NewEvent[] = [];
+    for (const e of fresh) {
+      this.metrics.eventsIngested.inc({ type: e.type });
+      if (e.type === 'sample') {
+        for (const [field, f] of Object.entries(e.fields)) samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
+        if (e.source === 'host') trackLoad(node.load, e);
+        this.events.publishLive({ origin: e.node, seq: e.seq, node: e.node, type: 'sample', ts: e.ts, data: stripBase(e) });
+      } else {
+        logged.push({ origin: e.node, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: stripBase(e) });
+      }
+    }
+    await this.state.store.samples.insertMany(samples);
+    await this.events.append(logged);
+    node.ackedSeq = fresh[fresh.length - 1]!.seq;
+    await this.state.saveNode(node);
+    for (const e of fresh) if (e.type === 'instance') await this.reconciler.onInstanceEvent(node.id, e);
+    return { ackedSeq: node.ackedSeq };
+  }
+}
+
+function stripBase(e: AgentEvent): Record<string, unknown> {
+  const { seq: _s, node: _n, ts: _t, type: _ty, ...rest } = e;
+  return rest;
+}
+
+function trackLoad(load: { cpu?: number; mem?: number; at?: number }, e: Extract<AgentEvent, { type: 'sample' }>): void {
+  const pct = e.fields.total?.unit === 'percent' ? e.fields.total.value : e.fields.percent?.value ?? e.fields.used_percent?.value;
+  if (pct === undefined) return;
+  if (e.metric === 'cpu') load.cpu = pct;
+  if (e.metric === 'mem') load.mem = pct;
+  load.at = e.ts;
+}

@@ -1,0 +1,158 @@
+// The node registry: registration, heartbeats, failure detection, cordon and drain.
+// Liveness lives in memory (a heartbeat per node per second must not be a disk write);
+// status changes are committed and logged. A node is `suspect` after suspectMs without a
+// heartbeat and `down` after downMs; the detector ticks every heartbeat interval / 4.
+import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
+import { notFound, OsmoError } from '../../shared/errors.js';
+import type { NodeStatus } from '../../store/index.js';
+import type { EventLog } from '../events/log.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
+import type { ClusterState, LiveNode } from '../state.js';
+
+export interface LivenessOptions {
+  heartbeatMs: number;
+  suspectMs: number;
+  downMs: number;
+}
+
+export const DEFAULT_LIVENESS: LivenessOptions = { heartbeatMs: 1000, suspectMs: 2000, downMs: 4000 };
+
+export class Registry {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly events: EventLog,
+    private readonly reconciler: Reconciler,
+    readonly liveness: LivenessOptions = DEFAULT_LIVENESS,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.detect(), Math.max(50, Math.floor(this.liveness.heartbeatMs / 4)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async register(req: RegisterRequest): Promise<RegisterResponse> {
+    const now = Date.now();
+    const old = this.state.nodes.get(req.id);
+    let ackedSeq = old?.ackedSeq ?? 0;
+    if (req.lastSeq !== undefined && req.lastSeq < ackedSeq) {
+      // the agent lost its own state and numbers from scratch again
+      await this.state.store.events.forgetAbove(req.id, req.lastSeq);
+      ackedSeq = req.lastSeq;
+    }
+    const node: LiveNode = {
+      id: req.id,
+      address: req.address.replace(/\/+$/, ''),
+      layer: req.layer,
+      domain: req.domain,
+      labels: req.labels,
+      capacity: req.capacity,
+      drivers: req.drivers,
+      version: req.version,
+      status: 'ready',
+      schedulable: old?.schedulable ?? true,
+      draining: old?.draining ?? false,
+      ackedSeq,
+      registeredAt: old?.registeredAt ?? now,
+      updatedAt: now,
+      lastHeartbeat: now,
+      load: old?.load ?? {},
+      needsSync: true,
+    };
+    await this.state.saveNode(node);
+    await this.events.core('node', node.id, { node: node.id, action: old ? 're-register' : 'register', status: 'ready', previous: old?.status ?? null, address: node.address, layer: node.layer, domain: node.domain });
+    void this.reconciler.syncNode(node.id, 0);
+    this.reconciler.kick();
+    return { heartbeatIntervalMs: this.liveness.heartbeatMs, ackedSeq };
+  }
+
+  async heartbeat(req: HeartbeatRequest): Promise<{ status: NodeStatus; heartbeatIntervalMs: number }> {
+    const n = this.state.nodes.get(req.id);
+    // 404 tells the agent to register again (e.g. after its node was removed)
+    if (!n) throw notFound(`node ${req.id} is not registered; register first`);
+    n.lastHeartbeat = Date.now();
+    if (n.status === 'suspect' || n.status === 'down') {
+      const wasDown = n.status === 'down';
+      await this.setStatus(n, 'ready', wasDown ? 'heartbeats resumed after down' : 'heartbeat resumed');
+      if (wasDown) n.needsSync = true;
+    }
+    this.reconciler.checkHeartbeat(n.id, req.instances);
+    return { status: n.draining ? 'draining' : n.status, heartbeatIntervalMs: this.liveness.heartbeatMs };
+  }
+
+  private async setStatus(n: LiveNode, status: NodeStatus, reason: string): Promise<void> {
+    const previous = n.status;
+    if (previous === status) return;
+    n.status = status;
+    n.updatedAt = Date.now();
+    await this.state.saveNode(n);
+    await this.events.core('node', n.id, { node: n.id, action: 'status', status, previous, reason });
+    this.reconciler.kick();
+  }
+
+  private detecting = false;
+  async detect(now = Date.now()): Promise<void> {
+    if (this.detecting) return;
+    this.detecting = true;
+    try {
+      for (const n of this.state.nodes.values()) {
+        const age = now - n.lastHeartbeat;
+        if (n.status !== 'down' && age > this.liveness.downMs) await this.setStatus(n, 'down', `no heartbeat for ${age} ms`);
+        else if (n.status === 'ready' && age > this.liveness.suspectMs) await this.setStatus(n, 'suspect', `no heartbeat for ${age} ms`);
+      }
+    } finally {
+      this.detecting = false;
+    }
+  }
+
+  private get(id: string): LiveNode {
+    const n = this.state.nodes.get(id);
+    if (!n) throw notFound(`node ${id} not found`);
+    return n;
+  }
+
+  async cordon(id: string, schedulable: boolean): Promise<LiveNode> {
+    const n = this.get(id);
+    if (n.schedulable !== schedulable) {
+      n.schedulable = schedulable;
+      n.updatedAt = Date.now();
+      await this.state.saveNode(n);
+      await this.events.core('node', id, { node: id, action: schedulable ? 'uncordon' : 'cordon' });
+      this.reconciler.kick();
+    }
+    return n;
+  }
+
+  async drain(id: string, draining: boolean): Promise<LiveNode> {
+    const n = this.get(id);
+    if (n.draining !== draining) {
+      n.draining = draining;
+      n.updatedAt = Date.now();
+      await this.state.saveNode(n);
+      await this.events.core('node', id, { node: id, action: draining ? 'drain' : 'undrain', status: draining ? 'draining' : n.status });
+      this.reconciler.kick();
+    }
+    return n;
+  }
+
+  /** Forgets a node; refused while it still holds instances the core placed. */
+  async remove(id: string): Promise<void> {
+    const n = this.get(id);
+    const held = this.state.instancesOn(id).filter((i) => i.state !== 'lost');
+    if (held.length > 0 && n.status !== 'down') throw new OsmoError('conflict', `node ${id} still runs ${held.length} instance(s); drain it first`);
+    await this.state.deleteInstances(this.state.instancesOn(id).map((i) => i.id));
+    await this.state.removeNode(id);
+    await this.events.core('node', id, { node: id, action: 'removed' });
+    this.reconciler.kick();
+  }
+}
+
+/** Status as shown to users: draining overrides ready/suspect. */
+export function shownStatus(n: LiveNode): NodeStatus {
+  return n.draining && n.status !== 'down' ? 'draining' : n.status;
+}

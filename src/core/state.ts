@@ -1,0 +1,107 @@
+// The core's in-memory view of the cluster, rebuilt from the store at start. Every
+// mutation goes to the store first and to memory second, so memory never holds
+// something a crash would lose; reads (API, scheduler snapshots) come from memory.
+import type { InstanceRecord, MelRecord, NodeRecord, Store } from '../store/index.js';
+import type { MelSpec } from './mels/schema.js';
+
+export interface LiveNode extends NodeRecord {
+  /** latest host load from samples (percent); memory only */
+  load: { cpu?: number; mem?: number; at?: number };
+  /** true until the core has compared its instances with the agent's containers */
+  needsSync: boolean;
+}
+
+export type Mel = MelRecord<MelSpec>;
+
+export class ClusterState {
+  readonly nodes = new Map<string, LiveNode>();
+  readonly mels = new Map<string, Mel>();
+  readonly instances = new Map<string, InstanceRecord>();
+  private readonly byName = new Map<string, InstanceRecord>();
+
+  constructor(readonly store: Store) {}
+
+  async load(now = Date.now()): Promise<void> {
+    for (const n of await this.store.nodes.list()) {
+      // liveness is not persisted: a restarted core gives every known node a fresh grace period
+      this.nodes.set(n.id, { ...n, lastHeartbeat: now, load: {}, needsSync: true });
+    }
+    for (const m of await this.store.mels.list<MelSpec>()) this.mels.set(m.name, m);
+    for (const i of await this.store.instances.list()) this.index(i);
+  }
+
+  private index(i: InstanceRecord): void {
+    const old = this.instances.get(i.id);
+    if (old && old.name !== i.name) this.byName.delete(old.name);
+    this.instances.set(i.id, i);
+    this.byName.set(i.name, i);
+  }
+
+  instanceByName(name: string): InstanceRecord | undefined {
+    return this.byName.get(name);
+  }
+
+  instancesOf(mel: string): InstanceRecord[] {
+    return [...this.instances.values()].filter((i) => i.mel === mel);
+  }
+
+  instancesOn(node: string): InstanceRecord[] {
+    return [...this.instances.values()].filter((i) => i.node === node);
+  }
+
+  async saveNode(n: LiveNode): Promise<void> {
+    const { load: _l, needsSync: _s, ...rec } = n;
+    await this.store.nodes.upsert(rec);
+    this.nodes.set(n.id, n);
+  }
+
+  async removeNode(id: string): Promise<void> {
+    await this.store.nodes.remove(id);
+    this.nodes.delete(id);
+  }
+
+  async saveMel(m: Mel): Promise<void> {
+    await this.store.mels.upsert(m);
+    this.mels.set(m.name, m);
+  }
+
+  async removeMel(name: string): Promise<boolean> {
+    const had = await this.store.mels.remove(name);
+    this.mels.delete(name);
+    return had;
+  }
+
+  async saveInstances(list: InstanceRecord[]): Promise<void> {
+    await this.store.instances.upsertMany(list);
+    for (const i of list) this.index(i);
+  }
+
+  async deleteInstances(ids: string[]): Promise<void> {
+    await this.store.instances.removeMany(ids);
+    for (const id of ids) {
+      const i = this.instances.get(id);
+      if (!i) continue;
+      this.instances.delete(id);
+      if (this.byName.get(i.name)?.id === id) this.byName.delete(i.name);
+    }
+  }
+
+  /** Resource requests of the instances that hold a place on `node`. */
+  allocated(node: string): { cpus: number; memoryBytes: number } {
+    let cpus = 0;
+    let memoryBytes = 0;
+    for (const i of this.instances.values()) {
+      if (i.node !== node || !holdsPlace(i)) continue;
+      const r = this.mels.get(i.mel)?.spec.resources;
+      if (!r) continue;
+      cpus += r.cpus;
+      memoryBytes += r.memoryBytes;
+    }
+    return { cpus, memoryBytes };
+  }
+}
+
+/** Instances that occupy node resources from the scheduler's point of view. */
+export function holdsPlace(i: InstanceRecord): boolean {
+  return i.node !== null && (i.state === 'starting' || i.state === 'running' || i.state === 'stopping');
+}
