@@ -78,6 +78,8 @@ interface Work {
   overloaded: boolean;
   pending: number;
   pendingCount: number;
+  /** load sent here earlier in this round: counted in full, whatever the phantom weight */
+  added: number;
   cpus: number;
   mem: number;
   busy: boolean;
@@ -122,6 +124,7 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
       overloaded: nextOverloaded(n.overloaded, load, p.thresholds),
       pending,
       pendingCount,
+      added: 0,
       cpus: n.allocated.cpus,
       mem: n.allocated.memoryBytes,
       busy: !!n.inFlight,
@@ -172,10 +175,10 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     if (capacityFilter(d.n.capacity, { cpus: d.cpus, memoryBytes: d.mem }, i.resources)) return null;
     if (d.n.pending && d.pendingCount >= d.p.management.pendingTableSize) return null;
     const est = transferLoad(x, src.n.capacity, d.n.capacity, d.p.weights);
-    const after = d.load + d.p.management.phantomLoadWeight * d.pending + est;
+    const after = d.load + d.p.management.phantomLoadWeight * d.pending + d.added + est;
     if (after >= d.p.thresholds.high - EPS) return null;
     if (flowBack && after > d.p.thresholds.low - EPS) return null;
-    if (!accepts(d.n.acceptance, { load: d.load, overloaded: d.overloaded, pendingLoad: d.pending }, est, d.p).ok) return null;
+    if (!accepts(d.n.acceptance, { load: d.load + d.added, overloaded: d.overloaded, pendingLoad: d.pending }, est, d.p).ok) return null;
     return { est, after };
   };
 
@@ -218,7 +221,7 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     // Make-before-break: the source keeps its allocation until the move completes, so the
     // capacity it frees is not handed out in this round; only its projected load drops.
     if (src.load !== undefined) src.load = Math.max(0, src.load - x);
-    d.pending += est;
+    d.added += est;
     d.pendingCount += 1;
     d.cpus += i.resources.cpus;
     d.mem += i.resources.memoryBytes;

@@ -18,7 +18,7 @@ const nodeArb = (id: string): fc.Arbitrary<RebalanceNode> =>
       acceptance: fc.constantFrom(...ACCEPTANCE),
       cpus: fc.integer({ min: 1, max: 8 }),
       pendingLoad: fc.double({ min: 0, max: 0.3, noNaN: true }),
-      inFlight: fc.boolean({ }),
+      inFlight: fc.boolean(),
       status: fc.constantFrom('ready' as const, 'ready' as const, 'ready' as const, 'down' as const),
     })
     .map((r) => ({
