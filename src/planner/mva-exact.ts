@@ -35,60 +35,71 @@ export function exactMva(net: NumNetwork): NumResult {
   }
 
   const st = net.stations;
-  const isDelay = st.map((x) => x.delay);
   const c = st.map((x) => (x.delay ? 1 : x.servers));
-  const copies = st.map((x) => x.copies);
-  const D = new Float64Array(K * Rn);
-  for (let k = 0; k < K; k++) for (let r = 0; r < Rn; r++) D[k * Rn + r] = st[k]!.D[r]!;
-  // Per-state record layout: for each queueing station, Q then p(0..c-2).
-  const off = new Int32Array(K).fill(-1);
-  let W = 0;
+  // Delay stations never queue: their residence time is the demand, summed once here.
+  const delaySum = new Float64Array(Rn);
+  const qs: number[] = [];
   for (let k = 0; k < K; k++) {
-    if (isDelay[k]) continue;
-    off[k] = W;
-    W += c[k]!;
+    if (st[k]!.delay) for (let r = 0; r < Rn; r++) delaySum[r]! += st[k]!.copies * st[k]!.D[r]!;
+    else qs.push(k);
   }
-  const buf = new Float64Array(2 * slab * Math.max(W, 1));
-  const base = (m: number, rest: number) => ((m & 1) * slab + rest) * W;
+  const Kq = qs.length;
+  const qc = Int32Array.from(qs, (k) => c[k]!);
+  const qcopies = Float64Array.from(qs, (k) => st[k]!.copies);
+  const qD = new Float64Array(Kq * Rn);
+  for (let q = 0; q < Kq; q++) for (let r = 0; r < Rn; r++) qD[q * Rn + r] = st[qs[q]!]!.D[r]!;
+  // Per-state record layout: for each queueing station, Q then p(0..c-2).
+  const off = new Int32Array(Kq);
+  let W = 0;
+  for (let q = 0; q < Kq; q++) {
+    off[q] = W;
+    W += qc[q]!;
+  }
+  W = Math.max(W, 1);
+  const buf = new Float64Array(2 * slab * W);
   const X = new Float64Array(Rn);
-  const Rt = new Float64Array(Rn * K);
+  const Rq = new Float64Array(Rn * Math.max(Kq, 1));
   const prevBase = new Int32Array(Rn);
-  const n = new Array<number>(Rn).fill(0);
+  const n = new Int32Array(Rn);
+  const Nmax = Int32Array.from(N);
+  const strideA = Int32Array.from(stride);
+  const Z = Float64Array.from(net.Z);
 
   for (let m = 0; m <= N[s]!; m++) {
+    n.fill(0);
     n[s] = m;
-    for (let r = 0; r < Rn; r++) if (r !== s) n[r] = 0;
+    const slabCur = (m & 1) * slab;
+    const slabPrev = ((m - 1) & 1) * slab;
     for (let rest = 0; rest < slab; rest++) {
       if (rest > 0) {
         // advance the mixed-radix counter over the non-slab classes
         for (let r = 0; r < Rn; r++) {
           if (r === s) continue;
-          if (n[r]! < N[r]!) {
+          if (n[r]! < Nmax[r]!) {
             n[r]!++;
             break;
           }
           n[r] = 0;
         }
       }
-      const cur = base(m, rest);
+      const cur = (slabCur + rest) * W;
       if (m === 0 && rest === 0) {
-        for (let k = 0; k < K; k++) if (!isDelay[k] && c[k]! > 1) buf[cur + off[k]! + 1] = 1; // p(0|0)=1
+        for (let q = 0; q < Kq; q++) if (qc[q]! > 1) buf[cur + off[q]! + 1] = 1; // p(0|0)=1
         continue;
       }
       for (let r = 0; r < Rn; r++) {
         X[r] = 0;
-        if (n[r]! === 0) continue;
-        const pb = r === s ? base(m - 1, rest) : base(m, rest - stride[r]!);
+        const nr = n[r]!;
+        if (nr === 0) continue;
+        const pb = (r === s ? slabPrev + rest : slabCur + rest - strideA[r]!) * W;
         prevBase[r] = pb;
-        let sum = 0;
-        for (let k = 0; k < K; k++) {
-          const d = D[k * Rn + r]!;
-          let Rk: number;
-          if (isDelay[k]) Rk = d;
-          else if (d === 0) Rk = 0;
-          else {
-            const o = pb + off[k]!;
-            const ck = c[k]!;
+        let sum = delaySum[r]!;
+        for (let q = 0; q < Kq; q++) {
+          const d = qD[q * Rn + r]!;
+          let Rk = 0;
+          if (d !== 0) {
+            const o = pb + off[q]!;
+            const ck = qc[q]!;
             if (ck === 1) Rk = d * (1 + buf[o]!);
             else {
               let acc = 1 + buf[o]!;
@@ -96,26 +107,25 @@ export function exactMva(net: NumNetwork): NumResult {
               Rk = (d / ck) * acc;
             }
           }
-          Rt[r * K + k] = Rk;
-          sum += copies[k]! * Rk;
+          Rq[r * Kq + q] = Rk;
+          sum += qcopies[q]! * Rk;
         }
-        X[r] = n[r]! / (net.Z[r]! + sum);
+        X[r] = nr / (Z[r]! + sum);
       }
-      for (let k = 0; k < K; k++) {
-        if (isDelay[k]) continue;
-        const o = cur + off[k]!;
-        let q = 0;
-        for (let r = 0; r < Rn; r++) if (n[r]! > 0) q += X[r]! * Rt[r * K + k]!;
-        buf[o] = q;
-        const ck = c[k]!;
+      for (let q = 0; q < Kq; q++) {
+        const o = cur + off[q]!;
+        let ql = 0;
+        for (let r = 0; r < Rn; r++) if (n[r]! > 0) ql += X[r]! * Rq[r * Kq + q]!;
+        buf[o] = ql;
+        const ck = qc[q]!;
         if (ck === 1) continue;
         // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for j < c
         let rho = 0;
-        for (let r = 0; r < Rn; r++) rho += X[r]! * D[k * Rn + r]!;
+        for (let r = 0; r < Rn; r++) rho += X[r]! * qD[q * Rn + r]!;
         let tail = 0;
         for (let j = ck - 1; j >= 1; j--) {
           let pj = 0;
-          for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += D[k * Rn + r]! * X[r]! * buf[prevBase[r]! + off[k]! + j]!;
+          for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += qD[q * Rn + r]! * X[r]! * buf[prevBase[r]! + off[q]! + j]!;
           pj /= j;
           tail += (ck - j) * pj;
           if (j <= ck - 2) buf[o + 1 + j] = pj;
@@ -124,6 +134,12 @@ export function exactMva(net: NumNetwork): NumResult {
         buf[o + 1] = Math.max(0, (ck - rho - tail) / ck);
       }
     }
+  }
+  // residence times at the full population, all stations
+  const Rt = new Float64Array(Rn * K);
+  for (let r = 0; r < Rn; r++) {
+    for (let k = 0; k < K; k++) if (st[k]!.delay) Rt[r * K + k] = st[k]!.D[r]!;
+    for (let q = 0; q < Kq; q++) Rt[r * K + qs[q]!] = Rq[r * Kq + q]!;
   }
   return finish(net, X, Rt, c);
 }

@@ -1,0 +1,52 @@
+// Solver benchmarks (issue 5): exact MVA on 4 classes × 30 jobs, 10 stations, one with
+// 4 servers (target ≤ 2 s), and single class N = 5,000 on 10 stations (target ≤ 50 ms).
+// Baseline in the same invocation: amva (Schweitzer–Bard) on the same network.
+// Run: node --import tsx bench/planner-solvers.ts
+import { exactMva, latticeSize } from '../src/planner/mva-exact.js';
+import { approxMva } from '../src/planner/mva-approx.js';
+import type { NumNetwork, NumResult } from '../src/planner/network.js';
+
+function time(f: () => NumResult, runs: number): { ms: number; cpuMs: number; res: NumResult } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let res = f();
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    res = f();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  return { ms: med(wall), cpuMs: med(cpu), res };
+}
+
+function report(name: string, net: NumNetwork, target: number, runs: number): boolean {
+  const e = time(() => exactMva(net), runs);
+  const a = time(() => approxMva(net), runs);
+  const err = Math.max(...net.N.map((_, r) => Math.abs(a.res.X[r]! - e.res.X[r]!) / e.res.X[r]!));
+  const ok = e.ms <= target;
+  console.log(`${name}: lattice ${latticeSize(net.N).toLocaleString('en')} states`);
+  console.log(`  exact  ${e.ms.toFixed(2)} ms wall (cpu ${e.cpuMs.toFixed(2)} ms), target ≤ ${target} ms: ${ok ? 'OK' : 'MISSED'}`);
+  console.log(`  amva   ${a.ms.toFixed(3)} ms wall (baseline), ${a.res.iterations} iterations, max |ΔX|/X vs exact ${(err * 100).toFixed(2)} %`);
+  console.log(`  ratio exact / amva = ${(e.ms / a.ms).toFixed(1)}`);
+  return ok;
+}
+
+const D = (k: number, r: number) => 0.05 + ((k * 7 + r * 13) % 11) / 20;
+const multi: NumNetwork = {
+  classes: ['c0', 'c1', 'c2', 'c3'],
+  N: [30, 30, 30, 30],
+  Z: [5, 3, 8, 2],
+  stations: [...Array(10).keys()].map((k) => ({ name: `s${k}`, delay: k === 9, servers: k === 0 ? 4 : 1, copies: 1, D: [0, 1, 2, 3].map((r) => (k === 0 ? 4 : 1) * D(k, r)) })),
+};
+const single: NumNetwork = {
+  classes: ['c0'],
+  N: [5000],
+  Z: [10],
+  stations: [...Array(10).keys()].map((k) => ({ name: `s${k}`, delay: false, servers: k === 0 ? 4 : 1, copies: 1, D: [D(k, 0)] })),
+};
+const ok1 = report('exact MVA, 4 classes × 30 jobs, 10 stations (one with 4 servers)', multi, 2000, 3);
+const ok2 = report('exact MVA, 1 class N = 5,000, 10 stations (one with 4 servers)', single, 50, 9);
+process.exitCode = ok1 && ok2 ? 0 : 1;
