@@ -92,9 +92,9 @@ describe('core API with simulated agents', () => {
     const ev = { type: 'sample' as const, source: 'host' as const, target: 'host', metric: 'cpu' as const, fields: { total: { value: 42, unit: 'percent' } }, ts };
     const r1 = await a.send([{ ...ev, seq: 1000 }, { type: 'monitor', metric: 'cpu', source: 'host', action: 'started', seq: 1001 } as any]);
     assert.equal(r1.status, 200);
-    assert.equal((await r1.json()).ackedSeq, 1001);
+    assert.equal(((await r1.json()) as { ackedSeq: number }).ackedSeq, 1001);
     const r2 = await a.send([{ ...ev, seq: 1000, fields: { total: { value: 99, unit: 'percent' } } }]);
-    assert.equal((await r2.json()).ackedSeq, 1001);
+    assert.equal(((await r2.json()) as { ackedSeq: number }).ackedSeq, 1001);
     const m = await api('GET', `/api/v1/metrics?node=co-sim-a&metric=cpu&from=${ts - 5000}&to=${ts + 5000}&step=10000`);
     assert.equal(m.status, 200);
     assert.equal(m.json.series.length, 1);

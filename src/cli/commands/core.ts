@@ -1,4 +1,63 @@
-import type { Command } from 'commander';
+// `osmo core`: the control plane as its own process.
+import { Command, InvalidArgumentError } from 'commander';
+import { startCore, type CoreHandle } from '../../core/index.js';
 
-// Placeholder: filled in by the issue that owns this command group.
-export function register(_program: Command): void {}
+export function positiveMs(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number of milliseconds`);
+    return n;
+  };
+}
+
+/** SIGINT/SIGTERM close everything once; a second signal or a hung close exits hard. */
+export function stopOnSignals(name: string, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`${name}: ${sig}, shutting down\n`);
+    const hard = setTimeout(() => process.exit(1), 15_000);
+    hard.unref();
+    close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`${name}: shutdown failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+interface Flags {
+  listen: string;
+  dataDir: string;
+  heartbeat: number;
+  suspectAfter: number;
+  downAfter: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('core')
+    .description('run the control plane: registry, scheduler, reconciler, REST API (agents register here)')
+    .option('--listen <host:port>', 'address of the API', '127.0.0.1:7700')
+    .option('--data-dir <dir>', 'store (osmo.db) and join token', './.osmo')
+    .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), 1000)
+    .option('--suspect-after <ms>', 'a node without heartbeat this long is suspect', positiveMs('--suspect-after'), 2000)
+    .option('--down-after <ms>', 'a node without heartbeat this long is down (its instances are replaced)', positiveMs('--down-after'), 4000)
+    .action(async (f: Flags) => {
+      let core: CoreHandle;
+      try {
+        if (f.suspectAfter >= f.downAfter) throw new Error('--suspect-after must be shorter than --down-after');
+        core = await startCore({ listen: f.listen, dataDir: f.dataDir, liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter } });
+      } catch (e) {
+        process.stderr.write(`osmo core: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`osmo core listening on ${core.url}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`);
+      stopOnSignals('osmo core', () => core.close());
+    });
+}

@@ -1,4 +1,59 @@
-import type { Command } from 'commander';
+// `osmo up`: the embedded default — a core and a local agent in one process, state in
+// the data dir. Running it again resumes the same state (same store, same node id).
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { startCore, type CoreHandle } from '../../core/index.js';
+import { startAgent, type RunningAgent } from '../../agent/index.js';
+import { stopOnSignals } from './core.js';
 
-// Placeholder: filled in by the issue that owns this command group.
-export function register(_program: Command): void {}
+interface Flags {
+  listen: string;
+  dataDir: string;
+  agentListen: string;
+  nodeId: string;
+  layer: 'cloud' | 'edge' | 'iot';
+  domain: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('run a single-node platform: a core and a local agent in one process (Ctrl-C stops both)')
+    .option('--listen <host:port>', 'address of the core API and dashboard', '127.0.0.1:7700')
+    .option('--data-dir <dir>', 'store, join token, agent state', './.osmo')
+    .option('--agent-listen <host:port>', 'address of the local agent API', '127.0.0.1:5000')
+    .option('--node-id <id>', 'node id of the local agent', 'local')
+    .option('--layer <layer>', 'layer of the local node: cloud | edge | iot', (v: string) => {
+      if (v !== 'cloud' && v !== 'edge' && v !== 'iot') throw new InvalidArgumentError('--layer must be cloud, edge or iot');
+      return v;
+    }, 'edge')
+    .option('--domain <name>', 'proximity domain of the local node', 'default')
+    .action(async (f: Flags) => {
+      let core: CoreHandle | undefined;
+      let agent: RunningAgent | undefined;
+      try {
+        core = await startCore({ listen: f.listen, dataDir: f.dataDir });
+        agent = await startAgent({ listen: f.agentListen, nodeId: f.nodeId, layer: f.layer, domain: f.domain, dataDir: join(core.dataDir, 'agent'), core: core.url, token: core.token, logLevel: 'warn' });
+      } catch (e) {
+        process.stderr.write(`osmo up: ${(e as Error).message}\n`);
+        await core?.close().catch(() => undefined);
+        process.exit(1);
+      }
+      process.stdout.write(
+        [
+          `osmo is up (node ${agent.nodeId}, data in ${core.dataDir})`,
+          `  API:        ${core.url}/api/v1   (docs ${core.url}/docs)`,
+          `  dashboard:  ${core.url}/`,
+          `  agent:      ${agent.url}`,
+          `  try:        osmo deploy --name hello --image nginx:alpine --port 80   then   osmo ps`,
+          '',
+        ].join('\n'),
+      );
+      const c = core;
+      const a = agent;
+      stopOnSignals('osmo up', async () => {
+        await a.close();
+        await c.close();
+      });
+    });
+}

@@ -8,7 +8,10 @@ export const MelName = z
   .regex(/^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$/, 'name: 1-48 characters of a-z, 0-9 and "-", not starting or ending with "-"')
   .describe('MEL name, used in container names');
 
-const PortKey = z.string().regex(/^\d{1,5}(\/(tcp|udp))?$/, 'ports: keys are container ports like "80/tcp" or "53/udp"');
+const PortKey = z
+  .string()
+  .regex(/^\d{1,5}(\/(tcp|udp))?$/, 'ports: keys are container ports like "80/tcp" or "53/udp"')
+  .refine((k) => Number(k.split('/')[0]) >= 1 && Number(k.split('/')[0]) <= 65535, 'ports: container port must be 1..65535');
 
 export const Resources = z
   .object({
@@ -41,7 +44,7 @@ export const MelBody = z
   .object({
     image: z.string().min(1).max(512).describe('container image'),
     command: z.array(z.string()).optional().describe('argv; absent = the image default'),
-    ports: z.record(PortKey, z.number().int().min(0).max(65535).nullable()).optional().describe('container port -> host port (null = any)'),
+    ports: z.record(PortKey, z.number().int().min(1, 'ports: host port must be 1..65535 or null (any free port)').max(65535).nullable()).optional().describe('container port -> host port (null = any)'),
     volumes: z
       .record(z.string().min(1), z.object({ bind: z.string().startsWith('/', 'volumes: bind must be an absolute path'), mode: z.enum(['rw', 'ro']).default('rw') }).strict())
       .optional(),
