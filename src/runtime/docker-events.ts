@@ -41,6 +41,8 @@ export class DockerEventWatcher {
   private backoffMs = 250;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  /** Bumped on every stop: a connect still in flight from an earlier start must not attach. */
+  private generation = 0;
   /** `since` replays from a whole second; these keys were delivered already. */
   private readonly seen = new Set<string>();
 
@@ -64,6 +66,7 @@ export class DockerEventWatcher {
 
   stop(): void {
     this.stopped = true;
+    this.generation += 1;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const s = this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
@@ -75,6 +78,7 @@ export class DockerEventWatcher {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    const generation = this.generation;
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker.getEvents({
@@ -82,10 +86,10 @@ export class DockerEventWatcher {
         filters: { type: ['container'], label: [`${LABEL_NODE}=${this.nodeId}`], event: [...ACTIONS] },
       });
     } catch {
-      this.retry();
+      if (generation === this.generation) this.retry();
       return;
     }
-    if (this.stopped) {
+    if (this.stopped || generation !== this.generation) {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       return;
     }
