@@ -1,12 +1,14 @@
 // Serves the web dashboard (built by `npm run build` into dist/web/) as static files:
 // `/` and `/index.html` give the app, `/assets/*` its hashed bundles, and any `/ui/*`
 // path gives index.html too so a reload or a shared link of a client-side route works.
+// Nothing else is claimed: an unknown API path stays the core's JSON 404.
 // Nothing is built at run time: without a build, `/` says how to make one.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreRoutes } from './plugin.js';
 
 export interface DashboardOptions {
   /** directory holding the built index.html (default: dist/web of this package) */
@@ -34,23 +36,25 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app:
     app.get('/ui/*', { schema: { hide: true } }, notBuilt);
     return;
   }
+  // Only /assets/* is a file tree (read at request time, so a rebuild under a running
+  // core is served at once); every page path answers with index.html.
   await app.register(fastifyStatic, {
-    root: dir,
-    prefix: '/',
-    // one route per built file, so the static plugin never claims paths of the API
-    wildcard: false,
-    index: ['index.html'],
+    root: join(dir, 'assets'),
+    prefix: '/assets/',
+    index: false,
     schemaHide: true,
     cacheControl: false,
-    setHeaders: (res, path) => {
-      // bundles carry a content hash in their name; index.html must be re-read after an upgrade
-      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
+    // bundles carry a content hash in their name: they never change
+    setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
   });
-  const spa = async (_req: FastifyRequest, reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').sendFile('index.html');
-  app.get('/ui', { schema: { hide: true } }, spa);
-  app.get('/ui/*', { schema: { hide: true } }, spa);
+  // index.html must be re-read after an upgrade, hence no-cache
+  const page = async (_req: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html', dir);
+  for (const path of ['/', '/index.html', '/ui', '/ui/*']) app.get(path, { schema: { hide: true } }, page);
 };
 
-export default dashboardRoutes;
+/** The core's route module: the dashboard from this package's build. */
+const dashboard: CoreRoutes = async (app) => {
+  await app.register(dashboardRoutes);
+};
+
+export default dashboard;

@@ -8,5 +8,7 @@ import mels from './mels.js';
 import instances from './instances.js';
 import events from './events.js';
 import metrics from './metrics.js';
+import dashboard from './dashboard.js';
+import planner from './planner.js';
 
-export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics];
+export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, dashboard];

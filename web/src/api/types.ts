@@ -7,89 +7,25 @@ import type { NodeLayer, NodeCapacity } from '../../../src/bus/protocol.js';
 
 export type { AgentEvent, SampleEvent, InstanceEvent, MetricName, NodeLayer, NodeCapacity };
 
-export type NodeStatus = 'ready' | 'suspect' | 'down' | 'draining';
+import type { z } from 'zod';
+import type { InstanceView, NodeView } from '../../../src/core/model.js';
+import type { MelSpec as MelSpecSchema, MelView } from '../../../src/core/mels/schema.js';
 
-export interface NodeLoad {
-  /** weighted load factor L in [0, 1] */
-  factor?: number;
-  cpu?: number;
-  mem?: number;
-  io?: number;
-  overloaded?: boolean;
-  /** when the core has only the measurements: percent of the node's capacity */
-  at?: string;
-}
+export type NodeStatus = NodeView['status'];
 
-export interface OsmoNode {
-  id: string;
-  status: NodeStatus;
-  layer: NodeLayer;
-  domain: string;
-  labels?: Record<string, string>;
-  capacity?: NodeCapacity;
-  /** the core may send the load factor as a number or as its parts */
-  load?: number | NodeLoad | null;
-  address?: string;
-  drivers?: string[];
-  schedulable?: boolean;
-  lastHeartbeat?: number | string;
-  version?: string;
-}
+/** The core reports the node's host CPU and memory percentages; the policy engine may add
+ * the load factor L itself (then the dashboard shows it instead of its own estimate). */
+export type NodeLoad = NodeView['load'] & { factor?: number; overloaded?: boolean };
 
-export interface Placement {
-  layer?: NodeLayer;
-  preferLayer?: NodeLayer;
-  domain?: string;
-  preferDomain?: string;
-  labels?: Record<string, string>;
-  spread?: boolean;
-}
+export type OsmoNode = Omit<NodeView, 'load'> & { load: NodeLoad | number | null };
 
-export interface Resources {
-  cpus?: number;
-  memoryBytes?: number;
-}
+export type Mel = MelView;
+export type Instance = InstanceView;
+export type InstanceState = InstanceView['state'];
+export type Placement = NonNullable<z.input<typeof MelSpecSchema>['placement']>;
 
-export interface Mel {
-  name: string;
-  image: string;
-  command?: string[] | string | null;
-  ports?: Record<string, number | null> | null;
-  env?: Record<string, string>;
-  replicas: number;
-  resources?: Resources;
-  placement?: Placement;
-  privileged?: boolean;
-  createdAt?: number | string;
-  updatedAt?: number | string;
-}
-
-export type InstanceState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-export interface Instance {
-  id: string;
-  mel: string;
-  node?: string | null;
-  state: InstanceState | string;
-  /** container or process name on the node (the `target` of guest samples) */
-  name?: string;
-  ports?: unknown;
-  reason?: string | null;
-  createdAt?: number | string;
-  updatedAt?: number | string;
-}
-
-/** What the deploy form sends: POST /api/v1/mels. */
-export interface MelSpec {
-  name: string;
-  image: string;
-  command?: string[];
-  ports?: Record<string, number | null>;
-  env?: Record<string, string>;
-  replicas: number;
-  resources?: Resources;
-  placement?: Placement;
-}
+/** What the deploy form sends: POST /api/v1/mels (defaults filled in by the core). */
+export type MelSpec = z.input<typeof MelSpecSchema>;
 
 /** One event of the core's stream: an agent event or a core-side event (node status,
  * placement, migration, policy change). Only `type` is common to all. */

@@ -38,6 +38,7 @@ class LiveStore {
   status: StreamStatus = 'connecting';
   private subs = new Map<Topic, Set<() => void>>();
   private stream: StreamHandle | undefined;
+  private sampleStream: StreamHandle | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing = false;
@@ -55,17 +56,23 @@ class LiveStore {
         if (s === 'open' && wasDown) this.refreshSoon();
       },
     });
+    // The core sends samples only to those who ask (they would drown the log), and keeps
+    // no history of them in the stream: the charts' past comes from /api/v1/metrics.
+    this.sampleStream = openStream({ url: '/api/v1/events?type=sample', headers: authHeaders, onEvent: (e) => this.ingest(e) });
     void this.refresh();
     this.pollTimer = setInterval(() => void this.refresh(), POLL_MS);
     onTokenChange(() => {
       this.stream?.reconnect();
+      this.sampleStream?.reconnect();
       void this.refresh();
     });
   }
 
   stop(): void {
     this.stream?.close();
+    this.sampleStream?.close();
     this.stream = undefined;
+    this.sampleStream = undefined;
     clearInterval(this.pollTimer);
   }
 

@@ -38,15 +38,11 @@ export function ServicesView() {
   );
 }
 
-function running(instances: Instance[]): number {
-  return instances.filter((i) => i.state === 'running').length;
-}
-
 function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; nodes: OsmoNode[] }) {
   const [replicas, setReplicas] = useState(String(mel.replicas));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const run = running(instances);
+  const run = mel.status.running;
   const id = `mel-${mel.name}`;
 
   async function act(f: () => Promise<unknown>): Promise<void> {
@@ -99,6 +95,7 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
           Remove {mel.name}
         </button>
       </form>
+      {mel.status.reason && <p class="muted small">pending: {mel.status.reason}</p>}
       {error && (
         <p class="error" role="alert">
           {error}
