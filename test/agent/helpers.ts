@@ -46,7 +46,8 @@ export async function api(url: string, method: string, path: string, body?: unkn
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    const h = init.headers as Record<string, string>;
+    if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
   }
   const res = await fetch(url + path, init);
   const text = await res.text();
