@@ -1,0 +1,63 @@
+// The planner over HTTP: POST /api/v1/solve (a network → its figures), POST /api/v1/plans
+// (a planner input → a 24-hour plan, kept under an id) and GET /api/v1/plans[/{id}].
+// The planner is pure; plans live in this process's memory (the newest 100), so they do
+// not survive a restart — a store table would, once plans are applied to MELs.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ErrorBody } from '../model.js';
+import { notFound } from '../../shared/errors.js';
+import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, plan, solve, type PlanResult } from '../../planner/index.js';
+import type { CoreRoutes } from './plugin.js';
+
+const KEEP = 100;
+
+const Figures = z.record(z.string(), z.number());
+const SolveView = z.object({
+  method: z.enum(['exact', 'amva']),
+  classes: z.record(z.string(), z.object({ throughput: z.number(), responseTime: z.number() })),
+  stations: z.record(z.string(), z.object({ utilization: Figures, queueLength: Figures, residenceTime: Figures })),
+  auto: z.object({ reason: z.string() }).optional(),
+  iterations: z.number().optional(),
+});
+const PlanSummary = z.object({ id: z.string(), createdAt: z.string(), feasible: z.boolean(), dailyCost: z.number(), currency: z.string(), peakDailyCost: z.number() });
+const PlanView = z.object({ id: z.string(), createdAt: z.string(), plan: PlanResultSchema });
+
+interface Stored {
+  id: string;
+  createdAt: string;
+  plan: PlanResult;
+}
+
+const summary = (s: Stored) => ({ id: s.id, createdAt: s.createdAt, feasible: s.plan.feasible, dailyCost: s.plan.dailyCost, currency: s.plan.currency, peakDailyCost: s.plan.peakPlan.dailyCost });
+
+const plannerRoutes: CoreRoutes = async (app) => {
+  const tags = ['planner'];
+  const plans = new Map<string, Stored>();
+
+  app.post('/api/v1/solve', {
+    schema: { tags, summary: 'solve a closed queueing network (docs/planner.md, "The network format")', querystring: z.object({ method: SolveMethodSchema.default('auto') }), body: NetworkSchema, response: { 200: SolveView, 400: ErrorBody } },
+  }, async (req) => solve(req.body, { method: req.query.method }));
+
+  app.post('/api/v1/plans', {
+    schema: { tags, summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id', querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }), body: PlanInputSchema, response: { 201: PlanView, 400: ErrorBody } },
+  }, async (req, reply) => {
+    const stored: Stored = { id: randomUUID(), createdAt: new Date().toISOString(), plan: plan(req.body, { seed: req.query.seed }) };
+    plans.set(stored.id, stored);
+    for (const old of plans.keys()) {
+      if (plans.size <= KEEP) break;
+      plans.delete(old);
+    }
+    reply.status(201);
+    return stored;
+  });
+
+  app.get('/api/v1/plans', { schema: { tags, summary: 'plans kept in memory, newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: [...plans.values()].map(summary) }));
+
+  app.get('/api/v1/plans/:id', { schema: { tags, params: z.object({ id: z.string() }), response: { 200: PlanView, 404: ErrorBody } } }, async (req) => {
+    const p = plans.get(req.params.id);
+    if (!p) throw notFound(`no plan "${req.params.id}"`);
+    return p;
+  });
+};
+
+export default plannerRoutes;

@@ -1,0 +1,69 @@
+// The planner over the core's HTTP API: POST /api/v1/solve, POST /api/v1/plans,
+// GET /api/v1/plans[/{id}], and the OpenAPI document lists them. Real core, real HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCore, type CoreHandle } from '../../src/core/index.js';
+import { solve } from '../../src/planner/solve.js';
+import { tempDir, ROOT } from '../helpers/proc.js';
+
+let core: CoreHandle;
+before(async () => {
+  core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-planner-api-'), processMetrics: false });
+});
+after(async () => {
+  await core.close();
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+const network = JSON.parse(readFileSync(join(ROOT, 'examples/planner/web-3tier.json'), 'utf8')) as unknown;
+
+test('POST /api/v1/solve answers like solve()', async () => {
+  const r = await call('POST', '/api/v1/solve', network);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(r.json, JSON.parse(JSON.stringify(solve(network))));
+  const a = await call('POST', '/api/v1/solve?method=amva', network);
+  assert.equal(a.json.method, 'amva');
+});
+
+test('POST /api/v1/solve: a bad model is a 400 naming the field', async () => {
+  const r = await call('POST', '/api/v1/solve', { classes: [{ name: 'a', population: 1 }], stations: [{ name: 'q', demands: { b: 1 } }] });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.response, false);
+  assert.match(String(r.json.error), /unknown class "b"/);
+  const neg = await call('POST', '/api/v1/solve', { classes: [{ name: 'a', population: 1.5 }], stations: [{ name: 'q', demands: { a: 1 } }] });
+  assert.equal(neg.status, 400);
+  assert.match(String(neg.json.error), /population/);
+});
+
+test('POST /api/v1/plans keeps the plan; GET returns it; unknown id is 404', async () => {
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
+  const c = await call('POST', '/api/v1/plans?seed=2', input);
+  assert.equal(c.status, 201, JSON.stringify(c.json).slice(0, 500));
+  const id = String(c.json.id);
+  const plan = c.json.plan as { feasible: boolean; dailyCost: number; hours: unknown[]; search: { seed: number } };
+  assert.equal(plan.feasible, true);
+  assert.equal(plan.hours.length, 24);
+  assert.equal(plan.search.seed, 2);
+  const g = await call('GET', `/api/v1/plans/${id}`);
+  assert.equal(g.status, 200);
+  assert.deepEqual(g.json, c.json);
+  const list = await call('GET', '/api/v1/plans');
+  assert.deepEqual((list.json.plans as Array<{ id: string }>).map((p) => p.id), [id]);
+  const missing = await call('GET', '/api/v1/plans/nope');
+  assert.equal(missing.status, 404);
+  const bad = await call('POST', '/api/v1/plans', { ...(input as object), classes: [] });
+  assert.equal(bad.status, 400);
+});
+
+test('the OpenAPI document lists the planner routes', async () => {
+  const r = await call('GET', '/openapi.json');
+  assert.equal(r.status, 200);
+  const paths = Object.keys(r.json.paths as object);
+  for (const p of ['/api/v1/solve', '/api/v1/plans', '/api/v1/plans/{id}']) assert.ok(paths.includes(p), `${p} missing from ${paths.join(', ')}`);
+});
