@@ -1,0 +1,256 @@
+// The dashboard end to end: a real `osmo up` (core + local agent, real Docker engine),
+// Debian's chromium through playwright-core. Open the printed URL, see the local node
+// ready, deploy a busybox httpd from the form, see it running and its chart receiving
+// points, scale it to 2, remove it; the stream reconnects by itself after a core
+// restart; phone width and keyboard use. Screenshots go to test-results/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../helpers/proc.js';
+import { launch, shot, type Browser } from './browser.js';
+
+const tag = randomBytes(3).toString('hex');
+const NODE = `wb-${tag}`;
+const MEL = `wb-web-${tag}`;
+
+let dataDir: string;
+let corePort: number;
+let agentPort: number;
+let osmo: OsmoProcess;
+let dashboardUrl: string;
+let core: string;
+let browser: Browser;
+
+function up(): OsmoProcess {
+  return spawnOsmo(['up', '--listen', `127.0.0.1:${corePort}`, '--agent-listen', `127.0.0.1:${agentPort}`, '--data-dir', dataDir, '--node-id', NODE, '--layer', 'edge', '--domain', 'lab']);
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const r = await fetch(`${core}${path}`, init);
+  return (await r.json()) as T;
+}
+
+interface Inst { id: string; mel: string; node: string | null; name: string; state: string; ports: { containerPort: number; hostPort: number }[] }
+const instancesOf = async () => (await api<{ instances: Inst[] }>('/api/v1/instances')).instances.filter((i) => i.mel === MEL);
+
+/** `osmo up` starts no monitor by itself: turn on 1 s host and guest monitors on the
+ * local agent through its seed API (PUT /api/v1/monitor/<metric>), with the join token. */
+async function monitorsOn(): Promise<void> {
+  const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
+  for (const metric of ['cpu', 'mem', 'net', 'disk']) {
+    for (const source of ['host', 'guest']) {
+      const r = await fetch(`http://127.0.0.1:${agentPort}/api/v1/monitor/${metric}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ time: 1, source }),
+      });
+      assert.equal(r.status, 200, `monitor ${metric}/${source}: ${await r.text()}`);
+    }
+  }
+}
+
+before(async () => {
+  dataDir = tempDir('osmo-web-e2e-');
+  corePort = await freePort();
+  agentPort = await freePort();
+  osmo = up();
+  const printed = await eventually(() => /dashboard:\s+(http:\/\/\S+)/.exec(osmo.output())?.[1], 60_000, `osmo up to print the dashboard URL; output:\n${osmo.output()}`);
+  dashboardUrl = printed;
+  core = new URL(printed).origin;
+  await waitForHttp(`${core}/healthz`);
+  await monitorsOn();
+  browser = await launch();
+});
+
+after(async () => {
+  // leave nothing running on the shared engine, whatever failed above
+  if (core) await fetch(`${core}/api/v1/mels/${MEL}`, { method: 'DELETE' }).catch(() => undefined);
+  if (core) await eventually(async () => (await instancesOf().catch(() => [])).length === 0, 30_000, 'instances removed').catch(() => undefined);
+  await browser?.close();
+  await osmo?.stop();
+});
+
+test('the printed URL opens the dashboard and shows the local node ready', async () => {
+  const { page } = browser;
+  await page.goto(dashboardUrl);
+  const card = page.getByTestId(`node-${NODE}`);
+  await card.waitFor({ timeout: 20_000 });
+  await eventually(async () => (await card.getAttribute('data-status')) === 'ready', 20_000, 'node ready');
+  assert.match((await card.textContent()) ?? '', /ready/);
+  await eventually(async () => (await page.getByTestId('stream-status').textContent())?.includes('live'), 10_000, 'stream live');
+  // the edge band holds the node, in its domain box
+  assert.equal(await page.locator('.layer-edge .domain-name', { hasText: 'lab' }).count(), 1);
+  // clicking the node shows its live host metrics
+  await card.click();
+  await page.getByTestId('node-detail').waitFor();
+  await eventually(async () => Number(await page.getByTestId('node-detail').getByTestId('chart-cpu').getAttribute('data-points')) >= 2, 20_000, 'host cpu points');
+  await shot(page, 'topology');
+});
+
+test('deploys a busybox httpd from the form and sees its instance running', async () => {
+  const { page } = browser;
+  await page.getByRole('link', { name: 'Services' }).click();
+  await page.getByLabel('Name').fill(MEL);
+  await page.getByLabel('Image').fill('osmo-test/httpd:1');
+  await page.getByLabel('Ports').fill('80/tcp');
+  await page.getByLabel('Replicas', { exact: true }).fill('1');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  const card = page.getByTestId(`mel-${MEL}`);
+  await card.waitFor({ timeout: 20_000 });
+  await eventually(async () => (await card.getAttribute('data-running')) === '1', 60_000, 'one replica running');
+  await eventually(async () => (await card.locator('tr[data-state="running"]').count()) === 1, 20_000, 'instance row running');
+  // what the page shows is what the core has
+  const insts = await instancesOf();
+  assert.equal(insts.filter((i) => i.state === 'running').length, 1);
+  assert.equal(insts[0]?.node, NODE);
+  // and the container answers on its published port
+  const port = insts[0]?.ports.find((p) => p.containerPort === 80)?.hostPort;
+  assert.ok(port, 'port 80 published');
+  assert.match(await (await fetch(`http://127.0.0.1:${port}/`)).text(), /osmo test page/);
+  await shot(page, 'services');
+});
+
+test('a bad deploy shows the server-side message next to the field', async () => {
+  const { page } = browser;
+  await page.getByLabel('Name').fill(MEL);
+  await page.getByLabel('Image').fill('osmo-test/httpd:1');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  // the name is taken: 409 from the core, shown in the form
+  const alert = page.locator('form.deploy [role="alert"]');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', /exist|taken|already/i);
+  await page.getByLabel('Name').fill('');
+  await page.getByLabel('Image').fill('');
+});
+
+test("the instance's chart receives points from the stream", async () => {
+  const { page } = browser;
+  const inst = (await instancesOf())[0];
+  assert.ok(inst);
+  await page.getByTestId(`mel-${MEL}`).getByRole('link', { name: inst.name }).click();
+  await page.waitForURL(/\/ui\/metrics\?/);
+  assert.equal(await page.getByLabel('Target').inputValue(), inst.name);
+  const chart = page.getByTestId('chart-cpu');
+  const first = await eventually(async () => Number(await chart.getAttribute('data-points')) || undefined, 30_000, 'guest cpu points');
+  await eventually(async () => Number(await chart.getAttribute('data-points')) > first, 15_000, 'more points');
+  // uPlot drew a canvas for it
+  assert.equal(await chart.locator('canvas').count(), 1);
+  await eventually(async () => Number(await page.getByTestId('chart-mem').getAttribute('data-points')) >= 2, 15_000, 'guest mem points');
+  await shot(page, 'metrics');
+  // the stored history of the same target answers too
+  await page.getByLabel('Time range').selectOption('15m');
+  await eventually(async () => Number(await page.getByTestId('hist-cpu').getAttribute('data-points')) >= 1, 20_000, 'stored cpu history');
+  await shot(page, 'metrics-history');
+});
+
+test('scales the service to 2 from its card', async () => {
+  const { page } = browser;
+  await page.getByRole('link', { name: 'Services' }).click();
+  const card = page.getByTestId(`mel-${MEL}`);
+  await card.getByLabel('Replicas').fill('2');
+  await card.getByRole('button', { name: 'Scale' }).click();
+  await eventually(async () => (await card.getAttribute('data-running')) === '2', 60_000, 'two replicas running');
+  assert.equal((await instancesOf()).filter((i) => i.state === 'running').length, 2);
+  assert.equal(await card.locator('tr[data-state="running"]').count(), 2);
+  await page.getByRole('link', { name: 'Topology' }).click();
+  await eventually(async () => (await page.getByTestId(`node-${NODE}`).locator('.chip-running').count()) === 2, 10_000, 'two instances inside the node');
+  await shot(page, 'topology-2-instances');
+});
+
+test('the event log shows what happened and filters by type', async () => {
+  const { page } = browser;
+  await page.getByRole('link', { name: 'Events' }).click();
+  const log = page.getByTestId('event-log');
+  await eventually(async () => (await log.locator('tbody tr').count()) > 0, 10_000, 'events listed');
+  const types = await page.getByLabel('Type').locator('option').allTextContents();
+  const pick = types.find((t) => t !== 'all');
+  assert.ok(pick, `event types offered: ${types.join(', ')}`);
+  await page.getByLabel('Type').selectOption(pick);
+  const shown = await log.locator('tbody tr td:nth-child(2)').allTextContents();
+  assert.ok(shown.length > 0 && shown.every((t) => t === pick), `only ${pick}: ${shown.join(', ')}`);
+  await page.getByLabel('Type').selectOption('');
+  await shot(page, 'events');
+});
+
+test('the stream reconnects by itself after a core restart', async () => {
+  const { page } = browser;
+  const status = page.getByTestId('stream-status');
+  await eventually(async () => (await status.textContent())?.includes('live'), 10_000, 'live before');
+  assert.equal(await osmo.stop(), 0, 'osmo up exits cleanly on SIGTERM');
+  await eventually(async () => (await status.textContent())?.includes('reconnecting'), 15_000, 'reconnecting shown');
+  osmo = up();
+  await waitForHttp(`${core}/healthz`, 60_000);
+  await eventually(async () => (await status.textContent())?.includes('live'), 30_000, 'live again without a reload');
+  // new events reach the open page: the node comes back ready
+  await page.getByRole('link', { name: 'Topology' }).click();
+  await eventually(async () => (await page.getByTestId(`node-${NODE}`).getAttribute('data-status')) === 'ready', 30_000, 'node ready after restart');
+  // the agent forgot its monitors with the restart of `osmo up`: turn them on again
+  await monitorsOn();
+});
+
+test('removes the service from its card', async () => {
+  const { page } = browser;
+  await page.getByRole('link', { name: 'Services' }).click();
+  const card = page.getByTestId(`mel-${MEL}`);
+  await card.waitFor();
+  page.once('dialog', (d) => void d.accept());
+  await card.getByRole('button', { name: `Remove ${MEL}` }).click();
+  await card.waitFor({ state: 'detached', timeout: 30_000 });
+  const mels = await api<{ mels: { name: string }[] }>('/api/v1/mels');
+  assert.ok(!mels.mels.some((m) => m.name === MEL));
+  await eventually(async () => (await instancesOf()).length === 0, 30_000, 'instances gone');
+});
+
+test('policies and planner views render', async () => {
+  const { page } = browser;
+  await page.getByRole('link', { name: 'Policies' }).click();
+  await page.locator('main').getByText(/./).first().waitFor();
+  await shot(page, 'policies');
+  await page.getByRole('link', { name: 'Planner' }).click();
+  await page.getByLabel('Planner input (JSON or YAML)').waitFor();
+  await shot(page, 'planner');
+});
+
+test('keyboard: skip link, navigation and the deploy form are reachable with Tab', async () => {
+  const { page } = browser;
+  await page.goto(`${core}/ui/topology`);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Topology');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/ui\/services$/);
+  // focus moved to the view; Tab goes on into its controls, each with a visible outline
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = (await page.evaluate("document.activeElement?.id")) === 'dep-name';
+  }
+  assert.ok(reached, 'the Name field of the deploy form is reachable by Tab');
+  const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
+  assert.notEqual(outline, 'none');
+});
+
+test('phone width: no sideways scrolling, the views stack', async () => {
+  const phone = await launch({ width: 390, height: 844 });
+  try {
+    for (const view of ['topology', 'services', 'metrics', 'events']) {
+      await phone.page.goto(`${core}/ui/${view}`);
+      await phone.page.locator('main h1').waitFor();
+      await phone.page.waitForTimeout(view === 'metrics' ? 2500 : 800);
+      const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+      assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
+      await shot(phone.page, `phone-${view}`);
+    }
+    assert.deepEqual(phone.errors, []);
+  } finally {
+    await phone.close();
+  }
+});
+
+test('no script errors on the page during the whole run', () => {
+  assert.deepEqual(browser.errors, []);
+});
