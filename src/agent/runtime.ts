@@ -1,7 +1,7 @@
-// Picks the runtime driver for an agent. Kept apart from index.ts so the agent's wiring does
-// not depend on how drivers are constructed.
+// Picks the runtime driver for an agent (src/runtime/index.ts does the construction). Kept
+// apart from index.ts so the agent's wiring does not depend on how drivers are built.
+import { createRuntime } from '../runtime/index.js';
 import type { DriverName, Runtime } from '../runtime/types.js';
-import { DockerRuntime } from '../runtime/docker.js';
 
 export interface RuntimeChoice {
   driver: DriverName;
@@ -10,11 +10,10 @@ export interface RuntimeChoice {
   stopGraceSeconds?: number;
 }
 
-export async function openRuntime(c: RuntimeChoice): Promise<Runtime> {
-  if (c.driver === 'docker') {
-    return new DockerRuntime({ nodeId: c.nodeId, ...(c.stopGraceSeconds !== undefined ? { stopGraceSeconds: c.stopGraceSeconds } : {}) });
-  }
-  const mod = '../runtime/index.js';
-  const m = (await import(mod)) as { createRuntime: (d: DriverName, o: Record<string, unknown>) => Runtime | Promise<Runtime> };
-  return m.createRuntime(c.driver, { nodeId: c.nodeId, dataDir: c.dataDir });
+export function openRuntime(c: RuntimeChoice): Promise<Runtime> {
+  return createRuntime(c.driver, {
+    nodeId: c.nodeId,
+    dataDir: c.dataDir,
+    ...(c.stopGraceSeconds !== undefined ? { stopGraceSeconds: c.stopGraceSeconds } : {}),
+  });
 }
