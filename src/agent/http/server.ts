@@ -22,6 +22,12 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // router-level failures (bad URL encoding, an over-long path parameter) bypass the error
+    // handler; they are client mistakes too
+    frameworkErrors: (err, _req, reply) => {
+      const { status, error } = describeError(err);
+      void sendError(reply, status >= 500 ? 400 : status, error);
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
