@@ -2,7 +2,7 @@
 // the hour's population) and, per tier, a VM type and a count. evaluate() turns such a
 // configuration into a queueing network, solves it and checks the constraints.
 import type { NumNetwork } from './network.js';
-import { solveNumeric, type SolveMethod } from './solve.js';
+import { solveNumeric, type Method, type SolveMethod } from './solve.js';
 import type { VmType } from './plan-input.js';
 
 export interface TierContext {
@@ -44,7 +44,7 @@ export interface Evaluation {
   /** per tier and class: time spent in the tier (all replicas) */
   residence: number[][];
   violations: string[];
-  method: 'exact' | 'amva';
+  method: Method;
 }
 
 /** Below this the search uses exact MVA; above, amva: the search evaluates hundreds of configurations. */

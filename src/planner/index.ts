@@ -1,5 +1,5 @@
 // The planner's public surface: pure functions and the zod schemas of their inputs.
-export { solve, SolveMethodSchema, type SolveOptions, type SolveResult, type SolveMethod } from './solve.js';
+export { solve, SolveMethodSchema, type SolveOptions, type SolveResult, type SolveMethod, type Method } from './solve.js';
 export { NetworkSchema, parseNetwork, type Network, type NetworkInput } from './network.js';
 export { plan, type PlanOptions, type PlanResult, type HourPlan, type Deployment } from './plan.js';
 export { PlanInputSchema, CatalogSchema, parsePlanInput, type PlanInput, type PlanInputRaw } from './plan-input.js';

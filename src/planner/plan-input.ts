@@ -78,7 +78,7 @@ export const SearchSchema = z.object({
   restarts: z.number().int().nonnegative().default(3),
   tabuLength: z.number().int().nonnegative().default(4),
   /** solver for every evaluation; amva by default: a search makes thousands of them */
-  method: z.enum(['exact', 'amva', 'auto']).default('amva'),
+  method: z.enum(['exact', 'amva', 'linearizer', 'auto']).default('amva'),
 });
 
 export const PlanInputSchema = z

@@ -15,7 +15,7 @@ export const DeploymentSchema = z.object({
   tiers: z.record(z.string(), z.object({ vmType: z.string(), count: z.number().int(), cores: z.number().int(), pricePerHour: z.number(), utilization: z.number() })),
   responseTime: perClass,
   throughput: perClass,
-  method: z.enum(['exact', 'amva']),
+  method: z.enum(['exact', 'amva', 'linearizer']),
   binding: z.array(z.string()),
   violations: z.array(z.string()),
 });

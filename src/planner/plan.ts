@@ -8,6 +8,7 @@ import { Evaluator, configCost, type Config, type Evaluation, type Subproblem, t
 import { parsePlanInput, type PlanInput, type VmType } from './plan-input.js';
 import { mulberry32, seedFor } from './rng.js';
 import { scaleIn, search } from './search.js';
+import type { Method } from './solve.js';
 
 export interface PlanOptions {
   seed?: number;
@@ -31,7 +32,7 @@ export interface Deployment {
   tiers: Record<string, TierPlan>;
   responseTime: Record<string, number>;
   throughput: Record<string, number>;
-  method: 'exact' | 'amva';
+  method: Method;
   /** constraints that stop any tier from shrinking by one VM (and replica bounds reached) */
   binding: string[];
   violations: string[];

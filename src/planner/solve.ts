@@ -5,16 +5,21 @@ import { z } from 'zod';
 import { parseNetwork, toNumeric, type NumNetwork, type NumResult } from './network.js';
 import { exactMva, latticeSize } from './mva-exact.js';
 import { approxMva } from './mva-approx.js';
+import { linearizerMva } from './mva-linearizer.js';
 
-export const SolveMethodSchema = z.enum(['exact', 'amva', 'auto']);
+export const SolveMethodSchema = z.enum(['exact', 'amva', 'linearizer', 'auto']);
+export type Method = 'exact' | 'amva' | 'linearizer';
 export type SolveMethod = z.infer<typeof SolveMethodSchema>;
 export interface SolveOptions {
   method?: SolveMethod;
   /** auto picks exact while states × classes × stations stays below this (default 5e7, ≈ 0.3 s) */
   exactBudget?: number;
+  /** above the exact budget, auto uses Linearizer up to this many classes, amva beyond */
+  linearizerMaxClasses?: number;
 }
 
 export const DEFAULT_EXACT_BUDGET = 5e7;
+export const DEFAULT_LINEARIZER_MAX_CLASSES = 8;
 
 /** Work of exact MVA: every lattice point visits every (class, station) pair, plus the multi-server marginals. */
 export function exactCost(net: NumNetwork): number {
@@ -23,7 +28,7 @@ export function exactCost(net: NumNetwork): number {
 }
 
 export interface MethodChoice {
-  method: 'exact' | 'amva';
+  method: Method;
   reason: string;
 }
 
@@ -31,17 +36,19 @@ export function chooseMethod(net: NumNetwork, opts: SolveOptions = {}): MethodCh
   const asked = opts.method ?? 'auto';
   if (asked === 'amva') return { method: 'amva', reason: 'requested' };
   if (asked === 'exact') return { method: 'exact', reason: 'requested' };
-  if (!net.N.every((n) => Number.isInteger(n))) return { method: 'amva', reason: 'non-integer population' };
+  if (asked === 'linearizer') return { method: 'linearizer', reason: 'requested' };
+  const maxR = opts.linearizerMaxClasses ?? DEFAULT_LINEARIZER_MAX_CLASSES;
+  const fallback = (why: string): MethodChoice =>
+    net.N.length <= maxR ? { method: 'linearizer', reason: `${why}; ${net.N.length} class(es) ≤ ${maxR}: Linearizer` } : { method: 'amva', reason: `${why}; ${net.N.length} classes > ${maxR}: amva` };
+  if (!net.N.every((n) => Number.isInteger(n))) return fallback('non-integer population');
   const cost = exactCost(net);
   const budget = opts.exactBudget ?? DEFAULT_EXACT_BUDGET;
-  return cost <= budget
-    ? { method: 'exact', reason: `exact cost ${cost.toExponential(2)} ≤ budget ${budget.toExponential(2)}` }
-    : { method: 'amva', reason: `exact cost ${cost.toExponential(2)} > budget ${budget.toExponential(2)}` };
+  return cost <= budget ? { method: 'exact', reason: `exact cost ${cost.toExponential(2)} ≤ budget ${budget.toExponential(2)}` } : fallback(`exact cost ${cost.toExponential(2)} > budget ${budget.toExponential(2)}`);
 }
 
 export function solveNumeric(net: NumNetwork, opts: SolveOptions = {}): NumResult & { choice: MethodChoice } {
   const choice = chooseMethod(net, opts);
-  const res = choice.method === 'exact' ? exactMva(net) : approxMva(net);
+  const res = choice.method === 'exact' ? exactMva(net) : choice.method === 'linearizer' ? linearizerMva(net) : approxMva(net);
   return { ...res, choice };
 }
 
@@ -51,7 +58,7 @@ export interface StationFigures {
   residenceTime: Record<string, number>;
 }
 export interface SolveResult {
-  method: 'exact' | 'amva';
+  method: Method;
   classes: Record<string, { throughput: number; responseTime: number }>;
   stations: Record<string, StationFigures>;
   /** why this method: present when it was chosen automatically */

@@ -54,7 +54,7 @@ test('osmo solve rejects a bad model with exit code 2 and names the field', asyn
   assert.match(out, /stations\[0\]\.demands\.a: must not be negative/);
   const m = await run(['solve', 'examples/planner/web-3tier.json', '--method', 'fast']);
   assert.equal(m.code, 2);
-  assert.match(m.out, /--method must be exact, amva or auto/);
+  assert.match(m.out, /--method must be exact, amva, linearizer or auto/);
 });
 
 test('osmo plan on YAML with the catalog by path, --json and --seed', async () => {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { solve } from '../../src/planner/solve.js';
 import { exactMva } from '../../src/planner/mva-exact.js';
 import { approxMva } from '../../src/planner/mva-approx.js';
+import { linearizerMva } from '../../src/planner/mva-linearizer.js';
 import type { NumNetwork, NumResult } from '../../src/planner/network.js';
 import { isOsmoError } from '../../src/shared/errors.js';
 
@@ -189,6 +190,9 @@ describe('operational laws hold in the output (fast-check)', () => {
   test('amva', () => {
     fc.assert(fc.property(arbNetwork(40, true), (net) => checkLaws(net, approxMva(net), 1e-6)), { numRuns: 300, seed: 43 });
   });
+  test('linearizer', () => {
+    fc.assert(fc.property(arbNetwork(40, true), (net) => checkLaws(net, linearizerMva(net), 1e-6)), { numRuns: 150, seed: 44 });
+  });
 });
 
 function randomNet(rnd: () => number, R: number, multi: boolean): NumNetwork {
@@ -201,14 +205,14 @@ function randomNet(rnd: () => number, R: number, multi: boolean): NumNetwork {
   };
 }
 
-test('amva (Schweitzer–Bard + Seidmann) stays close to exact on random networks', () => {
-  let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (const [R, multi, meanBound, worstBound] of [[1, false, 0.035, 0.08], [1, true, 0.035, 0.09], [2, false, 0.02, 0.09], [3, true, 0.02, 0.09]] as const) {
+function accuracy(name: string, solver: (n: NumNetwork) => NumResult, rows: ReadonlyArray<readonly [number, boolean, number, number]>): void {
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [R, multi, meanBound, worstBound] of rows) {
     let sum = 0, worst = 0, n = 0;
     for (let t = 0; t < 150; t++) {
       const net = randomNet(rnd, R, multi);
-      const e = exactMva(net), a = approxMva(net);
+      const e = exactMva(net), a = solver(net);
       net.N.forEach((_, r) => {
         const err = Math.abs(a.X[r]! - e.X[r]!) / e.X[r]!;
         sum += err;
@@ -217,10 +221,18 @@ test('amva (Schweitzer–Bard + Seidmann) stays close to exact on random network
       });
     }
     const mean = sum / n;
-    console.log(`amva vs exact, ${R} class(es), multi-server ${multi}: mean |ΔX|/X ${(mean * 100).toFixed(2)} %, worst ${(worst * 100).toFixed(2)} %`);
+    console.log(`${name} vs exact, ${R} class(es), multi-server ${multi}: mean |ΔX|/X ${(mean * 100).toFixed(2)} %, worst ${(worst * 100).toFixed(2)} %`);
     assert.ok(mean <= meanBound, `mean error ${mean} > ${meanBound}`);
     assert.ok(worst <= worstBound, `worst error ${worst} > ${worstBound}`);
   }
+}
+
+test('amva (Schweitzer–Bard + Seidmann) stays close to exact on random networks', () => {
+  accuracy('amva', approxMva, [[1, false, 0.035, 0.08], [1, true, 0.035, 0.09], [2, false, 0.02, 0.09], [3, true, 0.02, 0.09]]);
+});
+
+test('Linearizer is within 1–2 % of exact on single-server networks; Seidmann multi-servers add their own error', () => {
+  accuracy('linearizer', linearizerMva, [[1, false, 0.005, 0.015], [2, false, 0.005, 0.015], [3, false, 0.005, 0.015], [1, true, 0.01, 0.1], [3, true, 0.01, 0.1]]);
 });
 
 describe('validation names the field', () => {
@@ -242,6 +254,12 @@ test('auto picks exact for small lattices and amva for large ones, and says why'
     classes: [1, 2, 3, 4, 5].map((i) => ({ name: `c${i}`, population: 200, thinkTime: 1 })),
     stations: [{ name: 'q', demands: { c1: 1, c2: 1, c3: 1, c4: 1, c5: 1 } }],
   });
-  assert.equal(big.method, 'amva');
-  assert.match(big.auto!.reason, /> budget/);
+  assert.equal(big.method, 'linearizer');
+  assert.match(big.auto!.reason, /> budget.*Linearizer/);
+  const many = solve({
+    classes: [...Array(9).keys()].map((i) => ({ name: `c${i}`, population: 40, thinkTime: 1 })),
+    stations: [{ name: 'q', demands: { c0: 1, c8: 2 } }],
+  });
+  assert.equal(many.method, 'amva');
+  assert.match(many.auto!.reason, /9 classes > 8: amva/);
 });

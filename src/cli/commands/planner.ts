@@ -94,12 +94,12 @@ export function register(program: Command): void {
     .command('solve')
     .description('solve a closed queueing network (JSON/YAML network or LQNX model): throughput, response time, utilization')
     .argument('<file>', 'network .json/.yaml, or an LQN model .lqnx/.xml')
-    .option('--method <method>', 'exact | amva | auto', 'auto')
+    .option('--method <method>', 'exact | amva | linearizer | auto', 'auto')
     .option('--json', 'print the result as JSON')
     .action((file: string, o: { method: string; json?: boolean }) => {
       try {
         const m = SolveMethodSchema.safeParse(o.method);
-        if (!m.success) throw invalid(`--method must be exact, amva or auto, got "${o.method}"`);
+        if (!m.success) throw invalid(`--method must be exact, amva, linearizer or auto, got "${o.method}"`);
         const r = isLqnx(file) ? solveLqnx(readText(file), { method: m.data }) : solve(readData(file), { method: m.data });
         process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : solveTable(r));
       } catch (e) {

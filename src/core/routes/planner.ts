@@ -13,7 +13,7 @@ const KEEP = 100;
 
 const Figures = z.record(z.string(), z.number());
 const SolveView = z.object({
-  method: z.enum(['exact', 'amva']),
+  method: z.enum(['exact', 'amva', 'linearizer']),
   classes: z.record(z.string(), z.object({ throughput: z.number(), responseTime: z.number() })),
   stations: z.record(z.string(), z.object({ utilization: Figures, queueLength: Figures, residenceTime: Figures })),
   auto: z.object({ reason: z.string() }).optional(),
