@@ -83,6 +83,19 @@ interface Work {
   cpus: number;
   mem: number;
   busy: boolean;
+  /** MELs sent here this round (prefer-known-destination sees them) */
+  arrivals?: Set<string>;
+}
+
+interface Group {
+  layer: NodeSnapshot['layer'];
+  domain: string;
+  /** sorted by the load at the start of the round (a lower bound of the load now) */
+  nodes: Work[];
+  minLoad: number;
+  /** the largest thresholds among the group's nodes (per-node overrides may differ) */
+  maxHigh: number;
+  maxLow: number;
 }
 
 /** How an instance's load on one node translates to another: weighted geometric mean of capacity ratios (exactly invertible). */
@@ -134,31 +147,56 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     list.push(w);
   }
 
+  // Only the instances of nodes that shed are grouped (most nodes are not overloaded).
   const byNode = new Map<string, InstanceSnapshot[]>();
-  for (const i of state.instances) {
-    const arr = byNode.get(i.node);
-    if (arr) arr.push(i);
-    else byNode.set(i.node, [i]);
-  }
+  for (const w of list) if (w.overloaded && w.load !== undefined) byNode.set(w.n.id, []);
+  if (byNode.size > 0)
+    for (const i of state.instances) {
+      const arr = byNode.get(i.node);
+      if (arr) arr.push(i);
+    }
 
   // Only nodes that could take anything at all are scanned per move.
   const dests = list.filter(
     (w) => w.load !== undefined && !w.overloaded && !w.busy && w.n.status === 'ready' && w.n.schedulable && w.n.acceptance !== 'never',
   );
-  // Nodes that know an image or a MEL, for prefer-known-destination.
-  const knowsImage = new Map<string, Set<string>>();
-  const knowsMel = new Map<string, Set<string>>();
-  const addTo = (m: Map<string, Set<string>>, k: string, node: string): void => {
-    const s = m.get(k);
-    if (s) s.add(node);
-    else m.set(k, new Set([node]));
-  };
+  // Destinations grouped by (layer, domain): tier and proximity are properties of the
+  // group, so a search visits groups best-first and stops when no group can beat the best.
+  const groups = new Map<string, Group>();
   for (const w of dests) {
-    for (const img of w.n.images) addTo(knowsImage, img, w.n.id);
-    for (const mel of Object.keys(w.n.mels)) addTo(knowsMel, mel, w.n.id);
+    const k = `${w.n.layer}|${w.n.domain}`;
+    const g = groups.get(k);
+    if (g) {
+      g.nodes.push(w);
+      g.minLoad = Math.min(g.minLoad, w.load as number);
+      g.maxHigh = Math.max(g.maxHigh, w.p.thresholds.high);
+      g.maxLow = Math.max(g.maxLow, w.p.thresholds.low);
+    } else
+      groups.set(k, {
+        layer: w.n.layer,
+        domain: w.n.domain,
+        nodes: [w],
+        minLoad: w.load as number,
+        maxHigh: w.p.thresholds.high,
+        maxLow: w.p.thresholds.low,
+      });
   }
+  const groupList = [...groups.values()];
+  for (const g of groupList) g.nodes.sort((a, b) => (a.load as number) - (b.load as number));
+
+  // prefer-known-destination: a node that already has the image or an instance of the MEL.
   const knows = (d: Work, i: InstanceSnapshot): boolean =>
-    !!knowsImage.get(i.image)?.has(d.n.id) || !!knowsMel.get(i.mel)?.has(d.n.id);
+    (d.n.mels[i.mel] ?? 0) > 0 || d.n.images.includes(i.image) || !!d.arrivals?.has(i.mel);
+  const knownMemo = new Map<string, boolean>();
+  const hasKnownDestination = (i: InstanceSnapshot): boolean => {
+    const k = `${i.mel}\u0000${i.image}`;
+    let v = knownMemo.get(k);
+    if (v === undefined) {
+      v = dests.some((d) => d.n.id !== i.node && knows(d, i));
+      knownMemo.set(k, v);
+    }
+    return v;
+  };
 
   const maxMoves = globalPolicy.management.maxMovesPerRound;
   const moves: Move[] = [];
@@ -169,21 +207,27 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     i.load ?? estimateLoad(i.resources, src.n.capacity, src.p.weights);
 
   /** Why d cannot take i now (null = it can), with the load it would reach. */
-  const eligible = (d: Work, src: Work, i: InstanceSnapshot, x: number, flowBack: boolean): { est: number; after: number } | null => {
-    if (d === src || d.overloaded || d.load === undefined) return null;
-    if (constraintFilter(d.n, i.placement)) return null;
-    if (capacityFilter(d.n.capacity, { cpus: d.cpus, memoryBytes: d.mem }, i.resources)) return null;
-    if (d.n.pending && d.pendingCount >= d.p.management.pendingTableSize) return null;
+  // eligible() returns the estimated load on d (or -1 when d cannot take i) and leaves
+  // the projected L in `afterOut`: no allocation in the innermost loop.
+  let afterOut = 0;
+  const eligible = (d: Work, src: Work, i: InstanceSnapshot, x: number, flowBack: boolean): number => {
+    if (d === src || d.overloaded || d.load === undefined) return -1;
     const est = transferLoad(x, src.n.capacity, d.n.capacity, d.p.weights);
     const after = d.load + d.p.management.phantomLoadWeight * d.pending + d.added + est;
-    if (after >= d.p.thresholds.high - EPS) return null;
-    if (flowBack && after > d.p.thresholds.low - EPS) return null;
-    if (!accepts(d.n.acceptance, { load: d.load + d.added, overloaded: d.overloaded, pendingLoad: d.pending }, est, d.p).ok) return null;
-    return { est, after };
+    if (after >= d.p.thresholds.high - EPS) return -1;
+    if (flowBack && after > d.p.thresholds.low - EPS) return -1;
+    if (constraintFilter(d.n, i.placement)) return -1;
+    if (capacityFilter(d.n.capacity, { cpus: d.cpus, memoryBytes: d.mem }, i.resources)) return -1;
+    if (d.n.pending && d.pendingCount >= d.p.management.pendingTableSize) return -1;
+    if (!accepts(d.n.acceptance, { load: d.load + d.added, overloaded: d.overloaded, pendingLoad: d.pending }, est, d.p).ok) return -1;
+    afterOut = after;
+    return est;
   };
 
-  const proximity = (d: Work, src: Work): number =>
-    d.n.domain === src.n.domain ? 0 : d.n.layer === src.n.layer ? 1 : 2;
+  // A search that found nothing stays fruitless for the rest of the round (destinations
+  // only fill up), so it is remembered by everything eligibility depends on.
+  const failed = new Map<string, number>();
+  const rankCache = new Map<string, { g: Group; tier: number; prox: number; minLoad: number }[]>();
 
   /** The best destination for i leaving src: osmotic tier first, then the source's destination policy. */
   const choose = (
@@ -193,26 +237,76 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     flowBack: boolean,
     maxTier: number,
   ): { d: Work; est: number; after: number; tier: number } | null => {
+    const pl = i.placement;
+    const home = i.homeDomain ?? pl.preferDomain;
+    const memoKey = `${flowBack ? 1 : 0}|${maxTier}|${pl.layer}|${pl.domain}|${pl.preferLayer}|${home}|${pl.labels ? JSON.stringify(pl.labels) : ''}|${i.resources.cpus}|${i.resources.memoryBytes}|${src.n.capacity.cpus}|${src.n.capacity.memoryBytes}`;
+    const f = failed.get(memoKey);
+    if (f !== undefined && x >= f) return null;
     const policy = src.p.destination;
-    const home = i.homeDomain ?? i.placement.preferDomain;
-    const preferKnown = src.p.selection === 'prefer-known-destination';
-    let best: { d: Work; est: number; after: number; tier: number; key: number[] } | null = null;
-    for (const d of dests) {
-      const tier = tierOf(d.n, i.placement.preferLayer, home);
-      if (tier > maxTier) continue;
-      if (best && tier > best.tier) continue;
-      const e = eligible(d, src, i, x, flowBack);
-      if (!e) continue;
-      const known = knows(d, i) ? 0 : 1;
-      const key =
-        policy === 'least-loaded'
-          ? [tier, preferKnown ? known : 0, e.after, known]
-          : policy === 'nearest'
-            ? [tier, preferKnown ? known : 0, proximity(d, src), known]
-            : [tier, preferKnown ? known : 0, proximity(d, src), e.after, known];
-      if (!best || lexBefore(key, d.n.id, best.key, best.d.n.id)) best = { d, ...e, tier, key };
+    const byLoad = policy === 'least-loaded';
+    const byProx = !byLoad;
+    const thenLoad = policy !== 'nearest';
+    // Group order depends only on the preference and the source's place; the group's
+    // initial minimum load stays a valid lower bound all round, so the order is cached.
+    const rankKey = `${maxTier}|${pl.preferLayer}|${home}|${src.n.domain}|${src.n.layer}|${policy}`;
+    let ranked = rankCache.get(rankKey);
+    if (!ranked) {
+      ranked = [];
+      for (const g of groupList) {
+        const tier = tierOf(g, pl.preferLayer, home);
+        if (tier > maxTier) continue;
+        const prox = byProx ? (g.domain === src.n.domain ? 0 : g.layer === src.n.layer ? 1 : 2) : 0;
+        ranked.push({ g, tier, prox, minLoad: thenLoad ? g.minLoad : 0 });
+      }
+      ranked.sort((a, b) => a.tier - b.tier || a.prox - b.prox || a.minLoad - b.minLoad);
+      rankCache.set(rankKey, ranked);
     }
-    return best;
+    // The order: tier, then the policy (least-loaded: L after; nearest: proximity;
+    // least-loaded-nearest: proximity then L after), then a node that already knows the
+    // image or MEL, then id. `known` is computed only when everything before it ties.
+    let best: Work | undefined;
+    let bTier = 0;
+    let bProx = 0;
+    let bAfter = 0;
+    let bEst = 0;
+    let bKnown: boolean | undefined;
+    for (const r of ranked) {
+      // (tier, prox, minLoad) bounds every node of the group from below: stop once it loses.
+      if (best) {
+        const c = r.tier - bTier || r.prox - bProx || (thenLoad ? r.minLoad - bAfter : 0);
+        if (c > 0) break;
+      }
+      const bound = flowBack ? r.g.maxLow : r.g.maxHigh;
+      for (const d of r.g.nodes) {
+        // Nodes are in start-of-round load order and L only rises during a round: once a
+        // node's start load is past the bound (or, when load ranks, past the best's), so are the rest.
+        const l0 = d.n.load as number;
+        if (l0 >= bound || (thenLoad && best && r.tier === bTier && r.prox === bProx && l0 > bAfter)) break;
+        const est = eligible(d, src, i, x, flowBack);
+        if (est < 0) continue;
+        const after = afterOut;
+        if (best) {
+          let c = r.tier - bTier || r.prox - bProx || (thenLoad ? after - bAfter : 0);
+          if (c === 0) {
+            bKnown ??= knows(best, i);
+            const k = knows(d, i);
+            c = k === bKnown ? (d.n.id < best.n.id ? -1 : 1) : k ? -1 : 1;
+          }
+          if (c >= 0) continue;
+        }
+        best = d;
+        bTier = r.tier;
+        bProx = r.prox;
+        bAfter = after;
+        bEst = est;
+        bKnown = undefined;
+      }
+    }
+    if (!best) {
+      failed.set(memoKey, Math.min(x, f ?? Infinity));
+      return null;
+    }
+    return { d: best, est: bEst, after: bAfter, tier: bTier };
   };
 
   const commit = (src: Work, d: Work, i: InstanceSnapshot, x: number, est: number, kind: Move['kind'], reason: string): void => {
@@ -225,8 +319,8 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     d.pendingCount += 1;
     d.cpus += i.resources.cpus;
     d.mem += i.resources.memoryBytes;
-    addTo(knowsImage, i.image, d.n.id);
-    addTo(knowsMel, i.mel, d.n.id);
+    (d.arrivals ??= new Set()).add(i.mel);
+    knownMemo.set(`${i.mel}\u0000${i.image}`, true);
   };
 
   // Overload: most loaded nodes first.
@@ -269,12 +363,6 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
       notes.push({ node: src.n.id, reason: `${head}: no instance can go anywhere (no destination accepts)` });
   }
 
-  function hasKnownDestination(i: InstanceSnapshot): boolean {
-    const a = knowsImage.get(i.image);
-    const b = knowsMel.get(i.mel);
-    return (!!a && (a.size > 1 || !a.has(i.node))) || (!!b && (b.size > 1 || !b.has(i.node)));
-  }
-
   // Flow-back: instances outside their home tier return when home is under `low`.
   if (moves.length < maxMoves) {
     for (const i of state.instances) {
@@ -296,12 +384,4 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
   }
 
   return { moves, overloaded, notes };
-}
-
-function lexBefore(x: number[], xs: string, y: number[], ys: string): boolean {
-  for (let k = 0; k < x.length; k++) {
-    const d = (x[k] as number) - (y[k] as number);
-    if (d !== 0) return d < 0;
-  }
-  return xs < ys;
 }
