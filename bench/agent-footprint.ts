@@ -1,0 +1,77 @@
+// Footprint of the compiled `osmo agent`: cpu, mem, net and disk monitors at 1 s on host AND
+// guest, 10 running containers, over 60 s: RSS and CPU % of one core from /proc/<pid>,
+// measured side by side in the same run with Debian's prometheus-node-exporter scraped once a
+// second. Targets: RSS <= 80 MB, CPU <= 1 % of a core.
+//   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/agent-footprint.ts [seconds]
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docker, freePort, procUsage, put, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
+
+const SECONDS = Number(process.argv[2] ?? 60);
+const CONTAINERS = 10;
+const run = Math.random().toString(36).slice(2, 7);
+const nodeId = `ag-bench-${run}`;
+const image = `ag-bench/sleeper:${run}`;
+
+docker(['tag', 'osmo-test/sleeper:1', image]);
+const events = join(mkdtempSync(join(tmpdir(), 'osmo-bench-ev-')), 'events.jsonl');
+const agent = await startCompiledAgent(nodeId, ['--events-file', events]);
+const nePort = await freePort();
+const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+let scraping = true;
+try {
+  await waitHttp(`http://127.0.0.1:${nePort}/metrics`);
+  for (let i = 0; i < CONTAINERS; i++) {
+    const r = await put(agent.url, '/api/v1/deploy', { image, name: `${nodeId}-c${i}` });
+    if (r.status !== 200) throw new Error(`deploy ${i}: ${r.status} ${r.text}`);
+  }
+  for (const source of ['host', 'guest']) {
+    for (const m of ['cpu', 'mem', 'net', 'disk']) {
+      const r = await put(agent.url, `/api/v1/monitor/${m}`, { time: 1, source });
+      if (r.status !== 200) throw new Error(`monitor ${m}/${source}: ${r.text}`);
+    }
+  }
+  // node_exporter is scraped once a second, as Prometheus would
+  void (async () => {
+    while (scraping) {
+      await fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text()).catch(() => '');
+      await sleep(1000);
+    }
+  })();
+  await sleep(5000); // warm-up: JIT, first guest stats
+  const pids = { agent: agent.child.pid!, ne: ne.pid! };
+  const start = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), t: Date.now() };
+  const rss = { agent: [] as number[], ne: [] as number[] };
+  for (let s = 0; s < SECONDS; s++) {
+    await sleep(1000);
+    rss.agent.push(procUsage(pids.agent).rssBytes);
+    rss.ne.push(procUsage(pids.ne).rssBytes);
+  }
+  const end = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), t: Date.now() };
+  const wall = (end.t - start.t) / 1000;
+  const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const row = (name: string, k: 'agent' | 'ne') => {
+    const cpu = ((end[k].cpuSeconds - start[k].cpuSeconds) / wall) * 100;
+    return { name, rssAvg: avg(rss[k]), rssMax: Math.max(...rss[k]), cpu };
+  };
+  const a = row('osmo agent (compiled)', 'agent');
+  const n = row('prometheus-node-exporter', 'ne');
+  const lines = (await import('node:fs')).readFileSync(events, 'utf8').split('\n').filter(Boolean);
+  const samples = lines.filter((l) => l.includes('"type":"sample"')).length;
+  console.log(`window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at 1 s; ${samples} sample events written in total`);
+  console.log('| process | RSS avg MB | RSS max MB | CPU % of one core |');
+  console.log('|---|---|---|---|');
+  for (const r of [a, n]) console.log(`| ${r.name} | ${mb(r.rssAvg)} | ${mb(r.rssMax)} | ${r.cpu.toFixed(2)} |`);
+  console.log(`ratio agent / node_exporter: RSS ${(a.rssAvg / n.rssAvg).toFixed(2)}x, CPU ${(a.cpu / Math.max(n.cpu, 0.01)).toFixed(2)}x`);
+  console.log(`targets: RSS <= 80 MB ${a.rssMax <= 80 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 1 % ${a.cpu <= 1 ? 'met' : 'MISSED'}`);
+} finally {
+  scraping = false;
+  ne.kill('SIGTERM');
+  await agent.stop();
+  const ids = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`]).split('\n').filter(Boolean);
+  if (ids.length) docker(['rm', '-f', ...ids]);
+  docker(['rmi', image]);
+}

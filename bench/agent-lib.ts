@@ -1,0 +1,105 @@
+// Shared bits of the agent benchmarks: build check, starting the compiled agent, reading a
+// process's CPU time and RSS from /proc, and medians.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLK_TCK = 100;
+
+/** The compiled CLI; builds it when missing (type errors elsewhere in the tree do not stop tsc's emit). */
+export function compiledCli(): string {
+  const main = join(ROOT, 'dist', 'cli', 'main.js');
+  if (!existsSync(main) || !existsSync(join(ROOT, 'dist', 'agent', 'index.js'))) {
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+    } catch {
+      /* emitted anyway */
+    }
+  }
+  if (!existsSync(main)) throw new Error('dist/cli/main.js missing: run `npm run build` first');
+  return main;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitHttp(url: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} not ready`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Agent {
+  url: string;
+  nodeId: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startCompiledAgent(nodeId: string, extra: string[] = []): Promise<Agent> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'osmo-bench-agent-'));
+  const child = spawn(process.execPath, [compiledCli(), 'agent', '--listen', `127.0.0.1:${port}`, '--node-id', nodeId, '--data-dir', dataDir, '--stop-grace', '1', '--log-level', 'warn', ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/healthz`);
+  return {
+    url,
+    nodeId,
+    child,
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function put(url: string, path: string, body: unknown, method = 'PUT'): Promise<{ status: number; text: string }> {
+  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, text: await res.text() };
+}
+
+/** utime + stime of a process in seconds, and its RSS in bytes. */
+export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', env: process.env }).trim();
+}
