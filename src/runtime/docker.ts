@@ -69,6 +69,10 @@ export class DockerRuntime implements Runtime {
       if (/port is already allocated|address already in use/i.test(err.message)) {
         throw new OsmoError('conflict', `${err.message} (a requested host port is taken)`);
       }
+      if (spec.privileged && /operation not permitted/i.test(err.message)) {
+        // The engine itself lacks the privileges (e.g. it runs in a sandbox): a policy of this host.
+        throw new OsmoError('forbidden', `${err.message} (privileged containers are not possible on this engine)`);
+      }
       throw err;
     }
     return this.inspectOwned(spec.name).then((c) => toInstanceInfo(c!));

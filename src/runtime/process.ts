@@ -47,6 +47,7 @@ interface Live {
   sup: Supervisor;
   /** previous usage sample, so a stats() call measures cpu over the interval since the last */
   last?: ProcSample;
+  removing?: Promise<{ imageRemoved: boolean }>;
 }
 
 export class ProcessRuntime implements Runtime {
@@ -111,13 +112,17 @@ export class ProcessRuntime implements Runtime {
   async remove(name: string): Promise<{ imageRemoved: boolean }> {
     const live = this.live.get(name);
     if (!live) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
-    await live.sup.stop();
-    this.live.delete(name);
-    this.persist();
-    if (!live.entry.spec.workdir) rmSync(this.workdirOf(live.entry), { recursive: true, force: true });
-    this.emit({ name, state: 'removed', reason: 'removed' });
-    // Images are informational here: there is never one to remove.
-    return { imageRemoved: false };
+    // A second remove while the first waits out the grace period shares its outcome.
+    live.removing ??= (async () => {
+      await live.sup.stop();
+      this.live.delete(name);
+      this.persist();
+      if (!live.entry.spec.workdir) rmSync(this.workdirOf(live.entry), { recursive: true, force: true });
+      this.emit({ name, state: 'removed', reason: 'removed' });
+      // Images are informational here: there is never one to remove.
+      return { imageRemoved: false };
+    })();
+    return live.removing;
   }
 
   async list(): Promise<InstanceInfo[]> {

@@ -179,6 +179,69 @@ describe('DockerRuntime', () => {
     }
   });
 
+  test('env, resources and extra labels reach the engine; node labels cannot be forged', async () => {
+    const info = await rt.deploy({
+      name: n('cfg'),
+      image: 'osmo-test/sleeper:1',
+      env: { GREETING: 'hello world', EMPTY: '' },
+      resources: { cpus: 0.25, memoryBytes: 32 * 1024 * 1024 },
+      labels: { 'io.osmo.mel': 'm-1', [LABEL_NODE]: 'someone-else' },
+    });
+    assert.equal(info.labels[LABEL_NODE], NODE);
+    assert.equal(info.labels['io.osmo.mel'], 'm-1');
+    const c = await docker.getContainer(info.id).inspect();
+    assert.ok(c.Config.Env.includes('GREETING=hello world') && c.Config.Env.includes('EMPTY='));
+    assert.equal(c.HostConfig.NanoCpus, 250_000_000);
+    assert.equal(c.HostConfig.Memory, 32 * 1024 * 1024);
+    assert.equal(c.HostConfig.Privileged, false);
+    assert.equal(c.HostConfig.RestartPolicy?.Name, 'no');
+    const s = await rt.stats(n('cfg'));
+    assert.equal(s.memLimitBytes, 32 * 1024 * 1024);
+    await rt.remove(n('cfg'), { removeImage: false });
+  });
+
+  test('privileged: runs privileged, or (in a sandbox that forbids it) fails cleanly, leaving nothing', async () => {
+    // This test engine itself runs inside a restricted sandbox where runc may not apply all
+    // capabilities; either outcome must be whole.
+    try {
+      const info = await rt.deploy({ name: n('priv'), image: 'osmo-test/sleeper:1', privileged: true });
+      assert.equal((await docker.getContainer(info.id).inspect()).HostConfig.Privileged, true);
+      await rt.remove(n('priv'), { removeImage: false });
+    } catch (e) {
+      assert.ok(e instanceof OsmoError && e.kind === 'forbidden', String(e));
+      assert.match(e.message, new RegExp(`start of container "${n('priv')}" failed`));
+      assert.equal((await docker.listContainers({ all: true, filters: { name: [n('priv')] } })).length, 0);
+    }
+  });
+
+  test('concurrent deploys of one name: exactly one wins, the other is a conflict', async () => {
+    const results = await Promise.allSettled(
+      [1, 2, 3].map(() => rt.deploy({ name: n('race'), image: 'osmo-test/sleeper:1' })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) if (r.status === 'rejected') assert.equal(kind(r.reason), 'conflict');
+    await rt.remove(n('race'), { removeImage: false });
+  });
+
+  test('an exited container is listed with its exit code; stats of it is a conflict', async () => {
+    await rt.deploy({ name: n('exit3'), image: 'osmo-test/busybox:1', command: ['/bin/sh', '-c', 'exit 3'] });
+    await settle(async () => {
+      const i = await rt.get(n('exit3'));
+      assert.equal(i?.state, 'exited');
+      assert.equal(i?.exitCode, 3);
+    });
+    await assert.rejects(rt.stats(n('exit3')), (e) => kind(e) === 'conflict');
+    assert.deepEqual(await rt.remove(n('exit3'), { removeImage: false }), { imageRemoved: false });
+  });
+
+  test('an id or id prefix is not a name', async () => {
+    const info = await rt.get(n('web'));
+    assert.ok(info);
+    assert.equal(await rt.get(info.id), undefined);
+    assert.equal(await rt.get(info.id.slice(0, 12)), undefined);
+    await assert.rejects(rt.remove(info.id.slice(0, 12)), (e) => kind(e) === 'not_found');
+  });
+
   test('remove of an unknown name is not_found', async () => {
     await assert.rejects(rt.remove(n('nope')), (e) => kind(e) === 'not_found');
   });

@@ -152,6 +152,14 @@ describe('ProcessRuntime', () => {
       assert.equal(code, 1, `still in the process group: ${pids}`);
     }, 3000);
 
+    // two removes at once share one stop
+    await rt.deploy({ name: 'rt-twice', image: '', command: ['sleep', '100'] });
+    const removed: InstanceChange[] = [];
+    const unwatch = rt.watch((c) => c.state === 'removed' && removed.push(c));
+    assert.deepEqual(await Promise.all([rt.remove('rt-twice'), rt.remove('rt-twice')]), [{ imageRemoved: false }, { imageRemoved: false }]);
+    unwatch();
+    assert.equal(removed.length, 1);
+
     const polite = await rt.deploy({ name: 'rt-polite', image: '', command: ['sleep', '100'] });
     const t1 = Date.now();
     await rt.remove('rt-polite');
