@@ -10,5 +10,6 @@ import events from './events.js';
 import metrics from './metrics.js';
 import dashboard from './dashboard.js';
 import planner from './planner.js';
+import policies from '../policies/routes.js';
 
-export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, dashboard];
+export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, policies, dashboard];

@@ -1,0 +1,72 @@
+// GET/PUT /api/v1/policies and /api/v1/nodes/{id}/policies: every M.A.E.A.I. parameter with
+// type, unit, range and current value; PUT takes a partial document (400 and no change
+// when invalid).
+import { z } from 'zod';
+import { ErrorBody } from '../model.js';
+import { describe, PolicyPatchSchema } from '../../policy/document.js';
+import { notFound } from '../../shared/errors.js';
+import type { CoreRoutes } from '../routes/plugin.js';
+import { policiesOf } from './service.js';
+
+const Parameter = z.object({
+  name: z.string(),
+  type: z.enum(['number', 'integer', 'enum']),
+  unit: z.string().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  allowed: z.array(z.string()).optional(),
+  default: z.union([z.number(), z.string()]),
+  value: z.union([z.number(), z.string()]),
+  description: z.string(),
+});
+const Doc = z.record(z.string(), z.unknown());
+const Change = z.object({ name: z.string(), from: z.unknown(), to: z.unknown() });
+const GlobalView = z.object({ policy: Doc, parameters: z.array(Parameter), overrides: z.record(z.string(), Doc) });
+const NodeView = z.object({ node: z.string(), policy: Doc, override: Doc, parameters: z.array(Parameter) });
+const Id = z.object({ id: z.string().min(1).max(128) });
+// The body is validated in the service (parsePatch) so that combination errors and field
+// errors read the same; the schema here documents it in OpenAPI.
+const Body = (PolicyPatchSchema as z.ZodType).describe('a partial policy document: only the fields to change');
+
+const policyRoutes: CoreRoutes = async (app, { ctx }) => {
+  const tags = ['policies'];
+  app.get('/api/v1/policies', {
+    schema: { tags, summary: 'the global policy: every parameter with type, unit, range and current value', response: { 200: GlobalView } },
+  }, async () => {
+    const p = await policiesOf(ctx);
+    const doc = p.globalDocument();
+    return { policy: doc as unknown as Record<string, unknown>, parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })), overrides: p.set.nodes as Record<string, Record<string, unknown>> };
+  });
+
+  app.put('/api/v1/policies', {
+    schema: { tags, summary: 'change one or several global parameters (partial document)', body: Body, response: { 200: z.object({ policy: Doc, changes: z.array(Change) }), 400: ErrorBody } },
+  }, async (req) => {
+    const r = await (await policiesOf(ctx)).patchGlobal(req.body);
+    return { policy: r.policy as unknown as Record<string, unknown>, changes: r.changes };
+  });
+
+  app.get('/api/v1/nodes/:id/policies', {
+    schema: { tags, summary: "a node's effective policy and its override", params: Id, response: { 200: NodeView, 404: ErrorBody } },
+  }, async (req) => {
+    const p = await policiesOf(ctx);
+    if (!ctx.state.nodes.has(req.params.id)) throw notFound(`node ${req.params.id} not found`);
+    const doc = p.forNode(req.params.id);
+    return { node: req.params.id, policy: doc as unknown as Record<string, unknown>, override: p.override(req.params.id) as Record<string, unknown>, parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })) };
+  });
+
+  app.put('/api/v1/nodes/:id/policies', {
+    schema: { tags, summary: "change a node's override (partial document, merged over the global one)", params: Id, body: Body, response: { 200: z.object({ policy: Doc, override: Doc, changes: z.array(Change) }), 400: ErrorBody, 404: ErrorBody } },
+  }, async (req) => {
+    const r = await (await policiesOf(ctx)).patchNode(req.params.id, req.body);
+    return { policy: r.policy as unknown as Record<string, unknown>, override: r.override as Record<string, unknown>, changes: r.changes };
+  });
+
+  app.delete('/api/v1/nodes/:id/policies', {
+    schema: { tags, summary: "drop a node's override (it follows the global policy again)", params: Id, response: { 200: z.object({ response: z.literal(true), status: z.number() }), 404: ErrorBody } },
+  }, async (req) => {
+    await (await policiesOf(ctx)).clearNode(req.params.id);
+    return { response: true as const, status: 200 };
+  });
+};
+
+export default policyRoutes;
