@@ -25,6 +25,10 @@ export interface Subproblem {
   population: number[];
   thinkTime: number;
   rtLimit: Array<number | undefined>;
+  /** percentile limits per class: the p-quantile of the response time must stay ≤ max */
+  pctLimit: Array<{ p: number; max: number } | undefined>;
+  /** open arrivals per class (requests/s) on top of the closed population */
+  arrival: number[];
   tiers: TierContext[];
   method: SolveMethod;
 }
@@ -49,6 +53,14 @@ export interface Evaluation {
 
 /** Below this the search uses exact MVA; above, amva: the search evaluates hundreds of configurations. */
 const SEARCH_EXACT_BUDGET = 2e5;
+
+/**
+ * The p-quantile of a response time with mean R, taking it as exponential (exact for the
+ * sojourn time of an M/M/1 queue; an approximation elsewhere): R · ln(1/(1 − p)).
+ */
+export function percentile(mean: number, p: number): number {
+  return mean * Math.log(1 / (1 - p));
+}
 
 export function configKey(c: Config): string {
   return `${c.type.join(',')}|${c.count.join(',')}`;
@@ -81,38 +93,67 @@ export class Evaluator {
     this.evaluations++;
     const sp = this.sp;
     const cost = configCost(sp, c);
-    const net: NumNetwork = { classes: sp.classes, N: sp.population, Z: sp.classes.map(() => sp.thinkTime), stations: [] };
+    const zero = () => sp.classes.map(() => 0);
+    const hasOpen = sp.arrival.some((l) => l > 0);
     const unserved: string[] = [];
-    sp.tiers.forEach((t, i) => {
+    // Open requests occupy each VM's cores first: U_open = λ·D/c per VM; closed users then
+    // see the remaining capacity (demand inflated by 1/(1 − U_open), Lazowska et al. ch. 7).
+    const tiers = sp.tiers.map((t, i) => {
       const v = t.types[c.type[i]!]!;
       const n = c.count[i]!;
-      if (n === 0) {
-        if (t.D.some((d, r) => d > 0 && sp.population[r]! > 0)) unserved.push(`capacity:${t.name}`);
-      } else {
-        net.stations.push({ name: t.name, delay: false, servers: v.cores, copies: n, D: t.D.map((d) => d / (v.speed * n)) });
-      }
-      if (t.latency.some((l) => l > 0)) net.stations.push({ name: `${t.name}/latency`, delay: true, servers: 1, copies: 1, D: t.latency });
+      const d = t.D.map((x) => (n > 0 ? x / (v.speed * n) : 0));
+      const openU = n > 0 ? sp.arrival.reduce((a, l, r) => a + (l * d[r]!) / v.cores, 0) : 0;
+      if (n === 0 && t.D.some((x, r) => x > 0 && (sp.population[r]! > 0 || sp.arrival[r]! > 0))) unserved.push(`capacity:${t.name}`);
+      return { t, v, n, d, openU };
     });
-    if (unserved.length > 0 || net.stations.length === 0 || sp.population.every((n) => n === 0)) {
-      return { feasible: unserved.length === 0, cost, responseTime: sp.classes.map(() => 0), throughput: sp.classes.map(() => 0), utilization: sp.tiers.map(() => 0), residence: sp.tiers.map(() => sp.classes.map(() => 0)), violations: unserved, method: 'exact' };
+    const trivial = sp.population.every((n) => n === 0) && !hasOpen;
+    if (unserved.length > 0 || trivial) {
+      return { feasible: unserved.length === 0, cost, responseTime: zero(), throughput: zero(), utilization: sp.tiers.map(() => 0), residence: sp.tiers.map(() => zero()), violations: unserved, method: 'exact' };
     }
-    const res = solveNumeric(net, { method: sp.method, exactBudget: SEARCH_EXACT_BUDGET });
-    const responseTime = sp.classes.map((_, r) => net.stations.reduce((a, s, k) => a + s.copies * res.R[k]![r]!, 0));
-    const utilization = sp.tiers.map((t) => {
-      const k = net.stations.findIndex((s) => s.name === t.name);
-      return k < 0 ? 0 : res.U[k]!.reduce((a, b) => a + b, 0);
+    const saturated = tiers.filter((x) => x.openU >= 1);
+    if (saturated.length > 0) {
+      const violations = [...saturated.map((x) => `maxUtilization:${x.t.name}`), ...sp.classes.filter((_, r) => sp.rtLimit[r] !== undefined || sp.pctLimit[r] !== undefined).map((name) => `responseTime:${name}`)];
+      return { feasible: false, cost, responseTime: sp.classes.map(() => Number.POSITIVE_INFINITY), throughput: zero(), utilization: tiers.map((x) => x.openU), residence: sp.tiers.map(() => sp.classes.map(() => Number.POSITIVE_INFINITY)), violations, method: 'exact' };
+    }
+
+    const net: NumNetwork = { classes: sp.classes, N: sp.population, Z: sp.classes.map(() => sp.thinkTime), stations: [] };
+    const at = tiers.map((x) => {
+      if (x.n === 0) return -1;
+      net.stations.push({ name: x.t.name, delay: false, servers: x.v.cores, copies: x.n, D: x.d.map((dd) => dd / (1 - x.openU)) });
+      return net.stations.length - 1;
     });
-    const residence = sp.tiers.map((t) => {
-      const k = net.stations.findIndex((s) => s.name === t.name);
-      return sp.classes.map((_, r) => (k < 0 ? 0 : net.stations[k]!.copies * res.R[k]![r]!));
-    });
+    for (const x of tiers) if (x.t.latency.some((l) => l > 0)) net.stations.push({ name: `${x.t.name}/latency`, delay: true, servers: 1, copies: 1, D: x.t.latency });
+    const closed = sp.population.some((n) => n > 0);
+    const res = closed ? solveNumeric(net, { method: sp.method, exactBudget: SEARCH_EXACT_BUDGET }) : undefined;
+    const X = res ? res.X : zero();
+    const latency = (r: number) => tiers.reduce((a, x) => a + (x.t.latency[r] ?? 0), 0);
+
+    const residence = tiers.map((x, i) =>
+      sp.classes.map((_, r) => {
+        const k = at[i]!;
+        if (k < 0) return 0;
+        const closedR = res && sp.population[r]! > 0 ? x.n * res.R[k]![r]! : 0;
+        if (sp.arrival[r]! <= 0) return closedR;
+        // open request at a c-core VM (Seidmann): queue part D/c behind the closed jobs there, slowed by the open load
+        const Qc = res ? res.R[k]!.reduce((a, R, s) => a + X[s]! * R, 0) : 0;
+        const c = x.v.cores;
+        const openR = x.n * ((x.d[r]! / c / (1 - x.openU)) * (1 + Qc) + (x.d[r]! * (c - 1)) / c);
+        return Math.max(closedR, openR);
+      }),
+    );
+    const responseTime = sp.classes.map((_, r) => residence.reduce((a, row) => a + row[r]!, 0) + latency(r));
+    const utilization = tiers.map((x) => (x.n === 0 ? 0 : x.openU + X.reduce((a, Xr, r) => a + (Xr * x.d[r]!) / x.v.cores, 0)));
     const violations: string[] = [];
-    sp.rtLimit.forEach((lim, r) => {
-      if (lim !== undefined && sp.population[r]! > 0 && responseTime[r]! > lim * (1 + 1e-12)) violations.push(`responseTime:${sp.classes[r]}`);
+    sp.classes.forEach((name, r) => {
+      if (sp.population[r]! === 0 && sp.arrival[r]! <= 0) return;
+      const lim = sp.rtLimit[r];
+      const pct = sp.pctLimit[r];
+      const over = (lim !== undefined && responseTime[r]! > lim * (1 + 1e-12)) || (pct !== undefined && percentile(responseTime[r]!, pct.p) > pct.max * (1 + 1e-12));
+      if (over) violations.push(`responseTime:${name}`);
     });
     sp.tiers.forEach((t, i) => {
       if (utilization[i]! > t.maxUtilization * (1 + 1e-12)) violations.push(`maxUtilization:${t.name}`);
     });
-    return { feasible: violations.length === 0, cost, responseTime, throughput: res.X, utilization, residence, violations, method: res.choice.method };
+    return { feasible: violations.length === 0, cost, responseTime, throughput: X.map((x, r) => x + sp.arrival[r]!), utilization, residence, violations, method: res ? res.choice.method : 'exact' };
   }
 }

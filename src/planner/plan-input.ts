@@ -51,6 +51,8 @@ export const HourSchema = z.object({
   hour: z.number().int().min(0, { error: 'must be 0..23' }).max(23, { error: 'must be 0..23' }),
   population: z.number().nonnegative({ error: 'must not be negative' }),
   thinkTime: seconds.optional(),
+  /** open requests per second on top of the closed population (split by class mix and provider share) */
+  arrivalRate: z.number().nonnegative({ error: 'must not be negative' }).finite().default(0),
 });
 
 export const WorkloadSchema = z.object({
@@ -64,6 +66,8 @@ const perHour = z.union([fraction, z.array(fraction).length(24, { error: 'give o
 export const ConstraintsSchema = z.object({
   /** maximum average response time per class (seconds) */
   responseTime: z.record(z.string(), z.number().positive({ error: 'must be positive' })).default({}),
+  /** percentile limits per class, e.g. {"buy": {"p": 0.95, "max": 1.2}} (exponential approximation) */
+  percentile: z.record(z.string(), z.object({ p: z.number().gt(0, { error: 'must be in (0, 1)' }).lt(1, { error: 'must be in (0, 1)' }), max: z.number().positive({ error: 'must be positive' }) })).default({}),
   /** maximum average CPU utilization per VM, for all tiers or per tier */
   maxUtilization: z.union([fraction, z.record(z.string(), fraction)]).default(0.8),
   replicas: z.record(z.string(), z.object({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(200) })).default({}),
@@ -87,7 +91,7 @@ export const PlanInputSchema = z
     tiers: z.array(TierSchema).min(1, { error: 'give at least one tier' }),
     workload: WorkloadSchema,
     catalog: CatalogSchema,
-    constraints: ConstraintsSchema.default({ responseTime: {}, maxUtilization: 0.8, replicas: {}, minProviders: 1 }),
+    constraints: ConstraintsSchema.default({ responseTime: {}, percentile: {}, maxUtilization: 0.8, replicas: {}, minProviders: 1 }),
     search: SearchSchema.default({ restarts: 3, tabuLength: 4, method: 'amva' }),
   })
   .superRefine((p, ctx) => {
@@ -108,6 +112,7 @@ export const PlanInputSchema = z
     });
     const c = p.constraints;
     for (const k of Object.keys(c.responseTime)) unknown('class', classes, k, ['constraints', 'responseTime', k]);
+    for (const k of Object.keys(c.percentile)) unknown('class', classes, k, ['constraints', 'percentile', k]);
     if (typeof c.maxUtilization === 'object') for (const k of Object.keys(c.maxUtilization)) unknown('tier', tiers, k, ['constraints', 'maxUtilization', k]);
     for (const [k, r] of Object.entries(c.replicas)) {
       unknown('tier', tiers, k, ['constraints', 'replicas', k]);

@@ -9,6 +9,7 @@ export const DeploymentSchema = z.object({
   provider: z.string(),
   share: z.number(),
   population: perClass,
+  arrivalRate: perClass,
   thinkTime: z.number(),
   feasible: z.boolean(),
   cost: z.number(),

@@ -26,11 +26,15 @@ export interface Deployment {
   provider: string;
   share: number;
   population: Record<string, number>;
+  /** open requests per second, per class */
+  arrivalRate: Record<string, number>;
   thinkTime: number;
   feasible: boolean;
   cost: number;
   tiers: Record<string, TierPlan>;
+  /** per class: the larger of the closed users' and the open requests' mean response time (−1: unbounded) */
   responseTime: Record<string, number>;
+  /** per class: closed throughput plus open arrivals (requests/s) */
   throughput: Record<string, number>;
   method: Method;
   /** constraints that stop any tier from shrinking by one VM (and replica bounds reached) */
@@ -133,6 +137,7 @@ function planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void):
   const mixTotal = p.classes.reduce((a, c) => a + c.mix, 0);
   const hours = [...p.workload.hours].sort((a, b) => a.hour - b.hour);
   const rtLimit = classes.map((c) => p.constraints.responseTime[c]);
+  const pctLimit = classes.map((c) => p.constraints.percentile[c]);
   const cells = new Map<string, Cell[]>();
   for (const [provider, share] of shares) {
     const tiers = tierContexts(p, provider);
@@ -141,6 +146,7 @@ function planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void):
     for (const h of hours) {
       const s = share[h.hour]!;
       const population = p.classes.map((c) => (s === 0 ? 0 : Math.ceil(h.population * s * (c.mix / mixTotal) - 1e-9)));
+      const arrival = p.classes.map((c) => h.arrivalRate * s * (c.mix / mixTotal));
       const sp: Subproblem = {
         provider,
         hour: h.hour,
@@ -149,6 +155,8 @@ function planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void):
         population,
         thinkTime: h.thinkTime ?? p.workload.thinkTime ?? 0,
         rtLimit,
+        pctLimit,
+        arrival,
         // a provider with no share this hour runs nothing
         tiers: s === 0 ? tiers.map((t) => ({ ...t, min: 0 })) : tiers,
         method: p.search.method,
@@ -228,11 +236,13 @@ function describe(cell: Cell): Deployment {
     provider: sp.provider,
     share: sp.share,
     population: rec(sp.population),
+    arrivalRate: rec(sp.arrival),
     thinkTime: sp.thinkTime,
     feasible: e.feasible,
     cost: configCost(sp, config),
     tiers,
-    responseTime: rec(e.responseTime),
+    // a saturated tier has no finite response time; JSON has no Infinity, so −1 says "unbounded"
+    responseTime: rec(e.responseTime.map((x) => (Number.isFinite(x) ? x : -1))),
     throughput: rec(e.throughput),
     method: e.method,
     binding: e.feasible && sp.share > 0 ? binding(cell) : [],

@@ -186,3 +186,40 @@ describe('input validation names the field', () => {
   test('negative price', () => bad((i) => { i.catalog.providers[0]!.vmTypes[0]!.pricePerHour = -1; }, /catalog\.providers\[0\]\.vmTypes\[0\]\.pricePerHour: must not be negative/));
   test('a tier with no usable VM type', () => bad((i) => { i.tiers[2]!.minMemoryGb = 1000; }, /tier "db" has no usable VM type on provider "aws"/));
 });
+
+test('open arrivals: an open-only hour is sized by the M/M/1 formula R = D/(1 − λD/n)', () => {
+  const input = tiny([0], 0.5);
+  input.workload.hours = input.workload.hours.map((h) => ({ ...h, arrivalRate: 25 }));
+  input.catalog.providers[0]!.vmTypes = [{ name: 'one', cores: 1, speed: 1, pricePerHour: 0.05 }];
+  const r = plan(input, { seed: 1 });
+  assert.equal(r.feasible, true);
+  for (const h of r.hours) {
+    const d = h.deployments[0]!;
+    // D = 0.2 s, λ = 25/s: n = 8 gives 0.2/(1 − 5/8) = 0.533 s > 0.5 s; n = 9 gives 0.45 s
+    assert.equal(d.tiers.svc!.count, 9, `hour ${h.hour}`);
+    assert.ok(Math.abs(d.responseTime.req! - 0.45) < 1e-12, String(d.responseTime.req));
+    assert.ok(Math.abs(d.tiers.svc!.utilization - 5 / 9) < 1e-12);
+    assert.equal(d.arrivalRate.req, 25);
+    assert.deepEqual(d.binding, ['responseTime:req']);
+  }
+});
+
+test('open arrivals on top of closed users need more capacity than either alone', () => {
+  const closedOnly = plan(tiny([40], 0.6), { seed: 1 });
+  const mixedInput = tiny([40], 0.6);
+  mixedInput.workload.hours = mixedInput.workload.hours.map((h) => ({ ...h, arrivalRate: 10 }));
+  const mixed = plan(mixedInput, { seed: 1 });
+  assert.equal(mixed.feasible, true);
+  assert.ok(mixed.dailyCost > closedOnly.dailyCost, `${mixed.dailyCost} vs ${closedOnly.dailyCost}`);
+  for (const h of mixed.hours) assert.ok(h.deployments[0]!.responseTime.req! <= 0.6);
+});
+
+test('a percentile limit acts as the exponential-quantile mean limit R·ln(1/(1−p))', () => {
+  const withPct = tiny([3, 10, 25, 60, 90, 140], 100);
+  withPct.constraints!.responseTime = {};
+  withPct.constraints!.percentile = { req: { p: 0.9, max: 1.0 } };
+  const withMean = tiny([3, 10, 25, 60, 90, 140], 1 / Math.log(10));
+  const a = plan(withPct, { seed: 1 }), b = plan(withMean, { seed: 1 });
+  assert.deepEqual(a.hours.map((h) => h.cost), b.hours.map((h) => h.cost));
+  assert.ok(a.hours.some((h) => h.deployments[0]!.binding.includes('responseTime:req')));
+});
