@@ -177,3 +177,21 @@ describe('answer readers', () => {
     assert.throws(() => readPlan({ nothing: true }), /per-hour/);
   });
 });
+
+describe('chart fields', () => {
+  test('net and disk charts show received/sent of the real devices; cpu shows the total', async () => {
+    const { chooseFields, compact } = await import('../../web/src/components/fields.js');
+    const u = (names: string[], unit = 'bytes/s') => new Map(names.map((n) => [n, unit]));
+    const net = ['lo.rx_bytes_rate', 'lo.tx_bytes_rate', 'eth0.rx_bytes', 'eth0.rx_bytes_rate', 'eth0.tx_bytes_rate', 'ifb0.rx_bytes_rate', 'docker0.rx_bytes_rate'];
+    assert.deepEqual(chooseFields('net', net, u(net)), ['eth0.rx_bytes_rate', 'eth0.tx_bytes_rate']);
+    const guest = ['rx_bytes', 'rx_bytes_rate', 'tx_bytes_rate'];
+    assert.deepEqual(chooseFields('net', guest, u(guest)), ['rx_bytes_rate', 'tx_bytes_rate']);
+    const disk = ['vda.read_bytes_rate', 'vda.write_bytes_rate', '/.used_percent'];
+    assert.deepEqual(chooseFields('disk', disk, u(disk)), ['vda.read_bytes_rate', 'vda.write_bytes_rate']);
+    assert.deepEqual(chooseFields('cpu', ['core0', 'total', 'core1'], u(['core0', 'total', 'core1'], 'percent')), ['total']);
+    assert.deepEqual(chooseFields('mem', ['total', 'used', 'used_percent'], new Map([['total', 'bytes'], ['used', 'bytes'], ['used_percent', 'percent']])), ['used_percent']);
+    assert.equal(compact(15_000_000), '15M');
+    assert.equal(compact(2500), '2500');
+    assert.equal(compact(0.25), '0.25');
+  });
+});

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../helpers/proc.js';
+import { eventually, freePort, ROOT, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../helpers/proc.js';
 import { launch, shot, type Browser } from './browser.js';
 
 const tag = randomBytes(3).toString('hex');
@@ -190,6 +190,23 @@ test('the stream reconnects by itself after a core restart', async () => {
   await monitorsOn();
 });
 
+test('phone width: no sideways scrolling, the views stack', async () => {
+  const phone = await launch({ width: 390, height: 844 });
+  try {
+    for (const view of ['topology', 'services', 'metrics', 'events']) {
+      await phone.page.goto(`${core}/ui/${view}`);
+      await phone.page.locator('main h1').waitFor();
+      await phone.page.waitForTimeout(view === 'metrics' ? 2500 : 800);
+      const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+      assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
+      await shot(phone.page, `phone-${view}`);
+    }
+    assert.deepEqual(phone.errors, []);
+  } finally {
+    await phone.close();
+  }
+});
+
 test('removes the service from its card', async () => {
   const { page } = browser;
   await page.getByRole('link', { name: 'Services' }).click();
@@ -203,13 +220,21 @@ test('removes the service from its card', async () => {
   await eventually(async () => (await instancesOf()).length === 0, 30_000, 'instances gone');
 });
 
-test('policies and planner views render', async () => {
+test('policies view renders; the planner runs an uploaded model and charts it per hour', async () => {
   const { page } = browser;
   await page.getByRole('link', { name: 'Policies' }).click();
   await page.locator('main').getByText(/./).first().waitFor();
   await shot(page, 'policies');
   await page.getByRole('link', { name: 'Planner' }).click();
-  await page.getByLabel('Planner input (JSON or YAML)').waitFor();
+  await page.getByLabel('or upload a file').setInputFiles(join(ROOT, 'examples/planner/three-tier.json'));
+  await eventually(async () => (await page.getByLabel('Planner input (JSON or YAML)').inputValue()).includes('"tiers"'), 5000, 'file read into the text area');
+  await page.getByRole('button', { name: 'Run planner' }).click();
+  const plan = page.getByTestId('plan');
+  await plan.waitFor({ timeout: 120_000 });
+  const hours = (JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as { workload: { hours: unknown[] } }).workload.hours.length;
+  assert.equal(Number(await page.getByTestId('plan-vms').getAttribute('data-points')), hours);
+  assert.match((await page.getByTestId('plan-cost').textContent()) ?? '', /\d/);
+  assert.ok((await plan.locator('[data-testid^="plan-rt-"]').count()) >= 1, 'a response-time chart per class');
   await shot(page, 'planner');
 });
 
@@ -232,23 +257,6 @@ test('keyboard: skip link, navigation and the deploy form are reachable with Tab
   assert.ok(reached, 'the Name field of the deploy form is reachable by Tab');
   const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
   assert.notEqual(outline, 'none');
-});
-
-test('phone width: no sideways scrolling, the views stack', async () => {
-  const phone = await launch({ width: 390, height: 844 });
-  try {
-    for (const view of ['topology', 'services', 'metrics', 'events']) {
-      await phone.page.goto(`${core}/ui/${view}`);
-      await phone.page.locator('main h1').waitFor();
-      await phone.page.waitForTimeout(view === 'metrics' ? 2500 : 800);
-      const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
-      assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
-      await shot(phone.page, `phone-${view}`);
-    }
-    assert.deepEqual(phone.errors, []);
-  } finally {
-    await phone.close();
-  }
 });
 
 test('no script errors on the page during the whole run', () => {

@@ -31,12 +31,15 @@ export function App() {
   const route = useRoute();
   const s = useTopic('status', 'cluster');
   const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
   const needToken = s.status === 'unauthorized' || s.cluster.error?.status === 401;
 
   useEffect(() => {
     document.title = `${TITLES[route.view]} · osmo`;
-    // move focus to the new view for keyboard and screen-reader users
-    main.current?.focus({ preventScroll: true });
+    // after an in-app navigation, move focus to the new view for keyboard and screen-reader
+    // users; on first load the page starts at the top like any other page
+    if (first.current) first.current = false;
+    else main.current?.focus({ preventScroll: true });
   }, [route.view]);
 
   return (

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { compact } from './fields.js';
 
 export interface ChartSeries {
   label: string;
@@ -19,6 +20,8 @@ export interface ChartProps {
   /** horizontal line, e.g. a response-time constraint */
   limit?: number;
   testId?: string;
+  /** live charts: show at least this many seconds, so the axis reads in minutes, not milliseconds */
+  minSpan?: number;
 }
 
 const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#a05195', '#f4a259', '#5c6b73', '#8cb369', '#d1495b'];
@@ -26,7 +29,7 @@ const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#a05195', '#f4a259', '#5c6b73
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}`;
+  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}`;
 
   useEffect(() => {
     const el = box.current;
@@ -42,8 +45,16 @@ export function Chart(props: ChartProps) {
       width,
       height: props.height ?? 180,
       series,
-      scales: { x: { time: true } },
-      axes: [{}, { label: props.unit, size: 56 }],
+      scales: {
+        x: {
+          time: true,
+          range: (_u, min, max): uPlot.Range.MinMax => {
+            const span = props.minSpan ?? 0;
+            return max - min < span ? [max - span, max] : [min, max];
+          },
+        },
+      },
+      axes: [{}, { label: props.unit, size: 60, values: (_u, splits) => splits.map(compact) }],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };

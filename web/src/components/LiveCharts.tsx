@@ -1,12 +1,16 @@
 // Live charts of one (node, target) from the event stream, one per metric.
+import { useEffect } from 'preact/hooks';
 import { useTopic } from '../state/hooks.js';
-import { sampleKey } from '../state/live.js';
+import { live, sampleKey } from '../state/live.js';
 import { Chart } from './Chart.js';
 import { chooseFields, METRICS } from './fields.js';
 import type { MetricName } from '../api/types.js';
 
 export function HostCharts({ node, target, metrics = METRICS }: { node: string; target: string; metrics?: MetricName[] }) {
   const s = useTopic('samples');
+  useEffect(() => {
+    for (const m of metrics) void live.backfill(node, target, m);
+  }, [node, target]);
   const charts = metrics.map((metric) => {
     const w = s.samples.get(sampleKey(node, target, metric));
     return { metric, w };
@@ -30,6 +34,7 @@ export function HostCharts({ node, target, metrics = METRICS }: { node: string; 
             title={metric}
             unit={w.units.get(fields[0] ?? '')}
             x={w.ts}
+            minSpan={120}
             series={fields.map((f) => ({ label: f, values: w.fields.get(f) ?? [] }))}
           />
         );

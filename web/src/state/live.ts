@@ -3,7 +3,7 @@
 // the recent events, and a rolling window of samples per (node, target, metric) for the
 // live charts. Views subscribe to one topic each, so a sample burst does not re-render
 // the services table.
-import { listInstances, listMels, listNodes } from '../api/endpoints.js';
+import { listInstances, listMels, listNodes, queryMetrics } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
@@ -141,6 +141,54 @@ class LiveStore {
     }
     // keep every column as long as the time axis (a field missing in this sample)
     for (const col of w.fields.values()) if (col.length < w.ts.length) col.push(null);
+    if (w.ts.length > MAX_POINTS) {
+      const drop = w.ts.length - MAX_POINTS;
+      w.ts.splice(0, drop);
+      for (const col of w.fields.values()) col.splice(0, drop);
+    }
+    this.emitSamplesSoon();
+  }
+
+  private backfilled = new Set<string>();
+
+  /** Fills a live window with the stored recent past (once per key), so a chart opened
+   * now shows the last minutes at once instead of starting empty. */
+  async backfill(node: string, target: string, metric: string, ms = 10 * 60_000): Promise<void> {
+    const key = sampleKey(node, target, metric);
+    if (this.backfilled.has(key)) return;
+    this.backfilled.add(key);
+    const to = Date.now();
+    let series;
+    try {
+      series = await queryMetrics({ node, target, metric, from: to - ms, to, step: 1000 });
+    } catch {
+      this.backfilled.delete(key);
+      return;
+    }
+    let w = this.samples.get(key);
+    if (!w) this.samples.set(key, (w = { ts: [], fields: new Map(), units: new Map() }));
+    const firstLive = (w.ts[0] ?? Infinity) * 1000;
+    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.ts)))].filter((t) => t < firstLive).sort((a, b) => a - b);
+    if (xs.length === 0) return;
+    const at = new Map(xs.map((t, i) => [t, i]));
+    const hist = new Map<string, (number | null)[]>();
+    for (const s of series) {
+      const col = new Array<number | null>(xs.length).fill(null);
+      for (const p of s.points) {
+        const i = at.get(p.ts);
+        if (i !== undefined) col[i] = p.value;
+      }
+      hist.set(s.field, col);
+      if (s.unit && !w.units.has(s.field)) w.units.set(s.field, s.unit);
+    }
+    const liveLen = w.ts.length;
+    const fields = new Set([...hist.keys(), ...w.fields.keys()]);
+    const merged = new Map<string, (number | null)[]>();
+    for (const f of fields) {
+      merged.set(f, [...(hist.get(f) ?? new Array<number | null>(xs.length).fill(null)), ...(w.fields.get(f) ?? new Array<number | null>(liveLen).fill(null))]);
+    }
+    w.ts = [...xs.map((t) => t / 1000), ...w.ts];
+    w.fields = merged;
     if (w.ts.length > MAX_POINTS) {
       const drop = w.ts.length - MAX_POINTS;
       w.ts.splice(0, drop);

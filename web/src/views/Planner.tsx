@@ -20,8 +20,14 @@ export function PlannerView() {
     try {
       model = JSON.parse(text);
     } catch {
-      // the planner also reads YAML: send the text and let the server parse it
-      model = { yaml: text };
+      try {
+        // YAML only when it is not JSON: the parser is a separate chunk, loaded on demand
+        const { parse } = await import('yaml');
+        model = parse(text);
+      } catch (err) {
+        setError(`the model is neither JSON nor YAML: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
     }
     setBusy(true);
     try {
