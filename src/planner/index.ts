@@ -4,4 +4,5 @@ export { NetworkSchema, parseNetwork, type Network, type NetworkInput } from './
 export { plan, type PlanOptions, type PlanResult, type HourPlan, type Deployment } from './plan.js';
 export { PlanInputSchema, CatalogSchema, parsePlanInput, type PlanInput, type PlanInputRaw } from './plan-input.js';
 export { lqnxToNetwork, solveLqnx } from './lqnx.js';
+export { replicaSchedule, type HourReplicas } from './apply.js';
 export { PlanResultSchema, DeploymentSchema } from './plan-output.js';

@@ -67,3 +67,29 @@ test('the OpenAPI document lists the planner routes', async () => {
   const paths = Object.keys(r.json.paths as object);
   for (const p of ['/api/v1/solve', '/api/v1/plans', '/api/v1/plans/{id}']) assert.ok(paths.includes(p), `${p} missing from ${paths.join(', ')}`);
 });
+
+test('POST /api/v1/plans/{id}/apply scales MELs to one hour of the plan', async () => {
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
+  const c = await call('POST', '/api/v1/plans', input);
+  const id = String(c.json.id);
+  const plan = c.json.plan as { hours: Array<{ deployments: Array<{ provider: string; tiers: Record<string, { count: number }> }> }> };
+  for (const name of ['pl-web', 'pl-app']) {
+    // replicas 0: this core has no agents, and the test is about the counts, not containers
+    const m = await call('POST', '/api/v1/mels', { name, image: 'osmo-test/httpd:1', replicas: 0 });
+    assert.equal(m.status, 201, JSON.stringify(m.json));
+  }
+  const a = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { web: 'pl-web', app: 'pl-app' }, hour: 20 });
+  assert.equal(a.status, 200, JSON.stringify(a.json));
+  const want = (tier: string) => plan.hours[20]!.deployments.reduce((s, d) => s + d.tiers[tier]!.count, 0);
+  assert.deepEqual(a.json.replicas, { 'pl-web': want('web'), 'pl-app': want('app') });
+  assert.equal((a.json.schedule as unknown[]).length, 24);
+  const mel = await call('GET', '/api/v1/mels/pl-app');
+  assert.equal(mel.json.replicas, want('app'));
+  const aws = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { app: 'pl-app' }, hour: 3, provider: 'aws' });
+  assert.equal((aws.json.replicas as Record<string, number>)['pl-app'], plan.hours[3]!.deployments[0]!.tiers.app!.count);
+  const badTier = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { cache: 'pl-web' } });
+  assert.equal(badTier.status, 400);
+  assert.match(String(badTier.json.error), /no tier "cache"/);
+  const noMel = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { db: 'pl-db' } });
+  assert.equal(noMel.status, 404);
+});

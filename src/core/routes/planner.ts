@@ -1,12 +1,13 @@
 // The planner over HTTP: POST /api/v1/solve (a network → its figures), POST /api/v1/plans
-// (a planner input → a 24-hour plan, kept under an id) and GET /api/v1/plans[/{id}].
+// (a planner input → a 24-hour plan, kept under an id), GET /api/v1/plans[/{id}] and
+// POST /api/v1/plans/{id}/apply (one hour's VM counts → MEL replicas).
 // The planner is pure; plans live in this process's memory (the newest 100), so they do
-// not survive a restart — a store table would, once plans are applied to MELs.
+// not survive a restart — a store table would.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorBody } from '../model.js';
 import { notFound } from '../../shared/errors.js';
-import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, plan, solve, type PlanResult } from '../../planner/index.js';
+import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, plan, replicaSchedule, solve, type PlanResult } from '../../planner/index.js';
 import type { CoreRoutes } from './plugin.js';
 
 const KEEP = 100;
@@ -21,6 +22,16 @@ const SolveView = z.object({
 });
 const PlanSummary = z.object({ id: z.string(), createdAt: z.string(), feasible: z.boolean(), dailyCost: z.number(), currency: z.string(), peakDailyCost: z.number() });
 const PlanView = z.object({ id: z.string(), createdAt: z.string(), plan: PlanResultSchema });
+const ApplyBody = z.object({
+  /** tier name → MEL name */
+  mels: z.record(z.string(), z.string().min(1)).refine((m) => Object.keys(m).length > 0, { error: 'name at least one tier → MEL' }),
+  /** which hour's counts (default: the current UTC hour) */
+  hour: z.number().int().min(0).max(23).optional(),
+  /** only this provider's VMs (default: the sum over the plan's providers) */
+  provider: z.string().optional(),
+});
+const Replicas = z.record(z.string(), z.number().int());
+const ApplyView = z.object({ id: z.string(), hour: z.number().int(), replicas: Replicas, schedule: z.array(z.object({ hour: z.number().int(), replicas: Replicas })) });
 
 interface Stored {
   id: string;
@@ -30,7 +41,7 @@ interface Stored {
 
 const summary = (s: Stored) => ({ id: s.id, createdAt: s.createdAt, feasible: s.plan.feasible, dailyCost: s.plan.dailyCost, currency: s.plan.currency, peakDailyCost: s.plan.peakPlan.dailyCost });
 
-const plannerRoutes: CoreRoutes = async (app) => {
+const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   const tags = ['planner'];
   const plans = new Map<string, Stored>();
 
@@ -49,6 +60,20 @@ const plannerRoutes: CoreRoutes = async (app) => {
     }
     reply.status(201);
     return stored;
+  });
+
+  // Applies one hour now; re-applying every hour is the caller's (or a future scheduler's) job.
+  app.post('/api/v1/plans/:id/apply', {
+    schema: { tags, summary: "scale MELs to one hour's counts of a plan (tier → MEL)", params: z.object({ id: z.string() }), body: ApplyBody, response: { 200: ApplyView, 400: ErrorBody, 404: ErrorBody } },
+  }, async (req) => {
+    const p = plans.get(req.params.id);
+    if (!p) throw notFound(`no plan "${req.params.id}"`);
+    const schedule = replicaSchedule(p.plan, req.body.mels, req.body.provider);
+    const hour = req.body.hour ?? new Date().getUTCHours();
+    const replicas = schedule.find((h) => h.hour === hour)!.replicas;
+    for (const mel of Object.keys(replicas)) ctx.mels.get(mel); // all MELs exist before any is scaled
+    for (const [mel, n] of Object.entries(replicas)) await ctx.mels.scale(mel, n);
+    return { id: p.id, hour, replicas, schedule };
   });
 
   app.get('/api/v1/plans', { schema: { tags, summary: 'plans kept in memory, newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: [...plans.values()].map(summary) }));
