@@ -7,6 +7,7 @@ import { OsmoError, invalid, notFound } from '../shared/errors.js';
 import { engineStatus, fromEngine } from './docker-errors.js';
 import { DockerEventWatcher } from './docker-events.js';
 import { toInstanceInfo } from './docker-info.js';
+import { demuxLogs, tailBytes } from './docker-logs.js';
 import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
 import { toGuestStats, type EngineStats } from './docker-stats.js';
@@ -144,6 +145,19 @@ export class DockerRuntime implements Runtime {
     } catch (e) {
       if (engineStatus(e) === 404) return false;
       throw fromEngine(e, `inspect of image "${image}" failed`);
+    }
+  }
+
+  async logs(name: string, opts: { maxBytes?: number } = {}): Promise<string> {
+    const c = await this.inspectOwned(name);
+    if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    try {
+      // The engine can only tail by lines; ask for plenty, then cut to the byte budget.
+      const raw = (await this.docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: false, tail: 10_000 })) as Buffer;
+      const buf = c.Config.Tty ? raw : demuxLogs(raw);
+      return tailBytes(buf, opts.maxBytes ?? 1024 * 1024);
+    } catch (e) {
+      throw fromEngine(e, `logs of "${name}" failed`);
     }
   }
 

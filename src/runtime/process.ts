@@ -10,6 +10,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OsmoError, conflict, invalid, notFound } from '../shared/errors.js';
 import { assertContainerName } from './docker-spec.js';
+import { tailBytes } from './docker-logs.js';
 import { cpuPercentBetween, processStartTime, sampleGroup, type ProcSample } from './proc-stats.js';
 import { ProcessTable, type TableEntry } from './process-table.js';
 import { Supervisor, signalGroup } from './process-supervisor.js';
@@ -134,11 +135,12 @@ export class ProcessRuntime implements Runtime {
     return l ? this.info(l) : undefined;
   }
 
-  /** The newest output (stdout and stderr interleaved, at most logBytes). */
-  logs(name: string): string {
+  /** The newest output (stdout and stderr interleaved, at most logBytes; kept in memory, so it starts empty after an agent restart). */
+  async logs(name: string, opts: { maxBytes?: number } = {}): Promise<string> {
     const l = this.live.get(name);
     if (!l) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
-    return l.sup.log.toString();
+    const all = l.sup.log.toBuffer();
+    return tailBytes(all, opts.maxBytes ?? all.length);
   }
 
   async stats(name: string): Promise<GuestStats> {

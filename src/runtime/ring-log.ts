@@ -41,7 +41,11 @@ export class RingLog {
     return this.dropped;
   }
 
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
+
   toString(): string {
-    return Buffer.concat(this.chunks, this.size).toString('utf8');
+    return this.toBuffer().toString('utf8');
   }
 }

@@ -89,6 +89,8 @@ export interface Runtime {
   /** Instance state changes (die, restart, oom) as they happen. Returns an unsubscribe. */
   watch(listener: (c: InstanceChange) => void): () => void;
   close(): Promise<void>;
+  /** Newest output of an instance, stdout and stderr interleaved, at most `maxBytes` (default 1 MiB). Unknown -> OsmoError('not_found'). */
+  logs?(name: string, opts?: { maxBytes?: number }): Promise<string>;
 }
 
 /** Labels every driver puts on what it runs. */

@@ -242,6 +242,27 @@ describe('DockerRuntime', () => {
     await assert.rejects(rt.remove(info.id.slice(0, 12)), (e) => kind(e) === 'not_found');
   });
 
+  test('logs: stdout and stderr of the container, newest bytes', async () => {
+    await rt.deploy({
+      name: n('logs'),
+      image: 'osmo-test/busybox:1',
+      command: ['/bin/sh', '-c', 'echo to-out; echo to-err >&2; i=0; while [ $i -lt 300 ]; do echo "n $i"; i=$((i+1)); done; sleep 30'],
+    });
+    await settle(async () => {
+      const log = await rt.logs(n('logs'));
+      // both streams, demultiplexed (the engine keeps no order between them)
+      assert.match(log, /^to-out$/m);
+      assert.match(log, /^to-err$/m);
+      assert.match(log, /n 299\n$/);
+      assert.doesNotMatch(log, /[\x00-\x08]/);
+    });
+    const tail = await rt.logs(n('logs'), { maxBytes: 50 });
+    assert.ok(Buffer.byteLength(tail) <= 50);
+    assert.match(tail, /^n \d+\n[\s\S]*n 299\n$/);
+    await assert.rejects(rt.logs(n('nope')), (e) => kind(e) === 'not_found');
+    await rt.remove(n('logs'), { removeImage: false });
+  });
+
   test('remove of an unknown name is not_found', async () => {
     await assert.rejects(rt.remove(n('nope')), (e) => kind(e) === 'not_found');
   });

@@ -87,8 +87,8 @@ describe('ProcessRuntime', () => {
       command: ['/bin/sh', '-c', 'echo "arg=$0 env=$GREETING pwd=$(pwd)"; sleep 30', '$HOME;not-expanded'],
       env: { GREETING: 'hello world' },
     });
-    await settle(() =>
-      assert.equal(rt.logs('rt-echo').trim(), `arg=$HOME;not-expanded env=hello world pwd=${join(dir, 'work', 'rt-echo')}`),
+    await settle(async () =>
+      assert.equal((await rt.logs('rt-echo')).trim(), `arg=$HOME;not-expanded env=hello world pwd=${join(dir, 'work', 'rt-echo')}`),
     );
   });
 
@@ -106,7 +106,7 @@ describe('ProcessRuntime', () => {
       .filter((c) => c.state === 'restarting')
       .map((c) => Number(/restart in (\d+) ms/.exec(c.reason ?? '')?.[1]));
     assert.deepEqual(waits.slice(0, 6), [50, 100, 200, 400, 400, 400].slice(0, Math.min(6, waits.length)));
-    assert.match(rt.logs('rt-crash'), /boom\nboom\n/);
+    assert.match((await rt.logs('rt-crash')), /boom\nboom\n/);
     assert.ok(changes.some((c) => c.state === 'restarting' && /exit code 1/.test(c.reason ?? '')));
   });
 
@@ -127,11 +127,16 @@ describe('ProcessRuntime', () => {
       image: '',
       command: ['/bin/sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; echo END; sleep 30'],
     });
-    await settle(() => assert.match(rt.logs('rt-chatty'), /line 1999\nEND\n$/));
-    const log = rt.logs('rt-chatty');
+    await settle(async () => assert.match((await rt.logs('rt-chatty')), /line 1999\nEND\n$/));
+    const log = (await rt.logs('rt-chatty'));
     assert.ok(Buffer.byteLength(log) <= 4096, `log is ${Buffer.byteLength(log)} bytes`);
     assert.ok(Buffer.byteLength(log) > 3000);
     assert.doesNotMatch(log, /line 0\n/);
+    // a smaller budget on read: the newest bytes, starting at a line
+    const tail = await rt.logs('rt-chatty', { maxBytes: 100 });
+    assert.ok(Buffer.byteLength(tail) <= 100);
+    assert.match(tail, /^line \d+\n[\s\S]*line 1999\nEND\n$/);
+    await assert.rejects(rt.logs('rt-none'), (e) => kind(e) === 'not_found');
   });
 
   test('remove: SIGTERM, then SIGKILL after the grace period for a process that ignores TERM', async () => {
