@@ -1,14 +1,16 @@
 import type { OsmoNode } from '../api/types.js';
+import { live } from '../state/live.js';
 import { loadBand, loadFactor } from './load.js';
 
 export function LoadBadge({ node }: { node: OsmoNode }) {
-  const l = loadFactor(node);
-  const band = loadBand(l);
+  const l = loadFactor(node, live.loadPolicy);
+  const band = loadBand(l, live.loadPolicy);
   const parts = typeof node.load === 'object' && node.load ? node.load : {};
   const detail = [typeof parts.cpu === 'number' ? `cpu ${parts.cpu.toFixed(0)} %` : '', typeof parts.mem === 'number' ? `mem ${parts.mem.toFixed(0)} %` : '']
     .filter(Boolean)
     .join(', ');
-  const title = `load factor L = w_cpu·cpu + w_mem·mem + w_io·io${l?.estimated ? ' (estimated from cpu and mem with the default weights)' : ''}${detail ? `; ${detail}` : ''}`;
+  const { low, high } = live.loadPolicy;
+  const title = `thresholds low ${low}, high ${high}; load factor L = w_cpu·cpu + w_mem·mem + w_io·io${l?.estimated ? ' (estimated from cpu and mem with the policy weights)' : ''}${detail ? `; ${detail}` : ''}`;
   return (
     <span class={`load load-${band}`} title={title} data-testid="load" data-load={l?.value}>
       <span class="load-bar" aria-hidden="true">

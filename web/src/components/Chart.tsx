@@ -20,6 +20,8 @@ export interface ChartProps {
   /** horizontal line, e.g. a response-time constraint */
   limit?: number;
   testId?: string;
+  /** 'hour': x holds hours of the day (the planner), not epoch seconds */
+  xKind?: 'time' | 'hour';
   /** live charts: show at least this many seconds, so the axis reads in minutes, not milliseconds */
   minSpan?: number;
 }
@@ -29,7 +31,7 @@ const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#a05195', '#f4a259', '#5c6b73
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}`;
+  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}|${props.xKind ?? ''}`;
 
   useEffect(() => {
     const el = box.current;
@@ -47,14 +49,14 @@ export function Chart(props: ChartProps) {
       series,
       scales: {
         x: {
-          time: true,
+          time: props.xKind !== 'hour',
           range: (_u, min, max): uPlot.Range.MinMax => {
             const span = props.minSpan ?? 0;
             return max - min < span ? [max - span, max] : [min, max];
           },
         },
       },
-      axes: [{}, { label: props.unit, size: 60, values: (_u, splits) => splits.map(compact) }],
+      axes: [props.xKind === 'hour' ? { values: (_u, splits) => splits.map((h) => `${h}h`) } : {}, { label: props.unit, size: 60, values: (_u, splits) => splits.map(compact) }],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };

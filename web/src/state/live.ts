@@ -3,11 +3,11 @@
 // the recent events, and a rolling window of samples per (node, target, metric) for the
 // live charts. Views subscribe to one topic each, so a sample burst does not re-render
 // the services table.
-import { listInstances, listMels, listNodes, queryMetrics } from '../api/endpoints.js';
+import { getPolicies, listInstances, listMels, listNodes, queryMetrics } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
-import type { Instance, Mel, OsmoNode, StreamEvent } from '../api/types.js';
+import type { Instance, Mel, OsmoNode, PolicyParam, StreamEvent } from '../api/types.js';
 
 export type Topic = 'cluster' | 'events' | 'samples' | 'status';
 
@@ -23,6 +23,28 @@ const MAX_EVENTS = 1000;
 const MAX_POINTS = 900;
 const POLL_MS = 3000;
 
+/** What the load badges need from the policy engine: its thresholds and weights. */
+export interface LoadPolicy {
+  low: number;
+  high: number;
+  weights: { cpu: number; mem: number; io: number };
+}
+
+export const DEFAULT_LOAD_POLICY: LoadPolicy = { low: 0.6, high: 0.8, weights: { cpu: 0.6, mem: 0.3, io: 0.1 } };
+
+function loadPolicyOf(params: PolicyParam[]): LoadPolicy {
+  const v = (name: string, def: number) => {
+    const p = params.find((x) => x.name === name);
+    return typeof p?.value === 'number' ? p.value : def;
+  };
+  const d = DEFAULT_LOAD_POLICY;
+  return {
+    low: v('thresholds.low', d.low),
+    high: v('thresholds.high', d.high),
+    weights: { cpu: v('weights.cpu', d.weights.cpu), mem: v('weights.mem', d.weights.mem), io: v('weights.io', d.weights.io) },
+  };
+}
+
 export interface ClusterState {
   nodes: OsmoNode[];
   mels: Mel[];
@@ -33,6 +55,7 @@ export interface ClusterState {
 
 class LiveStore {
   cluster: ClusterState = { nodes: [], mels: [], instances: [], loaded: false, error: null };
+  loadPolicy: LoadPolicy = DEFAULT_LOAD_POLICY;
   events: StreamEvent[] = [];
   samples = new Map<string, SampleWindow>();
   status: StreamStatus = 'connecting';
@@ -60,6 +83,7 @@ class LiveStore {
     // no history of them in the stream: the charts' past comes from /api/v1/metrics.
     this.sampleStream = openStream({ url: '/api/v1/events?type=sample', headers: authHeaders, onEvent: (e) => this.ingest(e) });
     void this.refresh();
+    void this.refreshPolicy();
     this.pollTimer = setInterval(() => void this.refresh(), POLL_MS);
     onTokenChange(() => {
       this.stream?.reconnect();
@@ -102,6 +126,15 @@ class LiveStore {
     this.emit('cluster');
   }
 
+  async refreshPolicy(): Promise<void> {
+    try {
+      this.loadPolicy = loadPolicyOf(await getPolicies());
+      this.emit('cluster');
+    } catch {
+      // a core without the policy API: keep the engine's defaults
+    }
+  }
+
   /** Coalesces the refreshes that a burst of instance events would cause. */
   refreshSoon(): void {
     clearTimeout(this.refreshTimer);
@@ -116,7 +149,8 @@ class LiveStore {
     this.events.push(e);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
     this.emit('events');
-    if (e.type !== 'pull' && e.type !== 'monitor') this.refreshSoon();
+    if (e.type === 'policy') void this.refreshPolicy();
+    else if (e.type !== 'pull' && e.type !== 'monitor') this.refreshSoon();
   }
 
   private addSample(e: StreamEvent): void {

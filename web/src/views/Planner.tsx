@@ -73,8 +73,7 @@ export function PlannerView() {
 }
 
 function PlanCharts({ plan }: { plan: PlanView }) {
-  // hours as seconds from midnight UTC of day 0, so uPlot labels the axis as times of day
-  const x = plan.hours.map((h) => h * 3600);
+  const x = plan.hours;
   const money = (v: number) => `${v.toFixed(2)}${plan.currency ? ` ${plan.currency}` : ''}`;
   return (
     <section class="panel" aria-label="plan" data-testid="plan">
@@ -90,11 +89,12 @@ function PlanCharts({ plan }: { plan: PlanView }) {
         {!plan.feasible && <span class="error"> — no feasible plan for some hours</span>}
       </p>
       <div class="charts">
-        <Chart title="VMs per tier" unit="VMs" x={x} series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))} testId="plan-vms" />
+        <Chart xKind="hour" title="VMs per tier" unit="VMs" x={x} series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))} testId="plan-vms" />
         {plan.responseTime.map((r) => (
-          <Chart key={r.name} title={`response time, ${r.name}`} unit="s" x={x} series={[{ label: r.name, values: r.values }]} limit={r.limit} testId={`plan-rt-${r.name}`} />
+          <Chart key={r.name} xKind="hour" title={`response time, ${r.name}`} unit="s" x={x} series={[{ label: r.name, values: r.values }]} limit={r.limit} testId={`plan-rt-${r.name}`} />
         ))}
         <Chart
+          xKind="hour"
           title="cost per hour"
           unit={plan.currency || 'cost'}
           x={x}
