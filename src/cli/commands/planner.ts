@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { parse as parseYaml } from 'yaml';
 import { invalid, isOsmoError } from '../../shared/errors.js';
 import { solve, SolveMethodSchema, type SolveResult } from '../../planner/solve.js';
-import { solveLqnx } from '../../planner/lqnx.js';
+import { solveLqnx, type LqnSolveResult } from '../../planner/lqnx.js';
 import { plan, type PlanResult } from '../../planner/plan.js';
 
 function readText(file: string): string {
@@ -42,12 +42,18 @@ const pad = (rows: string[][]) => {
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
 };
 
-export function solveTable(r: SolveResult): string {
+export function solveTable(r: SolveResult | LqnSolveResult): string {
   const head = `method: ${r.method}${r.auto ? ` (auto: ${r.auto.reason})` : ''}${r.iterations ? `, ${r.iterations} iterations` : ''}`;
   const classes = pad([['class', 'throughput', 'response time'], ...Object.entries(r.classes).map(([c, v]) => [c, fmt(v.throughput), fmt(v.responseTime)])]);
   const rows = [['station', 'class', 'utilization', 'queue length', 'residence time']];
   for (const [s, v] of Object.entries(r.stations)) for (const c of Object.keys(v.utilization)) rows.push([s, c, fmt(v.utilization[c]!), fmt(v.queueLength[c]!), fmt(v.residenceTime[c]!)]);
-  return `${head}\n\n${classes}\n\n${pad(rows)}\n`;
+  let lqn = '';
+  if ('entries' in r) {
+    const t = [['task', 'throughput'], ...Object.entries(r.tasks).map(([k, v]) => [k, fmt(v.throughput)])];
+    const e = [['entry', 'throughput'], ...Object.entries(r.entries).map(([k, v]) => [k, fmt(v.throughput)])];
+    lqn = `\n${pad(t)}\n\n${pad(e)}\n`;
+  }
+  return `${head}\n\n${classes}\n\n${pad(rows)}\n${lqn}`;
 }
 
 export function planTable(r: PlanResult): string {
