@@ -61,6 +61,7 @@ try {
   const n = row('prometheus-node-exporter', 'ne');
   const lines = (await import('node:fs')).readFileSync(events, 'utf8').split('\n').filter(Boolean);
   const samples = lines.filter((l) => l.includes('"type":"sample"')).length;
+  console.log(`agent node flags: "${process.env.AGENT_NODE_FLAGS ?? ''}"`);
   console.log(`window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at 1 s; ${samples} sample events written in total`);
   console.log('| process | RSS avg MB | RSS max MB | CPU % of one core |');
   console.log('|---|---|---|---|');

@@ -61,7 +61,9 @@ export interface Agent {
 export async function startCompiledAgent(nodeId: string, extra: string[] = []): Promise<Agent> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'osmo-bench-agent-'));
-  const child = spawn(process.execPath, [compiledCli(), 'agent', '--listen', `127.0.0.1:${port}`, '--node-id', nodeId, '--data-dir', dataDir, '--stop-grace', '1', '--log-level', 'warn', ...extra], {
+  // AGENT_NODE_FLAGS: V8/node flags for the agent process, e.g. "--max-semi-space-size=1"
+  const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, compiledCli(), 'agent', '--listen', `127.0.0.1:${port}`, '--node-id', nodeId, '--data-dir', dataDir, '--stop-grace', '1', '--log-level', 'warn', ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

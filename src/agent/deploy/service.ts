@@ -10,7 +10,12 @@ import { checkPolicy, type DeployPolicy } from './policy.js';
 import type { GuestSource } from '../monitor/samplers.js';
 
 const PULL_EVENT_MIN_INTERVAL_MS = 500;
-const STATS_TTL_MS = 400;
+// A docker stats call takes about a second (the engine samples twice); monitors that tick
+// while one is in flight, or shortly after, share it instead of starting their own.
+const STATS_TTL_MS = 900;
+// The running set changes only through deploy/remove (which reset it) or engine events
+// (watch() resets it), so polling the engine for it can be rare.
+const LIST_TTL_MS = 10_000;
 const ECHO_WINDOW_MS = 5000;
 
 export class DeployService implements GuestSource {
@@ -18,7 +23,7 @@ export class DeployService implements GuestSource {
   private readonly removing = new Set<string>();
   /** states this service just published itself; the driver's own report of them is an echo */
   private readonly published = new Map<string, { state: string; at: number }>();
-  private readonly statsCache = new Map<string, { at: number; p: Promise<GuestStats> }>();
+  private readonly statsCache = new Map<string, { at: number; done: boolean; p: Promise<GuestStats> }>();
   private listCache: { at: number; p: Promise<InstanceInfo[]> } | undefined;
   private readonly unwatch: () => void;
 
@@ -102,7 +107,7 @@ export class DeployService implements GuestSource {
 
   async running(): Promise<string[]> {
     const now = Date.now();
-    if (!this.listCache || now - this.listCache.at > STATS_TTL_MS) {
+    if (!this.listCache || now - this.listCache.at > LIST_TTL_MS) {
       const p = this.runtime.list();
       this.listCache = { at: now, p };
       p.catch(() => (this.listCache = undefined));
@@ -113,11 +118,19 @@ export class DeployService implements GuestSource {
   stats(name: string): Promise<GuestStats> {
     const now = Date.now();
     const hit = this.statsCache.get(name);
-    if (hit && now - hit.at <= STATS_TTL_MS) return hit.p;
-    const p = this.runtime.stats(name);
-    this.statsCache.set(name, { at: now, p });
-    p.catch(() => this.statsCache.delete(name));
-    return p;
+    if (hit && (!hit.done || now - hit.at <= STATS_TTL_MS)) return hit.p;
+    const entry = { at: now, done: false, p: this.runtime.stats(name) };
+    this.statsCache.set(name, entry);
+    entry.p.then(
+      () => {
+        entry.done = true;
+        entry.at = Date.now();
+      },
+      () => {
+        if (this.statsCache.get(name) === entry) this.statsCache.delete(name);
+      },
+    );
+    return entry.p;
   }
 
   close(): void {
