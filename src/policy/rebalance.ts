@@ -54,7 +54,7 @@ export interface Move {
   mel: string;
   from: string;
   to: string;
-  kind: 'overload' | 'flow-back';
+  kind: 'overload' | 'flow-back' | 'manual';
   /** the instance's estimated load on the destination (its phantom load until it arrives) */
   estimatedLoad: number;
   reason: string;
@@ -109,7 +109,12 @@ export function transferLoad(load: number, from: Resources, to: Resources, w: Po
 
 const f2 = (x: number | undefined): string => (x === undefined ? '?' : x.toFixed(2));
 
-export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDocument, now: number): RebalanceResult {
+export interface RebalanceOptions {
+  /** instances an operator asked to move (destination chosen by the policy); not counted in maxMovesPerRound */
+  force?: string[];
+}
+
+export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDocument, now: number, opts: RebalanceOptions = {}): RebalanceResult {
   const globalPolicy = 'global' in policies ? policies.global : policies;
   const hasOverrides = 'global' in policies && !!policies.nodes && Object.keys(policies.nodes).length > 0;
   const work = new Map<string, Work>();
@@ -323,12 +328,33 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     knownMemo.set(`${i.mel}\u0000${i.image}`, true);
   };
 
+  // Manual moves first: the operator asked for them.
+  if (opts.force?.length) {
+    const want = new Set(opts.force);
+    for (const i of state.instances) {
+      if (!want.has(i.id)) continue;
+      const src = work.get(i.node);
+      if (!src) continue;
+      const x = instLoad(i, src);
+      const c = choose(src, i, x, false, Infinity);
+      if (!c) {
+        notes.push({ node: src.n.id, reason: `manual move of ${i.id}: no destination accepts it` });
+        continue;
+      }
+      const why =
+        `manual: operator asked to move ${i.id} (load ${f2(x)}); destination ${src.p.destination}` +
+        ` chose ${c.d.n.id} (${c.d.n.layer}/${c.d.n.domain}, L ${f2(c.d.load)} -> ${f2(c.after)})`;
+      commit(src, c.d, i, x, c.est, 'manual', why);
+    }
+  }
+
   // Overload: most loaded nodes first.
   const sources = list
     .filter((w) => w.overloaded && w.load !== undefined)
     .sort((a, b) => (b.load as number) - (a.load as number) || (a.n.id < b.n.id ? -1 : 1));
+  const manual = moves.length;
   for (const src of sources) {
-    if (moves.length >= maxMoves) break;
+    if (moves.length - manual >= maxMoves) break;
     const t = src.p.thresholds;
     const head = `${src.n.id} overloaded (L ${f2(src.load)}, high ${t.high}, low ${t.low})`;
     if (src.busy) {
@@ -348,7 +374,7 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     }
     let shed = 0;
     for (const i of cands) {
-      if (moves.length >= maxMoves || (src.load as number) <= t.low + EPS) break;
+      if (moves.length - manual >= maxMoves || (src.load as number) <= t.low + EPS) break;
       const x = L(i);
       const c = choose(src, i, x, false, Infinity);
       if (!c) continue;
@@ -359,14 +385,14 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
       commit(src, c.d, i, x, c.est, 'overload', why);
       shed++;
     }
-    if (shed === 0 && moves.length < maxMoves)
+    if (shed === 0 && moves.length - manual < maxMoves)
       notes.push({ node: src.n.id, reason: `${head}: no instance can go anywhere (no destination accepts)` });
   }
 
   // Flow-back: instances outside their home tier return when home is under `low`.
-  if (moves.length < maxMoves) {
+  if (moves.length - manual < maxMoves) {
     for (const i of state.instances) {
-      if (moves.length >= maxMoves) break;
+      if (moves.length - manual >= maxMoves) break;
       if (!i.placement.preferLayer || i.movable === false || moved.has(i.id)) continue;
       const src = work.get(i.node);
       if (!src || src.busy) continue;

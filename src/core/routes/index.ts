@@ -11,5 +11,6 @@ import metrics from './metrics.js';
 import dashboard from './dashboard.js';
 import planner from './planner.js';
 import policies from '../policies/routes.js';
+import migration from '../migration/routes.js';
 
-export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, policies, dashboard];
+export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, policies, migration, dashboard];

@@ -3,10 +3,11 @@
 // service with one line in `services`.
 import { scheduleRetention } from '../../store/retention.js';
 import type { CoreContext } from '../context.js';
+import { policyEngineService } from '../migration/service.js';
 
 /** Starts with the core; returns what stops it. */
 export type CoreService = (ctx: CoreContext) => (() => void | Promise<void>) | void;
 
 const retention: CoreService = (ctx) => scheduleRetention(ctx.store);
 
-export const services: CoreService[] = [retention];
+export const services: CoreService[] = [retention, policyEngineService];

@@ -1,0 +1,212 @@
+// The policy engine inside the core: keeps loads current, plugs the policies into the
+// scheduler, runs one rebalancing round every rebalancePeriodMs and executes its moves.
+// Every period is re-read from the policy each time, so a change applies on the next
+// tick without a restart. Every decision becomes an event with its reason.
+import { accepts } from '../../policy/acceptance.js';
+import type { PolicyDocument } from '../../policy/document.js';
+import { estimateLoad } from '../../policy/fit.js';
+import { nextOverloaded } from '../../policy/hysteresis.js';
+import { rebalance, type InstanceSnapshot, type Move, type RebalanceNode, type RebalanceState } from '../../policy/rebalance.js';
+import { conflict, invalid, notFound } from '../../shared/errors.js';
+import type { CoreContext } from '../context.js';
+import { policiesOf, type PolicyService } from '../policies/service.js';
+import { buildSnapshot, useScheduler } from '../reconciler/schedule.js';
+import { schedule } from '../scheduler/index.js';
+import type { ClusterSnapshot } from '../scheduler/types.js';
+import { shownStatus } from '../registry/registry.js';
+import { LoadBook } from './loads.js';
+import { Migrator, type MigrationOutcome } from './migrator.js';
+import { MonitorKeeper } from './monitors.js';
+
+export class PolicyEngine {
+  readonly loads: LoadBook;
+  readonly migrator: Migrator;
+  private readonly monitors: MonitorKeeper;
+  /** hysteresis state per node, carried from round to round */
+  private readonly overloaded = new Map<string, boolean>();
+  private readonly lastNote = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private unsub: (() => void) | null = null;
+  private stopped = false;
+  rounds = 0;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    readonly policies: PolicyService,
+  ) {
+    this.loads = new LoadBook(ctx.state);
+    this.migrator = new Migrator(ctx, (n) => policies.forNode(n));
+    this.monitors = new MonitorKeeper(ctx.state, ctx.token);
+  }
+
+  start(): void {
+    this.unsub = this.ctx.events.live.subscribe('sample', (e) => this.loads.onEvent(e));
+    useScheduler((snap, req) => schedule(this.enrich(snap), req, { policy: this.policies.set }));
+    this.loop(() => this.policies.globalDocument().management.loadRefreshPeriodMs, () => this.refresh());
+    this.loop(() => this.policies.globalDocument().management.rebalancePeriodMs, async () => void (await this.round()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsub?.();
+    for (const t of this.timers) clearTimeout(t);
+    this.migrator.close();
+  }
+
+  private loop(period: () => number, f: () => Promise<void>): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      try {
+        await f();
+      } catch (e) {
+        process.emitWarning(`policy engine: ${String((e as Error).stack ?? e)}`);
+      }
+      if (this.stopped) return;
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        void tick();
+      }, period());
+      t.unref();
+      this.timers.add(t);
+    };
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void tick();
+    }, period());
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private policyOf = (node: string): PolicyDocument => this.policies.forNode(node);
+
+  async refresh(now = Date.now()): Promise<void> {
+    this.loads.refresh(now, this.policyOf);
+    await this.monitors.ensure(now, this.policyOf);
+  }
+
+  /** The scheduler sees measured loads, hysteresis, acceptance and pending tables too. */
+  enrich(snap: ClusterSnapshot, now = Date.now()): ClusterSnapshot {
+    for (const n of snap.nodes) {
+      const p = this.policyOf(n.id);
+      const l = this.loads.node(n.id, now, p);
+      n.load = l?.load;
+      n.overloaded = this.overloaded.get(n.id) ?? false;
+      n.acceptance = p.acceptance;
+      n.pendingLoad = this.migrator.pendingOf(n.id, now).reduce((a, e) => a + e.load, 0);
+    }
+    return snap;
+  }
+
+  /** The rebalancer's view: nodes with loads and hysteresis, running instances with theirs. */
+  snapshot(now = Date.now()): RebalanceState {
+    const snap = this.enrich(buildSnapshot(this.ctx.state), now);
+    const nodes: RebalanceNode[] = snap.nodes.map((n) => {
+      const live = this.ctx.state.nodes.get(n.id);
+      const l = this.loads.node(n.id, now, this.policyOf(n.id));
+      return {
+        ...n,
+        status: live ? shownStatus(live) : n.status,
+        loadTs: l?.ts,
+        pending: this.migrator.pendingOf(n.id, now),
+        inFlight: this.migrator.busy(n.id, now),
+      };
+    });
+    const instances: InstanceSnapshot[] = [];
+    for (const i of this.ctx.state.instances.values()) {
+      if (i.desired !== 'run' || i.state !== 'running' || !i.node) continue;
+      const mel = this.ctx.state.mels.get(i.mel);
+      if (!mel) continue;
+      const load = this.loads.instance(i.name, now, this.policyOf(i.node));
+      instances.push({
+        id: i.id,
+        mel: i.mel,
+        image: mel.spec.image,
+        node: i.node,
+        ...(load !== undefined ? { load } : {}),
+        resources: mel.spec.resources,
+        placement: mel.spec.placement,
+        movable: !this.migrator.migrating(i.id),
+      });
+    }
+    return { nodes, instances };
+  }
+
+  /** One round: hysteresis, moves, events. Moves run in the background. */
+  async round(now = Date.now()): Promise<Move[]> {
+    this.rounds++;
+    const state = this.snapshot(now);
+    const set = this.policies.set;
+    const r = rebalance(state, set, now);
+    const events: Array<{ type: string; node: string | null; data: Record<string, unknown> }> = [];
+    for (const n of state.nodes) {
+      const was = this.overloaded.get(n.id) ?? false;
+      const is = r.overloaded[n.id] ?? false;
+      this.overloaded.set(n.id, is);
+      if (was !== is) {
+        const t = this.policyOf(n.id).thresholds;
+        events.push({ type: 'load', node: n.id, data: { node: n.id, overloaded: is, load: n.load, terms: this.loads.terms(n.id, now), thresholds: t, reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}` } });
+      }
+    }
+    for (const note of r.notes) {
+      if (this.lastNote.get(note.node) === note.reason) continue;
+      this.lastNote.set(note.node, note.reason);
+      events.push({ type: 'rebalance', node: note.node, data: { decision: 'hold', node: note.node, reason: note.reason } });
+    }
+    for (const m of r.moves) {
+      this.lastNote.delete(m.from);
+      const policy = this.policyOf(m.from);
+      events.push({ type: 'rebalance', node: m.from, data: { decision: 'move', ...m, policy: { selection: policy.selection, destination: policy.destination, thresholds: policy.thresholds }, loads: { from: state.nodes.find((n) => n.id === m.from)?.load, to: state.nodes.find((n) => n.id === m.to)?.load } } });
+    }
+    if (events.length) await this.ctx.events.coreMany(events);
+    for (const m of r.moves) void this.migrator.migrate({ instance: m.instance, to: m.to, kind: m.kind, reason: m.reason, estimatedLoad: m.estimatedLoad }).catch(() => undefined);
+    return r.moves;
+  }
+
+  /** Manual migration: to the given node (after its acceptance), or where the destination policy says. */
+  async manual(instanceId: string, to: string | undefined, now = Date.now()): Promise<MigrationOutcome & { reason: string }> {
+    const i = this.ctx.state.instances.get(instanceId) ?? this.ctx.state.instanceByName(instanceId);
+    if (!i) throw notFound(`instance ${instanceId} not found`);
+    if (!i.node || i.desired !== 'run' || i.state !== 'running') throw conflict(`instance ${i.id} is ${i.state}; only a running instance migrates`);
+    const state = this.snapshot(now);
+    let move: { to: string; reason: string; estimatedLoad: number };
+    if (to === undefined) {
+      const r = rebalance(state, this.policies.set, now, { force: [i.id] });
+      const m = r.moves.find((x) => x.instance === i.id);
+      if (!m) throw conflict(r.notes.find((n) => n.reason.includes(i.id))?.reason ?? `no destination accepts ${i.id}`);
+      move = m;
+    } else {
+      const dest = state.nodes.find((n) => n.id === to);
+      if (!dest) throw notFound(`node ${to} not found`);
+      if (to === i.node) throw invalid(`node: instance ${i.id} already runs on ${to}`);
+      const mel = this.ctx.state.mels.get(i.mel);
+      const src = state.nodes.find((n) => n.id === i.node);
+      const p = this.policyOf(to);
+      const inst = state.instances.find((x) => x.id === i.id);
+      const est = inst?.load ?? (mel && src ? estimateLoad(mel.spec.resources, dest.capacity, p.weights) : 0);
+      const pendingLoad = (dest.pending ?? []).reduce((a, e) => a + e.load, 0);
+      const v = accepts(p.acceptance, { load: dest.load, overloaded: nextOverloaded(dest.overloaded, dest.load, p.thresholds), pendingLoad }, est, p);
+      if (!v.ok) throw conflict(`node ${to} refuses ${i.id}: ${v.reason}`);
+      if (mel && dest.allocated.cpus + mel.spec.resources.cpus > dest.capacity.cpus + 1e-9) throw conflict(`node ${to} refuses ${i.id}: insufficient cpu`);
+      if (mel && dest.allocated.memoryBytes + mel.spec.resources.memoryBytes > dest.capacity.memoryBytes) throw conflict(`node ${to} refuses ${i.id}: insufficient memory`);
+      move = { to, estimatedLoad: est, reason: `manual: operator moved ${i.id} to ${to} (acceptance ${p.acceptance}: ok, L ${dest.load?.toFixed(2) ?? 'unknown'})` };
+    }
+    await this.ctx.events.core('rebalance', i.node, { decision: 'move', kind: 'manual', instance: i.id, mel: i.mel, from: i.node, to: move.to, reason: move.reason });
+    const out = await this.migrator.migrate({ instance: i.id, to: move.to, kind: 'manual', reason: move.reason, estimatedLoad: move.estimatedLoad });
+    return { ...out, reason: move.reason };
+  }
+}
+
+const engines = new WeakMap<CoreContext, Promise<PolicyEngine>>();
+/** One engine per core, started on first use. */
+export function engineOf(ctx: CoreContext): Promise<PolicyEngine> {
+  let e = engines.get(ctx);
+  if (!e) {
+    e = policiesOf(ctx).then((p) => {
+      const eng = new PolicyEngine(ctx, p);
+      eng.start();
+      return eng;
+    });
+    engines.set(ctx, e);
+  }
+  return e;
+}

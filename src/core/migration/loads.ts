@@ -1,0 +1,129 @@
+// The core's load table: raw samples in (from the core's live event stream), smoothed
+// load factors out. Each node has a LoadTracker fed on every refresh from either source:
+//  - host: the machine's cpu `total` and memory `used_percent`;
+//  - guest: the sum of its instances' cpu (percent of one core) and memory against the
+//    node's declared capacity.
+// Instances get their own tracker (their share of their node's capacity), which is what
+// the selection policies sort by and what a move carries to its destination.
+import type { EventRecord } from '../../store/index.js';
+import { guestTerms, LoadTracker, loadFactor, type LoadTerms } from '../../policy/load.js';
+import type { PolicyDocument } from '../../policy/document.js';
+import type { ClusterState } from '../state.js';
+
+interface Raw {
+  cpu?: number;
+  mem?: number;
+  ts: number;
+}
+
+interface GuestRaw {
+  node: string;
+  cpuCores?: number;
+  memBytes?: number;
+  ts: number;
+}
+
+export class LoadBook {
+  private readonly host = new Map<string, Raw>();
+  /** by instance (container) name */
+  private readonly guest = new Map<string, GuestRaw>();
+  private readonly nodeTrackers = new Map<string, LoadTracker>();
+  private readonly instTrackers = new Map<string, LoadTracker>();
+  private readonly fed = new Map<string, number>();
+
+  constructor(private readonly state: ClusterState) {}
+
+  /** Feed one live event (only samples matter). */
+  onEvent(e: EventRecord): void {
+    if (e.type !== 'sample' || !e.node) return;
+    const d = e.data as { source?: string; target?: string; metric?: string; fields?: Record<string, { value: number; unit: string }> };
+    const f = d.fields ?? {};
+    if (d.source === 'host') {
+      const r = this.host.get(e.node) ?? { ts: 0 };
+      if (d.metric === 'cpu' && f.total) r.cpu = f.total.value / 100;
+      else if (d.metric === 'mem' && f.used_percent) r.mem = f.used_percent.value / 100;
+      else return;
+      r.ts = Math.max(r.ts, e.ts);
+      this.host.set(e.node, r);
+    } else if (d.source === 'guest' && d.target) {
+      const r = this.guest.get(d.target) ?? { node: e.node, ts: 0 };
+      r.node = e.node;
+      if (d.metric === 'cpu' && f.total) r.cpuCores = f.total.value / 100;
+      else if (d.metric === 'mem' && f.usage) r.memBytes = f.usage.value;
+      else return;
+      r.ts = Math.max(r.ts, e.ts);
+      this.guest.set(d.target, r);
+    }
+  }
+
+  /**
+   * One refresh: every node's and instance's tracker gets the newest combined sample.
+   * Called on the load refresh period; trackers smooth over the monitoring period.
+   */
+  refresh(now: number, policyOf: (node: string) => PolicyDocument): void {
+    const perNode = new Map<string, { cpuCores: number; memBytes: number; ioBytesPerSec: number }[]>();
+    for (const [name, g] of this.guest) {
+      const p = policyOf(g.node);
+      const inst = this.state.instanceByName(name);
+      // Only what still runs there counts: a migrated-away instance stops weighing on its
+      // old node at once, not after the staleness timeout. Three missed periods = gone.
+      const gone = !inst || inst.node !== g.node || inst.desired !== 'run';
+      if (gone || now - g.ts > Math.min(3 * p.management.monitoringPeriodMs, p.management.stalenessTimeoutMs)) {
+        if (gone || now - g.ts > p.management.stalenessTimeoutMs) this.forget(name);
+        continue;
+      }
+      const u = { cpuCores: g.cpuCores ?? 0, memBytes: g.memBytes ?? 0, ioBytesPerSec: 0 };
+      const list = perNode.get(g.node) ?? [];
+      list.push(u);
+      perNode.set(g.node, list);
+      const node = this.state.nodes.get(g.node);
+      if (node) this.feed(this.instTrackers, name, g.ts, guestTerms([u], node.capacity), p);
+    }
+    for (const node of this.state.nodes.values()) {
+      const p = policyOf(node.id);
+      if (p.loadSource === 'guest') {
+        // An idle node has no instance samples at all: its guest load is a measured 0.
+        if (node.status === 'ready') this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], node.capacity), p);
+      } else {
+        const h = this.host.get(node.id);
+        if (h) this.feed(this.nodeTrackers, node.id, h.ts, { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: 0 }, p);
+      }
+    }
+  }
+
+  private feed(map: Map<string, LoadTracker>, key: string, ts: number, t: LoadTerms, p: PolicyDocument): void {
+    const m = p.management;
+    let tr = map.get(key);
+    if (!tr) map.set(key, (tr = new LoadTracker(m.monitoringPeriodMs, m.stalenessTimeoutMs)));
+    else tr.configure(m.monitoringPeriodMs, m.stalenessTimeoutMs);
+    const last = this.fed.get(`${map === this.nodeTrackers ? 'n' : 'i'}:${key}`) ?? -Infinity;
+    if (ts <= last) return;
+    this.fed.set(`${map === this.nodeTrackers ? 'n' : 'i'}:${key}`, ts);
+    tr.add({ ts, ...t });
+  }
+
+  /** Smoothed L of a node with its policy's weights, and when it was measured; undefined when stale. */
+  node(id: string, now: number, p: PolicyDocument): { load: number; ts: number } | undefined {
+    const tr = this.nodeTrackers.get(id);
+    const load = tr?.load(now, p.weights);
+    return tr && load !== undefined ? { load, ts: tr.lastSampleTs } : undefined;
+  }
+
+  /** Smoothed contribution of one instance (by container name) to its node's L. */
+  instance(name: string, now: number, p: PolicyDocument): number | undefined {
+    return this.instTrackers.get(name)?.load(now, p.weights);
+  }
+
+  /** Raw terms, for events that explain a decision. */
+  terms(id: string, now: number): LoadTerms | undefined {
+    return this.nodeTrackers.get(id)?.smoothed(now);
+  }
+
+  forget(instanceName: string): void {
+    this.guest.delete(instanceName);
+    this.instTrackers.delete(instanceName);
+    this.fed.delete(`i:${instanceName}`);
+  }
+}
+
+export { loadFactor };

@@ -1,0 +1,201 @@
+// Make-before-break migration of one instance: start a copy on the destination (which has
+// accepted it into its pending table), wait until it runs and — when the MEL declares a
+// TCP health check — answers on its published port, then commit both records in one
+// write (new one running, old one stopping) and let the reconciler stop the source.
+// Any failure before the commit removes the copy and leaves the source untouched.
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { PendingTable, type PendingEntry } from '../../policy/acceptance.js';
+import type { PolicyDocument } from '../../policy/document.js';
+import type { PublishedPort } from '../../runtime/types.js';
+import { conflict, notFound, OsmoError } from '../../shared/errors.js';
+import type { InstanceRecord } from '../../store/index.js';
+import type { CoreContext } from '../context.js';
+import { instanceName } from '../reconciler/reconciler.js';
+
+export interface MigrationRequest {
+  instance: string;
+  to: string;
+  kind: 'overload' | 'flow-back' | 'manual';
+  reason: string;
+  /** the instance's estimated load on the destination (phantom load until it arrives) */
+  estimatedLoad: number;
+}
+
+export interface MigrationOutcome {
+  ok: boolean;
+  instance: string;
+  /** id of the copy on the destination (the instance's new identity) */
+  newInstance?: string;
+  mel: string;
+  from: string;
+  to: string;
+  ms: number;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Migrator {
+  /** source node -> busy until (ms); Infinity while a move from it runs */
+  private readonly busyUntil = new Map<string, number>();
+  private readonly active = new Set<string>();
+  private readonly pending = new Map<string, PendingTable>();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly policyOf: (node: string) => PolicyDocument,
+  ) {}
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** A move from this node runs or its measured load has not settled yet. */
+  busy(node: string, now: number): boolean {
+    return (this.busyUntil.get(node) ?? 0) > now;
+  }
+
+  migrating(instance: string): boolean {
+    return this.active.has(instance);
+  }
+
+  pendingOf(node: string, now: number): PendingEntry[] {
+    return this.pending.get(node)?.list(now) ?? [];
+  }
+
+  private table(node: string): PendingTable {
+    const m = this.policyOf(node).management;
+    let t = this.pending.get(node);
+    if (!t) this.pending.set(node, (t = new PendingTable(m.pendingTableSize, m.acceptanceTimeoutMs)));
+    else t.configure(m.pendingTableSize, m.acceptanceTimeoutMs);
+    return t;
+  }
+
+  async migrate(req: MigrationRequest): Promise<MigrationOutcome> {
+    const { ctx } = this;
+    const t0 = Date.now();
+    const src = ctx.state.instances.get(req.instance);
+    if (!src || !src.node) throw notFound(`instance ${req.instance} not found`);
+    if (src.desired !== 'run' || src.state !== 'running') throw conflict(`instance ${src.id} is ${src.state}; only a running instance migrates`);
+    const mel = ctx.state.mels.get(src.mel);
+    if (!mel) throw conflict(`instance ${src.id} belongs to no MEL`);
+    const dest = ctx.state.nodes.get(req.to);
+    if (!dest) throw notFound(`node ${req.to} not found`);
+    if (dest.id === src.node) throw conflict(`instance ${src.id} already runs on ${dest.id}`);
+    if (dest.status !== 'ready' || !dest.schedulable || dest.draining) throw conflict(`node ${dest.id} does not take instances (status ${dest.status}${dest.schedulable ? '' : ', cordoned'}${dest.draining ? ', draining' : ''})`);
+    if (this.active.has(src.id)) throw conflict(`instance ${src.id} is already migrating`);
+    const from = src.node;
+    const accepted = this.table(dest.id).add(src.id, req.estimatedLoad, t0);
+    if (!accepted.ok) throw conflict(`node ${dest.id} refuses ${src.id}: ${accepted.reason}`);
+
+    this.active.add(src.id);
+    this.busyUntil.set(from, Infinity);
+    const policy = this.policyOf(from);
+    const deadline = t0 + this.policyOf(dest.id).management.migrationTimeoutMs;
+    const newId = randomUUID();
+    const rec: InstanceRecord = {
+      id: newId,
+      mel: mel.name,
+      node: dest.id,
+      name: instanceName(mel.name, newId),
+      generation: mel.generation,
+      desired: 'run',
+      state: 'starting',
+      reason: `migrated from ${from} (${req.kind})`,
+      ports: [],
+      createdAt: t0,
+      updatedAt: t0,
+    };
+    const base = { mel: mel.name, instance: src.id, name: src.name, newInstance: newId, newName: rec.name, from, to: dest.id, kind: req.kind };
+    await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
+    try {
+      const out = await withDeadline(ctx.agents.deploy(dest.address, ctx.reconciler.deploySpec(rec, mel)), deadline, 'deploy on the destination');
+      let ports: PublishedPort[] = out.ports;
+      // running
+      for (;;) {
+        if (this.closed) throw new OsmoError('unavailable', 'core shutting down');
+        const list = await withDeadline(ctx.agents.list(dest.address), deadline, 'listing the destination');
+        const c = list.find((x) => x.name === rec.name);
+        if (c && c.state === 'running') {
+          if (c.ports.length) ports = c.ports;
+          break;
+        }
+        if (c && /exited|dead|failed/.test(c.state)) throw new OsmoError('unavailable', `copy on ${dest.id} ${c.state}`);
+        if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not running within ${deadline - t0} ms`);
+        await sleep(300);
+      }
+      // healthy
+      const hc = mel.spec.healthCheck;
+      let health = 'running (no health check declared)';
+      if (hc?.tcpPort !== undefined) {
+        const p = ports.find((x) => x.containerPort === hc.tcpPort && x.protocol === 'tcp');
+        if (!p) throw new OsmoError('invalid', `health check port ${hc.tcpPort}/tcp is not published; publish it in the MEL's ports`);
+        for (;;) {
+          if (await tcpOpen('127.0.0.1', p.hostPort, 1000)) break;
+          if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not healthy (tcp ${p.hostPort}) within ${deadline - t0} ms`);
+          await sleep(300);
+        }
+        health = `healthy (tcp ${hc.tcpPort} -> 127.0.0.1:${p.hostPort})`;
+      } else if (hc?.command) {
+        // The agent API has no exec; a command check cannot run from the core.
+        health = 'running (command health checks are not available through the agent API)';
+      }
+      // still running a moment later: a container that dies on start fails here, not after the switch
+      await sleep(500);
+      const again = await withDeadline(ctx.agents.list(dest.address), deadline + 10_000, 'listing the destination');
+      if (again.find((x) => x.name === rec.name)?.state !== 'running') throw new OsmoError('unavailable', `copy on ${dest.id} stopped right after starting`);
+
+      // break: one commit switches the instance over; the reconciler stops the source
+      const now = Date.now();
+      const cur = ctx.state.instances.get(src.id);
+      const writes: InstanceRecord[] = [{ ...rec, state: 'running', ports, updatedAt: now }];
+      if (cur && cur.desired === 'run') writes.push({ ...cur, desired: 'stop', state: 'stopping', reason: `migrated to ${dest.id}`, updatedAt: now });
+      await ctx.state.saveInstances(writes);
+      ctx.reconciler.kick();
+      const ms = Date.now() - t0;
+      await ctx.events.core('migration', from, { ...base, phase: 'done', ms, health });
+      return { ok: true, instance: src.id, newInstance: newId, mel: mel.name, from, to: dest.id, ms };
+    } catch (e) {
+      const error = (e as Error).message;
+      await ctx.agents.remove(dest.address, rec.name).catch(() => undefined);
+      await ctx.events.core('migration', from, { ...base, phase: 'rolled-back', error });
+      return { ok: false, instance: src.id, mel: mel.name, from, to: dest.id, ms: Date.now() - t0, error };
+    } finally {
+      this.table(dest.id).arrived(src.id);
+      this.active.delete(src.id);
+      // the source's smoothed load needs about two monitoring periods to show the move
+      this.busyUntil.set(from, Date.now() + 2 * policy.management.monitoringPeriodMs);
+    }
+  }
+}
+
+async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
+  const left = deadline - Date.now();
+  if (left <= 0) throw new OsmoError('unavailable', `timed out before ${what}`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new OsmoError('unavailable', `timed out during ${what}`)), left);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,55 @@
+// The load the policies need must be measured: this turns on (or re-times) the monitors
+// on each ready agent through its seed API, PUT /api/v1/monitor/<metric> {time, source}.
+// Guest cpu/mem always (instance loads drive selection and what a move carries); host
+// cpu/mem when the node's load source is host. Re-sent when the period or the source
+// changes, when the agent re-registers (a restarted agent forgets its monitors), and
+// every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
+import type { PolicyDocument } from '../../policy/document.js';
+import type { ClusterState } from '../state.js';
+
+const RESEND_MS = 20_000;
+
+export class MonitorKeeper {
+  private readonly sent = new Map<string, { key: string; at: number }>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly token: string,
+  ) {}
+
+  async ensure(now: number, policyOf: (node: string) => PolicyDocument): Promise<void> {
+    const calls: Promise<void>[] = [];
+    for (const n of this.state.nodes.values()) {
+      if (n.status !== 'ready') continue;
+      const p = policyOf(n.id);
+      const time = p.management.monitoringPeriodMs / 1000;
+      const wants: Array<[string, 'host' | 'guest']> = [
+        ['cpu', 'guest'],
+        ['mem', 'guest'],
+      ];
+      if (p.loadSource === 'host') wants.push(['cpu', 'host'], ['mem', 'host']);
+      const key = `${n.registeredAt}|${n.address}|${time}|${wants.map((w) => w.join(':')).join(',')}`;
+      const prev = this.sent.get(n.id);
+      if (prev && prev.key === key && now - prev.at < RESEND_MS) continue;
+      this.sent.set(n.id, { key, at: now });
+      calls.push(
+        Promise.all(wants.map(([metric, source]) => this.put(n.address, metric, { time, source }))).then(
+          () => undefined,
+          () => void this.sent.delete(n.id), // try again next refresh
+        ),
+      );
+    }
+    await Promise.all(calls);
+  }
+
+  private async put(address: string, metric: string, body: { time: number; source: string }): Promise<void> {
+    const r = await fetch(new URL(`/api/v1/monitor/${metric}`, address), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    await r.text();
+    if (r.status >= 300) throw new Error(`monitor ${metric}/${body.source} on ${address}: ${r.status}`);
+  }
+}

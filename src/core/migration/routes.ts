@@ -1,0 +1,24 @@
+// POST /api/v1/instances/{id}/migrate {"node"?}: manual make-before-break migration.
+// Answers when the move is done (200) or rolled back (503 with the reason); a refusal by
+// the destination's acceptance policy is 409.
+import { z } from 'zod';
+import { ErrorBody } from '../model.js';
+import { unavailable } from '../../shared/errors.js';
+import type { CoreRoutes } from '../routes/plugin.js';
+import { engineOf } from './engine.js';
+
+const Body = z.object({ node: z.string().min(1).max(128).optional().describe('target node; omit to let the destination policy choose') }).strict();
+const Done = z.object({ instance: z.string(), newInstance: z.string(), mel: z.string(), from: z.string(), to: z.string(), ms: z.number(), reason: z.string() });
+
+const migrationRoutes: CoreRoutes = async (app, { ctx }) => {
+  app.post('/api/v1/instances/:id/migrate', {
+    schema: { tags: ['instances'], summary: 'move a running instance (make-before-break)', params: z.object({ id: z.string().min(1) }), body: Body.default({}), response: { 200: Done, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } },
+  }, async (req) => {
+    const engine = await engineOf(ctx);
+    const out = await engine.manual(req.params.id, req.body?.node);
+    if (!out.ok || !out.newInstance) throw unavailable(`migration of ${out.instance} to ${out.to} rolled back: ${out.error ?? 'unknown error'}`);
+    return { instance: out.instance, newInstance: out.newInstance, mel: out.mel, from: out.from, to: out.to, ms: out.ms, reason: out.reason };
+  });
+};
+
+export default migrationRoutes;
