@@ -6,6 +6,7 @@ import { createOptions, normaliseImageRef, normalisePortKey } from '../../src/ru
 import { toGuestStats, cpuPercent } from '../../src/runtime/docker-stats.js';
 import { toChange } from '../../src/runtime/docker-events.js';
 import { RingLog } from '../../src/runtime/ring-log.js';
+import { demuxLogs, tailBytes } from '../../src/runtime/docker-logs.js';
 import { parseStat } from '../../src/runtime/proc-stats.js';
 import { LABEL_NAME, LABEL_NODE, type VolumeMap } from '../../src/runtime/types.js';
 import { OsmoError } from '../../src/shared/errors.js';
@@ -167,5 +168,36 @@ describe('/proc/<pid>/stat parsing', () => {
     const s = parseStat(`4242 (we ird) (name)) ${fields.join(' ')}`);
     assert.deepEqual(s, { pid: 4242, pgrp: 777, ticks: 33, starttime: 123456 });
     assert.equal(parseStat('garbage'), undefined);
+  });
+});
+
+describe('docker logs framing', () => {
+  const frame = (type: number, text: string) => {
+    const body = Buffer.from(text);
+    const h = Buffer.alloc(8);
+    h[0] = type;
+    h.writeUInt32BE(body.length, 4);
+    return Buffer.concat([h, body]);
+  };
+
+  test('multiplexed frames are joined in order; a TTY stream passes through', () => {
+    const buf = Buffer.concat([frame(1, 'out 1\n'), frame(2, 'err 1\n'), frame(1, 'out 2\n')]);
+    assert.equal(demuxLogs(buf).toString(), 'out 1\nerr 1\nout 2\n');
+    assert.equal(demuxLogs(Buffer.from('plain tty text\n')).toString(), 'plain tty text\n');
+    assert.equal(demuxLogs(Buffer.alloc(0)).length, 0);
+  });
+
+  test('tailBytes keeps at most the budget, from a line start', () => {
+    const text = Buffer.from('aaaa\nbbbb\ncccc\n');
+    assert.equal(tailBytes(text, 100), 'aaaa\nbbbb\ncccc\n');
+    assert.equal(tailBytes(text, 12), 'bbbb\ncccc\n');
+    assert.equal(tailBytes(text, 7), 'cccc\n');
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-ascii' }), fc.integer({ min: 0, max: 50 }), (s, max) => {
+        const out = tailBytes(Buffer.from(s), max);
+        assert.ok(out.length <= max || out === s);
+        assert.ok(s.endsWith(out));
+      }),
+    );
   });
 });
