@@ -223,3 +223,50 @@ test('a percentile limit acts as the exponential-quantile mean limit R·ln(1/(1�
   assert.deepEqual(a.hours.map((h) => h.cost), b.hours.map((h) => h.cost));
   assert.ok(a.hours.some((h) => h.deployments[0]!.binding.includes('responseTime:req')));
 });
+
+test('two tiers × three VM types: the search matches exhaustive enumeration', () => {
+  const types = [
+    { name: 's', cores: 1, speed: 1, pricePerHour: 0.05 },
+    { name: 'f', cores: 2, speed: 1.6, pricePerHour: 0.17 },
+    { name: 'b', cores: 4, speed: 0.9, pricePerHour: 0.16 },
+  ];
+  const pops = [10, 40, 80, 150, 250, 400];
+  const input: PlanInputRaw = {
+    classes: [{ name: 'a', mix: 2 }, { name: 'b', mix: 1 }],
+    tiers: [{ name: 't1', demands: { a: 0.02, b: 0.05 } }, { name: 't2', demands: { a: 0.06, b: 0.03 } }],
+    workload: { thinkTime: 3, hours: [...Array(24).keys()].map((h) => ({ hour: h, population: pops[h % pops.length]! })) },
+    catalog: { providers: [{ name: 'p', vmTypes: types }] },
+    constraints: { responseTime: { a: 0.2, b: 0.25 }, maxUtilization: 0.8, replicas: { t1: { min: 1, max: 30 }, t2: { min: 1, max: 30 } } },
+  };
+  const r = plan(input, { seed: 1 });
+  for (const h of r.hours.slice(0, pops.length)) {
+    const d = h.deployments[0]!;
+    const feasible = (t1: (typeof types)[0], n1: number, t2: (typeof types)[0], n2: number) => {
+      const s = solve({
+        classes: [{ name: 'a', population: d.population.a!, thinkTime: 3 }, { name: 'b', population: d.population.b!, thinkTime: 3 }],
+        stations: [
+          { name: 't1', servers: t1.cores, demands: { a: 0.02 / (t1.speed * n1), b: 0.05 / (t1.speed * n1) } },
+          { name: 't2', servers: t2.cores, demands: { a: 0.06 / (t2.speed * n2), b: 0.03 / (t2.speed * n2) } },
+        ].flatMap((st, i) => [...Array(i === 0 ? n1 : n2).keys()].map((k) => ({ ...st, name: `${st.name}#${k}` }))),
+      }, { method: 'amva' });
+      const u = (name: string) => s.stations[name]!.utilization.a! + s.stations[name]!.utilization.b!;
+      return s.classes.a!.responseTime <= 0.2 && s.classes.b!.responseTime <= 0.25 && u('t1#0') <= 0.8 && u('t2#0') <= 0.8;
+    };
+    let best = Infinity;
+    for (const t1 of types) for (const t2 of types) {
+      // for fixed types, the cheapest feasible n2 for each n1 (feasibility is monotone in n2)
+      for (let n1 = 1; n1 <= 30; n1++) {
+        if (n1 * t1.pricePerHour + t2.pricePerHour >= best) break;
+        for (let n2 = 1; n2 <= 30; n2++) {
+          const cost = n1 * t1.pricePerHour + n2 * t2.pricePerHour;
+          if (cost >= best) break;
+          if (feasible(t1, n1, t2, n2)) {
+            best = cost;
+            break;
+          }
+        }
+      }
+    }
+    assert.ok(Math.abs(d.cost - best) < 1e-9, `hour ${h.hour}: planner ${d.cost} vs enumeration ${best}`);
+  }
+});
