@@ -13,12 +13,14 @@ import { launch, shot, type Browser } from './browser.js';
 
 const tag = randomBytes(3).toString('hex');
 const NODE = `wb-${tag}`;
+const CLOUD = `wb-cloud-${tag}`;
 const MEL = `wb-web-${tag}`;
 
 let dataDir: string;
 let corePort: number;
 let agentPort: number;
 let osmo: OsmoProcess;
+let cloudAgent: OsmoProcess | undefined;
 let dashboardUrl: string;
 let core: string;
 let browser: Browser;
@@ -61,6 +63,9 @@ before(async () => {
   core = new URL(printed).origin;
   await waitForHttp(`${core}/healthz`);
   await monitorsOn();
+  // a second node in another layer and domain, so the topology has something to show
+  const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
+  cloudAgent = spawnOsmo(['agent', '--listen', `127.0.0.1:${await freePort()}`, '--node-id', CLOUD, '--layer', 'cloud', '--domain', 'dc1', '--data-dir', join(dataDir, 'cloud-agent'), '--core', core, '--token', token, '--log-level', 'warn']);
   browser = await launch();
 });
 
@@ -69,6 +74,7 @@ after(async () => {
   if (core) await fetch(`${core}/api/v1/mels/${MEL}`, { method: 'DELETE' }).catch(() => undefined);
   if (core) await eventually(async () => (await instancesOf().catch(() => [])).length === 0, 30_000, 'instances removed').catch(() => undefined);
   await browser?.close();
+  await cloudAgent?.stop();
   await osmo?.stop();
 });
 
@@ -80,8 +86,11 @@ test('the printed URL opens the dashboard and shows the local node ready', async
   await eventually(async () => (await card.getAttribute('data-status')) === 'ready', 20_000, 'node ready');
   assert.match((await card.textContent()) ?? '', /ready/);
   await eventually(async () => (await page.getByTestId('stream-status').textContent())?.includes('live'), 10_000, 'stream live');
-  // the edge band holds the node, in its domain box
-  assert.equal(await page.locator('.layer-edge .domain-name', { hasText: 'lab' }).count(), 1);
+  // each node sits in its layer's band, inside its domain's box
+  assert.equal(await page.locator('.layer-edge .domain', { hasText: 'domain lab' }).getByTestId(`node-${NODE}`).count(), 1);
+  const cloud = page.locator('.layer-cloud .domain', { hasText: 'domain dc1' }).getByTestId(`node-${CLOUD}`);
+  await cloud.waitFor({ timeout: 30_000 });
+  await eventually(async () => (await cloud.getAttribute('data-status')) === 'ready', 20_000, 'cloud node ready');
   // clicking the node shows its live host metrics
   await card.click();
   await page.getByTestId('node-detail').waitFor();
@@ -96,6 +105,8 @@ test('deploys a busybox httpd from the form and sees its instance running', asyn
   await page.getByLabel('Image').fill('osmo-test/httpd:1');
   await page.getByLabel('Ports').fill('80/tcp');
   await page.getByLabel('Replicas', { exact: true }).fill('1');
+  // placement from the form: only the edge layer (the cloud node must not get it)
+  await page.getByLabel('Only layer').selectOption('edge');
   await page.getByRole('button', { name: 'Deploy', exact: true }).click();
   const card = page.getByTestId(`mel-${MEL}`);
   await card.waitFor({ timeout: 20_000 });
@@ -152,7 +163,9 @@ test('scales the service to 2 from its card', async () => {
   await card.getByLabel('Replicas').fill('2');
   await card.getByRole('button', { name: 'Scale' }).click();
   await eventually(async () => (await card.getAttribute('data-running')) === '2', 60_000, 'two replicas running');
-  assert.equal((await instancesOf()).filter((i) => i.state === 'running').length, 2);
+  const running = (await instancesOf()).filter((i) => i.state === 'running');
+  assert.equal(running.length, 2);
+  assert.ok(running.every((i) => i.node === NODE), 'the layer constraint keeps both on the edge node');
   assert.equal(await card.locator('tr[data-state="running"]').count(), 2);
   await page.getByRole('link', { name: 'Topology' }).click();
   await eventually(async () => (await page.getByTestId(`node-${NODE}`).locator('.chip-running').count()) === 2, 10_000, 'two instances inside the node');
@@ -220,11 +233,33 @@ test('removes the service from its card', async () => {
   await eventually(async () => (await instancesOf()).length === 0, 30_000, 'instances gone');
 });
 
-test('policies view renders; the planner runs an uploaded model and charts it per hour', async () => {
+test('policies: a value out of range shows the server error at the field; a valid one is saved', async () => {
   const { page } = browser;
   await page.getByRole('link', { name: 'Policies' }).click();
-  await page.locator('main').getByText(/./).first().waitFor();
+  const row = page.getByTestId('pol-thresholds_high');
+  await row.waitFor({ timeout: 10_000 });
+  await row.getByLabel('high').fill('1.5');
+  await row.getByRole('button', { name: 'Save' }).click();
+  const err = row.getByRole('alert');
+  await err.waitFor({ timeout: 10_000 });
+  assert.match((await err.textContent()) ?? '', /thresholds\.high/);
+  type Policies = { parameters: { name: string; value: unknown }[] };
+  const high = async () => (await api<Policies>('/api/v1/policies')).parameters.find((p) => p.name === 'thresholds.high')?.value;
+  assert.equal(await high(), 0.8, 'nothing changed on the server');
+  // low must stay below high: a rule across fields, also the server's
+  await row.getByLabel('high').fill('0.5');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /low/.test((await row.getByRole('alert').textContent()) ?? ''), 10_000, 'low < high error');
+  await row.getByLabel('high').fill('0.85');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => (await high()) === 0.85, 10_000, 'saved on the server');
+  await eventually(async () => /saved/.test((await row.textContent()) ?? ''), 10_000, 'saved shown');
+  assert.equal(await row.getByRole('alert').count(), 0);
   await shot(page, 'policies');
+});
+
+test('planner: runs an uploaded model and charts it per hour', async () => {
+  const { page } = browser;
   await page.getByRole('link', { name: 'Planner' }).click();
   await page.getByLabel('or upload a file').setInputFiles(join(ROOT, 'examples/planner/three-tier.json'));
   await eventually(async () => (await page.getByLabel('Planner input (JSON or YAML)').inputValue()).includes('"tiers"'), 5000, 'file read into the text area');
