@@ -18,6 +18,9 @@ export class ClusterState {
   readonly mels = new Map<string, Mel>();
   readonly instances = new Map<string, InstanceRecord>();
   private readonly byName = new Map<string, InstanceRecord>();
+  // secondary indexes: heartbeats (1000/s) and node views must not scan every instance
+  private readonly byNode = new Map<string, Map<string, InstanceRecord>>();
+  private readonly byMel = new Map<string, Map<string, InstanceRecord>>();
 
   constructor(readonly store: Store) {}
 
@@ -32,9 +35,17 @@ export class ClusterState {
 
   private index(i: InstanceRecord): void {
     const old = this.instances.get(i.id);
-    if (old && old.name !== i.name) this.byName.delete(old.name);
+    if (old) this.unindex(old);
     this.instances.set(i.id, i);
     this.byName.set(i.name, i);
+    add(this.byNode, i.node ?? '', i);
+    add(this.byMel, i.mel, i);
+  }
+
+  private unindex(i: InstanceRecord): void {
+    if (this.byName.get(i.name)?.id === i.id) this.byName.delete(i.name);
+    this.byNode.get(i.node ?? '')?.delete(i.id);
+    this.byMel.get(i.mel)?.delete(i.id);
   }
 
   instanceByName(name: string): InstanceRecord | undefined {
@@ -42,11 +53,11 @@ export class ClusterState {
   }
 
   instancesOf(mel: string): InstanceRecord[] {
-    return [...this.instances.values()].filter((i) => i.mel === mel);
+    return [...(this.byMel.get(mel)?.values() ?? [])];
   }
 
   instancesOn(node: string): InstanceRecord[] {
-    return [...this.instances.values()].filter((i) => i.node === node);
+    return [...(this.byNode.get(node)?.values() ?? [])];
   }
 
   async saveNode(n: LiveNode): Promise<void> {
@@ -82,7 +93,7 @@ export class ClusterState {
       const i = this.instances.get(id);
       if (!i) continue;
       this.instances.delete(id);
-      if (this.byName.get(i.name)?.id === id) this.byName.delete(i.name);
+      this.unindex(i);
     }
   }
 
@@ -90,8 +101,8 @@ export class ClusterState {
   allocated(node: string): { cpus: number; memoryBytes: number } {
     let cpus = 0;
     let memoryBytes = 0;
-    for (const i of this.instances.values()) {
-      if (i.node !== node || !holdsPlace(i)) continue;
+    for (const i of this.byNode.get(node)?.values() ?? []) {
+      if (!holdsPlace(i)) continue;
       const r = this.mels.get(i.mel)?.spec.resources;
       if (!r) continue;
       cpus += r.cpus;
@@ -104,4 +115,10 @@ export class ClusterState {
 /** Instances that occupy node resources from the scheduler's point of view. */
 export function holdsPlace(i: InstanceRecord): boolean {
   return i.node !== null && (i.state === 'starting' || i.state === 'running' || i.state === 'stopping');
+}
+
+function add(m: Map<string, Map<string, InstanceRecord>>, key: string, i: InstanceRecord): void {
+  let g = m.get(key);
+  if (!g) m.set(key, (g = new Map()));
+  g.set(i.id, i);
 }
