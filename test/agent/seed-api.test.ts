@@ -150,6 +150,12 @@ describe('seed API on the docker driver', () => {
     assert.deepEqual((all.body.instances as Array<{ name: string }>).map((i) => i.name).sort(), [name, name2].sort());
     for (const n of [name, name2]) assert.equal((await api(a.url, 'DELETE', '/api/v1/deploy', { name: n })).status, 200);
     assert.equal(await imageExists(httpd), true, 'DELETE without "image" keeps the image');
+    // the core's form: image named but keepImage set
+    assert.equal((await api(a.url, 'PUT', '/api/v1/deploy', { image: httpd, name })).status, 200);
+    const k = await api(a.url, 'DELETE', '/api/v1/deploy', { name, image: httpd, keepImage: true });
+    assert.equal(k.status, 200);
+    assert.equal(k.body.imageRemoved, false);
+    assert.equal(await imageExists(httpd), true, 'keepImage keeps the image');
   });
 
   test('volumes: a host path (with --allow-host-volumes) and a named volume', async () => {

@@ -38,7 +38,7 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
     });
 
     app.delete('/api/v1/deploy', { schema: { body: UndeployBody } }, async (req) => {
-      const r = await ctx.deploy.remove(req.body.name, req.body.image);
+      const r = await ctx.deploy.remove(req.body.name, req.body.keepImage ? undefined : req.body.image);
       return { response: true, status: 200, imageRemoved: r.imageRemoved };
     });
 

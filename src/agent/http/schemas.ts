@@ -105,6 +105,8 @@ export type DeployBody = z.infer<typeof DeployBody>;
 export const UndeployBody = z.object({
   name: InstanceName,
   image: optional(ImageRef),
+  /** extension: keep the image even when `image` is given (the core keeps images for re-use) */
+  keepImage: optional(z.boolean()),
 });
 export type UndeployBody = z.infer<typeof UndeployBody>;
 
