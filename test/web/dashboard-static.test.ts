@@ -3,7 +3,7 @@
 // paths left alone (no catch-all that would turn an unknown API call into a web page).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { dashboardRoutes, findDashboardDir } from '../../src/core/routes/dashboard.js';
@@ -74,5 +74,22 @@ test('without a build, / explains how to make one instead of failing', async () 
     assert.equal((await fetch(`${url}/ui/services`)).status, 503);
   } finally {
     await none.close();
+  }
+});
+
+test('a rebuild under a running core is served at once (files are read per request)', async () => {
+  const dir = tempDir('osmo-web-rebuild-');
+  cpSync(join(ROOT, 'dist/web'), dir, { recursive: true });
+  const a = Fastify();
+  await a.register(dashboardRoutes, { dir });
+  const url = await a.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    mkdirSync(join(dir, 'assets'), { recursive: true });
+    writeFileSync(join(dir, 'assets', 'index-new.js'), 'export {};');
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="app"></div><script type="module" src="/assets/index-new.js"></script>');
+    assert.equal((await fetch(`${url}/assets/index-new.js`)).status, 200);
+    assert.match(await (await fetch(`${url}/ui/events`)).text(), /index-new\.js/);
+  } finally {
+    await a.close();
   }
 });

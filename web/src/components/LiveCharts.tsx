@@ -34,7 +34,7 @@ export function HostCharts({ node, target, metrics = METRICS }: { node: string; 
             title={metric}
             unit={w.units.get(fields[0] ?? '')}
             x={w.ts}
-            minSpan={120}
+            minSpan={60}
             series={fields.map((f) => ({ label: f, values: w.fields.get(f) ?? [] }))}
           />
         );
