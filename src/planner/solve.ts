@@ -3,7 +3,7 @@
 // reason are part of the answer.
 import { z } from 'zod';
 import { parseNetwork, toNumeric, type NumNetwork, type NumResult } from './network.js';
-import { exactMva, latticeSize } from './mva-exact.js';
+import { exactMva, exactPasses, latticeSize } from './mva-exact.js';
 import { approxMva } from './mva-approx.js';
 import { linearizerMva } from './mva-linearizer.js';
 
@@ -21,10 +21,13 @@ export interface SolveOptions {
 export const DEFAULT_EXACT_BUDGET = 5e7;
 export const DEFAULT_LINEARIZER_MAX_CLASSES = 8;
 
-/** Work of exact MVA: every lattice point visits every (class, station) pair, plus the multi-server marginals. */
+/**
+ * Work of exact MVA: every lattice point visits every (class, station) pair plus the
+ * multi-server marginals, in up to 2^m passes for m multi-server stations (mva-exact.ts).
+ */
 export function exactCost(net: NumNetwork): number {
   const extra = net.stations.reduce((a, s) => a + (s.delay ? 0 : s.servers - 1), 0);
-  return latticeSize(net.N) * net.N.length * (net.stations.length + extra);
+  return latticeSize(net.N) * net.N.length * (net.stations.length + extra) * exactPasses(net);
 }
 
 export interface MethodChoice {

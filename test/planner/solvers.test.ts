@@ -59,6 +59,20 @@ describe('exact MVA against closed forms', () => {
     }
   });
 
+  test('multi-server stations stay exact deep in saturation (no subtraction for p(0))', () => {
+    // the utilization-law p(0) drifted by 10 % here: N = 300, c = 16, S = 2, Z = 30
+    for (const [N, c, S, Z] of [[300, 16, 2, 30], [2000, 8, 1, 200], [5000, 64, 1, 10]] as const) {
+      const logp = [0];
+      for (let n = 1; n <= N; n++) logp[n] = logp[n - 1]! + Math.log((N - n + 1) / Z) - Math.log(Math.min(n, c) / S);
+      const mx = Math.max(...logp);
+      const p = logp.map((l) => Math.exp(l - mx));
+      const t = p.reduce((a, b) => a + b);
+      const X = p.reduce((a, v, n) => a + ((v / t) * Math.min(n, c)) / S, 0);
+      const out = solve({ classes: [{ name: 'u', population: N, thinkTime: Z }], stations: [{ name: 'q', servers: c, demands: { u: S } }] }, { method: 'exact' });
+      close(out.classes.u!.throughput, X, 1e-12, `N=${N} c=${c}`);
+    }
+  });
+
   test('Jain, The Art of Computer Systems Performance Analysis, Example 34.2 / Table 34.1', () => {
     // timesharing system: Z = 4 s; CPU 0.125 s × 16 visits, disk A 0.3 × 10, disk B 0.2 × 5
     const table: Array<[number, number, number]> = [[1, 6.0, 0.1], [2, 7.4, 0.175], [3, 9.088, 0.229], [4, 11.051, 0.266], [5, 13.256, 0.29], [20, 56.016, 0.333]];
