@@ -26,6 +26,9 @@ export interface SimAgentOptions {
   heartbeatMs?: number;
   /** ms the fake deploy takes */
   deployDelayMs?: number;
+  /** called with each heartbeat's round-trip time, ms */
+  onHeartbeat?: (ms: number) => void;
+  /** skip the initial registration inside start() (the caller registers in bulk) */
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -87,8 +90,10 @@ export class SimAgent {
   async heartbeat(): Promise<void> {
     if (this.paused) return;
     try {
+      const t0 = performance.now();
       const r = await this.post('/api/v1/agent/heartbeat', { id: this.o.id, instances: [...this.containers.keys()] });
       await r.arrayBuffer();
+      this.o.onHeartbeat?.(performance.now() - t0);
       if (r.status === 404) await this.register();
       else if (r.status !== 200) this.heartbeatErrors++;
     } catch {

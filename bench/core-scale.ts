@@ -1,0 +1,203 @@
+// Control-plane scale: one core process, N simulated agents (real protocol over HTTP on
+// 127.0.0.1: register, a heartbeat per second each, a tiny in-memory deploy API), then
+// R replicas submitted as M MELs. Prints placements/s, API latency, core CPU and RSS, each
+// next to a baseline measured in the same run:
+//   - latency: a bare node:http server answering the same JSON POST on this machine
+//   - CPU: the same core with no agents
+//   - placements: schedule() alone, in process, over the same snapshot (no store, no HTTP)
+// Usage: node --import tsx bench/core-scale.ts   (env: AGENTS=1000 REPLICAS=10000 MELS=100
+//        OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx)
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { freePort, ROOT, tempDir, waitForHttp } from '../test/helpers/proc.js';
+import { SimAgent } from '../test/core/sim-agent.js';
+import { schedule } from '../src/core/scheduler/index.js';
+import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
+
+
+const AGENTS = Number(process.env.AGENTS ?? 1000);
+const REPLICAS = Number(process.env.REPLICAS ?? 10_000);
+const MELS = Number(process.env.MELS ?? 100);
+const STEADY_S = Number(process.env.STEADY_S ?? 10);
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(parts[11]) + Number(parts[12]); // utime + stime, clock ticks (100/s)
+}
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+async function cpuPercent(pid: number, ms: number): Promise<number> {
+  const a = cpuTicks(pid);
+  const t = performance.now();
+  await sleep(ms);
+  return ((cpuTicks(pid) - a) / 100 / ((performance.now() - t) / 1000)) * 100;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+async function bareBaseline(n: number): Promise<number[]> {
+  const srv = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ready","heartbeatIntervalMs":1000}');
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const a = srv.address();
+  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x","instances":[]}' });
+    await r.arrayBuffer();
+    lat.push(performance.now() - t);
+  }
+  srv.close();
+  return lat;
+}
+
+function schedulerBaseline(): number {
+  const snap: ClusterSnapshot = {
+    nodes: Array.from({ length: AGENTS }, (_, i) => ({
+      id: `n${i}`, status: 'ready' as const, schedulable: true, layer: 'cloud' as const, domain: 'd1', labels: {},
+      capacity: { cpus: 16, memoryBytes: 64 * 1024 ** 3 }, allocated: { cpus: 0, memoryBytes: 0 }, overloaded: false,
+      acceptance: 'always' as const, pendingLoad: 0, images: [], mels: {},
+    })),
+  };
+  const t = performance.now();
+  for (let m = 0; m < MELS; m++) {
+    const r = schedule(snap, { mel: { name: `m${m}`, image: 'x', resources: { cpus: 0.01, memoryBytes: 1024 ** 2 }, placement: { spread: true } }, count: REPLICAS / MELS });
+    for (const p of r.placements) {
+      const n = snap.nodes.find((x) => x.id === p.node)!;
+      n.allocated.cpus += 0.01;
+      n.allocated.memoryBytes += 1024 ** 2;
+      n.mels[`m${m}`] = (n.mels[`m${m}`] ?? 0) + 1;
+    }
+  }
+  return REPLICAS / ((performance.now() - t) / 1000);
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const dataDir = tempDir('osmo-bench-core-');
+  const bin = process.env.OSMO_CORE_BIN;
+  const args = bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const core = spawn(process.execPath, [...args, 'core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/healthz`, 60_000);
+    const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
+    const pid = core.pid!;
+    console.log(`core pid ${pid} (${bin ? 'compiled' : 'tsx'}), ${AGENTS} simulated agents, ${REPLICAS} replicas in ${MELS} MELs`);
+
+    const bare = await bareBaseline(2000);
+    await sleep(1000);
+    const idleCpu = await cpuPercent(pid, 5000);
+    const idleRss = rssMiB(pid);
+
+    // register in waves, then let heartbeats settle
+    const hb: number[] = [];
+    let recording = false;
+    const agents: SimAgent[] = [];
+    const tReg = performance.now();
+    for (let i = 0; i < AGENTS; i += 50) {
+      const wave = Array.from({ length: Math.min(50, AGENTS - i) }, (_, k) => new SimAgent({ id: `co-sim-${i + k}`, core: url, token, cpus: 16, memoryBytes: 64 * 1024 ** 3, onHeartbeat: (ms) => recording && hb.push(ms) }));
+      await Promise.all(wave.map((a) => a.start()));
+      agents.push(...wave);
+    }
+    const regS = (performance.now() - tReg) / 1000;
+    await sleep(3000);
+    recording = true;
+    const steadyCpu = await cpuPercent(pid, STEADY_S * 1000);
+    recording = false;
+    const steadyRss = rssMiB(pid);
+    const hbSteady = [...hb];
+    hb.length = 0;
+    const ready = await metric(url, 'osmo_nodes{status="ready"}');
+
+    // submit
+    const post: number[] = [];
+    let peakRss = steadyRss;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 100);
+    recording = true;
+    const cpu0 = cpuTicks(pid);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let m = w; m < MELS; m += 10) {
+          const t = performance.now();
+          const r = await fetch(`${url}/api/v1/mels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `co-b-${m}`, image: 'osmo-test/sleeper:1', replicas: REPLICAS / MELS, resources: { cpus: 0.01, memoryBytes: 1024 ** 2 }, placement: { spread: true } }) });
+          await r.arrayBuffer();
+          post.push(performance.now() - t);
+          if (r.status !== 201) throw new Error(`POST mel: ${r.status}`);
+        }
+      }),
+    );
+    let tPlaced = NaN;
+    let tRunning = NaN;
+    const get: number[] = [];
+    while (performance.now() - t0 < 300_000) {
+      const t = performance.now();
+      const r = await fetch(`${url}/api/v1/mels/co-b-0`);
+      await r.arrayBuffer();
+      get.push(performance.now() - t);
+      const placed = await metric(url, 'osmo_placements_total');
+      if (Number.isNaN(tPlaced) && placed >= REPLICAS) tPlaced = performance.now() - t0;
+      const running = await metric(url, 'osmo_instances{state="running"}');
+      if (running >= REPLICAS) {
+        tRunning = performance.now() - t0;
+        break;
+      }
+      await sleep(50);
+    }
+    const busyCpu = ((cpuTicks(pid) - cpu0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+    recording = false;
+    clearInterval(rssTimer);
+    const deploys = agents.reduce((s, a) => s + a.deploys, 0);
+    const hbErrors = agents.reduce((s, a) => s + a.heartbeatErrors, 0);
+    const schedRate = schedulerBaseline();
+
+    const placeRate = REPLICAS / (tPlaced / 1000);
+    const runRate = REPLICAS / (tRunning / 1000);
+    const rows: Array<[string, string, string, string]> = [
+      ['agents registered (ready)', `${ready} in ${f(regS)} s`, '', ''],
+      ['placements/s (10k replicas committed to the store)', f(placeRate, 0), `schedule() alone: ${f(schedRate, 0)}/s`, `${f(placeRate / schedRate, 3)}x`],
+      ['replicas running/s (agent deploy acked)', f(runRate, 0), '', ''],
+      ['heartbeat p50 / p99 ms, steady', `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`, `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`, `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`],
+      ['heartbeat p50 / p99 ms, while placing', `${f(pct(hb, 50), 2)} / ${f(pct(hb, 99), 2)}`, '', `${f(pct(hb, 99) / pct(bare, 99))}x (p99)`],
+      ['POST /api/v1/mels p50 / p99 ms', `${f(pct(post, 50), 2)} / ${f(pct(post, 99), 2)}`, '', ''],
+      ['GET /api/v1/mels/{name} p50 / p99 ms, while placing', `${f(pct(get, 50), 2)} / ${f(pct(get, 99), 2)}`, '', ''],
+      ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
+      ['core CPU % while placing + deploying', f(busyCpu), '', ''],
+      ['core RSS MiB: idle / steady / peak', `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`, '', `${f(peakRss / idleRss)}x idle`],
+      ['deploys acknowledged by simulated agents', String(deploys), '', ''],
+      ['heartbeat errors (sim side)', String(hbErrors), '', ''],
+    ];
+    console.log('\n| figure | value | baseline (same run) | ratio |\n|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    for (const a of agents) await a.stop();
+  } finally {
+    core.kill('SIGKILL');
+  }
+}
+
+await main();
+process.exit(0);
