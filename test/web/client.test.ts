@@ -195,3 +195,18 @@ describe('chart fields', () => {
     assert.equal(compact(0.25), '0.25');
   });
 });
+
+describe('event log lines', () => {
+  test('say what happened and why, per event type', async () => {
+    const { summary } = await import('../../web/src/views/eventSummary.js');
+    assert.equal(summary({ type: 'node', node: 'n1', action: 'status', status: 'down', previous: 'suspect', reason: 'no heartbeat for 4 s' }), 'node n1 status suspect → down — no heartbeat for 4 s');
+    assert.equal(
+      summary({ type: 'migration', phase: 'start', mel: 'web', name: 'web-ab12', from: 'n1', to: 'n2', reason: 'L 0.91 >= high 0.8' }),
+      'migration start: web-ab12 from n1 to n2 — L 0.91 >= high 0.8',
+    );
+    assert.equal(summary({ type: 'policy', scope: 'global', changes: [{ name: 'thresholds.high', from: 0.8, to: 0.85 }] }), 'policy (global) thresholds.high 0.8 → 0.85');
+    assert.equal(summary({ type: 'placement', mel: 'web', name: 'web-1', node: 'n2', score: 1, reason: 'least allocated' }), 'placed web-1 of web on n2 (score 1) — least allocated');
+    assert.equal(summary({ type: 'mel', action: 'scale', mel: 'web', replicas: 2, previous: 1 }), 'scale MEL web replicas 1 → 2');
+    assert.equal(summary({ type: 'novel', instance: '0123abcd-1111-2222-3333-444455556666', x: 1, origin: 'core' }), 'instance=0123abcd · x=1');
+  });
+});

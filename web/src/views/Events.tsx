@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { StreamEvent } from '../api/types.js';
 import { useTopic } from '../state/hooks.js';
+import { summary } from './eventSummary.js';
 
 const SHOWN = 300;
 
@@ -75,18 +76,3 @@ export function EventsView() {
   );
 }
 
-/** One readable line per event: the subject, its new state, and the reason when given. */
-export function summary(e: StreamEvent): string {
-  const skip = new Set(['type', 'ts', 'node', 'seq', 'id', 'reason', 'message', 'fields', 'labels', 'origin']);
-  const parts: string[] = [];
-  if (typeof e.message === 'string') parts.push(e.message);
-  for (const [k, v] of Object.entries(e)) {
-    if (skip.has(k) || v === undefined || v === null) continue;
-    if (typeof v === 'object') parts.push(`${k}=${JSON.stringify(v)}`);
-    // instance ids are UUIDs: the first block is enough to tell them apart on screen
-    else if (k === 'instance' && typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f-]{27}$/.test(v)) parts.push(`instance=${v.slice(0, 8)}`);
-    else parts.push(`${k}=${String(v)}`);
-  }
-  if (typeof e.reason === 'string' && e.reason) parts.push(`because ${e.reason}`);
-  return parts.join(' · ');
-}
