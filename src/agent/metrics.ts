@@ -27,7 +27,9 @@ export class AgentMetrics {
   constructor(src: MetricsSources, nodeId: string) {
     const r = this.registry;
     r.setDefaultLabels({ node: nodeId });
-    collectDefaultMetrics({ register: r, prefix: 'osmo_agent_' });
+    // the event-loop-lag probe wakes the loop every `precision` ms; prom-client's 10 ms default
+    // alone costs a visible share of an idle agent's CPU budget
+    collectDefaultMetrics({ register: r, prefix: 'osmo_agent_', eventLoopMonitoringPrecision: 500 });
     // prom-client names these gauges *_total, which `promtool check metrics` rejects; they
     // say little about an agent anyway (the process CPU, memory and fd metrics stay).
     for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {

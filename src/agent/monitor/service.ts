@@ -74,14 +74,16 @@ export class MonitorService {
     if (m.timer) clearTimeout(m.timer);
   }
 
-  // setTimeout after each finished tick (not setInterval) so a slow engine never stacks ticks.
-  private schedule(m: Running): void {
-    const timer = setTimeout(() => void this.tick(m, timer), m.period * 1000);
+  // One timer per finished tick (not setInterval), so a slow engine never stacks ticks; the
+  // delay subtracts the time the tick took, so samples keep the requested period when they can.
+  private schedule(m: Running, delayMs = m.period * 1000): void {
+    const timer = setTimeout(() => void this.tick(m, timer), Math.max(0, delayMs));
     timer.unref();
     m.timer = timer;
   }
 
   private async tick(m: Running, timer: NodeJS.Timeout): Promise<void> {
+    const started = Date.now();
     try {
       const readings = await m.sampler.sample();
       if (m.stopped || m.timer !== timer) return; // stopped or re-timed while sampling
@@ -92,6 +94,6 @@ export class MonitorService {
     } catch (e) {
       this.onError(e, m);
     }
-    if (!m.stopped && m.timer === timer) this.schedule(m);
+    if (!m.stopped && m.timer === timer) this.schedule(m, m.period * 1000 - (Date.now() - started));
   }
 }
