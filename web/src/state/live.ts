@@ -69,6 +69,9 @@ class LiveStore {
   start(): void {
     if (this.stream) return;
     this.stream = openStream({
+      // the last hour of the log first, so the Events view is not blank on arrival; after a
+      // reconnect Last-Event-ID takes over and the core sends only what was missed
+      url: `/api/v1/events?since=${Date.now() - 3_600_000}`,
       headers: authHeaders,
       onEvent: (e) => this.ingest(e),
       onStatus: (s) => {

@@ -29,6 +29,12 @@ export function summary(e: StreamEvent): string {
         : [];
       return join(`policy (${str(e.scope) ?? 'global'})`, changes.join(', ') || (e.cleared ? 'override cleared' : ''));
     }
+    case 'monitor':
+      return join(`monitor ${str(e.metric) ?? '?'}/${str(e.source) ?? '?'}`, str(e.action), e.period !== undefined && `every ${str(e.period)} s`);
+    case 'pull':
+      return join(`pull ${str(e.image) ?? ''}`, str(e.status));
+    case 'core':
+      return join(`core ${str(e.action) ?? ''}`, str(e.url), e.nodes !== undefined && `(${str(e.nodes)} nodes, ${str(e.mels)} MELs, ${str(e.instances)} instances)`);
     case 'load':
       return join(`node ${str(e.node) ?? ''}`, e.overloaded === true ? 'overloaded' : e.overloaded === false ? 'back to normal' : '') + why;
     default:
