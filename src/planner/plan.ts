@@ -114,7 +114,11 @@ interface Cell {
   evaluation: Evaluation;
 }
 
-export function plan(input: unknown, opts: PlanOptions = {}): PlanResult {
+/**
+ * The planning work as a generator that yields after each provider-hour, so a caller can
+ * run it in one go (plan) or give its event loop a turn in between (planAsync).
+ */
+function* planSteps(input: unknown, opts: PlanOptions): Generator<void, PlanResult> {
   const p = parsePlanInput(input);
   const seed = opts.seed ?? 1;
   const alternatives = shareAlternatives(p);
@@ -123,7 +127,7 @@ export function plan(input: unknown, opts: PlanOptions = {}): PlanResult {
   let best: PlanResult | undefined;
   let evaluations = 0;
   for (const shares of alternatives) {
-    const r = planWith(p, shares, seed, () => opts.onProgress?.(++done, total));
+    const r = yield* planWith(p, shares, seed, () => opts.onProgress?.(++done, total));
     evaluations += r.search.evaluations;
     if (!best || (r.feasible && !best.feasible) || (r.feasible === best.feasible && r.dailyCost < best.dailyCost - 1e-9)) best = r;
   }
@@ -132,7 +136,25 @@ export function plan(input: unknown, opts: PlanOptions = {}): PlanResult {
   return best!;
 }
 
-function planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void): PlanResult {
+export function plan(input: unknown, opts: PlanOptions = {}): PlanResult {
+  const steps = planSteps(input, opts);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/** Same plan as plan(); yields to the event loop between provider-hours (for servers). */
+export async function planAsync(input: unknown, opts: PlanOptions = {}): Promise<PlanResult> {
+  const steps = planSteps(input, opts);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void): Generator<void, PlanResult> {
   const classes = p.classes.map((c) => c.name);
   const mixTotal = p.classes.reduce((a, c) => a + c.mix, 0);
   const hours = [...p.workload.hours].sort((a, b) => a.hour - b.hour);
@@ -172,6 +194,7 @@ function planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void):
       }
       row.push({ sp, ev, ...out });
       tick();
+      yield;
     }
     cells.set(provider, row);
   }

@@ -93,3 +93,18 @@ test('POST /api/v1/plans/{id}/apply scales MELs to one hour of the plan', async 
   const noMel = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { db: 'pl-db' } });
   assert.equal(noMel.status, 404);
 });
+
+test('the core keeps answering while a plan is computed', async () => {
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
+  const order: string[] = [];
+  const planning = call('POST', '/api/v1/plans?seed=5', input).then((r) => {
+    order.push('plan');
+    return r;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const health = await call('GET', '/healthz');
+  order.push('healthz');
+  assert.equal(health.status, 200);
+  assert.equal((await planning).status, 201);
+  assert.deepEqual(order, ['healthz', 'plan']);
+});

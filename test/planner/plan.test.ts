@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { plan, type PlanResult } from '../../src/planner/plan.js';
+import { plan, planAsync, type PlanResult } from '../../src/planner/plan.js';
 import { solve } from '../../src/planner/solve.js';
 import type { PlanInputRaw } from '../../src/planner/plan-input.js';
 import { isOsmoError } from '../../src/shared/errors.js';
@@ -77,8 +77,9 @@ describe('the shipped 3-tier, 2-provider example', () => {
     const peak = r.hours[20]!.cost, night = r.hours[3]!.cost;
     assert.ok(peak > 3 * night, `peak ${peak} vs night ${night}`);
   });
-  test('is deterministic for a seed', () => {
+  test('is deterministic for a seed, and planAsync gives the same plan', async () => {
     assert.deepEqual(plan(input, { seed: 1 }), r);
+    assert.deepEqual(await planAsync(input, { seed: 1 }), r);
   });
   test('the db tier only uses VM types with ≥ 16 GB and availability ≥ 0.999', () => {
     const ok = new Set(input.catalog.providers.flatMap((p) => p.vmTypes.filter((v) => (v.memoryGb ?? 0) >= 16 && (v.availability ?? 1) >= 0.999).map((v) => v.name)));

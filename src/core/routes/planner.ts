@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorBody } from '../model.js';
 import { notFound } from '../../shared/errors.js';
-import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, plan, replicaSchedule, solve, type PlanResult } from '../../planner/index.js';
+import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, planAsync, replicaSchedule, solve, type PlanResult } from '../../planner/index.js';
 import type { CoreRoutes } from './plugin.js';
 
 const KEEP = 100;
@@ -52,7 +52,7 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   app.post('/api/v1/plans', {
     schema: { tags, summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id', querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }), body: PlanInputSchema, response: { 201: PlanView, 400: ErrorBody } },
   }, async (req, reply) => {
-    const stored: Stored = { id: randomUUID(), createdAt: new Date().toISOString(), plan: plan(req.body, { seed: req.query.seed }) };
+    const stored: Stored = { id: randomUUID(), createdAt: new Date().toISOString(), plan: await planAsync(req.body, { seed: req.query.seed }) };
     plans.set(stored.id, stored);
     for (const old of plans.keys()) {
       if (plans.size <= KEEP) break;
