@@ -193,6 +193,8 @@ describe('chart fields', () => {
     assert.equal(compact(15_000_000), '15M');
     assert.equal(compact(2500), '2500');
     assert.equal(compact(0.25), '0.25');
+    assert.equal(compact(0.625, 0.005), '0.625');
+    assert.equal(compact(80, 10), '80');
   });
 });
 

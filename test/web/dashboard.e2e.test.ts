@@ -5,7 +5,7 @@
 // restart; phone width and keyboard use. Screenshots go to test-results/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { eventually, freePort, ROOT, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../helpers/proc.js';
@@ -76,6 +76,7 @@ after(async () => {
   await browser?.close();
   await cloudAgent?.stop();
   await osmo?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 test('the printed URL opens the dashboard and shows the local node ready', async () => {

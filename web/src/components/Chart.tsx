@@ -22,6 +22,8 @@ export interface ChartProps {
   testId?: string;
   /** 'hour': x holds hours of the day (the planner), not epoch seconds */
   xKind?: 'time' | 'hour';
+  /** history charts: the requested time range, seconds (the data may cover less of it) */
+  xRange?: [number, number];
   /** live charts: show at least this many seconds, so the axis reads in minutes, not milliseconds */
   minSpan?: number;
 }
@@ -31,7 +33,7 @@ const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#a05195', '#f4a259', '#5c6b73
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}|${props.xKind ?? ''}`;
+  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}|${props.xKind ?? ''}|${props.xRange?.join('-') ?? ''}`;
 
   useEffect(() => {
     const el = box.current;
@@ -51,12 +53,13 @@ export function Chart(props: ChartProps) {
         x: {
           time: props.xKind !== 'hour',
           range: (_u, min, max): uPlot.Range.MinMax => {
+            if (props.xRange) return props.xRange;
             const span = props.minSpan ?? 0;
             return max - min < span ? [max - span, max] : [min, max];
           },
         },
       },
-      axes: [props.xKind === 'hour' ? { values: (_u, splits) => splits.map((h) => `${h}h`) } : {}, { label: props.unit, size: 60, values: (_u, splits) => splits.map(compact) }],
+      axes: [props.xKind === 'hour' ? { values: (_u, splits) => splits.map((h) => `${h}h`) } : {}, { label: props.unit, size: 60, values: (_u, splits, _axis, _space, incr) => splits.map((v) => compact(v, incr)) }],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };

@@ -32,11 +32,13 @@ export function chooseFields(metric: MetricName, names: string[], units: Map<str
 
 export const METRICS: MetricName[] = ['cpu', 'mem', 'net', 'disk'];
 
-/** 15000000 -> "15M": axis labels that fit next to the unit. */
-export function compact(v: number): string {
+/** Axis labels that fit next to the unit: 15000000 -> "15M"; small numbers keep as many
+ * decimals as the tick spacing needs (0.625, 0.630 stay apart). */
+export function compact(v: number, incr = 0): string {
   const a = Math.abs(v);
   if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}G`;
   if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
   if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
-  return `${+v.toFixed(2)}`;
+  if (!(incr > 0)) return String(+v.toFixed(2));
+  return v.toFixed(Math.min(6, Math.max(0, -Math.floor(Math.log10(incr)))));
 }

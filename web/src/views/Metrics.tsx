@@ -71,6 +71,7 @@ export function MetricsView({ params }: { params: URLSearchParams }) {
 
 function HistoryCharts({ node, target, ms }: { node: string; target: string; ms: number }) {
   const [data, setData] = useState<Map<MetricName, MetricSeries[]> | null>(null);
+  const [span, setSpan] = useState<[number, number]>([0, 0]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let stale = false;
@@ -80,6 +81,7 @@ function HistoryCharts({ node, target, ms }: { node: string; target: string; ms:
     const step = Math.max(1000, Math.round(ms / 300 / 1000) * 1000);
     setData(null);
     setError(null);
+    setSpan([from / 1000, to / 1000]);
     Promise.all(METRICS.map(async (metric) => [metric, await queryMetrics({ node, target, metric, from, to, step })] as const))
       .then((rows) => !stale && setData(new Map(rows)))
       .catch((e: unknown) => !stale && setError(e instanceof Error ? e.message : String(e)));
@@ -113,6 +115,7 @@ function HistoryCharts({ node, target, ms }: { node: string; target: string; ms:
             title={metric}
             unit={chosen[0]?.unit}
             x={x}
+            xRange={span}
             series={chosen.map((s, i) => ({ label: s.field, values: cols[i] ?? [] }))}
           />
         );
