@@ -110,6 +110,7 @@ export class Migrator {
     };
     const base = { mel: mel.name, instance: src.id, name: src.name, newInstance: newId, newName: rec.name, from, to: dest.id, kind: req.kind };
     await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
+    let ok = false;
     try {
       const out = await withDeadline(ctx.agents.deploy(dest.address, ctx.reconciler.deploySpec(rec, mel)), deadline, 'deploy on the destination');
       let ports: PublishedPort[] = out.ports;
@@ -154,6 +155,7 @@ export class Migrator {
       if (cur && cur.desired === 'run') writes.push({ ...cur, desired: 'stop', state: 'stopping', reason: `migrated to ${dest.id}`, updatedAt: now });
       await ctx.state.saveInstances(writes);
       ctx.reconciler.kick();
+      ok = true;
       const ms = Date.now() - t0;
       await ctx.events.core('migration', from, { ...base, phase: 'done', ms, health });
       return { ok: true, instance: src.id, newInstance: newId, mel: mel.name, from, to: dest.id, ms };
@@ -163,7 +165,13 @@ export class Migrator {
       await ctx.events.core('migration', from, { ...base, phase: 'rolled-back', error });
       return { ok: false, instance: src.id, mel: mel.name, from, to: dest.id, ms: Date.now() - t0, error };
     } finally {
-      this.table(dest.id).arrived(src.id);
+      // After the switch the copy's load shows in the destination's smoothed L only after
+      // about two monitoring periods; until then its phantom entry keeps counting, or the
+      // next round would see a half-empty destination and overfill it.
+      const settle = ok ? 2 * this.policyOf(dest.id).management.monitoringPeriodMs : 0;
+      const release = () => this.table(dest.id).arrived(src.id);
+      if (settle > 0) setTimeout(release, settle).unref();
+      else release();
       this.active.delete(src.id);
       // the source's smoothed load needs about two monitoring periods to show the move
       this.busyUntil.set(from, Date.now() + 2 * policy.management.monitoringPeriodMs);

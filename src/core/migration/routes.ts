@@ -10,7 +10,22 @@ import { engineOf } from './engine.js';
 const Body = z.object({ node: z.string().min(1).max(128).optional().describe('target node; omit to let the destination policy choose') }).strict();
 const Done = z.object({ instance: z.string(), newInstance: z.string(), mel: z.string(), from: z.string(), to: z.string(), ms: z.number(), reason: z.string() });
 
+const LoadsView = z.object({
+  nodes: z.array(z.object({ id: z.string(), load: z.number().optional(), overloaded: z.boolean(), inFlight: z.boolean(), pendingLoad: z.number(), acceptance: z.string() })),
+  instances: z.array(z.object({ id: z.string(), mel: z.string(), node: z.string(), load: z.number().optional(), movable: z.boolean() })),
+});
+
 const migrationRoutes: CoreRoutes = async (app, { ctx }) => {
+  app.get('/api/v1/loads', {
+    schema: { tags: ['policies'], summary: "the policy engine's view: smoothed L, hysteresis state, pending and in-flight per node; instance loads", response: { 200: LoadsView } },
+  }, async () => {
+    const s = (await engineOf(ctx)).snapshot();
+    return {
+      nodes: s.nodes.map((n) => ({ id: n.id, ...(n.load !== undefined ? { load: n.load } : {}), overloaded: n.overloaded, inFlight: !!n.inFlight, pendingLoad: (n.pending ?? []).reduce((a, e) => a + e.load, 0), acceptance: n.acceptance })),
+      instances: s.instances.map((i) => ({ id: i.id, mel: i.mel, node: i.node, ...(i.load !== undefined ? { load: i.load } : {}), movable: i.movable !== false })),
+    };
+  });
+
   app.post('/api/v1/instances/:id/migrate', {
     schema: { tags: ['instances'], summary: 'move a running instance (make-before-break)', params: z.object({ id: z.string().min(1) }), body: Body.default({}), response: { 200: Done, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } },
   }, async (req) => {
