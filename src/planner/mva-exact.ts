@@ -12,8 +12,9 @@
 //    N = 300, c = 16 in our tests). Instead p(0|n) = G_{−k}(n)/G(n), and the ratio of
 //    normalizing constants is a product of throughputs, all positive:
 //      p_k(0|n) = p_k(0|n−e_r) · X_r(n) / X_r^{−k}(n)
-//    where X^{−k} is the throughput of the network without station k, solved first over the
-//    same lattice (recursively, memoized by the set of removed stations).
+//    where X^{−k} is the throughput of the network with one copy of station k fewer (a
+//    station with `copies` n stands for n identical stations), solved first over the same
+//    lattice (recursively, memoized by the copies vector).
 //  - Populations n−e_r are either in the same "slab" (same count of the largest class)
 //    or in the previous one, so only two slabs of queue lengths are kept; only the
 //    complement networks' throughputs are stored for the whole lattice.
@@ -23,10 +24,9 @@ export function latticeSize(N: readonly number[]): number {
   return N.reduce((a, n) => a * (Math.floor(n) + 1), 1);
 }
 
-/** How many lattice passes exact MVA makes: one per subset of the multi-server stations, at most. */
+/** How many lattice passes exact MVA makes: Π (copies + 1) over the multi-server stations. */
 export function exactPasses(net: NumNetwork): number {
-  const m = net.stations.filter((s) => !s.delay && s.servers > 1).length;
-  return 2 ** m;
+  return net.stations.reduce((a, s) => (!s.delay && s.servers > 1 ? a * (s.copies + 1) : a), 1);
 }
 
 interface Lattice {
@@ -58,39 +58,39 @@ export function exactMva(net: NumNetwork): NumResult {
     return n;
   });
   const lat = lattice(N);
-  const all = net.stations.map((_, k) => k);
   const memo = new Map<string, Float64Array>();
-  return pass(net, lat, all, memo, false).result;
+  return pass(net, lat, net.stations.map((x) => x.copies), memo, false).result;
 }
 
 /**
- * One lattice pass over the network restricted to `keep` (indices into net.stations).
+ * One lattice pass over the network with `cp[k]` copies of station k (0: absent).
  * With `record`, returns X_r(n) for every lattice point (index (m·slab + rest)·R + r).
  */
-function pass(net: NumNetwork, lat: Lattice, keep: number[], memo: Map<string, Float64Array>, record: boolean): { result: NumResult; Xall?: Float64Array } {
+function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Float64Array>, record: boolean): { result: NumResult; Xall?: Float64Array } {
   const { N, Rn, s, slab, stride } = lat;
   const st = net.stations;
   const K = st.length;
   const c = st.map((x) => (x.delay ? 1 : x.servers));
   const delaySum = new Float64Array(Rn);
   const qs: number[] = [];
+  const keep = cp.flatMap((n, k) => (n > 0 ? [k] : []));
   for (const k of keep) {
-    if (st[k]!.delay) for (let r = 0; r < Rn; r++) delaySum[r]! += st[k]!.copies * st[k]!.D[r]!;
+    if (st[k]!.delay) for (let r = 0; r < Rn; r++) delaySum[r]! += cp[k]! * st[k]!.D[r]!;
     else qs.push(k);
   }
   const Kq = qs.length;
   const qc = Int32Array.from(qs, (k) => c[k]!);
-  const qcopies = Float64Array.from(qs, (k) => st[k]!.copies);
+  const qcopies = Float64Array.from(qs, (k) => cp[k]!);
   const qD = new Float64Array(Kq * Rn);
   for (let q = 0; q < Kq; q++) for (let r = 0; r < Rn; r++) qD[q * Rn + r] = st[qs[q]!]!.D[r]!;
   // throughputs of each multi-server station's complement network, over the whole lattice
   const comp: Array<Float64Array | undefined> = qs.map((k, q) => {
     if (qc[q]! === 1) return undefined;
-    const rest = keep.filter((x) => x !== k);
-    const key = rest.join(',');
+    const fewer = cp.map((n, i) => (i === k ? n - 1 : n));
+    const key = fewer.join(',');
     let Xc = memo.get(key);
     if (!Xc) {
-      Xc = pass(net, lat, rest, memo, true).Xall!;
+      Xc = pass(net, lat, fewer, memo, true).Xall!;
       memo.set(key, Xc);
     }
     return Xc;

@@ -5,7 +5,7 @@
 //     repaired by scale-out and then shrunk; the type just left goes on a tabu list;
 //  4. restarts from seeded random perturbations of the incumbent.
 // Every accepted configuration is feasible and strictly cheaper, so the search terminates.
-import { capacity, configCost, type Config, type Evaluation, type Evaluator, type Subproblem } from './evaluate.js';
+import { capacity, type Config, type Evaluation, type Evaluator, type Subproblem } from './evaluate.js';
 import type { Rng } from './rng.js';
 
 export interface SearchOptions {
@@ -186,4 +186,3 @@ export function search(ev: Evaluator, opts: SearchOptions): SearchOutcome {
   return best!;
 }
 
-export { configCost };

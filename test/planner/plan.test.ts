@@ -271,3 +271,26 @@ test('two tiers × three VM types: the search matches exhaustive enumeration', (
     assert.ok(Math.abs(d.cost - best) < 1e-9, `hour ${h.hour}: planner ${d.cost} vs enumeration ${best}`);
   }
 });
+
+test('with search.method exact, reported figures match an exact solve of the explicit network', () => {
+  const input = tiny([3, 8, 14], 0.5);
+  input.catalog.providers[0]!.vmTypes = [{ name: 'dual', cores: 2, speed: 1, pricePerHour: 0.08 }];
+  input.search = { method: 'exact' };
+  const r = plan(input, { seed: 1 });
+  assert.equal(r.feasible, true);
+  for (const h of r.hours.slice(0, 3)) {
+    const d = h.deployments[0]!;
+    assert.equal(d.method, 'exact');
+    const n = d.tiers.svc!.count;
+    const s = solve({
+      classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
+      stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: 2, demands: { req: 0.2 / n } })),
+    }, { method: 'exact' });
+    close9(d.responseTime.req!, s.classes.req!.responseTime);
+    close9(d.throughput.req!, s.classes.req!.throughput);
+  }
+});
+
+function close9(a: number, b: number): void {
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${a} != ${b}`);
+}

@@ -277,3 +277,24 @@ test('auto picks exact for small lattices and amva for large ones, and says why'
   assert.equal(many.method, 'amva');
   assert.match(many.auto!.reason, /9 classes > 8: amva/);
 });
+
+test('a station with copies n equals n explicit identical stations (exact, amva, linearizer)', () => {
+  const withCopies: NumNetwork = {
+    classes: ['x', 'y'],
+    N: [6, 4],
+    Z: [2, 1],
+    stations: [
+      { name: 't', delay: false, servers: 2, copies: 3, D: [0.4, 0.9] },
+      { name: 'u', delay: false, servers: 1, copies: 2, D: [0.2, 0.05] },
+      { name: 'd', delay: false, servers: 1, copies: 1, D: [0.3, 0.1] },
+    ],
+  };
+  const explicit: NumNetwork = {
+    ...withCopies,
+    stations: withCopies.stations.flatMap((s) => [...Array(s.copies).keys()].map((i) => ({ ...s, name: `${s.name}${i}`, copies: 1 }))),
+  };
+  for (const solver of [exactMva, approxMva, linearizerMva]) {
+    const a = solver(withCopies), b = solver(explicit);
+    a.X.forEach((x, r) => close(x, b.X[r]!, 1e-7, `${solver.name} class ${r}`));
+  }
+});
