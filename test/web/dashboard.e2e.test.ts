@@ -151,6 +151,11 @@ test("the instance's chart receives points from the stream", async () => {
   assert.equal(await chart.locator('canvas').count(), 1);
   await eventually(async () => Number(await page.getByTestId('chart-mem').getAttribute('data-points')) >= 2, 15_000, 'guest mem points');
   await shot(page, 'metrics');
+  // every instance of the node side by side
+  await page.getByLabel('Target').selectOption({ label: 'all instances' });
+  await eventually(async () => Number(await page.getByTestId('chart-cpu').getAttribute('data-points')) >= 2, 15_000, 'all-instances cpu points');
+  assert.match((await page.getByTestId('chart-cpu').textContent()) ?? '', new RegExp(inst.name));
+  await page.getByLabel('Target').selectOption(inst.name);
   // the stored history of the same target answers too
   await page.getByLabel('Time range').selectOption('15m');
   await eventually(async () => Number(await page.getByTestId('hist-cpu').getAttribute('data-points')) >= 1, 20_000, 'stored cpu history');

@@ -5,9 +5,12 @@ import { queryMetrics } from '../api/endpoints.js';
 import type { MetricName, MetricSeries } from '../api/types.js';
 import { Chart } from '../components/Chart.js';
 import { chooseFields, METRICS } from '../components/fields.js';
-import { HostCharts } from '../components/LiveCharts.js';
+import { HostCharts, InstancesCharts } from '../components/LiveCharts.js';
 import { href, navigate } from '../router.js';
 import { useTopic } from '../state/hooks.js';
+
+/** the target value that compares every instance of the node */
+const ALL = '*';
 
 const RANGES = [
   { id: 'live', label: 'live', ms: 0 },
@@ -24,7 +27,8 @@ export function MetricsView({ params }: { params: URLSearchParams }) {
   const node = params.get('node') ?? nodes[0]?.id ?? '';
   const target = params.get('target') ?? 'host';
   const range = RANGES.find((r) => r.id === params.get('range')) ?? RANGES[0];
-  const targets = ['host', ...instances.filter((i) => i.node === node).map((i) => i.name ?? i.id)];
+  const instanceNames = instances.filter((i) => i.node === node).map((i) => i.name);
+  const targets = ['host', ALL, ...instanceNames];
   if (!targets.includes(target)) targets.push(target);
 
   const go = (p: { node?: string; target?: string; range?: string }) =>
@@ -45,7 +49,7 @@ export function MetricsView({ params }: { params: URLSearchParams }) {
         <select id="m-target" value={target} onChange={(e) => go({ target: e.currentTarget.value })}>
           {targets.map((t) => (
             <option key={t} value={t}>
-              {t === 'host' ? 'host' : `instance ${t}`}
+              {t === 'host' ? 'host' : t === ALL ? 'all instances' : `instance ${t}`}
             </option>
           ))}
         </select>
@@ -61,7 +65,9 @@ export function MetricsView({ params }: { params: URLSearchParams }) {
       {!node ? (
         <p class="muted">No node yet.</p>
       ) : range.ms === 0 ? (
-        <HostCharts node={node} target={target} />
+        target === ALL ? <InstancesCharts node={node} targets={instanceNames} /> : <HostCharts node={node} target={target} />
+      ) : target === ALL ? (
+        <p class="muted">Pick one target to see its stored history.</p>
       ) : (
         <HistoryCharts node={node} target={target} ms={range.ms} />
       )}
