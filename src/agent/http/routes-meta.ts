@@ -48,6 +48,8 @@ export function metaRoutes(ctx: AgentContext, streams: Set<ServerResponse>): Fas
       };
       req.raw.on('close', done);
       res.on('close', done);
+      // a client gone mid-write must never become an unhandled 'error' event (a crash)
+      res.on('error', done);
     });
   };
 }
