@@ -75,3 +75,16 @@ test('osmo plan on YAML with the catalog by path, --json and --seed', async () =
   assert.match(table.out, /^feasible plan on aws \+ azure: \d+\.\d\d USD per day/);
   assert.match(table.out, /\n20\s+aws 60%\s+\d+×\S+ \d+%/);
 });
+
+test('osmo plan without a catalog uses the shipped example catalog and says so', async () => {
+  const dir = tempDir('osmo-planner-');
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as Record<string, unknown>;
+  delete input.catalog;
+  const f = join(dir, 'nocatalog.json');
+  writeFileSync(f, JSON.stringify(input));
+  const { code, out } = await run(['plan', f, '--json']);
+  assert.equal(code, 0, out.slice(0, 2000));
+  assert.match(out, /using the example catalog .*examples\/planner\/catalog\.json \(example figures, not live prices\)/);
+  const json = out.slice(out.indexOf('{'));
+  assert.equal((JSON.parse(json) as { feasible: boolean }).feasible, true);
+});

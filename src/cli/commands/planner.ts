@@ -2,7 +2,8 @@
 // pure; this file reads the files (JSON, YAML, LQNX), prints tables or JSON, and shows a
 // progress line on stderr while a long search runs.
 import { readFileSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { parse as parseYaml } from 'yaml';
@@ -85,12 +86,18 @@ export function planTable(r: PlanResult): string {
   return `${lines.join('\n')}\n${pad(rows)}\n`;
 }
 
-/** A plan input may name its catalog by path (relative to the input file). */
+/** The example catalog shipped with osmo (same place relative to src/ and dist/). */
+export const DEFAULT_CATALOG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'planner', 'catalog.json');
+
+/** A plan input may name its catalog by path (relative to the input file) or leave it out. */
 function loadPlanInput(file: string): unknown {
   const data = readData(file);
-  if (data && typeof data === 'object' && 'catalog' in data && typeof (data as { catalog: unknown }).catalog === 'string') {
-    const path = resolve(dirname(file), (data as { catalog: string }).catalog);
-    return { ...(data as object), catalog: readData(path) };
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const catalog: unknown = (data as { catalog?: unknown }).catalog;
+  if (typeof catalog === 'string') return { ...data, catalog: readData(resolve(dirname(file), catalog)) };
+  if (catalog === undefined) {
+    process.stderr.write(`osmo: no catalog in ${file}; using the example catalog ${DEFAULT_CATALOG} (example figures, not live prices)\n`);
+    return { ...data, catalog: readData(DEFAULT_CATALOG) };
   }
   return data;
 }
