@@ -52,4 +52,26 @@ describe('process driver', () => {
     }
     assert.equal(alive, false, 'the child is gone');
   });
+
+  test('--events-file - writes every event to stdout as JSON lines', async () => {
+    const b = await startAgentProc({ nodeId: `ag-${RUN}-stdout`, args: ['--driver', 'process', '--events-file', '-'] });
+    try {
+      assert.equal((await api(b.url, 'PUT', '/api/v1/monitor/cpu', { time: 0.2, source: 'host' })).status, 200);
+      const lines = await eventually(() => {
+        const evs = b.proc
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{"type":'))
+          .map((l) => JSON.parse(l) as AgentEvent);
+        return evs.filter((e) => e.type === 'sample').length >= 3 ? evs : undefined;
+      }, 15_000, 'sample events on stdout');
+      assert.equal(lines[0]!.type, 'monitor');
+      const cpu = lines.find((e): e is SampleEvent => e.type === 'sample')!;
+      assert.equal(cpu.metric, 'cpu');
+      assert.equal(cpu.fields.total!.unit, 'percent');
+      assert.ok('core0' in cpu.fields);
+    } finally {
+      await b.stop();
+    }
+  });
 });
