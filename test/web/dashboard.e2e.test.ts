@@ -173,6 +173,7 @@ test('scales the service to 2 from its card', async () => {
   assert.equal(running.length, 2);
   assert.ok(running.every((i) => i.node === NODE), 'the layer constraint keeps both on the edge node');
   assert.equal(await card.locator('tr[data-state="running"]').count(), 2);
+  await shot(page, 'services-scaled');
   await page.getByRole('link', { name: 'Topology' }).click();
   await eventually(async () => (await page.getByTestId(`node-${NODE}`).locator('.chip-running').count()) === 2, 10_000, 'two instances inside the node');
   await shot(page, 'topology-2-instances');
@@ -249,6 +250,7 @@ test('policies: a value out of range shows the server error at the field; a vali
   const err = row.getByRole('alert');
   await err.waitFor({ timeout: 10_000 });
   assert.match((await err.textContent()) ?? '', /thresholds\.high/);
+  await shot(page, 'policies-error');
   type Policies = { parameters: { name: string; value: unknown }[] };
   const high = async () => (await api<Policies>('/api/v1/policies')).parameters.find((p) => p.name === 'thresholds.high')?.value;
   assert.equal(await high(), 0.8, 'nothing changed on the server');
