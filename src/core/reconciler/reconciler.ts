@@ -46,6 +46,14 @@ export class Reconciler {
   private readonly limiter: Limiter;
   private readonly syncing = new Map<string, number>();
   private closed = false;
+  /**
+   * Outcomes of agent commands, committed in batches (one transaction per ~10 ms instead of
+   * one per command). Each is re-checked against the instance as it is at flush time.
+   */
+  private outcomes: Array<(cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined> = [];
+  private outcomeIds: string[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly state: ClusterState,
@@ -68,6 +76,46 @@ export class Reconciler {
     if (this.interval) clearInterval(this.interval);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     await this.running;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushOutcomes();
+  }
+
+  private outcome(id: string, fn: (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined): void {
+    this.outcomes.push(fn);
+    this.outcomeIds.push(id);
+    if (!this.flushTimer && !this.closed) this.flushTimer = setTimeout(() => void this.flushOutcomes(), 10);
+  }
+
+  private flushOutcomes(): Promise<void> {
+    this.flushTimer = null;
+    const fns = this.outcomes;
+    const ids = this.outcomeIds;
+    this.outcomes = [];
+    this.outcomeIds = [];
+    if (fns.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      const writes = new Map<string, InstanceRecord>();
+      const removes: string[] = [];
+      const events: CoreEvent[] = [];
+      fns.forEach((fn, k) => {
+        const id = ids[k]!;
+        const r = fn(writes.get(id) ?? this.state.instances.get(id));
+        if (!r) return;
+        if (r.write) writes.set(id, r.write);
+        if (r.remove) removes.push(r.remove);
+        if (r.event) events.push(r.event);
+      });
+      try {
+        if (writes.size) await this.state.saveInstances([...writes.values()]);
+        if (removes.length) await this.state.deleteInstances(removes);
+        if (events.length) await this.events.coreMany(events);
+      } catch (e) {
+        process.emitWarning(`recording command outcomes failed: ${String(e)}`);
+      }
+      for (const id of ids) this.inflight.delete(id);
+      this.kick();
+    });
+    return this.flushing;
   }
 
   /** Asks for a pass soon; many kicks in a burst make one pass. */
@@ -262,26 +310,22 @@ export class Reconciler {
     void this.limiter
       .run(() => this.agents.deploy(node.address, this.deploySpec(i, mel)))
       .then(
-        async (out) => {
-          const cur = this.state.instances.get(id);
-          if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return;
-          await this.state.saveInstances([{ ...cur, state: 'running', ports: out.ports.length ? out.ports : cur.ports, reason: out.created ? null : 'adopted existing container', updatedAt: Date.now() }]);
-          await this.events.core('instance-state', cur.node, { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' });
-        },
-        async (e: unknown) => {
-          const cur = this.state.instances.get(id);
-          if (!cur || cur.state !== 'starting') return;
-          // no answer from the agent: keep the placement and retry; an answer that refuses: failed
-          if (isOsmoError(e) && e.kind === 'unavailable') return;
-          await this.state.saveInstances([{ ...cur, state: 'failed', reason: (e as Error).message, updatedAt: Date.now() }]);
-          await this.events.core('instance-state', cur.node, { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason: (e as Error).message });
-        },
-      )
-      .catch((e: unknown) => process.emitWarning(`deploy bookkeeping failed: ${String(e)}`))
-      .finally(() => {
-        this.inflight.delete(id);
-        this.kick();
-      });
+        (out) =>
+          this.outcome(id, (cur) => {
+            if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
+            return {
+              write: { ...cur, state: 'running', ports: out.ports.length ? out.ports : cur.ports, reason: out.created ? null : 'adopted existing container', updatedAt: Date.now() },
+              event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
+            };
+          }),
+        (e: unknown) =>
+          this.outcome(id, (cur) => {
+            // no answer from the agent: keep the placement and retry; an answer that refuses: failed
+            if (!cur || cur.state !== 'starting' || (isOsmoError(e) && e.kind === 'unavailable')) return undefined;
+            const reason = (e as Error).message;
+            return { write: { ...cur, state: 'failed', reason, updatedAt: Date.now() }, event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason } } };
+          }),
+      );
   }
 
   private dispatchStop(id: string): void {
@@ -296,16 +340,13 @@ export class Reconciler {
     this.lastAttempt.set(id, Date.now());
     void this.limiter
       .run(() => this.agents.remove(node.address, i.name))
-      .then(async () => {
-        await this.state.deleteInstances([id]);
-        this.lastAttempt.delete(id);
-        await this.events.core('instance-state', i.node, { mel: i.mel, instance: i.id, name: i.name, state: 'stopped' });
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.inflight.delete(id);
-        this.kick();
-      });
+      .then(
+        () => {
+          this.lastAttempt.delete(id);
+          this.outcome(id, (cur) => (cur ? { remove: id, event: { type: 'instance-state', node: i.node, data: { mel: i.mel, instance: i.id, name: i.name, state: 'stopped' } } } : undefined));
+        },
+        () => this.outcome(id, () => undefined),
+      );
   }
 
   /** Agent-reported state changes of instances the core placed. */

@@ -34,17 +34,18 @@ export class EventRepo {
     if (events.length === 0) return [];
     const out: EventRecord[] = [];
     await this.db.transaction().execute(async (tx) => {
-      for (const e of events) {
-        const r = await tx
+      for (let k = 0; k < events.length; k += 200) {
+        const rows = await tx
           .insertInto('events')
-          .values({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })
+          .values(events.slice(k, k + 200).map((e) => ({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })))
           .onConflict((oc) => oc.columns(['origin', 'seq']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (r) out.push({ id: r.id, ...e });
+          .returningAll()
+          .execute();
+        out.push(...rows.map(toRecord));
       }
     });
-    return out;
+    // ids grow with insertion order; publish in that order
+    return out.sort((a, b) => a.id - b.id);
   }
 
   async list(q: EventQuery): Promise<EventRecord[]> {
