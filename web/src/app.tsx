@@ -70,12 +70,13 @@ export function App() {
       )}
       <main id="main" ref={main} tabIndex={-1}>
         <h1>{TITLES[route.view]}</h1>
-        {route.view === 'topology' && <TopologyView params={route.params} />}
-        {route.view === 'services' && <ServicesView />}
-        {route.view === 'metrics' && <MetricsView params={route.params} />}
-        {route.view === 'events' && <EventsView />}
-        {route.view === 'policies' && <PoliciesView />}
-        {route.view === 'planner' && <PlannerView />}
+        {needToken && <p class="muted">Give the access token above to see the cluster.</p>}
+        {!needToken && route.view === 'topology' && <TopologyView params={route.params} />}
+        {!needToken && route.view === 'services' && <ServicesView />}
+        {!needToken && route.view === 'metrics' && <MetricsView params={route.params} />}
+        {!needToken && route.view === 'events' && <EventsView />}
+        {!needToken && route.view === 'policies' && <PoliciesView />}
+        {!needToken && route.view === 'planner' && <PlannerView />}
       </main>
     </div>
   );
