@@ -11,7 +11,7 @@ import { PubSub } from '../bus/pubsub.js';
 import type { AgentEventBody } from '../bus/events.js';
 import type { NodeCapacity, NodeLayer } from '../bus/protocol.js';
 import type { DriverName, Runtime } from '../runtime/types.js';
-import { invalid } from '../shared/errors.js';
+import { conflict, invalid } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
@@ -120,7 +120,20 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
   const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token }, logger);
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    // leave nothing running behind a failed start (an embedding caller may carry on)
+    monitors.close();
+    offMetrics();
+    deploy.close();
+    await producer.close(0);
+    if (!o.runtime) await runtime.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw conflict(`--listen ${host}:${port}: the address is already in use`);
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw invalid(`--listen ${host}:${port}: cannot listen there (${code})`);
+    throw e;
+  }
   const addr = app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${realPort}`;

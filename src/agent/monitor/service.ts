@@ -3,7 +3,7 @@
 // target on the bus (channel "sample") and start/retime/stop publish a "monitor" event.
 import type { PubSub } from '../../bus/pubsub.js';
 import type { AgentEventBody, MetricName, SampleSource } from '../../bus/events.js';
-import { notFound } from '../../shared/errors.js';
+import { notFound, unavailable } from '../../shared/errors.js';
 import { createSampler, type GuestSource, type ProcPaths, type Sampler, PROC } from './samplers.js';
 
 export interface ActiveMonitor {
@@ -43,9 +43,15 @@ export class MonitorService {
       return 'retimed';
     }
     const sampler = createSampler(metric, source, this.guest, this.paths);
+    try {
+      await sampler.prime();
+    } catch (e) {
+      throw unavailable(`monitor ${metric}/${source} cannot read its source: ${(e as Error).message}`);
+    }
+    // a concurrent PUT for the same pair may have won while we primed: re-time that one
+    if (this.running.has(key)) return this.start(metric, source, period);
     const m: Running = { metric, source, period, startedAt: new Date().toISOString(), samples: 0, sampler, stopped: false };
     this.running.set(key, m);
-    await sampler.prime();
     this.schedule(m);
     this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'started', period });
     return 'started';
