@@ -102,7 +102,15 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     log: (level, msg) => logger[level](msg),
   });
   const deploy = new DeployService(runtime, bus, { allowPrivileged: !!o.allowPrivileged, allowHostVolumes: !!o.allowHostVolumes });
-  const monitors = new MonitorService(bus, deploy, (e, m) => logger.warn(`monitor ${m.metric}/${m.source}: ${(e as Error).message}`));
+  // a source that stays broken (engine down) fails every tick: say so once per new message
+  const lastMonitorError = new Map<string, string>();
+  const monitors = new MonitorService(bus, deploy, (e, m) => {
+    const key = `${m.metric}/${m.source}`;
+    const msg = (e as Error).message;
+    if (lastMonitorError.get(key) === msg) return;
+    lastMonitorError.set(key, msg);
+    logger.warn(`monitor ${key}: ${msg}`);
+  });
   const metrics = new AgentMetrics(
     {
       instances: () => deploy.list(),
