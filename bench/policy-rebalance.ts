@@ -59,16 +59,21 @@ for (const n of nodes) {
   }
 }
 
-function time(f: () => unknown, reps: number): number {
-  f(); // warm-up (JIT)
-  const xs: number[] = [];
+/** Median wall and CPU time (ms) of `reps` runs after one warm-up (JIT). */
+function time(f: () => unknown, reps: number): { wall: number; cpu: number } {
+  f();
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     f();
-    xs.push(performance.now() - t0);
+    walls.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
-  xs.sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)] as number;
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return { wall: med(walls), cpu: med(cpus) };
 }
 
 let sink = 0;
@@ -92,11 +97,12 @@ const round = time(() => {
 
 const over = nodes.filter((n) => n.overloaded).length;
 const kinds = last.moves.reduce<Record<string, number>>((a, m) => ((a[m.kind] = (a[m.kind] ?? 0) + 1), a), {});
+const f = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(2)} ms wall, ${t.cpu.toFixed(2)} ms cpu`;
 console.log(`nodes ${NODES}, instances ${instances.length}, overloaded ${over}, maxMovesPerRound ${MOVES}`);
 console.log(`moves ${last.moves.length} ${JSON.stringify(kinds)}, notes ${last.notes.length}`);
-console.log(`baseline L for every node:            ${base1.toFixed(2)} ms`);
-console.log(`baseline L + group instances by node: ${base2.toFixed(2)} ms`);
-console.log(`rebalance round (median of 11):       ${round.toFixed(2)} ms  (target <= 100 ms)`);
-console.log(`ratio round / L-only baseline:        ${(round / base1).toFixed(1)}x`);
-console.log(`ratio round / L+group baseline:       ${(round / base2).toFixed(2)}x`);
+console.log(`baseline L for every node:            ${f(base1)}`);
+console.log(`baseline L + group instances by node: ${f(base2)}`);
+console.log(`rebalance round (median of 11):       ${f(round)}  (target <= 100 ms)`);
+console.log(`ratio round / L-only baseline (cpu):  ${(round.cpu / Math.max(base1.cpu, 0.001)).toFixed(1)}x`);
+console.log(`ratio round / L+group baseline (cpu): ${(round.cpu / base2.cpu).toFixed(2)}x`);
 if (sink === -1) console.log('');

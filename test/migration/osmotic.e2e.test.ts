@@ -110,7 +110,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
       return r.length === 2 && byNode(r).join() === 'mig-e2,mig-e2';
     }, 90_000, 'flow-back: both movers on the edge');
     const back = done(await events('migration', since));
-    assert.equal(back.length, 1);
+    assert.equal(back.length, 1, JSON.stringify(back.map((m) => m.data)));
     assert.equal(back[0]!.data.kind, 'flow-back');
     assert.deepEqual([back[0]!.data.from, back[0]!.data.to], ['mig-c1', 'mig-e2']);
   });

@@ -48,6 +48,8 @@ export class PolicyEngine {
 
   stop(): void {
     this.stopped = true;
+    // the scheduler hook is module-wide: hand it back so a later core in this process starts clean
+    useScheduler((snap, req) => schedule(snap, req));
     this.unsub?.();
     for (const t of this.timers) clearTimeout(t);
     this.migrator.close();

@@ -30,6 +30,8 @@ export class LoadBook {
   private readonly nodeTrackers = new Map<string, LoadTracker>();
   private readonly instTrackers = new Map<string, LoadTracker>();
   private readonly fed = new Map<string, number>();
+  /** before this the table saw no samples at all (a core restart): everything is "new" */
+  private readonly startedAt = Date.now();
 
   constructor(private readonly state: ClusterState) {}
 
@@ -79,11 +81,19 @@ export class LoadBook {
       const node = this.state.nodes.get(g.node);
       if (node) this.feed(this.instTrackers, name, g.ts, guestTerms([u], node.capacity), p);
     }
+    const reporting = new Set<string>();
+    for (const [name, g] of this.guest) if (now - g.ts <= 3 * policyOf(g.node).management.monitoringPeriodMs) reporting.add(name);
     for (const node of this.state.nodes.values()) {
       const p = policyOf(node.id);
       if (p.loadSource === 'guest') {
-        // An idle node has no instance samples at all: its guest load is a measured 0.
-        if (node.status === 'ready') this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], node.capacity), p);
+        // The sum is only a measurement when every running instance has reported (after a
+        // core restart or a new deploy some have not yet): otherwise wait. An instance that
+        // never reports stops blocking after the staleness timeout. An idle node's guest
+        // load is a measured 0.
+        const silent = this.state
+          .instancesOn(node.id)
+          .some((i) => i.desired === 'run' && i.state === 'running' && !reporting.has(i.name) && now - Math.max(i.updatedAt, this.startedAt) < p.management.stalenessTimeoutMs);
+        if (node.status === 'ready' && !silent) this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], node.capacity), p);
       } else {
         const h = this.host.get(node.id);
         if (h) this.feed(this.nodeTrackers, node.id, h.ts, { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: 0 }, p);

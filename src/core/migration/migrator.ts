@@ -165,16 +165,18 @@ export class Migrator {
       await ctx.events.core('migration', from, { ...base, phase: 'rolled-back', error });
       return { ok: false, instance: src.id, mel: mel.name, from, to: dest.id, ms: Date.now() - t0, error };
     } finally {
-      // After the switch the copy's load shows in the destination's smoothed L only after
-      // about two monitoring periods; until then its phantom entry keeps counting, or the
-      // next round would see a half-empty destination and overfill it.
-      const settle = ok ? 2 * this.policyOf(dest.id).management.monitoringPeriodMs : 0;
+      // After the switch the copy's first guest sample comes up to one monitoring period
+      // later and the destination's smoothed L needs about three more (EWMA) to show it;
+      // until then its phantom entry keeps counting, or the next round would see a
+      // half-empty destination and overfill it. Counting it twice meanwhile errs on the
+      // safe side (a refusal, not an overload).
+      const settle = ok ? 4 * this.policyOf(dest.id).management.monitoringPeriodMs : 0;
       const release = () => this.table(dest.id).arrived(src.id);
       if (settle > 0) setTimeout(release, settle).unref();
       else release();
       this.active.delete(src.id);
-      // the source's smoothed load needs about two monitoring periods to show the move
-      this.busyUntil.set(from, Date.now() + 2 * policy.management.monitoringPeriodMs);
+      // the source's smoothed load needs a few monitoring periods to show the move
+      this.busyUntil.set(from, Date.now() + 3 * policy.management.monitoringPeriodMs);
     }
   }
 }
