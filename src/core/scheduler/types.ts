@@ -27,7 +27,8 @@ export interface NodeSnapshot {
   /** hysteresis state as kept by the policy engine */
   overloaded: boolean;
   acceptance: AcceptancePolicy;
-  /** phantom load of accepted-but-not-arrived instances */
+  /** phantom load of accepted-but-not-arrived instances: the raw sum of their estimated
+   *  loads (the policy's phantomLoadWeight scales it when acceptance is judged) */
   pendingLoad: number;
   /** images present on the node (for prefer-known-destination) */
   images: string[];
