@@ -33,7 +33,8 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, req, reply) => {
     const { status, error } = describeError(err);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status === 500) req.log.error({ err }, 'request failed');
+    else if (status > 500) req.log.warn(`${req.method} ${req.url.split('?')[0]}: ${error}`);
     return sendError(reply, status, error);
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`));
