@@ -10,6 +10,8 @@ export interface TierContext {
   /** CPU demand per class on a speed-1 core */
   D: number[];
   latency: number[];
+  /** per-VM devices (a disk on each VM): demand per class split over the VMs, not scaled by speed */
+  devices: Array<{ name: string; servers: number; D: number[] }>;
   /** allowed VM types on this provider, most efficient (cores·speed/price) first */
   types: VmType[];
   min: number;
@@ -96,32 +98,39 @@ export class Evaluator {
     const zero = () => sp.classes.map(() => 0);
     const hasOpen = sp.arrival.some((l) => l > 0);
     const unserved: string[] = [];
-    // Open requests occupy each VM's cores first: U_open = λ·D/c per VM; closed users then
+    // A tier is a station set: its VMs' cores (demand scaled by speed) and per-VM devices.
+    // Open requests occupy each station first: U_open = λ·D/c per copy; closed users then
     // see the remaining capacity (demand inflated by 1/(1 − U_open), Lazowska et al. ch. 7).
     const tiers = sp.tiers.map((t, i) => {
       const v = t.types[c.type[i]!]!;
       const n = c.count[i]!;
-      const d = t.D.map((x) => (n > 0 ? x / (v.speed * n) : 0));
-      const openU = n > 0 ? sp.arrival.reduce((a, l, r) => a + (l * d[r]!) / v.cores, 0) : 0;
-      if (n === 0 && t.D.some((x, r) => x > 0 && (sp.population[r]! > 0 || sp.arrival[r]! > 0))) unserved.push(`capacity:${t.name}`);
-      return { t, v, n, d, openU };
+      const part = (name: string, servers: number, D: number[], speed: number) => {
+        const d = D.map((x) => (n > 0 ? x / (speed * n) : 0));
+        return { name, servers, d, openU: n > 0 ? sp.arrival.reduce((a, l, r) => a + (l * d[r]!) / servers, 0) : 0 };
+      };
+      const parts = [part(t.name, v.cores, t.D, v.speed), ...t.devices.map((dv) => part(`${t.name}/${dv.name}`, dv.servers, dv.D, 1))];
+      const needed = [t.D, ...t.devices.map((dv) => dv.D)].some((D) => D.some((x, r) => x > 0 && (sp.population[r]! > 0 || sp.arrival[r]! > 0)));
+      if (n === 0 && needed) unserved.push(`capacity:${t.name}`);
+      return { t, v, n, parts, d: parts[0]!.d, openU: parts[0]!.openU };
     });
     const trivial = sp.population.every((n) => n === 0) && !hasOpen;
     if (unserved.length > 0 || trivial) {
       return { feasible: unserved.length === 0, cost, responseTime: zero(), throughput: zero(), utilization: sp.tiers.map(() => 0), residence: sp.tiers.map(() => zero()), violations: unserved, method: 'exact' };
     }
-    const saturated = tiers.filter((x) => x.openU >= 1);
+    const saturated = tiers.filter((x) => x.parts.some((pt) => pt.openU >= 1));
     if (saturated.length > 0) {
       const violations = [...saturated.map((x) => `maxUtilization:${x.t.name}`), ...sp.classes.filter((_, r) => sp.rtLimit[r] !== undefined || sp.pctLimit[r] !== undefined).map((name) => `responseTime:${name}`)];
       return { feasible: false, cost, responseTime: sp.classes.map(() => Number.POSITIVE_INFINITY), throughput: zero(), utilization: tiers.map((x) => x.openU), residence: sp.tiers.map(() => sp.classes.map(() => Number.POSITIVE_INFINITY)), violations, method: 'exact' };
     }
 
     const net: NumNetwork = { classes: sp.classes, N: sp.population, Z: sp.classes.map(() => sp.thinkTime), stations: [] };
-    const at = tiers.map((x) => {
-      if (x.n === 0) return -1;
-      net.stations.push({ name: x.t.name, delay: false, servers: x.v.cores, copies: x.n, D: x.d.map((dd) => dd / (1 - x.openU)) });
-      return net.stations.length - 1;
-    });
+    const at = tiers.map((x) =>
+      x.parts.map((pt) => {
+        if (x.n === 0) return -1;
+        net.stations.push({ name: pt.name, delay: false, servers: pt.servers, copies: x.n, D: pt.d.map((dd) => dd / (1 - pt.openU)) });
+        return net.stations.length - 1;
+      }),
+    );
     for (const x of tiers) if (x.t.latency.some((l) => l > 0)) net.stations.push({ name: `${x.t.name}/latency`, delay: true, servers: 1, copies: 1, D: x.t.latency });
     const closed = sp.population.some((n) => n > 0);
     const res = closed ? solveNumeric(net, { method: sp.method, exactBudget: SEARCH_EXACT_BUDGET }) : undefined;
@@ -129,17 +138,19 @@ export class Evaluator {
     const latency = (r: number) => tiers.reduce((a, x) => a + (x.t.latency[r] ?? 0), 0);
 
     const residence = tiers.map((x, i) =>
-      sp.classes.map((_, r) => {
-        const k = at[i]!;
-        if (k < 0) return 0;
-        const closedR = res && sp.population[r]! > 0 ? x.n * res.R[k]![r]! : 0;
-        if (sp.arrival[r]! <= 0) return closedR;
-        // open request at a c-core VM (Seidmann): queue part D/c behind the closed jobs there, slowed by the open load
-        const Qc = res ? res.R[k]!.reduce((a, R, s) => a + X[s]! * R, 0) : 0;
-        const c = x.v.cores;
-        const openR = x.n * ((x.d[r]! / c / (1 - x.openU)) * (1 + Qc) + (x.d[r]! * (c - 1)) / c);
-        return Math.max(closedR, openR);
-      }),
+      sp.classes.map((_, r) =>
+        x.parts.reduce((sum, pt, j) => {
+          const k = at[i]![j]!;
+          if (k < 0) return sum;
+          const closedR = res && sp.population[r]! > 0 ? x.n * res.R[k]![r]! : 0;
+          if (sp.arrival[r]! <= 0) return sum + closedR;
+          // an open request at a c-server station (Seidmann): queue part D/c behind the closed jobs there, slowed by the open load
+          const Qc = res ? res.R[k]!.reduce((a, R, s2) => a + X[s2]! * R, 0) : 0;
+          const cs = pt.servers;
+          const openR = x.n * ((pt.d[r]! / cs / (1 - pt.openU)) * (1 + Qc) + (pt.d[r]! * (cs - 1)) / cs);
+          return sum + Math.max(closedR, openR);
+        }, 0),
+      ),
     );
     const responseTime = sp.classes.map((_, r) => residence.reduce((a, row) => a + row[r]!, 0) + latency(r));
     const utilization = tiers.map((x) => (x.n === 0 ? 0 : x.openU + X.reduce((a, Xr, r) => a + (Xr * x.d[r]!) / x.v.cores, 0)));

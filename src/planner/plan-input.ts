@@ -41,6 +41,8 @@ export const TierSchema = z.object({
   demands: z.record(z.string(), seconds),
   /** fixed latency per request that no VM choice changes (network, external service) */
   latency: z.record(z.string(), seconds).default({}),
+  /** other devices on each VM (e.g. a disk): seconds per request, split over the VMs, not scaled by speed */
+  devices: z.array(z.object({ name, demands: z.record(z.string(), seconds), servers: z.number().int().positive({ error: 'must be at least 1' }).default(1) })).default([]),
   minMemoryGb: z.number().nonnegative().default(0),
   minAvailability: fraction.default(0),
   /** restrict the tier to these VM type names (any provider) */
@@ -104,6 +106,9 @@ export const PlanInputSchema = z
     p.tiers.forEach((t, i) => {
       for (const c of Object.keys(t.demands)) unknown('class', classes, c, ['tiers', i, 'demands', c]);
       for (const c of Object.keys(t.latency)) unknown('class', classes, c, ['tiers', i, 'latency', c]);
+      t.devices.forEach((d, j) => {
+        for (const c of Object.keys(d.demands)) unknown('class', classes, c, ['tiers', i, 'devices', j, 'demands', c]);
+      });
     });
     const hours = new Set(p.workload.hours.map((h) => h.hour));
     if (hours.size !== 24) ctx.addIssue({ code: 'custom', path: ['workload', 'hours'], message: 'each hour 0..23 must appear exactly once' });

@@ -75,6 +75,7 @@ function tierContexts(p: PlanInput, provider: string): TierContext[] {
       name: t.name,
       D: classes.map((c) => t.demands[c] ?? 0),
       latency: classes.map((c) => t.latency[c] ?? 0),
+      devices: t.devices.map((d) => ({ name: d.name, servers: d.servers, D: classes.map((c) => d.demands[c] ?? 0) })),
       types,
       min: rep?.min ?? 1,
       max: rep?.max ?? 200,

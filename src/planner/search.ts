@@ -71,7 +71,8 @@ export function repair(ev: Evaluator, start: Config): SearchOutcome {
         sp.tiers.forEach((t, i) => {
           if (next.count[i]! >= t.max) return;
           const v = t.types[next.type[i]!]!;
-          const queueing = e.residence[i]![worst]! - t.D[worst]! / v.speed;
+          const service = t.D[worst]! / v.speed + t.devices.reduce((d, dv) => d + dv.D[worst]!, 0);
+          const queueing = e.residence[i]![worst]! - service;
           if (queueing > wait) [best, wait] = [i, queueing];
         });
         if (best >= 0) {

@@ -32,6 +32,9 @@ function recheck(input: PlanInputRaw, r: PlanResult): void {
         const vm = input.catalog.providers.find((p) => p.name === d.provider)!.vmTypes.find((v) => v.name === tp.vmType)!;
         for (let i = 0; i < tp.count; i++) {
           stations.push({ name: `${tier.name}#${i}`, type: 'queue', servers: vm.cores, demands: Object.fromEntries(Object.entries(tier.demands).map(([c, D]) => [c, D / ((vm.speed ?? 1) * tp.count)])) });
+          for (const dev of tier.devices ?? []) {
+            stations.push({ name: `${tier.name}#${i}/${dev.name}`, type: 'queue', servers: dev.servers ?? 1, demands: Object.fromEntries(Object.entries(dev.demands).map(([c, D]) => [c, D / tp.count])) });
+          }
         }
         if (tier.latency) stations.push({ name: `${tier.name}/lat`, type: 'delay', demands: tier.latency });
       }
@@ -147,7 +150,7 @@ test('random instances: feasible claims hold and the plan never costs more than 
           classes: [{ name: 'a', mix: 2 }, { name: 'b', mix: 1 }],
           tiers: [
             { name: 'front', demands: { a: 0.01, b: 0.03 } },
-            { name: 'back', demands: { a: 0.04, b: 0.02 }, latency: { b: 0.05 } },
+            { name: 'back', demands: { a: 0.04, b: 0.02 }, latency: { b: 0.05 }, devices: [{ name: 'disk', demands: { a: 0.01, b: 0.03 } }] },
           ],
           workload: { thinkTime: think, hours: pops.map((population, hour) => ({ hour, population })) },
           catalog: { providers: [
@@ -294,3 +297,18 @@ test('with search.method exact, reported figures match an exact solve of the exp
 function close9(a: number, b: number): void {
   assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 }
+
+test('a per-VM device (a disk) is part of the tier: more VMs also means more disks', () => {
+  // CPU is cheap here; the disk (0.1 s per request, one per VM) decides the count
+  const input = tiny([50], 0.6);
+  input.tiers[0]!.demands = { req: 0.01 };
+  input.tiers[0]!.devices = [{ name: 'disk', demands: { req: 0.1 } }];
+  input.catalog.providers[0]!.vmTypes = [{ name: 'one', cores: 1, speed: 1, pricePerHour: 0.05 }];
+  const r = plan(input, { seed: 1 });
+  assert.equal(r.feasible, true);
+  recheck(input, r);
+  const d = r.hours[0]!.deployments[0]!;
+  assert.ok(d.tiers.svc!.utilization < 0.2, 'the CPU is not what limits');
+  assert.ok(d.tiers.svc!.count >= 3, `50 users, Z = 2 s, 0.1 s of disk each need several disks, got ${d.tiers.svc!.count}`);
+  assert.deepEqual(d.binding, ['responseTime:req']);
+});
