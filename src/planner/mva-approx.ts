@@ -77,6 +77,5 @@ export function approxMva(net: NumNetwork, opts: AmvaOptions = {}): NumResult {
   const Rm = st.map((_, k) => Array.from(R.subarray(k * Rn, (k + 1) * Rn)));
   const Qout = Rm.map((row) => row.map((v, r) => Xs[r]! * v));
   const U = st.map((s, k) => s.D.map((d, r) => (Xs[r]! * d) / (s.delay ? 1 : s.servers)));
-  void K;
   return { X: Xs, R: Rm, Q: Qout, U, iterations: it + 1 };
 }

@@ -114,6 +114,5 @@ export function linearizerMva(net: NumNetwork, opts: { tolerance?: number; round
   const R = st.map((_, k) => Array.from(full.R.subarray(k * Rn, (k + 1) * Rn)));
   const Q = R.map((row) => row.map((v, r) => X[r]! * v));
   const U = st.map((s, k) => s.D.map((d, r) => (X[r]! * d) / (s.delay ? 1 : s.servers)));
-  void K;
   return { X, R, Q, U, iterations };
 }
