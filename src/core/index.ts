@@ -88,6 +88,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
       registry.stop();
       await reconciler.close();
       await app.close();
+      await state.flushNodes();
       await store.close();
     },
   };

@@ -61,9 +61,32 @@ export class ClusterState {
   }
 
   async saveNode(n: LiveNode): Promise<void> {
-    const { load: _l, needsSync: _s, ...rec } = n;
-    await this.store.nodes.upsert(rec);
+    this.dirtyNodes.delete(n.id);
+    await this.store.nodes.upsert(record(n));
     this.nodes.set(n.id, n);
+  }
+
+  private readonly dirtyNodes = new Set<string>();
+  private nodeFlush: NodeJS.Timeout | null = null;
+  /**
+   * For fields that may lag on disk (ackedSeq after each event batch): written with other
+   * dirty nodes in one transaction within 500 ms. Losing that window in a crash only means
+   * the agent's next events are checked against an older seq (the events table dedupes).
+   */
+  touchNode(id: string): void {
+    this.dirtyNodes.add(id);
+    if (!this.nodeFlush) {
+      this.nodeFlush = setTimeout(() => void this.flushNodes(), 500);
+      this.nodeFlush.unref();
+    }
+  }
+
+  async flushNodes(): Promise<void> {
+    if (this.nodeFlush) clearTimeout(this.nodeFlush);
+    this.nodeFlush = null;
+    const list = [...this.dirtyNodes].map((id) => this.nodes.get(id)).filter((n): n is LiveNode => n !== undefined);
+    this.dirtyNodes.clear();
+    await this.store.nodes.upsertMany(list.map(record)).catch((e: unknown) => process.emitWarning(`node flush failed: ${String(e)}`));
   }
 
   async removeNode(id: string): Promise<void> {
@@ -110,6 +133,11 @@ export class ClusterState {
     }
     return { cpus, memoryBytes };
   }
+}
+
+function record(n: LiveNode): NodeRecord {
+  const { load: _l, needsSync: _s, ...rec } = n;
+  return rec;
 }
 
 /** Instances that occupy node resources from the scheduler's point of view. */

@@ -80,9 +80,12 @@ export class Reconciler {
     await this.flushOutcomes();
   }
 
-  private outcome(id: string, fn: (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined): void {
+  private settled: string[] = [];
+  /** `settles`: this outcome ends a command in flight for the instance */
+  private outcome(id: string, fn: (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined, settles = true): void {
     this.outcomes.push(fn);
     this.outcomeIds.push(id);
+    if (settles) this.settled.push(id);
     if (!this.flushTimer && !this.closed) this.flushTimer = setTimeout(() => void this.flushOutcomes(), 10);
   }
 
@@ -90,8 +93,10 @@ export class Reconciler {
     this.flushTimer = null;
     const fns = this.outcomes;
     const ids = this.outcomeIds;
+    const settled = this.settled;
     this.outcomes = [];
     this.outcomeIds = [];
+    this.settled = [];
     if (fns.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       const writes = new Map<string, InstanceRecord>();
@@ -112,7 +117,7 @@ export class Reconciler {
       } catch (e) {
         process.emitWarning(`recording command outcomes failed: ${String(e)}`);
       }
-      for (const id of ids) this.inflight.delete(id);
+      for (const id of settled) this.inflight.delete(id);
       this.kick();
     });
     return this.flushing;
@@ -349,20 +354,21 @@ export class Reconciler {
       );
   }
 
-  /** Agent-reported state changes of instances the core placed. */
+  /** Agent-reported state changes of instances the core placed (committed with the next outcome batch). */
   async onInstanceEvent(node: string, e: InstanceEvent): Promise<void> {
-    const i = this.state.instanceByName(e.name) ?? (e.labels?.[LABEL_INSTANCE] ? this.state.instances.get(e.labels[LABEL_INSTANCE]) : undefined);
-    if (!i || i.node !== node) return;
-    const now = Date.now();
-    if (e.state === 'running' && i.state === 'starting' && i.desired === 'run') {
-      await this.state.saveInstances([{ ...i, state: 'running', reason: null, updatedAt: now }]);
-    } else if ((e.state === 'exited' || e.state === 'failed') && i.desired === 'run' && (i.state === 'running' || i.state === 'starting')) {
-      await this.state.saveInstances([{ ...i, state: 'failed', reason: e.reason ?? `container ${e.state}`, updatedAt: now }]);
-      this.kick();
-    } else if (e.state === 'removed' && i.desired === 'run' && i.state === 'running' && !this.inflight.has(i.id)) {
-      await this.state.saveInstances([{ ...i, state: 'failed', reason: 'container removed outside osmo', updatedAt: now }]);
-      this.kick();
-    }
+    const found = this.state.instanceByName(e.name) ?? (e.labels?.[LABEL_INSTANCE] ? this.state.instances.get(e.labels[LABEL_INSTANCE]) : undefined);
+    if (!found || found.node !== node) return;
+    const inflight = this.inflight.has(found.id);
+    this.outcome(found.id, (i) => {
+      if (!i || i.node !== node) return undefined;
+      const now = Date.now();
+      if (e.state === 'running' && i.state === 'starting' && i.desired === 'run') return { write: { ...i, state: 'running', reason: null, updatedAt: now } };
+      if ((e.state === 'exited' || e.state === 'failed') && i.desired === 'run' && (i.state === 'running' || i.state === 'starting')) {
+        return { write: { ...i, state: 'failed', reason: e.reason ?? `container ${e.state}`, updatedAt: now } };
+      }
+      if (e.state === 'removed' && i.desired === 'run' && i.state === 'running' && !inflight) return { write: { ...i, state: 'failed', reason: 'container removed outside osmo', updatedAt: now } };
+      return undefined;
+    }, false);
   }
 
   /**

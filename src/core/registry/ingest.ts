@@ -53,7 +53,7 @@ export class Ingest {
     await this.state.store.samples.insertMany(samples);
     await this.events.append(logged);
     node.ackedSeq = fresh[fresh.length - 1]!.seq;
-    await this.state.saveNode(node);
+    this.state.touchNode(node.id);
     for (const e of fresh) if (e.type === 'instance') await this.reconciler.onInstanceEvent(node.id, e);
     return { ackedSeq: node.ackedSeq };
   }

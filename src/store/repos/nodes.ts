@@ -61,6 +61,17 @@ export class NodeRepo {
     await this.db.insertInto('nodes').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
   }
 
+  async upsertMany(list: NodeRecord[]): Promise<void> {
+    if (list.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const n of list) {
+        const row = toRow(n);
+        const { id: _id, registered_at: _r, ...rest } = row;
+        await tx.insertInto('nodes').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
+      }
+    });
+  }
+
   async remove(id: string): Promise<void> {
     await this.db.deleteFrom('nodes').where('id', '=', id).execute();
   }
