@@ -108,3 +108,15 @@ test('the core keeps answering while a plan is computed', async () => {
   assert.equal((await planning).status, 201);
   assert.deepEqual(order, ['healthz', 'plan']);
 });
+
+test('POST /api/v1/solve/lqnx solves an LQNX body; a broken model is a 400', async () => {
+  const xml = readFileSync(join(ROOT, 'examples/planner/shop.lqnx'), 'utf8');
+  const r = await fetch(`${core.url}/api/v1/solve/lqnx?method=exact`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
+  assert.equal(r.status, 200);
+  const j = (await r.json()) as { method: string; classes: Record<string, { throughput: number }>; entries: Record<string, { throughput: number }> };
+  assert.equal(j.method, 'exact');
+  assert.ok(Math.abs(j.entries.logic!.throughput - 2 * j.classes.Users!.throughput) < 1e-9);
+  const bad = await fetch(`${core.url}/api/v1/solve/lqnx`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<lqn-model><processor name="P"><task name="S"><entry name="e"/></task></processor></lqn-model>' });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /no reference task/);
+});

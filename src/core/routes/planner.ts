@@ -1,4 +1,5 @@
-// The planner over HTTP: POST /api/v1/solve (a network → its figures), POST /api/v1/plans
+// The planner over HTTP: POST /api/v1/solve (a network → its figures; an LQNX model at
+// /api/v1/solve/lqnx), POST /api/v1/plans
 // (a planner input → a 24-hour plan, kept under an id), GET /api/v1/plans[/{id}] and
 // POST /api/v1/plans/{id}/apply (one hour's VM counts → MEL replicas).
 // The planner is pure; plans live in this process's memory (the newest 100), so they do
@@ -7,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorBody } from '../model.js';
 import { notFound } from '../../shared/errors.js';
-import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, planAsync, replicaSchedule, solve, type PlanResult } from '../../planner/index.js';
+import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, planAsync, replicaSchedule, solve, solveLqnx, type PlanResult } from '../../planner/index.js';
 import type { CoreRoutes } from './plugin.js';
 
 const KEEP = 100;
@@ -48,6 +49,18 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   app.post('/api/v1/solve', {
     schema: { tags, summary: 'solve a closed queueing network (docs/planner.md, "The network format")', querystring: z.object({ method: SolveMethodSchema.default('auto') }), body: NetworkSchema, response: { 200: SolveView, 400: ErrorBody } },
   }, async (req) => solve(req.body, { method: req.query.method }));
+
+  // LQNX arrives as XML text; the parser is registered in this plugin's scope only.
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.post('/api/v1/solve/lqnx', {
+    schema: {
+      tags,
+      summary: 'solve an LQN model (LQNX, body as application/xml) by reduction to a closed network; adds per-task and per-entry throughputs',
+      querystring: z.object({ method: SolveMethodSchema.default('auto') }),
+      body: z.string().min(1, { error: 'send the LQNX document as the body (content-type application/xml)' }),
+      response: { 200: SolveView.extend({ tasks: z.record(z.string(), z.object({ throughput: z.number() })), entries: z.record(z.string(), z.object({ throughput: z.number() })) }), 400: ErrorBody },
+    },
+  }, async (req) => solveLqnx(req.body, { method: req.query.method }));
 
   app.post('/api/v1/plans', {
     schema: { tags, summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id', querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }), body: PlanInputSchema, response: { 201: PlanView, 400: ErrorBody } },
