@@ -70,16 +70,18 @@ export interface SolveResult {
 }
 
 export function formatResult(net: NumNetwork, res: NumResult & { choice: MethodChoice }, auto: boolean): SolveResult {
+  const present = (r: number) => net.N[r]! > 0;
   const classes: SolveResult['classes'] = {};
   net.classes.forEach((name, r) => {
     const X = res.X[r]!;
-    const rt = net.stations.reduce((a, s, k) => a + s.copies * res.R[k]![r]!, 0);
+    const rt = present(r) ? net.stations.reduce((a, s, k) => a + s.copies * res.R[k]![r]!, 0) : 0;
     // responseTime = N/X − Z; computed as Σ residence times, the same number without 0/0
     classes[name] = { throughput: X, responseTime: rt };
   });
   const stations: SolveResult['stations'] = {};
   net.stations.forEach((s, k) => {
-    const rec = (m: number[][]) => Object.fromEntries(net.classes.map((c, r) => [c, m[k]![r]!]));
+    // a class with no jobs has no figures: every method reports 0 rather than its own guess
+    const rec = (m: number[][]) => Object.fromEntries(net.classes.map((c, r) => [c, present(r) ? m[k]![r]! : 0]));
     stations[s.name] = { utilization: rec(res.U), queueLength: rec(res.Q), residenceTime: rec(res.R) };
   });
   const out: SolveResult = { method: res.choice.method, classes, stations };

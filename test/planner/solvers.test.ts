@@ -298,3 +298,15 @@ test('a station with copies n equals n explicit identical stations (exact, amva,
     a.X.forEach((x, r) => close(x, b.X[r]!, 1e-7, `${solver.name} class ${r}`));
   }
 });
+
+test('a class with population 0 has every figure 0, whatever the method', () => {
+  for (const method of ['exact', 'amva', 'linearizer'] as const) {
+    const out = solve({
+      classes: [{ name: 'a', population: 5, thinkTime: 1 }, { name: 'b', population: 0 }],
+      stations: [{ name: 'q', servers: 3, demands: { a: 1, b: 2 } }, { name: 'd', type: 'delay', demands: { b: 1 } }],
+    }, { method });
+    assert.deepEqual(out.classes.b, { throughput: 0, responseTime: 0 }, method);
+    for (const st of Object.values(out.stations)) assert.deepEqual([st.utilization.b, st.queueLength.b, st.residenceTime.b], [0, 0, 0], method);
+    assert.ok(out.classes.a!.throughput > 0);
+  }
+});
