@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startCore, type CoreHandle } from '../../src/core/index.js';
 import { solve } from '../../src/planner/solve.js';
 import { tempDir, ROOT } from '../helpers/proc.js';
+import { msUntilNextHour } from '../../src/core/routes/planner.js';
 
 let core: CoreHandle;
 before(async () => {
@@ -119,4 +120,31 @@ test('POST /api/v1/solve/lqnx solves an LQNX body; a broken model is a 400', asy
   const bad = await fetch(`${core.url}/api/v1/solve/lqnx`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<lqn-model><processor name="P"><task name="S"><entry name="e"/></task></processor></lqn-model>' });
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /no reference task/);
+});
+
+test('apply with follow re-arms at every UTC hour until DELETE stops it', async () => {
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
+  const c = await call('POST', '/api/v1/plans', input);
+  const id = String(c.json.id);
+  const m = await call('POST', '/api/v1/mels', { name: 'pl-follow', image: 'osmo-test/httpd:1', replicas: 0 });
+  assert.equal(m.status, 201, JSON.stringify(m.json));
+  const before = Date.now();
+  const a = await call('POST', `/api/v1/plans/${id}/apply`, { mels: { db: 'pl-follow' }, follow: true });
+  assert.equal(a.status, 200, JSON.stringify(a.json));
+  assert.equal(a.json.hour, new Date().getUTCHours());
+  const f = a.json.following as { mels: Record<string, string>; nextAt: string };
+  assert.deepEqual(f.mels, { db: 'pl-follow' });
+  const next = Date.parse(f.nextAt);
+  assert.ok(next > before && next <= before + msUntilNextHour(before) + 5_000, f.nextAt);
+  assert.equal(new Date(next).getUTCMinutes(), 0);
+  assert.deepEqual(((await call('GET', `/api/v1/plans/${id}`)).json.following as { mels: unknown }).mels, { db: 'pl-follow' });
+  assert.equal((await call('DELETE', `/api/v1/plans/${id}/apply`)).status, 200);
+  assert.equal((await call('DELETE', `/api/v1/plans/${id}/apply`)).status, 404);
+  assert.equal((await call('GET', `/api/v1/plans/${id}`)).json.following, undefined);
+});
+
+test('msUntilNextHour lands one second past the next hour boundary', () => {
+  const t = Date.UTC(2026, 10, 22, 13, 59, 30);
+  assert.equal(msUntilNextHour(t), 31_000);
+  assert.equal(msUntilNextHour(Date.UTC(2026, 10, 22, 14, 0, 0)), 3_601_000);
 });

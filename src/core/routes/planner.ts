@@ -1,12 +1,13 @@
 // The planner over HTTP: POST /api/v1/solve (a network → its figures; an LQNX model at
 // /api/v1/solve/lqnx), POST /api/v1/plans
 // (a planner input → a 24-hour plan, kept under an id), GET /api/v1/plans[/{id}] and
-// POST /api/v1/plans/{id}/apply (one hour's VM counts → MEL replicas).
+// POST /api/v1/plans/{id}/apply (one hour's VM counts → MEL replicas; with "follow", again at
+// every UTC hour until DELETE /api/v1/plans/{id}/apply).
 // The planner is pure; plans live in this process's memory (the newest 100), so they do
 // not survive a restart — a store table would.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorBody } from '../model.js';
+import { ErrorBody, OkBody } from '../model.js';
 import { notFound } from '../../shared/errors.js';
 import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, planAsync, replicaSchedule, solve, solveLqnx, type PlanResult } from '../../planner/index.js';
 import type { CoreRoutes } from './plugin.js';
@@ -22,7 +23,8 @@ const SolveView = z.object({
   iterations: z.number().optional(),
 });
 const PlanSummary = z.object({ id: z.string(), createdAt: z.string(), feasible: z.boolean(), dailyCost: z.number(), currency: z.string(), peakDailyCost: z.number() });
-const PlanView = z.object({ id: z.string(), createdAt: z.string(), plan: PlanResultSchema });
+const FollowView = z.object({ mels: z.record(z.string(), z.string()), provider: z.string().optional(), nextAt: z.string() });
+const PlanView = z.object({ id: z.string(), createdAt: z.string(), plan: PlanResultSchema, following: FollowView.optional() });
 const ApplyBody = z.object({
   /** tier name → MEL name */
   mels: z.record(z.string(), z.string().min(1)).refine((m) => Object.keys(m).length > 0, { error: 'name at least one tier → MEL' }),
@@ -30,9 +32,23 @@ const ApplyBody = z.object({
   hour: z.number().int().min(0).max(23).optional(),
   /** only this provider's VMs (default: the sum over the plan's providers) */
   provider: z.string().optional(),
+  /** keep applying: the hour's counts again at the start of every UTC hour */
+  follow: z.boolean().default(false),
 });
 const Replicas = z.record(z.string(), z.number().int());
-const ApplyView = z.object({ id: z.string(), hour: z.number().int(), replicas: Replicas, schedule: z.array(z.object({ hour: z.number().int(), replicas: Replicas })) });
+const ApplyView = z.object({ id: z.string(), hour: z.number().int(), replicas: Replicas, schedule: z.array(z.object({ hour: z.number().int(), replicas: Replicas })), following: FollowView.optional() });
+
+/** Milliseconds until one second past the next UTC hour boundary (the second absorbs timer jitter). */
+export function msUntilNextHour(now: number): number {
+  return Math.floor(now / 3_600_000 + 1) * 3_600_000 - now + 1000;
+}
+
+interface Follow {
+  mels: Record<string, string>;
+  provider?: string;
+  nextAt: Date;
+  timer: NodeJS.Timeout;
+}
 
 interface Stored {
   id: string;
@@ -45,6 +61,50 @@ const summary = (s: Stored) => ({ id: s.id, createdAt: s.createdAt, feasible: s.
 const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   const tags = ['planner'];
   const plans = new Map<string, Stored>();
+  const following = new Map<string, Follow>();
+  const followView = (id: string) => {
+    const f = following.get(id);
+    return f ? { mels: f.mels, ...(f.provider === undefined ? {} : { provider: f.provider }), nextAt: f.nextAt.toISOString() } : undefined;
+  };
+  const view = (p: Stored) => ({ ...p, following: followView(p.id) });
+
+  const applyHour = async (p: Stored, mels: Record<string, string>, provider: string | undefined, hour: number) => {
+    const schedule = replicaSchedule(p.plan, mels, provider);
+    const replicas = schedule.find((h) => h.hour === hour)!.replicas;
+    for (const mel of Object.keys(replicas)) ctx.mels.get(mel); // all MELs exist before any is scaled
+    for (const [mel, n] of Object.entries(replicas)) await ctx.mels.scale(mel, n);
+    return { hour, replicas, schedule };
+  };
+  const unfollow = (id: string) => {
+    const f = following.get(id);
+    if (f) clearTimeout(f.timer);
+    following.delete(id);
+    return f !== undefined;
+  };
+  const follow = (p: Stored, mels: Record<string, string>, provider: string | undefined) => {
+    unfollow(p.id);
+    const arm = () => {
+      const wait = msUntilNextHour(Date.now());
+      const f: Follow = {
+        mels,
+        provider,
+        nextAt: new Date(Date.now() + wait),
+        timer: setTimeout(() => {
+          applyHour(p, mels, provider, new Date().getUTCHours())
+            .catch((e: unknown) => app.log.warn({ err: e, plan: p.id }, 'applying the plan hour failed'))
+            .finally(() => {
+              if (following.get(p.id) === f) arm();
+            });
+        }, wait),
+      };
+      f.timer.unref();
+      following.set(p.id, f);
+    };
+    arm();
+  };
+  app.addHook('onClose', async () => {
+    for (const id of [...following.keys()]) unfollow(id);
+  });
 
   app.post('/api/v1/solve', {
     schema: { tags, summary: 'solve a closed queueing network (docs/planner.md, "The network format")', querystring: z.object({ method: SolveMethodSchema.default('auto') }), body: NetworkSchema, response: { 200: SolveView, 400: ErrorBody } },
@@ -69,24 +129,25 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
     plans.set(stored.id, stored);
     for (const old of plans.keys()) {
       if (plans.size <= KEEP) break;
-      plans.delete(old);
+      if (!following.has(old)) plans.delete(old);
     }
     reply.status(201);
-    return stored;
+    return view(stored);
   });
 
-  // Applies one hour now; re-applying every hour is the caller's (or a future scheduler's) job.
   app.post('/api/v1/plans/:id/apply', {
-    schema: { tags, summary: "scale MELs to one hour's counts of a plan (tier → MEL)", params: z.object({ id: z.string() }), body: ApplyBody, response: { 200: ApplyView, 400: ErrorBody, 404: ErrorBody } },
+    schema: { tags, summary: "scale MELs to one hour's counts of a plan (tier → MEL); follow: again every UTC hour", params: z.object({ id: z.string() }), body: ApplyBody, response: { 200: ApplyView, 400: ErrorBody, 404: ErrorBody } },
   }, async (req) => {
     const p = plans.get(req.params.id);
     if (!p) throw notFound(`no plan "${req.params.id}"`);
-    const schedule = replicaSchedule(p.plan, req.body.mels, req.body.provider);
-    const hour = req.body.hour ?? new Date().getUTCHours();
-    const replicas = schedule.find((h) => h.hour === hour)!.replicas;
-    for (const mel of Object.keys(replicas)) ctx.mels.get(mel); // all MELs exist before any is scaled
-    for (const [mel, n] of Object.entries(replicas)) await ctx.mels.scale(mel, n);
-    return { id: p.id, hour, replicas, schedule };
+    const done = await applyHour(p, req.body.mels, req.body.provider, req.body.hour ?? new Date().getUTCHours());
+    if (req.body.follow) follow(p, req.body.mels, req.body.provider);
+    return { id: p.id, ...done, following: followView(p.id) };
+  });
+
+  app.delete('/api/v1/plans/:id/apply', { schema: { tags, summary: 'stop following a plan hour by hour (replicas stay as they are)', params: z.object({ id: z.string() }), response: { 200: OkBody, 404: ErrorBody } } }, async (req) => {
+    if (!unfollow(req.params.id)) throw notFound(`plan "${req.params.id}" is not being followed`);
+    return { response: true as const, status: 200 };
   });
 
   app.get('/api/v1/plans', { schema: { tags, summary: 'plans kept in memory, newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: [...plans.values()].map(summary) }));
@@ -94,7 +155,7 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   app.get('/api/v1/plans/:id', { schema: { tags, params: z.object({ id: z.string() }), response: { 200: PlanView, 404: ErrorBody } } }, async (req) => {
     const p = plans.get(req.params.id);
     if (!p) throw notFound(`no plan "${req.params.id}"`);
-    return p;
+    return view(p);
   });
 };
 
