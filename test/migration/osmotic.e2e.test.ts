@@ -115,7 +115,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     assert.deepEqual([back[0]!.data.from, back[0]!.data.to], ['mig-c1', 'mig-e2']);
   });
 
-  test('stopping the burn stops the moves; manual migration; a node hovering at its threshold moves a bounded number of times', async () => {
+  test('stopping the burn stops the moves; manual migration; a node hovering at its threshold moves a bounded number of times', async (t) => {
     // quiet: nothing is overloaded any more, so for a while nothing moves
     let since = Date.now();
     await new Promise((r) => setTimeout(r, 10_000));
@@ -147,6 +147,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     // tier, 0.2 -> 0.4) must stay below high with it, so e2 never sheds it back, and
     // flow-back only targets nodes at or under low, which e1 with the instance is not
     // (0.6 > 0.45). Without hysteresis and the in-flight rule every crossing could move it.
+    t.diagnostic(`hover: ${moves.length} migration(s), ${rounds.length} overload transition(s) of mig-e1 in 120 s`);
     assert.ok(moves.length <= 1, `hovering node moved ${moves.length} times: ${JSON.stringify(moves.map((x) => x.data))}`);
     for (const mv of moves) assert.deepEqual([mv.data.from, mv.data.to], ['mig-e1', 'mig-e2']);
     // e1's overloaded state changed at most twice (in, then out after shedding)
