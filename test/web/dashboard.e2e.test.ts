@@ -15,6 +15,7 @@ const tag = randomBytes(3).toString('hex');
 const NODE = `wb-${tag}`;
 const CLOUD = `wb-cloud-${tag}`;
 const MEL = `wb-web-${tag}`;
+const MIG = `wb-mig-${tag}`;
 
 let dataDir: string;
 let corePort: number;
@@ -35,7 +36,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 }
 
 interface Inst { id: string; mel: string; node: string | null; name: string; state: string; ports: { containerPort: number; hostPort: number }[] }
-const instancesOf = async () => (await api<{ instances: Inst[] }>('/api/v1/instances')).instances.filter((i) => i.mel === MEL);
+const instancesOf = async (mel = MEL) => (await api<{ instances: Inst[] }>('/api/v1/instances')).instances.filter((i) => i.mel === mel);
 
 /** `osmo up` starts no monitor by itself: turn on 1 s host and guest monitors on the
  * local agent through its seed API (PUT /api/v1/monitor/<metric>), with the join token. */
@@ -71,8 +72,11 @@ before(async () => {
 
 after(async () => {
   // leave nothing running on the shared engine, whatever failed above
-  if (core) await fetch(`${core}/api/v1/mels/${MEL}`, { method: 'DELETE' }).catch(() => undefined);
-  if (core) await eventually(async () => (await instancesOf().catch(() => [])).length === 0, 30_000, 'instances removed').catch(() => undefined);
+  for (const mel of [MEL, MIG]) {
+    if (!core) break;
+    await fetch(`${core}/api/v1/mels/${mel}`, { method: 'DELETE' }).catch(() => undefined);
+    await eventually(async () => (await instancesOf(mel).catch(() => [])).length === 0, 30_000, 'instances removed').catch(() => undefined);
+  }
   await browser?.close();
   await cloudAgent?.stop();
   await osmo?.stop();
@@ -192,6 +196,43 @@ test('the event log shows what happened and filters by type', async () => {
   assert.ok(shown.length > 0 && shown.every((t) => t === pick), `only ${pick}: ${shown.join(', ')}`);
   await page.getByLabel('Type').selectOption('');
   await shot(page, 'events');
+});
+
+test('migrates an instance to a chosen node (make-before-break) and shows the result', async () => {
+  const { page } = browser;
+  const created = await fetch(`${core}/api/v1/mels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: MIG, image: 'osmo-test/httpd:1', replicas: 1 }) });
+  assert.equal(created.status, 201, await created.text());
+  const first = await eventually(async () => (await instancesOf(MIG)).find((i) => i.state === 'running'), 60_000, 'instance to migrate running');
+  const dest = first.node === NODE ? CLOUD : NODE;
+  await page.getByRole('link', { name: 'Services' }).click();
+  const card = page.getByTestId(`mel-${MIG}`);
+  await card.waitFor({ timeout: 10_000 });
+  const row = card.getByTestId(`instance-${first.id}`);
+  await row.waitFor({ timeout: 10_000 });
+  // both ways of choosing are offered
+  const select = row.getByLabel(`destination for ${first.name}`);
+  assert.deepEqual((await select.locator('option').allTextContents()).map((t) => t.split(' ')[0]), ['let', dest]);
+  await select.selectOption(dest);
+  await row.getByRole('button', { name: 'Migrate' }).click();
+  const note = card.getByRole('status');
+  await note.waitFor({ timeout: 90_000 });
+  assert.match((await note.textContent()) ?? '', new RegExp(`moved from ${first.node} to ${dest}`));
+  const after = await eventually(async () => {
+    const l = await instancesOf(MIG);
+    return l.length === 1 && l[0]?.state === 'running' && l[0].node === dest ? l[0] : undefined;
+  }, 30_000, 'one instance, on the destination');
+  assert.notEqual(after.id, first.id, 'a new instance replaced the old one');
+  await eventually(async () => (await card.getByTestId(`instance-${after.id}`).textContent())?.includes(dest), 10_000, 'row shows the new node');
+  await shot(page, 'services-migrated');
+  // the log says what happened, with the phase of the move
+  await page.getByRole('link', { name: 'Events' }).click();
+  await page.getByLabel('Type').selectOption('migration');
+  await eventually(async () => /migration done/.test((await page.getByTestId('event-log').textContent()) ?? ''), 10_000, 'migration done in the log');
+  await page.getByLabel('Type').selectOption('');
+  const del = await fetch(`${core}/api/v1/mels/${MIG}`, { method: 'DELETE' });
+  assert.equal(del.status, 200);
+  // busybox httpd ignores SIGTERM: its container takes the stop grace period to go
+  await eventually(async () => (await instancesOf(MIG)).length === 0, 60_000, 'migrated MEL gone');
 });
 
 test('the stream reconnects by itself after a core restart', async () => {

@@ -11,13 +11,34 @@ export const listMels = async (): Promise<Mel[]> => (await api<{ mels: Mel[] }>(
 export const listInstances = async (): Promise<Instance[]> =>
   (await api<{ instances: Instance[] }>('GET', '/api/v1/instances')).instances;
 
+export interface NodeLoadView {
+  id: string;
+  /** the policy engine's smoothed load factor L */
+  load?: number;
+  overloaded: boolean;
+  inFlight: boolean;
+  acceptance: string;
+}
+/** The policy engine's view of every node (GET /api/v1/loads). */
+export const listLoads = async (): Promise<NodeLoadView[]> => (await api<{ nodes: NodeLoadView[] }>('GET', '/api/v1/loads')).nodes;
+
 export const createMel = (spec: MelSpec): Promise<unknown> => api('POST', '/api/v1/mels', spec);
 export const deleteMel = (name: string): Promise<unknown> => api('DELETE', `/api/v1/mels/${enc(name)}`);
 export const scaleMel = (name: string, replicas: number): Promise<unknown> =>
   api('POST', `/api/v1/mels/${enc(name)}/scale`, { replicas });
 /** node omitted: the destination policy chooses */
-export const migrateInstance = (id: string, node?: string): Promise<unknown> =>
-  api('POST', `/api/v1/instances/${enc(id)}/migrate`, node ? { node } : {});
+export interface MigrationDone {
+  instance: string;
+  newInstance: string;
+  mel: string;
+  from: string;
+  to: string;
+  ms: number;
+  reason: string;
+}
+/** Make-before-break: answers once the new instance runs (or with why it rolled back). */
+export const migrateInstance = (id: string, node?: string): Promise<MigrationDone> =>
+  api<MigrationDone>('POST', `/api/v1/instances/${enc(id)}/migrate`, node ? { node } : {});
 
 export interface MetricQuery {
   node: string;

@@ -19,6 +19,7 @@ export function LoadBadge({ node }: { node: OsmoNode }) {
       <span class="load-num">
         {l === null ? 'L –' : `L${l.estimated ? '≈' : ' '}${l.value.toFixed(2)}`}
       </span>
+      {parts.overloaded && <span class="pill pill-down">overloaded</span>}
       {detail && <span class="muted small load-detail">{detail}</span>}
     </span>
   );

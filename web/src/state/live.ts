@@ -3,7 +3,7 @@
 // the recent events, and a rolling window of samples per (node, target, metric) for the
 // live charts. Views subscribe to one topic each, so a sample burst does not re-render
 // the services table.
-import { getPolicies, listInstances, listMels, listNodes, queryMetrics } from '../api/endpoints.js';
+import { getPolicies, listInstances, listLoads, listMels, listNodes, queryMetrics, type NodeLoadView } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
@@ -118,8 +118,8 @@ class LiveStore {
     if (this.refreshing) return;
     this.refreshing = true;
     try {
-      const [nodes, mels, instances] = await Promise.all([listNodes(), listMels(), listInstances()]);
-      this.cluster = { nodes, mels, instances, loaded: true, error: null };
+      const [nodes, mels, instances, loads] = await Promise.all([listNodes(), listMels(), listInstances(), this.loads()]);
+      this.cluster = { nodes: withLoads(nodes, loads), mels, instances, loaded: true, error: null };
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError(0, String(e), undefined, null);
       this.cluster = { ...this.cluster, error };
@@ -135,6 +135,18 @@ class LiveStore {
       this.emit('cluster');
     } catch {
       // a core without the policy API: keep the engine's defaults
+    }
+  }
+
+  private loadsMissing = false;
+  /** The policy engine's L per node, when this core has it (older cores answer 404). */
+  private async loads(): Promise<NodeLoadView[]> {
+    if (this.loadsMissing) return [];
+    try {
+      return await listLoads();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) this.loadsMissing = true;
+      return [];
     }
   }
 
@@ -243,6 +255,17 @@ class LiveStore {
       this.emit('samples');
     }, 500);
   }
+}
+
+/** Puts the policy engine's L and overload state on each node it knows. */
+function withLoads(nodes: OsmoNode[], loads: NodeLoadView[]): OsmoNode[] {
+  if (loads.length === 0) return nodes;
+  const by = new Map(loads.map((l) => [l.id, l]));
+  return nodes.map((n) => {
+    const l = by.get(n.id);
+    if (!l || l.load === undefined || typeof n.load !== 'object' || n.load === null) return n;
+    return { ...n, load: { ...n.load, factor: l.load, overloaded: l.overloaded } };
+  });
 }
 
 export const sampleKey = (node: string, target: string, metric: string): string => `${node}|${target}|${metric}`;

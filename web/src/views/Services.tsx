@@ -41,21 +41,30 @@ export function ServicesView() {
 function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; nodes: OsmoNode[] }) {
   const [replicas, setReplicas] = useState(String(mel.replicas));
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
   const run = mel.status.running;
   const id = `mel-${mel.name}`;
 
-  async function act(f: () => Promise<unknown>): Promise<void> {
-    setBusy(true);
+  /** Runs one action at a time for this MEL; `what` labels the busy button. */
+  async function act(what: string, f: () => Promise<string | void>): Promise<void> {
+    setBusy(what);
     setError(null);
+    setNote(null);
     try {
-      await f();
+      const done = await f();
+      if (done) setNote(done);
       await live.refresh();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
+  }
+
+  async function migrate(inst: Instance, node?: string): Promise<string> {
+    const r = await migrateInstance(inst.id, node);
+    return `${inst.name} moved from ${r.from} to ${r.to} in ${(r.ms / 1000).toFixed(1)} s (${r.reason})`;
   }
 
   return (
@@ -76,20 +85,20 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
             setError('replicas: a whole number, 0 or more');
             return;
           }
-          void act(() => scaleMel(mel.name, n));
+          void act('scale', async () => void (await scaleMel(mel.name, n)));
         }}
       >
         <label for={`${id}-scale`}>Replicas</label>
         <input id={`${id}-scale`} type="number" min={0} step={1} value={replicas} onInput={(e) => setReplicas(e.currentTarget.value)} />
-        <button type="submit" disabled={busy}>
-          Scale
+        <button type="submit" disabled={busy !== null}>
+          {busy === 'scale' ? 'Scaling…' : 'Scale'}
         </button>
         <button
           type="button"
           class="danger"
-          disabled={busy}
+          disabled={busy !== null}
           onClick={() => {
-            if (confirm(`Remove ${mel.name} and stop its ${instances.length} instance(s)?`)) void act(() => deleteMel(mel.name));
+            if (confirm(`Remove ${mel.name} and stop its ${instances.length} instance(s)?`)) void act('remove', async () => void (await deleteMel(mel.name)));
           }}
         >
           Remove {mel.name}
@@ -99,6 +108,11 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
       {error && (
         <p class="error" role="alert">
           {error}
+        </p>
+      )}
+      {note && (
+        <p class="ok" role="status">
+          {note}
         </p>
       )}
       {instances.length > 0 && (
@@ -114,7 +128,7 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
           </thead>
           <tbody>
             {instances.map((i) => (
-              <InstanceRow key={i.id} inst={i} nodes={nodes} onMigrate={(node) => act(() => migrateInstance(i.id, node))} busy={busy} />
+              <InstanceRow key={i.id} inst={i} nodes={nodes} onMigrate={(node) => act(`migrate-${i.id}`, () => migrate(i, node))} busy={busy} />
             ))}
           </tbody>
         </table>
@@ -123,7 +137,7 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
   );
 }
 
-function InstanceRow({ inst, nodes, onMigrate, busy }: { inst: Instance; nodes: OsmoNode[]; onMigrate: (node?: string) => Promise<void>; busy: boolean }) {
+function InstanceRow({ inst, nodes, onMigrate, busy }: { inst: Instance; nodes: OsmoNode[]; onMigrate: (node?: string) => Promise<void>; busy: string | null }) {
   const [dest, setDest] = useState('');
   const sel = `mig-${inst.id}`;
   return (
@@ -157,8 +171,8 @@ function InstanceRow({ inst, nodes, onMigrate, busy }: { inst: Instance; nodes: 
                 </option>
               ))}
           </select>
-          <button type="submit" disabled={busy}>
-            Migrate
+          <button type="submit" disabled={busy !== null || inst.state !== 'running'}>
+            {busy === `migrate-${inst.id}` ? 'Migrating…' : 'Migrate'}
           </button>
         </form>
       </td>
