@@ -59,7 +59,10 @@ export function Chart(props: ChartProps) {
           },
         },
       },
-      axes: [props.xKind === 'hour' ? { values: (_u, splits) => splits.map((h) => `${h}h`) } : {}, { label: props.unit, size: 60, values: (_u, splits, _axis, _space, incr) => splits.map((v) => compact(v, incr)) }],
+      axes: [
+        { ...theme(), ...(props.xKind === 'hour' ? { values: (_u: uPlot, splits: number[]) => splits.map((h) => `${h}h`) } : {}) },
+        { ...theme(), label: props.unit, size: 60, values: (_u, splits, _axis, _space, incr) => splits.map((v) => compact(v, incr)) },
+      ],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };
@@ -91,6 +94,14 @@ export function Chart(props: ChartProps) {
       <div ref={box} class="chart-box" />
     </figure>
   );
+}
+
+/** Axis text and grid in the page's colours (uPlot draws on a canvas, CSS cannot reach it). */
+function theme(): Pick<uPlot.Axis, 'stroke' | 'grid' | 'ticks'> {
+  const css = getComputedStyle(document.documentElement);
+  const fg = css.getPropertyValue('--muted').trim() || '#5d6b78';
+  const line = css.getPropertyValue('--line').trim() || '#d8dee4';
+  return { stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
 }
 
 function toData(p: ChartProps): uPlot.AlignedData {
