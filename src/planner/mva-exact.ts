@@ -81,8 +81,10 @@ function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Flo
   const Kq = qs.length;
   const qc = Int32Array.from(qs, (k) => c[k]!);
   const qcopies = Float64Array.from(qs, (k) => cp[k]!);
-  const qD = new Float64Array(Kq * Rn);
-  for (let q = 0; q < Kq; q++) for (let r = 0; r < Rn; r++) qD[q * Rn + r] = st[qs[q]!]!.D[r]!;
+  // class-major demands: the hot loop walks the stations of one class
+  const Dr = new Float64Array(Kq * Rn);
+  for (let q = 0; q < Kq; q++) for (let r = 0; r < Rn; r++) Dr[r * Kq + q] = st[qs[q]!]!.D[r]!;
+  const Qn = new Float64Array(Math.max(Kq, 1));
   // throughputs of each multi-server station's complement network, over the whole lattice
   const comp: Array<Float64Array | undefined> = qs.map((k, q) => {
     if (qc[q]! === 1) return undefined;
@@ -137,6 +139,7 @@ function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Flo
         continue;
       }
       let r0 = -1; // a class present at n, for the p(0) ratio
+      Qn.fill(0);
       for (let r = 0; r < Rn; r++) {
         X[r] = 0;
         const nr = n[r]!;
@@ -145,8 +148,9 @@ function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Flo
         const pb = (r === s ? slabPrev + rest : slabCur + rest - strideA[r]!) * W;
         prevBase[r] = pb;
         let sum = delaySum[r]!;
+        const rb = r * Kq;
         for (let q = 0; q < Kq; q++) {
-          const d = qD[q * Rn + r]!;
+          const d = Dr[rb + q]!;
           let Rk = 0;
           if (d !== 0) {
             const o = pb + off[q]!;
@@ -158,29 +162,29 @@ function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Flo
               Rk = (d / ck) * acc;
             }
           }
-          Rq[r * Kq + q] = Rk;
+          Rq[rb + q] = Rk;
           sum += qcopies[q]! * Rk;
         }
-        X[r] = nr / (Z[r]! + sum);
-        if (Xall) Xall[gidx * Rn + r] = X[r]!;
+        const x = nr / (Z[r]! + sum);
+        X[r] = x;
+        for (let q = 0; q < Kq; q++) Qn[q]! += x * Rq[rb + q]!;
+        if (Xall) Xall[gidx * Rn + r] = x;
       }
       for (let q = 0; q < Kq; q++) {
         const o = cur + off[q]!;
-        let ql = 0;
-        for (let r = 0; r < Rn; r++) if (n[r]! > 0) ql += X[r]! * Rq[r * Kq + q]!;
-        buf[o] = ql;
+        buf[o] = Qn[q]!;
         const ck = qc[q]!;
         if (ck === 1) continue;
         // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for 1 ≤ j ≤ c−2 (higher j are not needed)
         for (let j = ck - 2; j >= 1; j--) {
           let pj = 0;
-          for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += qD[q * Rn + r]! * X[r]! * buf[prevBase[r]! + off[q]! + j]!;
+          for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += Dr[r * Kq + q]! * X[r]! * buf[prevBase[r]! + off[q]! + j]!;
           buf[o + 1 + j] = pj / j;
         }
         // p(0|n) = p(0|n−e_r0) · X_r0(n) / X_r0^{−k}(n); an infinite complement throughput
         // (nothing left to slow the class down) means the station is never idle
         const Xc = comp[q]![gidx * Rn + r0]!;
-        buf[o + 1] = Number.isFinite(Xc) ? (buf[prevBase[r0]! + off[q]! + 1]! * X[r0]!) / Xc : 0;
+        buf[o + 1] = Xc < Number.POSITIVE_INFINITY ? (buf[prevBase[r0]! + off[q]! + 1]! * X[r0]!) / Xc : 0;
       }
     }
   }
