@@ -1,7 +1,8 @@
 // The process driver's memory across agent restarts: what it was asked to run, on disk as one
 // JSON file replaced atomically (write temp, fsync, rename), so a crash mid-write leaves the
 // previous table, never half of one.
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -47,21 +48,47 @@ export class ProcessTable {
     } catch {
       return [];
     }
-    const parsed = Table.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`process runtime table ${this.file} is not JSON: ${(e as Error).message}`);
+    }
+    const parsed = Table.safeParse(json);
     if (!parsed.success) throw new Error(`process runtime table ${this.file} is corrupt: ${parsed.error.message}`);
     return parsed.data.instances;
   }
 
-  save(entries: TableEntry[]): void {
-    mkdirSync(this.dir, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify({ version: 1, nodeId: this.nodeId, instances: entries }, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  /**
+   * Durable replace, off the event loop: fsync can take seconds on a busy disk, and an agent
+   * must not stall its API and samplers on it. Saves are serialised and coalesced: while one
+   * is in flight the latest snapshot waits, and intermediate ones are skipped.
+   */
+  save(entries: TableEntry[]): Promise<void> {
+    this.pending = JSON.stringify({ version: 1, nodeId: this.nodeId, instances: entries }, null, 2);
+    this.flushing ??= this.flush().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private pending: string | undefined;
+  private flushing: Promise<void> | undefined;
+
+  private async flush(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    while (this.pending !== undefined) {
+      const text = this.pending;
+      this.pending = undefined;
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.file);
     }
-    renameSync(tmp, this.file);
   }
 }

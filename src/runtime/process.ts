@@ -5,7 +5,8 @@
 // agent is found by pid + start time and stopped), and a new runtime on the same table starts
 // every instance that was meant to be running again. Nothing duplicated, nothing orphaned.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OsmoError, conflict, invalid, notFound } from '../shared/errors.js';
@@ -59,6 +60,7 @@ export class ProcessRuntime implements Runtime {
   private readonly table: ProcessTable;
   private readonly graceMs: number;
   private closed = false;
+  private lastSave: Promise<void> = Promise.resolve();
 
   private constructor(private readonly o: ProcessRuntimeOptions) {
     if (!o.nodeId) throw invalid('process runtime needs a node id');
@@ -73,7 +75,7 @@ export class ProcessRuntime implements Runtime {
     mkdirSync(o.dir, { recursive: true });
     openRuntimes.add(rt);
     for (const entry of rt.table.load()) await rt.adopt(entry);
-    rt.persist();
+    await rt.persist();
     return rt;
   }
 
@@ -106,7 +108,14 @@ export class ProcessRuntime implements Runtime {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       throw invalid(`command "${entry.spec.command[0]}" cannot be started (${code})`, { field: 'command' });
     }
-    this.persist();
+    try {
+      await this.persist();
+    } catch (e) {
+      // Not on disk means it would be forgotten by the next agent: do not leave it running.
+      await live.sup.stop(0);
+      this.live.delete(spec.name);
+      throw e;
+    }
     return this.info(live);
   }
 
@@ -117,8 +126,8 @@ export class ProcessRuntime implements Runtime {
     live.removing ??= (async () => {
       await live.sup.stop();
       this.live.delete(name);
-      this.persist();
-      if (!live.entry.spec.workdir) rmSync(this.workdirOf(live.entry), { recursive: true, force: true });
+      await this.persist().catch(() => {}); // gone either way; a stale entry is retried by the next save
+      if (!live.entry.spec.workdir) await rm(this.workdirOf(live.entry), { recursive: true, force: true });
       this.emit({ name, state: 'removed', reason: 'removed' });
       // Images are informational here: there is never one to remove.
       return { imageRemoved: false };
@@ -186,6 +195,7 @@ export class ProcessRuntime implements Runtime {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.live.values()].map((l) => l.sup.stop()));
+    await this.lastSave;
     openRuntimes.delete(this);
   }
 
@@ -262,13 +272,13 @@ export class ProcessRuntime implements Runtime {
             entry.pid = pid;
             entry.pidStart = start;
             entry.restarts = live.sup.restarts;
-            if (this.live.get(entry.name) === live) this.persist();
+            if (this.live.get(entry.name) === live) this.background();
           });
         },
         onState: (state, reason) => {
           if (state === 'exited' && entry.wanted) {
             entry.wanted = false;
-            if (this.live.get(entry.name) === live) this.persist();
+            if (this.live.get(entry.name) === live) this.background();
           }
           this.emit({ name: entry.name, state, reason, info: this.info(live) });
         },
@@ -297,9 +307,21 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
-  private persist(): void {
-    if (this.closed) return;
-    this.table.save([...this.live.values()].map((l) => ({ ...l.entry, restarts: l.sup.restarts })));
+  /** Saves the table; deploy/remove await it (durable before they answer), state changes don't. */
+  private persist(): Promise<void> {
+    if (this.closed) return this.lastSave;
+    const saving = this.table
+      .save([...this.live.values()].map((l) => ({ ...l.entry, restarts: l.sup.restarts })))
+      .catch((e: unknown) => {
+        throw new OsmoError('unavailable', `cannot write the process instance table ${this.table.file}: ${(e as Error).message}`);
+      });
+    this.lastSave = saving.catch(() => {});
+    return saving;
+  }
+
+  private background(): void {
+    // A failed background save is retried by the next one; the table is only a restart hint.
+    this.persist().catch(() => {});
   }
 
   private emit(c: InstanceChange): void {

@@ -4,6 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
@@ -26,11 +27,13 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
   let relay: Server;
   const conns = new Set<Socket>();
   let relayPath: string;
+  let relayDir: string;
   const direct = new DockerRuntime({ nodeId: NODE, stopGraceSeconds: 1 });
   let viaRelay: DockerRuntime;
 
   before(async () => {
-    relayPath = join(tempDir('rt-relay-'), 'docker.sock');
+    relayDir = tempDir('rt-relay-');
+    relayPath = join(relayDir, 'docker.sock');
     relay = createServer((client) => {
       const up = connect(engineSocket);
       for (const s of [client, up]) {
@@ -52,6 +55,7 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
     await Promise.all([direct.close(), viaRelay.close()]);
     for (const c of conns) c.destroy();
     relay.close();
+    rmSync(relayDir, { recursive: true, force: true });
     const mine = await new Docker().listContainers({ all: true, filters: { label: [`io.osmo.node=${NODE}`] } });
     await Promise.all(mine.map((c) => new Docker().getContainer(c.Id).remove({ force: true }).catch(() => {})));
   });
@@ -63,7 +67,7 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
       await settle(() => assert.ok(conns.size > 0, 'event stream connected'));
       const a = `rt-ev-${uid}-a`;
       await direct.deploy({ name: a, image: 'osmo-test/sleeper:1' });
-      await settle(() => assert.ok(seen.some((c) => c.name === a && c.state === 'running')));
+      await settle(() => assert.ok(seen.some((c) => c.name === a && c.state === 'running'), JSON.stringify(seen)));
 
       // Cut the stream, and make things happen while it is down.
       for (const c of conns) c.destroy();
@@ -85,13 +89,14 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
 
   test('after the last listener leaves, the stream is closed', async () => {
     const stop = viaRelay.watch(() => {});
-    await settle(() => assert.ok(conns.size > 0));
+    await settle(() => assert.ok(conns.size > 0, 'stream connected'));
     stop();
     await settle(() => assert.equal(conns.size, 0));
   });
 
   test('an unreachable engine is unavailable, not a crash', async () => {
-    const gone = new DockerRuntime({ nodeId: NODE, docker: new Docker({ socketPath: join(tempDir('rt-none-'), 'no.sock') }) });
+    // a socket path that cannot exist
+    const gone = new DockerRuntime({ nodeId: NODE, docker: new Docker({ socketPath: join(relayDir, 'missing', 'no.sock') }) });
     for (const call of [() => gone.list(), () => gone.get('rt-x'), () => gone.hasImage('x'), () => gone.deploy({ name: 'rt-xx', image: 'x' })]) {
       await assert.rejects(call(), (e) => {
         assert.ok(e instanceof OsmoError && e.kind === 'unavailable', String(e));

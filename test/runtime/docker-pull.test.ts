@@ -89,7 +89,7 @@ describe('DockerRuntime: pulls from a local registry', () => {
     assert.equal(info.state, 'running');
     assert.equal(await rt.hasImage(image), true);
     assert.ok(progress.length >= 3, JSON.stringify(progress));
-    assert.ok(progress.every((p) => p.image === image));
+    assert.ok(progress.every((p) => p.image === image), 'progress names the image');
     const statuses = progress.map((p) => p.status);
     assert.ok(statuses.some((s) => /Pulling from/.test(s)), statuses.join(' | '));
     assert.ok(statuses.some((s) => /Pull complete|Download complete/.test(s)), statuses.join(' | '));

@@ -2,7 +2,7 @@
 // here starts with "rt-", and the file removes only what it created.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -118,6 +118,9 @@ describe('DockerRuntime', () => {
       assert.equal(i?.state, 'exited');
       assert.notEqual(i?.exitCode, 0);
     });
+    await rt.remove(n('vol'), { removeImage: false });
+    await rt.remove(n('volw'), { removeImage: false });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('named volume keeps data between two containers', async () => {
@@ -190,7 +193,7 @@ describe('DockerRuntime', () => {
     assert.equal(info.labels[LABEL_NODE], NODE);
     assert.equal(info.labels['io.osmo.mel'], 'm-1');
     const c = await docker.getContainer(info.id).inspect();
-    assert.ok(c.Config.Env.includes('GREETING=hello world') && c.Config.Env.includes('EMPTY='));
+    assert.ok(c.Config.Env.includes('GREETING=hello world') && c.Config.Env.includes('EMPTY='), c.Config.Env.join(' '));
     assert.equal(c.HostConfig.NanoCpus, 250_000_000);
     assert.equal(c.HostConfig.Memory, 32 * 1024 * 1024);
     assert.equal(c.HostConfig.Privileged, false);
@@ -236,7 +239,7 @@ describe('DockerRuntime', () => {
 
   test('an id or id prefix is not a name', async () => {
     const info = await rt.get(n('web'));
-    assert.ok(info);
+    assert.ok(info, 'web is deployed');
     assert.equal(await rt.get(info.id), undefined);
     assert.equal(await rt.get(info.id.slice(0, 12)), undefined);
     await assert.rejects(rt.remove(info.id.slice(0, 12)), (e) => kind(e) === 'not_found');
@@ -257,7 +260,7 @@ describe('DockerRuntime', () => {
       assert.doesNotMatch(log, /[\x00-\x08]/);
     });
     const tail = await rt.logs(n('logs'), { maxBytes: 50 });
-    assert.ok(Buffer.byteLength(tail) <= 50);
+    assert.ok(Buffer.byteLength(tail) <= 50, tail);
     assert.match(tail, /^n \d+\n[\s\S]*n 299\n$/);
     await assert.rejects(rt.logs(n('nope')), (e) => kind(e) === 'not_found');
     await rt.remove(n('logs'), { removeImage: false });
@@ -269,11 +272,15 @@ describe('DockerRuntime', () => {
 
   test('guest stats of a busy container: cpu > 10 %, memory and net counters present', async () => {
     await rt.deploy({ name: n('burn'), image: 'osmo-test/burn:1' });
-    const s = await rt.stats(n('burn'));
+    // On a shared, loaded machine one sample may catch the loop starved; a few tries settle it.
+    const s = await eventually(async () => {
+      const x = await rt.stats(n('burn'));
+      assert.ok(x.cpuPercent > 10, `cpu ${x.cpuPercent}`);
+      return x;
+    }, 30_000);
     assert.equal(s.name, n('burn'));
-    assert.ok(s.cpuPercent > 10, `cpu ${s.cpuPercent}`);
     assert.ok(s.memUsageBytes > 0, `mem ${s.memUsageBytes}`);
-    assert.ok(s.memLimitBytes >= s.memUsageBytes);
+    assert.ok(s.memLimitBytes >= s.memUsageBytes, `limit ${s.memLimitBytes}`);
     assert.equal(typeof s.netRxBytes, 'number');
     assert.equal(typeof s.blkReadBytes, 'number');
     await rt.remove(n('burn'), { removeImage: false });
@@ -331,9 +338,9 @@ describe('DockerRuntime: nodes sharing one engine', () => {
         assert.ok(seen.some((c) => c.name === n('die') && c.state === 'exited'), JSON.stringify(seen));
       }, 15_000);
       await a.remove(n('die'), { removeImage: false });
-      await settle(() => assert.ok(seen.some((c) => c.name === n('die') && c.state === 'removed')));
+      await settle(() => assert.ok(seen.some((c) => c.name === n('die') && c.state === 'removed'), JSON.stringify(seen)));
       // b's node never hears of a's containers
-      assert.ok(seen.every((c) => c.name.startsWith(`rt-${uid}`)));
+      assert.ok(seen.every((c) => c.name.startsWith(`rt-${uid}`)), JSON.stringify(seen));
     } finally {
       stop();
     }

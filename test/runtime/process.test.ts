@@ -1,14 +1,14 @@
 // ProcessRuntime with real child processes and a real data dir.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { ProcessRuntime } from '../../src/runtime/process.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { LABEL_NODE, type InstanceChange } from '../../src/runtime/types.js';
 import { OsmoError } from '../../src/shared/errors.js';
-import { eventually, tempDir, ROOT } from '../helpers/proc.js';
+import { eventually, tempDir as makeTempDir, ROOT } from '../helpers/proc.js';
 
 const settle = (check: () => Promise<void> | void, ms?: number) =>
   eventually(async () => {
@@ -26,6 +26,13 @@ function alive(pid: number): boolean {
   }
 }
 
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = makeTempDir(prefix);
+  dirs.push(d);
+  return d;
+};
+
 const opened: ProcessRuntime[] = [];
 async function open(dir: string, extra: Partial<Parameters<typeof ProcessRuntime.open>[0]> = {}) {
   const rt = await ProcessRuntime.open({ nodeId: 'rt-proc', dir, stopGraceSeconds: 1, ...extra });
@@ -36,6 +43,7 @@ async function open(dir: string, extra: Partial<Parameters<typeof ProcessRuntime
 describe('ProcessRuntime', () => {
   after(async () => {
     await Promise.all(opened.map((r) => r.close()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   test('runs sleep as a child; list/get/remove; the name is then free again', async () => {
@@ -44,7 +52,7 @@ describe('ProcessRuntime', () => {
     assert.equal(info.state, 'running');
     assert.equal(info.driver, 'process');
     assert.equal(info.labels[LABEL_NODE], 'rt-proc');
-    assert.ok(info.pid && alive(info.pid));
+    assert.ok(info.pid && alive(info.pid), `pid ${info.pid} alive`);
     assert.deepEqual((await rt.list()).map((i) => i.name), ['rt-sleep']);
     await assert.rejects(rt.deploy({ name: 'rt-sleep', image: '', command: ['sleep', '1'] }), (e) => kind(e) === 'conflict');
     assert.deepEqual(await rt.remove('rt-sleep'), { imageRemoved: false });
@@ -98,7 +106,10 @@ describe('ProcessRuntime', () => {
     rt.watch((c) => changes.push(c));
     const t0 = Date.now();
     await rt.deploy({ name: 'rt-crash', image: '', command: ['/bin/sh', '-c', 'echo boom >&2; exit 1'] });
-    await settle(async () => assert.ok(((await rt.get('rt-crash'))?.restarts ?? 0) >= 5), 15_000);
+    await settle(async () => {
+      const restarts = (await rt.get('rt-crash'))?.restarts ?? 0;
+      assert.ok(restarts >= 5, `restarts ${restarts}`);
+    }, 15_000);
     const elapsed = Date.now() - t0;
     // 50+100+200+400+400 ms of waiting at least: back-off, not a busy loop
     assert.ok(elapsed >= 1000, `5 restarts took only ${elapsed} ms`);
@@ -107,7 +118,7 @@ describe('ProcessRuntime', () => {
       .map((c) => Number(/restart in (\d+) ms/.exec(c.reason ?? '')?.[1]));
     assert.deepEqual(waits.slice(0, 6), [50, 100, 200, 400, 400, 400].slice(0, Math.min(6, waits.length)));
     assert.match((await rt.logs('rt-crash')), /boom\nboom\n/);
-    assert.ok(changes.some((c) => c.state === 'restarting' && /exit code 1/.test(c.reason ?? '')));
+    assert.ok(changes.some((c) => c.state === 'restarting' && /exit code 1/.test(c.reason ?? '')), 'restart reason');
   });
 
   test('a clean exit (0) is finished, not restarted', async () => {
@@ -130,23 +141,23 @@ describe('ProcessRuntime', () => {
     await settle(async () => assert.match((await rt.logs('rt-chatty')), /line 1999\nEND\n$/));
     const log = (await rt.logs('rt-chatty'));
     assert.ok(Buffer.byteLength(log) <= 4096, `log is ${Buffer.byteLength(log)} bytes`);
-    assert.ok(Buffer.byteLength(log) > 3000);
+    assert.ok(Buffer.byteLength(log) > 3000, `log ${Buffer.byteLength(log)} bytes`);
     assert.doesNotMatch(log, /line 0\n/);
     // a smaller budget on read: the newest bytes, starting at a line
     const tail = await rt.logs('rt-chatty', { maxBytes: 100 });
-    assert.ok(Buffer.byteLength(tail) <= 100);
+    assert.ok(Buffer.byteLength(tail) <= 100, tail);
     assert.match(tail, /^line \d+\n[\s\S]*line 1999\nEND\n$/);
     await assert.rejects(rt.logs('rt-none'), (e) => kind(e) === 'not_found');
   });
 
   test('remove: SIGTERM, then SIGKILL after the grace period for a process that ignores TERM', async () => {
-    const rt = await open(tempDir('rt-proc-'), { stopGraceSeconds: 1 });
+    const rt = await open(tempDir('rt-proc-'), { stopGraceSeconds: 3 });
     const info = await rt.deploy({ name: 'rt-stubborn', image: '', command: ['/bin/sh', '-c', 'trap "" TERM; sleep 100 & wait; sleep 100'] });
     await new Promise((r) => setTimeout(r, 200)); // let sh install its trap
     const t0 = Date.now();
     await rt.remove('rt-stubborn');
     const took = Date.now() - t0;
-    assert.ok(took >= 900 && took < 5000, `remove took ${took} ms`);
+    assert.ok(took >= 2900 && took < 8000, `remove took ${took} ms`);
     assert.equal(alive(info.pid!), false);
     // the forked sleep, in the same process group, is gone too
     await settle(async () => {
@@ -168,7 +179,7 @@ describe('ProcessRuntime', () => {
     const polite = await rt.deploy({ name: 'rt-polite', image: '', command: ['sleep', '100'] });
     const t1 = Date.now();
     await rt.remove('rt-polite');
-    assert.ok(Date.now() - t1 < 800, 'a process that honours TERM is not waited for');
+    assert.ok(Date.now() - t1 < 2000, 'a process that honours TERM is not waited for the grace period');
     assert.equal(alive(polite.pid!), false);
   });
 
@@ -176,16 +187,23 @@ describe('ProcessRuntime', () => {
     const rt = await open(tempDir('rt-proc-'));
     await rt.deploy({ name: 'rt-busy', image: '', command: ['/bin/sh', '-c', 'while :; do :; done'] });
     await rt.deploy({ name: 'rt-idle', image: '', command: ['sleep', '30'] });
-    const busy = await rt.stats('rt-busy');
-    assert.ok(busy.cpuPercent > 10, `cpu ${busy.cpuPercent}`);
+    // On a shared, loaded machine one sample may catch the loop starved; a few tries settle it.
+    const busy = await eventually(async () => {
+      const s = await rt.stats('rt-busy');
+      assert.ok(s.cpuPercent > 10, `cpu ${s.cpuPercent}`);
+      return s;
+    }, 30_000);
     assert.ok(busy.memUsageBytes > 100_000, `rss ${busy.memUsageBytes}`);
-    assert.ok(busy.memLimitBytes > busy.memUsageBytes);
+    assert.ok(busy.memLimitBytes > busy.memUsageBytes, `limit ${busy.memLimitBytes}`);
     assert.equal(busy.netRxBytes, 0);
     const idle = await rt.stats('rt-idle');
     assert.ok(idle.cpuPercent < 5, `idle cpu ${idle.cpuPercent}`);
     // a second call measures since the first, without waiting
+    await new Promise((r) => setTimeout(r, 300));
+    const t = Date.now();
     const again = await rt.stats('rt-busy');
-    assert.ok(again.cpuPercent > 10, `cpu ${again.cpuPercent}`);
+    assert.ok(Date.now() - t < 250, `second stats call took ${Date.now() - t} ms`);
+    assert.ok(again.cpuPercent > 1, `cpu ${again.cpuPercent}`);
     await rt.remove('rt-busy');
 
     await rt.deploy({
@@ -193,7 +211,7 @@ describe('ProcessRuntime', () => {
       image: '',
       command: ['/bin/sh', '-c', 'dd if=/dev/zero of=big bs=64k count=64 conv=fsync 2>/dev/null; sleep 30'],
     });
-    await settle(async () => assert.ok((await rt.stats('rt-writer')).blkWriteBytes >= 4 * 1024 * 1024));
+    await settle(async () => assert.ok((await rt.stats('rt-writer')).blkWriteBytes >= 4 * 1024 * 1024, 'written bytes'));
   });
 
   test('after a restart of the runtime, persisted instances are started again; finished ones are not', async () => {
@@ -251,7 +269,7 @@ describe('ProcessRuntime', () => {
     const rt = await createRuntime('process', { nodeId: 'rt-factory', dataDir, stopGraceSeconds: 1 });
     assert.equal(rt.driver, 'process');
     await rt.deploy({ name: 'rt-f', image: '', command: ['sleep', '10'] });
-    assert.ok(existsSync(join(dataDir, 'process-runtime', 'instances.rt-factory.json')));
+    assert.ok(existsSync(join(dataDir, 'process-runtime', 'instances.rt-factory.json')), 'table file');
     await rt.close();
     await assert.rejects(createRuntime('vm', { nodeId: 'x', dataDir }), (e) => kind(e) === 'invalid');
   });
