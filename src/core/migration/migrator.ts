@@ -197,15 +197,28 @@ async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): P
   }
 }
 
-function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * A listening service accepts and keeps the connection open. Through Docker's userland
+ * proxy a connect to a published port succeeds even when nothing listens inside — the
+ * proxy then hangs up at once — so the socket must also survive a short hold.
+ */
+function tcpOpen(host: string, port: number, timeoutMs: number, holdMs = 300): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port });
+    let settled = false;
     const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       s.destroy();
       resolve(ok);
     };
     s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
+    s.once('connect', () => {
+      s.setTimeout(0);
+      setTimeout(() => done(true), holdMs);
+    });
+    s.once('end', () => done(false));
+    s.once('close', () => done(false));
     s.once('error', () => done(false));
   });
 }
