@@ -120,6 +120,7 @@ class LiveStore {
     try {
       const [nodes, mels, instances, loads] = await Promise.all([listNodes(), listMels(), listInstances(), this.loads()]);
       this.cluster = { nodes: withLoads(nodes, loads), mels, instances, loaded: true, error: null };
+      this.prune(instances);
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError(0, String(e), undefined, null);
       this.cluster = { ...this.cluster, error };
@@ -135,6 +136,20 @@ class LiveStore {
       this.emit('cluster');
     } catch {
       // a core without the policy API: keep the engine's defaults
+    }
+  }
+
+  /** Forgets the sample windows of instances that are gone and quiet for 15 minutes, so a
+   * dashboard left open through many deploys and migrations does not grow without bound. */
+  private prune(instances: Instance[]): void {
+    const alive = new Set(instances.map((i) => i.name));
+    const quiet = Date.now() / 1000 - 15 * 60;
+    for (const [key, w] of this.samples) {
+      const target = key.split('|')[1] ?? '';
+      if (target !== 'host' && !alive.has(target) && (w.ts.at(-1) ?? 0) < quiet) {
+        this.samples.delete(key);
+        this.backfilled.delete(key);
+      }
     }
   }
 
