@@ -63,13 +63,25 @@ export function volumeBinds(volumes: VolumeMap): string[] {
   });
 }
 
+/** NUL cannot cross exec(2) or the engine's JSON into argv/env; say so instead of failing deep inside. */
+export function assertNoNul(spec: Pick<DeploySpec, 'command' | 'env'>): void {
+  if (spec.command?.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+    throw invalid('command: every argument must be a string without NUL bytes', { field: 'command' });
+  }
+  for (const [k, v] of Object.entries(spec.env ?? {})) {
+    if (!k || k.includes('=') || k.includes('\0') || typeof v !== 'string' || v.includes('\0')) {
+      throw invalid(`env: "${k.replace(/\0/g, '\\0')}" must be a name without "=" or NUL, with a string value without NUL`, {
+        field: 'env',
+      });
+    }
+  }
+}
+
 export function createOptions(spec: DeploySpec, nodeId: string, hostIp: string): ContainerCreateOptions {
   assertContainerName(spec.name);
+  assertNoNul(spec);
   const { exposed, bindings } = portBindings(spec.ports ?? {}, hostIp);
-  const env = Object.entries(spec.env ?? {}).map(([k, v]) => {
-    if (!k || k.includes('=')) throw invalid(`env: "${k}" is not a valid variable name`, { field: 'env' });
-    return `${k}=${v}`;
-  });
+  const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const cpus = spec.resources?.cpus;
   const mem = spec.resources?.memoryBytes;
   if (cpus !== undefined && !(cpus > 0)) throw invalid('resources.cpus must be > 0', { field: 'resources' });

@@ -5,12 +5,12 @@
 // agent is found by pid + start time and stopped), and a new runtime on the same table starts
 // every instance that was meant to be running again. Nothing duplicated, nothing orphaned.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OsmoError, conflict, invalid, notFound } from '../shared/errors.js';
-import { assertContainerName } from './docker-spec.js';
+import { assertContainerName, assertNoNul } from './docker-spec.js';
 import { tailBytes } from './docker-logs.js';
 import { cpuPercentBetween, processStartTime, sampleGroup, type ProcSample } from './proc-stats.js';
 import { ProcessTable, type TableEntry } from './process-table.js';
@@ -37,6 +37,14 @@ export interface ProcessRuntimeOptions {
 
 /** What a child may see of the agent's environment: enough to run, none of its secrets. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Children die with the agent: one exit hook for every open runtime, SIGKILL to each group. */
 const openRuntimes = new Set<ProcessRuntime>();
@@ -221,12 +229,10 @@ export class ProcessRuntime implements Runtime {
         });
       }
     }
-    if (spec.workdir !== undefined && !spec.workdir.startsWith('/')) {
-      throw invalid(`workdir "${spec.workdir}" must be an absolute path`, { field: 'workdir' });
+    if (spec.workdir !== undefined && (!spec.workdir.startsWith('/') || !isDirectory(spec.workdir))) {
+      throw invalid(`workdir "${spec.workdir}" must be an absolute path to an existing directory`, { field: 'workdir' });
     }
-    for (const k of Object.keys(spec.env ?? {})) {
-      if (!k || k.includes('=') || k.includes('\0')) throw invalid(`env: "${k}" is not a valid variable name`, { field: 'env' });
-    }
+    assertNoNul(spec);
     return {
       id: `proc-${randomBytes(6).toString('hex')}`,
       name: spec.name,

@@ -72,6 +72,11 @@ describe('ProcessRuntime', () => {
       [{ name: 'rt-x5', image: 'x', command: ['sleep', '1'], privileged: true }, 'privileged'],
       [{ name: 'rt-x6', image: 'x', command: ['/nonexistent/rt-binary'] }, 'command'],
       [{ name: '../etc', image: 'x', command: ['sleep', '1'] }, 'name'],
+      [{ name: 'rt-x8', image: 'x', command: ['sleep', '1'], workdir: '/nonexistent/rt-dir' }, 'workdir'],
+      [{ name: 'rt-x9', image: 'x', command: ['sleep', '1'], workdir: 'relative' }, 'workdir'],
+      [{ name: 'rt-x10', image: 'x', command: ['sleep', '1\0'] }, 'command'],
+      [{ name: 'rt-x11', image: 'x', command: ['sleep', '1'], env: { A: 'x\0y' } }, 'env'],
+      [{ name: 'rt-x12', image: 'x', command: ['sleep', '1'], env: { 'A=B': 'x' } }, 'env'],
     ];
     for (const [spec, field] of cases) {
       await assert.rejects(rt.deploy(spec), (e) => {

@@ -8,7 +8,7 @@ import { toChange } from '../../src/runtime/docker-events.js';
 import { RingLog } from '../../src/runtime/ring-log.js';
 import { demuxLogs, tailBytes } from '../../src/runtime/docker-logs.js';
 import { parseStat } from '../../src/runtime/proc-stats.js';
-import { LABEL_NAME, LABEL_NODE, type VolumeMap } from '../../src/runtime/types.js';
+import { LABEL_NAME, LABEL_NODE, type DeploySpec, type VolumeMap } from '../../src/runtime/types.js';
 import { OsmoError } from '../../src/shared/errors.js';
 
 describe('docker spec translation', () => {
@@ -71,6 +71,10 @@ describe('docker spec translation', () => {
   test('names and volumes: only what the engine accepts, as invalid (never an engine 500)', () => {
     for (const name of ['a', '-x', '../etc', 'a b', 'a/b', '']) {
       assert.throws(() => createOptions({ name, image: 'x' }, 'n', '127.0.0.1'), (e) => e instanceof OsmoError && e.kind === 'invalid');
+    }
+    const bads: Array<Partial<DeploySpec>> = [{ command: ['a\0b'] }, { env: { 'A=B': '1' } }, { env: { A: '\0' } }, { env: { '': '1' } }];
+    for (const bad of bads) {
+      assert.throws(() => createOptions({ name: 'rt-n', image: 'x', ...bad }, 'n', '127.0.0.1'), (e) => e instanceof OsmoError && e.kind === 'invalid');
     }
     const badVolumes: VolumeMap[] = [{ 'a:b': { bind: '/x', mode: 'rw' } }, { '/x': { bind: '/y', mode: 'rx' as 'rw' } }];
     for (const volumes of badVolumes) {
