@@ -52,6 +52,32 @@ async function metric(url: string, name: string): Promise<number> {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */
+async function serverSide(url: string, route: RegExp): Promise<{ p50: number; p99: number; count: number; buckets: Map<number, number> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const l of text.split('\n')) {
+    const m = /^osmo_api_request_duration_seconds_bucket\{(.*)\} (\d+)/.exec(l);
+    if (!m) continue;
+    const labels = m[1]!;
+    const r = /route="([^"]*)"/.exec(labels)?.[1] ?? '';
+    if (!route.test(r)) continue;
+    const le = /le="([^"]*)"/.exec(labels)?.[1] ?? '+Inf';
+    const k = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(k, (buckets.get(k) ?? 0) + Number(m[2]));
+  }
+  return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0, buckets };
+}
+function quantiles(b: Map<number, number>): { p50: number; p99: number } {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const total = b.get(Infinity) ?? 0;
+  const q = (p: number) => (les.find((le) => (b.get(le) ?? 0) >= p * total) ?? Infinity) * 1000;
+  return { p50: q(0.5), p99: q(0.99) };
+}
+function minus(a: Map<number, number>, b: Map<number, number>): Map<number, number> {
+  return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+}
+
 async function bareBaseline(n: number): Promise<number[]> {
   const srv = createServer((req, res) => {
     req.resume();
@@ -126,8 +152,13 @@ async function main(): Promise<void> {
     const regS = (performance.now() - tReg) / 1000;
     await sleep(3000);
     recording = true;
+    const hbRoute = /agent\/heartbeat/;
+    const s0 = await serverSide(url, hbRoute);
     const steadyCpu = await cpuPercent(pid, STEADY_S * 1000);
+    const s1 = await serverSide(url, hbRoute);
     recording = false;
+    const steadyServer = quantiles(minus(s1.buckets, s0.buckets));
+    const hbPerS = (s1.count - s0.count) / STEADY_S;
     const steadyRss = rssMiB(pid);
     const hbSteady = [...hb];
     hb.length = 0;
@@ -169,6 +200,10 @@ async function main(): Promise<void> {
       await sleep(50);
     }
     const busyCpu = ((cpuTicks(pid) - cpu0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+    const s2 = await serverSide(url, hbRoute);
+    const busyServer = quantiles(minus(s2.buckets, s1.buckets));
+    const apiAll = await serverSide(url, /api\/v1\/(mels|nodes|instances)/);
+    const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     recording = false;
     clearInterval(rssTimer);
     const deploys = agents.reduce((s, a) => s + a.deploys, 0);
@@ -181,7 +216,11 @@ async function main(): Promise<void> {
       ['agents registered (ready)', `${ready} in ${f(regS)} s`, '', ''],
       ['placements/s (10k replicas committed to the store)', f(placeRate, 0), `schedule() alone: ${f(schedRate, 0)}/s`, `${f(placeRate / schedRate, 3)}x`],
       ['replicas running/s (agent deploy acked)', f(runRate, 0), '', ''],
-      ['heartbeat p50 / p99 ms, steady', `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`, `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`, `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`],
+      ['heartbeats received by the core per s, steady', f(hbPerS, 0), `agents: ${AGENTS}`, `${f(hbPerS / AGENTS, 2)}x`],
+      ['heartbeat p50 / p99 ms inside the core (server histogram, bucket bounds), steady', `${f(steadyServer.p50, 0)} / ${f(steadyServer.p99, 0)}`, '', ''],
+      ['heartbeat p50 / p99 ms inside the core, while placing', `${f(busyServer.p50, 0)} / ${f(busyServer.p99, 0)}`, '', ''],
+      ['client API p50 / p99 ms inside the core (mels, nodes, instances)', `${f(apiAll.p50, 0)} / ${f(apiAll.p99, 0)}`, '', ''],
+      ['heartbeat p50 / p99 ms, steady, seen by the simulator', `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`, `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`, `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`],
       ['heartbeat p50 / p99 ms, while placing', `${f(pct(hb, 50), 2)} / ${f(pct(hb, 99), 2)}`, '', `${f(pct(hb, 99) / pct(bare, 99))}x (p99)`],
       ['POST /api/v1/mels p50 / p99 ms', `${f(pct(post, 50), 2)} / ${f(pct(post, 99), 2)}`, '', ''],
       ['GET /api/v1/mels/{name} p50 / p99 ms, while placing', `${f(pct(get, 50), 2)} / ${f(pct(get, 99), 2)}`, '', ''],
@@ -190,6 +229,7 @@ async function main(): Promise<void> {
       ['core RSS MiB: idle / steady / peak', `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`, '', `${f(peakRss / idleRss)}x idle`],
       ['deploys acknowledged by simulated agents', String(deploys), '', ''],
       ['heartbeat errors (sim side)', String(hbErrors), '', ''],
+      ['machine load average at the end (1/5/15 min, 2 cores)', loadavg, '', ''],
     ];
     console.log('\n| figure | value | baseline (same run) | ratio |\n|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
