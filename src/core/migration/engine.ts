@@ -25,6 +25,8 @@ export class PolicyEngine {
   /** hysteresis state per node, carried from round to round */
   private readonly overloaded = new Map<string, boolean>();
   private readonly lastNote = new Map<string, string>();
+  /** images present on each node (any container, ours or not), for prefer-known-destination */
+  private readonly catalog = new Map<string, string[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private unsub: (() => void) | null = null;
   private stopped = false;
@@ -44,6 +46,7 @@ export class PolicyEngine {
     useScheduler((snap, req) => schedule(this.enrich(snap), req, { policy: this.policies.set }));
     this.loop(() => this.policies.globalDocument().management.loadRefreshPeriodMs, () => this.refresh());
     this.loop(() => this.policies.globalDocument().management.rebalancePeriodMs, async () => void (await this.round()));
+    this.loop(() => this.policies.globalDocument().management.catalogRefreshPeriodMs, () => this.refreshCatalog());
   }
 
   stop(): void {
@@ -86,6 +89,22 @@ export class PolicyEngine {
     await this.monitors.ensure(now, this.policyOf);
   }
 
+  /** The seed's "libraries and services" table: which images each node already has. */
+  async refreshCatalog(): Promise<void> {
+    await Promise.all(
+      [...this.ctx.state.nodes.values()]
+        .filter((n) => n.status === 'ready')
+        .map(async (n) => {
+          try {
+            const list = await this.ctx.agents.list(n.address);
+            this.catalog.set(n.id, [...new Set(list.map((c) => c.image).filter((i): i is string => !!i))]);
+          } catch {
+            // unreachable now: keep what we knew
+          }
+        }),
+    );
+  }
+
   /** The scheduler sees measured loads, hysteresis, acceptance and pending tables too. */
   enrich(snap: ClusterSnapshot, now = Date.now()): ClusterSnapshot {
     for (const n of snap.nodes) {
@@ -95,6 +114,7 @@ export class PolicyEngine {
       n.overloaded = this.overloaded.get(n.id) ?? false;
       n.acceptance = p.acceptance;
       n.pendingLoad = this.migrator.pendingOf(n.id, now).reduce((a, e) => a + e.load, 0);
+      for (const img of this.catalog.get(n.id) ?? []) if (!n.images.includes(img)) n.images.push(img);
     }
     return snap;
   }
