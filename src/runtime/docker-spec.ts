@@ -92,6 +92,7 @@ export function createOptions(spec: DeploySpec, nodeId: string, hostIp: string):
     name: spec.name,
     Image: spec.image,
     ...(spec.command && spec.command.length > 0 ? { Cmd: spec.command } : {}),
+    ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
     Env: env,
     // The node/name labels come last so spec.labels cannot forge another node's ownership.
     Labels: { ...(spec.labels ?? {}), [LABEL_NODE]: nodeId, [LABEL_NAME]: spec.name },

@@ -53,6 +53,11 @@ async function groupMembers(pgid: number): Promise<StatLine[]> {
   return stats.filter((s): s is StatLine => s !== undefined && s.pgrp === pgid);
 }
 
+/** Live pids in a process group (zombies included until reaped). */
+export async function groupPids(pgid: number): Promise<number[]> {
+  return (await groupMembers(pgid)).map((m) => m.pid);
+}
+
 async function rssOf(pid: number): Promise<number> {
   try {
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));

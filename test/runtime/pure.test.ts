@@ -24,11 +24,13 @@ describe('docker spec translation', () => {
         privileged: true,
         resources: { cpus: 0.5, memoryBytes: 64 * 1024 * 1024 },
         labels: { [LABEL_NODE]: 'forged', mel: 'm1' },
+        workdir: '/srv',
       },
       'node-1',
       '127.0.0.1',
     );
     assert.deepEqual(o.Cmd, ['nginx', '-g', 'daemon off;']);
+    assert.equal(o.WorkingDir, '/srv');
     assert.deepEqual(o.ExposedPorts, { '80/tcp': {}, '53/udp': {}, '443/tcp': {} });
     assert.deepEqual(o.HostConfig?.PortBindings, {
       '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
