@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { eventually, freePort, ROOT, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../helpers/proc.js';
 import { launch, shot, type Browser } from './browser.js';
 
@@ -80,6 +81,12 @@ after(async () => {
   await browser?.close();
   await cloudAgent?.stop();
   await osmo?.stop();
+  // if a failure left the core unable to remove them, remove this run's containers by the
+  // node labels the agents put on them (only ours: the node ids carry this run's tag)
+  for (const node of [NODE, CLOUD]) {
+    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${node}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
+  }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
