@@ -1,6 +1,6 @@
-// Usage of a process group read from /proc (Linux). The group is the supervised process and
-// everything it forked (it runs in its own process group), so `sh -c "..."` wrappers count
-// their children's work too.
+// Usage of a supervised process read from /proc (Linux): the process and everything it forked,
+// so `sh -c "..."` wrappers count their children's work too.
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** USER_HZ is 100 on every Linux ABI Node supports; /proc/<pid>/stat counts in it. */
@@ -77,8 +77,47 @@ async function ioOf(pid: number): Promise<{ read: number; write: number }> {
   }
 }
 
+/**
+ * The process and its descendants, found through /proc/<pid>/task/<tid>/children: a handful of
+ * reads instead of a scan of every process (13 ms of cpu per sample with 120 processes, which
+ * a 1 s guest monitor over 10 instances cannot afford). Kernels without that file get the scan.
+ */
+async function treeMembers(root: number): Promise<StatLine[]> {
+  const out: StatLine[] = [];
+  const queue = [root];
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const st = await readStat(pid);
+    if (!st) continue;
+    out.push(st);
+    let tids: string[];
+    try {
+      tids = await readdir(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      let text: string;
+      try {
+        text = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && pid === root && tid === String(root)) {
+          // no CONFIG_PROC_CHILDREN (or the root just exited): fall back to the group scan
+          return existsSync(`/proc/${root}`) ? groupMembers(root) : out;
+        }
+        continue;
+      }
+      for (const c of text.split(' ')) if (c.trim()) queue.push(Number(c));
+    }
+  }
+  return out;
+}
+
 export async function sampleGroup(pgid: number): Promise<ProcSample> {
-  const members = await groupMembers(pgid);
+  const members = await treeMembers(pgid);
   const [rss, io] = await Promise.all([
     Promise.all(members.map((m) => rssOf(m.pid))),
     Promise.all(members.map((m) => ioOf(m.pid))),
