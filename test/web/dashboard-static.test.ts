@@ -93,3 +93,27 @@ test('a rebuild under a running core is served at once (files are read per reque
     await a.close();
   }
 });
+
+test('bundles go out pre-compressed to browsers that accept it, plain to others', async () => {
+  const { request } = await import('node:http');
+  const { brotliDecompressSync } = await import('node:zlib');
+  const js = readdirSync(join(ROOT, 'dist/web/assets')).find((f) => f.startsWith('index-') && f.endsWith('.js'));
+  assert.ok(js);
+  const get = (encoding: string | undefined) =>
+    new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const req = request(`${base}/assets/${js}`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const plain = await get(undefined);
+  assert.equal(plain.headers['content-encoding'], undefined);
+  const br = await get('gzip, deflate, br');
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.ok(br.body.length < plain.body.length / 2, `${br.body.length} vs ${plain.body.length}`);
+  assert.deepEqual(brotliDecompressSync(br.body), plain.body);
+  assert.match(String(br.headers['cache-control']), /immutable/);
+});

@@ -44,6 +44,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app:
     index: false,
     schemaHide: true,
     cacheControl: false,
+    // the build writes .br/.gz beside each bundle: sent when the browser accepts them
+    preCompressed: true,
     // bundles carry a content hash in their name: they never change
     setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
   });
