@@ -9,7 +9,27 @@ import { SimAgent } from './sim-agent.js';
 let core: CoreHandle;
 const agents: SimAgent[] = [];
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+interface Inst {
+  id: string;
+  mel: string;
+  node: string | null;
+  name: string;
+  state: string;
+}
+/** the fields these tests read from the core's answers */
+interface Body {
+  nodes: Array<{ id: string; status: string }>;
+  instances: Inst[];
+  events: unknown[];
+  series: Array<{ points: Array<{ avg: number }> }>;
+  status: unknown;
+  schedulable: boolean;
+  load: { cpu?: number };
+  openapi: string;
+  paths: Record<string, Record<string, { requestBody?: unknown }>>;
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
   const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
@@ -33,7 +53,7 @@ describe('core API with simulated agents', () => {
   test('nodes register and are listed as ready', async () => {
     const { status, json } = await api('GET', '/api/v1/nodes');
     assert.equal(status, 200);
-    assert.deepEqual(json.nodes.map((n: any) => [n.id, n.status]), [['co-sim-a', 'ready'], ['co-sim-b', 'ready'], ['co-sim-c', 'ready']]);
+    assert.deepEqual(json.nodes.map((n) => [n.id, n.status]), [['co-sim-a', 'ready'], ['co-sim-b', 'ready'], ['co-sim-c', 'ready']]);
   });
 
   test('agent endpoints need the token even on loopback', async () => {
@@ -46,12 +66,12 @@ describe('core API with simulated agents', () => {
     assert.equal(c.status, 201, JSON.stringify(c.json));
     const running = async (n: number) => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      const live = json.instances.filter((i: any) => i.state === 'running');
+      const live = json.instances.filter((i) => i.state === 'running');
       return live.length === n && json.instances.length === n ? live : undefined;
     };
     const three = await eventually(() => running(3), 10_000, '3 running');
-    assert.equal(new Set(three.map((i: any) => i.node)).size, 3);
-    const names = three.map((i: any) => i.name);
+    assert.equal(new Set(three.map((i) => i.node)).size, 3);
+    const names = three.map((i) => i.name);
     assert.ok(names.every((n: string) => /^co-web-[0-9a-f]{10}$/.test(n)));
     const onAgents = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
     assert.equal(onAgents.length, 3);
@@ -62,7 +82,7 @@ describe('core API with simulated agents', () => {
     assert.equal((await api('POST', '/api/v1/mels/co-web/scale', { replicas: 2 })).status, 200);
     const two = await eventually(() => running(2), 10_000, '2 running');
     // the oldest survive a scale-down
-    assert.ok(two.every((i: any) => names.includes(i.name)));
+    assert.ok(two.every((i) => names.includes(i.name)));
     await eventually(() => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === 2, 5000, 'containers removed');
   });
 
@@ -72,25 +92,26 @@ describe('core API with simulated agents', () => {
     assert.equal((await api('POST', '/api/v1/mels', { name: 'co-huge', image: 'osmo-test/sleeper:1', replicas: 1, resources: { cpus: 64, memoryBytes: 1024 } })).status, 201);
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances');
-      const gpu = json.instances.filter((i: any) => i.mel === 'co-gpu' && i.state === 'running');
-      const us = json.instances.filter((i: any) => i.mel === 'co-us' && i.state === 'running');
-      return gpu.length === 2 && gpu.every((i: any) => i.node === 'co-sim-b') && us.length === 1 && us[0].node === 'co-sim-c';
+      const gpu = json.instances.filter((i) => i.mel === 'co-gpu' && i.state === 'running');
+      const us = json.instances.filter((i) => i.mel === 'co-us' && i.state === 'running');
+      return gpu.length === 2 && gpu.every((i) => i.node === 'co-sim-b') && us.length === 1 && us[0]!.node === 'co-sim-c';
     }, 10_000, 'constrained placements');
     const huge = await api('GET', '/api/v1/mels/co-huge');
-    assert.equal(huge.json.status.pending, 1);
-    assert.match(huge.json.status.reason, /capacity|cpu|fit/i);
+    const hs = huge.json.status as { pending: number; reason: string };
+    assert.equal(hs.pending, 1);
+    assert.match(hs.reason, /capacity|cpu|fit/i);
     const inst = await api('GET', '/api/v1/instances?mel=co-huge');
-    assert.equal(inst.json.instances[0].state, 'pending');
-    assert.equal(inst.json.instances[0].node, null);
+    assert.equal(inst.json.instances[0]!.state, 'pending');
+    assert.equal(inst.json.instances[0]!.node, null);
     for (const m of ['co-gpu', 'co-us', 'co-huge']) assert.equal((await api('DELETE', `/api/v1/mels/${m}`)).status, 200);
-    await eventually(async () => (await api('GET', '/api/v1/instances')).json.instances.every((i: any) => i.mel === 'co-web'), 5000, 'deleted MELs gone');
+    await eventually(async () => (await api('GET', '/api/v1/instances')).json.instances.every((i) => i.mel === 'co-web'), 5000, 'deleted MELs gone');
   });
 
   test('event batches are deduplicated by seq and samples become metrics', async () => {
     const a = agents[0]!;
     const ts = Date.now();
     const ev = { type: 'sample' as const, source: 'host' as const, target: 'host', metric: 'cpu' as const, fields: { total: { value: 42, unit: 'percent' } }, ts };
-    const r1 = await a.send([{ ...ev, seq: 1000 }, { type: 'monitor', metric: 'cpu', source: 'host', action: 'started', seq: 1001 } as any]);
+    const r1 = await a.send([{ ...ev, seq: 1000 }, { type: 'monitor' as const, metric: 'cpu' as const, source: 'host' as const, action: 'started' as const, seq: 1001 }]);
     assert.equal(r1.status, 200);
     assert.equal(((await r1.json()) as { ackedSeq: number }).ackedSeq, 1001);
     const r2 = await a.send([{ ...ev, seq: 1000, fields: { total: { value: 99, unit: 'percent' } } }]);
@@ -98,7 +119,7 @@ describe('core API with simulated agents', () => {
     const m = await api('GET', `/api/v1/metrics?node=co-sim-a&metric=cpu&from=${ts - 5000}&to=${ts + 5000}&step=10000`);
     assert.equal(m.status, 200);
     assert.equal(m.json.series.length, 1);
-    assert.equal(m.json.series[0].points[0].avg, 42);
+    assert.equal(m.json.series[0]!.points[0]!.avg, 42);
     const node = await api('GET', '/api/v1/nodes/co-sim-a');
     assert.equal(node.json.load.cpu, 42);
     const hist = await api('GET', '/api/v1/events?follow=false&type=monitor&node=co-sim-a');
@@ -127,15 +148,15 @@ describe('core API with simulated agents', () => {
     assert.ok(Date.now() - t0 < 3000);
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      const run = json.instances.filter((i: any) => i.state === 'running');
-      return run.length === 2 && run.every((i: any) => i.node !== victim.o.id) && json.instances.some((i: any) => i.state === 'lost');
+      const run = json.instances.filter((i) => i.state === 'running');
+      return run.length === 2 && run.every((i) => i.node !== victim.o.id) && json.instances.some((i) => i.state === 'lost');
     }, 10_000, 'replaced');
     // back: its original is stopped (the replacement wins), no duplicates remain
     victim.paused = false;
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web');
       const all = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
-      return json.instances.length === 2 && json.instances.every((i: any) => i.state === 'running') && all.length === 2;
+      return json.instances.length === 2 && json.instances.every((i) => i.state === 'running') && all.length === 2;
     }, 10_000, 'surplus stopped after reconnect');
   });
 
@@ -151,7 +172,7 @@ describe('core API with simulated agents', () => {
     assert.equal(d.json.status, 'draining');
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      return json.instances.length === 4 && json.instances.every((i: any) => i.state === 'running' && i.node !== 'co-sim-a');
+      return json.instances.length === 4 && json.instances.every((i) => i.state === 'running' && i.node !== 'co-sim-a');
     }, 10_000, 'drained');
     const c2 = (await api('GET', '/api/v1/instances?mel=co-web&node=co-sim-c')).json.instances.length;
     assert.ok(c2 <= c1, 'cordoned node got nothing new');
@@ -164,7 +185,7 @@ describe('core API with simulated agents', () => {
     assert.equal(o.status, 200);
     assert.match(o.json.openapi, /^3\./);
     for (const p of ['/api/v1/nodes', '/api/v1/mels', '/api/v1/mels/{name}', '/api/v1/instances', '/api/v1/events', '/api/v1/metrics', '/api/v1/agent/register']) assert.ok(o.json.paths[p], `missing ${p}`);
-    assert.ok(o.json.paths['/api/v1/mels'].post.requestBody);
+    assert.ok(o.json.paths['/api/v1/mels']?.post?.requestBody);
     const m = await fetch(`${core.url}/metrics`);
     const text = await m.text();
     assert.match(text, /osmo_nodes\{status="ready"\} \d/);
