@@ -72,6 +72,7 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
       <header class="mel-head">
         <h3 id={`${id}-h`}>{mel.name}</h3>
         <span class="muted">{mel.image}</span>
+        {placementText(mel) && <span class="muted small">placement: {placementText(mel)}</span>}
         <span class={`replicas${run === mel.replicas ? ' ok' : ''}`} data-testid={`${id}-replicas`}>
           {run}/{mel.replicas} running
         </span>
@@ -135,6 +136,21 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
       )}
     </article>
   );
+}
+
+/** The MEL's placement constraints in a few words ("layer edge, prefer domain lab, spread"). */
+function placementText(mel: Mel): string {
+  const p = mel.placement ?? {};
+  return [
+    p.layer && `layer ${p.layer}`,
+    p.preferLayer && `prefer layer ${p.preferLayer}`,
+    p.domain && `domain ${p.domain}`,
+    p.preferDomain && `prefer domain ${p.preferDomain}`,
+    p.labels && Object.keys(p.labels).length > 0 && `labels ${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(',')}`,
+    p.spread && 'spread',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function InstanceRow({ inst, nodes, onMigrate, busy }: { inst: Instance; nodes: OsmoNode[]; onMigrate: (node?: string) => Promise<void>; busy: string | null }) {
@@ -209,7 +225,7 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
     }
   }
 
-  const text = (k: 'name' | 'image' | 'command' | 'ports' | 'env' | 'replicas' | 'domain' | 'labels', label: string, hint?: string, type: 'text' | 'number' = 'text') => (
+  const text = (k: 'name' | 'image' | 'command' | 'ports' | 'env' | 'replicas' | 'domain' | 'preferDomain' | 'labels', label: string, hint?: string, type: 'text' | 'number' = 'text') => (
     <div class={`field${errors[k] ? ' invalid' : ''}`}>
       <label for={`dep-${k}`}>{label}</label>
       <input
@@ -217,7 +233,7 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
         name={k}
         type={type as 'text'}
         value={f[k]}
-        list={k === 'domain' ? 'dep-domains' : undefined}
+        list={k === 'domain' || k === 'preferDomain' ? 'dep-domains' : undefined}
         aria-invalid={errors[k] ? true : undefined}
         aria-describedby={errors[k] ? `dep-${k}-err` : hint ? `dep-${k}-hint` : undefined}
         onInput={(e) => set(k, e.currentTarget.value)}
@@ -264,7 +280,8 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
           <legend>Placement</legend>
           {layerSelect('layer', 'Only layer')}
           {layerSelect('preferLayer', 'Prefer layer')}
-          {text('domain', 'Domain', 'only nodes of this domain')}
+          {text('domain', 'Only domain', 'only nodes of this domain')}
+          {text('preferDomain', 'Prefer domain', 'near these users when possible')}
           <datalist id="dep-domains">
             {domains.map((d) => (
               <option key={d} value={d} />

@@ -70,6 +70,7 @@ function NodeCard({ node, instances, selected }: { node: OsmoNode; instances: In
         <span class="node-id">{node.id}</span>
         <StatusPill status={node.status} />
       </span>
+      {!node.schedulable && node.status !== 'draining' && <span class="pill">cordoned</span>}
       <LoadBadge node={node} />
       <span class="node-instances">
         {instances.length === 0 ? (

@@ -12,6 +12,7 @@ export interface DeployInput {
   layer: '' | NodeLayer;
   preferLayer: '' | NodeLayer;
   domain: string;
+  preferDomain: string;
   labels: string;
   spread: boolean;
 }
@@ -26,6 +27,7 @@ export const emptyDeploy: DeployInput = {
   layer: '',
   preferLayer: '',
   domain: '',
+  preferDomain: '',
   labels: '',
   spread: false,
 };
@@ -105,6 +107,7 @@ export function toSpec(f: DeployInput): { spec?: MelSpec; errors: FieldErrors } 
   if (f.layer) placement.layer = f.layer;
   if (f.preferLayer) placement.preferLayer = f.preferLayer;
   if (f.domain.trim()) placement.domain = f.domain.trim();
+  if (f.preferDomain.trim()) placement.preferDomain = f.preferDomain.trim();
   if (labels) placement.labels = labels;
   if (f.spread) placement.spread = true;
   const spec: MelSpec = { name, image, replicas };
@@ -135,7 +138,7 @@ export function fieldOf(path: string | undefined): keyof DeployInput | 'form' {
   const head = path.replace(/^body[./]?/, '').split(/[./[]/).filter(Boolean);
   const first = head[0];
   const last = head[head.length - 1];
-  if (first === 'placement' && last && ['layer', 'preferLayer', 'domain', 'labels', 'spread'].includes(last)) return last as keyof DeployInput;
+  if (first === 'placement' && last && ['layer', 'preferLayer', 'domain', 'preferDomain', 'labels', 'spread'].includes(last)) return last as keyof DeployInput;
   if (first && ['name', 'image', 'command', 'ports', 'env', 'replicas'].includes(first)) return first as keyof DeployInput;
   return 'form';
 }
