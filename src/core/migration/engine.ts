@@ -164,14 +164,17 @@ export class PolicyEngine {
       const was = this.overloaded.get(n.id) ?? false;
       const is = r.overloaded[n.id] ?? false;
       this.overloaded.set(n.id, is);
+      if (!is) this.lastNote.delete(n.id);
       if (was !== is) {
         const t = this.policyOf(n.id).thresholds;
         events.push({ type: 'load', node: n.id, data: { node: n.id, overloaded: is, load: n.load, terms: this.loads.terms(n.id, now), thresholds: t, reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}` } });
       }
     }
     for (const note of r.notes) {
-      if (this.lastNote.get(note.node) === note.reason) continue;
-      this.lastNote.set(note.node, note.reason);
+      // one event per kind of hold, not one per round with fresh numbers in it
+      const kind = note.reason.replace(/\d+(\.\d+)?/g, '#');
+      if (this.lastNote.get(note.node) === kind) continue;
+      this.lastNote.set(note.node, kind);
       events.push({ type: 'rebalance', node: note.node, data: { decision: 'hold', node: note.node, reason: note.reason } });
     }
     for (const m of r.moves) {
