@@ -387,7 +387,7 @@ export class Reconciler {
     try {
       containers = await this.agents.list(node.address);
     } catch {
-      this.syncing.delete(nodeId);
+      // keep the timestamp: an agent that cannot list (engine down) is asked again after minGapMs, not every heartbeat
       return;
     }
     node.needsSync = false;
@@ -446,7 +446,7 @@ export class Reconciler {
     const node = this.state.nodes.get(nodeId);
     if (!node) return;
     if (node.needsSync) {
-      void this.syncNode(nodeId, 0);
+      void this.syncNode(nodeId, 5000);
       return;
     }
     if (!names) return;
