@@ -212,3 +212,42 @@ describe('event log lines', () => {
     assert.equal(summary({ type: 'novel', instance: '0123abcd-1111-2222-3333-444455556666', x: 1, origin: 'core' }), 'instance=0123abcd · x=1');
   });
 });
+
+describe('sample windows', () => {
+  test('live samples keep every column as long as the time axis and drop the oldest', async () => {
+    const { emptyWindow, appendSample } = await import('../../web/src/state/window.js');
+    const w = emptyWindow();
+    appendSample(w, 1000, { total: { value: 5, unit: 'percent' } }, 3);
+    appendSample(w, 2000, { total: { value: 6, unit: 'percent' }, core0: { value: 7, unit: 'percent' } }, 3);
+    appendSample(w, 3000, { core0: { value: 8, unit: 'percent' }, junk: 'x' }, 3);
+    assert.deepEqual(w.ts, [1, 2, 3]);
+    assert.deepEqual(w.fields.get('total'), [5, 6, null]);
+    assert.deepEqual(w.fields.get('core0'), [null, 7, 8]);
+    appendSample(w, 4000, { total: { value: 9, unit: 'percent' } }, 3);
+    assert.deepEqual(w.ts, [2, 3, 4]);
+    assert.deepEqual(w.fields.get('total'), [6, null, 9]);
+    assert.equal(w.units.get('core0'), 'percent');
+  });
+
+  test('stored history goes in front of the live samples, never twice', async () => {
+    const { emptyWindow, appendSample, prependHistory } = await import('../../web/src/state/window.js');
+    const w = emptyWindow();
+    appendSample(w, 10_000, { total: { value: 50, unit: 'percent' } }, 100);
+    const history = [
+      { field: 'total', unit: 'percent', points: [{ ts: 8000, value: 30 }, { ts: 9000, value: 40 }, { ts: 10_000, value: 50 }] },
+      { field: 'core0', unit: 'percent', points: [{ ts: 9000, value: 41 }] },
+    ];
+    assert.equal(prependHistory(w, history, 100), 2);
+    assert.deepEqual(w.ts, [8, 9, 10]);
+    assert.deepEqual(w.fields.get('total'), [30, 40, 50]);
+    assert.deepEqual(w.fields.get('core0'), [null, 41, null]);
+    // a second back-fill of the same past adds nothing
+    assert.equal(prependHistory(w, history, 100), 0);
+    assert.deepEqual(w.ts, [8, 9, 10]);
+    // and the bound holds, newest kept
+    const many = [{ field: 'total', points: Array.from({ length: 10 }, (_, i) => ({ ts: i * 100, value: i })) }];
+    prependHistory(w, many, 5);
+    assert.deepEqual(w.ts, [0.8, 0.9, 8, 9, 10]);
+    for (const col of w.fields.values()) assert.equal(col.length, 5);
+  });
+});

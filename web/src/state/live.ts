@@ -8,15 +8,12 @@ import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
 import type { Instance, Mel, OsmoNode, PolicyParam, StreamEvent } from '../api/types.js';
+import { appendSample, emptyWindow, prependHistory, type SampleWindow } from './window.js';
+
+export type { SampleWindow };
 
 export type Topic = 'cluster' | 'events' | 'samples' | 'status';
 
-/** Samples of one (node, target, metric), column-wise as uPlot wants them. */
-export interface SampleWindow {
-  ts: number[];
-  fields: Map<string, (number | null)[]>;
-  units: Map<string, string>;
-}
 
 const MAX_EVENTS = 1000;
 /** 15 minutes at the agents' 1 s default period */
@@ -191,27 +188,11 @@ class LiveStore {
     if (!node || !target || !metric || typeof ts !== 'number' || typeof fields !== 'object' || fields === null) return;
     const key = sampleKey(node, target, metric);
     let w = this.samples.get(key);
-    if (!w) this.samples.set(key, (w = { ts: [], fields: new Map(), units: new Map() }));
-    const i = w.ts.length;
-    w.ts.push(ts / 1000);
-    for (const [name, f] of Object.entries(fields as Record<string, unknown>)) {
-      if (typeof f !== 'object' || f === null) continue;
-      const { value, unit } = f as { value?: unknown; unit?: unknown };
-      if (typeof value !== 'number') continue;
-      let col = w.fields.get(name);
-      if (!col) w.fields.set(name, (col = new Array<number | null>(i).fill(null)));
-      col.push(value);
-      if (typeof unit === 'string') w.units.set(name, unit);
-    }
-    // keep every column as long as the time axis (a field missing in this sample)
-    for (const col of w.fields.values()) if (col.length < w.ts.length) col.push(null);
-    if (w.ts.length > MAX_POINTS) {
-      const drop = w.ts.length - MAX_POINTS;
-      w.ts.splice(0, drop);
-      for (const col of w.fields.values()) col.splice(0, drop);
-    }
+    if (!w) this.samples.set(key, (w = emptyWindow()));
+    appendSample(w, ts, fields as Record<string, unknown>, MAX_POINTS);
     this.emitSamplesSoon();
   }
+
 
   private backfilled = new Set<string>();
 
@@ -230,34 +211,8 @@ class LiveStore {
       return;
     }
     let w = this.samples.get(key);
-    if (!w) this.samples.set(key, (w = { ts: [], fields: new Map(), units: new Map() }));
-    const firstLive = (w.ts[0] ?? Infinity) * 1000;
-    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.ts)))].filter((t) => t < firstLive).sort((a, b) => a - b);
-    if (xs.length === 0) return;
-    const at = new Map(xs.map((t, i) => [t, i]));
-    const hist = new Map<string, (number | null)[]>();
-    for (const s of series) {
-      const col = new Array<number | null>(xs.length).fill(null);
-      for (const p of s.points) {
-        const i = at.get(p.ts);
-        if (i !== undefined) col[i] = p.value;
-      }
-      hist.set(s.field, col);
-      if (s.unit && !w.units.has(s.field)) w.units.set(s.field, s.unit);
-    }
-    const liveLen = w.ts.length;
-    const fields = new Set([...hist.keys(), ...w.fields.keys()]);
-    const merged = new Map<string, (number | null)[]>();
-    for (const f of fields) {
-      merged.set(f, [...(hist.get(f) ?? new Array<number | null>(xs.length).fill(null)), ...(w.fields.get(f) ?? new Array<number | null>(liveLen).fill(null))]);
-    }
-    w.ts = [...xs.map((t) => t / 1000), ...w.ts];
-    w.fields = merged;
-    if (w.ts.length > MAX_POINTS) {
-      const drop = w.ts.length - MAX_POINTS;
-      w.ts.splice(0, drop);
-      for (const col of w.fields.values()) col.splice(0, drop);
-    }
+    if (!w) this.samples.set(key, (w = emptyWindow()));
+    if (prependHistory(w, series, MAX_POINTS) === 0) return;
     this.emitSamplesSoon();
   }
 
