@@ -45,6 +45,8 @@ export interface Management {
   maxMovesPerRound: number;
   /** make-before-break: the destination must be running (and healthy) within this */
   migrationTimeoutMs: number;
+  /** network + disk bytes/s that make a full io term (io = rate / this) */
+  ioCapacityBytesPerSec: number;
 }
 
 type Spec =
@@ -85,6 +87,7 @@ export const PARAMETERS: Record<string, Spec> = {
   'management.catalogRefreshPeriodMs': num('ms', 100, 24 * HOUR, 60_000, 'refresh period of the image/MEL tables', true),
   'management.maxMovesPerRound': num('moves', 0, 10_000, 4, 'at most this many migrations per round', true),
   'management.migrationTimeoutMs': num('ms', 1_000, HOUR, 60_000, 'the destination must be up within this or the move rolls back', true),
+  'management.ioCapacityBytesPerSec': num('bytes/s', 1_000, 1e12, 100e6, 'network + disk rate that counts as a full io term'),
 };
 
 function leaf(spec: Spec, withDefault: boolean): z.ZodType {

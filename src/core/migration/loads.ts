@@ -1,8 +1,8 @@
 // The core's load table: raw samples in (from the core's live event stream), smoothed
 // load factors out. Each node has a LoadTracker fed on every refresh from either source:
-//  - host: the machine's cpu `total` and memory `used_percent`;
-//  - guest: the sum of its instances' cpu (percent of one core) and memory against the
-//    node's declared capacity.
+//  - host: the machine's cpu `total`, memory `used_percent`, and network + disk byte rates;
+//  - guest: the sum of its instances' cpu (percent of one core), memory and byte rates
+//    against the node's declared capacity (io against management.ioCapacityBytesPerSec).
 // Instances get their own tracker (their share of their node's capacity), which is what
 // the selection policies sort by and what a move carries to its destination.
 import type { EventRecord } from '../../store/index.js';
@@ -13,6 +13,8 @@ import type { ClusterState } from '../state.js';
 interface Raw {
   cpu?: number;
   mem?: number;
+  net?: number;
+  disk?: number;
   ts: number;
 }
 
@@ -20,7 +22,21 @@ interface GuestRaw {
   node: string;
   cpuCores?: number;
   memBytes?: number;
+  net?: number;
+  disk?: number;
   ts: number;
+}
+
+/** Sum of the fields whose name ends with one of the suffixes (loopback traffic left out). */
+function rateSum(fields: Record<string, { value: number }>, suffixes: string[]): number | undefined {
+  let sum = 0;
+  let seen = false;
+  for (const [k, v] of Object.entries(fields)) {
+    if (k.startsWith('lo.') || !suffixes.some((x) => k.endsWith(x))) continue;
+    sum += v.value;
+    seen = true;
+  }
+  return seen ? sum : undefined;
 }
 
 export class LoadBook {
@@ -44,6 +60,8 @@ export class LoadBook {
       const r = this.host.get(e.node) ?? { ts: 0 };
       if (d.metric === 'cpu' && f.total) r.cpu = f.total.value / 100;
       else if (d.metric === 'mem' && f.used_percent) r.mem = f.used_percent.value / 100;
+      else if (d.metric === 'net') r.net = rateSum(f, ['rx_bytes_rate', 'tx_bytes_rate']) ?? r.net;
+      else if (d.metric === 'disk') r.disk = rateSum(f, ['read_bytes_rate', 'write_bytes_rate']) ?? r.disk;
       else return;
       r.ts = Math.max(r.ts, e.ts);
       this.host.set(e.node, r);
@@ -52,6 +70,8 @@ export class LoadBook {
       r.node = e.node;
       if (d.metric === 'cpu' && f.total) r.cpuCores = f.total.value / 100;
       else if (d.metric === 'mem' && f.usage) r.memBytes = f.usage.value;
+      else if (d.metric === 'net') r.net = rateSum(f, ['rx_bytes_rate', 'tx_bytes_rate']) ?? r.net;
+      else if (d.metric === 'disk') r.disk = rateSum(f, ['read_bytes_rate', 'write_bytes_rate']) ?? r.disk;
       else return;
       r.ts = Math.max(r.ts, e.ts);
       this.guest.set(d.target, r);
@@ -74,12 +94,12 @@ export class LoadBook {
         if (gone || now - g.ts > p.management.stalenessTimeoutMs) this.forget(name);
         continue;
       }
-      const u = { cpuCores: g.cpuCores ?? 0, memBytes: g.memBytes ?? 0, ioBytesPerSec: 0 };
+      const u = { cpuCores: g.cpuCores ?? 0, memBytes: g.memBytes ?? 0, ioBytesPerSec: (g.net ?? 0) + (g.disk ?? 0) };
       const list = perNode.get(g.node) ?? [];
       list.push(u);
       perNode.set(g.node, list);
       const node = this.state.nodes.get(g.node);
-      if (node) this.feed(this.instTrackers, name, g.ts, guestTerms([u], node.capacity), p);
+      if (node) this.feed(this.instTrackers, name, g.ts, guestTerms([u], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }), p);
     }
     const reporting = new Set<string>();
     for (const [name, g] of this.guest) if (now - g.ts <= 3 * policyOf(g.node).management.monitoringPeriodMs) reporting.add(name);
@@ -93,10 +113,10 @@ export class LoadBook {
         const silent = this.state
           .instancesOn(node.id)
           .some((i) => i.desired === 'run' && i.state === 'running' && !reporting.has(i.name) && now - Math.max(i.updatedAt, this.startedAt) < p.management.stalenessTimeoutMs);
-        if (node.status === 'ready' && !silent) this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], node.capacity), p);
+        if (node.status === 'ready' && !silent) this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }), p);
       } else {
         const h = this.host.get(node.id);
-        if (h) this.feed(this.nodeTrackers, node.id, h.ts, { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: 0 }, p);
+        if (h) this.feed(this.nodeTrackers, node.id, h.ts, { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: ((h.net ?? 0) + (h.disk ?? 0)) / p.management.ioCapacityBytesPerSec }, p);
       }
     }
   }

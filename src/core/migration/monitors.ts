@@ -1,7 +1,7 @@
 // The load the policies need must be measured: this turns on (or re-times) the monitors
 // on each ready agent through its seed API, PUT /api/v1/monitor/<metric> {time, source}.
 // Guest cpu/mem always (instance loads drive selection and what a move carries); host
-// cpu/mem when the node's load source is host. Re-sent when the period or the source
+// cpu/mem when the node's load source is host; net/disk too when the io weight is > 0. Re-sent when the period or the source
 // changes, when the agent re-registers (a restarted agent forgets its monitors), and
 // every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
 import type { PolicyDocument } from '../../policy/document.js';
@@ -28,6 +28,11 @@ export class MonitorKeeper {
         ['mem', 'guest'],
       ];
       if (p.loadSource === 'host') wants.push(['cpu', 'host'], ['mem', 'host']);
+      // the io term costs two more samplers per source: only when it weighs anything
+      if (p.weights.io > 0) {
+        wants.push(['net', 'guest'], ['disk', 'guest']);
+        if (p.loadSource === 'host') wants.push(['net', 'host'], ['disk', 'host']);
+      }
       const key = `${n.registeredAt}|${n.address}|${time}|${wants.map((w) => w.join(':')).join(',')}`;
       const prev = this.sent.get(n.id);
       if (prev && prev.key === key && now - prev.at < RESEND_MS) continue;
