@@ -91,9 +91,21 @@ export function Chart(props: ChartProps) {
       <figcaption>
         {props.title} <span class="muted">({points} points)</span>
       </figcaption>
-      <div ref={box} class="chart-box" />
+      <div ref={box} class="chart-box" role="img" aria-label={describe(props)} />
     </figure>
   );
+}
+
+/** What a screen reader says for the canvas: the latest value of each line. */
+function describe(p: ChartProps): string {
+  const latest = p.series.map((s) => {
+    for (let i = s.values.length - 1; i >= 0; i--) {
+      const v = s.values[i];
+      if (typeof v === 'number') return `${s.label} ${compact(v, Math.abs(v) < 10 ? 0.01 : 1)}${p.unit ? ` ${p.unit}` : ''}`;
+    }
+    return `${s.label} no data`;
+  });
+  return `${p.title}, ${p.x.length} points; latest: ${latest.join(', ')}`;
 }
 
 /** Axis text and grid in the page's colours (uPlot draws on a canvas, CSS cannot reach it). */
