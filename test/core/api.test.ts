@@ -180,6 +180,20 @@ describe('core API with simulated agents', () => {
     await api('POST', '/api/v1/nodes/co-sim-c/uncordon');
   });
 
+  test('an instance whose container exits is marked failed, then replaced after the hold', async () => {
+    const { json } = await api('GET', '/api/v1/instances?mel=co-web&state=running');
+    const victim = json.instances[0]!;
+    const agent = agents.find((a) => a.o.id === victim.node)!;
+    agent.containers.delete(victim.name);
+    const r = await agent.send([{ type: 'instance' as const, name: victim.name, state: 'exited' as const, reason: 'exit code 1' }]);
+    assert.equal(r.status, 200);
+    await eventually(async () => (await api('GET', `/api/v1/instances?mel=co-web&state=failed`)).json.instances.some((i) => i.id === victim.id), 3000, 'failed');
+    await eventually(async () => {
+      const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
+      return l.length === 4 && l.every((i) => i.state === 'running') && !l.some((i) => i.id === victim.id);
+    }, 10_000, 'replaced');
+  });
+
   test('/openapi.json documents the API, /metrics and /healthz answer', async () => {
     const o = await api('GET', '/openapi.json');
     assert.equal(o.status, 200);

@@ -81,6 +81,18 @@ export class Reconciler {
   }
 
   private settled: string[] = [];
+  /** consecutive failures per MEL: the hold before a failed instance is replaced doubles with each (max 60 s) */
+  private readonly failures = new Map<string, number>();
+
+  private holdFor(mel: string): number {
+    const n = this.failures.get(mel) ?? 0;
+    return Math.min(60_000, this.opts.failedHoldMs * 2 ** Math.max(0, n - 1));
+  }
+
+  private noteFailure(mel: string): void {
+    this.failures.set(mel, (this.failures.get(mel) ?? 0) + 1);
+  }
+
   /** `settles`: this outcome ends a command in flight for the instance */
   private outcome(id: string, fn: (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined, settles = true): void {
     this.outcomes.push(fn);
@@ -187,7 +199,7 @@ export class Reconciler {
         instances,
         nodes: state.nodes,
         now,
-        failedHoldMs: this.opts.failedHoldMs,
+        failedHoldMs: this.holdFor(name),
       });
       for (const a of actions) this.decide(a, mel, now, snap, { writes, deletes, events, deploys, stops });
     }
@@ -318,6 +330,7 @@ export class Reconciler {
         (out) =>
           this.outcome(id, (cur) => {
             if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
+            this.failures.delete(cur.mel);
             return {
               write: { ...cur, state: 'running', ports: out.ports.length ? out.ports : cur.ports, reason: out.created ? null : 'adopted existing container', updatedAt: Date.now() },
               event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
@@ -328,6 +341,7 @@ export class Reconciler {
             // no answer from the agent: keep the placement and retry; an answer that refuses: failed
             if (!cur || cur.state !== 'starting' || (isOsmoError(e) && e.kind === 'unavailable')) return undefined;
             const reason = (e as Error).message;
+            this.noteFailure(cur.mel);
             return { write: { ...cur, state: 'failed', reason, updatedAt: Date.now() }, event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason } } };
           }),
       );
@@ -364,6 +378,7 @@ export class Reconciler {
       const now = Date.now();
       if (e.state === 'running' && i.state === 'starting' && i.desired === 'run') return { write: { ...i, state: 'running', reason: null, updatedAt: now } };
       if ((e.state === 'exited' || e.state === 'failed') && i.desired === 'run' && (i.state === 'running' || i.state === 'starting')) {
+        this.noteFailure(i.mel);
         return { write: { ...i, state: 'failed', reason: e.reason ?? `container ${e.state}`, updatedAt: now } };
       }
       if (e.state === 'removed' && i.desired === 'run' && i.state === 'running' && !inflight) return { write: { ...i, state: 'failed', reason: 'container removed outside osmo', updatedAt: now } };
