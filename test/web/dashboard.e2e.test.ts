@@ -158,8 +158,9 @@ test("the instance's chart receives points from the stream", async () => {
   const chart = page.getByTestId('chart-cpu');
   const first = await eventually(async () => Number(await chart.getAttribute('data-points')) || undefined, 30_000, 'guest cpu points');
   await eventually(async () => Number(await chart.getAttribute('data-points')) > first, 15_000, 'more points');
-  // uPlot drew a canvas for it
+  // uPlot drew a canvas for it, with a text alternative giving the latest value
   assert.equal(await chart.locator('canvas').count(), 1);
+  assert.match((await chart.getByRole('img').getAttribute('aria-label')) ?? '', /^cpu, \d+ points; latest: total [\d.]+ percent$/);
   await eventually(async () => Number(await page.getByTestId('chart-mem').getAttribute('data-points')) >= 2, 15_000, 'guest mem points');
   await shot(page, 'metrics');
   // every instance of the node side by side
