@@ -43,6 +43,8 @@ export interface Management {
   catalogRefreshPeriodMs: number;
   /** at most this many moves in one round (0 turns automatic migration off) */
   maxMovesPerRound: number;
+  /** an instance lighter than this (load factor) is not worth moving to relieve its node */
+  minInstanceLoad: number;
   /** make-before-break: the destination must be running (and healthy) within this */
   migrationTimeoutMs: number;
   /** network + disk bytes/s that make a full io term (io = rate / this) */
@@ -73,7 +75,9 @@ export const PARAMETERS: Record<string, Spec> = {
   'weights.cpu': num('weight', 0, 100, 0.6, 'weight of the CPU term in L (weights are normalised by their sum)'),
   'weights.mem': num('weight', 0, 100, 0.3, 'weight of the memory term in L'),
   'weights.io': num('weight', 0, 100, 0.1, 'weight of the I/O term in L'),
-  acceptance: en(ACCEPTANCE, 'if-unloaded-after', 'when a node accepts a new or migrating instance'),
+  // `always` by default: a platform should not refuse desired state because of load unless
+  // the operator asks for it (migration destinations are guarded by the thresholds anyway).
+  acceptance: en(ACCEPTANCE, 'always', 'when a node accepts a new or migrating instance'),
   selection: en(SELECTION, 'prefer-known-destination', 'which instances leave an overloaded node first'),
   destination: en(DESTINATION, 'least-loaded-nearest', 'where a leaving instance goes'),
   loadSource: en(LOAD_SOURCE, 'host', 'host: machine metrics; guest: sum of the node instances against its capacity'),
@@ -86,6 +90,7 @@ export const PARAMETERS: Record<string, Spec> = {
   'management.loadRefreshPeriodMs': num('ms', 100, HOUR, 5_000, 'refresh period of node load information', true),
   'management.catalogRefreshPeriodMs': num('ms', 100, 24 * HOUR, 60_000, 'refresh period of the image/MEL tables', true),
   'management.maxMovesPerRound': num('moves', 0, 10_000, 4, 'at most this many migrations per round', true),
+  'management.minInstanceLoad': num('load factor', 0, 1, 0.02, 'instances lighter than this are not moved to relieve an overloaded node'),
   'management.migrationTimeoutMs': num('ms', 1_000, HOUR, 60_000, 'the destination must be up within this or the move rolls back', true),
   'management.ioCapacityBytesPerSec': num('bytes/s', 1_000, 1e12, 100e6, 'network + disk rate that counts as a full io term'),
 };

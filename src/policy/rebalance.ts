@@ -376,6 +376,8 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
     for (const i of cands) {
       if (moves.length - manual >= maxMoves || (src.load as number) <= t.low + EPS) break;
       const x = L(i);
+      // moving an (almost) idle instance does not relieve anything, it only churns
+      if (x < src.p.management.minInstanceLoad) continue;
       const c = choose(src, i, x, false, Infinity);
       if (!c) continue;
       const why =

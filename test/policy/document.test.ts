@@ -11,7 +11,7 @@ describe('policy document', () => {
   test('defaults form a valid document', () => {
     const d = defaultPolicy();
     assert.deepEqual(d.thresholds, { low: 0.6, high: 0.8 });
-    assert.equal(d.acceptance, 'if-unloaded-after');
+    assert.equal(d.acceptance, 'always');
     assert.equal(applyPatch(d, {}).management.maxMovesPerRound, 4);
   });
 
