@@ -21,6 +21,8 @@ import {
   type Runtime,
 } from './types.js';
 
+const SEEN_TTL_MS = 10_000;
+
 export interface DockerRuntimeOptions {
   nodeId: string;
   /** Address published ports bind to. Loopback by default; an agent on a real machine may want 0.0.0.0. */
@@ -38,6 +40,10 @@ export class DockerRuntime implements Runtime {
   private readonly hostIp: string;
   private readonly grace: number;
   private readonly events: DockerEventWatcher;
+  /** name -> id of a running container of ours, as last inspected (see stats()) */
+  private readonly seen = new Map<string, { id: string; at: number }>();
+  /** container id -> its InstanceInfo, valid while the container stays in `state` (see list()) */
+  private readonly inspected = new Map<string, { state: string; info: InstanceInfo }>();
 
   constructor(opts: DockerRuntimeOptions) {
     if (!opts.nodeId) throw invalid('docker runtime needs a node id');
@@ -82,6 +88,7 @@ export class DockerRuntime implements Runtime {
   async remove(name: string, opts: { image?: string; removeImage?: boolean } = {}): Promise<{ imageRemoved: boolean }> {
     const info = await this.inspectOwned(name);
     if (!info) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    this.seen.delete(name);
     const c = this.docker.getContainer(info.Id);
     try {
       await c.stop({ t: this.grace });
@@ -106,15 +113,29 @@ export class DockerRuntime implements Runtime {
     } catch (e) {
       throw fromEngine(e, 'listing containers failed');
     }
-    // Inspect gives the argv and exit code the summary lacks; a container removed meanwhile drops out.
+    // Inspect gives the argv and exit code the summary lacks. Everything inspect adds is fixed
+    // while a container stays in one state (no engine restarts: policy "no"), so an inspect is
+    // reused until the summary's state changes; a monitor's list() every second then costs one call.
+    const live = new Set(summaries.map((s) => s.Id));
+    for (const id of this.inspected.keys()) if (!live.has(id)) this.inspected.delete(id);
     const infos = await Promise.all(
-      summaries.map((s) =>
-        this.docker
-          .getContainer(s.Id)
-          .inspect()
-          .then(toInstanceInfo)
-          .catch(() => undefined),
-      ),
+      summaries.map(async (s) => {
+        const cached = this.inspected.get(s.Id);
+        if (cached && cached.state === s.State) {
+          if (s.State === 'running') this.seen.set(cached.info.name, { id: s.Id, at: Date.now() });
+          return cached.info;
+        }
+        try {
+          const c = await this.docker.getContainer(s.Id).inspect();
+          this.remember(c);
+          const info = toInstanceInfo(c);
+          // Keyed on the state inspect saw, so a change between the two calls is caught next time.
+          this.inspected.set(s.Id, { state: c.State.Status, info });
+          return info;
+        } catch {
+          return undefined; // removed meanwhile
+        }
+      }),
     );
     return infos.filter((i): i is InstanceInfo => i !== undefined).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -125,17 +146,31 @@ export class DockerRuntime implements Runtime {
   }
 
   async stats(name: string): Promise<GuestStats> {
+    // A guest monitor calls list() then stats() for each instance every period; the ids list()
+    // just saw spare one inspect per instance. An id names one container forever, so a stale
+    // entry can only miss (404, or zeroes for a stopped one), and then we take the slow path.
+    const known = this.seen.get(name);
+    if (known && Date.now() - known.at < SEEN_TTL_MS) {
+      const s = await this.rawStats(known.id).catch(() => undefined);
+      if (s && s.read && !s.read.startsWith('0001-')) return toGuestStats(name, s);
+      this.seen.delete(name);
+    }
     const c = await this.inspectOwned(name);
     if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     if (!c.State.Running) throw new OsmoError('conflict', `deployment "${name}" is not running (${c.State.Status})`);
     try {
-      // stream:false without one-shot: the engine takes two samples ~1 s apart and fills
-      // precpu_stats, so cpu % is meaningful from a single call (one-shot would leave it empty).
-      const s = (await this.docker.getContainer(c.Id).stats({ stream: false })) as unknown as EngineStats;
-      return toGuestStats(name, s);
+      return toGuestStats(name, await this.rawStats(c.Id));
     } catch (e) {
       throw fromEngine(e, `stats of "${name}" failed`);
     }
+  }
+
+  /**
+   * stream:false without one-shot: the engine takes two samples ~1 s apart and fills
+   * precpu_stats, so cpu % is meaningful from a single call (one-shot would leave it empty).
+   */
+  private async rawStats(id: string): Promise<EngineStats> {
+    return (await this.docker.getContainer(id).stats({ stream: false })) as unknown as EngineStats;
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -176,11 +211,19 @@ export class DockerRuntime implements Runtime {
       const c = await this.docker.getContainer(name).inspect();
       // getContainer also resolves ids and id prefixes; only an exact name counts.
       if (c.Name.replace(/^\//, '') !== name) return undefined;
-      return c.Config.Labels?.[LABEL_NODE] === this.nodeId ? c : undefined;
+      if (c.Config.Labels?.[LABEL_NODE] !== this.nodeId) return undefined;
+      this.remember(c);
+      return c;
     } catch (e) {
       if (engineStatus(e) === 404) return undefined;
       throw fromEngine(e, `inspect of "${name}" failed`);
     }
+  }
+
+  private remember(c: Docker.ContainerInspectInfo): void {
+    const name = c.Name.replace(/^\//, '');
+    if (c.State.Running) this.seen.set(name, { id: c.Id, at: Date.now() });
+    else this.seen.delete(name);
   }
 
   private async assertNameFree(name: string): Promise<void> {
