@@ -1,6 +1,6 @@
 // A simulated agent speaking the real protocol over HTTP on 127.0.0.1: it registers,
 // heartbeats, sends event batches, and answers the agent deploy API from memory (no
-// containers). Used by the API tests and the control-plane benchmark; the end-to-end
+// containers) and the monitor API (accepted, no samplers). Used by the API tests and the control-plane benchmark; the end-to-end
 // tests use real agents.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AgentEvent } from '../../src/bus/events.js';
@@ -45,6 +45,7 @@ export class SimAgent {
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
   deploys = 0;
+  monitors = 0;
   heartbeatErrors = 0;
   paused = false;
 
@@ -131,6 +132,12 @@ export class SimAgent {
     }
     if (url === '/api/v1/deploy' && req.method === 'GET') {
       return this.json(res, 200, { response: true, status: 200, instances: [...this.containers.values()] });
+    }
+    if (url.startsWith('/api/v1/monitor/') && (req.method === 'PUT' || req.method === 'DELETE')) {
+      // the seed monitor API: accepted and ignored (the simulator sends no samples unless told)
+      await body(req);
+      this.monitors++;
+      return this.json(res, 200, { response: true, status: 200 });
     }
     this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
   }
