@@ -3,6 +3,7 @@
 // restarts (or a proxy times out); we reconnect with back-off and ask for events `since` the
 // last one seen, so a short gap loses nothing.
 import type Docker from 'dockerode';
+import { toInstanceInfo } from './docker-info.js';
 import { onJsonLines } from './json-lines.js';
 import { LABEL_NAME, LABEL_NODE, type InstanceChange, type InstanceState } from './types.js';
 
@@ -45,6 +46,7 @@ export class DockerEventWatcher {
   private generation = 0;
   /** `since` replays from a whole second; these keys were delivered already. */
   private readonly seen = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly docker: Docker,
@@ -104,13 +106,8 @@ export class DockerEventWatcher {
       if (ev.time) this.since = ev.time;
       const change = toChange(ev);
       if (!change) return;
-      for (const l of this.listeners) {
-        try {
-          l(change);
-        } catch {
-          // a listener's bug must not stop the stream for the others
-        }
-      }
+      // Enrich in arrival order: a slow inspect must not let a later event overtake an earlier one.
+      this.queue = this.queue.then(() => this.enrich(change, ev)).then((c) => this.deliver(c));
     });
     const ended = () => {
       if (this.stream !== stream) return;
@@ -120,6 +117,35 @@ export class DockerEventWatcher {
     stream.on('end', ended);
     stream.on('close', ended);
     stream.on('error', ended);
+  }
+
+  /**
+   * start/die: inspect for the container's full state. A die after an OOM kill is then
+   * `failed` (the engine's die event does not say why), and listeners get `info`.
+   */
+  private async enrich(change: InstanceChange, ev: EngineEvent): Promise<InstanceChange> {
+    const id = ev.Actor?.ID;
+    if (!id || (change.state !== 'running' && change.state !== 'exited')) return change;
+    try {
+      const c = await this.docker.getContainer(id).inspect();
+      const info = toInstanceInfo(c);
+      // The container may have moved on since; the event's own state is what this change reports,
+      // except that an OOM-killed exit is a failure.
+      const state = change.state === 'exited' && c.State.OOMKilled ? 'failed' : change.state;
+      return { ...change, state, info, ...(state === 'failed' ? { reason: `${change.reason}, out of memory` } : {}) };
+    } catch {
+      return change; // removed meanwhile: the event alone
+    }
+  }
+
+  private deliver(change: InstanceChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch {
+        // a listener's bug must not stop the stream for the others
+      }
+    }
   }
 
   private retry(): void {

@@ -336,6 +336,30 @@ describe('DockerRuntime: nodes sharing one engine', () => {
     assert.deepEqual(await a.list(), []);
   });
 
+  test('an OOM-killed container is failed, in watch() and in get()', async () => {
+    const seen: InstanceChange[] = [];
+    const stop = a.watch((c) => seen.push(c));
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await a.deploy({
+        name: n('oom'),
+        image: 'osmo-test/busybox:1',
+        command: ['/bin/sh', '-c', 'x=$(head -c 60000000 /dev/zero | tr "\\0" a); echo ${#x}'],
+        resources: { memoryBytes: 8 * 1024 * 1024 },
+      });
+      await settle(() => {
+        const last = seen.filter((c) => c.name === n('oom')).at(-1);
+        assert.equal(last?.state, 'failed', JSON.stringify(seen));
+        assert.match(last?.reason ?? '', /out of memory/);
+        assert.equal(last?.info?.exitCode, 137);
+      }, 20_000);
+      assert.equal((await a.get(n('oom')))?.state, 'failed');
+      await a.remove(n('oom'), { removeImage: false });
+    } finally {
+      stop();
+    }
+  });
+
   test('watch() reports a container dying, and its removal', async () => {
     const seen: InstanceChange[] = [];
     const stop = a.watch((c) => seen.push(c));
