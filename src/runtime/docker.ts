@@ -82,7 +82,14 @@ export class DockerRuntime implements Runtime {
       }
       throw err;
     }
-    return this.inspectOwned(spec.name).then((c) => toInstanceInfo(c!));
+    try {
+      const c = await container.inspect();
+      this.remember(c);
+      return toInstanceInfo(c);
+    } catch (e) {
+      // Started, then gone before we looked (removed by someone else): say so, don't crash.
+      throw fromEngine(e, `container "${spec.name}" vanished right after start`);
+    }
   }
 
   async remove(name: string, opts: { image?: string; removeImage?: boolean } = {}): Promise<{ imageRemoved: boolean }> {
