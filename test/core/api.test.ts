@@ -15,6 +15,7 @@ interface Inst {
   node: string | null;
   name: string;
   state: string;
+  reason: string | null;
 }
 /** the fields these tests read from the core's answers */
 interface Body {
@@ -192,6 +193,17 @@ describe('core API with simulated agents', () => {
       const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
       return l.length === 4 && l.every((i) => i.state === 'running') && !l.some((i) => i.id === victim.id);
     }, 10_000, 'replaced');
+  });
+
+  test('an agent that refuses a deploy: the instance fails with its reason and is retried with growing backoff', async () => {
+    assert.equal((await api('POST', '/api/v1/mels', { name: 'co-bad', image: 'sim-fail/nope:1', replicas: 1 })).status, 201);
+    const failed = await eventually(async () => (await api('GET', '/api/v1/instances?mel=co-bad&state=failed')).json.instances[0], 5000, 'failed');
+    assert.match(failed.reason ?? '', /refused deploy.*500.*pull sim-fail\/nope:1: not found/);
+    // 3 s hold, then 6 s: in 7 s at most two attempts were made
+    await new Promise((r) => setTimeout(r, 7000));
+    const placements = (await api('GET', '/api/v1/events?follow=false&type=placement&limit=10000')).json.events.filter((e) => (e as { data: { mel: string } }).data.mel === 'co-bad');
+    assert.ok(placements.length >= 2 && placements.length <= 3, `placements: ${placements.length}`);
+    assert.equal((await api('DELETE', '/api/v1/mels/co-bad')).status, 200);
   });
 
   test('/openapi.json documents the API, /metrics and /healthz answer', async () => {

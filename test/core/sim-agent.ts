@@ -118,6 +118,8 @@ export class SimAgent {
       const b = await body(req);
       const name = String(b.name);
       if (this.containers.has(name)) return this.json(res, 409, { response: false, status: 409, error: `name ${name} taken` });
+      // lets tests exercise an agent that answers and refuses, like a failed pull
+      if (String(b.image).startsWith('sim-fail/')) return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
       if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
       const c: SimContainer = { name, image: String(b.image), state: 'running', labels: (b.labels ?? {}) as Record<string, string>, ports: [] };
       this.containers.set(name, c);

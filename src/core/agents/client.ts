@@ -24,18 +24,24 @@ export class AgentClient {
   ) {}
 
   private async call(address: string, method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: Record<string, unknown> }> {
+    // a timer we clear, not AbortSignal.timeout(): that one keeps the whole request alive until it fires
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     let res: Response;
+    let text: string;
     try {
       res = await fetch(new URL(path, address), {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: ac.signal,
       });
+      text = await res.text();
     } catch (e) {
       throw new OsmoError('unavailable', `agent ${address} unreachable: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text();
     let json: Record<string, unknown> = {};
     try {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -49,7 +55,9 @@ export class AgentClient {
     const { status, json } = await this.call(address, 'PUT', '/api/v1/deploy', spec);
     if (status === 409) return { created: false, ports: [] };
     if (status >= 200 && status < 300) return { created: true, ports: portsOf(json) };
-    throw new OsmoError(status >= 500 ? 'unavailable' : 'invalid', `agent refused deploy of ${spec.name}: ${String(json.error ?? status)}`);
+    // the agent answered and refused (bad image, engine error): the instance failed and is
+    // replaced with backoff; only no answer at all ('unavailable' above) keeps retrying the same placement
+    throw new OsmoError('invalid', `agent refused deploy of ${spec.name} (${status}): ${String(json.error ?? status)}`);
   }
 
   /** Stops and removes; an absent container counts as removed. The image is kept (other instances may come back). */
