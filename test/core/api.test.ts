@@ -206,6 +206,22 @@ describe('core API with simulated agents', () => {
     assert.equal((await api('DELETE', '/api/v1/mels/co-bad')).status, 200);
   });
 
+  test('PUT with a changed template replaces every instance; a replicas-only PUT does not', async () => {
+    const before = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
+    const same = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', replicas: before.length, placement: { spread: true } });
+    assert.equal(same.status, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual((await api('GET', '/api/v1/instances?mel=co-web')).json.instances.map((i) => i.id).sort(), before.map((i) => i.id).sort());
+    const changed = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', env: { V: '2' }, replicas: before.length, placement: { spread: true } });
+    assert.equal(changed.status, 200);
+    await eventually(async () => {
+      const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
+      return l.length === before.length && l.every((i) => i.state === 'running' && !before.some((b) => b.id === i.id));
+    }, 10_000, 'all replaced');
+    const env = [...agents.flatMap((a) => [...a.containers.values()])].filter((c) => c.labels['io.osmo.mel'] === 'co-web');
+    assert.equal(env.length, before.length);
+  });
+
   test('/openapi.json documents the API, /metrics and /healthz answer', async () => {
     const o = await api('GET', '/openapi.json');
     assert.equal(o.status, 200);
