@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { stopOnSignals } from './core.js';
+import Docker from 'dockerode';
 
 interface Flags {
   listen: string;
@@ -13,6 +14,19 @@ interface Flags {
   nodeId: string;
   layer: 'cloud' | 'edge' | 'iot';
   domain: string;
+  driver: 'docker' | 'process';
+}
+
+/** A missing engine is the commonest first-run problem: say so once, with the fix, instead of a warning per request. */
+async function dockerHint(): Promise<string | undefined> {
+  try {
+    await new Docker().ping();
+    return undefined;
+  } catch (e) {
+    const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    return `no Docker engine answers at ${where} (${(e as Error).message.split('\n')[0]}): containers cannot run until one does.\n` +
+      `  Start one (e.g. eval "$(bash scripts/test-docker.sh)" gives a private engine and sets DOCKER_HOST), or use --driver process.`;
+  }
 }
 
 export function register(program: Command): void {
@@ -28,12 +42,20 @@ export function register(program: Command): void {
       return v;
     }, 'edge')
     .option('--domain <name>', 'proximity domain of the local node', 'default')
+    .option('--driver <driver>', 'runtime driver of the local agent: docker | process', (v: string) => {
+      if (v !== 'docker' && v !== 'process') throw new InvalidArgumentError('--driver must be docker or process');
+      return v;
+    }, 'docker')
     .action(async (f: Flags) => {
       let core: CoreHandle | undefined;
       let agent: RunningAgent | undefined;
       try {
+        if (f.driver === 'docker') {
+          const hint = await dockerHint();
+          if (hint) process.stderr.write(`osmo up: ${hint}\n`);
+        }
         core = await startCore({ listen: f.listen, dataDir: f.dataDir });
-        agent = await startAgent({ listen: f.agentListen, nodeId: f.nodeId, layer: f.layer, domain: f.domain, dataDir: join(core.dataDir, 'agent'), core: core.url, token: core.token, logLevel: 'warn' });
+        agent = await startAgent({ driver: f.driver, listen: f.agentListen, nodeId: f.nodeId, layer: f.layer, domain: f.domain, dataDir: join(core.dataDir, 'agent'), core: core.url, token: core.token, logLevel: 'warn' });
       } catch (e) {
         process.stderr.write(`osmo up: ${(e as Error).message}\n`);
         await core?.close().catch(() => undefined);
@@ -45,7 +67,7 @@ export function register(program: Command): void {
           `  API:        ${core.url}/api/v1   (docs ${core.url}/docs)`,
           `  dashboard:  ${core.url}/`,
           `  agent:      ${agent.url}`,
-          `  try:        osmo deploy --name hello --image nginx:alpine --port 80   then   osmo ps`,
+          `  try:        osmo deploy --name hello --image osmo-test/httpd:1 --port 80   then   osmo ps`,
           '',
         ].join('\n'),
       );
