@@ -30,6 +30,18 @@ const done = (evs: Ev[]) => evs.filter((e) => e.type === 'migration' && e.data.p
 const running = async (mel: string): Promise<Inst[]> => (await instances(core, mel)).filter((i) => i.state === 'running');
 const byNode = (list: Inst[]) => list.map((i) => i.node).sort();
 
+/** eventually(), and when it gives up, the recent decisions and instance states with the error. */
+async function until<T>(check: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  try {
+    return await eventually(check, ms, what);
+  } catch (e) {
+    const evs = await events('load,rebalance,migration,reconcile,instance-state,placement').catch(() => []);
+    const list = await instances(core, 'mig-w').catch(() => []);
+    const tail = evs.slice(-40).map((x) => `${new Date(x.ts).toISOString().slice(11, 23)} ${x.type} ${x.node ?? '-'} ${JSON.stringify(x.data).slice(0, 300)}`);
+    throw new Error(`${(e as Error).message}\ninstances: ${JSON.stringify(list.map((i) => [i.name, i.node, i.state, i.reason]))}\ncontainers: ${JSON.stringify(containersOf('mig-w'))}\n${tail.join('\n')}`);
+  }
+}
+
 async function mel(name: string, body: Record<string, unknown>): Promise<void> {
   const r = await api(core, 'POST', '/api/v1/mels', { name, image: 'osmo-test/burn:1', ...body });
   assert.equal(r.status, 201, JSON.stringify(r.json));
@@ -66,10 +78,10 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     const res = (cpus: number) => ({ cpus, memoryBytes: 32 * 1024 * 1024 });
     await mel('mig-hog1', { replicas: 2, resources: res(0.05), placement: { labels: { slot: 'e1' } } });
     await mel('mig-hog2', { resources: res(0.05), placement: { labels: { slot: 'e2' } } });
-    await eventually(async () => (await running('mig-hog1')).length === 2 && (await running('mig-hog2')).length === 1, 60_000, 'hogs running');
+    await until(async () => (await running('mig-hog1')).length === 2 && (await running('mig-hog2')).length === 1, 60_000, 'hogs running');
     for (const n of ['mig-e2', 'mig-c1']) assert.equal((await api(core, 'POST', `/api/v1/nodes/${n}/cordon`)).status, 200);
     await mel('mig-w', { replicas: 2, resources: res(0.05), placement: { preferLayer: 'edge', preferDomain: 'city' } });
-    const placed = await eventually(async () => {
+    const placed = await until(async () => {
       const r = await running('mig-w');
       return r.length === 2 ? r : undefined;
     }, 60_000, 'movers running');
@@ -77,7 +89,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     for (const n of ['mig-e2', 'mig-c1']) assert.equal((await api(core, 'POST', `/api/v1/nodes/${n}/uncordon`)).status, 200);
 
     // e1 = 0.8 >= 0.55: overloaded; the movers leave one per round (the next once the first has settled)
-    const after = await eventually(async () => {
+    const after = await until(async () => {
       const r = await running('mig-w');
       const all = await instances(core, 'mig-w');
       return r.length === 2 && all.length === 2 && byNode(r).join() === 'mig-c1,mig-e2' ? r : undefined;
@@ -92,7 +104,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     const decisions = evs.filter((e) => e.type === 'rebalance' && e.data.decision === 'move');
     assert.match(String(decisions.at(-1)?.data.reason), /mig-e1 overloaded .*descending-load.*spill-over from edge chose mig-c1/);
     // make-before-break: the old containers are gone, exactly two movers exist
-    await eventually(() => containersOf('mig-w').length === 2, 30_000, 'sources stopped');
+    await until(async () => containersOf('mig-w').length === 2, 30_000, 'sources stopped');
   });
 
   test('policies survive a core restart; after it, the cloud mover flows back when its home edge is under low', async () => {
@@ -101,11 +113,11 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     const g = await api(core, 'GET', '/api/v1/policies');
     assert.equal((g.json.policy as any).loadSource, 'guest');
     assert.equal((g.json.policy as any).thresholds.high, 0.55);
-    await eventually(async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3, 30_000, '3 nodes ready after restart');
+    await until(async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3, 30_000, '3 nodes ready after restart');
     const since = Date.now();
     // stopping hog2 takes e2 to 0.2: 0.2 + 0.2 <= low 0.45 -> the cloud mover returns
     assert.equal((await api(core, 'DELETE', '/api/v1/mels/mig-hog2')).status, 200);
-    await eventually(async () => {
+    await until(async () => {
       const r = await running('mig-w');
       return r.length === 2 && byNode(r).join() === 'mig-e2,mig-e2';
     }, 90_000, 'flow-back: both movers on the edge');
@@ -124,7 +136,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     // manual migration back to e1, which first gets its own thresholds (low 0.45, high 0.65):
     // accepted as 0.4 + 0.2 < 0.65; the answer waits for the switch
     assert.equal((await api(core, 'PUT', '/api/v1/nodes/mig-e1/policies', { thresholds: { low: 0.45, high: 0.65 } })).status, 200);
-    const one = (await running('mig-w'))[0]!;
+    const one = (await until(async () => (await running('mig-w'))[0], 30_000, 'a running mover'))!;
     const m = await api(core, 'POST', `/api/v1/instances/${one.id}/migrate`, { node: 'mig-e1' });
     assert.equal(m.status, 200, JSON.stringify(m.json));
     assert.equal(m.json.to, 'mig-e1');

@@ -8,6 +8,7 @@ import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
 
 const RESEND_MS = 20_000;
+const RETRY_MS = 5_000;
 
 export class MonitorKeeper {
   private readonly sent = new Map<string, { key: string; at: number }>();
@@ -40,7 +41,8 @@ export class MonitorKeeper {
       calls.push(
         Promise.all(wants.map(([metric, source]) => this.put(n.address, metric, { time, source }))).then(
           () => undefined,
-          () => void this.sent.delete(n.id), // try again next refresh
+          // try again in a few seconds, not on every refresh
+          () => void this.sent.set(n.id, { key: 'failed', at: now - RESEND_MS + RETRY_MS }),
         ),
       );
     }
