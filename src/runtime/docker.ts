@@ -2,7 +2,7 @@
 // share. Ownership is a label (LABEL_NODE = nodeId): every read filters on it, every write
 // checks it, so one agent never sees or touches another's containers. There is no local
 // state at all — adopt-after-restart is simply list() over the labels.
-import Docker from 'dockerode';
+import Docker from './dockerode.js';
 import { OsmoError, invalid, notFound } from '../shared/errors.js';
 import { engineStatus, fromEngine } from './docker-errors.js';
 import { DockerEventWatcher } from './docker-events.js';

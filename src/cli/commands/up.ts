@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { stopOnSignals } from './core.js';
-import Docker from 'dockerode';
+import Docker from '../../runtime/dockerode.js';
 
 interface Flags {
   listen: string;
