@@ -4,6 +4,7 @@
 //  - instances: state from the driver at scrape time, usage from the latest guest samples;
 //  - the agent itself: events produced / dropped, outbox size, deploys, process defaults.
 // Kernel counters are exposed as counters (reset + inc to the kernel's value inside collect).
+import '../shared/defer-heavy-deps.js';
 import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentEvent } from '../bus/events.js';

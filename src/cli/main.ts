@@ -1,5 +1,7 @@
 // The `osmo` command. Each subcommand lives in its own file under commands/ and
 // registers itself on the program; this file only wires them together.
+// First: defers heavy modules some libraries load for features osmo does not use.
+import '../shared/defer-heavy-deps.js';
 import { Command } from 'commander';
 import { VERSION } from '../shared/version.js';
 

@@ -1,4 +1,5 @@
 // Prometheus metrics of one core (own registry: several cores may share a test process).
+import '../shared/defer-heavy-deps.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ClusterState } from './state.js';
 

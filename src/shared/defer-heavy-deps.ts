@@ -1,19 +1,27 @@
-// dockerode loads gRPC + protobuf (for BuildKit sessions) and docker-modem loads ssh2 (for
-// ssh:// hosts) at import time: about 30 MB of resident memory in an agent that only talks
-// to a local socket and never builds. This hook hands those three modules to dockerode and
-// docker-modem as lazy stand-ins that load the real module on first use, so the cost is paid
-// only by someone who really builds or uses ssh://. Everything else requires them as usual.
+// Libraries that load heavy modules at import time for features an agent never uses:
+// dockerode loads gRPC + protobuf (BuildKit sessions), docker-modem loads ssh2 (ssh:// hosts),
+// prom-client loads OpenTelemetry (exemplars on the process CPU metric). Together they are
+// tens of MB of resident memory in an agent that talks to a local socket. This hook hands
+// those modules to exactly those importers as lazy stand-ins that load the real module on
+// first use, so only someone who really uses the feature pays. Everyone else requires them
+// as usual.
 import Module from 'node:module';
 
-const DEFERRED = new Set(['@grpc/grpc-js', '@grpc/proto-loader', 'ssh2']);
+/** deferred module -> the packages whose requires of it are deferred */
+const DEFERRED = new Map<string, string[]>([
+  ['@grpc/grpc-js', ['dockerode']],
+  ['@grpc/proto-loader', ['dockerode']],
+  ['ssh2', ['docker-modem']],
+  ['@opentelemetry/api', ['prom-client']],
+]);
 
 type Loader = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
 const mod = Module as unknown as { _load: Loader };
 const load = mod._load;
 
-function fromDocker(parent: { filename?: string } | undefined): boolean {
+function deferredFor(request: string, parent: { filename?: string } | undefined): boolean {
   const f = parent?.filename ?? '';
-  return f.includes('/node_modules/dockerode/') || f.includes('/node_modules/docker-modem/');
+  return (DEFERRED.get(request) ?? []).some((pkg) => f.includes(`/node_modules/${pkg}/`));
 }
 
 /** A stand-in for one export (e.g. `require('ssh2').Client`) that resolves the real one when used. */
@@ -30,7 +38,7 @@ function lazyExport(real: () => Record<PropertyKey, unknown>, key: PropertyKey):
 
 if (!(load as { osmoDeferred?: boolean }).osmoDeferred) {
   const hooked: Loader = function (this: unknown, request, parent, isMain) {
-    if (!DEFERRED.has(request) || !fromDocker(parent)) return load.call(this, request, parent, isMain);
+    if (!deferredFor(request, parent)) return load.call(this, request, parent, isMain);
     let real: Record<PropertyKey, unknown> | undefined;
     const get = () => (real ??= load.call(this, request, parent, isMain) as Record<PropertyKey, unknown>);
     return new Proxy({}, {
