@@ -2,7 +2,6 @@
 // process's CPU time and RSS from /proc, and medians.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,17 +23,9 @@ export function compiledCli(): string {
   return main;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../test/helpers/proc.js';
+
+export { freePort };
 
 export async function waitHttp(url: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;

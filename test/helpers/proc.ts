@@ -93,3 +93,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Retries an assertion block until it passes (eventually() wants a truthy return). */
+export const settle = (check: () => Promise<void> | void, ms?: number): Promise<true> =>
+  eventually(async () => {
+    await check();
+    return true as const;
+  }, ms);

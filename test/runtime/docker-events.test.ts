@@ -11,13 +11,8 @@ import Docker from 'dockerode';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import type { InstanceChange } from '../../src/runtime/types.js';
 import { OsmoError } from '../../src/shared/errors.js';
-import { eventually, tempDir } from '../helpers/proc.js';
+import { tempDir, settle } from '../helpers/proc.js';
 
-const settle = (check: () => Promise<void> | void, ms?: number) =>
-  eventually(async () => {
-    await check();
-    return true;
-  }, ms);
 
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-ev-${uid}`;

@@ -10,14 +10,8 @@ import Docker from 'dockerode';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { LABEL_NAME, LABEL_NODE, type InstanceChange } from '../../src/runtime/types.js';
 import { OsmoError } from '../../src/shared/errors.js';
-import { freePort, eventually } from '../helpers/proc.js';
+import { freePort, eventually, settle } from '../helpers/proc.js';
 
-/** Retries an assertion block until it passes (eventually() wants a truthy return). */
-const settle = (check: () => Promise<void> | void, ms?: number) =>
-  eventually(async () => {
-    await check();
-    return true;
-  }, ms);
 
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-node-${uid}`;
