@@ -11,10 +11,12 @@ import { InstanceRepo } from './repos/instances.js';
 import { EventRepo } from './repos/events.js';
 import { SampleRepo } from './repos/samples.js';
 import { KvRepo } from './repos/kv.js';
+import { PlanRepo } from './repos/plans.js';
 
 export * from './records.js';
 export type { NewEvent, EventQuery } from './repos/events.js';
 export type { SampleQuery, SeriesPoint } from './repos/samples.js';
+export type { PlanRow } from './repos/plans.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -24,6 +26,7 @@ export interface Store {
   readonly events: EventRepo;
   readonly samples: SampleRepo;
   readonly kv: KvRepo;
+  readonly plans: PlanRepo;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export function storeOver(db: Kysely<Database>): Store {
     events: new EventRepo(db),
     samples: new SampleRepo(db),
     kv: new KvRepo(db),
+    plans: new PlanRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -106,9 +106,25 @@ const m0001: Migration = {
   },
 };
 
+const m0002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('plans')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('follow', 'text')
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('plans').execute();
+  },
+};
+
 /** Append new migrations here; names sort in apply order. Never edit an applied one. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_plans': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

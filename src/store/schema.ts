@@ -86,6 +86,15 @@ export interface KvTable {
   updated_at: number;
 }
 
+export interface PlansTable {
+  id: string;
+  created_at: number;
+  /** the planner's PlanResult, JSON */
+  body: string;
+  /** {mels, provider} while the plan is followed hour by hour, JSON; null otherwise */
+  follow: string | null;
+}
+
 export interface Database {
   nodes: NodesTable;
   mels: MelsTable;
@@ -94,4 +103,5 @@ export interface Database {
   samples: SamplesTable;
   samples_1m: SamplesMinuteTable;
   kv: KvTable;
+  plans: PlansTable;
 }

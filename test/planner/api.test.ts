@@ -10,8 +10,9 @@ import { tempDir, ROOT } from '../helpers/proc.js';
 import { msUntilNextHour } from '../../src/core/routes/planner.js';
 
 let core: CoreHandle;
+const dataDir = tempDir('osmo-planner-api-');
 before(async () => {
-  core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-planner-api-'), processMetrics: false });
+  core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
 });
 after(async () => {
   await core.close();
@@ -141,6 +142,30 @@ test('apply with follow re-arms at every UTC hour until DELETE stops it', async 
   assert.equal((await call('DELETE', `/api/v1/plans/${id}/apply`)).status, 200);
   assert.equal((await call('DELETE', `/api/v1/plans/${id}/apply`)).status, 404);
   assert.equal((await call('GET', `/api/v1/plans/${id}`)).json.following, undefined);
+});
+
+test('plans and their hour-by-hour follow survive a core restart', async () => {
+  const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
+  const c = await call('POST', '/api/v1/plans?seed=3', input);
+  assert.equal(c.status, 201);
+  const id = String(c.json.id);
+  assert.equal((await call('POST', '/api/v1/mels', { name: 'pl-keep', image: 'osmo-test/httpd:1', replicas: 0 })).status, 201);
+  assert.equal((await call('POST', `/api/v1/plans/${id}/apply`, { mels: { web: 'pl-keep' }, follow: true })).status, 200);
+  const restart = async () => {
+    await core.close();
+    core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
+  };
+  await restart();
+  const g = await call('GET', `/api/v1/plans/${id}`);
+  assert.equal(g.status, 200, 'the plan is still there after a restart');
+  assert.deepEqual(g.json.plan, c.json.plan, 'the same plan, figure for figure');
+  assert.deepEqual((g.json.following as { mels: unknown } | undefined)?.mels, { web: 'pl-keep' }, 'the follow is re-armed');
+  assert.ok((await call('GET', '/api/v1/plans')).json.plans instanceof Array, 'the list answers');
+  assert.equal((await call('DELETE', `/api/v1/plans/${id}/apply`)).status, 200);
+  await restart();
+  const after = await call('GET', `/api/v1/plans/${id}`);
+  assert.equal(after.status, 200, 'the plan stays');
+  assert.equal(after.json.following, undefined, 'a stopped follow stays stopped');
 });
 
 test('msUntilNextHour lands one second past the next hour boundary', () => {

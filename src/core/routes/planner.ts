@@ -3,11 +3,13 @@
 // (a planner input → a 24-hour plan, kept under an id), GET /api/v1/plans[/{id}] and
 // POST /api/v1/plans/{id}/apply (one hour's VM counts → MEL replicas; with "follow", again at
 // every UTC hour until DELETE /api/v1/plans/{id}/apply).
-// The planner is pure; plans live in this process's memory (the newest 100), so they do
-// not survive a restart — a store table would.
+// The planner is pure; plans (the newest 100, plus any being followed) are kept in the
+// store's `plans` table with their follow settings, so both survive a core restart; this
+// plugin holds a write-through copy in memory and re-arms the hourly follow on start.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorBody, OkBody } from '../model.js';
+import type { PlanRow } from '../../store/index.js';
 import { notFound } from '../../shared/errors.js';
 import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, planAsync, replicaSchedule, solve, solveLqnx, type PlanResult } from '../../planner/index.js';
 import type { CoreRoutes } from './plugin.js';
@@ -82,7 +84,8 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
     return f !== undefined;
   };
   const follow = (p: Stored, mels: Record<string, string>, provider: string | undefined) => {
-    unfollow(p.id);
+    const f0 = following.get(p.id);
+    if (f0) clearTimeout(f0.timer);
     const arm = () => {
       const wait = msUntilNextHour(Date.now());
       const f: Follow = {
@@ -103,8 +106,17 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
     arm();
   };
   app.addHook('onClose', async () => {
-    for (const id of [...following.keys()]) unfollow(id);
+    // timers only: the follow settings stay in the store for the next start
+    for (const f of following.values()) clearTimeout(f.timer);
+    following.clear();
   });
+
+  for (const row of await ctx.store.plans.list()) {
+    const p: Stored = { id: row.id, createdAt: new Date(row.createdAt).toISOString(), plan: JSON.parse(row.body) as PlanResult };
+    plans.set(p.id, p);
+    if (row.follow) follow(p, row.follow.mels, row.follow.provider);
+  }
+  const followRow = (mels: Record<string, string>, provider: string | undefined): PlanRow['follow'] => (provider === undefined ? { mels } : { mels, provider });
 
   app.post('/api/v1/solve', {
     schema: { tags, summary: 'solve a closed queueing network (docs/planner.md, "The network format")', querystring: z.object({ method: SolveMethodSchema.default('auto') }), body: NetworkSchema, response: { 200: SolveView, 400: ErrorBody } },
@@ -125,11 +137,15 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
   app.post('/api/v1/plans', {
     schema: { tags, summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id', querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }), body: PlanInputSchema, response: { 201: PlanView, 400: ErrorBody } },
   }, async (req, reply) => {
-    const stored: Stored = { id: randomUUID(), createdAt: new Date().toISOString(), plan: await planAsync(req.body, { seed: req.query.seed }) };
+    const now = Date.now();
+    const stored: Stored = { id: randomUUID(), createdAt: new Date(now).toISOString(), plan: await planAsync(req.body, { seed: req.query.seed }) };
+    await ctx.store.plans.put({ id: stored.id, createdAt: now, body: JSON.stringify(stored.plan), follow: null });
     plans.set(stored.id, stored);
-    for (const old of plans.keys()) {
+    for (const old of [...plans.keys()]) {
       if (plans.size <= KEEP) break;
-      if (!following.has(old)) plans.delete(old);
+      if (following.has(old)) continue;
+      await ctx.store.plans.remove(old);
+      plans.delete(old);
     }
     reply.status(201);
     return view(stored);
@@ -141,16 +157,21 @@ const plannerRoutes: CoreRoutes = async (app, { ctx }) => {
     const p = plans.get(req.params.id);
     if (!p) throw notFound(`no plan "${req.params.id}"`);
     const done = await applyHour(p, req.body.mels, req.body.provider, req.body.hour ?? new Date().getUTCHours());
-    if (req.body.follow) follow(p, req.body.mels, req.body.provider);
+    if (req.body.follow) {
+      await ctx.store.plans.setFollow(p.id, followRow(req.body.mels, req.body.provider));
+      follow(p, req.body.mels, req.body.provider);
+    }
     return { id: p.id, ...done, following: followView(p.id) };
   });
 
   app.delete('/api/v1/plans/:id/apply', { schema: { tags, summary: 'stop following a plan hour by hour (replicas stay as they are)', params: z.object({ id: z.string() }), response: { 200: OkBody, 404: ErrorBody } } }, async (req) => {
-    if (!unfollow(req.params.id)) throw notFound(`plan "${req.params.id}" is not being followed`);
+    if (!following.has(req.params.id)) throw notFound(`plan "${req.params.id}" is not being followed`);
+    await ctx.store.plans.setFollow(req.params.id, null);
+    unfollow(req.params.id);
     return { response: true as const, status: 200 };
   });
 
-  app.get('/api/v1/plans', { schema: { tags, summary: 'plans kept in memory, newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: [...plans.values()].map(summary) }));
+  app.get('/api/v1/plans', { schema: { tags, summary: 'stored plans (the newest 100 and any being followed), newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: [...plans.values()].map(summary) }));
 
   app.get('/api/v1/plans/:id', { schema: { tags, params: z.object({ id: z.string() }), response: { 200: PlanView, 404: ErrorBody } } }, async (req) => {
     const p = plans.get(req.params.id);
