@@ -4,16 +4,11 @@
 // <data-dir>/agent-token (mode 0600) so it survives restarts.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { isLoopback } from '../shared/net.js';
 
-/** 127.0.0.0/8, ::1, ::ffff:127.x.y.z and "localhost" */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
-}
+export { isLoopback };
+
 
 export interface TokenDecision {
   /** undefined = the API is open */

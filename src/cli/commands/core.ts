@@ -1,6 +1,7 @@
 // `osmo core`: the control plane as its own process.
 import { Command, InvalidArgumentError } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
+import { dashboardUrl } from '../dashboard-url.js';
 
 export function positiveMs(flag: string) {
   return (v: string): number => {
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);
         process.exit(1);
       }
-      process.stdout.write(`osmo core listening on ${core.url}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`);
+      process.stdout.write(`osmo core listening on ${core.url}\n  dashboard: ${dashboardUrl(core.url, core.token)}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`);
       stopOnSignals('osmo core', () => core.close());
     });
 }

@@ -6,6 +6,7 @@ import { startCore, type CoreHandle } from '../../core/index.js';
 import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { stopOnSignals } from './core.js';
 import Docker from '../../runtime/dockerode.js';
+import { dashboardUrl } from '../dashboard-url.js';
 
 interface Flags {
   listen: string;
@@ -65,7 +66,7 @@ export function register(program: Command): void {
         [
           `osmo is up (node ${agent.nodeId}, data in ${core.dataDir})`,
           `  API:        ${core.url}/api/v1   (docs ${core.url}/docs)`,
-          `  dashboard:  ${core.url}/`,
+          `  dashboard:  ${dashboardUrl(core.url, core.token)}`,
           `  agent:      ${agent.url}`,
           `  try:        osmo deploy --name hello --image osmo-test/httpd:1 --port 80   then   osmo ps`,
           '',

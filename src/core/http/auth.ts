@@ -31,6 +31,5 @@ export function installAuth(app: FastifyInstance, token: string, openClientApi: 
   });
 }
 
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
-}
+
+export { isLoopback } from '../../shared/net.js';
