@@ -4,6 +4,7 @@
 // per instance instead of four.
 import type { PubSub } from '../../bus/pubsub.js';
 import type { AgentEventBody } from '../../bus/events.js';
+import { OsmoError } from '../../shared/errors.js';
 import type { DeploySpec, GuestStats, InstanceInfo, PullProgress, Runtime } from '../../runtime/types.js';
 import { conflict } from '../../shared/errors.js';
 import { checkPolicy, type DeployPolicy } from './policy.js';
@@ -103,6 +104,12 @@ export class DeployService implements GuestSource {
 
   get(name: string): Promise<InstanceInfo | undefined> {
     return this.runtime.get(name);
+  }
+
+  /** The newest `maxBytes` of an instance's stdout + stderr, as the driver captured them. */
+  async logs(name: string, maxBytes: number): Promise<string> {
+    if (!this.runtime.logs) throw new OsmoError('invalid', `the ${this.runtime.driver} driver keeps no logs`);
+    return this.runtime.logs(name, { maxBytes });
   }
 
   async running(): Promise<string[]> {

@@ -49,5 +49,12 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
       return { response: true, status: 200, instance };
     });
+
+    app.get('/api/v1/deploy/:name/logs', {
+      schema: { params: z.object({ name: InstanceName }), querystring: z.object({ bytes: z.coerce.number().int().min(1).max(1 << 20).default(64 * 1024) }) },
+    }, async (req) => {
+      if (!(await ctx.deploy.get(req.params.name))) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
+      return { response: true, status: 200, name: req.params.name, logs: await ctx.deploy.logs(req.params.name, req.query.bytes) };
+    });
   };
 }

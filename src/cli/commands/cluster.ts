@@ -324,6 +324,15 @@ export function register(program: Command): void {
     }),
   );
 
+  withCommon(program.command('logs').description("print an instance's newest output (stdout + stderr), by instance id or container name").argument('<instance>').option('--bytes <n>', 'how much of the end to show', '65536')).action(
+    run(async (id: string, o: Common & { bytes: string }) => {
+      const bytes = Number(o.bytes);
+      if (!Number.isInteger(bytes) || bytes < 1) throw new Error(`--bytes must be a whole number >= 1, got "${o.bytes}"`);
+      const r = await new CoreApi(o).call('GET', `/api/v1/instances/${encodeURIComponent(id)}/logs?bytes=${bytes}`);
+      print(o, r, () => String((r as Json).logs ?? ''));
+    }),
+  );
+
   withCommon(program.command('events').description('follow the event stream').option('--type <types>', 'comma-separated types (node, mel, placement, reconcile, instance, pull, sample, ...)').option('--node <id>', 'only events about this node').option('--since <when>', 'replay from ms-since-epoch or an ISO date')).action(
     run(async (o: Common & { type?: string; node?: string; since?: string }) => {
       const q = new URLSearchParams({ ...(o.type ? { type: o.type } : {}), ...(o.node ? { node: o.node } : {}), ...(o.since ? { since: o.since } : {}) }).toString();

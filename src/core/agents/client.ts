@@ -67,6 +67,14 @@ export class AgentClient {
     throw new OsmoError('unavailable', `agent refused removal of ${name}: ${String(json.error ?? status)}`);
   }
 
+  /** The newest `bytes` of an instance's output, from the agent that runs it. */
+  async logs(address: string, name: string, bytes: number): Promise<string> {
+    const { status, json } = await this.call(address, 'GET', `/api/v1/deploy/${encodeURIComponent(name)}/logs?bytes=${bytes}`, undefined, 30_000);
+    if (status === 404) throw new OsmoError('not_found', `node has no container "${name}" (it may not have started yet): ${String(json.error ?? '')}`);
+    if (status !== 200) throw new OsmoError('unavailable', `agent could not read the logs of ${name}: ${String(json.error ?? status)}`);
+    return String(json.logs ?? '');
+  }
+
   async list(address: string): Promise<AgentInstance[]> {
     const { status, json } = await this.call(address, 'GET', '/api/v1/deploy', undefined, 10_000);
     if (status !== 200) throw new OsmoError('unavailable', `agent ${address} could not list instances: ${String(json.error ?? status)}`);
