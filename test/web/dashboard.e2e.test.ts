@@ -166,7 +166,8 @@ test("the instance's chart receives points from the stream", async () => {
   // every instance of the node side by side
   await page.getByLabel('Target').selectOption({ label: 'all instances' });
   await eventually(async () => Number(await page.getByTestId('chart-cpu').getAttribute('data-points')) >= 2, 15_000, 'all-instances cpu points');
-  assert.match((await page.getByTestId('chart-cpu').textContent()) ?? '', new RegExp(inst.name));
+  // the legend is drawn after the points arrive: wait for it rather than read it once
+  await eventually(async () => new RegExp(inst.name).test((await page.getByTestId('chart-cpu').textContent()) ?? ''), 15_000, `a series named ${inst.name} in the all-instances chart`);
   await page.getByLabel('Target').selectOption(inst.name);
   // the stored history of the same target answers too
   await page.getByLabel('Time range').selectOption('15m');
@@ -353,8 +354,8 @@ test('keyboard: skip link, navigation and the deploy form are reachable with Tab
     reached = (await page.evaluate("document.activeElement?.id")) === 'dep-name';
   }
   assert.ok(reached, 'the Name field of the deploy form is reachable by Tab');
-  const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
-  assert.notEqual(outline, 'none');
+  // the focus ring may be applied a frame after focus moves: poll for it
+  await eventually(async () => (await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')) !== 'none', 5_000, 'a visible focus outline on the Name field');
 });
 
 test('no script errors on the page during the whole run', () => {
