@@ -111,8 +111,9 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     await core.proc.stop();
     core = await spawnCore(core.dataDir, core.port);
     const g = await api(core, 'GET', '/api/v1/policies');
-    assert.equal((g.json.policy as any).loadSource, 'guest');
-    assert.equal((g.json.policy as any).thresholds.high, 0.55);
+    const policy = g.json.policy as { loadSource: string; thresholds: { high: number } };
+    assert.equal(policy.loadSource, 'guest');
+    assert.equal(policy.thresholds.high, 0.55);
     await until(async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3, 30_000, '3 nodes ready after restart');
     const since = Date.now();
     // stopping hog2 takes e2 to 0.2: 0.2 + 0.2 <= low 0.45 -> the cloud mover returns

@@ -11,7 +11,19 @@ let core: CoreHandle;
 let agent: SimAgent;
 const dir = tempDir('osmo-policy-api-');
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+interface Param { name: string; type: string; unit?: string; min?: number; max?: number; value: unknown }
+interface Change { name: string; from: unknown; to: unknown }
+/** the fields these tests read from the core's answers */
+interface Body {
+  policy: { thresholds: { low: number; high: number }; management: Record<string, number>; [k: string]: unknown };
+  parameters: Param[];
+  changes: Change[];
+  events: Array<{ type: string; data: { scope: string; node?: string; changes: Change[] } }>;
+  error: string;
+  [k: string]: unknown;
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
   const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
@@ -31,10 +43,11 @@ describe('policies API', () => {
     const { status, json } = await api('GET', '/api/v1/policies');
     assert.equal(status, 200);
     assert.deepEqual(json.policy.thresholds, { low: 0.6, high: 0.8 });
-    const names = json.parameters.map((p: any) => p.name);
+    const names = json.parameters.map((p) => p.name);
     for (const n of ['thresholds.low', 'thresholds.high', 'weights.cpu', 'weights.mem', 'weights.io', 'acceptance', 'selection', 'destination', 'loadSource', 'management.phantomLoadWeight', 'management.pendingTableSize', 'management.acceptanceTimeoutMs', 'management.monitoringPeriodMs', 'management.stalenessTimeoutMs', 'management.rebalancePeriodMs', 'management.loadRefreshPeriodMs'])
       assert.ok(names.includes(n), n);
-    const hi = json.parameters.find((p: any) => p.name === 'thresholds.high');
+    const hi = json.parameters.find((p) => p.name === 'thresholds.high');
+    assert.ok(hi, 'thresholds.high is listed');
     assert.deepEqual({ type: hi.type, unit: hi.unit, min: hi.min, max: hi.max, value: hi.value }, { type: 'number', unit: 'load factor', min: 0, max: 1, value: 0.8 });
   });
 
@@ -42,12 +55,13 @@ describe('policies API', () => {
     const r = await api('PUT', '/api/v1/policies', { thresholds: { high: 0.9 }, acceptance: 'if-unloaded-before', management: { maxMovesPerRound: 2 } });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.policy.thresholds.high, 0.9);
-    assert.deepEqual(r.json.changes.map((c: any) => c.name).sort(), ['acceptance', 'management.maxMovesPerRound', 'thresholds.high']);
+    assert.deepEqual(r.json.changes.map((c) => c.name).sort(), ['acceptance', 'management.maxMovesPerRound', 'thresholds.high']);
     const ev = await api('GET', '/api/v1/events?follow=false&type=policy');
     const last = ev.json.events.at(-1);
+    assert.ok(last, 'a policy event was emitted');
     assert.equal(last.type, 'policy');
     assert.equal(last.data.scope, 'global');
-    assert.ok(last.data.changes.some((c: any) => c.name === 'thresholds.high' && c.from === 0.8 && c.to === 0.9));
+    assert.ok(last.data.changes.some((c) => c.name === 'thresholds.high' && c.from === 0.8 && c.to === 0.9));
   });
 
   test('invalid combinations get 400 naming the field and change nothing', async () => {
@@ -80,7 +94,7 @@ describe('policies API', () => {
     const bad = await api('PUT', '/api/v1/policies', { thresholds: { high: 0.25, low: 0.1 } });
     assert.equal(bad.status, 400, JSON.stringify(bad.json));
     const ev = await api('GET', '/api/v1/events?follow=false&type=policy');
-    assert.equal(ev.json.events.at(-1).data.scope, 'node');
+    assert.equal(ev.json.events.at(-1)?.data.scope, 'node');
   });
 
   test('changes survive a core restart', async () => {
