@@ -52,9 +52,37 @@ test('lost instances no longer count; failed ones are replaced after their hold 
   assert.deepEqual(diff({ mel: mel(1), instances: [inst({ state: 'lost', node: 'c' })], nodes }), [{ kind: 'place', count: 1, reuse: [] }]);
 });
 
-test('a spec change replaces old-generation instances', () => {
-  const a = diff({ mel: mel(1, 2), instances: [inst({ state: 'running', generation: 1 })], nodes });
-  assert.deepEqual(kinds(a), ['place', 'stop']);
+test('a spec change starts the replacement first; the old instance stops once it runs', () => {
+  const old = inst({ state: 'running', generation: 1 });
+  assert.deepEqual(diff({ mel: mel(1, 2), instances: [old], nodes }), [{ kind: 'place', count: 1, reuse: [] }]);
+  const starting = inst({ state: 'starting', generation: 2 });
+  assert.deepEqual(kinds(diff({ mel: mel(1, 2), instances: [old, starting], nodes })), ['deploy'], 'nothing stops while the replacement starts');
+  const running = { ...starting, state: 'running' as const };
+  const a = diff({ mel: mel(1, 2), instances: [old, running], nodes });
+  assert.deepEqual(a.map((x) => [x.kind, (x as { id?: string }).id]), [['stop', old.id]]);
+  // an old instance that is not running has nothing to keep serving: it goes at once
+  assert.deepEqual(kinds(diff({ mel: mel(1, 2), instances: [inst({ state: 'starting', generation: 1 })], nodes })), ['place', 'stop']);
+});
+
+test('property: a rolling update never drops below the replica count and starts at most maxParallel at once', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 3 }), (oldCount, replicas, maxParallel) => {
+      let list: InstanceRecord[] = Array.from({ length: oldCount }, () => inst({ state: 'running', generation: 1 }));
+      for (let pass = 0; pass < 60; pass++) {
+        const a = diff({ mel: mel(replicas, 2), instances: list, nodes, maxParallel });
+        const stopped = new Set(a.flatMap((x) => (x.kind === 'stop' ? [x.id] : [])));
+        const running = list.filter((i) => i.state === 'running' && !stopped.has(i.id)).length;
+        assert.ok(running >= Math.min(replicas, list.filter((i) => i.state === 'running').length), `pass ${pass}: running fell to ${running}`);
+        const placed = a.filter((x) => x.kind === 'place').reduce((s2, x) => s2 + (x as { count: number }).count, 0);
+        // the world moves on: starting ones come up, the decision is applied
+        list = list.filter((i) => !stopped.has(i.id)).map((i) => (i.state === 'starting' ? { ...i, state: 'running' as const } : i));
+        for (let k = 0; k < placed; k++) list.push(inst({ state: 'starting', generation: 2 }));
+        assert.ok(list.filter((i) => i.state === 'starting').length <= maxParallel || list.every((i) => i.generation === 2), 'at most maxParallel starting during the rollout');
+        if (list.every((i) => i.generation === 2) && list.filter((i) => i.state === 'running').length === replicas) return;
+      }
+      assert.fail(`rollout of ${oldCount} -> ${replicas} (maxParallel ${maxParallel}) did not finish: ${JSON.stringify(list.map((i) => [i.generation, i.state]))}`);
+    }),
+  );
 });
 
 test('a deleted MEL stops everything and drops pending rows', () => {

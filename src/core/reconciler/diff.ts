@@ -16,6 +16,8 @@ export interface DiffInput {
   /** ms; with failedHoldMs, a freshly failed instance keeps its slot for a while (crash-loop backoff) */
   now?: number;
   failedHoldMs?: number;
+  /** rolling update: at most this many new-generation instances starting at once (default 1) */
+  maxParallel?: number;
 }
 
 export type Action =
@@ -43,6 +45,8 @@ export function diff(input: DiffInput): Action[] {
   const placed: InstanceRecord[] = [];
   const pending: InstanceRecord[] = [];
   const draining: InstanceRecord[] = [];
+  /** running instances of an older generation: they keep serving until their replacements run */
+  const outdated: InstanceRecord[] = [];
 
   for (const i of input.instances) {
     const node = facts(input.nodes, i.node);
@@ -74,7 +78,8 @@ export function diff(input: DiffInput): Action[] {
       continue;
     }
     if (i.generation < mel.generation) {
-      actions.push({ kind: 'stop', id: i.id, reason: `spec changed (generation ${i.generation} -> ${mel.generation})` });
+      if (i.state === 'running') outdated.push(i);
+      else actions.push({ kind: 'stop', id: i.id, reason: `spec changed (generation ${i.generation} -> ${mel.generation})` });
       continue;
     }
     if (node.draining) {
@@ -91,6 +96,7 @@ export function diff(input: DiffInput): Action[] {
   }
 
   const want = mel.replicas;
+  if (outdated.length) return [...actions, ...rollingUpdate(mel, want, placed, pending, outdated, input.maxParallel ?? 1)];
   if (placed.length < want) {
     actions.push({ kind: 'place', count: want - placed.length, reuse: pending.map((p) => p.id) });
   } else {
@@ -108,6 +114,29 @@ export function diff(input: DiffInput): Action[] {
     for (const i of draining) actions.push({ kind: 'stop', id: i.id, reason: 'node draining; replacement running' });
   }
   return actions.filter((a) => !(a.kind === 'place' && a.count === 0));
+}
+
+/**
+ * A spec change rolls like Nomad's `update` block with max_parallel: at most `maxParallel`
+ * new instances are starting at any time, and an old instance stops only once a new one
+ * runs in its place, so running capacity never dips below the replica count (it surges by
+ * up to maxParallel instead: a node without room for the surge leaves the new one pending).
+ */
+function rollingUpdate(mel: { generation: number }, want: number, fresh: InstanceRecord[], pending: InstanceRecord[], outdated: InstanceRecord[], maxParallel: number): Action[] {
+  const actions: Action[] = [];
+  const freshRunning = fresh.filter((i) => i.state === 'running').length;
+  const inFlight = fresh.length - freshRunning + pending.length;
+  const toPlace = Math.min(Math.max(0, want - fresh.length), Math.max(0, maxParallel - inFlight + pending.length));
+  const reuse = pending.slice(0, toPlace).map((p) => p.id);
+  if (toPlace > 0) actions.push({ kind: 'place', count: toPlace, reuse });
+  const unneeded = pending.slice(reuse.length);
+  if (unneeded.length && fresh.length + toPlace >= want) actions.push({ kind: 'drop-pending', ids: unneeded.map((p) => p.id) });
+  // oldest first: they have served longest; stop as many as running replacements cover
+  const surplus = outdated.length + freshRunning - want;
+  const order = [...outdated].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  for (const i of order.slice(0, Math.max(0, surplus)))
+    actions.push({ kind: 'stop', id: i.id, reason: `rolling update to generation ${mel.generation}: replacement running` });
+  return actions;
 }
 
 function rank(i: InstanceRecord): number {
