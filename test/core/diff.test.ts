@@ -64,6 +64,11 @@ test('a spec change starts the replacement first; the old instance stops once it
   assert.deepEqual(kinds(diff({ mel: mel(1, 2), instances: [inst({ state: 'starting', generation: 1 })], nodes })), ['place', 'stop']);
 });
 
+test('a MEL with fixed host ports is replaced stop-first (old and new cannot share the port)', () => {
+  const old = inst({ state: 'running', generation: 1 });
+  assert.deepEqual(kinds(diff({ mel: { ...mel(1, 2), stopFirst: true }, instances: [old], nodes })), ['place', 'stop']);
+});
+
 test('property: a rolling update never drops below the replica count and starts at most maxParallel at once', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 3 }), (oldCount, replicas, maxParallel) => {

@@ -10,7 +10,7 @@ export interface NodeFacts {
 
 export interface DiffInput {
   /** undefined when the MEL was deleted: everything it had goes */
-  mel?: { name: string; replicas: number; generation: number };
+  mel?: { name: string; replicas: number; generation: number; /** fixed host ports: old and new cannot run side by side on one node, so replace stop-first */ stopFirst?: boolean };
   instances: InstanceRecord[];
   nodes: ReadonlyMap<string, NodeFacts> | Record<string, NodeFacts>;
   /** ms; with failedHoldMs, a freshly failed instance keeps its slot for a while (crash-loop backoff) */
@@ -78,7 +78,7 @@ export function diff(input: DiffInput): Action[] {
       continue;
     }
     if (i.generation < mel.generation) {
-      if (i.state === 'running') outdated.push(i);
+      if (i.state === 'running' && !mel.stopFirst) outdated.push(i);
       else actions.push({ kind: 'stop', id: i.id, reason: `spec changed (generation ${i.generation} -> ${mel.generation})` });
       continue;
     }

@@ -195,7 +195,7 @@ export class Reconciler {
       const mel = state.mels.get(name);
       const instances = groups.get(name) ?? [];
       const actions = diff({
-        mel: mel && { name, replicas: mel.spec.replicas, generation: mel.generation },
+        mel: mel && { name, replicas: mel.spec.replicas, generation: mel.generation, stopFirst: Object.values(mel.spec.ports ?? {}).some((hostPort) => hostPort !== null) },
         instances,
         nodes: state.nodes,
         now,
