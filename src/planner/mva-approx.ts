@@ -6,6 +6,7 @@
 // 1987): a c-server station with demand D behaves like a single server of demand D/c in
 // series with a delay of D·(c−1)/c.
 import type { NumNetwork, NumResult } from './network.js';
+import { seidmannSplit } from './seidmann.js';
 
 export interface AmvaOptions {
   /** stop when no queue length moves by more than this fraction of its class population */
@@ -19,22 +20,7 @@ export function approxMva(net: NumNetwork, opts: AmvaOptions = {}): NumResult {
   const Rn = net.N.length;
   const st = net.stations;
   const K = st.length;
-  // flat [k*Rn + r] arrays: the planner calls this thousands of times per plan
-  const Dq = new Float64Array(K * Rn); // single-server part D/c
-  const Dd = new Float64Array(K * Rn); // delay part: D·(c−1)/c, or D for a delay station
-  const queue = st.map((s) => !s.delay);
-  for (let k = 0; k < K; k++) {
-    const s = st[k]!;
-    const c = s.delay ? 1 : s.servers;
-    for (let r = 0; r < Rn; r++) {
-      const d = s.D[r]!;
-      if (s.delay) Dd[k * Rn + r] = d;
-      else {
-        Dq[k * Rn + r] = d / c;
-        Dd[k * Rn + r] = (d * (c - 1)) / c;
-      }
-    }
-  }
+  const { Dq, Dd, queue } = seidmannSplit(net);
   const nQueues = queue.filter(Boolean).length || 1;
   const Q = new Float64Array(K * Rn); // jobs at the single-server part, per copy
   for (let k = 0; k < K; k++) if (queue[k]) for (let r = 0; r < Rn; r++) Q[k * Rn + r] = net.N[r]! / (nQueues * st[k]!.copies);

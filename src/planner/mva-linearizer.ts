@@ -6,6 +6,7 @@
 // Three rounds of R+1 core solves; typically an order of magnitude more accurate than
 // Schweitzer–Bard at R+1 times its cost. Multi-server stations: Seidmann, as in amva.
 import type { NumNetwork, NumResult } from './network.js';
+import { seidmannSplit } from './seidmann.js';
 
 interface Core {
   X: Float64Array;
@@ -20,21 +21,7 @@ export function linearizerMva(net: NumNetwork, opts: { tolerance?: number; round
   const Rn = net.N.length;
   const st = net.stations;
   const K = st.length;
-  const Dq = new Float64Array(K * Rn);
-  const Dd = new Float64Array(K * Rn);
-  const queue = st.map((s) => !s.delay);
-  for (let k = 0; k < K; k++) {
-    const s = st[k]!;
-    const c = s.delay ? 1 : s.servers;
-    for (let r = 0; r < Rn; r++) {
-      const d = s.D[r]!;
-      if (s.delay) Dd[k * Rn + r] = d;
-      else {
-        Dq[k * Rn + r] = d / c;
-        Dd[k * Rn + r] = (d * (c - 1)) / c;
-      }
-    }
-  }
+  const { Dq, Dd, queue } = seidmannSplit(net);
   const F = new Float64Array(K * Rn * Rn);
   let iterations = 0;
 
