@@ -66,7 +66,9 @@ export class PolicyEngine {
       } catch (e) {
         process.emitWarning(`policy engine: ${String((e as Error).stack ?? e)}`);
       }
-      if (this.stopped) return;
+      if (!this.stopped) arm();
+    };
+    const arm = () => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         void tick();
@@ -74,12 +76,7 @@ export class PolicyEngine {
       t.unref();
       this.timers.add(t);
     };
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void tick();
-    }, period());
-    t.unref();
-    this.timers.add(t);
+    arm();
   }
 
   private policyOf = (node: string): PolicyDocument => this.policies.forNode(node);
