@@ -1,6 +1,7 @@
 // Table types for kysely. Columns are what SQLite and PostgreSQL both store plainly:
 // text, integers (ms since epoch for time), reals, and JSON kept as text, so a
 // PostgreSQL dialect needs no type changes in the repositories.
+import type { SampleRow } from './records.js';
 import type { Generated } from 'kysely';
 
 export interface NodesTable {
@@ -57,15 +58,8 @@ export interface EventsTable {
   data: string; // JSON
 }
 
-export interface SamplesTable {
-  ts: number;
-  node: string;
-  target: string;
-  metric: string;
-  field: string;
-  value: number;
-  unit: string;
-}
+/** raw samples are stored exactly as services see them: plain columns, no JSON */
+export type SamplesTable = SampleRow;
 
 export interface SamplesMinuteTable {
   bucket: number; // start of the minute, ms

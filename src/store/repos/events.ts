@@ -2,14 +2,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from '../schema.js';
 import type { EventRecord } from '../records.js';
 
-export interface NewEvent {
-  origin: string;
-  seq: number | null;
-  node: string | null;
-  type: string;
-  ts: number;
-  data: Record<string, unknown>;
-}
+/** an event before the store numbers it */
+export type NewEvent = Omit<EventRecord, 'id'>;
 
 export interface EventQuery {
   afterId?: number;
