@@ -20,7 +20,7 @@ export function metaRoutes(ctx: AgentContext, streams: Set<ServerResponse>): Fas
       driver: ctx.driver,
     }));
 
-    app.get('/healthz', async () => ({ status: 'ok', node: ctx.nodeId }));
+    app.get('/healthz', { config: { auth: 'public' } }, async () => ({ status: 'ok', node: ctx.nodeId }));
 
     app.get('/metrics', async (_req, reply) => {
       const text = await ctx.metrics.text();

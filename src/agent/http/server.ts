@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { bearerMatches } from '../auth.js';
+import '../../shared/route-auth.js';
 import type { AgentContext } from './context.js';
 import { describeError, sendError } from './errors.js';
 import { deployRoutes } from './routes-deploy.js';
@@ -13,7 +14,6 @@ import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
 
 export const BODY_LIMIT = 1024 * 1024;
-const OPEN_PATHS = new Set(['/healthz']);
 
 export type AgentServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
@@ -41,8 +41,10 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
 
   if (ctx.token) {
     const token = ctx.token;
+    // decided on the route the router matched (a raw-URL test can be walked around with
+    // percent-encoding): only routes declaring `config.auth = 'public'` are open
     app.addHook('onRequest', async (req, reply) => {
-      if (OPEN_PATHS.has(req.url.split('?')[0]!)) return;
+      if (req.routeOptions.url !== undefined && req.routeOptions.config.auth === 'public') return;
       if (!bearerMatches(req.headers.authorization, token)) {
         return sendError(reply, 401, 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
       }

@@ -7,7 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { VERSION } from '../../shared/version.js';
 import type { CoreContext } from '../context.js';
 import { routes } from '../routes/index.js';
-import { installAuth } from './auth.js';
+import { defaultAuth, installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 
 export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
@@ -29,9 +29,19 @@ export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // the UI shell is public; the document it shows is too (it describes, it holds no data)
+  await app.register(async (scope) => {
+    defaultAuth(scope, 'public');
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
 
-  for (const plugin of routes) await app.register(plugin, { ctx });
+  // each route module in its own scope, so that its default auth class reaches only its routes
+  for (const { plugin, auth } of routes) {
+    await app.register(async (scope) => {
+      defaultAuth(scope, auth);
+      await scope.register(plugin, { ctx });
+    });
+  }
   return app;
 }

@@ -1,35 +1,63 @@
-// Bearer-token checks. Agent endpoints always need the join token. The client API is
-// open on a loopback listen address (like Docker's local socket: whoever can reach it
-// already runs on this machine) and needs the token otherwise. Health, the OpenAPI
-// document and the UI shell are always open; the data behind them is not.
+// Who may call which core route. The decision is made on the route the router matched
+// (its declared auth class), never on the raw URL: the router percent-decodes and
+// normalises the path, so a prefix test on `req.url` can be walked around (`/%61pi/...`).
+//
+// Auth classes, set where routes are declared (route `config.auth`, or a route module's
+// default in routes/index.ts):
+//   public — always open: /healthz, /openapi.json, the Swagger UI, the dashboard shell
+//            (the data behind them is not open);
+//   client — the client API and /metrics: open on a loopback listen address (like
+//            Docker's local socket), the token everywhere else;
+//   agent  — the agent protocol: always the join token;
+//   admin  — always the token. A route without a class is admin: deny by default.
+// An unmatched path is treated as `client`, so off loopback a probe without a token
+// learns nothing, not even which paths exist.
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { AuthClass } from '../../shared/route-auth.js';
 import { errorBody } from './errors.js';
 
-const ALWAYS_OPEN = [/^\/healthz$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+export type { AuthClass };
 
 export function tokenMatches(req: FastifyRequest, token: string): boolean {
-  const h = req.headers.authorization;
-  if (!h || !h.startsWith('Bearer ')) return false;
-  const a = Buffer.from(h.slice(7).trim());
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function installAuth(app: FastifyInstance, token: string, openClientApi: boolean): void {
-  app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
-    const agentPath = path.startsWith('/api/v1/agent/');
-    if (!agentPath) {
-      if (openClientApi) return;
-      if (!path.startsWith('/api/') && !path.startsWith('/metrics')) return;
-      if (ALWAYS_OPEN.some((r) => r.test(path))) return;
-    }
-    if (!tokenMatches(req, token)) {
-      return reply.status(401).send(errorBody(401, 'missing or wrong token: send Authorization: Bearer <join token> (from <data-dir>/join-token)'));
-    }
+/**
+ * Gives every route registered from here on (in this encapsulation context and its
+ * children) the auth class `auth` unless the route declares its own. Used for route
+ * modules and for third-party plugins (Swagger UI, static files) that cannot take a
+ * per-route config.
+ */
+export function defaultAuth(app: FastifyInstance, auth: AuthClass): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const config = (route.config ?? {}) as { auth?: AuthClass };
+    if (config.auth === undefined) route.config = { ...config, auth };
   });
 }
 
+/** The class the router decided for this request. */
+export function authClassOf(req: FastifyRequest): AuthClass {
+  // no matched route (the 404 handler answers): as strict as the client API
+  if (req.routeOptions.url === undefined) return 'client';
+  return req.routeOptions.config.auth ?? 'admin';
+}
+
+export function installAuth(app: FastifyInstance, token: string, openClientApi: boolean): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const auth = authClassOf(req);
+    if (auth === 'public') return;
+    if (auth === 'client' && openClientApi) return;
+    if (!tokenMatches(req, token)) {
+      return reply
+        .status(401)
+        .send(errorBody(401, 'missing or wrong token: send Authorization: Bearer <join token> (from <data-dir>/join-token)'));
+    }
+  });
+}
 
 export { isLoopback } from '../../shared/net.js';

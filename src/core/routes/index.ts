@@ -1,5 +1,6 @@
 // Every route module of the core. Another context adds its API with one line here
 // (e.g. policies, planner, the dashboard's static files at "/").
+import type { AuthClass } from '../http/auth.js';
 import type { CoreRoutes } from './plugin.js';
 import system from './system.js';
 import agent from './agent.js';
@@ -13,4 +14,25 @@ import planner from './planner.js';
 import policies from '../policies/routes.js';
 import migration from '../migration/routes.js';
 
-export const routes: CoreRoutes[] = [system, agent, nodes, mels, instances, events, metrics, planner, policies, migration, dashboard];
+/**
+ * A route module and the auth class its routes get unless a route declares its own
+ * (src/core/http/auth.ts). Nothing here is decided from URLs.
+ */
+export interface RouteModule {
+  plugin: CoreRoutes;
+  auth: AuthClass;
+}
+
+export const routes: RouteModule[] = [
+  { plugin: system, auth: 'client' }, // /healthz declares itself public
+  { plugin: agent, auth: 'agent' },
+  { plugin: nodes, auth: 'client' },
+  { plugin: mels, auth: 'client' },
+  { plugin: instances, auth: 'client' },
+  { plugin: events, auth: 'client' },
+  { plugin: metrics, auth: 'client' },
+  { plugin: planner, auth: 'client' },
+  { plugin: policies, auth: 'client' },
+  { plugin: migration, auth: 'client' },
+  { plugin: dashboard, auth: 'public' }, // the page shell and its bundles; the data needs the token
+];

@@ -3,7 +3,7 @@ import { VERSION } from '../../shared/version.js';
 import type { CoreRoutes } from './plugin.js';
 
 const systemRoutes: CoreRoutes = async (app, { ctx }) => {
-  app.get('/healthz', { schema: { tags: ['system'], response: { 200: z.object({ status: z.literal('ok'), version: z.string(), nodes: z.number(), mels: z.number() }) } } }, async () => ({
+  app.get('/healthz', { config: { auth: 'public' }, schema: { tags: ['system'], response: { 200: z.object({ status: z.literal('ok'), version: z.string(), nodes: z.number(), mels: z.number() }) } } }, async () => ({
     status: 'ok' as const,
     version: VERSION,
     nodes: ctx.state.nodes.size,
