@@ -159,7 +159,8 @@ const PUBLIC = new Set(['/healthz', '/openapi.json']);
  */
 function refused(p: string, r: Answer): boolean {
   if (r.status === 401) return true;
-  if (/^\/(ui|docs|assets)\//.test(p)) return r.status === 404 || (r.type.startsWith('text/html') && !r.body.includes('"response"'));
+  // (the static file server answers a traversal attempt with 403)
+  if (/^\/(ui|docs|assets)\//.test(p)) return r.status === 403 || r.status === 404 || (r.type.startsWith('text/html') && !r.body.includes('"response"'));
   return false;
 }
 
@@ -228,7 +229,12 @@ test('core off loopback: public routes stay open, unknown paths say 401 without 
     const r = await raw(port, 'GET', p);
     assert.ok(r.status === 200 || r.status === 503, `GET ${p} -> ${r.status}`); // 503 = dashboard not built in this checkout
   }
-  for (const p of ['/nope', '/api/v2/mels', '/api/v1/nope', '/%2e%2e/etc/passwd', '/assets/../../etc/passwd']) {
+  for (const p of ['/assets/../../etc/passwd', '/assets/%2e%2e/%2e%2e/etc/passwd', '/ui/../../etc/passwd']) {
+    const r = await raw(port, 'GET', p);
+    assert.ok(refused(p, r), `GET ${p} -> ${r.status}`);
+    assert.ok(!r.body.includes('root:'), `GET ${p} leaked a file`);
+  }
+  for (const p of ['/nope', '/api/v2/mels', '/api/v1/nope', '/%2e%2e/etc/passwd']) {
     const r = await raw(port, 'GET', p);
     assert.equal(r.status, 401, `GET ${p} -> ${r.status}`);
     const t = await raw(port, 'GET', p, { authorization: `Bearer ${core.token}` });
