@@ -288,3 +288,29 @@ export function mustExist<T>(e: T | undefined, location: string): T {
   if (e === undefined) throw notFound(`no entity at ${location}`);
   return e;
 }
+
+const ActionInvocation = z.strictObject({ action: z.string().max(512), attributes: Attrs.optional() });
+
+/**
+ * Parses an action invocation (GFD.226) for an entity; `term` is the `?action=` of the
+ * request, which the body's action must agree with. Returns the action's type identifier.
+ */
+export function parseActionInvocation(reg: Registry, entity: Entity, term: string, body: unknown): { action: string; attributes: Record<string, AttributeValue> } {
+  const r = ActionInvocation.safeParse(body);
+  if (!r.success) throw zodFail(r.error, '');
+  const offered = reg.kind(entity.kind)?.actions ?? [];
+  const id = r.data.action;
+  if (!reg.action(id)) throw invalid(`action: unknown action ${id}`, { field: 'action', category: id });
+  if (!offered.includes(id)) throw invalid(`action: ${id} is not an action of ${entity.kind}`, { field: 'action', category: id });
+  if (!id.endsWith('#' + term)) throw invalid(`action: ${id} does not match ?action=${term}`, { field: 'action' });
+  const defs = new Map(reg.action(id)!.attributes.map((a) => [a.name, a]));
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [name, v] of Object.entries(r.data.attributes ?? {})) {
+    const def = defs.get(name);
+    if (!def) throw invalid(`attributes: ${name} is not an attribute of action ${id}`, { attribute: name });
+    const why = checkValue(def, v);
+    if (why) throw invalid(`attributes: ${name} ${why}`, { attribute: name });
+    attributes[name] = v as AttributeValue;
+  }
+  return { action: id, attributes };
+}
