@@ -69,7 +69,7 @@ const SPECS: ProviderSpec[] = [
   ]),
   metric('instance-state', 'Whether the target instance runs (availability)', [out(m('instance-state.out'), 'boolean')]),
 
-  aggregator('ewma', 'Exponentially weighted moving average: v ← (x + gain·v)/(gain + 1)', agg('ewma', 'number', [
+  aggregator('ewma', 'Exponentially weighted moving average: v <- (x + gain*v)/(gain + 1)', agg('ewma', 'number', [
     num(a('ewma.gain'), { required: true, minimum: 0 }),
   ])),
   window('mean', 'Mean over a window'),

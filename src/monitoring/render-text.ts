@@ -92,9 +92,13 @@ export function toPlainBody(fields: readonly TextField[]): string {
   return fields.map((f) => `${f.name}: ${f.value}\n`).join('');
 }
 
-/** text/occi: the fields as HTTP headers, repeated fields comma-joined (GFD.229 recommends it); the body is "OK". */
+/**
+ * text/occi: the fields as HTTP headers, repeated fields comma-joined (GFD.229 recommends it);
+ * the body is "OK". Header values are ASCII: other characters become "?" (use text/plain or
+ * JSON for the exact text).
+ */
 export function toHeaders(fields: readonly TextField[]): Record<string, string> {
   const h: Record<string, string[]> = {};
-  for (const f of fields) (h[f.name] ??= []).push(f.value);
+  for (const f of fields) (h[f.name] ??= []).push(f.value.replace(/[^\x20-\x7e]/g, '?'));
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v.join(', ')]));
 }

@@ -13,6 +13,7 @@ import dashboard from './dashboard.js';
 import planner from './planner.js';
 import policies from '../policies/routes.js';
 import migration from '../migration/routes.js';
+import monitoring from '../monitoring/routes.js';
 
 /**
  * A route module and the auth class its routes get unless a route declares its own
@@ -34,5 +35,6 @@ export const routes: RouteModule[] = [
   { plugin: planner, auth: 'client' },
   { plugin: policies, auth: 'client' },
   { plugin: migration, auth: 'client' },
+  { plugin: monitoring, auth: 'client' }, // OCCI: /occi/… and /.well-known/org/ogf/occi/-/
   { plugin: dashboard, auth: 'public' }, // the page shell and its bundles; the data needs the token
 ];
