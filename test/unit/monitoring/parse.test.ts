@@ -103,3 +103,34 @@ describe('parsing incoming OCCI JSON entities', () => {
     refuses(() => parseActionInvocation(reg, s, 'start', { action: start, attributes: { force: true } }), /force is not an attribute of action/);
   });
 });
+
+describe('parsing never fails with anything but a named 400', () => {
+  const { reg, ctx } = world();
+  const onlyInvalid = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof OsmoError && e.kind === 'invalid' && e.message.length > 0;
+    }
+    return true;
+  };
+
+  test('arbitrary JSON values', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(fc.jsonValue(), (v) => onlyInvalid(() => parseEntity(reg, v, ctx))), { numRuns: 500 });
+  });
+
+  test('the seed sensor with one member or attribute replaced by arbitrary JSON', async () => {
+    const fc = (await import('fast-check')).default;
+    const base = cpuEwmaLogSensor();
+    const keys: string[][] = [...Object.keys(base).map((k) => [k]), ...Object.keys(base.attributes as object).map((k) => ['attributes', k]),
+      ['links', '0', 'target'], ['links', '0', 'attributes'], ['links', '0', 'mixins'], ['links', '0', 'attributes', 'osmo.metric.cpu.out']];
+    fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue(), (path, v) => {
+      const body = structuredClone(base) as Record<string, unknown>;
+      let at: Record<string, unknown> = body;
+      for (const p of path.slice(0, -1)) at = at[p] as Record<string, unknown>;
+      at[path.at(-1)!] = v;
+      return onlyInvalid(() => parseEntity(reg, body, ctx));
+    }), { numRuns: 1000 });
+  });
+});
