@@ -2,7 +2,7 @@
 // (GFD.226) into validated entities. Every refusal is an `invalid` OsmoError whose message
 // and details name the offending member, attribute, category or channel.
 import { z } from 'zod';
-import { invalid, notFound, OsmoError } from '../shared/errors.js';
+import { invalid, OsmoError } from '../shared/errors.js';
 import { type AttributeDef, type KindCategory, type MixinCategory, typeId } from './category.js';
 import type { Registry } from './registry.js';
 import { COLLECTOR_ID, LINK_ID, RESOURCE_ID, SENSOR_ID } from './standard.js';
@@ -281,12 +281,6 @@ function toInput(e: Entity): Record<string, unknown> {
   const base = { kind: e.kind, id: e.id, mixins: e.mixins, attributes: e.attributes, ...(e.title !== undefined ? { title: e.title } : {}) };
   if (e.class === 'link') return { ...base, source: e.source, target: e.target, ...(e.rel !== undefined ? { rel: e.rel } : {}) };
   return { ...base, ...(e.summary !== undefined ? { summary: e.summary } : {}), links: e.links.map((l) => ({ ...toInput(l), source: undefined })) };
-}
-
-/** Throws not_found unless an entity exists; a convenience for callers holding a lookup. */
-export function mustExist<T>(e: T | undefined, location: string): T {
-  if (e === undefined) throw notFound(`no entity at ${location}`);
-  return e;
 }
 
 const ActionInvocation = z.strictObject({ action: z.string().max(512), attributes: Attrs.optional() });

@@ -3,7 +3,7 @@
 // profile 2). Pure data; whoever stores user mixins replays them with addUserMixin().
 import { z } from 'zod';
 import { invalid, notFound, conflict } from '../shared/errors.js';
-import { type ActionCategory, type Category, type KindCategory, type MixinCategory, splitTypeId, typeId } from './category.js';
+import { type ActionCategory, type Category, type KindCategory, type MixinCategory, typeId } from './category.js';
 import { osmoComputeMixin, providerMixins, type ProviderMixin } from './providers.js';
 import { standardCategories } from './standard.js';
 
@@ -146,11 +146,5 @@ export class Registry {
     this.byId.delete(id);
     this.byLocation.delete(m.location);
     return m;
-  }
-
-  /** Parses a type identifier, throwing `invalid` when it has no scheme#term shape. */
-  static parseId(id: string, what: string): string {
-    if (!splitTypeId(id)) throw invalid(`${what}: "${id}" is not a type identifier (scheme#term)`);
-    return id;
   }
 }

@@ -49,10 +49,6 @@ export function renderAction(a: ActionCategory): Json {
   return { term: a.term, scheme: a.scheme, ...opt('title', a.title), ...opt('attributes', attributeDescriptions(a.attributes)) };
 }
 
-export function renderCategory(c: Category): Json {
-  return c.class === 'kind' ? renderKind(c) : c.class === 'mixin' ? renderMixin(c) : renderAction(c);
-}
-
 /** The query interface's answer (the schema's `model` definition without entities). */
 export function renderQueryInterface(categories: readonly Category[]): { kinds: Json[]; mixins: Json[]; actions: Json[] } {
   return {

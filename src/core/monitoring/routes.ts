@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type Category, type Entity, entityLocation, filterCategories, filterEntities, filterFromHeaders, filterFromQuery, type LinkEntity,
-  mergeFilters, OCCI_JSON, renderCategory, renderEntity, renderLinkCollection, renderMixin, renderQueryInterface,
+  mergeFilters, OCCI_JSON, renderEntity, renderLinkCollection, renderMixin, renderQueryInterface,
   renderResourceCollection, type ResourceEntity, textCategories, textEntity, type TextField, textLocations, toHeaders, toPlainBody,
 } from '../../monitoring/index.js';
 import { invalid, notFound } from '../../shared/errors.js';
@@ -20,7 +20,7 @@ const SUPPORTED: Media[] = ['application/occi+json', 'application/json', 'text/p
 const BODY_LIMIT = 256 * 1024;
 
 /** The media type to answer in, from the Accept header; undefined when none is acceptable (406). */
-export function negotiate(accept: string | undefined): Media | undefined {
+function negotiate(accept: string | undefined): Media | undefined {
   if (!accept || !accept.trim()) return OCCI_JSON;
   const wanted = accept.split(',').map((part) => {
     const [type, ...params] = part.trim().toLowerCase().split(';');
