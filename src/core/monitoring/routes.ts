@@ -185,7 +185,7 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
         return send(reply, media, renderEntity(svc.reg, e, svc.actionsOf), textEntity(svc.reg, e, svc.actionsOf));
       }
       if (req.method === 'DELETE') {
-        for (const e of members()) if (svc.get(entityLocation(svc.reg, e))) svc.delete(entityLocation(svc.reg, e));
+        svc.deleteAll(catId);
         return reply.status(200).type(OCCI_JSON).send(JSON.stringify(cat.term === 'collector' ? { links: [] } : { resources: [] }));
       }
       throw httpError(405, `${req.method} is not defined on a kind's collection`);
@@ -193,11 +193,13 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     // a mixin's collection: associate (POST), replace the set (PUT), dissociate (DELETE)
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       const named = req.body === undefined ? (req.method === 'DELETE' ? members().map((e) => entityLocation(svc.reg, e)) : []) : locationsIn(svc, req.body);
-      if (req.method === 'PUT') {
-        const keep = new Set(named);
-        svc.associate(catId, members().map((e) => entityLocation(svc.reg, e)).filter((l) => !keep.has(l)), false);
-      }
-      svc.associate(catId, named, req.method !== 'DELETE');
+      svc.atomically(() => {
+        if (req.method === 'PUT') {
+          const keep = new Set(named);
+          svc.associate(catId, members().map((e) => entityLocation(svc.reg, e)).filter((l) => !keep.has(l)), false);
+        }
+        svc.associate(catId, named, req.method !== 'DELETE');
+      });
       const es = members();
       const locations = es.map((e) => entityLocation(svc.reg, e));
       return send(reply, media, { locations }, textLocations(locations), locations);

@@ -159,8 +159,33 @@ export class OcciService {
     return next;
   }
 
-  /** Associates (add) or dissociates (remove) a mixin with the entities at these locations. */
+  /**
+   * Runs a change of several entities all or nothing: entities are replaced, never mutated,
+   * so restoring the maps' previous contents undoes whatever a refusal interrupted.
+   */
+  atomically<T>(f: () => T): T {
+    const sensors = new Map(this.sensors);
+    const collectors = new Map(this.collectors);
+    const started = new Set(this.started);
+    try {
+      return f();
+    } catch (e) {
+      for (const [m, saved] of [[this.sensors, sensors], [this.collectors, collectors]] as const) {
+        m.clear();
+        for (const [k, v] of saved) (m as Map<string, Entity>).set(k, v);
+      }
+      this.started.clear();
+      for (const id of started) this.started.add(id);
+      throw e;
+    }
+  }
+
+  /** Associates (add) or dissociates (remove) a mixin with the entities at these locations, all or none. */
   associate(mixinId: string, locations: readonly string[], add: boolean): Entity[] {
+    return this.atomically(() => this.associateEach(mixinId, locations, add));
+  }
+
+  private associateEach(mixinId: string, locations: readonly string[], add: boolean): Entity[] {
     const out: Entity[] = [];
     for (const loc of locations) {
       const e = this.mustGet(loc);
@@ -186,8 +211,10 @@ export class OcciService {
     const m = this.reg.mixin(id);
     if (!m) throw notFound(`no mixin ${id}`);
     if (!m.user) throw invalid(`mixin ${id} is defined by the provider and cannot be removed`, { category: id });
-    for (const e of this.list()) if (e.mixins.includes(id)) this.associate(id, [entityLocation(this.reg, e)], false);
-    this.reg.removeUserMixin(id);
+    this.atomically(() => {
+      for (const e of this.list()) if (e.mixins.includes(id)) this.associateEach(id, [entityLocation(this.reg, e)], false);
+      this.reg.removeUserMixin(id);
+    });
   }
 
   action(location: string, term: string, body: unknown): Entity {
@@ -196,6 +223,18 @@ export class OcciService {
     if (action === START) this.started.add(e.id);
     if (action === STOP) this.started.delete(e.id);
     return this.mustGet(location);
+  }
+
+  /** Deletes every sensor or every collector (DELETE on a kind's collection). */
+  deleteAll(kindId: string): void {
+    if (kindId === SENSOR_ID) {
+      this.sensors.clear();
+      this.collectors.clear();
+      this.started.clear();
+    } else if (kindId === COLLECTOR_ID) {
+      // a sensor without collectors is always well wired (nothing to produce, nothing dangling added)
+      this.collectors.clear();
+    } else throw invalid(`${kindId}: nothing to delete here`);
   }
 
   delete(location: string): void {

@@ -134,6 +134,12 @@ describe('OCCI server in the core', () => {
     assert.equal(m.status, 200, m.text);
     assert.deepEqual(schemaErrors('mixin_collection', m.json), []);
     assert.equal((await occi('POST', '/occi/sensor/', { body: sensorBody('tagged', nodeLoc) })).status, 201);
+    const half = await occi('POST', '/occi/tags/prod/', { body: { locations: ['/occi/sensor/tagged', '/occi/sensor/missing'] } });
+    assert.equal(half.status, 404, half.text);
+    assert.ok(!(await occi('GET', '/occi/sensor/tagged')).json.mixins.includes('http://example.org/tags#prod'), 'all or nothing: the first entity was not tagged');
+    const needsAttrs = await occi('POST', `/occi/mixin/aggregator/threshold/`, { body: { locations: ['/occi/sensor/tagged'] } });
+    assert.equal(needsAttrs.status, 400);
+    assert.match(needsAttrs.text, /osmo\.aggregator\.threshold\.(high|low|instream|outstream) is required/);
     const a = await occi('POST', '/occi/tags/prod/', { body: { locations: ['/occi/sensor/tagged'] } });
     assert.equal(a.status, 200, a.text);
     const coll = await occi('GET', '/occi/tags/prod/');
@@ -145,6 +151,9 @@ describe('OCCI server in the core', () => {
     assert.ok(!(await occi('GET', '/occi/sensor/tagged')).json.mixins.includes('http://example.org/tags#prod'));
     assert.equal((await occi('GET', '/occi/tags/prod/')).status, 404);
     assert.equal((await occi('DELETE', '/occi/-/', { body: { scheme: AGG, term: 'ewma' } })).status, 400);
+    assert.equal((await occi('DELETE', '/occi/collector/')).status, 200);
+    assert.deepEqual((await occi('GET', '/occi/collector/')).json.links, []);
+    assert.deepEqual((await occi('GET', '/occi/sensor/tagged')).json.links, undefined, 'the sensor stays, without collectors');
   });
 
   test('bad input gets a clear 4xx (or 501 for a newer OCCI version), never a 500', async () => {
