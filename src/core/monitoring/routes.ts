@@ -101,7 +101,8 @@ const mixinIdOf = (m: unknown, i: number): string => {
 };
 
 const occiRoutes: CoreRoutes = async (app, { ctx }) => {
-  const svc = new OcciService(ctx.state);
+  const svc = new OcciService(ctx.state, ctx.store.kv);
+  await svc.load();
 
   // JSON in both spellings; anything else with a body is refused in preHandler (415).
   app.addContentTypeParser('application/occi+json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
@@ -139,26 +140,26 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     return entity(req, reply, media, path, action);
   };
 
-  function queryInterface(req: FastifyRequest, reply: FastifyReply, media: Media, query: Record<string, unknown>) {
+  async function queryInterface(req: FastifyRequest, reply: FastifyReply, media: Media, query: Record<string, unknown>) {
     if (req.method === 'GET') {
       const f = mergeFilters(filterFromQuery(query), filterFromHeaders(req.headers as Record<string, string>));
       const cs: Category[] = filterCategories(svc.reg, svc.reg.all(), f);
       return send(reply, media === 'text/uri-list' ? 'text/uri-list' : media, renderQueryInterface(cs), textCategories(cs));
     }
     if (req.method === 'POST') {
-      const added = mixinsIn(req.body).map((m) => svc.reg.addUserMixin(m));
+      const added = await svc.change(() => svc.addUserMixins(mixinsIn(req.body)));
       return send(reply, media, { mixins: added.map(renderMixin) }, textCategories(added));
     }
     if (req.method === 'DELETE') {
       const ids = req.body !== undefined ? mixinsIn(req.body).map(mixinIdOf) : filterFromQuery(query).categories;
       if (ids.length === 0) throw invalid('name the mixin to remove: a body {"scheme", "term"} or ?category=<scheme#term>');
-      for (const id of ids) svc.removeUserMixin(id);
+      await svc.change(() => ids.forEach((id) => svc.removeUserMixin(id)));
       return reply.status(200).type(OCCI_JSON).send(JSON.stringify({ mixins: [] }));
     }
     throw httpError(405, `${req.method} is not defined on the query interface`);
   }
 
-  function collection(req: FastifyRequest, reply: FastifyReply, media: Media, path: string, query: Record<string, unknown>, action?: string) {
+  async function collection(req: FastifyRequest, reply: FastifyReply, media: Media, path: string, query: Record<string, unknown>, action?: string) {
     const cat = svc.reg.atLocation(path);
     if (!cat) throw notFound(`no collection at ${path}`);
     const catId = cat.scheme + cat.term;
@@ -179,13 +180,13 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     if (cat.class === 'kind') {
       if (cat.readOnly) throw httpError(405, `${path} is read-only (osmo's own view of nodes and instances)`);
       if (req.method === 'POST') {
-        const { entity: e } = svc.put(req.body, path);
+        const { entity: e } = await svc.change(() => svc.put(req.body, path));
         const loc = entityLocation(svc.reg, e);
         reply.status(201).header('location', loc);
         return send(reply, media, renderEntity(svc.reg, e, svc.actionsOf), textEntity(svc.reg, e, svc.actionsOf));
       }
       if (req.method === 'DELETE') {
-        svc.deleteAll(catId);
+        await svc.change(() => svc.deleteAll(catId));
         return reply.status(200).type(OCCI_JSON).send(JSON.stringify(cat.term === 'collector' ? { links: [] } : { resources: [] }));
       }
       throw httpError(405, `${req.method} is not defined on a kind's collection`);
@@ -193,7 +194,7 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     // a mixin's collection: associate (POST), replace the set (PUT), dissociate (DELETE)
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       const named = req.body === undefined ? (req.method === 'DELETE' ? members().map((e) => entityLocation(svc.reg, e)) : []) : locationsIn(svc, req.body);
-      svc.atomically(() => {
+      await svc.change(() => {
         if (req.method === 'PUT') {
           const keep = new Set(named);
           svc.associate(catId, members().map((e) => entityLocation(svc.reg, e)).filter((l) => !keep.has(l)), false);
@@ -207,7 +208,7 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     throw httpError(405, `${req.method} is not defined on a mixin's collection`);
   }
 
-  function entity(req: FastifyRequest, reply: FastifyReply, media: Media, path: string, action?: string) {
+  async function entity(req: FastifyRequest, reply: FastifyReply, media: Media, path: string, action?: string) {
     const cut = path.lastIndexOf('/') + 1;
     const kindLoc = path.slice(0, cut);
     const kind = svc.reg.atLocation(kindLoc);
@@ -216,13 +217,13 @@ const occiRoutes: CoreRoutes = async (app, { ctx }) => {
     if (req.method === 'GET') return show(svc.mustGet(path));
     if (kind.readOnly) throw httpError(405, `${path} is read-only (osmo's own view of a node or instance)`);
     if (req.method === 'PUT') {
-      const { entity: e, created } = svc.put(req.body, kindLoc, path.slice(cut));
+      const { entity: e, created } = await svc.change(() => svc.put(req.body, kindLoc, path.slice(cut)));
       if (created) reply.header('location', entityLocation(svc.reg, e));
       return show(e, created ? 201 : 200);
     }
-    if (req.method === 'POST') return show(action !== undefined ? svc.action(path, action, req.body) : svc.update(path, req.body));
+    if (req.method === 'POST') return show(await svc.change(() => (action !== undefined ? svc.action(path, action, req.body) : svc.update(path, req.body))));
     if (req.method === 'DELETE') {
-      svc.delete(path);
+      await svc.change(() => svc.delete(path));
       return reply.status(200).type(OCCI_JSON).send('{}');
     }
     throw httpError(405, `${req.method} is not defined on an entity`);

@@ -1,15 +1,27 @@
-// The OCCI entities the core serves: sensors and collectors (in memory for now: they are
-// not stored yet and do not survive a restart), and every node and instance as a read-only
-// compute resource. All validation is the pure core's (src/monitoring); this only keeps
-// the entities consistent: a sensor's wiring is checked with all its collectors before
-// anything changes, and deleting a sensor deletes its collectors.
+// The OCCI entities the core serves: sensors, collectors and user mixins (stored as one
+// document in the store's kv table, so they survive a restart), and every node and instance
+// as a read-only compute resource. All validation is the pure core's (src/monitoring); this
+// keeps the entities consistent: a sensor's wiring is checked with all its collectors before
+// anything changes, deleting a sensor deletes its collectors, and every change is all or
+// nothing, stored before it is answered.
 import { randomUUID } from 'node:crypto';
 import {
-  applyPartialUpdate, checkWiring, COLLECTOR_ID, COMPUTE_ID, type Entity, entityLocation, type LinkEntity, OSMO_INFRA,
-  parseActionInvocation, parseEntity, type ParseContext, Registry, type ResourceEntity, SENSOR_ID,
+  applyPartialUpdate, checkWiring, renderMixin, COLLECTOR_ID, COMPUTE_ID, type Entity, entityLocation, type LinkEntity, OSMO_INFRA,
+  type MixinCategory, parseActionInvocation, parseEntity, type ParseContext, Registry, type ResourceEntity, SENSOR_ID,
 } from '../../monitoring/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
+import type { KvRepo } from '../../store/repos/kv.js';
 import type { ClusterState } from '../state.js';
+
+const KEY = 'occi.entities';
+
+/** What is stored: entities as the pure core validated them, user mixins as their rendering. */
+interface Saved {
+  userMixins: Record<string, unknown>[];
+  sensors: ResourceEntity[];
+  collectors: LinkEntity[];
+  started: string[];
+}
 
 const GiB = 1024 ** 3;
 const START = 'http://schemas.ogf.org/occi/monitoring/sensor/action#start';
@@ -22,7 +34,63 @@ export class OcciService {
   private readonly collectors = new Map<string, LinkEntity>();
   private readonly started = new Set<string>();
 
-  constructor(private readonly state: ClusterState) {}
+  /** serialises changes: each one is applied and stored before the next starts */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly kv?: KvRepo,
+  ) {}
+
+  /** Reads what a previous run stored. */
+  async load(): Promise<void> {
+    const raw = await this.kv?.get(KEY);
+    if (!raw) return;
+    try {
+      this.restore(JSON.parse(raw) as Saved);
+    } catch (e) {
+      process.emitWarning(`stored OCCI entities are unreadable, starting without them: ${(e as Error).message}`);
+    }
+  }
+
+  private saved(): Saved {
+    return {
+      userMixins: this.reg.mixins().filter((m) => m.user).map(renderMixin),
+      sensors: [...this.sensors.values()], collectors: [...this.collectors.values()], started: [...this.started],
+    };
+  }
+
+  private restore(s: Saved): void {
+    for (const m of this.reg.mixins()) if (m.user) this.reg.removeUserMixin(m.scheme + m.term);
+    for (const m of s.userMixins) this.reg.addUserMixin(m);
+    this.sensors.clear();
+    for (const x of s.sensors) this.sensors.set(x.id, x);
+    this.collectors.clear();
+    for (const x of s.collectors) this.collectors.set(x.id, x);
+    this.started.clear();
+    for (const id of s.started) this.started.add(id);
+  }
+
+  /**
+   * Applies a change (synchronous, validated by the pure core) and stores the result; a
+   * refusal or a failed write leaves memory and store as they were. Changes run one at a time.
+   */
+  change<T>(f: () => T): Promise<T> {
+    const run = async (): Promise<T> => {
+      const before = this.saved();
+      const result = this.atomically(f);
+      try {
+        await this.kv?.set(KEY, JSON.stringify(this.saved()));
+      } catch (e) {
+        this.restore(before);
+        throw e;
+      }
+      return result;
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
 
   readonly ctx: ParseContext = {
     resolve: (location) => {
@@ -159,23 +227,13 @@ export class OcciService {
     return next;
   }
 
-  /**
-   * Runs a change of several entities all or nothing: entities are replaced, never mutated,
-   * so restoring the maps' previous contents undoes whatever a refusal interrupted.
-   */
+  /** Runs a change of several entities (and user mixins) all or nothing. */
   atomically<T>(f: () => T): T {
-    const sensors = new Map(this.sensors);
-    const collectors = new Map(this.collectors);
-    const started = new Set(this.started);
+    const before = this.saved();
     try {
       return f();
     } catch (e) {
-      for (const [m, saved] of [[this.sensors, sensors], [this.collectors, collectors]] as const) {
-        m.clear();
-        for (const [k, v] of saved) (m as Map<string, Entity>).set(k, v);
-      }
-      this.started.clear();
-      for (const id of started) this.started.add(id);
+      this.restore(before);
       throw e;
     }
   }
@@ -204,6 +262,11 @@ export class OcciService {
       out.push(this.update(loc, { mixins: [mixinId] }));
     }
     return out;
+  }
+
+  /** Defines user mixins (conformance profile 2). */
+  addUserMixins(inputs: readonly unknown[]): MixinCategory[] {
+    return this.atomically(() => inputs.map((m) => this.reg.addUserMixin(m)));
   }
 
   /** Removes a user mixin after dissociating it from every entity. */

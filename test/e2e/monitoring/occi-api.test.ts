@@ -18,6 +18,7 @@ const MET = 'http://osmo/occi/monitoring/metric#';
 
 let core: CoreHandle;
 let agent: SimAgent;
+const dataDir = tempDir('osmo-occi-');
 
 interface Res { status: number; headers: Headers; text: string; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,7 +47,7 @@ const sensorBody = (id: string, target: string, extra: Record<string, unknown> =
 describe('OCCI server in the core', () => {
   let nodeLoc: string;
   before(async () => {
-    core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-occi-'), processMetrics: false });
+    core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
     agent = await new SimAgent({ id: 'occi-node-1', core: core.url, token: core.token, heartbeatMs: 500 }).start();
     nodeLoc = '/occi/compute/node.occi-node-1';
   });
@@ -179,5 +180,20 @@ describe('OCCI server in the core', () => {
       assert.equal(r.status, status, `${name}: ${r.text}`);
       assert.match(r.text, re, name);
     }
+  });
+
+  test('sensors, collectors, user mixins and started state survive a core restart', async () => {
+    assert.equal((await occi('POST', '/occi/-/', { body: { term: 'keep', scheme: 'http://example.org/tags#', location: '/occi/tags/keep/' } })).status, 200);
+    assert.equal((await occi('POST', '/occi/sensor/', { body: { ...sensorBody('kept', nodeLoc), mixins: [AGG + 'ewma', PUB + 'log', 'http://example.org/tags#keep'] } })).status, 201);
+    assert.equal((await occi('POST', '/occi/sensor/kept?action=start', { body: { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' } })).status, 200);
+    const before = (await occi('GET', '/occi/sensor/kept')).json;
+    await core.close();
+    core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
+    const again = await occi('GET', '/occi/sensor/kept');
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json, before);
+    assert.equal((await occi('GET', '/occi/collector/kept-c')).status, 200);
+    assert.ok((await occi('GET', '/occi/-/')).json.mixins.some((m: { term: string }) => m.term === 'keep'));
+    assert.equal((await occi('GET', '/occi/tags/keep/')).json.resources[0].id, 'kept');
   });
 });
