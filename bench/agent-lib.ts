@@ -23,7 +23,7 @@ export function compiledCli(): string {
   return main;
 }
 
-import { freePort } from '../test/helpers/proc.js';
+import { freePort } from '../testing/proc.js';
 
 export { freePort };
 

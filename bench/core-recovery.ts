@@ -5,8 +5,8 @@
 // pays for starting containers), so the ratio shows what detection + rescheduling adds.
 // Usage: node --import tsx bench/core-recovery.ts   (env ROUNDS=3, needs DOCKER_HOST:
 //        eval "$(bash scripts/test-docker.sh | tail -1)")
-import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc } from '../test/core/cluster-helpers.js';
-import { eventually } from '../test/helpers/proc.js';
+import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc } from '../testing/cluster.js';
+import { eventually } from '../testing/proc.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const PER_NODE = 2;

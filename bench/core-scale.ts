@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { freePort, ROOT, tempDir, waitForHttp } from '../test/helpers/proc.js';
-import { SimAgent } from '../test/core/sim-agent.js';
+import { freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
+import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
 import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
 

@@ -5,8 +5,8 @@
 // Run: node --import tsx bench/web-load.ts   (needs `npm run build` for dist/web)
 import { rmSync } from 'node:fs';
 import { startCore } from '../src/core/index.js';
-import { launch } from '../test/web/browser.js';
-import { tempDir } from '../test/helpers/proc.js';
+import { launch } from '../testing/browser.js';
+import { tempDir } from '../testing/proc.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const dataDir = tempDir('osmo-bench-web-');

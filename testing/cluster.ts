@@ -1,0 +1,80 @@
+// Real processes for the end-to-end tests: `osmo core` and `osmo agent` children on
+// 127.0.0.1, a real Docker engine, and cleanup of exactly the containers they made.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
+
+export interface CoreProc {
+  proc: OsmoProcess;
+  url: string;
+  port: number;
+  dataDir: string;
+  token: string;
+}
+
+export async function spawnCore(dataDir = tempDir('osmo-co-core-'), port?: number): Promise<CoreProc> {
+  const p = port ?? (await freePort());
+  const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${p}`, '--data-dir', dataDir]);
+  const url = `http://127.0.0.1:${p}`;
+  await waitForHttp(`${url}/healthz`, 30_000);
+  return { proc, url, port: p, dataDir, token: readFileSync(join(dataDir, 'join-token'), 'utf8').trim() };
+}
+
+export interface AgentProc {
+  id: string;
+  proc: OsmoProcess;
+  url: string;
+  port: number;
+  dataDir: string;
+  args: string[];
+}
+
+export async function spawnAgent(core: CoreProc, id: string, layer: string, domain: string, extra: string[] = [], reuse?: AgentProc): Promise<AgentProc> {
+  const port = reuse?.port ?? (await freePort());
+  const dataDir = reuse?.dataDir ?? tempDir(`osmo-${id}-`);
+  const args = ['agent', '--listen', `127.0.0.1:${port}`, '--node-id', id, '--layer', layer, '--domain', domain, '--data-dir', dataDir, '--core', core.url, '--token', core.token, '--capacity-cpus', '4', '--capacity-memory', '4g', '--stop-grace', '1', '--log-level', 'warn', ...extra];
+  const proc = spawnOsmo(args);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, 30_000);
+  return { id, proc, url, port, dataDir, args };
+}
+
+export async function api(core: { url: string }, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export interface Inst {
+  id: string;
+  mel: string;
+  node: string | null;
+  name: string;
+  state: string;
+  reason: string | null;
+}
+
+export async function instances(core: { url: string }, mel: string): Promise<Inst[]> {
+  return (await api(core, 'GET', `/api/v1/instances?mel=${mel}`)).json.instances as Inst[];
+}
+
+/** Containers of a MEL that exist in the engine, running or not (name + node label). */
+export function containersOf(mel: string): Array<{ name: string; node: string; running: boolean }> {
+  const out = execFileSync('docker', ['ps', '-a', '--filter', `label=io.osmo.mel=${mel}`, '--format', '{{.Names}}|{{.Label "io.osmo.node"}}|{{.State}}'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [name, node, state] = l.split('|');
+      return { name: name!, node: node!, running: state === 'running' };
+    });
+}
+
+/** Removes the containers our test nodes made (never anyone else's). */
+export function cleanupNodes(ids: string[]): void {
+  for (const id of ids) {
+    const list = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (list.length) execFileSync('docker', ['rm', '-f', ...list], { stdio: 'ignore' });
+  }
+}

@@ -1,0 +1,152 @@
+// A simulated agent speaking the real protocol over HTTP on 127.0.0.1: it registers,
+// heartbeats, sends event batches, and answers the agent deploy API from memory (no
+// containers) and the monitor API (accepted, no samplers). Used by the API tests and the control-plane benchmark; the end-to-end
+// tests use real agents.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AgentEvent } from '../src/bus/events.js';
+import type { RegisterRequest } from '../src/bus/protocol.js';
+
+export interface SimContainer {
+  name: string;
+  image: string;
+  state: string;
+  labels: Record<string, string>;
+  ports: unknown[];
+}
+
+export interface SimAgentOptions {
+  id: string;
+  core: string;
+  token: string;
+  layer?: 'cloud' | 'edge' | 'iot';
+  domain?: string;
+  labels?: Record<string, string>;
+  cpus?: number;
+  memoryBytes?: number;
+  heartbeatMs?: number;
+  /** ms the fake deploy takes */
+  deployDelayMs?: number;
+  /** called with each heartbeat's round-trip time, ms */
+  onHeartbeat?: (ms: number) => void;
+  /** skip the initial registration inside start() (the caller registers in bulk) */
+}
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const s = Buffer.concat(chunks).toString();
+  return s ? (JSON.parse(s) as Record<string, unknown>) : {};
+}
+
+export class SimAgent {
+  readonly containers = new Map<string, SimContainer>();
+  server!: Server;
+  address = '';
+  private timer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  deploys = 0;
+  monitors = 0;
+  heartbeatErrors = 0;
+  paused = false;
+
+  constructor(readonly o: SimAgentOptions) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    const a = this.server.address();
+    this.address = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    await this.register();
+    const every = this.o.heartbeatMs ?? 1000;
+    // spread first heartbeats so a thousand agents do not beat in lockstep
+    setTimeout(() => {
+      this.timer = setInterval(() => void this.heartbeat(), every);
+      this.timer.unref();
+    }, Math.random() * every).unref();
+    return this;
+  }
+
+  private async post(path: string, b: unknown): Promise<Response> {
+    return fetch(`${this.o.core}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` }, body: JSON.stringify(b) });
+  }
+
+  async register(): Promise<void> {
+    const req: RegisterRequest = {
+      id: this.o.id,
+      address: this.address,
+      layer: this.o.layer ?? 'cloud',
+      domain: this.o.domain ?? 'd1',
+      labels: this.o.labels ?? {},
+      capacity: { cpus: this.o.cpus ?? 4, memoryBytes: this.o.memoryBytes ?? 8 * 1024 ** 3 },
+      drivers: ['docker'],
+      version: 'sim',
+      lastSeq: this.seq,
+    };
+    const r = await this.post('/api/v1/agent/register', req);
+    if (r.status !== 200) throw new Error(`register ${this.o.id}: ${r.status} ${await r.text()}`);
+    await r.arrayBuffer();
+  }
+
+  async heartbeat(): Promise<void> {
+    if (this.paused) return;
+    try {
+      const t0 = performance.now();
+      const r = await this.post('/api/v1/agent/heartbeat', { id: this.o.id, instances: [...this.containers.keys()] });
+      await r.arrayBuffer();
+      this.o.onHeartbeat?.(performance.now() - t0);
+      if (r.status === 404) await this.register();
+      else if (r.status !== 200) this.heartbeatErrors++;
+    } catch {
+      this.heartbeatErrors++;
+    }
+  }
+
+  async send(events: Array<Omit<AgentEvent, 'seq' | 'node' | 'ts'> & Partial<AgentEvent>>): Promise<Response> {
+    const stamped = events.map((e) => ({ ...e, seq: e.seq ?? ++this.seq, node: e.node ?? this.o.id, ts: e.ts ?? Date.now() }));
+    return this.post('/api/v1/agent/events', { node: this.o.id, events: stamped });
+  }
+
+  private json(res: ServerResponse, status: number, b: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(b));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (url === '/api/v1/deploy' && req.method === 'PUT') {
+      const b = await body(req);
+      const name = String(b.name);
+      if (this.containers.has(name)) return this.json(res, 409, { response: false, status: 409, error: `name ${name} taken` });
+      // lets tests exercise an agent that answers and refuses, like a failed pull
+      if (String(b.image).startsWith('sim-fail/')) return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
+      if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
+      const c: SimContainer = { name, image: String(b.image), state: 'running', labels: (b.labels ?? {}) as Record<string, string>, ports: [] };
+      this.containers.set(name, c);
+      this.deploys++;
+      return this.json(res, 200, { response: true, status: 200, instance: c });
+    }
+    if (url === '/api/v1/deploy' && req.method === 'DELETE') {
+      const b = await body(req);
+      const name = String(b.name);
+      if (!this.containers.delete(name)) return this.json(res, 404, { response: false, status: 404, error: `no ${name}` });
+      return this.json(res, 200, { response: true, status: 200 });
+    }
+    if (url === '/api/v1/deploy' && req.method === 'GET') {
+      return this.json(res, 200, { response: true, status: 200, instances: [...this.containers.values()] });
+    }
+    if (url.startsWith('/api/v1/monitor/') && (req.method === 'PUT' || req.method === 'DELETE')) {
+      // the seed monitor API: accepted and ignored (the simulator sends no samples unless told)
+      await body(req);
+      this.monitors++;
+      return this.json(res, 200, { response: true, status: 200 });
+    }
+    this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
