@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gives tests a real Docker engine and the local test images.
 #  - reuses a reachable engine (DOCKER_HOST, /var/run/docker.sock, or our private socket);
-#  - otherwise installs docker.io + busybox-static from Debian and starts a private dockerd
+#  - otherwise provisions docker.io + busybox-static (scripts/provision.sh) and starts a private dockerd
 #    on its own socket and data root (never touches the machine's default daemon);
 #  - builds the busybox test images with `docker import` (no registry needed).
 # Idempotent: a second run finds the engine and the images and returns in well under a second.
@@ -31,12 +31,7 @@ elif [ -S /var/run/docker.sock ] && reachable unix:///var/run/docker.sock; then 
 fi
 
 if [ -z "$host" ]; then
-  if ! command -v dockerd >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then
-    log "installing docker.io and busybox-static from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq docker.io busybox-static >&2
-  fi
+  bash "$(dirname "$0")/provision.sh" docker.io busybox-static
   log "starting private dockerd on $SOCK"
   rm -f "$SOCK"
   nohup dockerd --host "unix://$SOCK" --data-root /tmp/osmo-docker --exec-root /tmp/osmo-docker-exec \
