@@ -29,6 +29,8 @@ export interface OsmoProcess {
   child: ChildProcess;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Waits for the process to exit on its own; past the deadline it is killed and this throws. */
+  exit: (timeoutMs?: number) => Promise<number | null>;
 }
 
 const live = new Set<ChildProcess>();
@@ -57,6 +59,20 @@ export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}): OsmoProc
       const code = await exited;
       clearTimeout(t);
       return code;
+    },
+    exit: async (timeoutMs = 60_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`osmo ${args.join(' ')} did not exit within ${timeoutMs} ms; output:\n${out}`));
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

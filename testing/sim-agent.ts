@@ -11,6 +11,8 @@ export interface SimContainer {
   image: string;
   state: string;
   labels: Record<string, string>;
+  /** the environment the core asked for */
+  env: Record<string, string>;
   ports: unknown[];
 }
 
@@ -121,7 +123,7 @@ export class SimAgent {
       // lets tests exercise an agent that answers and refuses, like a failed pull
       if (String(b.image).startsWith('sim-fail/')) return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
       if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
-      const c: SimContainer = { name, image: String(b.image), state: 'running', labels: (b.labels ?? {}) as Record<string, string>, ports: [] };
+      const c: SimContainer = { name, image: String(b.image), state: 'running', labels: (b.labels ?? {}) as Record<string, string>, env: (b.env ?? {}) as Record<string, string>, ports: [] };
       this.containers.set(name, c);
       this.deploys++;
       return this.json(res, 200, { response: true, status: 200, instance: c });

@@ -21,7 +21,7 @@ after(async () => {
 
 async function run(args: string[]): Promise<{ code: unknown; out: string }> {
   const p = spawnOsmo([...args, '--core', core.url]);
-  const code = await new Promise((r) => p.child.once('exit', r));
+  const code = await p.exit();
   return { code, out: p.output() };
 }
 
@@ -57,6 +57,6 @@ test('client mistakes: a clear message and exit code 1', async () => {
   assert.equal(flags.code, 1);
   assert.match(flags.out, /needs --name and --image/);
   const down = spawnOsmo(['nodes', '--core', 'http://127.0.0.1:9']);
-  assert.equal(await new Promise((r) => down.child.once('exit', r)), 1);
+  assert.equal(await down.exit(), 1);
   assert.match(down.output(), /cannot reach the core at http:\/\/127\.0\.0\.1:9/);
 });

@@ -9,7 +9,7 @@ import { solve } from '../../../src/planner/solve.js';
 
 async function run(args: string[]): Promise<{ code: number | null; out: string }> {
   const p = spawnOsmo(args);
-  const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+  const code = await p.exit();
   return { code, out: p.output() };
 }
 

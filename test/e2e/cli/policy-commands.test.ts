@@ -9,7 +9,7 @@ let core: CoreHandle;
 
 async function osmo(args: string[]): Promise<{ code: number | null; out: string }> {
   const p = spawnOsmo([...args, '--core', core.url]);
-  const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+  const code = await p.exit();
   return { code, out: p.output() };
 }
 

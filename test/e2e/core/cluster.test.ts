@@ -62,25 +62,33 @@ describe('three agents, one core', { timeout: 240_000 }, () => {
     await eventually(() => containersOf('co-c1-sense').length + containersOf('co-c1-city').length === 0, 30_000, 'deleted MELs removed');
   });
 
-  test('kill -9 of an agent: node down within 5 s, instances run elsewhere; back: no duplicates', async () => {
+  test('kill -9 of an agent: the node goes down, its instances run elsewhere; back: no duplicates', async () => {
     await api(core, 'POST', '/api/v1/mels/co-c1-web/scale', { replicas: 3 });
     await eventually(async () => (await instances(core, 'co-c1-web')).filter((i) => i.state === 'running').length === 3, 30_000, '3 running');
     const victim = agents.find((a) => a.id === 'co-c1-edge')!;
     const before = (await instances(core, 'co-c1-web')).filter((i) => i.node === victim.id);
     assert.ok(before.length >= 1);
-    const t0 = Date.now();
+    const killedAt = Date.now();
     await victim.proc.stop('SIGKILL');
-    await eventually(async () => (await api(core, 'GET', `/api/v1/nodes/${victim.id}`)).json.status === 'down', 6000, 'node down');
-    const downAfter = Date.now() - t0;
-    assert.ok(downAfter <= 5000, `down after ${downAfter} ms`);
+    await eventually(async () => (await api(core, 'GET', `/api/v1/nodes/${victim.id}`)).json.status === 'down', 30_000, 'node down');
     await eventually(async () => {
       const l = await instances(core, 'co-c1-web');
       const run = l.filter((i) => i.state === 'running');
       return run.length === 3 && run.every((i) => i.node !== victim.id);
-    }, 15_000, 'replaced elsewhere');
-    const recovered = Date.now() - t0;
-    process.stderr.write(`[co] agent kill -9 -> all instances running elsewhere: ${recovered} ms (down after ${downAfter} ms)\n`);
-    assert.ok(recovered <= 12_000, `recovery took ${recovered} ms`);
+    }, 30_000, 'replaced elsewhere');
+    // From the core's own event log: declared down only after the configured silence (never
+    // early), and the replacements were placed after that, on other nodes. How fast this
+    // happens is bench/core-recovery.ts's business, not asserted here.
+    type Ev = { type: string; ts: number; node: string | null; data: { action?: string; status?: string; reason?: string; mel?: string; node?: string } };
+    const evs = (await api(core, 'GET', '/api/v1/events?follow=false&limit=10000')).json.events as Ev[];
+    const down = evs.find((e) => e.node === victim.id && e.data.action === 'status' && e.data.status === 'down' && e.ts >= killedAt);
+    assert.ok(down, 'a node status=down event for the victim');
+    const silence = Number(/no heartbeat for (\d+) ms/.exec(down.data.reason ?? '')?.[1]);
+    assert.ok(silence >= 4000, `declared down after ${silence} ms of silence (downMs is 4000): ${down.data.reason}`);
+    const placed = evs.filter((e) => e.type === 'placement' && e.data.mel === 'co-c1-web' && e.ts >= down.ts);
+    assert.ok(placed.length >= before.length, `${before.length} replacement(s) placed after the down event, saw ${placed.length}`);
+    assert.ok(placed.every((e) => e.data.node !== victim.id), 'nothing placed on the dead node');
+    process.stderr.write(`[co] agent kill -9 -> down event after ${down.ts - killedAt} ms; last replacement event after ${Math.max(...placed.map((e) => e.ts)) - killedAt} ms\n`);
 
     // back with the same node id and data dir: the originals (still running in the engine) must go
     const back = await spawnAgent(core, victim.id, 'edge', 'city', ['--label', 'sensor=yes'], victim);
@@ -95,14 +103,14 @@ describe('three agents, one core', { timeout: 240_000 }, () => {
 
   test('osmo ps / nodes / scale through the CLI', async () => {
     const ps = spawnOsmo(['ps', '--core', core.url, '--json']);
-    await new Promise((r) => ps.child.once('exit', r));
+    await ps.exit();
     const parsed = JSON.parse(ps.output()) as { instances: Array<{ mel: string }> };
     assert.equal(parsed.instances.filter((i) => i.mel === 'co-c1-web').length, 3);
     const nodes = spawnOsmo(['nodes', '--core', core.url]);
-    await new Promise((r) => nodes.child.once('exit', r));
+    await nodes.exit();
     assert.match(nodes.output(), /co-c1-cloud\s+ready\s+cloud\s+dc1/);
     const scale = spawnOsmo(['scale', 'co-c1-web', '1', '--core', core.url]);
-    const code = await new Promise((r) => scale.child.once('exit', r));
+    const code = await scale.exit();
     assert.equal(code, 0, scale.output());
     assert.equal((await instances(core, 'co-c1-web')).filter((i) => i.state === 'running').length, 1);
     await api(core, 'DELETE', '/api/v1/mels/co-c1-web');

@@ -38,7 +38,7 @@ test('an instance\'s stdout and stderr reach `osmo logs` through the core', { ti
   assert.equal(r.json.node, NODE, 'the answer names the node');
 
   const cli = spawnOsmo(['logs', inst.id, '--core', core.url]);
-  assert.equal(await new Promise((res) => cli.child.once('exit', res)), 0, cli.output());
+  assert.equal(await cli.exit(), 0, cli.output());
   assert.match(cli.output(), /hello-from-co-logs/, 'the CLI prints the output');
 
   assert.equal((await api(c, 'GET', '/api/v1/instances/no-such-instance/logs')).status, 404, 'unknown instance');

@@ -27,7 +27,7 @@ test('osmo up runs a working single-node platform and resumes its state', { time
   await eventually(async () => ((await api(core, 'GET', '/api/v1/nodes')).json.nodes as Array<{ id: string; status: string }>).some((n) => n.id === NODE && n.status === 'ready'), 20_000, 'local node ready');
 
   const deploy = spawnOsmo(['deploy', '--name', 'co-up-web', '--image', 'osmo-test/httpd:1', '--port', '80', '--core', core.url, '--timeout', '60']);
-  const code = await new Promise((r) => deploy.child.once('exit', r));
+  const code = await deploy.exit();
   assert.equal(code, 0, deploy.output());
   const [inst] = (await api(core, 'GET', '/api/v1/instances?mel=co-up-web')).json.instances as Array<{ name: string; ports: Array<{ hostPort: number }> }>;
   assert.ok(inst && inst.ports.length === 1, JSON.stringify(inst));
@@ -49,7 +49,7 @@ test('osmo up runs a working single-node platform and resumes its state', { time
   assert.deepEqual(containersOf('co-up-web').map((c) => c.name), [inst.name]);
 
   const rm = spawnOsmo(['rm', 'co-up-web', '--core', core.url]);
-  assert.equal(await new Promise((r) => rm.child.once('exit', r)), 0);
+  assert.equal(await rm.exit(), 0);
   await eventually(() => containersOf('co-up-web').length === 0, 20_000, 'removed');
   assert.equal(await again.stop('SIGINT'), 0);
 });

@@ -3,10 +3,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
+import { DEFAULT_RECONCILER } from '../../../src/core/reconciler/reconciler.js';
 import { eventually, tempDir } from '../../../testing/proc.js';
 import { SimAgent } from '../../../testing/sim-agent.js';
 
 let core: CoreHandle;
+/** short, so the crash-loop backoff is observable in a unit test (the default is 3 s) */
+const FAILED_HOLD_MS = 1000;
 const agents: SimAgent[] = [];
 
 interface Inst {
@@ -30,6 +33,20 @@ interface Body {
   paths: Record<string, Record<string, { requestBody?: unknown }>>;
 }
 
+/** reconcile rounds the core has finished, from its own /metrics */
+async function reconcileRounds(): Promise<number> {
+  const text = await (await fetch(`${core.url}/metrics`)).text();
+  const m = /^osmo_reconcile_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text);
+  assert.ok(m, 'the core exports osmo_reconcile_duration_seconds_count');
+  return Number(m[1]);
+}
+
+/** Resolves once two more reconcile rounds finished: at least one started after the call. */
+async function twoMoreRounds(): Promise<void> {
+  const start = await reconcileRounds();
+  await eventually(async () => (await reconcileRounds()) >= start + 2, 10_000, 'two reconcile rounds');
+}
+
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
   const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
@@ -38,7 +55,13 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 
 describe('core API with simulated agents', () => {
   before(async () => {
-    core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-core-api-'), liveness: { heartbeatMs: 200, suspectMs: 1500, downMs: 3000 }, processMetrics: false });
+    core = await startCore({
+      listen: '127.0.0.1:0',
+      dataDir: tempDir('osmo-core-api-'),
+      liveness: { heartbeatMs: 200, suspectMs: 1500, downMs: 3000 },
+      reconciler: { ...DEFAULT_RECONCILER, failedHoldMs: FAILED_HOLD_MS },
+      processMetrics: false,
+    });
     const specs = [
       { id: 'co-sim-a', layer: 'cloud' as const, domain: 'eu' },
       { id: 'co-sim-b', layer: 'edge' as const, domain: 'eu', labels: { gpu: 'yes' } },
@@ -139,8 +162,17 @@ describe('core API with simulated agents', () => {
     await api('POST', '/api/v1/mels/co-web/scale', { replicas: 2 });
     let text = '';
     const dec = new TextDecoder();
-    while (!text.includes('event: mel')) text += dec.decode((await reader.read()).value);
-    ac.abort();
+    const deadline = setTimeout(() => ac.abort(), 10_000);
+    try {
+      while (!text.includes('event: mel')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += dec.decode(value);
+      }
+    } finally {
+      clearTimeout(deadline);
+      ac.abort();
+    }
     assert.match(text, /"action":"scale"/);
     assert.doesNotMatch(text, /event: placement/);
   });
@@ -165,21 +197,23 @@ describe('core API with simulated agents', () => {
   });
 
   test('cordon keeps placements off a node; drain moves instances away', async () => {
+    const onC = async () => new Set((await api('GET', '/api/v1/instances?mel=co-web&node=co-sim-c')).json.instances.map((i) => i.id));
+    const beforeCordon = await onC();
     assert.equal((await api('POST', '/api/v1/nodes/co-sim-c/cordon')).json.schedulable, false);
     await api('POST', '/api/v1/mels/co-web/scale', { replicas: 4 });
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web&state=running');
       return json.instances.length === 4;
     }, 10_000, '4 running');
-    const c1 = (await api('GET', '/api/v1/instances?mel=co-web&node=co-sim-c')).json.instances.length;
+    // a spread MEL would use all three nodes: the two new replicas went elsewhere
+    assert.deepEqual([...(await onC())].filter((id) => !beforeCordon.has(id)), [], 'the scale-up placed nothing on the cordoned node');
     const d = await api('POST', '/api/v1/nodes/co-sim-a/drain');
     assert.equal(d.json.status, 'draining');
     await eventually(async () => {
       const { json } = await api('GET', '/api/v1/instances?mel=co-web');
       return json.instances.length === 4 && json.instances.every((i) => i.state === 'running' && i.node !== 'co-sim-a');
     }, 10_000, 'drained');
-    const c2 = (await api('GET', '/api/v1/instances?mel=co-web&node=co-sim-c')).json.instances.length;
-    assert.ok(c2 <= c1, 'cordoned node got nothing new');
+    assert.deepEqual([...(await onC())].filter((id) => !beforeCordon.has(id)), [], 'the drain moved nothing onto the cordoned node');
     await api('POST', '/api/v1/nodes/co-sim-a/undrain');
     await api('POST', '/api/v1/nodes/co-sim-c/uncordon');
   });
@@ -202,10 +236,16 @@ describe('core API with simulated agents', () => {
     assert.equal((await api('POST', '/api/v1/mels', { name: 'co-bad', image: 'sim-fail/nope:1', replicas: 1 })).status, 201);
     const failed = await eventually(async () => (await api('GET', '/api/v1/instances?mel=co-bad&state=failed')).json.instances[0], 5000, 'failed');
     assert.match(failed.reason ?? '', /refused deploy.*500.*pull sim-fail\/nope:1: not found/);
-    // 3 s hold, then 6 s: in 7 s at most two attempts were made
-    await new Promise((r) => setTimeout(r, 7000));
-    const placements = (await api('GET', '/api/v1/events?follow=false&type=placement&limit=10000')).json.events.filter((e) => (e as { data: { mel: string } }).data.mel === 'co-bad');
-    assert.ok(placements.length >= 2 && placements.length <= 3, `placements: ${placements.length}`);
+    // The hold doubles with each failure: measured on the core's own event timestamps, each
+    // retry came no earlier than its hold (a slow machine only makes the gaps longer).
+    const placements = await eventually(async () => {
+      const all = (await api('GET', '/api/v1/events?follow=false&type=placement&limit=10000')).json.events as Array<{ ts: number; data: { mel: string } }>;
+      const mine = all.filter((e) => e.data.mel === 'co-bad').sort((a, b) => a.ts - b.ts);
+      return mine.length >= 3 ? mine : undefined;
+    }, 20_000, 'three placements of co-bad');
+    const gaps = [placements[1]!.ts - placements[0]!.ts, placements[2]!.ts - placements[1]!.ts];
+    assert.ok(gaps[0]! >= FAILED_HOLD_MS, `first retry after ${gaps[0]} ms, hold ${FAILED_HOLD_MS} ms`);
+    assert.ok(gaps[1]! >= 2 * FAILED_HOLD_MS, `second retry after ${gaps[1]} ms, hold ${2 * FAILED_HOLD_MS} ms`);
     assert.equal((await api('DELETE', '/api/v1/mels/co-bad')).status, 200);
   });
 
@@ -213,7 +253,7 @@ describe('core API with simulated agents', () => {
     const before = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
     const same = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', replicas: before.length, placement: { spread: true } });
     assert.equal(same.status, 200);
-    await new Promise((r) => setTimeout(r, 500));
+    await twoMoreRounds();
     assert.deepEqual((await api('GET', '/api/v1/instances?mel=co-web')).json.instances.map((i) => i.id).sort(), before.map((i) => i.id).sort());
     const changed = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', env: { V: '2' }, replicas: before.length, placement: { spread: true } });
     assert.equal(changed.status, 200);
@@ -221,8 +261,9 @@ describe('core API with simulated agents', () => {
       const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
       return l.length === before.length && l.every((i) => i.state === 'running' && !before.some((b) => b.id === i.id));
     }, 10_000, 'all replaced');
-    const env = [...agents.flatMap((a) => [...a.containers.values()])].filter((c) => c.labels['io.osmo.mel'] === 'co-web');
-    assert.equal(env.length, before.length);
+    await eventually(() => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === before.length, 10_000, 'old containers removed');
+    const now = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
+    assert.deepEqual(now.map((c) => c.env.V), now.map(() => '2'), 'every container runs with the new env');
   });
 
   test('/openapi.json documents the API, /metrics and /healthz answer', async () => {
