@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
 import type { InstanceChange } from '../../../src/runtime/types.js';
 import { OsmoError } from '../../../src/shared/errors.js';
-import { tempDir, settle } from '../../../testing/proc.js';
+import { eventually, tempDir, settle } from '../../../testing/proc.js';
 
 
 const uid = randomBytes(3).toString('hex');
@@ -99,9 +99,32 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
         return true;
       });
     }
-    // watch() on a dead engine keeps retrying quietly and can be stopped.
-    const stop = gone.watch(() => {});
-    await new Promise((r) => setTimeout(r, 300));
-    stop();
+  });
+
+  test('watch() on a dead engine keeps retrying quietly, and stop() ends the retries', async () => {
+    // "Dead engines": sockets that accept and hang up at once, counting each attempt.
+    const dead = async (name: string) => {
+      const path = join(relayDir, name);
+      const counter = { attempts: 0, server: createServer((c) => (counter.attempts++, c.destroy())) };
+      await new Promise<void>((r) => counter.server.listen(path, r));
+      return { counter, rt: new DockerRuntime({ nodeId: NODE, docker: new Docker({ socketPath: path }) }) };
+    };
+    const a = await dead('dead-a.sock');
+    const b = await dead('dead-b.sock');
+    try {
+      const stopA = a.rt.watch(() => {});
+      await eventually(() => a.counter.attempts >= 2, 20_000, 'a second attempt');
+      stopA();
+      const atStop = a.counter.attempts;
+      // A's next retry would come 250 ms · 2^(attempts-1) after its last one. A fresh watcher
+      // is the clock: its (atStop+1)-th attempt comes at least that long after it started,
+      // so by then A would have retried had stop() not ended it.
+      const stopB = b.rt.watch(() => {});
+      await eventually(() => b.counter.attempts >= atStop + 1, 60_000, `${atStop + 1} attempts of a fresh watcher`);
+      stopB();
+      assert.equal(a.counter.attempts, atStop, 'no attempt after stop()');
+    } finally {
+      for (const d of [a, b]) d.counter.server.close();
+    }
   });
 });
