@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
+import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
 
 export interface CoreProc {
   proc: OsmoProcess;
@@ -77,4 +77,21 @@ export function cleanupNodes(ids: string[]): void {
     const list = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
     if (list.length) execFileSync('docker', ['rm', '-f', ...list], { stdio: 'ignore' });
   }
+}
+
+/** Reconcile passes a core has finished, from its own /metrics. */
+export async function reconcileRounds(core: { url: string }): Promise<number> {
+  const text = await (await fetch(`${core.url}/metrics`)).text();
+  const m = /^osmo_reconcile_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text);
+  if (!m) throw new Error('the core exports no osmo_reconcile_duration_seconds_count');
+  return Number(m[1]);
+}
+
+/**
+ * Resolves once `n` more reconcile passes finished (n ≥ 2: at least one started after the
+ * call). "Nothing changed" is only meaningful after the core has had its chance to change it.
+ */
+export async function reconcileRoundsPass(core: { url: string }, n = 2, timeoutMs = 30_000): Promise<void> {
+  const start = await reconcileRounds(core);
+  await eventually(async () => (await reconcileRounds(core)) >= start + n, timeoutMs, `${n} reconcile passes`);
 }

@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
+import { api, cleanupNodes, containersOf, instances, reconcileRoundsPass, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
 
 const IDS = ['co-k1-a', 'co-k1-b'];
 let core: CoreProc;
@@ -23,13 +23,25 @@ describe('core crash safety', { timeout: 240_000 }, () => {
     cleanupNodes(IDS);
   });
 
-  for (const [round, delayMs, replicas] of [[1, 150, 6], [2, 600, 9], [3, 0, 4]] as const) {
-    test(`round ${round}: kill -9 ${delayMs} ms into a deployment of ${replicas} replicas, restart, converge without duplicates`, async () => {
+  // Kill points the core can observe: right after the MEL is accepted, at its first running
+  // instance, with half of them running. No fixed delays: a slow machine only moves the points.
+  for (const [round, killAt, replicas] of [[1, 0, 6], [2, 1, 9], [3, 4, 8]] as const) {
+    const when = killAt === 0 ? 'right after the MEL is accepted' : `at ${killAt} running of ${replicas}`;
+    test(`round ${round}: kill -9 ${when}, restart, converge without duplicates`, async () => {
       const mel = `co-k1-m${round}`;
       const spec = { name: mel, image: 'osmo-test/sleeper:1', replicas, env: { ROUND: String(round) } };
       assert.equal((await api(core, 'POST', '/api/v1/mels', spec)).status, 201);
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      // a short poll interval: the point is to catch the deployment half-way
+      const deadline = Date.now() + 60_000;
+      let runningAtKill: number;
+      for (;;) {
+        runningAtKill = (await instances(core, mel)).filter((i) => i.state === 'running').length;
+        if (runningAtKill >= killAt) break;
+        assert.ok(Date.now() < deadline, `no ${killAt} running instances within 60 s: ${JSON.stringify((await instances(core, mel)).map((i) => [i.node, i.state, i.reason]))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await core.proc.stop('SIGKILL');
+      assert.ok(runningAtKill < replicas, `the kill landed mid-deployment (${runningAtKill} of ${replicas} running)`);
       const mid = containersOf(mel).length;
       core = await spawnCore(core.dataDir, core.port);
       const after = await api(core, 'GET', `/api/v1/mels/${mel}`);
@@ -41,8 +53,8 @@ describe('core crash safety', { timeout: 240_000 }, () => {
         const c = containersOf(mel);
         return l.length === replicas && c.length === replicas && c.every((x) => x.running);
       }, 40_000, `${replicas} running, ${replicas} containers`);
-      // stays converged: no late duplicate shows up
-      await new Promise((r) => setTimeout(r, 2500));
+      // stays converged: no late duplicate shows up while the core reconciles
+      await reconcileRoundsPass(core);
       const names = containersOf(mel).map((c) => c.name);
       assert.equal(names.length, replicas, `containers: ${names.join(',')} (at the crash: ${mid})`);
       assert.equal(new Set(names).size, replicas);

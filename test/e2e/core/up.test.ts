@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances } from '../../../testing/cluster.js';
+import { api, cleanupNodes, containersOf, instances, reconcileRoundsPass } from '../../../testing/cluster.js';
 
 const NODE = 'co-up-1';
 const procs: OsmoProcess[] = [];
@@ -45,7 +45,7 @@ test('osmo up runs a working single-node platform and resumes its state', { time
     const l = await instances(core, 'co-up-web');
     return l.length === 1 && l[0]!.state === 'running' && l[0]!.name === inst.name;
   }, 20_000, 'same instance after restart');
-  await new Promise((r) => setTimeout(r, 2000));
+  await reconcileRoundsPass(core);
   assert.deepEqual(containersOf('co-up-web').map((c) => c.name), [inst.name]);
 
   const rm = spawnOsmo(['rm', 'co-up-web', '--core', core.url]);
