@@ -79,12 +79,17 @@ export function cleanupNodes(ids: string[]): void {
   }
 }
 
-/** Reconcile passes a core has finished, from its own /metrics. */
-export async function reconcileRounds(core: { url: string }): Promise<number> {
+/** A counter from a core's own /metrics (e.g. osmo_reconcile_duration_seconds_count). */
+export async function coreCounter(core: { url: string }, name: string): Promise<number> {
   const text = await (await fetch(`${core.url}/metrics`)).text();
-  const m = /^osmo_reconcile_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text);
-  if (!m) throw new Error('the core exports no osmo_reconcile_duration_seconds_count');
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
+  if (!m) throw new Error(`the core exports no ${name}`);
   return Number(m[1]);
+}
+
+async function morePasses(core: { url: string }, name: string, n: number, timeoutMs: number): Promise<void> {
+  const start = await coreCounter(core, name);
+  await eventually(async () => (await coreCounter(core, name)) >= start + n, timeoutMs, `${n} more of ${name}`);
 }
 
 /**
@@ -92,6 +97,10 @@ export async function reconcileRounds(core: { url: string }): Promise<number> {
  * call). "Nothing changed" is only meaningful after the core has had its chance to change it.
  */
 export async function reconcileRoundsPass(core: { url: string }, n = 2, timeoutMs = 30_000): Promise<void> {
-  const start = await reconcileRounds(core);
-  await eventually(async () => (await reconcileRounds(core)) >= start + n, timeoutMs, `${n} reconcile passes`);
+  await morePasses(core, 'osmo_reconcile_duration_seconds_count', n, timeoutMs);
+}
+
+/** Resolves once `n` more rebalance rounds of the policy engine ran (same reasoning). */
+export async function rebalanceRoundsPass(core: { url: string }, n = 2, timeoutMs = 60_000): Promise<void> {
+  await morePasses(core, 'osmo_rebalance_rounds_total', n, timeoutMs);
 }

@@ -9,6 +9,7 @@ export class CoreMetrics {
   readonly apiSeconds: Histogram<'method' | 'route' | 'status'>;
   readonly placements: Counter;
   readonly eventsIngested: Counter<'type'>;
+  readonly rebalanceRounds: Counter;
 
   constructor(state: ClusterState, withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'osmo_core_' });
@@ -42,5 +43,7 @@ export class CoreMetrics {
     this.apiSeconds = new Histogram({ name: 'osmo_api_request_duration_seconds', help: 'core API latency', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
     this.placements = new Counter({ name: 'osmo_placements_total', help: 'instances placed on nodes', registers: [this.registry] });
     this.eventsIngested = new Counter({ name: 'osmo_agent_events_total', help: 'agent events accepted (after dedupe)', labelNames: ['type'], registers: [this.registry] });
+    // lets an observer know a rebalance round ran (a quiet period is only quiet after one)
+    this.rebalanceRounds = new Counter({ name: 'osmo_rebalance_rounds_total', help: 'policy engine rebalance rounds run', registers: [this.registry] });
   }
 }

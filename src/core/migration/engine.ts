@@ -153,6 +153,7 @@ export class PolicyEngine {
   /** One round: hysteresis, moves, events. Moves run in the background. */
   async round(now = Date.now()): Promise<Move[]> {
     this.rounds++;
+    this.ctx.metrics.rebalanceRounds.inc();
     const state = this.snapshot(now);
     const set = this.policies.set;
     const r = rebalance(state, set, now);

@@ -15,7 +15,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc, type Inst } from '../../../testing/cluster.js';
+import { api, cleanupNodes, containersOf, instances, rebalanceRoundsPass, spawnAgent, spawnCore, type AgentProc, type CoreProc, type Inst } from '../../../testing/cluster.js';
 
 const NODES = ['mig-e1', 'mig-e2', 'mig-c1'];
 let core: CoreProc;
@@ -26,6 +26,9 @@ async function events(types: string, since = 0): Promise<Ev[]> {
   const r = await api(core, 'GET', `/api/v1/events?follow=false&type=${types}&since=${since}&limit=10000`);
   return r.json.events as Ev[];
 }
+const moveDecisions = (evs: Ev[]) => evs.filter((e) => e.type === 'rebalance' && e.data.decision === 'move');
+/** two minutes of rebalance rounds at the 2 s period the first test sets */
+const HOVER_ROUNDS = 60;
 const done = (evs: Ev[]) => evs.filter((e) => e.type === 'migration' && e.data.phase === 'done');
 const running = async (mel: string): Promise<Inst[]> => (await instances(core, mel)).filter((i) => i.state === 'running');
 const byNode = (list: Inst[]) => list.map((i) => i.node).sort();
@@ -129,10 +132,11 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
   });
 
   test('stopping the burn stops the moves; manual migration; a node hovering at its threshold moves a bounded number of times', async (t) => {
-    // quiet: nothing is overloaded any more, so for a while nothing moves
+    // quiet: nothing is overloaded any more, so for five rebalance rounds nothing moves
     let since = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await rebalanceRoundsPass(core, 5);
     assert.deepEqual(done(await events('migration', since)), []);
+    assert.deepEqual(moveDecisions(await events('rebalance', since)), []);
 
     // manual migration back to e1, which first gets its own thresholds (low 0.45, high 0.65):
     // accepted as 0.4 + 0.2 < 0.65; the answer waits for the switch
@@ -151,8 +155,8 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     // on the next round without restart: e1 hovers at its threshold for two minutes.
     since = Date.now();
     assert.equal((await api(core, 'PUT', '/api/v1/nodes/mig-e1/policies', { thresholds: { high: 0.6 } })).status, 200);
-    const t0 = Date.now();
-    while (Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 5000));
+    // hovering is measured in rebalance rounds (every 2 s here), not in wall-clock time
+    await rebalanceRoundsPass(core, HOVER_ROUNDS, 600_000);
     const moves = done(await events('migration', since));
     const rounds = (await events('load', since)).filter((e) => e.node === 'mig-e1');
     // Bound: 1. e1 holds one movable instance (hog1 is pinned by label). It sheds only while
@@ -160,7 +164,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     // tier, 0.2 -> 0.4) must stay below high with it, so e2 never sheds it back, and
     // flow-back only targets nodes at or under low, which e1 with the instance is not
     // (0.6 > 0.45). Without hysteresis and the in-flight rule every crossing could move it.
-    t.diagnostic(`hover: ${moves.length} migration(s), ${rounds.length} overload transition(s) of mig-e1 in 120 s`);
+    t.diagnostic(`hover: ${moves.length} migration(s), ${rounds.length} overload transition(s) of mig-e1 in ${HOVER_ROUNDS} rounds`);
     assert.ok(moves.length <= 1, `hovering node moved ${moves.length} times: ${JSON.stringify(moves.map((x) => x.data))}`);
     for (const mv of moves) assert.deepEqual([mv.data.from, mv.data.to], ['mig-e1', 'mig-e2']);
     // e1's overloaded state changed at most twice (in, then out after shedding)
@@ -168,9 +172,12 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
 
     // stopping the burn: with hog1 gone, nothing is overloaded and nothing moves
     assert.equal((await api(core, 'DELETE', '/api/v1/mels/mig-hog1')).status, 200);
-    await new Promise((r) => setTimeout(r, 6000));
+    await until(async () => containersOf('mig-hog1').length === 0, 60_000, 'hog1 removed');
+    // its last samples go stale within stalenessTimeoutMs (10 s = five rounds); then watch five more
+    await rebalanceRoundsPass(core, 5);
     since = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await rebalanceRoundsPass(core, 5);
     assert.deepEqual(done(await events('migration', since)), []);
+    assert.deepEqual(moveDecisions(await events('rebalance', since)), []);
   });
 });
