@@ -1,5 +1,6 @@
 // Client mistakes are never 500s: whatever arrives, solve(), plan() and the LQNX reader either
-// answer or throw an OsmoError of kind "invalid" (fast-check).
+// answer (with finite numbers only: a NaN is not an answer) or throw an OsmoError of kind
+// "invalid" (fast-check).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -8,12 +9,29 @@ import { plan } from '../../../src/planner/plan.js';
 import { solveLqnx } from '../../../src/planner/lqnx.js';
 import { isOsmoError } from '../../../src/shared/errors.js';
 
+/** The first number in an answer that is not finite (NaN, ±Infinity), with its path. */
+function nonFinite(v: unknown, path = '$'): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${path} = ${v}`;
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const bad = nonFinite(x, `${path}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+/** An answer made only of finite numbers, or an "invalid" OsmoError: nothing else. */
 function onlyInvalid(f: () => unknown): void {
+  let answer: unknown;
   try {
-    f();
+    answer = f();
   } catch (e) {
     assert.ok(isOsmoError(e) && e.kind === 'invalid', `not an "invalid" OsmoError: ${String(e)}`);
+    return;
   }
+  const bad = nonFinite(answer);
+  assert.equal(bad, undefined, `an answer with a non-finite number: ${bad}`);
 }
 
 const nearlyANetwork = fc.record({
