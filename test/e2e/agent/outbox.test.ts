@@ -3,7 +3,7 @@
 // arrives exactly once after dedupe by seq, in order.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../../src/bus/events.js';
 import { eventually, freePort, tempDir } from '../../../testing/proc.js';
@@ -27,26 +27,27 @@ describe('event outbox', () => {
     const file = join(dataDir, 'all-events.jsonl');
     const nodeId = `ag-${RUN}-outbox`;
     const args = ['--core', `http://127.0.0.1:${corePort}`, '--token', TOKEN, '--events-file', file];
+    const produced = () =>
+      (existsSync(file) ? readFileSync(file, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AgentEvent);
+    const samples = (metric: string) => produced().filter((e) => e.type === 'sample' && e.metric === metric).length;
     a = await startAgentProc({ nodeId, dataDir, args });
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/cpu', { time: 0.2, source: 'host' }, auth)).status, 200);
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 0.2, source: 'host' }, auth)).status, 200);
-    await new Promise((r) => setTimeout(r, 2000));
+    await eventually(() => samples('cpu') >= 5 && samples('mem') >= 5, 30_000, 'five cpu and five mem samples produced');
     assert.equal(await a.stop(), 0);
     const segs = readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.jsonl'));
     assert.ok(segs.length >= 1, 'undelivered events are on disk');
 
     a = await startAgentProc({ nodeId, dataDir, args });
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/net', { time: 0.2, source: 'host' }, auth)).status, 200);
-    await new Promise((r) => setTimeout(r, 1000));
+    await eventually(() => samples('net') >= 3, 30_000, 'three net samples produced after the restart');
     assert.equal((await api(a.url, 'DELETE', '/api/v1/monitor/net', { source: 'host' }, auth)).status, 200);
 
     peer = await startCoreStubPeer({ port: corePort, token: TOKEN });
-    const produced = () =>
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as AgentEvent).seq);
-    const want = produced();
+    const want = produced().map((e) => e.seq);
     assert.ok(want.length > 15, `produced ${want.length} events`);
     await eventually(() => peer!.events.length >= want.length, 40_000, `the core to receive ${want.length} events`);
     const got = peer.events.map((e) => e.seq);

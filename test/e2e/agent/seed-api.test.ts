@@ -78,7 +78,7 @@ describe('seed API on the docker driver', () => {
     const list = await api(a.url, 'GET', '/api/v1/monitor');
     assert.deepEqual((list.body.monitors as Array<{ metric: string; source: string; period: number }>).map((m) => [m.metric, m.source, m.period]), [['mem', 'guest', 2]]);
     // re-time, and an independent host monitor under the alias "memory"
-    assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 1, source: 'guest' })).body.monitor && true, true);
+    assert.deepEqual((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 1, source: 'guest' })).body.monitor, { metric: 'mem', source: 'guest', period: 1, action: 'retimed' });
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/memory', { time: 1, source: 'host' })).status, 200);
     const list2 = await api(a.url, 'GET', '/api/v1/monitor');
     assert.equal((list2.body.monitors as unknown[]).length, 2);

@@ -265,14 +265,19 @@ test('phone width: no sideways scrolling, the views stack', async () => {
   const phone = await launch({ width: 390, height: 844 });
   try {
     for (const view of ['topology', 'services', 'metrics', 'events']) {
+      const history = view === 'metrics' ? phone.page.waitForResponse((r) => r.url().includes('/api/v1/metrics?') && r.url().includes('metric=cpu'), { timeout: 30_000 }) : undefined;
       await phone.page.goto(`${core}/ui/${view}`);
       await phone.page.locator('main h1').waitFor();
-      await phone.page.waitForTimeout(view === 'metrics' ? 2500 : 800);
-      if (view === 'metrics') {
-        // a chart opened now starts with the stored recent past, not empty: more points than
-        // the live stream alone could have brought in 2.5 s
-        assert.ok(Number(await phone.page.getByTestId('chart-cpu').getAttribute('data-points')) >= 4, 'live chart back-filled from history');
+      if (history) {
+        // a chart opened now starts with the stored recent past, not empty: it holds at least
+        // the points of the history query the page made
+        const body = (await (await history).json()) as { series: Array<{ points: unknown[] }> };
+        const stored = Math.max(0, ...body.series.map((x) => x.points.length));
+        assert.ok(stored >= 4, `the core has stored cpu history (${stored} points)`);
+        await eventually(async () => Number(await phone.page.getByTestId('chart-cpu').getAttribute('data-points')) >= stored, 15_000, 'live chart back-filled from history');
       }
+      // layout settled: fonts loaded and two frames drawn since
+      await phone.page.evaluate('document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))');
       const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
       assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
       await shot(phone.page, `phone-${view}`);

@@ -38,9 +38,12 @@ test('without a token the page asks for one; a wrong one is refused; the right o
   await input.waitFor();
   await shot(page, 'token-prompt');
   await input.fill('not-the-token');
+  // wait for the core's answer to the wrong token itself, not for a while
+  const refused = page.waitForResponse((r) => r.url().startsWith(`${core.url}/api/`) && r.request().headers().authorization === 'Bearer not-the-token', { timeout: 15_000 });
   await page.getByRole('button', { name: 'Use token' }).click();
-  await page.waitForTimeout(1000);
-  assert.ok((await status.textContent())?.includes('token needed'), 'still locked with a wrong token');
+  assert.equal((await refused).status(), 401);
+  await eventually(async () => (await status.textContent())?.includes('token needed'), 15_000, 'still locked with a wrong token');
+  assert.equal(await input.count(), 1, 'the prompt stays');
   await input.fill(core.token);
   await page.getByRole('button', { name: 'Use token' }).click();
   await eventually(async () => (await status.textContent())?.includes('live'), 15_000, 'live with the right token');
