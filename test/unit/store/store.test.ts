@@ -67,3 +67,23 @@ test('retention folds raw samples into 1-minute averages and drops what is past 
   assert.equal((await s.samples.counts()).minute, 0);
   await s.close();
 });
+
+test('retention drops events past the event horizon and keeps the rest, agent and core alike', async () => {
+  const s = await openStore(tempDir('osmo-co-store-'));
+  const now = Date.UTC(2026, 0, 10, 12, 0, 0);
+  const day = 86_400_000;
+  const policy = { rawMs: 3_600_000, minuteMs: 7 * day, eventsMs: 2 * day };
+  await s.events.append([
+    { origin: 'n1', seq: 1, node: 'n1', type: 'instance', ts: now - 3 * day, data: { age: 'old' } },
+    { origin: 'core', seq: null, node: null, type: 'node', ts: now - 2 * day - 1, data: { age: 'old' } },
+    { origin: 'n1', seq: 2, node: 'n1', type: 'instance', ts: now - 2 * day + 1, data: { age: 'new' } },
+    { origin: 'core', seq: null, node: 'n1', type: 'placement', ts: now - 1000, data: { age: 'new' } },
+  ]);
+  const r = await runRetention(s, now, policy);
+  assert.equal(r.eventsDeleted, 2);
+  const left = await s.events.list({ limit: 100 });
+  assert.deepEqual(left.map((e) => [e.type, e.data.age]), [['instance', 'new'], ['placement', 'new']]);
+  // a second pass finds nothing more to drop
+  assert.equal((await runRetention(s, now, policy)).eventsDeleted, 0);
+  await s.close();
+});
