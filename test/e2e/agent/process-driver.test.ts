@@ -53,6 +53,31 @@ describe('process driver', () => {
     assert.equal(alive, false, 'the child is gone');
   });
 
+  test('children see only the allow-listed environment: the agent\'s OSMO_TOKEN and other secrets are withheld', async () => {
+    const dir = tempDir('osmo-agent-env-');
+    const dump = join(dir, 'child.env');
+    const token = 'ag-env-secret-token';
+    const b = await startAgentProc({ nodeId: `ag-${RUN}-env`, args: ['--driver', 'process'], env: { OSMO_TOKEN: token, AWS_SECRET_ACCESS_KEY: 'also-secret', LANG: 'C.UTF-8' } });
+    const auth = { authorization: `Bearer ${token}` };
+    try {
+      const r = await api(b.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'ag-env', command: ['/bin/sh', '-c', `env > ${dump}; exec sleep 60`], env: { MINE: 'yes' } }, auth);
+      assert.equal(r.status, 200, r.text);
+      const env = await eventually(() => {
+        const text = existsSync(dump) ? readFileSync(dump, 'utf8') : '';
+        return /^OSMO_INSTANCE=/m.test(text) ? text : undefined;
+      }, 20_000, 'the child wrote its environment');
+      assert.doesNotMatch(env, /OSMO_TOKEN|ag-env-secret-token/, 'the token never reaches a child');
+      assert.doesNotMatch(env, /AWS_SECRET_ACCESS_KEY|also-secret/);
+      assert.match(env, /^PATH=/m);
+      assert.match(env, /^LANG=C\.UTF-8$/m, 'allow-listed variables pass');
+      assert.match(env, /^OSMO_INSTANCE=ag-env$/m);
+      assert.match(env, new RegExp(`^OSMO_NODE=ag-${RUN}-env$`, 'm'));
+      assert.equal((await api(b.url, 'DELETE', '/api/v1/deploy', { name: 'ag-env', image: 'local' }, auth)).status, 200);
+    } finally {
+      await b.stop();
+    }
+  });
+
   test('--events-file - writes every event to stdout as JSON lines', async () => {
     const b = await startAgentProc({ nodeId: `ag-${RUN}-stdout`, args: ['--driver', 'process', '--events-file', '-'] });
     try {
