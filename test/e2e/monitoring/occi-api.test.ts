@@ -5,8 +5,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
-import { tempDir } from '../../helpers/proc.js';
-import { SimAgent } from '../../core/sim-agent.js';
+import { tempDir } from '../../../testing/proc.js';
+import { SimAgent } from '../../../testing/sim-agent.js';
 import { schemaErrors } from '../../unit/monitoring/schema.js';
 
 const MON = 'http://schemas.ogf.org/occi/monitoring#';

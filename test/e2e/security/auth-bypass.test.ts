@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
 import { startAgent, type RunningAgent } from '../../../src/agent/index.js';
-import { tempDir } from '../../helpers/proc.js';
+import { tempDir } from '../../../testing/proc.js';
 
 interface Answer {
   status: number;
