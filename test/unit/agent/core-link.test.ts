@@ -1,6 +1,7 @@
 // The agent side of register / heartbeat / event batches against the core stub peer.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { CoreClient, CoreError, backoffMs } from '../../../src/agent/events/core-client.js';
 import { CoreLink } from '../../../src/agent/events/core-link.js';
 import type { RegisterRequest } from '../../../src/bus/protocol.js';
@@ -60,9 +61,14 @@ describe('core client', () => {
       registration: () => reg,
       instances: async () => ['x', 'y'],
     });
+    // until the core comes up, its port hangs up on every connection: count the attempts
+    let attempts = 0;
+    const refuser = createServer((c) => (attempts++, c.destroy()));
+    await new Promise<void>((r) => refuser.listen(port, '127.0.0.1', r));
     link.start();
-    await new Promise((r) => setTimeout(r, 700)); // a few failed attempts
+    await eventually(() => attempts >= 2, 20_000, 'two failed registration attempts');
     assert.equal(link.registered, false);
+    await new Promise((r) => refuser.close(r));
     const peer = await startCoreStubPeer({ port });
     peers.push(peer);
     await eventually(() => peer.heartbeats.length >= 2, 20_000, 'heartbeats after the core came up');
