@@ -4,6 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -71,8 +72,12 @@ describe('openStream', () => {
       assert.equal(seen[0]?.node, 'n1');
       await closeHard(s);
       await eventually(() => statuses.at(-1) === 'reconnecting', 5000, 'reconnecting status');
-      // nobody listens for a while: the client keeps trying
-      await new Promise((r) => setTimeout(r, 400));
+      // the port hangs up for a while: the client keeps trying (two more attempts seen)
+      let attempts = 0;
+      const refuser = createNetServer((c) => (attempts++, c.destroy()));
+      await new Promise<void>((r) => refuser.listen(port, '127.0.0.1', r));
+      await eventually(() => attempts >= 2, 5000, 'two attempts while the core is away');
+      await new Promise((r) => refuser.close(r));
       s = await sseServer(port, (res, lastId) => {
         lastIds.push(lastId);
         res.write('id: 8\nevent: sample\ndata: {"seq":3,"node":"n1","ts":2,"source":"host","target":"host","metric":"cpu","fields":{"total":{"value":5,"unit":"percent"}}}\n\n');
@@ -89,9 +94,9 @@ describe('openStream', () => {
 
   test('reports unauthorized on 401 instead of hammering the server', async () => {
     const port = await freePort();
-    let hits = 0;
+    const hits: number[] = [];
     const s = createServer((_req, res) => {
-      hits++;
+      hits.push(Date.now());
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"response":false,"status":401,"error":"token required"}');
     });
     await new Promise<void>((r) => s.listen(port, '127.0.0.1', () => r()));
@@ -99,8 +104,10 @@ describe('openStream', () => {
     const h = openStream({ url: `http://127.0.0.1:${port}/`, onEvent: () => {}, onStatus: (st) => statuses.push(st), minDelayMs: 50, maxDelayMs: 1000 });
     try {
       await eventually(() => statuses.includes('unauthorized'), 5000, 'unauthorized');
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(hits, 1, 'waits the long delay before asking again');
+      // the next attempt comes, but only after the long delay (a lower bound: a slow
+      // machine can only make the gap longer)
+      await eventually(() => hits.length >= 2, 10_000, 'a second attempt');
+      assert.ok(hits[1]! - hits[0]! >= 1000 - 5, `asked again after ${hits[1]! - hits[0]!} ms, before maxDelayMs`);
     } finally {
       h.close();
       await new Promise<void>((r) => s.close(() => r()));
