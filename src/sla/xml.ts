@@ -6,6 +6,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalid } from '../shared/errors.js';
 import {
   AgreementSchema,
+  GuaranteeStatusSchema,
   ProviderSchema,
   TemplateSchema,
   type Agreement,
@@ -374,4 +375,64 @@ export const writeMessageXml = (code: number, message: string, elementId?: strin
 // a nested document inside a list loses its own declaration and namespace declarations
 function strip(doc: string): string {
   return doc.replace(DECL, '').replace(` xmlns:wsag="${WSAG_NS}" xmlns:sla="${SLA_NS}"`, '');
+}
+
+// ---- reading the plain Atos elements (clients' side, and the seed samples' round trip) ----
+
+/** Reads `<wsag:Context>` (GET …/context) into the model's context. */
+export const readContextXml = (xml: string): Context => readContext(root(xml, 'Context'));
+
+/** Reads `<enforcement_job>`. */
+export function readEnforcementXml(xml: string): EnforcementJob {
+  const n = root(xml, 'enforcement_job');
+  const el = Array.isArray(n) ? n[0] : n;
+  const enabled = text(child(el, 'enabled'));
+  if (enabled !== 'true' && enabled !== 'false') throw invalid('enforcement_job: enabled must be true or false');
+  const j: EnforcementJob = { agreement_id: text(child(el, 'agreement_id')) ?? '', enabled: enabled === 'true' };
+  set(j, 'last_executed', text(child(el, 'last_executed')));
+  return j;
+}
+
+/** Reads `<violation>`; absent strings read as empty (the seed's XML sample has no service_name). */
+export function readViolationXml(xml: string): ViolationView {
+  const n = root(xml, 'violation');
+  const el = Array.isArray(n) ? n[0] : n;
+  const s = (k: string) => text(child(el, k)) ?? '';
+  const v: ViolationView = {
+    uuid: s('uuid'),
+    datetime: s('datetime'),
+    contract_uuid: s('contract_uuid'),
+    service_name: s('service_name'),
+    service_scope: s('service_scope'),
+    metric_name: s('metric_name'),
+    actual_value: s('actual_value'),
+  };
+  set(v, 'expected_value', text(child(el, 'expected_value')));
+  set(v, 'breaches', int(text(child(el, 'breaches')), 'violation breaches'));
+  const p = child(el, 'policy');
+  if (p !== undefined) v.policy = { count: int(attr(p, 'count'), 'violation policy count') ?? 1, interval: attr(p, 'interval') ?? '' };
+  return v;
+}
+
+/** Reads `<penalty>`. */
+export function readPenaltyXml(xml: string): PenaltyView {
+  const n = root(xml, 'penalty');
+  const el = Array.isArray(n) ? n[0] : n;
+  const d = child(el, 'definition');
+  return {
+    uuid: text(child(el, 'uuid')) ?? '',
+    agreement: text(child(el, 'agreement')) ?? '',
+    datetime: text(child(el, 'datetime')) ?? '',
+    definition: { type: attr(d, 'type') ?? '', expression: attr(d, 'expression') ?? '', unit: attr(d, 'unit') ?? '', validity: attr(d, 'validity') ?? '' },
+  };
+}
+
+/** Reads `<guaranteestatus AgreementId value><guaranteetermstatus name value/>…`. */
+export function readGuaranteeStatusXml(xml: string): GuaranteeStatus {
+  const n = root(xml, 'guaranteestatus');
+  return checked(GuaranteeStatusSchema, 'guaranteestatus', {
+    AgreementId: attr(n, 'AgreementId'),
+    guaranteestatus: attr(n, 'value'),
+    guaranteeterms: children(n, 'guaranteetermstatus').map((t) => ({ name: attr(t, 'name'), status: attr(t, 'value') })),
+  });
 }
