@@ -78,7 +78,9 @@ const WireGuaranteeTerm = z
     return out;
   });
 
-const oneOrMany = <T extends z.ZodType>(s: T) => z.union([z.array(s), s.transform((x) => [x])]).optional();
+// one object or a list of them (Atos writes a lone serviceDescriptionTerm as an object); not
+// a union, so that an error inside an element keeps its own message and path
+const oneOrMany = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(s).optional());
 
 const WireTerms = z
   .object({

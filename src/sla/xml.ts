@@ -34,8 +34,6 @@ const REPEATED = new Set([
   'CustomBusinessValue',
   'Penalty',
   'provider',
-  'template',
-  'agreement',
   'enforcement_job',
   'violation',
   'penalty',

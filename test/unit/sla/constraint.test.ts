@@ -110,10 +110,10 @@ describe('SLA constraint language', () => {
     const kpi = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_./:-]{0,20}$/);
     const num = fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (n === 0 ? 0 : n));
     const constraint: fc.Arbitrary<Constraint> = fc.oneof(
-      fc.record({ kpi, op: fc.constantFrom<Operator>('GT', 'GE', 'EQ', 'LT', 'LE', 'NE'), values: fc.tuple(num) }),
-      fc.record({ kpi, op: fc.constant<Operator>('BETWEEN'), values: fc.tuple(num, num).map(([a, b]) => (a <= b ? [a, b] : [b, a])) }),
+      fc.record({ kpi, op: fc.constantFrom<Operator>('GT', 'GE', 'EQ', 'LT', 'LE', 'NE'), values: fc.tuple(num).map((v): number[] => v) }),
+      fc.record({ kpi, op: fc.constant<Operator>('BETWEEN'), values: fc.tuple(num, num).map(([a, b]): number[] => (a <= b ? [a, b] : [b, a])) }),
       fc.record({ kpi, op: fc.constant<Operator>('IN'), values: fc.array(num, { minLength: 1, maxLength: 6 }) }),
-      fc.record({ kpi, op: fc.constantFrom<Operator>('EXISTS', 'NOT_EXISTS'), values: fc.constant([]) }),
+      fc.record({ kpi, op: fc.constantFrom<Operator>('EXISTS', 'NOT_EXISTS'), values: fc.constant<number[]>([]) }),
     );
     fc.assert(fc.property(constraint, (c) => assert.deepEqual(parseConstraint(printConstraint(c)), { kpi: c.kpi, op: c.op, values: [...c.values] })), { numRuns: 500 });
   });
