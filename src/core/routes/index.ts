@@ -14,6 +14,7 @@ import planner from './planner.js';
 import policies from '../policies/routes.js';
 import migration from '../migration/routes.js';
 import monitoring from '../monitoring/routes.js';
+import sla from '../sla/routes.js';
 
 /**
  * A route module and the auth class its routes get unless a route declares its own
@@ -36,5 +37,6 @@ export const routes: RouteModule[] = [
   { plugin: policies, auth: 'client' },
   { plugin: migration, auth: 'client' },
   { plugin: monitoring, auth: 'client' }, // OCCI: /occi/… and /.well-known/org/ogf/occi/-/
+  { plugin: sla, auth: 'client' }, // /sla-service/…, the Atos SLA core's API
   { plugin: dashboard, auth: 'public' }, // the page shell and its bundles; the data needs the token
 ];

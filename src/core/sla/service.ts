@@ -1,0 +1,219 @@
+// The SLA manager's service: the pure core (src/sla) over the store (SlaRepo), and the
+// enforcement loop. A started job is evaluated every poll interval and at once when metrics
+// are pushed for it; each round reads the metrics and stored records it needs, evaluates,
+// and writes records + term states in one transaction (dedupe keys make a replay a no-op).
+// Rounds of one agreement never overlap (a promise chain per agreement).
+import { randomUUID } from 'node:crypto';
+import { conflict, invalid, notFound } from '../../shared/errors.js';
+import {
+  compileAgreement,
+  evaluateAgreement,
+  keyUuid,
+  lookbackMs,
+  statusFromStates,
+  DEFAULT_POLL_MS,
+  type Agreement,
+  type BreachRecord,
+  type Context,
+  type GuaranteeStatus,
+  type MetricValue,
+  type PenaltyRecord,
+  type Provider,
+  type Template,
+  type TermState,
+  type ViolationRecord,
+} from '../../sla/index.js';
+import type { SlaRepo, StoredRecord } from '../../store/repos/sla.js';
+
+export interface SlaOptions {
+  pollMs: number;
+  now: () => number;
+}
+
+/** The provider of a context: the party its ServiceProvider names (AgreementResponder by default). */
+export const providerOf = (c: Context): string | undefined => (c.serviceProvider === 'AgreementInitiator' ? c.agreementInitiator : c.agreementResponder);
+/** The consumer: the other party. */
+export const consumerOf = (c: Context): string | undefined => (c.serviceProvider === 'AgreementInitiator' ? c.agreementResponder : c.agreementInitiator);
+
+export class SlaService {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly repo: SlaRepo,
+    private readonly opts: SlaOptions = { pollMs: DEFAULT_POLL_MS, now: Date.now },
+  ) {}
+
+  // ---- providers
+  async createProvider(p: Provider): Promise<Provider> {
+    if (await this.repo.providerTaken(p.uuid, p.name)) throw conflict(`a provider with uuid "${p.uuid}" or name "${p.name}" exists`);
+    await this.repo.addProvider(p);
+    return p;
+  }
+  async provider(uuid: string): Promise<Provider> {
+    const p = await this.repo.getProvider(uuid);
+    if (!p) throw notFound(`no provider ${uuid}`);
+    return p;
+  }
+  async removeProvider(uuid: string): Promise<void> {
+    await this.provider(uuid);
+    if (await this.repo.providerInUse(uuid)) throw conflict(`provider ${uuid} has templates or agreements`);
+    await this.repo.removeProvider(uuid);
+  }
+
+  private async knownProvider(c: Context): Promise<string | null> {
+    const id = providerOf(c);
+    if (id === undefined) return null;
+    if (!(await this.repo.getProvider(id))) throw conflict(`provider "${id}" does not exist (create it with POST /sla-service/providers)`);
+    return id;
+  }
+
+  // ---- templates
+  async createTemplate(t: Template): Promise<Template> {
+    const id = t.templateId ?? randomUUID();
+    if (await this.repo.getTemplate(id)) throw conflict(`template ${id} exists`);
+    const stored = { ...t, templateId: id };
+    await this.repo.putTemplate({ id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) }, this.opts.now(), false);
+    return stored;
+  }
+  async updateTemplate(id: string, t: Template): Promise<Template> {
+    await this.template(id);
+    if (t.templateId !== undefined && t.templateId !== id) throw conflict(`the body's TemplateId "${t.templateId}" is not ${id}`);
+    if (await this.repo.templateInUse(id)) throw conflict(`template ${id} has agreements`);
+    const stored = { ...t, templateId: id };
+    await this.repo.putTemplate({ id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) }, this.opts.now(), true);
+    return stored;
+  }
+  async template(id: string): Promise<Template> {
+    const r = await this.repo.getTemplate(id);
+    if (!r) throw notFound(`no template ${id}`);
+    return JSON.parse(r.body) as Template;
+  }
+  async templates(q: { providerId?: string; serviceIds?: string[] }): Promise<Template[]> {
+    return (await this.repo.listTemplates(q)).map((r) => JSON.parse(r.body) as Template);
+  }
+  async removeTemplate(id: string): Promise<void> {
+    await this.template(id);
+    if (await this.repo.templateInUse(id)) throw conflict(`template ${id} has agreements`);
+    await this.repo.removeTemplate(id);
+  }
+
+  // ---- agreements
+  async createAgreement(a: Agreement): Promise<Agreement> {
+    compileAgreement(a, this.opts.pollMs); // 400 naming the term (and position) if it cannot be enforced
+    const id = a.agreementId ?? randomUUID();
+    if (await this.repo.getAgreement(id)) throw conflict(`agreement ${id} exists`);
+    const providerId = await this.knownProvider(a.context);
+    const templateId = a.context.templateId ?? null;
+    if (templateId !== null && !(await this.repo.getTemplate(templateId))) throw conflict(`template "${templateId}" does not exist`);
+    const stored = { ...a, agreementId: id };
+    await this.repo.addAgreement(
+      { id, templateId, providerId, consumerId: consumerOf(a.context) ?? null, service: a.context.service ?? null, body: JSON.stringify(stored) },
+      this.opts.now(),
+    );
+    return stored;
+  }
+  async agreement(id: string): Promise<Agreement> {
+    const r = await this.repo.getAgreement(id);
+    if (!r) throw notFound(`no agreement ${id}`);
+    return JSON.parse(r.body) as Agreement;
+  }
+  async agreements(q: { consumerId?: string; providerId?: string; templateId?: string; active?: boolean }): Promise<Agreement[]> {
+    return (await this.repo.listAgreements(q)).map((r) => JSON.parse(r.body) as Agreement);
+  }
+  async removeAgreement(id: string): Promise<void> {
+    await this.agreement(id);
+    await this.repo.removeAgreement(id);
+  }
+  async guaranteeStatus(id: string): Promise<GuaranteeStatus> {
+    const a = await this.agreement(id);
+    const j = await this.repo.getJob(id);
+    return statusFromStates(id, a.terms.guaranteeTerms, JSON.parse(j?.states ?? '{}') as Record<string, TermState>);
+  }
+
+  // ---- enforcement
+  async job(id: string) {
+    const j = await this.repo.getJob(id);
+    if (!j) throw notFound(`no enforcement job for agreement ${id}`);
+    return j;
+  }
+  async setEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.job(id);
+    await this.repo.setEnabled(id, enabled);
+    if (enabled) await this.enforce(id);
+  }
+
+  /** Stores pushed metric values and, if the job is started, runs a round at once. */
+  async push(id: string, metrics: MetricValue[]): Promise<void> {
+    const j = await this.job(id);
+    await this.repo.addMetrics(id, metrics);
+    if (j.enabled) await this.enforce(id);
+  }
+
+  /** One round for one agreement, never overlapping another round of the same agreement. */
+  enforce(id: string): Promise<GuaranteeStatus | undefined> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.round(id));
+    this.chains.set(id, next);
+    void next.finally(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+    return next;
+  }
+
+  private async round(id: string): Promise<GuaranteeStatus | undefined> {
+    const row = await this.repo.getAgreement(id);
+    const j = await this.repo.getJob(id);
+    if (!row || !j) return undefined;
+    const a = JSON.parse(row.body) as Agreement;
+    const terms = compileAgreement(a, this.opts.pollMs);
+    const now = this.opts.now();
+    const back = Math.max(this.opts.pollMs, ...terms.map(lookbackMs));
+    const metricsFrom = j.lastExecuted === null ? -1 : j.lastExecuted - back;
+    const historyFrom = metricsFrom - back;
+    const body = <T>(rs: StoredRecord[]) => rs.map((r) => JSON.parse(r.body) as T);
+    const o = evaluateAgreement({
+      agreementId: id,
+      terms,
+      states: JSON.parse(j.states) as Record<string, TermState>,
+      history: {
+        breaches: body<BreachRecord>(await this.repo.recordsSince('sla_breaches', id, historyFrom)),
+        violations: body<ViolationRecord>(await this.repo.recordsSince('sla_violations', id, historyFrom)),
+        penalties: body<PenaltyRecord>(await this.repo.recordsSince('sla_penalties', id, historyFrom)),
+      },
+      metrics: await this.repo.metricsSince(id, metricsFrom),
+      now,
+    });
+    const stored = (xs: (BreachRecord | ViolationRecord | PenaltyRecord)[]) =>
+      xs.map((x) => ({ key: x.key, uuid: 'uuid' in x ? x.uuid : keyUuid(x.key), agreementId: id, term: x.term, at: x.at, body: JSON.stringify(x) }));
+    await this.repo.saveRound(id, now, JSON.stringify(o.states), {
+      sla_breaches: stored(o.breaches),
+      sla_violations: stored(o.violations),
+      sla_penalties: stored(o.penalties),
+    });
+    return o.status;
+  }
+
+  /** Starts the poll loop over started jobs (they survive a restart: `enabled` is stored). */
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), this.opts.pollMs);
+    this.timer.unref();
+  }
+  private async tick(): Promise<void> {
+    for (const j of await this.repo.listJobs()) {
+      if (j.enabled) await this.enforce(j.agreementId).catch((e: unknown) => process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`));
+    }
+  }
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.chains.values()]);
+  }
+}
+
+/** `begin` / `end` filters: ISO 8601, or the Atos `yyyy-MM-ddTHH:mm:ss` (read as UTC). */
+export function parseInstant(s: string, what: string): number {
+  const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(s) ? Date.parse(`${s}Z`) : Date.parse(s);
+  if (Number.isNaN(t)) throw invalid(`${what}: "${s}" is not a date (ISO 8601, e.g. 2014-08-13T10:01:01Z)`);
+  return t;
+}
