@@ -182,6 +182,7 @@ describe('Atos JSON variants', () => {
       [() => readTemplateXml('not xml at all'), 'malformed XML'],
       [() => readAgreementXml('<Agreement><Terms><All><GuaranteeTerm Name="g"/></All></Terms></Agreement>'), 'KPIName is required'],
       [() => readProviderXml('<provider><uuid>u</uuid></provider>'), 'name'],
+      [() => readProviderXml('<!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><provider><uuid>&b;</uuid><name>n</name></provider>'), 'DOCTYPE'],
     ];
     for (const [f, words] of cases) {
       assert.throws(f, (e: Error & { kind?: string }) => e.kind === 'invalid' && e.message.includes(words), words);
