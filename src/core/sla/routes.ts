@@ -4,12 +4,15 @@
 // Bodies and answers are JSON or WS-Agreement XML, chosen by Content-Type and Accept
 // (E.5.1); creations answer 201 with a Location. Client mistakes are 4xx naming the problem,
 // in the negotiated format (the Atos `<message code message/>` in XML).
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { httpStatus, invalid, isOsmoError } from '../../shared/errors.js';
+import { conflict, httpStatus, invalid, isOsmoError } from '../../shared/errors.js';
 import {
   contextView,
+  generateAgreement,
+  generateTemplate,
   penaltyView,
   readAgreementJson,
   readAgreementXml,
@@ -41,6 +44,7 @@ import {
   type MetricValue,
   type PenaltyRecord,
   type ViolationRecord,
+  type Slo,
 } from '../../sla/index.js';
 import { migrateSla } from '../../store/sla-migrations.js';
 import { SlaRepo, type SlaDatabase, type StoredJob } from '../../store/repos/sla.js';
@@ -82,6 +86,20 @@ const xmlBody = (req: FastifyRequest): string => {
 };
 
 const jobView = (j: StoredJob): EnforcementJob => ({ agreement_id: j.agreementId, enabled: j.enabled, ...(j.lastExecuted !== null && { last_executed: isoSeconds(j.lastExecuted) }) });
+
+const GenerateBody = z.object({
+  /** the MEL the objectives belong to (the agreement's Service) */
+  service: z.string().min(1),
+  /** an existing provider (the AgreementResponder) */
+  provider: z.string().min(1),
+  /** the MEL's objectives, e.g. {"responseTime": {"max": 2.0}} (src/sla/mediator.ts) */
+  slo: z.unknown(),
+  templateId: z.string().min(1).optional(),
+  /** with a consumer, an agreement is made from the template as well (E.6.2) */
+  consumer: z.string().min(1).optional(),
+  expirationTime: z.string().min(1).optional(),
+  agreementId: z.string().min(1).optional(),
+});
 
 const Bool = z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true');
 const AgreementQuery = z.object({ consumerId: z.string().optional(), providerId: z.string().optional(), templateId: z.string().optional(), active: Bool.optional() });
@@ -260,6 +278,19 @@ const slaRoutes: CoreRoutes = async (app, { ctx }) => {
     if (sentXml(req)) throw invalid('metrics are accepted as JSON: [{"key": KPI, "value": number, "datetime": ISO 8601}]');
     await sla.push(req.params.id, readMetrics(body(req), Date.now()));
     return reply.status(200).type('text/plain').send('Metrics received');
+  });
+
+  // ---- the mediator (E.6), osmo's call: objectives -> template (+ agreement with a consumer)
+  app.post(`${PREFIX}/generate`, { schema: { tags, body: GenerateBody } }, async (req, reply) => {
+    const b = req.body;
+    // check the agreement's id first: a refused agreement must not leave its template behind
+    if (b.consumer !== undefined && b.agreementId !== undefined && (await sla.repo.getAgreement(b.agreementId))) throw conflict(`agreement ${b.agreementId} exists`);
+    const template = await sla.createTemplate(generateTemplate({ service: b.service, provider: b.provider, slo: b.slo as Slo, templateId: b.templateId ?? randomUUID() }));
+    if (b.consumer === undefined) return created(req, reply, 'templates', template.templateId!, 'template');
+    const a = await sla.createAgreement(
+      generateAgreement({ template, consumer: b.consumer, expirationTime: b.expirationTime ?? '', agreementId: b.agreementId ?? randomUUID() }),
+    );
+    return created(req, reply, 'agreements', a.agreementId!, 'agreement');
   });
 
   // ---- violations, penalties (E.5.7, E.5.8)

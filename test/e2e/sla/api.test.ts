@@ -235,6 +235,35 @@ describe('/sla-service against a real core', () => {
     assert.match(x.text, /<message code="404" message="no agreement ghost"\/>/);
   });
 
+  test('mediator call: objectives -> template + agreement (E.6); a violated event turns it VIOLATED', async () => {
+    const slo = [
+      { id: 'c1', metric: 'responseTime', max: 2.0, scope: 'RequestHandler/quickadd' },
+      { id: 'c2', metric: 'availability', min: 0.999 },
+    ];
+    const r = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo, consumer: 'random-consumer', expirationTime: '2027-01-01T00:00:00Z', agreementId: 'web-sla' }, accept: JSON_ });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.location, '/sla-service/agreements/web-sla');
+    const a = (await call('GET', '/agreements/web-sla', { accept: JSON_ })).json;
+    assert.equal(a.context.agreementInitiator, 'random-consumer');
+    assert.equal(a.terms.allTerms.guaranteeTerms[0].serviceLevelObjective.kpitarget.customServiceLevel, '{"constraint": "qosConstraint_c1_Violated NOT_EXISTS", "qos": {"hasMaxValue":2.0}}');
+    const tpl = (await call('GET', `/templates/${a.context.templateId}`, { accept: JSON_ })).json;
+    assert.equal(tpl.terms.allTerms.guaranteeTerms.length, 2);
+    await call('PUT', '/modaclouds/web-sla/start');
+    assert.equal((await call('GET', '/agreements/web-sla/guaranteestatus', { accept: JSON_ })).json.guaranteestatus, 'FULFILLED', 'no violated event yet');
+    await call('POST', '/metrics/web-sla', { json: [{ key: 'qosConstraint_c1_Violated', value: 2.7 }] });
+    const st = (await call('GET', '/agreements/web-sla/guaranteestatus', { accept: JSON_ })).json;
+    assert.deepEqual(st.guaranteeterms, [{ name: 'c1', status: 'VIOLATED' }, { name: 'c2', status: 'FULFILLED' }]);
+    const templatesBefore = (await call('GET', '/templates', { accept: JSON_ })).json.length;
+    const again = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo, consumer: 'c', agreementId: 'web-sla' } });
+    assert.equal(again.status, 409);
+    assert.equal((await call('GET', '/templates', { accept: JSON_ })).json.length, templatesBefore, 'no template left behind');
+    const bad = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo: { responseTime: {} } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /max or min/);
+    assert.equal((await call('POST', '/generate', { json: { service: 'web', provider: 'ghost', slo } })).status, 409);
+    assert.equal((await call('DELETE', '/agreements/web-sla')).status, 200);
+  });
+
   test('deleting an agreement removes its job and records; then its template and provider can go', async () => {
     assert.equal((await call('DELETE', '/agreements/agreement02')).status, 200);
     assert.equal((await call('GET', '/agreements/agreement02')).status, 404);
