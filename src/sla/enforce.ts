@@ -19,7 +19,7 @@
 // - status: NON_DETERMINED until the first observation; VIOLATED while the latest observation
 //   breaches and this run of breaches has raised a violation; FULFILLED otherwise.
 import { invalid } from '../shared/errors.js';
-import { isExistence, printConstraint, satisfies } from './constraint.js';
+import { isExistence, printConstraint, roundHolds, satisfies } from './constraint.js';
 import { durationMs } from './duration.js';
 import { breachKey, keyUuid, penaltyKey, violationKey } from './keys.js';
 import type { Agreement, GuaranteeState, GuaranteeStatus, PenaltyDefinition } from './model.js';
@@ -220,7 +220,7 @@ function observations(t: CompiledTerm, state: TermState, metrics: readonly Metri
   }
   if (isExistence(c)) {
     const fresh = mine.some((m) => state.observedAt === null || m.at > state.observedAt);
-    if (!fresh) out.push({ at: now, value: null, ok: c.op === 'NOT_EXISTS' });
+    if (!fresh) out.push({ at: now, value: null, ok: roundHolds(c, []) === true });
   }
   return out.sort((a, b) => a.at - b.at || String(a.value).localeCompare(String(b.value)));
 }

@@ -4,9 +4,6 @@
 // xml.ts) accept the Atos variants and map them onto it.
 import { z } from 'zod';
 
-/** Who offers the service: the wire value of Context/ServiceProvider. */
-export const SERVICE_PROVIDER_ROLES = ['AgreementInitiator', 'AgreementResponder'] as const;
-
 export const ProviderSchema = z.object({
   uuid: z.string().min(1),
   name: z.string().min(1),
@@ -16,6 +13,7 @@ export type Provider = z.infer<typeof ProviderSchema>;
 export const ContextSchema = z.object({
   agreementInitiator: z.string().optional(),
   agreementResponder: z.string().optional(),
+  /** who offers the service: `AgreementResponder` (default) or `AgreementInitiator` */
   serviceProvider: z.string().optional(),
   /** kept as written (the Atos samples use zone names like `CET`, not ISO offsets) */
   expirationTime: z.string().optional(),

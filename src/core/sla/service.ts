@@ -190,7 +190,7 @@ export class SlaService {
       sla_breaches: stored(o.breaches),
       sla_violations: stored(o.violations),
       sla_penalties: stored(o.penalties),
-    });
+    }, metricsFrom);
     return o.status;
   }
 

@@ -186,8 +186,8 @@ export class SlaRepo {
   async recordsSince(table: RecordTableName, agreementId: string, from: number): Promise<StoredRecord[]> {
     return (await this.db.selectFrom(table).selectAll().where('agreement_id', '=', agreementId).where('at', '>', from).execute()).map(rec);
   }
-  /** One round: its records (each key once) and the new term states, atomically. */
-  async saveRound(agreementId: string, now: number, states: string, records: Record<RecordTableName, StoredRecord[]>): Promise<void> {
+  /** One round: its records (each key once), the new term states, and the end of pushed values no round needs any more, atomically. */
+  async saveRound(agreementId: string, now: number, states: string, records: Record<RecordTableName, StoredRecord[]>, prunedUpTo: number): Promise<void> {
     await this.db.transaction().execute(async (tx: Transaction<SlaDatabase>) => {
       for (const [table, rows] of Object.entries(records) as [RecordTableName, StoredRecord[]][]) {
         for (const r of rows) {
@@ -199,6 +199,8 @@ export class SlaRepo {
         }
       }
       await tx.updateTable('sla_enforcements').set({ last_executed: now, states }).where('agreement_id', '=', agreementId).execute();
+      // pushed values this old are never read again (the next round reads from now − lookback)
+      await tx.deleteFrom('sla_metrics').where('agreement_id', '=', agreementId).where('at', '<=', prunedUpTo).execute();
     });
   }
 
