@@ -9,8 +9,8 @@
 // - an observation that fails the constraint is a breach. Observations are the metric values
 //   of the constraint's KPI; for an `avg…` KPI, the mean of each completed window of
 //   `windowMs` (aligned to the epoch, so every replay cuts the same windows); for EXISTS /
-//   NOT_EXISTS also the round itself (NOT_EXISTS holds for a round without values, EXISTS
-//   breaks).
+//   NOT_EXISTS also the round itself (NOT_EXISTS holds for a round with nothing new, EXISTS
+//   breaks); for these, arrival order rather than the values' stamps decides the status.
 // - policies {count, interval}: a violation when `count` breaches fall within `interval`,
 //   counting only breaches after the one that raised this policy's previous violation (so one
 //   burst is one violation, whatever the poll rate). No policy: every breach is a violation.
@@ -196,6 +196,7 @@ interface Observation {
 }
 
 function observations(t: CompiledTerm, state: TermState, metrics: readonly MetricValue[], now: number): Observation[] {
+  // (the round itself, for EXISTS / NOT_EXISTS, is added by evaluateTerm once it knows what was new)
   const c = t.level.constraint;
   const raw = rawMetricName(c.kpi);
   const mine = metrics.filter((m) => m.at <= now && Number.isFinite(m.value) && (m.key === c.kpi || (t.averaged && m.key === raw)));
@@ -217,10 +218,6 @@ function observations(t: CompiledTerm, state: TermState, metrics: readonly Metri
     }
   } else {
     for (const m of mine) out.push({ at: m.at, value: m.value, ok: satisfies(c, m.value) });
-  }
-  if (isExistence(c)) {
-    const fresh = mine.some((m) => state.observedAt === null || m.at > state.observedAt);
-    if (!fresh) out.push({ at: now, value: null, ok: roundHolds(c, []) === true });
   }
   return out.sort((a, b) => a.at - b.at || String(a.value).localeCompare(String(b.value)));
 }
@@ -246,8 +243,13 @@ export function evaluateTerm(r: TermRound): TermOutcome {
   const expected = printConstraint(t.level.constraint);
   const policies: (Policy | null)[] = t.level.policies.length > 0 ? t.level.policies : [null];
 
-  for (const o of observations(t, r.state, r.metrics, now)) {
+  const existence = isExistence(t.level.constraint);
+  // for EXISTS / NOT_EXISTS the order of arrival decides the status, not the values' stamps:
+  // an event stamped before the previous round but seen only now still means "it happened"
+  let fresh = false;
+  const process = (o: Observation) => {
     const raised: ViolationRecord[] = [];
+    let isNew = false;
     if (!o.ok) {
       const key = breachKey(agreementId, t.name, o.at, o.value);
       if (!known.has(key)) {
@@ -256,6 +258,7 @@ export function evaluateTerm(r: TermRound): TermOutcome {
         breaches.push(b);
         breaches.sort(cmp);
         out.breaches.push(b);
+        fresh = isNew = true;
         policies.forEach((p, i) => {
           const policyIndex = p === null ? -1 : i;
           const last = p === null ? undefined : violations
@@ -291,15 +294,20 @@ export function evaluateTerm(r: TermRound): TermOutcome {
       }
     }
     for (const v of raised) out.penalties.push(...penaltiesFor(t, agreementId, v, violations, penalties));
-    if (state.observedAt === null || o.at >= state.observedAt) {
+    const newer = state.observedAt === null || o.at >= state.observedAt;
+    if (o.ok && o.value !== null && newer) fresh = true; // an EXISTS value
+    if (newer || (existence && isNew)) {
       if (o.ok) Object.assign(state, { breached: false, streakStart: null, violatedInStreak: false });
       else if (!state.breached) Object.assign(state, { breached: true, streakStart: o.at, violatedInStreak: false });
       if (raised.length > 0 && state.breached) state.violatedInStreak = true;
-      state.observedAt = o.at;
+      state.observedAt = Math.max(state.observedAt ?? o.at, o.at);
       state.lastValue = o.value;
       if (t.averaged && o.value !== null) state.lastWindowEnd = Math.max(state.lastWindowEnd ?? o.at, o.at);
     }
-  }
+  };
+  for (const o of observations(t, r.state, r.metrics, now)) process(o);
+  // a round in which nothing new was seen is an observation of its own: NOT_EXISTS holds, EXISTS breaks
+  if (existence && !fresh) process({ at: now, value: null, ok: roundHolds(t.level.constraint, []) === true });
   out.status = termStatus(state);
   return out;
 }

@@ -188,11 +188,13 @@ describe('/sla-service against a real core', () => {
 
   test('a core restart resumes the job and counts nothing twice, even when the same metrics arrive again', async () => {
     const before = (await call('GET', '/violations', { accept: JSON_ })).json.length;
+    const lastBefore = Date.parse((await call('GET', '/enforcements/agreement02', { accept: JSON_ })).json.last_executed);
     await core.close();
     core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
+    // last_executed has second resolution: a later second proves a round after the restart
     const job = await eventually(async () => {
       const j = (await call('GET', '/enforcements/agreement02', { accept: JSON_ })).json;
-      return j.enabled && j.last_executed ? j : undefined;
+      return j.enabled && Date.parse(j.last_executed) > lastBefore ? j : undefined;
     }, 10_000, 'the started job runs again after the restart');
     assert.equal(job.enabled, true);
     const vs = (await call('GET', '/violations', { accept: JSON_ })).json;

@@ -167,6 +167,14 @@ describe('SLA enforcement rules', () => {
     assert.equal(s.status(), 'FULFILLED');
     assert.equal(s.violations.length, 2);
 
+    // an event stamped before the previous round but seen only now still counts (arrival order)
+    s.round([rt(29 * S, 4, 'qosConstraint_c1_Violated')], 40 * S);
+    assert.equal(s.violations.length, 3);
+    assert.equal(s.status(), 'VIOLATED');
+    s.round([rt(29 * S, 4, 'qosConstraint_c1_Violated')], 50 * S);
+    assert.equal(s.violations.length, 3, 'seen before: nothing new');
+    assert.equal(s.status(), 'FULFILLED');
+
     const e = new Store(compileAgreement(agreement('{"constraint": "heartbeat EXISTS"}')));
     e.round([rt(1 * S, 1, 'heartbeat')], 10 * S);
     assert.equal(e.status(), 'FULFILLED');
