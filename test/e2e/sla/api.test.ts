@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
 import { readAgreementXml, readContextXml, readGuaranteeStatusXml, readProviderXml, readTemplateXml, readViolationXml } from '../../../src/sla/index.js';
-import { eventually, tempDir } from '../../helpers/proc.js';
+import { eventually, tempDir } from '../../../testing/proc.js';
 
 const POLL_MS = 300;
 process.env.OSMO_SLA_POLL_MS = String(POLL_MS);
