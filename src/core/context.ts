@@ -1,13 +1,22 @@
-// Everything a route plugin or a background service of the core may use. Plugins get it
-// as an option (`{ ctx }`); nothing else is global.
+// What the modules of a core share. `CoreBase` exists before any module starts; every
+// other field is the service of the module with that name (src/core/module.ts), present
+// once that module has started. A module sees only the fields of the modules it declares
+// in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
 import type { Store } from '../store/index.js';
 import type { AgentClient } from './agents/client.js';
-import type { EventLog } from './events/log.js';
+import type { Ingest } from './agents/service.js';
+import type { InstanceService } from './instances/service.js';
+import type { EventLog } from './events/service.js';
 import type { MelService } from './mels/service.js';
-import type { CoreMetrics } from './metrics.js';
+import type { CoreMetrics } from './metrics/service.js';
+import type { PolicyEngine } from './migration/engine.js';
+import type { PolicyState } from './migration/policy-state.js';
+import type { Registry, LivenessOptions } from './nodes/service.js';
+import type { PlanService } from './planner/service.js';
+import type { PolicyService } from './policies/service.js';
+import type { ReconcilerOptions } from './reconciler/options.js';
 import type { Reconciler } from './reconciler/reconciler.js';
-import type { Ingest } from './registry/ingest.js';
-import type { Registry } from './registry/registry.js';
+import type { ScheduleFn } from './scheduler/types.js';
 import type { ClusterState } from './state.js';
 
 export interface CoreConfig {
@@ -15,18 +24,40 @@ export interface CoreConfig {
   dataDir: string;
   /** client API without a token (loopback listen addresses only; agent endpoints always need it) */
   openClientApi: boolean;
+  liveness: LivenessOptions;
+  reconciler: ReconcilerOptions;
+  /** Node's default process metrics in /metrics */
+  processMetrics: boolean;
 }
 
-export interface CoreContext {
+export interface CoreBase {
   config: CoreConfig;
   token: string;
+}
+
+/** Service of each module, under the module's name. */
+export interface CoreServices {
   store: Store;
   state: ClusterState;
   events: EventLog;
+  metrics: CoreMetrics;
   agents: AgentClient;
-  registry: Registry;
+  policies: PolicyService;
+  policyState: PolicyState;
+  scheduler: ScheduleFn;
   reconciler: Reconciler;
+  nodes: Registry;
   ingest: Ingest;
   mels: MelService;
-  metrics: CoreMetrics;
+  instances: InstanceService;
+  engine: PolicyEngine;
+  plans: PlanService;
 }
+
+export type ServiceName = keyof CoreServices;
+
+/** What a module with dependencies `D` may use. */
+export type ModuleContext<D extends ServiceName = never> = CoreBase & Pick<CoreServices, D>;
+
+/** A running core: every service. */
+export type CoreContext = CoreBase & CoreServices;

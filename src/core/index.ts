@@ -1,22 +1,58 @@
-// startCore(): the control plane in this process. Order matters for crash safety:
-// open + migrate the store, rebuild memory from it, and only then start the reconciler
-// (it will not touch an agent before that agent has been seen again) and the HTTP API.
+// startCore(): the control plane in this process. The list below is what runs, in the
+// order it starts (module.ts checks each module comes after its deps): the store and the
+// memory rebuilt from it first, then the policies and the scheduler the reconciler is built
+// with, the reconciler (it will not touch an agent before that agent has been seen again),
+// the services on top of it, and last the HTTP API over every module's routes. Close runs
+// the other way: the API stops taking requests, then the modules stop in reverse order.
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { openStore } from '../store/index.js';
-import { AgentClient } from './agents/client.js';
+import { agents, ingest } from './agents/module.js';
 import type { CoreConfig, CoreContext } from './context.js';
-import { EventLog } from './events/log.js';
+import { dashboard } from './dashboard/module.js';
+import { events, retention } from './events/module.js';
 import { buildApp } from './http/app.js';
 import { isLoopback } from './http/auth.js';
-import { MelService } from './mels/service.js';
-import { CoreMetrics } from './metrics.js';
-import { DEFAULT_RECONCILER, Reconciler, type ReconcilerOptions } from './reconciler/reconciler.js';
-import { Ingest } from './registry/ingest.js';
-import { DEFAULT_LIVENESS, Registry, type LivenessOptions } from './registry/registry.js';
-import { services } from './services/index.js';
-import { ClusterState } from './state.js';
+import { instances } from './instances/module.js';
+import { mels } from './mels/module.js';
+import { metrics } from './metrics/module.js';
+import { engine, policyState } from './migration/module.js';
+import { monitoring } from './monitoring/module.js';
+import { startModules, type AnyCoreModule } from './module.js';
+import { nodes } from './nodes/module.js';
+import { DEFAULT_LIVENESS, type LivenessOptions } from './nodes/service.js';
+import { plans } from './planner/module.js';
+import { policies } from './policies/module.js';
+import { reconciler } from './reconciler/module.js';
+import { DEFAULT_RECONCILER, type ReconcilerOptions } from './reconciler/options.js';
+import { scheduler } from './scheduler/module.js';
+import { sla } from './sla/module.js';
+import { state, store } from './state-module.js';
+import { system } from './system/module.js';
 import { loadOrCreateToken } from './token.js';
+
+/** Every module of a core, in start order. */
+export const CORE_MODULES: readonly AnyCoreModule[] = [
+  store,
+  state,
+  events,
+  metrics,
+  agents,
+  policies,
+  policyState,
+  scheduler,
+  reconciler,
+  nodes,
+  ingest,
+  mels,
+  instances,
+  engine,
+  plans,
+  monitoring,
+  sla,
+  retention,
+  system,
+  dashboard,
+];
 
 export interface CoreOptions {
   /** "HOST:PORT"; port 0 picks a free one. Default 127.0.0.1:7700 */
@@ -49,30 +85,30 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const listen = parseListen(options.listen ?? '127.0.0.1:7700');
   const dataDir = resolve(options.dataDir ?? './.osmo');
   const token = loadOrCreateToken(dataDir);
-  const store = await openStore(dataDir);
-  const state = new ClusterState(store);
-  await state.load();
-  const config: CoreConfig = { listen, dataDir, openClientApi: options.openClientApi ?? isLoopback(listen.host) };
-  const events = new EventLog(store);
-  const metrics = new CoreMetrics(state, options.processMetrics ?? true);
-  const agents = new AgentClient(token);
-  const reconciler = new Reconciler(state, events, agents, metrics, { ...DEFAULT_RECONCILER, ...options.reconciler });
-  const registry = new Registry(state, events, reconciler, { ...DEFAULT_LIVENESS, ...options.liveness });
-  const ingest = new Ingest(state, events, reconciler, metrics);
-  const mels = new MelService(state, events, reconciler);
-  const ctx: CoreContext = { config, token, store, state, events, agents, registry, reconciler, ingest, mels, metrics };
+  const config: CoreConfig = {
+    listen,
+    dataDir,
+    openClientApi: options.openClientApi ?? isLoopback(listen.host),
+    liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
+    reconciler: { ...DEFAULT_RECONCILER, ...options.reconciler },
+    processMetrics: options.processMetrics ?? true,
+  };
+  const core = await startModules(CORE_MODULES, { config, token });
+  const { ctx } = core;
 
-  const app = await buildApp(ctx);
-  await app.listen({ host: listen.host, port: listen.port });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx, core.routes);
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (e) {
+    await core.stop();
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
   const url = `http://${host}:${port}`;
-
-  registry.start();
-  reconciler.start();
-  const stops = services.map((s) => s(ctx)).filter((s): s is () => void | Promise<void> => typeof s === 'function');
-  await events.core('core', null, { action: 'start', url, nodes: state.nodes.size, mels: state.mels.size, instances: state.instances.size });
+  await ctx.events.core('core', null, { action: 'start', url, nodes: ctx.state.nodes.size, mels: ctx.state.mels.size, instances: ctx.state.instances.size });
 
   let closed = false;
   return {
@@ -84,12 +120,8 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     async close() {
       if (closed) return;
       closed = true;
-      for (const s of stops) await s();
-      registry.stop();
-      await reconciler.close();
       await app.close();
-      await state.flushNodes();
-      await store.close();
+      await core.stop();
     },
   };
 }

@@ -7,7 +7,9 @@ import { OsmoError, invalid, notFound } from '../shared/errors.js';
 import { engineStatus, fromEngine } from './docker-errors.js';
 import { DockerEventWatcher } from './docker-events.js';
 import { toInstanceInfo } from './docker-info.js';
+import { execCheck } from './docker-exec.js';
 import { demuxLogs, tailBytes } from './docker-logs.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, dialHost, tcpCheck } from './health.js';
 import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
 import { toGuestStats, type EngineStats } from './docker-stats.js';
@@ -15,6 +17,8 @@ import {
   LABEL_NODE,
   type DeploySpec,
   type GuestStats,
+  type HealthCheckSpec,
+  type HealthResult,
   type InstanceChange,
   type InstanceInfo,
   type PullProgress,
@@ -200,6 +204,24 @@ export class DockerRuntime implements Runtime {
       return tailBytes(buf, opts.maxBytes ?? 1024 * 1024);
     } catch (e) {
       throw fromEngine(e, `logs of "${name}" failed`);
+    }
+  }
+
+  /** tcp: the container port as published on this host; command: an exec in the container. */
+  async check(name: string, hc: HealthCheckSpec): Promise<HealthResult> {
+    const c = await this.inspectOwned(name);
+    if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    if (!c.State.Running) return { healthy: false, detail: `container ${c.State.Status}` };
+    if (hc.kind === 'tcp') {
+      const p = toInstanceInfo(c).ports.find((x) => x.containerPort === hc.port && x.protocol === 'tcp');
+      if (!p) throw invalid(`port ${hc.port}/tcp of "${name}" is not published on this host; publish it to check it`, { field: 'port' });
+      const host = dialHost(p.hostIp);
+      return tcpCheck(host, p.hostPort, `tcp ${hc.port} -> ${host}:${p.hostPort}`);
+    }
+    try {
+      return await execCheck(this.docker, c.Id, hc.argv, hc.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+    } catch (e) {
+      throw fromEngine(e, `health check command in "${name}" failed`);
     }
   }
 

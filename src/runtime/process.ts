@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { OsmoError, conflict, invalid, notFound } from '../shared/errors.js';
 import { assertContainerName, assertNoNul } from './docker-spec.js';
 import { tailBytes } from './docker-logs.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, runCheckCommand, tcpCheck } from './health.js';
 import { cpuPercentBetween, processStartTime, sampleGroup, type ProcSample } from './proc-stats.js';
 import { ProcessTable, type TableEntry } from './process-table.js';
 import { Supervisor, signalGroup } from './process-supervisor.js';
@@ -20,6 +21,8 @@ import {
   LABEL_NODE,
   type DeploySpec,
   type GuestStats,
+  type HealthCheckSpec,
+  type HealthResult,
   type InstanceChange,
   type InstanceInfo,
   type Runtime,
@@ -188,6 +191,18 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
+  /**
+   * tcp: the port on this host (a child shares the host's network); command: argv as a
+   * child beside the instance, with the instance's environment and working directory.
+   */
+  async check(name: string, hc: HealthCheckSpec): Promise<HealthResult> {
+    const l = this.live.get(name);
+    if (!l) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
+    if (l.sup.state !== 'running') return { healthy: false, detail: `process ${l.sup.state}` };
+    if (hc.kind === 'tcp') return tcpCheck('127.0.0.1', hc.port, `tcp ${hc.port} -> 127.0.0.1:${hc.port}`);
+    return runCheckCommand(hc.argv, { cwd: this.workdirOf(l.entry), env: this.envOf(l.entry), timeoutMs: hc.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS });
+  }
+
   /** Image names are labels here; "present" means an instance on this node was deployed with it. */
   async hasImage(image: string): Promise<boolean> {
     return [...this.live.values()].some((l) => l.entry.spec.image === image);
@@ -251,6 +266,13 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
+  /** The allow-listed part of the agent's environment, the spec's env, and who the instance is. */
+  private envOf(entry: TableEntry): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+    return Object.assign(env, entry.spec.env ?? {}, { OSMO_INSTANCE: entry.name, OSMO_NODE: this.nodeId });
+  }
+
   private workdirOf(entry: TableEntry): string {
     return entry.spec.workdir ?? join(this.o.dir, 'work', entry.name);
   }
@@ -258,9 +280,7 @@ export class ProcessRuntime implements Runtime {
   private supervise(entry: TableEntry): Live {
     const cwd = this.workdirOf(entry);
     if (!entry.spec.workdir) mkdirSync(cwd, { recursive: true });
-    const env: Record<string, string> = {};
-    for (const k of INHERITED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-    Object.assign(env, entry.spec.env ?? {}, { OSMO_INSTANCE: entry.name, OSMO_NODE: this.nodeId });
+    const env = this.envOf(entry);
     const b = this.o.backoff ?? {};
     const live: Live = {
       entry,

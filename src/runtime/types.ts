@@ -70,6 +70,19 @@ export interface PullProgress {
   total?: number;
 }
 
+/** A health check the agent runs for one of its instances (POST /api/v1/deploy/{name}/check). */
+export type HealthCheckSpec =
+  /** the instance's container port, dialled where this host publishes it */
+  | { kind: 'tcp'; port: number }
+  /** argv run inside the instance (never a shell string); healthy when it exits 0 within timeoutMs */
+  | { kind: 'command'; argv: string[]; timeoutMs?: number };
+
+export interface HealthResult {
+  healthy: boolean;
+  /** what was tried and what came back, e.g. "tcp 80 -> 127.0.0.1:32768" or "exit 1: <output>" */
+  detail: string;
+}
+
 export type InstanceChange = { name: string; state: InstanceState; info?: InstanceInfo; reason?: string };
 
 export interface Runtime {
@@ -89,6 +102,8 @@ export interface Runtime {
   /** Instance state changes (die, restart, oom) as they happen. Returns an unsubscribe. */
   watch(listener: (c: InstanceChange) => void): () => void;
   close(): Promise<void>;
+  /** Runs one health check of an instance. Unknown -> OsmoError('not_found'); a stopped instance is unhealthy. */
+  check?(name: string, check: HealthCheckSpec): Promise<HealthResult>;
   /** Newest output of an instance, stdout and stderr interleaved, at most `maxBytes` (default 1 MiB). Unknown -> OsmoError('not_found'). */
   logs?(name: string, opts?: { maxBytes?: number }): Promise<string>;
 }

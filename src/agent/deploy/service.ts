@@ -5,7 +5,7 @@
 import type { PubSub } from '../../bus/pubsub.js';
 import type { AgentEventBody } from '../../bus/events.js';
 import { OsmoError } from '../../shared/errors.js';
-import type { DeploySpec, GuestStats, InstanceInfo, PullProgress, Runtime } from '../../runtime/types.js';
+import type { DeploySpec, GuestStats, HealthCheckSpec, HealthResult, InstanceInfo, PullProgress, Runtime } from '../../runtime/types.js';
 import { conflict } from '../../shared/errors.js';
 import { checkPolicy, type DeployPolicy } from './policy.js';
 import type { GuestSource } from '../monitor/samplers.js';
@@ -110,6 +110,12 @@ export class DeployService implements GuestSource {
   async logs(name: string, maxBytes: number): Promise<string> {
     if (!this.runtime.logs) throw new OsmoError('invalid', `the ${this.runtime.driver} driver keeps no logs`);
     return this.runtime.logs(name, { maxBytes });
+  }
+
+  /** One health check of an instance, run by the driver that runs it. */
+  async check(name: string, hc: HealthCheckSpec): Promise<HealthResult> {
+    if (!this.runtime.check) throw new OsmoError('invalid', `the ${this.runtime.driver} driver cannot run health checks`);
+    return this.runtime.check(name, hc);
   }
 
   async running(): Promise<string[]> {

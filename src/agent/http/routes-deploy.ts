@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DeploySpec } from '../../runtime/types.js';
 import { isOsmoError, notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { DeployBody, InstanceName, UndeployBody } from './schemas.js';
+import { CheckBody, DeployBody, InstanceName, UndeployBody } from './schemas.js';
 
 export function toSpec(b: DeployBody): DeploySpec {
   const spec: DeploySpec = { name: b.name, image: b.image };
@@ -48,6 +48,12 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       const instance = await ctx.deploy.get(req.params.name);
       if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
       return { response: true, status: 200, instance };
+    });
+
+    // the core's make-before-break migration asks here, so that the check runs where the instance does
+    app.post('/api/v1/deploy/:name/check', { schema: { params: z.object({ name: InstanceName }), body: CheckBody } }, async (req) => {
+      const r = await ctx.deploy.check(req.params.name, req.body);
+      return { response: true, status: 200, name: req.params.name, healthy: r.healthy, detail: r.detail };
     });
 
     app.get('/api/v1/deploy/:name/logs', {

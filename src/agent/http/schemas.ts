@@ -110,6 +110,23 @@ export const UndeployBody = z.object({
 });
 export type UndeployBody = z.infer<typeof UndeployBody>;
 
+/** POST /api/v1/deploy/{name}/check: one health check of an instance. argv only, never a shell string. */
+export const CheckBody = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('tcp'), port: z.number().int().min(1).max(65535) }).strict(),
+    z
+      .object({
+        kind: z.literal('command'),
+        argv: z.array(z.string().max(MAX_STR)).min(1, 'argv: give the program and its arguments as a list').max(1024).refine((a) => a[0] !== '', 'argv[0] must name a program'),
+        timeoutMs: z.number().int().min(100).max(600_000).optional(),
+      })
+      .strict(),
+  ],
+  { error: 'kind must be "tcp" (with port) or "command" (with argv)' },
+);
+export type CheckBody = z.infer<typeof CheckBody>;
+
 const Source = z.enum(['host', 'guest'], { error: 'source must be "host" or "guest"' });
 /** seconds; the seed sends an integer, numeric strings are accepted too */
 const Period = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error: 'time must be a number of seconds' }).pipe(

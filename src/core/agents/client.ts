@@ -1,7 +1,7 @@
 // Commands to agents over their REST API (DESIGN.md "Agent API"), with the join token.
 // Every call has a timeout: a hung agent must not hold a reconcile pass.
 import { OsmoError } from '../../shared/errors.js';
-import type { DeploySpec, PublishedPort } from '../../runtime/types.js';
+import type { DeploySpec, HealthCheckSpec, HealthResult, PublishedPort } from '../../runtime/types.js';
 
 export interface AgentInstance {
   name: string;
@@ -73,6 +73,16 @@ export class AgentClient {
     if (status === 404) throw new OsmoError('not_found', `node has no container "${name}" (it may not have started yet): ${String(json.error ?? '')}`);
     if (status !== 200) throw new OsmoError('unavailable', `agent could not read the logs of ${name}: ${String(json.error ?? status)}`);
     return String(json.logs ?? '');
+  }
+
+  /** Runs one health check of an instance on the agent that runs it. */
+  async check(address: string, name: string, check: HealthCheckSpec): Promise<HealthResult> {
+    // a command check may use its whole timeout; the agent answers soon after
+    const timeout = (check.kind === 'command' ? (check.timeoutMs ?? 5000) : 2000) + 10_000;
+    const { status, json } = await this.call(address, 'POST', `/api/v1/deploy/${encodeURIComponent(name)}/check`, check, timeout);
+    if (status === 404) throw new OsmoError('not_found', `node has no container "${name}": ${String(json.error ?? '')}`);
+    if (status !== 200) throw new OsmoError(status >= 400 && status < 500 ? 'invalid' : 'unavailable', `agent could not check ${name} (${status}): ${String(json.error ?? status)}`);
+    return { healthy: json.healthy === true, detail: String(json.detail ?? '') };
   }
 
   async list(address: string): Promise<AgentInstance[]> {

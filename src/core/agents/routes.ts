@@ -2,17 +2,17 @@
 import { z } from 'zod';
 import { EventBatch, EventBatchResponse, HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { ErrorBody } from '../model.js';
-import type { CoreRoutes } from './plugin.js';
+import type { CoreRoutes } from '../module.js';
 
-const agentRoutes: CoreRoutes = async (app, { ctx }) => {
+const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
   const tags = ['agent protocol'];
   app.post('/api/v1/agent/register', {
     schema: { tags, summary: 'an agent announces itself (idempotent; also after restarts)', body: RegisterRequest, response: { 200: RegisterResponse, 400: ErrorBody, 401: ErrorBody } },
-  }, async (req) => ctx.registry.register(req.body));
+  }, async (req) => ctx.nodes.register(req.body));
 
   app.post('/api/v1/agent/heartbeat', {
     schema: { tags, summary: 'liveness; 404 means: register again', body: HeartbeatRequest, response: { 200: z.object({ status: z.string(), heartbeatIntervalMs: z.number() }), 404: ErrorBody } },
-  }, async (req) => ctx.registry.heartbeat(req.body));
+  }, async (req) => ctx.nodes.heartbeat(req.body));
 
   app.post('/api/v1/agent/events', {
     schema: { tags, summary: 'a batch of agent events; at-least-once, deduplicated by seq', body: EventBatch, response: { 200: EventBatchResponse, 400: ErrorBody, 404: ErrorBody } },

@@ -4,8 +4,8 @@ import type { EventBatch, EventBatchResponse } from '../../bus/protocol.js';
 import type { AgentEvent } from '../../bus/events.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import type { NewEvent, SampleRow } from '../../store/index.js';
-import type { EventLog } from '../events/log.js';
-import type { CoreMetrics } from '../metrics.js';
+import type { EventLog } from '../events/service.js';
+import type { CoreMetrics } from '../metrics/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState } from '../state.js';
 

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { CoreRoutes } from './plugin.js';
+import type { CoreRoutes } from '../module.js';
 
 export interface DashboardOptions {
   /** directory holding the built index.html (default: dist/web of this package) */
@@ -17,7 +17,7 @@ export interface DashboardOptions {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** dist/core/routes -> dist/web when compiled; src/core/routes -> dist/web when run from source. */
+/** dist/core/dashboard -> dist/web when compiled; src/core/dashboard -> dist/web when run from source. */
 export function findDashboardDir(): string | undefined {
   const candidates = [join(here, '..', '..', 'web'), join(here, '..', '..', '..', 'dist', 'web')];
   return candidates.find((d) => existsSync(join(d, 'index.html')));
@@ -55,7 +55,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app:
 };
 
 /** The core's route module: the dashboard from this package's build. */
-const dashboard: CoreRoutes = async (app) => {
+const dashboard: CoreRoutes<never> = async (app) => {
   await app.register(dashboardRoutes);
 };
 

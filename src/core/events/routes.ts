@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { EventRecord } from '../../store/index.js';
 import { invalid } from '../../shared/errors.js';
-import type { CoreRoutes } from './plugin.js';
+import type { CoreRoutes } from '../module.js';
 
 export const EventView = z.object({ id: z.number(), ts: z.number(), type: z.string(), origin: z.string(), seq: z.number().nullable(), node: z.string().nullable(), data: z.record(z.string(), z.unknown()) });
 
@@ -25,7 +25,7 @@ function parseSince(s: string | undefined): number | undefined {
   return n;
 }
 
-const eventRoutes: CoreRoutes = async (app, { ctx }) => {
+const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
   app.get('/api/v1/events', {
     schema: { tags: ['events'], summary: 'event stream (text/event-stream), or JSON history with follow=false', querystring: Query, response: { 200: z.object({ events: z.array(EventView) }).describe('with follow=false; otherwise a text/event-stream') } },
   }, async (req, reply) => {

@@ -7,6 +7,9 @@ import type { EventRecord, NewEvent, Store } from '../../store/index.js';
 
 export type CoreEventType = 'node' | 'mel' | 'placement' | 'reconcile' | 'instance-state';
 
+/** A core event before it is stored (the log adds origin, seq and time). */
+export type CoreEventInput = { type: string; node: string | null; data: Record<string, unknown> };
+
 export class EventLog {
   readonly live = new PubSub<EventRecord>();
   private liveOnlyId = 0;
@@ -24,7 +27,7 @@ export class EventLog {
     await this.append([{ origin: 'core', seq: null, node, type, ts: Date.now(), data }]);
   }
 
-  async coreMany(items: Array<{ type: string; node: string | null; data: Record<string, unknown> }>): Promise<void> {
+  async coreMany(items: CoreEventInput[]): Promise<void> {
     const ts = Date.now();
     await this.append(items.map((i) => ({ origin: 'core', seq: null, node: i.node, type: i.type, ts, data: i.data })));
   }

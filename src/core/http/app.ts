@@ -1,16 +1,17 @@
 // Builds the fastify app: zod type provider, OpenAPI from the same schemas, Swagger UI,
-// auth, error handling, latency metrics, then every route plugin in routes/index.ts.
+// auth, error handling, latency metrics, then the route plugins of the core's modules
+// (src/core/module.ts), each in its own scope under its module's default auth class.
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { VERSION } from '../../shared/version.js';
 import type { CoreContext } from '../context.js';
-import { routes } from '../routes/index.js';
+import type { ModuleRoutes } from '../module.js';
 import { defaultAuth, installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 
-export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
+export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -3,7 +3,7 @@
 // normalises the path, so a prefix test on `req.url` can be walked around (`/%61pi/...`).
 //
 // Auth classes, set where routes are declared (route `config.auth`, or a route module's
-// default in routes/index.ts):
+// default, src/core/module.ts):
 //   public — always open: /healthz, /openapi.json, the Swagger UI, the dashboard shell
 //            (the data behind them is not open);
 //   client — the client API and /metrics: open on a loopback listen address (like

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ErrorBody, OkBody } from '../model.js';
-import { MelBody, MelName, MelSpec, MelView, ScaleBody } from '../mels/schema.js';
+import { MelBody, MelName, MelSpec, MelView, ScaleBody } from './schema.js';
 import { invalid } from '../../shared/errors.js';
-import type { CoreRoutes } from './plugin.js';
+import type { CoreRoutes } from '../module.js';
 
 const Name = z.object({ name: MelName });
 
-const melRoutes: CoreRoutes = async (app, { ctx }) => {
+const melRoutes: CoreRoutes<'mels'> = async (app, { ctx }) => {
   const tags = ['mels'];
   app.get('/api/v1/mels', { schema: { tags, summary: 'all MELs with a status summary', response: { 200: z.object({ mels: z.array(MelView) }) } } }, async () => ({ mels: ctx.mels.list() }));
 

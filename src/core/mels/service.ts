@@ -1,7 +1,7 @@
 // Desired-state operations on MELs. Each commits to the store, logs an event and kicks
 // the reconciler; placement happens there, never here.
 import { conflict, notFound } from '../../shared/errors.js';
-import type { EventLog } from '../events/log.js';
+import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, Mel } from '../state.js';
 import { sameTemplate, type MelBody, type MelSpec, type MelView } from './schema.js';

@@ -1,7 +1,10 @@
-// Prometheus metrics of one core (own registry: several cores may share a test process).
-import '../shared/defer-heavy-deps.js';
+// The core's numbers: its own Prometheus metrics (own registry: several cores may share a
+// test process), and the stored samples of the agents as time series.
+import '../../shared/defer-heavy-deps.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ClusterState } from './state.js';
+import { invalid } from '../../shared/errors.js';
+import type { SampleQuery, Store } from '../../store/index.js';
+import type { ClusterState } from '../state.js';
 
 export class CoreMetrics {
   readonly registry = new Registry();
@@ -46,4 +49,38 @@ export class CoreMetrics {
     // lets an observer know a rebalance round ran (a quiet period is only quiet after one)
     this.rebalanceRounds = new Counter({ name: 'osmo_rebalance_rounds_total', help: 'policy engine rebalance rounds run', registers: [this.registry] });
   }
+}
+
+/** Raw samples are kept this long; older ones are 1-minute averages (store/retention.ts). */
+export const RAW_RETENTION_MS = 3_600_000;
+
+export interface SeriesQuery extends Partial<Omit<SampleQuery, 'metric'>> {
+  metric?: 'cpu' | 'mem' | 'net' | 'disk';
+}
+
+export interface Series {
+  node: string;
+  target: string;
+  metric: string;
+  field: string;
+  unit: string;
+  points: Array<{ ts: number; avg: number; min: number; max: number; n: number }>;
+}
+
+/** Stored samples as one series per (node, target, metric, field), bucketed by `step`. */
+export async function querySeries(store: Store, q: SeriesQuery, now = Date.now()): Promise<{ from: number; to: number; step: number; series: Series[] }> {
+  const to = q.to ?? now;
+  const from = q.from ?? to - 3_600_000;
+  if (from >= to) throw invalid(`querystring.from (${from}) must be before to (${to})`);
+  // about 300 points by default, in whole seconds
+  const step = q.step ?? Math.max(1000, Math.ceil((to - from) / 300 / 1000) * 1000);
+  const points = await store.samples.query({ ...q, from, to, step }, now - RAW_RETENTION_MS);
+  const series = new Map<string, Series>();
+  for (const p of points) {
+    const key = `${p.node}\u0000${p.target}\u0000${p.metric}\u0000${p.field}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { node: p.node, target: p.target, metric: p.metric, field: p.field, unit: p.unit, points: [] }));
+    s.points.push({ ts: p.ts, avg: p.avg, min: p.min, max: p.max, n: p.n });
+  }
+  return { from, to, step, series: [...series.values()] };
 }

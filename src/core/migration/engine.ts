@@ -1,59 +1,64 @@
-// The policy engine inside the core: keeps loads current, plugs the policies into the
-// scheduler, runs one rebalancing round every rebalancePeriodMs and executes its moves.
+// The policy engine inside the core: keeps loads and monitors current, runs one
+// rebalancing round every rebalancePeriodMs and executes its moves (the scheduler reads
+// the same PolicyState for placements: src/core/scheduler/module.ts).
 // Every period is re-read from the policy each time, so a change applies on the next
 // tick without a restart. Every decision becomes an event with its reason.
 import { accepts } from '../../policy/acceptance.js';
 import type { PolicyDocument } from '../../policy/document.js';
-import { estimateLoad } from '../../policy/fit.js';
+import { capacityFilter, estimateLoad } from '../../policy/fit.js';
 import { nextOverloaded } from '../../policy/hysteresis.js';
 import { rebalance, type InstanceSnapshot, type Move, type RebalanceNode, type RebalanceState } from '../../policy/rebalance.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
-import type { CoreContext } from '../context.js';
-import { policiesOf, type PolicyService } from '../policies/service.js';
-import { buildSnapshot, useScheduler } from '../reconciler/schedule.js';
-import { schedule } from '../scheduler/index.js';
-import type { ClusterSnapshot } from '../scheduler/types.js';
-import { shownStatus } from '../registry/registry.js';
-import { LoadBook } from './loads.js';
+import type { AgentClient } from '../agents/client.js';
+import type { CoreEventInput, EventLog } from '../events/service.js';
+import type { PolicyService } from '../policies/service.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
+import type { ClusterState } from '../state.js';
+import type { CoreMetrics } from '../metrics/service.js';
+import { shownStatus } from '../nodes/service.js';
+import { buildSnapshot } from '../reconciler/snapshot.js';
 import { Migrator, type MigrationOutcome } from './migrator.js';
 import { MonitorKeeper } from './monitors.js';
+import type { PolicyState } from './policy-state.js';
+
+/** What the engine uses: the policy services, the cluster, and the reconciler (a move's switch kicks it). */
+export interface EngineContext {
+  token: string;
+  state: ClusterState;
+  events: EventLog;
+  agents: AgentClient;
+  reconciler: Reconciler;
+  policies: PolicyService;
+  policyState: PolicyState;
+  metrics: CoreMetrics;
+}
 
 export class PolicyEngine {
-  readonly loads: LoadBook;
   readonly migrator: Migrator;
   private readonly monitors: MonitorKeeper;
-  /** hysteresis state per node, carried from round to round */
-  private readonly overloaded = new Map<string, boolean>();
   private readonly lastNote = new Map<string, string>();
-  /** images present on each node (any container, ours or not), for prefer-known-destination */
-  private readonly catalog = new Map<string, string[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private unsub: (() => void) | null = null;
   private stopped = false;
   rounds = 0;
 
-  constructor(
-    private readonly ctx: CoreContext,
-    readonly policies: PolicyService,
-  ) {
-    this.loads = new LoadBook(ctx.state);
-    this.migrator = new Migrator(ctx, (n) => policies.forNode(n));
+  constructor(private readonly ctx: EngineContext) {
+    this.migrator = new Migrator(ctx, ctx.policyState);
     this.monitors = new MonitorKeeper(ctx.state, ctx.token);
   }
 
+  private get ps() {
+    return this.ctx.policyState;
+  }
+
   start(): void {
-    this.unsub = this.ctx.events.live.subscribe('sample', (e) => this.loads.onEvent(e));
-    useScheduler((snap, req) => schedule(this.enrich(snap), req, { policy: this.policies.set }));
-    this.loop(() => this.policies.globalDocument().management.loadRefreshPeriodMs, () => this.refresh());
-    this.loop(() => this.policies.globalDocument().management.rebalancePeriodMs, async () => void (await this.round()));
-    this.loop(() => this.policies.globalDocument().management.catalogRefreshPeriodMs, () => this.refreshCatalog());
+    const global = () => this.ctx.policies.globalDocument().management;
+    this.loop(() => global().loadRefreshPeriodMs, () => this.refresh());
+    this.loop(() => global().rebalancePeriodMs, async () => void (await this.round()));
+    this.loop(() => global().catalogRefreshPeriodMs, () => this.refreshCatalog());
   }
 
   stop(): void {
     this.stopped = true;
-    // the scheduler hook is module-wide: hand it back so a later core in this process starts clean
-    useScheduler((snap, req) => schedule(snap, req));
-    this.unsub?.();
     for (const t of this.timers) clearTimeout(t);
     this.migrator.close();
   }
@@ -79,10 +84,10 @@ export class PolicyEngine {
     arm();
   }
 
-  private policyOf = (node: string): PolicyDocument => this.policies.forNode(node);
+  private policyOf = (node: string): PolicyDocument => this.ctx.policies.forNode(node);
 
   async refresh(now = Date.now()): Promise<void> {
-    this.loads.refresh(now, this.policyOf);
+    this.ps.loads.refresh(now, this.policyOf);
     await this.monitors.ensure(now, this.policyOf);
   }
 
@@ -94,7 +99,7 @@ export class PolicyEngine {
         .map(async (n) => {
           try {
             const list = await this.ctx.agents.list(n.address);
-            this.catalog.set(n.id, [...new Set(list.map((c) => c.image).filter((i): i is string => !!i))]);
+            this.ps.catalog.set(n.id, [...new Set(list.map((c) => c.image).filter((i): i is string => !!i))]);
           } catch {
             // unreachable now: keep what we knew
           }
@@ -102,32 +107,18 @@ export class PolicyEngine {
     );
   }
 
-  /** The scheduler sees measured loads, hysteresis, acceptance and pending tables too. */
-  enrich(snap: ClusterSnapshot, now = Date.now()): ClusterSnapshot {
-    for (const n of snap.nodes) {
-      const p = this.policyOf(n.id);
-      const l = this.loads.node(n.id, now, p);
-      n.load = l?.load;
-      n.overloaded = this.overloaded.get(n.id) ?? false;
-      n.acceptance = p.acceptance;
-      n.pendingLoad = this.migrator.pendingOf(n.id, now).reduce((a, e) => a + e.load, 0);
-      for (const img of this.catalog.get(n.id) ?? []) if (!n.images.includes(img)) n.images.push(img);
-    }
-    return snap;
-  }
-
   /** The rebalancer's view: nodes with loads and hysteresis, running instances with theirs. */
   snapshot(now = Date.now()): RebalanceState {
-    const snap = this.enrich(buildSnapshot(this.ctx.state), now);
+    const snap = this.ps.enrich(buildSnapshot(this.ctx.state), now);
     const nodes: RebalanceNode[] = snap.nodes.map((n) => {
       const live = this.ctx.state.nodes.get(n.id);
-      const l = this.loads.node(n.id, now, this.policyOf(n.id));
+      const l = this.ps.loads.node(n.id, now, this.policyOf(n.id));
       return {
         ...n,
         status: live ? shownStatus(live) : n.status,
         loadTs: l?.ts,
-        pending: this.migrator.pendingOf(n.id, now),
-        inFlight: this.migrator.busy(n.id, now),
+        pending: this.ps.pendingOf(n.id, now),
+        inFlight: this.ps.busy(n.id, now),
       };
     });
     const instances: InstanceSnapshot[] = [];
@@ -135,7 +126,7 @@ export class PolicyEngine {
       if (i.desired !== 'run' || i.state !== 'running' || !i.node) continue;
       const mel = this.ctx.state.mels.get(i.mel);
       if (!mel) continue;
-      const load = this.loads.instance(i.name, now, this.policyOf(i.node));
+      const load = this.ps.loads.instance(i.name, now, this.policyOf(i.node));
       instances.push({
         id: i.id,
         mel: i.mel,
@@ -144,7 +135,7 @@ export class PolicyEngine {
         ...(load !== undefined ? { load } : {}),
         resources: mel.spec.resources,
         placement: mel.spec.placement,
-        movable: !this.migrator.migrating(i.id),
+        movable: !this.ps.migrating.has(i.id),
       });
     }
     return { nodes, instances };
@@ -155,17 +146,17 @@ export class PolicyEngine {
     this.rounds++;
     this.ctx.metrics.rebalanceRounds.inc();
     const state = this.snapshot(now);
-    const set = this.policies.set;
+    const set = this.ctx.policies.set;
     const r = rebalance(state, set, now);
-    const events: Array<{ type: string; node: string | null; data: Record<string, unknown> }> = [];
+    const events: CoreEventInput[] = [];
     for (const n of state.nodes) {
-      const was = this.overloaded.get(n.id) ?? false;
+      const was = this.ps.overloaded.get(n.id) ?? false;
       const is = r.overloaded[n.id] ?? false;
-      this.overloaded.set(n.id, is);
+      this.ps.overloaded.set(n.id, is);
       if (!is) this.lastNote.delete(n.id);
       if (was !== is) {
         const t = this.policyOf(n.id).thresholds;
-        events.push({ type: 'load', node: n.id, data: { node: n.id, overloaded: is, load: n.load, terms: this.loads.terms(n.id, now), thresholds: t, reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}` } });
+        events.push({ type: 'load', node: n.id, data: { node: n.id, overloaded: is, load: n.load, terms: this.ps.loads.terms(n.id, now), thresholds: t, reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}` } });
       }
     }
     for (const note of r.notes) {
@@ -193,7 +184,7 @@ export class PolicyEngine {
     const state = this.snapshot(now);
     let move: { to: string; reason: string; estimatedLoad: number };
     if (to === undefined) {
-      const r = rebalance(state, this.policies.set, now, { force: [i.id] });
+      const r = rebalance(state, this.ctx.policies.set, now, { force: [i.id] });
       const m = r.moves.find((x) => x.instance === i.id);
       if (!m) throw conflict(r.notes.find((n) => n.reason.includes(i.id))?.reason ?? `no destination accepts ${i.id}`);
       move = m;
@@ -209,27 +200,12 @@ export class PolicyEngine {
       const pendingLoad = (dest.pending ?? []).reduce((a, e) => a + e.load, 0);
       const v = accepts(p.acceptance, { load: dest.load, overloaded: nextOverloaded(dest.overloaded, dest.load, p.thresholds), pendingLoad }, est, p);
       if (!v.ok) throw conflict(`node ${to} refuses ${i.id}: ${v.reason}`);
-      if (mel && dest.allocated.cpus + mel.spec.resources.cpus > dest.capacity.cpus + 1e-9) throw conflict(`node ${to} refuses ${i.id}: insufficient cpu`);
-      if (mel && dest.allocated.memoryBytes + mel.spec.resources.memoryBytes > dest.capacity.memoryBytes) throw conflict(`node ${to} refuses ${i.id}: insufficient memory`);
+      const full = mel && capacityFilter(dest.capacity, dest.allocated, mel.spec.resources);
+      if (full) throw conflict(`node ${to} refuses ${i.id}: ${full}`);
       move = { to, estimatedLoad: est, reason: `manual: operator moved ${i.id} to ${to} (acceptance ${p.acceptance}: ok, L ${dest.load?.toFixed(2) ?? 'unknown'})` };
     }
     await this.ctx.events.core('rebalance', i.node, { decision: 'move', kind: 'manual', instance: i.id, mel: i.mel, from: i.node, to: move.to, reason: move.reason });
     const out = await this.migrator.migrate({ instance: i.id, to: move.to, kind: 'manual', reason: move.reason, estimatedLoad: move.estimatedLoad });
     return { ...out, reason: move.reason };
   }
-}
-
-const engines = new WeakMap<CoreContext, Promise<PolicyEngine>>();
-/** One engine per core, started on first use. */
-export function engineOf(ctx: CoreContext): Promise<PolicyEngine> {
-  let e = engines.get(ctx);
-  if (!e) {
-    e = policiesOf(ctx).then((p) => {
-      const eng = new PolicyEngine(ctx, p);
-      eng.start();
-      return eng;
-    });
-    engines.set(ctx, e);
-  }
-  return e;
 }

@@ -1,17 +1,20 @@
 // Make-before-break migration of one instance: start a copy on the destination (which has
 // accepted it into its pending table), wait until it runs and — when the MEL declares a
-// TCP health check — answers on its published port, then commit both records in one
-// write (new one running, old one stopping) and let the reconciler stop the source.
-// Any failure before the commit removes the copy and leaves the source untouched.
+// health check — its agent reports it healthy, then commit both records in one write (new
+// one running, old one stopping) and let the reconciler stop the source. Any failure
+// before the commit removes the copy and leaves the source untouched. The health check
+// runs on the destination's agent (POST /api/v1/deploy/{name}/check), so it works
+// wherever that agent is and can run a command inside the copy.
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { PendingTable, type PendingEntry } from '../../policy/acceptance.js';
-import type { PolicyDocument } from '../../policy/document.js';
-import type { PublishedPort } from '../../runtime/types.js';
+import type { PublishedPort, HealthCheckSpec } from '../../runtime/types.js';
 import { conflict, notFound, OsmoError } from '../../shared/errors.js';
 import type { InstanceRecord } from '../../store/index.js';
-import type { CoreContext } from '../context.js';
-import { instanceName } from '../reconciler/reconciler.js';
+import type { AgentClient } from '../agents/client.js';
+import type { EventLog } from '../events/service.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
+import type { ClusterState } from '../state.js';
+import { deploySpec, instanceName } from '../instances/spec.js';
+import type { PolicyState } from './policy-state.js';
 
 export interface MigrationRequest {
   instance: string;
@@ -34,43 +37,33 @@ export interface MigrationOutcome {
   error?: string;
 }
 
+/** Timings of a move; the overall deadline is the destination's `migrationTimeoutMs` policy. */
+export interface MigratorOptions {
+  /** the copy's state and health are polled this often */
+  pollMs: number;
+  /** a healthy copy must still run this much later (one that dies on start fails before the switch) */
+  confirmMs: number;
+  /** the confirming listing may run this far past the deadline */
+  confirmSlackMs: number;
+  /** a command health check is killed after this */
+  commandTimeoutMs: number;
+}
+
+export const DEFAULT_MIGRATOR: MigratorOptions = { pollMs: 300, confirmMs: 500, confirmSlackMs: 10_000, commandTimeoutMs: 5000 };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Migrator {
-  /** source node -> busy until (ms); Infinity while a move from it runs */
-  private readonly busyUntil = new Map<string, number>();
-  private readonly active = new Set<string>();
-  private readonly pending = new Map<string, PendingTable>();
   private closed = false;
 
   constructor(
-    private readonly ctx: CoreContext,
-    private readonly policyOf: (node: string) => PolicyDocument,
+    private readonly ctx: { state: ClusterState; events: EventLog; agents: AgentClient; reconciler: Pick<Reconciler, 'kick'> },
+    private readonly ps: PolicyState,
+    private readonly opts: MigratorOptions = DEFAULT_MIGRATOR,
   ) {}
 
   close(): void {
     this.closed = true;
-  }
-
-  /** A move from this node runs or its measured load has not settled yet. */
-  busy(node: string, now: number): boolean {
-    return (this.busyUntil.get(node) ?? 0) > now;
-  }
-
-  migrating(instance: string): boolean {
-    return this.active.has(instance);
-  }
-
-  pendingOf(node: string, now: number): PendingEntry[] {
-    return this.pending.get(node)?.list(now) ?? [];
-  }
-
-  private table(node: string): PendingTable {
-    const m = this.policyOf(node).management;
-    let t = this.pending.get(node);
-    if (!t) this.pending.set(node, (t = new PendingTable(m.pendingTableSize, m.acceptanceTimeoutMs)));
-    else t.configure(m.pendingTableSize, m.acceptanceTimeoutMs);
-    return t;
   }
 
   async migrate(req: MigrationRequest): Promise<MigrationOutcome> {
@@ -85,15 +78,15 @@ export class Migrator {
     if (!dest) throw notFound(`node ${req.to} not found`);
     if (dest.id === src.node) throw conflict(`instance ${src.id} already runs on ${dest.id}`);
     if (dest.status !== 'ready' || !dest.schedulable || dest.draining) throw conflict(`node ${dest.id} does not take instances (status ${dest.status}${dest.schedulable ? '' : ', cordoned'}${dest.draining ? ', draining' : ''})`);
-    if (this.active.has(src.id)) throw conflict(`instance ${src.id} is already migrating`);
+    if (this.ps.migrating.has(src.id)) throw conflict(`instance ${src.id} is already migrating`);
     const from = src.node;
-    const accepted = this.table(dest.id).add(src.id, req.estimatedLoad, t0);
+    const accepted = this.ps.table(dest.id).add(src.id, req.estimatedLoad, t0);
     if (!accepted.ok) throw conflict(`node ${dest.id} refuses ${src.id}: ${accepted.reason}`);
 
-    this.active.add(src.id);
-    this.busyUntil.set(from, Infinity);
-    const policy = this.policyOf(from);
-    const deadline = t0 + this.policyOf(dest.id).management.migrationTimeoutMs;
+    this.ps.migrating.add(src.id);
+    this.ps.busyUntil.set(from, Infinity);
+    const policy = this.ps.policyOf(from);
+    const deadline = t0 + this.ps.policyOf(dest.id).management.migrationTimeoutMs;
     const newId = randomUUID();
     const rec: InstanceRecord = {
       id: newId,
@@ -112,7 +105,7 @@ export class Migrator {
     await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
     let ok = false;
     try {
-      const out = await withDeadline(ctx.agents.deploy(dest.address, ctx.reconciler.deploySpec(rec, mel)), deadline, 'deploy on the destination');
+      const out = await withDeadline(ctx.agents.deploy(dest.address, deploySpec(rec, mel)), deadline, 'deploy on the destination');
       let ports: PublishedPort[] = out.ports;
       // running
       for (;;) {
@@ -125,27 +118,37 @@ export class Migrator {
         }
         if (c && /exited|dead|failed/.test(c.state)) throw new OsmoError('unavailable', `copy on ${dest.id} ${c.state}`);
         if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not running within ${deadline - t0} ms`);
-        await sleep(300);
+        await sleep(this.opts.pollMs);
       }
       // healthy
       const hc = mel.spec.healthCheck;
       let health = 'running (no health check declared)';
-      if (hc?.tcpPort !== undefined) {
-        const p = ports.find((x) => x.containerPort === hc.tcpPort && x.protocol === 'tcp');
-        if (!p) throw new OsmoError('invalid', `health check port ${hc.tcpPort}/tcp is not published; publish it in the MEL's ports`);
-        for (;;) {
-          if (await tcpOpen('127.0.0.1', p.hostPort, 1000)) break;
-          if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not healthy (tcp ${p.hostPort}) within ${deadline - t0} ms`);
-          await sleep(300);
+      if (hc) {
+        let check: HealthCheckSpec;
+        let what: string;
+        if (hc.tcpPort !== undefined) {
+          const p = ports.find((x) => x.containerPort === hc.tcpPort && x.protocol === 'tcp');
+          if (!p) throw new OsmoError('invalid', `health check port ${hc.tcpPort}/tcp is not published; publish it in the MEL's ports`);
+          check = { kind: 'tcp', port: hc.tcpPort };
+          what = `tcp ${p.hostPort}`;
+        } else {
+          check = { kind: 'command', argv: hc.command!, timeoutMs: this.opts.commandTimeoutMs };
+          what = `command ${JSON.stringify(hc.command)}`;
         }
-        health = `healthy (tcp ${hc.tcpPort} -> 127.0.0.1:${p.hostPort})`;
-      } else if (hc?.command) {
-        // The agent API has no exec; a command check cannot run from the core.
-        health = 'running (command health checks are not available through the agent API)';
+        for (;;) {
+          // bounded by the agent client's own timeout; the deadline is judged between checks
+          const r = await ctx.agents.check(dest.address, rec.name, check);
+          if (r.healthy) {
+            health = `healthy (${r.detail})`;
+            break;
+          }
+          if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not healthy (${what}) within ${deadline - t0} ms: ${r.detail}`);
+          await sleep(this.opts.pollMs);
+        }
       }
       // still running a moment later: a container that dies on start fails here, not after the switch
-      await sleep(500);
-      const again = await withDeadline(ctx.agents.list(dest.address), deadline + 10_000, 'listing the destination');
+      await sleep(this.opts.confirmMs);
+      const again = await withDeadline(ctx.agents.list(dest.address), deadline + this.opts.confirmSlackMs, 'listing the destination');
       if (again.find((x) => x.name === rec.name)?.state !== 'running') throw new OsmoError('unavailable', `copy on ${dest.id} stopped right after starting`);
 
       // break: one commit switches the instance over; the reconciler stops the source
@@ -170,13 +173,13 @@ export class Migrator {
       // until then its phantom entry keeps counting, or the next round would see a
       // half-empty destination and overfill it. Counting it twice meanwhile errs on the
       // safe side (a refusal, not an overload).
-      const settle = ok ? 4 * this.policyOf(dest.id).management.monitoringPeriodMs : 0;
-      const release = () => this.table(dest.id).arrived(src.id);
+      const settle = ok ? 4 * this.ps.policyOf(dest.id).management.monitoringPeriodMs : 0;
+      const release = () => this.ps.table(dest.id).arrived(src.id);
       if (settle > 0) setTimeout(release, settle).unref();
       else release();
-      this.active.delete(src.id);
+      this.ps.migrating.delete(src.id);
       // the source's smoothed load needs a few monitoring periods to show the move
-      this.busyUntil.set(from, Date.now() + 3 * policy.management.monitoringPeriodMs);
+      this.ps.busyUntil.set(from, Date.now() + 3 * policy.management.monitoringPeriodMs);
     }
   }
 }
@@ -195,30 +198,4 @@ async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): P
   } finally {
     if (timer) clearTimeout(timer);
   }
-}
-
-/**
- * A listening service accepts and keeps the connection open. Through Docker's userland
- * proxy a connect to a published port succeeds even when nothing listens inside — the
- * proxy then hangs up at once — so the socket must also survive a short hold.
- */
-function tcpOpen(host: string, port: number, timeoutMs: number, holdMs = 300): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    let settled = false;
-    const done = (ok: boolean) => {
-      if (settled) return;
-      settled = true;
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => {
-      s.setTimeout(0);
-      setTimeout(() => done(true), holdMs);
-    });
-    s.once('end', () => done(false));
-    s.once('close', () => done(false));
-    s.once('error', () => done(false));
-  });
 }

@@ -4,8 +4,7 @@
 import { z } from 'zod';
 import { ErrorBody } from '../model.js';
 import { unavailable } from '../../shared/errors.js';
-import type { CoreRoutes } from '../routes/plugin.js';
-import { engineOf } from './engine.js';
+import type { CoreRoutes } from '../module.js';
 
 const Body = z.object({ node: z.string().min(1).max(128).optional().describe('target node; omit to let the destination policy choose') }).strict();
 const Done = z.object({ instance: z.string(), newInstance: z.string(), mel: z.string(), from: z.string(), to: z.string(), ms: z.number(), reason: z.string() });
@@ -15,11 +14,11 @@ const LoadsView = z.object({
   instances: z.array(z.object({ id: z.string(), mel: z.string(), node: z.string(), load: z.number().optional(), movable: z.boolean() })),
 });
 
-const migrationRoutes: CoreRoutes = async (app, { ctx }) => {
+const migrationRoutes: CoreRoutes<'engine'> = async (app, { ctx }) => {
   app.get('/api/v1/loads', {
     schema: { tags: ['policies'], summary: "the policy engine's view: smoothed L, hysteresis state, pending and in-flight per node; instance loads", response: { 200: LoadsView } },
   }, async () => {
-    const s = (await engineOf(ctx)).snapshot();
+    const s = ctx.engine.snapshot();
     return {
       nodes: s.nodes.map((n) => ({ id: n.id, ...(n.load !== undefined ? { load: n.load } : {}), overloaded: n.overloaded, inFlight: !!n.inFlight, pendingLoad: (n.pending ?? []).reduce((a, e) => a + e.load, 0), acceptance: n.acceptance })),
       instances: s.instances.map((i) => ({ id: i.id, mel: i.mel, node: i.node, ...(i.load !== undefined ? { load: i.load } : {}), movable: i.movable !== false })),
@@ -29,8 +28,7 @@ const migrationRoutes: CoreRoutes = async (app, { ctx }) => {
   app.post('/api/v1/instances/:id/migrate', {
     schema: { tags: ['instances'], summary: 'move a running instance (make-before-break)', params: z.object({ id: z.string().min(1) }), body: Body.default({}), response: { 200: Done, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } },
   }, async (req) => {
-    const engine = await engineOf(ctx);
-    const out = await engine.manual(req.params.id, req.body?.node);
+    const out = await ctx.engine.manual(req.params.id, req.body?.node);
     if (!out.ok || !out.newInstance) throw unavailable(`migration of ${out.instance} to ${out.to} rolled back: ${out.error ?? 'unknown error'}`);
     return { instance: out.instance, newInstance: out.newInstance, mel: out.mel, from: out.from, to: out.to, ms: out.ms, reason: out.reason };
   });

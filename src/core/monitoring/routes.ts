@@ -2,7 +2,7 @@
 // /.well-known/org/ogf/occi/-/, the kinds' collections (/occi/sensor/, /occi/collector/,
 // /occi/compute/), mixin collections, entities, partial updates and actions. Answers in
 // application/occi+json (or application/json), text/plain and text/occi; takes JSON.
-// Self-contained: registered with one line in src/core/routes/index.ts.
+// Self-contained: its module (module.ts) is one line in startCore's list (src/core/index.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type Category, type Entity, entityLocation, filterCategories, filterEntities, filterFromHeaders, filterFromQuery, type LinkEntity,
@@ -12,7 +12,7 @@ import {
 import { invalid, notFound } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import { errorBody } from '../http/errors.js';
-import type { CoreRoutes } from '../routes/plugin.js';
+import type { CoreRoutes } from '../module.js';
 import { OcciService } from './service.js';
 
 type Media = 'application/occi+json' | 'application/json' | 'text/plain' | 'text/occi' | 'text/uri-list';
@@ -100,7 +100,7 @@ const mixinIdOf = (m: unknown, i: number): string => {
   return o.scheme + o.term;
 };
 
-const occiRoutes: CoreRoutes = async (app, { ctx }) => {
+const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
   const svc = new OcciService(ctx.state, ctx.store.kv);
   await svc.load();
 

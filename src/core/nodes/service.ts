@@ -5,7 +5,7 @@
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { notFound, OsmoError } from '../../shared/errors.js';
 import type { NodeStatus } from '../../store/index.js';
-import type { EventLog } from '../events/log.js';
+import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, LiveNode } from '../state.js';
 

@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../model.js';
 import { describe, PolicyPatchSchema } from '../../policy/document.js';
 import { notFound } from '../../shared/errors.js';
-import type { CoreRoutes } from '../routes/plugin.js';
-import { policiesOf } from './service.js';
+import type { CoreRoutes } from '../module.js';
 
 const Parameter = z.object({
   name: z.string(),
@@ -28,12 +27,12 @@ const Id = z.object({ id: z.string().min(1).max(128) });
 // errors read the same; the schema here documents it in OpenAPI.
 const Body = (PolicyPatchSchema as z.ZodType).describe('a partial policy document: only the fields to change');
 
-const policyRoutes: CoreRoutes = async (app, { ctx }) => {
+const policyRoutes: CoreRoutes<'policies' | 'state'> = async (app, { ctx }) => {
   const tags = ['policies'];
   app.get('/api/v1/policies', {
     schema: { tags, summary: 'the global policy: every parameter with type, unit, range and current value', response: { 200: GlobalView } },
   }, async () => {
-    const p = await policiesOf(ctx);
+    const p = ctx.policies;
     const doc = p.globalDocument();
     return { policy: doc as unknown as Record<string, unknown>, parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })), overrides: p.set.nodes as Record<string, Record<string, unknown>> };
   });
@@ -41,14 +40,14 @@ const policyRoutes: CoreRoutes = async (app, { ctx }) => {
   app.put('/api/v1/policies', {
     schema: { tags, summary: 'change one or several global parameters (partial document)', body: Body, response: { 200: z.object({ policy: Doc, changes: z.array(Change) }), 400: ErrorBody } },
   }, async (req) => {
-    const r = await (await policiesOf(ctx)).patchGlobal(req.body);
+    const r = await ctx.policies.patchGlobal(req.body);
     return { policy: r.policy as unknown as Record<string, unknown>, changes: r.changes };
   });
 
   app.get('/api/v1/nodes/:id/policies', {
     schema: { tags, summary: "a node's effective policy and its override", params: Id, response: { 200: NodeView, 404: ErrorBody } },
   }, async (req) => {
-    const p = await policiesOf(ctx);
+    const p = ctx.policies;
     if (!ctx.state.nodes.has(req.params.id)) throw notFound(`node ${req.params.id} not found`);
     const doc = p.forNode(req.params.id);
     return { node: req.params.id, policy: doc as unknown as Record<string, unknown>, override: p.override(req.params.id) as Record<string, unknown>, parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })) };
@@ -57,14 +56,14 @@ const policyRoutes: CoreRoutes = async (app, { ctx }) => {
   app.put('/api/v1/nodes/:id/policies', {
     schema: { tags, summary: "change a node's override (partial document, merged over the global one)", params: Id, body: Body, response: { 200: z.object({ policy: Doc, override: Doc, changes: z.array(Change) }), 400: ErrorBody, 404: ErrorBody } },
   }, async (req) => {
-    const r = await (await policiesOf(ctx)).patchNode(req.params.id, req.body);
+    const r = await ctx.policies.patchNode(req.params.id, req.body);
     return { policy: r.policy as unknown as Record<string, unknown>, override: r.override as Record<string, unknown>, changes: r.changes };
   });
 
   app.delete('/api/v1/nodes/:id/policies', {
     schema: { tags, summary: "drop a node's override (it follows the global policy again)", params: Id, response: { 200: z.object({ response: z.literal(true), status: z.number() }), 404: ErrorBody } },
   }, async (req) => {
-    await (await policiesOf(ctx)).clearNode(req.params.id);
+    await ctx.policies.clearNode(req.params.id);
     return { response: true as const, status: 200 };
   });
 };

@@ -16,7 +16,9 @@ import {
   type PolicySet,
 } from '../../policy/document.js';
 import { notFound } from '../../shared/errors.js';
-import type { CoreContext } from '../context.js';
+import type { Store } from '../../store/index.js';
+import type { EventLog } from '../events/service.js';
+import type { ClusterState } from '../state.js';
 
 const GLOBAL_KEY = 'policy.global';
 const NODE_PREFIX = 'policy.node.';
@@ -40,7 +42,7 @@ export class PolicyService {
   /** serialises writes so two concurrent PUTs cannot interleave read-merge-write */
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(private readonly ctx: { store: Store; state: ClusterState; events: EventLog }) {}
 
   async load(): Promise<void> {
     const g = await this.ctx.store.kv.get(GLOBAL_KEY);
@@ -130,16 +132,4 @@ export class PolicyService {
   private notify(): void {
     for (const l of this.listeners) l();
   }
-}
-
-// One service per core; created on first use (routes and background services both ask).
-const byCtx = new WeakMap<CoreContext, Promise<PolicyService>>();
-export function policiesOf(ctx: CoreContext): Promise<PolicyService> {
-  let p = byCtx.get(ctx);
-  if (!p) {
-    const s = new PolicyService(ctx);
-    p = s.load().then(() => s);
-    byCtx.set(ctx, p);
-  }
-  return p;
 }

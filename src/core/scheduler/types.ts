@@ -82,6 +82,9 @@ export interface ScheduleResult {
   reason?: string;
 }
 
+/** A scheduler as the reconciler calls it (the core's: src/core/scheduler/module.ts). */
+export type ScheduleFn = (snapshot: ClusterSnapshot, req: ScheduleRequest) => ScheduleResult;
+
 export interface ClusterSnapshot {
   nodes: NodeSnapshot[];
 }

@@ -48,7 +48,7 @@ import {
 } from '../../sla/index.js';
 import { migrateSla } from '../../store/sla-migrations.js';
 import { SlaRepo, type SlaDatabase, type StoredJob } from '../../store/repos/sla.js';
-import type { CoreRoutes } from '../routes/plugin.js';
+import type { CoreRoutes } from '../module.js';
 import { parseInstant, SlaService } from './service.js';
 
 const PREFIX = '/sla-service';
@@ -139,7 +139,7 @@ function readMetrics(raw: unknown, now: number): MetricValue[] {
 }
 
 
-const slaRoutes: CoreRoutes = async (app, { ctx }) => {
+const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
   const tags = ['sla'];
   await migrateSla(ctx.store.db as unknown as Kysely<unknown>);
   const pollMs = Number(process.env.OSMO_SLA_POLL_MS ?? DEFAULT_POLL_MS);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { dashboardRoutes, findDashboardDir } from '../../../src/core/routes/dashboard.js';
+import { dashboardRoutes, findDashboardDir } from '../../../src/core/dashboard/routes.js';
 import { ROOT, tempDir } from '../../../testing/proc.js';
 
 let app: FastifyInstance;

@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
-import { DEFAULT_RECONCILER } from '../../../src/core/reconciler/reconciler.js';
+import { DEFAULT_RECONCILER } from '../../../src/core/reconciler/options.js';
 import { eventually, tempDir } from '../../../testing/proc.js';
 import { SimAgent } from '../../../testing/sim-agent.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
 import { solve } from '../../../src/planner/solve.js';
 import { tempDir, ROOT } from '../../../testing/proc.js';
-import { msUntilNextHour } from '../../../src/core/routes/planner.js';
+import { msUntilNextHour } from '../../../src/core/planner/service.js';
 
 let core: CoreHandle;
 const dataDir = tempDir('osmo-planner-api-');

@@ -1,17 +1,11 @@
-// The one place the reconciler reaches the scheduler: builds the snapshot, calls it.
-import type { ClusterSnapshot, NodeSnapshot, ScheduleRequest, ScheduleResult } from '../scheduler/types.js';
-import { schedule as realSchedule } from '../scheduler/index.js';
+// The scheduler's view of the cluster, built from the core's memory once per pass and
+// kept current inside the pass as placements are decided.
+import type { ClusterSnapshot, NodeSnapshot } from '../scheduler/types.js';
 import { holdsPlace, type ClusterState } from '../state.js';
 
-export type ScheduleFn = (snapshot: ClusterSnapshot, req: ScheduleRequest) => ScheduleResult;
+export type ClusterView = Pick<ClusterState, 'nodes' | 'mels' | 'instances'>;
 
-export let schedule: ScheduleFn = (snap, req) => realSchedule(snap, req);
-/** Lets the real scheduler (or a test) plug in without touching the reconciler. */
-export function useScheduler(fn: ScheduleFn): void {
-  schedule = fn;
-}
-
-export function buildSnapshot(state: ClusterState): ClusterSnapshot {
+export function buildSnapshot(state: ClusterView): ClusterSnapshot {
   const nodes = new Map<string, NodeSnapshot>();
   for (const n of state.nodes.values()) {
     nodes.set(n.id, {

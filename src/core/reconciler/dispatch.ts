@@ -1,0 +1,164 @@
+// dispatch: carries out the commands of a committed plan (deploy, stop) against the
+// agents, at most `concurrency` at a time, and commits their outcomes in batches (one
+// transaction per `outcomeFlushMs` instead of one per command). Each outcome is re-checked
+// against the instance as it is at flush time, then another pass is asked for.
+import type { InstanceRecord } from '../../store/index.js';
+import { isOsmoError } from '../../shared/errors.js';
+import type { AgentClient } from '../agents/client.js';
+import type { CoreEventInput, EventLog } from '../events/service.js';
+import { deploySpec } from '../instances/spec.js';
+import type { ClusterState } from '../state.js';
+import { Limiter } from './limiter.js';
+import type { ReconcilerOptions } from './options.js';
+
+/** Given the instance as it is when the batch is committed: what to write, remove, log. */
+export type Outcome = (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEventInput } | undefined;
+
+export class Dispatcher {
+  private readonly inflight = new Set<string>();
+  private readonly lastAttempt = new Map<string, number>();
+  private readonly limiter: Limiter;
+  /** consecutive failures per MEL: the hold before a failed instance is replaced doubles with each */
+  private readonly failures = new Map<string, number>();
+  private outcomes: Outcome[] = [];
+  private outcomeIds: string[] = [];
+  private settled: string[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly events: EventLog,
+    private readonly agents: AgentClient,
+    private readonly opts: ReconcilerOptions,
+    /** after each committed batch: ask for another pass */
+    private readonly kick: () => void,
+  ) {
+    this.limiter = new Limiter(opts.concurrency);
+  }
+
+  /** A command for this instance is in flight. */
+  inFlight(id: string): boolean {
+    return this.inflight.has(id);
+  }
+
+  /** In flight, or sent too recently to be sent again. */
+  busy(id: string, now: number): boolean {
+    return this.inflight.has(id) || now - (this.lastAttempt.get(id) ?? 0) < this.opts.retryMs;
+  }
+
+  /** Lets the next pass send this instance's command again at once. */
+  forgetAttempt(id: string): void {
+    this.lastAttempt.delete(id);
+  }
+
+  holdFor(mel: string): number {
+    const n = this.failures.get(mel) ?? 0;
+    return Math.min(this.opts.maxFailedHoldMs, this.opts.failedHoldMs * 2 ** Math.max(0, n - 1));
+  }
+
+  noteFailure(mel: string): void {
+    this.failures.set(mel, (this.failures.get(mel) ?? 0) + 1);
+  }
+
+  deploy(id: string): void {
+    const i = this.state.instances.get(id);
+    const node = i?.node ? this.state.nodes.get(i.node) : undefined;
+    const mel = i ? this.state.mels.get(i.mel) : undefined;
+    if (!i || !node || !mel) return;
+    this.inflight.add(id);
+    this.lastAttempt.set(id, Date.now());
+    void this.limiter
+      .run(() => this.agents.deploy(node.address, deploySpec(i, mel)))
+      .then(
+        (out) =>
+          this.record(id, (cur) => {
+            if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
+            this.failures.delete(cur.mel);
+            return {
+              write: { ...cur, state: 'running', ports: out.ports.length ? out.ports : cur.ports, reason: out.created ? null : 'adopted existing container', updatedAt: Date.now() },
+              event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
+            };
+          }),
+        (e: unknown) =>
+          this.record(id, (cur) => {
+            // no answer from the agent: keep the placement and retry; an answer that refuses: failed
+            if (!cur || cur.state !== 'starting' || (isOsmoError(e) && e.kind === 'unavailable')) return undefined;
+            const reason = (e as Error).message;
+            this.noteFailure(cur.mel);
+            return { write: { ...cur, state: 'failed', reason, updatedAt: Date.now() }, event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason } } };
+          }),
+      );
+  }
+
+  stop(id: string): void {
+    const i = this.state.instances.get(id);
+    if (!i) return;
+    const node = i.node ? this.state.nodes.get(i.node) : undefined;
+    if (!node) {
+      void this.state.deleteInstances([id]);
+      return;
+    }
+    this.inflight.add(id);
+    this.lastAttempt.set(id, Date.now());
+    void this.limiter
+      .run(() => this.agents.remove(node.address, i.name))
+      .then(
+        () => {
+          this.lastAttempt.delete(id);
+          this.record(id, (cur) => (cur ? { remove: id, event: { type: 'instance-state', node: i.node, data: { mel: i.mel, instance: i.id, name: i.name, state: 'stopped' } } } : undefined));
+        },
+        () => this.record(id, () => undefined),
+      );
+  }
+
+  /** Queues an outcome for the next batch; `settles`: it ends a command in flight for the instance. */
+  record(id: string, fn: Outcome, settles = true): void {
+    this.outcomes.push(fn);
+    this.outcomeIds.push(id);
+    if (settles) this.settled.push(id);
+    if (!this.flushTimer && !this.closed) this.flushTimer = setTimeout(() => void this.flush(), this.opts.outcomeFlushMs);
+  }
+
+  /** Commits what is queued; no new batch is timed after this (commands still in flight are dropped). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flush();
+  }
+
+  private flush(): Promise<void> {
+    this.flushTimer = null;
+    const fns = this.outcomes;
+    const ids = this.outcomeIds;
+    const settled = this.settled;
+    this.outcomes = [];
+    this.outcomeIds = [];
+    this.settled = [];
+    if (fns.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      const writes = new Map<string, InstanceRecord>();
+      const removes: string[] = [];
+      const events: CoreEventInput[] = [];
+      fns.forEach((fn, k) => {
+        const id = ids[k]!;
+        const r = fn(writes.get(id) ?? this.state.instances.get(id));
+        if (!r) return;
+        if (r.write) writes.set(id, r.write);
+        if (r.remove) removes.push(r.remove);
+        if (r.event) events.push(r.event);
+      });
+      try {
+        if (writes.size) await this.state.saveInstances([...writes.values()]);
+        if (removes.length) await this.state.deleteInstances(removes);
+        if (events.length) await this.events.coreMany(events);
+      } catch (e) {
+        process.emitWarning(`recording command outcomes failed: ${String(e)}`);
+      }
+      for (const id of settled) this.inflight.delete(id);
+      this.kick();
+    });
+    return this.flushing;
+  }
+}

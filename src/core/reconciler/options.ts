@@ -1,0 +1,41 @@
+// Every timing of the reconciler in one place (CoreOptions.reconciler overrides any of
+// them). The defaults suit a LAN cluster with one-second heartbeats.
+
+export interface ReconcilerOptions {
+  /** a pass runs at least this often, even without a trigger */
+  intervalMs: number;
+  /** kicks within this window make one pass */
+  kickDelayMs: number;
+  /** a command that did not reach its agent is sent again after this */
+  retryMs: number;
+  /** agent commands in flight, to all agents together */
+  concurrency: number;
+  /** command outcomes arriving within this window are committed in one transaction */
+  outcomeFlushMs: number;
+  /** a failed instance keeps its slot this long before it is replaced (crash-loop backoff) ... */
+  failedHoldMs: number;
+  /** ... doubling with each consecutive failure of its MEL, up to this */
+  maxFailedHoldMs: number;
+  /** an instance whose record changed less than this ago is not judged by a heartbeat yet */
+  settleMs: number;
+  /** at most one sync (agent list) per node within this, by default */
+  syncGapMs: number;
+  /** ... for a node that still needs its first sync, asked for on every heartbeat */
+  pendingSyncGapMs: number;
+  /** ... for a node whose heartbeat disagrees with the store (drift) */
+  driftSyncGapMs: number;
+}
+
+export const DEFAULT_RECONCILER: ReconcilerOptions = {
+  intervalMs: 1000,
+  kickDelayMs: 5,
+  retryMs: 2000,
+  concurrency: 64,
+  outcomeFlushMs: 10,
+  failedHoldMs: 3000,
+  maxFailedHoldMs: 60_000,
+  settleMs: 3000,
+  syncGapMs: 1000,
+  pendingSyncGapMs: 5000,
+  driftSyncGapMs: 2000,
+};
