@@ -1,7 +1,7 @@
 // Make-before-break with real containers: a migration waits for the copy to run and pass
-// the MEL's TCP health check (via its published port on 127.0.0.1) before the source
-// stops; a copy that never gets healthy is removed when the timeout passes and the source
-// keeps running untouched.
+// the MEL's health check (run by the destination's agent: a TCP dial of its published
+// port, or a command inside the copy) before the source stops; a copy that never gets
+// healthy is removed when the timeout passes and the source keeps running untouched.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
@@ -75,6 +75,33 @@ describe('make-before-break migration', { timeout: 300_000 }, () => {
       const c = containersOf('mbb-deaf');
       return c.length === 1 && c[0]!.node === src!.node && c[0]!.running;
     }, 20_000, 'copy removed, source untouched');
+  });
+
+  test('a command health check runs inside the copy; one that fails rolls the move back', async () => {
+    // /www exists only in the httpd image: the check passes only where the copy runs
+    const m = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmd', image: 'osmo-test/httpd:1', healthCheck: { command: ['test', '-d', '/www'] } });
+    assert.equal(m.status, 201, JSON.stringify(m.json));
+    const [src] = await eventually(async () => {
+      const r = await running('mbb-cmd');
+      return r.length === 1 ? r : undefined;
+    }, 60_000, 'mbb-cmd running');
+    const to = src!.node === 'mbb-a' ? 'mbb-b' : 'mbb-a';
+    const r = await api(core, 'POST', `/api/v1/instances/${src!.id}/migrate`, { node: to });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const done = ((await api(core, 'GET', '/api/v1/events?follow=false&type=migration')).json.events as Array<{ data: Record<string, unknown> }>).at(-1)!;
+    assert.deepEqual([done.data.phase, done.data.health], ['done', 'healthy (command exited 0)']);
+
+    // the same image, a check that can never pass
+    const bad = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmdbad', image: 'osmo-test/httpd:1', healthCheck: { command: ['test', '-d', '/nowhere'] } });
+    assert.equal(bad.status, 201, JSON.stringify(bad.json));
+    const [s2] = await eventually(async () => {
+      const x = await running('mbb-cmdbad');
+      return x.length === 1 ? x : undefined;
+    }, 60_000, 'mbb-cmdbad running');
+    const r2 = await api(core, 'POST', `/api/v1/instances/${s2!.id}/migrate`, { node: s2!.node === 'mbb-a' ? 'mbb-b' : 'mbb-a' });
+    assert.equal(r2.status, 503, JSON.stringify(r2.json));
+    assert.match(String(r2.json.error), /rolled back: copy on mbb-\w not healthy \(command \["test","-d","\/nowhere"\]\) within \d+ ms: command exited 1/);
+    assert.deepEqual((await instances(core, 'mbb-cmdbad')).map((i) => [i.id, i.state]), [[s2!.id, 'running']]);
   });
 
   test('an unknown instance is 404, an unknown node 404, the same node 400', async () => {
