@@ -9,7 +9,7 @@ import type { InstanceService } from './instances/service.js';
 import type { EventLog } from './events/service.js';
 import type { MelService } from './mels/service.js';
 import type { CoreMetrics } from './metrics/service.js';
-import type { PolicyEngine } from './migration/engine.js';
+import type { PolicyEngine } from './migration/service.js';
 import type { PolicyState } from './migration/policy-state.js';
 import type { Registry, LivenessOptions } from './nodes/service.js';
 import type { PlanService } from './planner/service.js';

@@ -1,7 +1,7 @@
 // The policy engine's two modules: its memory (PolicyState, fed by the live sample stream;
 // the scheduler reads it too) and the engine itself (rounds, monitors, migrations, routes).
 import { defineModule } from '../module.js';
-import { PolicyEngine } from './engine.js';
+import { PolicyEngine } from './service.js';
 import { PolicyState } from './policy-state.js';
 import migrationRoutes from './routes.js';
 
