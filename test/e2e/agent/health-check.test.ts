@@ -43,7 +43,7 @@ describe('agent health checks on the docker driver', { timeout: 240_000 }, () =>
 
   test('command: argv runs inside the container; the exit code decides, the output is the detail', async () => {
     // /www exists in the httpd image, not on the agent's host: proof the command ran inside
-    const ok = await check(a, web, { kind: 'command', argv: ['test', '-d', '/www'] });
+    const ok = await check(a, web, { kind: 'command', argv: ['ls', '/www'] });
     assert.equal(ok.status, 200, ok.text);
     assert.deepEqual([ok.body.healthy, ok.body.detail], [true, 'command exited 0']);
     const failing = await check(a, web, { kind: 'command', argv: ['sh', '-c', 'echo "not ready yet"; exit 3'] });

@@ -79,7 +79,7 @@ describe('make-before-break migration', { timeout: 300_000 }, () => {
 
   test('a command health check runs inside the copy; one that fails rolls the move back', async () => {
     // /www exists only in the httpd image: the check passes only where the copy runs
-    const m = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmd', image: 'osmo-test/httpd:1', healthCheck: { command: ['test', '-d', '/www'] } });
+    const m = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmd', image: 'osmo-test/httpd:1', healthCheck: { command: ['ls', '/www'] } });
     assert.equal(m.status, 201, JSON.stringify(m.json));
     const [src] = await eventually(async () => {
       const r = await running('mbb-cmd');
@@ -92,7 +92,7 @@ describe('make-before-break migration', { timeout: 300_000 }, () => {
     assert.deepEqual([done.data.phase, done.data.health], ['done', 'healthy (command exited 0)']);
 
     // the same image, a check that can never pass
-    const bad = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmdbad', image: 'osmo-test/httpd:1', healthCheck: { command: ['test', '-d', '/nowhere'] } });
+    const bad = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmdbad', image: 'osmo-test/httpd:1', healthCheck: { command: ['ls', '/nowhere'] } });
     assert.equal(bad.status, 201, JSON.stringify(bad.json));
     const [s2] = await eventually(async () => {
       const x = await running('mbb-cmdbad');
@@ -100,7 +100,7 @@ describe('make-before-break migration', { timeout: 300_000 }, () => {
     }, 60_000, 'mbb-cmdbad running');
     const r2 = await api(core, 'POST', `/api/v1/instances/${s2!.id}/migrate`, { node: s2!.node === 'mbb-a' ? 'mbb-b' : 'mbb-a' });
     assert.equal(r2.status, 503, JSON.stringify(r2.json));
-    assert.match(String(r2.json.error), /rolled back: copy on mbb-\w not healthy \(command \["test","-d","\/nowhere"\]\) within \d+ ms: command exited 1/);
+    assert.match(String(r2.json.error), /rolled back: copy on mbb-\w not healthy \(command \["ls","\/nowhere"\]\) within \d+ ms: command exited 1/);
     assert.deepEqual((await instances(core, 'mbb-cmdbad')).map((i) => [i.id, i.state]), [[s2!.id, 'running']]);
   });
 
