@@ -45,7 +45,7 @@ describe('agent health checks on the docker driver', { timeout: 240_000 }, () =>
     // /www exists in the httpd image, not on the agent's host: proof the command ran inside
     const ok = await check(a, web, { kind: 'command', argv: ['ls', '/www'] });
     assert.equal(ok.status, 200, ok.text);
-    assert.deepEqual([ok.body.healthy, ok.body.detail], [true, 'command exited 0']);
+    assert.deepEqual([ok.body.healthy, ok.body.detail], [true, 'command exited 0: index.html']);
     const failing = await check(a, web, { kind: 'command', argv: ['sh', '-c', 'echo "not ready yet"; exit 3'] });
     assert.equal(failing.body.healthy, false, failing.text);
     assert.equal(failing.body.detail, 'command exited 3: not ready yet');

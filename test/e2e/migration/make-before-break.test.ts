@@ -89,7 +89,7 @@ describe('make-before-break migration', { timeout: 300_000 }, () => {
     const r = await api(core, 'POST', `/api/v1/instances/${src!.id}/migrate`, { node: to });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     const done = ((await api(core, 'GET', '/api/v1/events?follow=false&type=migration')).json.events as Array<{ data: Record<string, unknown> }>).at(-1)!;
-    assert.deepEqual([done.data.phase, done.data.health], ['done', 'healthy (command exited 0)']);
+    assert.deepEqual([done.data.phase, done.data.health], ['done', 'healthy (command exited 0: index.html)']);
 
     // the same image, a check that can never pass
     const bad = await api(core, 'POST', '/api/v1/mels', { name: 'mbb-cmdbad', image: 'osmo-test/httpd:1', healthCheck: { command: ['ls', '/nowhere'] } });
