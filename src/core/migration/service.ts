@@ -11,6 +11,7 @@ import { rebalance, type InstanceSnapshot, type Move, type RebalanceNode, type R
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { AgentClient } from '../agents/client.js';
 import type { CoreEventInput, EventLog } from '../events/service.js';
+import type { CoreMetrics } from '../metrics/service.js';
 import type { PolicyService } from '../policies/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState } from '../state.js';
@@ -26,6 +27,7 @@ export interface EngineContext {
   token: string;
   state: ClusterState;
   events: EventLog;
+  metrics: CoreMetrics;
   agents: AgentClient;
   reconciler: Reconciler;
   policies: PolicyService;

@@ -5,8 +5,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { freePort } from '../../helpers/proc.js';
-import { api, cleanup, RUN, startAgentProc, type AgentProc } from '../../agent/helpers.js';
+import { freePort } from '../../../testing/proc.js';
+import { api, cleanup, RUN, startAgentProc, type AgentProc } from '../../../testing/agent-proc.js';
 
 const check = (a: AgentProc, name: string, body: unknown) => api(a.url, 'POST', `/api/v1/deploy/${name}/check`, body);
 

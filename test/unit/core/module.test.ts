@@ -10,7 +10,7 @@ import { defineModule, startModules, startOrder, type AnyCoreModule } from '../.
 import { DEFAULT_LIVENESS } from '../../../src/core/nodes/service.js';
 import { DEFAULT_RECONCILER } from '../../../src/core/reconciler/options.js';
 import { state, store } from '../../../src/core/state-module.js';
-import { tempDir } from '../../helpers/proc.js';
+import { tempDir } from '../../../testing/proc.js';
 
 const mod = (name: string, deps: string[], log?: string[], extra: Partial<AnyCoreModule> = {}): AnyCoreModule => ({
   name,
