@@ -15,7 +15,6 @@ import type { CoreMetrics } from '../metrics/service.js';
 import type { PolicyService } from '../policies/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState } from '../state.js';
-import type { CoreMetrics } from '../metrics/service.js';
 import { shownStatus } from '../nodes/service.js';
 import { buildSnapshot } from '../reconciler/snapshot.js';
 import { Migrator, type MigrationOutcome } from './migrator.js';
@@ -32,7 +31,6 @@ export interface EngineContext {
   reconciler: Reconciler;
   policies: PolicyService;
   policyState: PolicyState;
-  metrics: CoreMetrics;
 }
 
 export class PolicyEngine {
