@@ -3,7 +3,8 @@
 // answer what the test set, watch() hears what the test emits. It is a fake by design and
 // must never stand in where a test claims Docker or real processes — those are the e2e tests.
 import { OsmoError } from '../src/shared/errors.js';
-import { LABEL_NAME, LABEL_NODE, type DeploySpec, type GuestStats, type InstanceChange, type InstanceInfo, type InstanceState, type PullProgress, type Runtime } from '../src/runtime/types.js';
+import { LABEL_NAME, LABEL_NODE, type DeploySpec, type GuestStats, type InstanceChange, type InstanceInfo, type PullProgress, type Runtime } from '../src/runtime/types.js';
+import type { ContainerState } from '../src/model/index.js';
 
 export interface MockRuntimeOptions {
   nodeId?: string;
@@ -85,7 +86,7 @@ export class MockRuntime implements Runtime {
   }
 
   /** What the engine would report on its own: a state change of one instance. */
-  emit(name: string, state: InstanceState, reason?: string): void {
+  emit(name: string, state: ContainerState, reason?: string): void {
     const info = this.instances.get(name);
     if (info) info.state = state;
     for (const l of this.listeners) l({ name, state, ...(reason ? { reason } : {}), ...(info ? { info } : {}) });

@@ -1,7 +1,8 @@
 // Picks the runtime driver for an agent (src/runtime/index.ts does the construction). Kept
 // apart from index.ts so the agent's wiring does not depend on how drivers are built.
 import { createRuntime } from '../runtime/index.js';
-import type { DriverName, Runtime } from '../runtime/types.js';
+import type { DriverName } from '../model/index.js';
+import type { Runtime } from '../runtime/types.js';
 
 export interface RuntimeChoice {
   driver: DriverName;

@@ -1,16 +1,10 @@
-// The event types that cross process boundaries (agent -> core, core -> dashboard).
-// Zod schemas are the single source: TypeScript types are inferred from them and the
-// core validates incoming batches with them.
+// Every event of the system, in one place: what agents produce (agent -> core) and what
+// the core logs itself, and the envelope both have in the core's log and on its stream
+// (core -> CLI, dashboard). Zod schemas are the single source: TypeScript types are
+// inferred from them, the core validates incoming batches and documents its event
+// stream with them.
 import { z } from 'zod';
-
-export const MetricName = z.enum(['cpu', 'mem', 'net', 'disk']);
-export type MetricName = z.infer<typeof MetricName>;
-export const SampleSource = z.enum(['host', 'guest']);
-export type SampleSource = z.infer<typeof SampleSource>;
-
-/** A measured value with its unit: "percent", "bytes", "bytes/s", "packets", "packets/s", "count". */
-export const Field = z.object({ value: z.number(), unit: z.string() });
-export type Field = z.infer<typeof Field>;
+import { ContainerState, Field, InstanceState, MetricName, MoveKind, NodeLayer, NodeStatus, SampleSource } from '../model/index.js';
 
 const base = {
   /** producer-local, strictly increasing; the receiver drops seq <= last seen */
@@ -38,7 +32,7 @@ export const InstanceEvent = z.object({
   type: z.literal('instance'),
   name: z.string(),
   image: z.string().optional(),
-  state: z.enum(['pulling', 'created', 'running', 'restarting', 'exited', 'failed', 'removed']),
+  state: ContainerState,
   reason: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
 });
@@ -69,3 +63,151 @@ export type AgentEvent = z.infer<typeof AgentEvent>;
 export type AgentEventType = AgentEvent['type'];
 /** An event before the producer stamps seq/node/ts on it. */
 export type AgentEventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'seq' | 'node' | 'ts'> : never) : never;
+
+// ---- the core's own events: what each one's `data` holds --------------------------------
+
+const Thresholds = z.object({ low: z.number(), high: z.number() });
+
+export const CoreEventData = {
+  /** the core started (after loading its store) */
+  core: z.object({ action: z.literal('start'), url: z.string(), nodes: z.number().int(), mels: z.number().int(), instances: z.number().int() }),
+  /** a node joined, changed status, was cordoned, drained or forgotten */
+  node: z.object({
+    node: z.string(),
+    action: z.enum(['register', 're-register', 'status', 'cordon', 'uncordon', 'drain', 'undrain', 'removed']),
+    status: NodeStatus.optional(),
+    previous: NodeStatus.nullable().optional(),
+    reason: z.string().optional(),
+    address: z.string().optional(),
+    layer: NodeLayer.optional(),
+    domain: z.string().optional(),
+  }),
+  /** a MEL was created, changed, scaled or deleted */
+  mel: z.object({
+    action: z.enum(['create', 'update', 'scale', 'delete']),
+    mel: z.string(),
+    replicas: z.number().int().optional(),
+    previous: z.number().int().optional(),
+    image: z.string().optional(),
+    generation: z.number().int().optional(),
+  }),
+  /** the scheduler placed an instance on a node */
+  placement: z.object({ mel: z.string(), instance: z.string(), name: z.string(), node: z.string(), score: z.number(), reason: z.string() }),
+  /** what the reconciler did about an instance (or a container it does not know) */
+  reconcile: z.object({
+    action: z.enum(['lost', 'stop', 'pending', 'adopt', 'remove-orphan']),
+    mel: z.string().optional(),
+    instance: z.string().optional(),
+    name: z.string().optional(),
+    reason: z.string(),
+  }),
+  /** an instance the core tracks reached a new state */
+  'instance-state': z.object({ mel: z.string(), instance: z.string(), name: z.string(), state: InstanceState, reason: z.string().optional() }),
+  /** the policy document changed (globally or one node's override) */
+  policy: z.object({
+    scope: z.enum(['global', 'node']),
+    node: z.string().optional(),
+    changes: z.array(z.object({ name: z.string(), from: z.unknown(), to: z.unknown() })),
+    patch: z.record(z.string(), z.unknown()).optional(),
+    cleared: z.literal(true).optional(),
+  }),
+  /** a node crossed its hysteresis thresholds (overloaded, or back to normal) */
+  load: z.object({
+    node: z.string(),
+    overloaded: z.boolean(),
+    load: z.number().optional(),
+    terms: z.object({ cpu: z.number(), mem: z.number(), io: z.number() }).optional(),
+    thresholds: Thresholds,
+    reason: z.string(),
+  }),
+  /** a rebalance decision: move an instance, or hold (and why) */
+  rebalance: z.discriminatedUnion('decision', [
+    z.object({ decision: z.literal('hold'), node: z.string(), reason: z.string() }),
+    z.object({
+      decision: z.literal('move'),
+      instance: z.string(),
+      mel: z.string(),
+      from: z.string(),
+      to: z.string(),
+      kind: MoveKind,
+      estimatedLoad: z.number().optional(),
+      reason: z.string(),
+      policy: z.object({ selection: z.string(), destination: z.string(), thresholds: Thresholds }).optional(),
+      loads: z.object({ from: z.number().optional(), to: z.number().optional() }).optional(),
+    }),
+  ]),
+  /** one migration's phases: start, then done or rolled-back */
+  migration: z.object({
+    mel: z.string(),
+    instance: z.string(),
+    name: z.string(),
+    newInstance: z.string(),
+    newName: z.string(),
+    from: z.string(),
+    to: z.string(),
+    kind: MoveKind,
+    phase: z.enum(['start', 'done', 'rolled-back']),
+    reason: z.string().optional(),
+    ms: z.number().optional(),
+    health: z.string().optional(),
+    error: z.string().optional(),
+  }),
+};
+export type CoreEventType = keyof typeof CoreEventData;
+export type CoreEventData<K extends CoreEventType> = z.infer<(typeof CoreEventData)[K]>;
+/** One event the core logs, before the log stamps origin, ts and id on it. */
+export type CoreEvent = { [K in CoreEventType]: { type: K; node: string | null; data: CoreEventData<K> } }[CoreEventType];
+
+// ---- the log's envelope: every event as stored and streamed (GET /api/v1/events) --------
+
+/** the envelope carries these: the stored `data` of an agent event is the rest */
+const lifted = { seq: true, node: true, ts: true, type: true } as const;
+
+/** What each event type's `data` holds: an agent event without its envelope fields, or a core event's data. */
+export const EventData = {
+  sample: SampleEvent.omit(lifted),
+  instance: InstanceEvent.omit(lifted),
+  pull: PullEvent.omit(lifted),
+  monitor: MonitorEvent.omit(lifted),
+  ...CoreEventData,
+};
+export type EventType = keyof typeof EventData;
+
+const envelope = <K extends EventType>(type: K) =>
+  z.object({
+    /** log id: increasing; negative for live-only events (samples), which are never stored */
+    id: z.number(),
+    ts: z.number(),
+    type: z.literal(type),
+    /** "core", or the node id of the agent that produced it */
+    origin: z.string(),
+    /** the producer's seq for agent events; null for the core's */
+    seq: z.number().nullable(),
+    node: z.string().nullable(),
+    data: EventData[type],
+  });
+
+/** Any event of the log or the live stream, discriminated by `type`. */
+export const OsmoEvent = z.discriminatedUnion('type', [
+  envelope('sample'),
+  envelope('instance'),
+  envelope('pull'),
+  envelope('monitor'),
+  envelope('core'),
+  envelope('node'),
+  envelope('mel'),
+  envelope('placement'),
+  envelope('reconcile'),
+  envelope('instance-state'),
+  envelope('policy'),
+  envelope('load'),
+  envelope('rebalance'),
+  envelope('migration'),
+]);
+export type OsmoEvent = z.infer<typeof OsmoEvent>;
+/** An event before the log numbers it. */
+export type NewOsmoEvent = OsmoEvent extends infer E ? (E extends OsmoEvent ? Omit<E, 'id'> : never) : never;
+
+// A type added to EventData but not to the union above fails to compile here.
+const everyType: [Exclude<EventType, OsmoEvent['type']>] extends [never] ? true : never = true;
+void everyType;

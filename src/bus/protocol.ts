@@ -2,16 +2,8 @@
 // the core calls the agent's REST API (src/agent, DESIGN.md "Agent API") for commands.
 // All calls carry `Authorization: Bearer <token>` (the core's join token).
 import { z } from 'zod';
+import { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import { AgentEvent } from './events.js';
-
-export const NodeLayer = z.enum(['cloud', 'edge', 'iot']);
-export type NodeLayer = z.infer<typeof NodeLayer>;
-
-export const NodeCapacity = z.object({
-  cpus: z.number().positive(),
-  memoryBytes: z.number().int().positive(),
-});
-export type NodeCapacity = z.infer<typeof NodeCapacity>;
 
 /** POST /api/v1/agent/register */
 export const RegisterRequest = z.object({
@@ -22,7 +14,7 @@ export const RegisterRequest = z.object({
   domain: z.string().min(1).max(128),
   labels: z.record(z.string(), z.string()).default({}),
   capacity: NodeCapacity,
-  drivers: z.array(z.enum(['docker', 'process'])).min(1),
+  drivers: z.array(DriverName).min(1),
   version: z.string(),
   /** last event seq the agent has produced; lets the core tell a restarted agent what it has */
   lastSeq: z.number().int().nonnegative().optional(),

@@ -2,7 +2,7 @@
 // mutation goes to the store first and to memory second, so memory never holds
 // something a crash would lose; reads (API, scheduler snapshots) come from memory.
 import type { InstanceRecord, MelRecord, NodeRecord, Store } from '../store/index.js';
-import type { MelSpec } from './mels/schema.js';
+import type { MelSpec, Resources } from '../model/index.js';
 
 export interface LiveNode extends NodeRecord {
   /** latest host load from samples (percent); memory only */
@@ -121,7 +121,7 @@ export class ClusterState {
   }
 
   /** Resource requests of the instances that hold a place on `node`. */
-  allocated(node: string): { cpus: number; memoryBytes: number } {
+  allocated(node: string): Resources {
     let cpus = 0;
     let memoryBytes = 0;
     for (const i of this.byNode.get(node)?.values() ?? []) {

@@ -2,14 +2,15 @@
 // of the seed's policy MBeans. One table (PARAMETERS) is the single source for the zod
 // schemas, the defaults, the ranges and describe(), so the four cannot drift apart.
 import { z } from 'zod';
+import { Acceptance, SampleSource } from '../model/index.js';
 import { invalid } from '../shared/errors.js';
 
-export const ACCEPTANCE = ['always', 'if-unloaded-before', 'if-unloaded-after', 'never'] as const;
+export const ACCEPTANCE = Acceptance.options;
 export const SELECTION = ['prefer-known-destination', 'ascending-load', 'descending-load'] as const;
 export const DESTINATION = ['least-loaded', 'nearest', 'least-loaded-nearest'] as const;
-export const LOAD_SOURCE = ['host', 'guest'] as const;
+export const LOAD_SOURCE = SampleSource.options;
 
-export type Acceptance = (typeof ACCEPTANCE)[number];
+export type { Acceptance };
 export type Selection = (typeof SELECTION)[number];
 export type Destination = (typeof DESTINATION)[number];
 export type LoadSource = (typeof LOAD_SOURCE)[number];

@@ -1,6 +1,6 @@
 // The hard filters every destination passes, for placement and migration alike:
 // status, cordon, layer/domain/label constraints, and resource capacity.
-import type { NodeSnapshot, PlacementConstraints, Resources } from '../core/scheduler/types.js';
+import type { NodeSnapshot, PlacementConstraints, Resources } from '../model/index.js';
 import type { PolicyDocument } from './document.js';
 
 /** Why a node was filtered out; these strings are counted in "0/3 nodes: ..." messages. */

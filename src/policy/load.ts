@@ -1,6 +1,7 @@
 // The load factor L and its smoothing. A node's L is never one instantaneous sample:
 // each term is an EWMA over the monitoring period, and a value nobody refreshed within
 // the staleness timeout is unknown (undefined), not "zero load".
+import type { Resources } from '../model/index.js';
 import type { PolicyDocument } from './document.js';
 
 /** The three normalised terms of L, each in [0,1]. */
@@ -93,7 +94,7 @@ export interface GuestUsage {
  */
 export function guestTerms(
   instances: Iterable<GuestUsage>,
-  capacity: { cpus: number; memoryBytes: number; ioBytesPerSec?: number },
+  capacity: Resources & { ioBytesPerSec?: number },
 ): LoadTerms {
   let cpu = 0;
   let mem = 0;

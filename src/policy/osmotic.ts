@@ -3,7 +3,7 @@
 // the next layer along the flow (iot -> edge -> cloud), and flow back when home is under
 // `low` again. Placement and migration both rank destinations by this tier first, which is
 // why a moved instance is never sent straight back: the tier that refused it still refuses.
-import type { NodeLayer } from '../bus/protocol.js';
+import type { NodeLayer } from '../model/index.js';
 
 const FLOW: readonly NodeLayer[] = ['iot', 'edge', 'cloud'];
 

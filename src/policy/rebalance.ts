@@ -13,7 +13,7 @@
 // `low`, a node with a move in flight (or settling) neither sheds nor receives, so its
 // measured load catches up before it is judged again, and at most
 // maxMovesPerRound moves happen per round.
-import type { NodeSnapshot, PlacementConstraints, Resources } from '../core/scheduler/types.js';
+import type { MoveKind, NodeSnapshot, PlacementConstraints, Resources } from '../model/index.js';
 import { accepts, type PendingEntry } from './acceptance.js';
 import { policyFor, type PolicyDocument, type PolicySet } from './document.js';
 import { capacityFilter, constraintFilter, estimateLoad } from './fit.js';
@@ -54,7 +54,7 @@ export interface Move {
   mel: string;
   from: string;
   to: string;
-  kind: 'overload' | 'flow-back' | 'manual';
+  kind: MoveKind;
   /** the instance's estimated load on the destination (its phantom load until it arrives) */
   estimatedLoad: number;
   reason: string;

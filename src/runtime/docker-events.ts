@@ -5,7 +5,8 @@
 import type Docker from 'dockerode';
 import { toInstanceInfo } from './docker-info.js';
 import { onJsonLines } from './json-lines.js';
-import { LABEL_NAME, LABEL_NODE, type InstanceChange, type InstanceState } from './types.js';
+import { LABEL_NAME, LABEL_NODE, type InstanceChange } from './types.js';
+import type { ContainerState } from '../model/index.js';
 
 interface EngineEvent {
   Type?: string;
@@ -23,7 +24,7 @@ export function toChange(ev: EngineEvent): InstanceChange | undefined {
   const name = attrs[LABEL_NAME] ?? attrs['name'];
   if (!name) return undefined;
   const action = ev.Action ?? ev.status;
-  const states: Record<(typeof ACTIONS)[number], InstanceState> = {
+  const states: Record<(typeof ACTIONS)[number], ContainerState> = {
     start: 'running',
     die: 'exited',
     oom: 'failed',

@@ -1,8 +1,9 @@
 // Container inspect JSON -> InstanceInfo. Pure.
 import type { ContainerInspectInfo } from 'dockerode';
-import type { InstanceInfo, InstanceState, PublishedPort } from './types.js';
+import type { ContainerState, PublishedPort } from '../model/index.js';
+import type { InstanceInfo } from './types.js';
 
-export function mapState(st: ContainerInspectInfo['State']): InstanceState {
+export function mapState(st: ContainerInspectInfo['State']): ContainerState {
   if (st.Restarting) return 'restarting';
   switch (st.Status) {
     case 'running':

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { invalid } from '../shared/errors.js';
 import { DockerRuntime } from './docker.js';
-import type { DriverName, Runtime } from './types.js';
+import type { DriverName } from '../model/index.js';
+import type { Runtime } from './types.js';
 
 export interface RuntimeOptions {
   nodeId: string;

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { RingLog } from './ring-log.js';
-import type { InstanceState } from './types.js';
+import type { ContainerState } from '../model/index.js';
 
 export interface SupervisorOptions {
   argv: string[];
@@ -15,13 +15,13 @@ export interface SupervisorOptions {
   backoff: { initialMs: number; maxMs: number; /** a run this long resets the back-off */ resetAfterMs: number };
   /** restarts already done (persisted), so the count survives an agent restart */
   restarts: number;
-  onState: (state: InstanceState, reason: string) => void;
+  onState: (state: ContainerState, reason: string) => void;
   onSpawn: (pid: number) => void;
 }
 
 export class Supervisor {
   readonly log: RingLog;
-  state: InstanceState = 'created';
+  state: ContainerState = 'created';
   restarts: number;
   exitCode: number | undefined;
   startedAt: string | undefined;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Resources } from '../model/index.js';
 
 const Entry = z.object({
   id: z.string(),
@@ -15,7 +16,7 @@ const Entry = z.object({
     command: z.array(z.string()).min(1),
     env: z.record(z.string(), z.string()).optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    resources: z.object({ cpus: z.number().optional(), memoryBytes: z.number().optional() }).optional(),
+    resources: Resources.partial().optional(),
     workdir: z.string().optional(),
   }),
   createdAt: z.string(),

@@ -1,7 +1,6 @@
 // The one small interface every runtime driver implements (Nomad's driver plugin, reduced).
 // Agents talk only to this; docker.ts and process.ts sit behind it.
-
-export type DriverName = 'docker' | 'process';
+import type { ContainerState, DriverName, PublishedPort, Resources } from '../model/index.js';
 
 /** Container port key as in the Docker SDK: "80/tcp", "53/udp" (a bare "80" means tcp). */
 export type PortMap = Record<string, number | null>;
@@ -18,19 +17,11 @@ export interface DeploySpec {
   env?: Record<string, string>;
   /** extra labels (the core puts mel / instance ids here); the driver adds node + name labels itself */
   labels?: Record<string, string>;
-  resources?: { cpus?: number; memoryBytes?: number };
+  resources?: Partial<Resources>;
   /** process driver: working directory */
   workdir?: string;
 }
 
-export type InstanceState = 'pulling' | 'created' | 'running' | 'restarting' | 'exited' | 'failed' | 'removed';
-
-export interface PublishedPort {
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-  hostIp: string;
-  hostPort: number;
-}
 
 export interface InstanceInfo {
   name: string;
@@ -39,7 +30,7 @@ export interface InstanceInfo {
   driver: DriverName;
   image: string;
   command: string[];
-  state: InstanceState;
+  state: ContainerState;
   /** ISO timestamp */
   createdAt: string;
   startedAt?: string;
@@ -83,7 +74,7 @@ export interface HealthResult {
   detail: string;
 }
 
-export type InstanceChange = { name: string; state: InstanceState; info?: InstanceInfo; reason?: string };
+export type InstanceChange = { name: string; state: ContainerState; info?: InstanceInfo; reason?: string };
 
 export interface Runtime {
   readonly driver: DriverName;

@@ -1,9 +1,9 @@
 // The records the repositories read and write: plain domain shapes, no SQL types.
 // Services see only these; row <-> record mapping stays inside repos/.
-import type { NodeLayer } from '../bus/protocol.js';
-import type { PublishedPort } from '../runtime/types.js';
+import type { DesiredState, DriverName, InstanceState, NodeLayer, NodeStatus, PublishedPort, Resources } from '../model/index.js';
 
-export type NodeStatus = 'ready' | 'suspect' | 'down' | 'draining';
+// a record's state field, for code that builds records (the type itself is the model's)
+export type { InstanceState };
 
 export interface NodeRecord {
   id: string;
@@ -11,8 +11,8 @@ export interface NodeRecord {
   layer: NodeLayer;
   domain: string;
   labels: Record<string, string>;
-  capacity: { cpus: number; memoryBytes: number };
-  drivers: Array<'docker' | 'process'>;
+  capacity: Resources;
+  drivers: DriverName[];
   version: string;
   status: NodeStatus;
   /** cordon clears it: nothing new lands here */
@@ -33,9 +33,6 @@ export interface MelRecord<Spec = unknown> {
   createdAt: number;
   updatedAt: number;
 }
-
-export type InstanceState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'lost';
-export type DesiredState = 'run' | 'stop';
 
 export interface InstanceRecord {
   id: string;

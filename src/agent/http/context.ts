@@ -1,5 +1,4 @@
-import type { NodeLayer } from '../../bus/protocol.js';
-import type { DriverName } from '../../runtime/types.js';
+import type { DriverName, NodeLayer } from '../../model/index.js';
 import type { DeployService } from '../deploy/service.js';
 import type { MonitorService } from '../monitor/service.js';
 import type { EventProducer } from '../events/producer.js';

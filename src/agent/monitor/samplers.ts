@@ -1,7 +1,7 @@
 // One sampler per (metric, source). A sampler keeps the previous reading so counters become
 // rates; sample() returns the flat field maps of one tick (one per target).
 import { statfs } from 'node:fs/promises';
-import type { Field, MetricName, SampleSource } from '../../bus/events.js';
+import type { Field, MetricName, SampleSource } from '../../model/index.js';
 import type { GuestStats } from '../../runtime/types.js';
 import { cpuPercent, parseDiskstats, parseMeminfo, parseMounts, parseNetDev, parseProcStat, readProc, type CpuTimes } from './procfs.js';
 

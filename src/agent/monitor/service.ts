@@ -2,7 +2,8 @@
 // PUT starts or re-times a pair, DELETE stops it; every tick publishes one sample event per
 // target on the bus (channel "sample") and start/retime/stop publish a "monitor" event.
 import type { PubSub } from '../../bus/pubsub.js';
-import type { AgentEventBody, MetricName, SampleSource } from '../../bus/events.js';
+import type { AgentEventBody } from '../../bus/events.js';
+import type { MetricName, SampleSource } from '../../model/index.js';
 import { notFound, unavailable } from '../../shared/errors.js';
 import { createSampler, type GuestSource, type ProcPaths, type Sampler, PROC } from './samplers.js';
 

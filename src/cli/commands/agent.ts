@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
 import { isOsmoError } from '../../shared/errors.js';
+import { DriverName, NodeLayer } from '../../model/index.js';
 
 const positive = (what: string) => (v: string): number => {
   const n = Number(v);
@@ -28,9 +29,9 @@ const label = (v: string, prev: Record<string, string> = {}): Record<string, str
 interface Flags {
   listen: string;
   nodeId?: string;
-  layer: 'cloud' | 'edge' | 'iot';
+  layer: NodeLayer;
   domain: string;
-  driver: 'docker' | 'process';
+  driver: DriverName;
   dataDir: string;
   core?: string;
   token?: string;
@@ -51,9 +52,9 @@ export function register(program: Command): void {
     .description('run a node agent: the seed-compatible deploy/monitor REST API on this machine')
     .option('--listen <host:port>', 'address of the REST API', '127.0.0.1:5000')
     .option('--node-id <id>', 'node id (default: the hostname)')
-    .addOption(new Option('--layer <layer>', 'layer of this node').choices(['cloud', 'edge', 'iot']).default('edge'))
+    .addOption(new Option('--layer <layer>', 'layer of this node').choices(NodeLayer.options).default('edge'))
     .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
-    .addOption(new Option('--driver <driver>', 'runtime driver').choices(['docker', 'process']).default('docker'))
+    .addOption(new Option('--driver <driver>', 'runtime driver').choices(DriverName.options).default('docker'))
     .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
     .option('--core <url>', 'core to register with and send events to')
     .option('--token <token>', 'API token (required by clients) and core join token; default $OSMO_TOKEN')

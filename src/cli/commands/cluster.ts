@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import YAML from 'yaml';
+import type { OsmoEvent } from '../../bus/events.js';
+import type { Resources } from '../../model/index.js';
 
 interface Common {
   core?: string;
@@ -40,7 +42,7 @@ class CoreApi {
   }
 
   /** Follows the SSE stream, calling `on` per event until `until` returns true or the stream ends. */
-  async follow(query: string, on: (e: Json) => boolean | void, signal?: AbortSignal): Promise<void> {
+  async follow(query: string, on: (e: OsmoEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
     const r = await fetch(`${this.base}/api/v1/events${query}`, { headers: this.headers(false), ...(signal ? { signal } : {}) });
     if (!r.ok || !r.body) throw new Error(`event stream: ${r.status} ${await r.text()}`);
     const dec = new TextDecoder();
@@ -55,7 +57,10 @@ class CoreApi {
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
         const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        if (data && on(JSON.parse(data) as Json) === true) {
+        if (!data) continue;
+        // the stream's frames are the core's OsmoEvent union (its OpenAPI schema says so)
+        const e: OsmoEvent = JSON.parse(data);
+        if (on(e) === true) {
           await reader.cancel();
           return;
         }
@@ -194,9 +199,14 @@ async function waitConverged(api: CoreApi, names: string[], timeoutMs: number, q
   let detail = 'placing';
   void api
     .follow(`?type=pull,placement,reconcile,instance-state`, (e) => {
-      const d = (e.data ?? {}) as Json;
-      if (e.type === 'pull') detail = `pull ${String(d.image)} ${String(d.status)}${d.total ? ` ${Math.round((Number(d.current ?? 0) / Number(d.total)) * 100)}%` : ''}`;
-      else if (names.includes(String(d.mel))) detail = `${String(e.type)} ${String(d.name ?? d.instance ?? '')} ${String(d.state ?? d.action ?? '')} ${d.node ? `on ${String(d.node)}` : ''}`.trim();
+      if (e.type === 'pull') {
+        const d = e.data;
+        detail = `pull ${d.image} ${d.status}${d.total ? ` ${Math.round(((d.current ?? 0) / d.total) * 100)}%` : ''}`;
+      } else if (e.type === 'placement' || e.type === 'reconcile' || e.type === 'instance-state') {
+        const d = e.data;
+        const what = 'state' in d ? d.state : 'action' in d ? d.action : '';
+        if (d.mel !== undefined && names.includes(d.mel)) detail = `${e.type} ${d.name ?? d.instance ?? ''} ${what} ${'node' in d ? `on ${d.node}` : ''}`.trim();
+      }
     }, ac.signal)
     .catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
@@ -231,7 +241,7 @@ async function waitConverged(api: CoreApi, names: string[], timeoutMs: number, q
 export function register(program: Command): void {
   withCommon(program.command('nodes').description('list the nodes of the cluster')).action(
     run(async (o: Common) => {
-      const { nodes } = await new CoreApi(o).call<{ nodes: Array<Json & { capacity: { cpus: number; memoryBytes: number }; allocated: { cpus: number; memoryBytes: number } }> }>('GET', '/api/v1/nodes');
+      const { nodes } = await new CoreApi(o).call<{ nodes: Array<Json & { capacity: Resources; allocated: Resources }> }>('GET', '/api/v1/nodes');
       print(o, { nodes }, () =>
         table([
           ['ID', 'STATUS', 'LAYER', 'DOMAIN', 'CPU', 'MEMORY', 'INSTANCES', 'HEARTBEAT', 'ADDRESS'],
@@ -339,9 +349,8 @@ export function register(program: Command): void {
       await new CoreApi(o).follow(q ? `?${q}` : '', (e) => {
         if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
-          const d = (e.data ?? {}) as Json;
-          const summary = Object.entries(d).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
-          process.stdout.write(`${new Date(Number(e.ts)).toISOString()}  ${String(e.type).padEnd(14)} ${String(e.node ?? '-').padEnd(12)} ${summary}\n`);
+          const summary = Object.entries(e.data).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
+          process.stdout.write(`${new Date(e.ts).toISOString()}  ${e.type.padEnd(14)} ${(e.node ?? '-').padEnd(12)} ${summary}\n`);
         }
       });
     }),

@@ -7,15 +7,16 @@ import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { stopOnSignals } from './core.js';
 import Docker from '../../runtime/dockerode.js';
 import { dashboardUrl } from '../dashboard-url.js';
+import type { DriverName, NodeLayer } from '../../model/index.js';
 
 interface Flags {
   listen: string;
   dataDir: string;
   agentListen: string;
   nodeId: string;
-  layer: 'cloud' | 'edge' | 'iot';
+  layer: NodeLayer;
   domain: string;
-  driver: 'docker' | 'process';
+  driver: DriverName;
 }
 
 /** A missing engine is the commonest first-run problem: say so once, with the fix, instead of a warning per request. */

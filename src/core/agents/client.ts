@@ -1,7 +1,8 @@
 // Commands to agents over their REST API (DESIGN.md "Agent API"), with the join token.
 // Every call has a timeout: a hung agent must not hold a reconcile pass.
 import { OsmoError } from '../../shared/errors.js';
-import type { DeploySpec, HealthCheckSpec, HealthResult, PublishedPort } from '../../runtime/types.js';
+import type { PublishedPort } from '../../model/index.js';
+import type { DeploySpec, HealthCheckSpec, HealthResult } from '../../runtime/types.js';
 
 export interface AgentInstance {
   name: string;

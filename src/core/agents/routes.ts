@@ -1,7 +1,7 @@
 // The agent <-> core wire contract (src/bus/protocol.ts): register, heartbeat, events.
 import { z } from 'zod';
 import { EventBatch, EventBatchResponse, HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
-import { ErrorBody } from '../model.js';
+import { ErrorBody } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 
 const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {

@@ -1,7 +1,7 @@
 // Agent event batches: dedupe by the producer's seq, samples to the samples table (and
 // live stream), everything else to the event log; instance changes go to the reconciler.
 import type { EventBatch, EventBatchResponse } from '../../bus/protocol.js';
-import type { AgentEvent } from '../../bus/events.js';
+import type { AgentEvent, NewOsmoEvent } from '../../bus/events.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import type { NewEvent, SampleRow } from '../../store/index.js';
 import type { EventLog } from '../events/service.js';
@@ -39,15 +39,15 @@ export class Ingest {
     if (fresh.length === 0) return { ackedSeq: node.ackedSeq };
 
     const samples: SampleRow[] = [];
-    const logged: NewEvent[] = [];
+    const logged: NewOsmoEvent[] = [];
     for (const e of fresh) {
       this.metrics.eventsIngested.inc({ type: e.type });
       if (e.type === 'sample') {
         for (const [field, f] of Object.entries(e.fields)) samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
         if (e.source === 'host') trackLoad(node.load, e);
-        this.events.publishLive({ origin: e.node, seq: e.seq, node: e.node, type: 'sample', ts: e.ts, data: stripBase(e) });
+        this.events.publishLive(toLogged(e));
       } else {
-        logged.push({ origin: e.node, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: stripBase(e) });
+        logged.push(toLogged(e));
       }
     }
     await this.state.store.samples.insertMany(samples);
@@ -59,7 +59,22 @@ export class Ingest {
   }
 }
 
-function stripBase(e: AgentEvent): Record<string, unknown> {
+/** An agent event as the log keeps it: the envelope fields outside, the rest as `data`. */
+function toLogged(e: AgentEvent): NewOsmoEvent {
+  const env = { origin: e.node, seq: e.seq, node: e.node, ts: e.ts };
+  switch (e.type) {
+    case 'sample':
+      return { ...env, type: e.type, data: stripBase(e) };
+    case 'instance':
+      return { ...env, type: e.type, data: stripBase(e) };
+    case 'pull':
+      return { ...env, type: e.type, data: stripBase(e) };
+    case 'monitor':
+      return { ...env, type: e.type, data: stripBase(e) };
+  }
+}
+
+function stripBase<E extends AgentEvent>(e: E): Omit<E, 'seq' | 'node' | 'ts' | 'type'> {
   const { seq: _s, node: _n, ts: _t, type: _ty, ...rest } = e;
   return rest;
 }

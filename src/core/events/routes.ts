@@ -2,11 +2,9 @@
 // Last-Event-ID, then live), or as JSON with ?follow=false. Samples are live-only and
 // only sent when asked for with ?type=sample (they would drown everything else).
 import { z } from 'zod';
-import type { EventRecord } from '../../store/index.js';
+import { OsmoEvent } from '../../bus/events.js';
 import { invalid } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
-
-export const EventView = z.object({ id: z.number(), ts: z.number(), type: z.string(), origin: z.string(), seq: z.number().nullable(), node: z.string().nullable(), data: z.record(z.string(), z.unknown()) });
 
 const Query = z
   .object({
@@ -27,22 +25,22 @@ function parseSince(s: string | undefined): number | undefined {
 
 const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
   app.get('/api/v1/events', {
-    schema: { tags: ['events'], summary: 'event stream (text/event-stream), or JSON history with follow=false', querystring: Query, response: { 200: z.object({ events: z.array(EventView) }).describe('with follow=false; otherwise a text/event-stream') } },
+    schema: { tags: ['events'], summary: 'event stream (text/event-stream), or JSON history with follow=false', querystring: Query, response: { 200: z.object({ events: z.array(OsmoEvent) }).describe('with follow=false; otherwise a text/event-stream') } },
   }, async (req, reply) => {
     const q = req.query;
     const types = q.type?.split(',');
     const sinceTs = parseSince(q.since);
     const lastId = Number(req.headers['last-event-id']);
-    const match = (e: EventRecord) => (!types || types.includes(e.type)) && (!q.node || e.node === q.node) && (types?.includes('sample') || e.type !== 'sample');
+    const match = (e: OsmoEvent) => (!types || types.includes(e.type)) && (!q.node || e.node === q.node) && (types?.includes('sample') || e.type !== 'sample');
     const history = sinceTs !== undefined || Number.isFinite(lastId) || q.follow === 'false'
-      ? await ctx.store.events.list({ ...(sinceTs !== undefined ? { sinceTs } : {}), ...(Number.isFinite(lastId) ? { afterId: lastId } : {}), ...(types ? { types } : {}), ...(q.node ? { node: q.node } : {}), limit: q.limit })
+      ? await ctx.events.history({ ...(sinceTs !== undefined ? { sinceTs } : {}), ...(Number.isFinite(lastId) ? { afterId: lastId } : {}), ...(types ? { types } : {}), ...(q.node ? { node: q.node } : {}), limit: q.limit })
       : [];
     if (q.follow === 'false') return { events: history };
 
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (e: EventRecord) => {
+    const send = (e: OsmoEvent) => {
       res.write(`${e.id > 0 ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     res.write(': osmo events\n\n');

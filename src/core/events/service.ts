@@ -2,38 +2,49 @@
 // status changes, placements, reconcile actions) go to one table and one live stream.
 // Samples are the exception: they go to the samples table and only to live subscribers,
 // because a thousand nodes sampling every second would drown the log.
+import type { CoreEvent, CoreEventData, CoreEventType, NewOsmoEvent, OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
-import type { EventRecord, NewEvent, Store } from '../../store/index.js';
+import type { EventQuery, EventRecord, Store } from '../../store/index.js';
 
-export type CoreEventType = 'node' | 'mel' | 'placement' | 'reconcile' | 'instance-state';
-
-/** A core event before it is stored (the log adds origin, seq and time). */
-export type CoreEventInput = { type: string; node: string | null; data: Record<string, unknown> };
+/**
+ * The store keeps events as JSON rows; everything in them came through append() below,
+ * which takes only typed events, so a row read back is one of them.
+ */
+function typed(r: EventRecord): OsmoEvent {
+  return r as OsmoEvent;
+}
 
 export class EventLog {
-  readonly live = new PubSub<EventRecord>();
+  readonly live = new PubSub<OsmoEvent>();
   private liveOnlyId = 0;
 
   constructor(private readonly store: Store) {}
 
   /** Commits then publishes (a subscriber never sees an event the log does not hold). */
-  async append(events: NewEvent[]): Promise<EventRecord[]> {
-    const stored = await this.store.events.append(events);
+  async append(events: NewOsmoEvent[]): Promise<OsmoEvent[]> {
+    const stored = (await this.store.events.append(events)).map(typed);
     for (const e of stored) this.live.publish(e.type, e);
     return stored;
   }
 
-  async core(type: CoreEventType | string, node: string | null, data: Record<string, unknown>): Promise<void> {
-    await this.append([{ origin: 'core', seq: null, node, type, ts: Date.now(), data }]);
+  /** Logs one of the core's own events. */
+  async core<K extends CoreEventType>(type: K, node: string | null, data: CoreEventData<K>): Promise<void> {
+    // TS cannot tie `data` to `type` through the generic K; the signature above does
+    await this.coreMany([{ type, node, data } as CoreEvent]);
   }
 
-  async coreMany(items: CoreEventInput[]): Promise<void> {
+  async coreMany(items: CoreEvent[]): Promise<void> {
     const ts = Date.now();
-    await this.append(items.map((i) => ({ origin: 'core', seq: null, node: i.node, type: i.type, ts, data: i.data })));
+    await this.append(items.map((i) => ({ origin: 'core', seq: null, ts, ...i })));
+  }
+
+  /** The stored history, oldest first. */
+  async history(q: EventQuery): Promise<OsmoEvent[]> {
+    return (await this.store.events.list(q)).map(typed);
   }
 
   /** Live-only (not stored): negative ids so a resuming client never confuses them with log ids. */
-  publishLive(e: Omit<EventRecord, 'id'>): void {
-    this.live.publish(e.type, { ...e, id: --this.liveOnlyId });
+  publishLive(e: NewOsmoEvent): void {
+    this.live.publish(e.type, { ...e, id: --this.liveOnlyId } as OsmoEvent);
   }
 }

@@ -1,6 +1,6 @@
 // GET /api/v1/instances[/{id}[/logs]]: what the core placed (or could not place yet).
 import { z } from 'zod';
-import { ErrorBody, InstanceState, InstanceView } from '../model.js';
+import { ErrorBody, InstanceState, InstanceView } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 import { instanceView } from './service.js';
 

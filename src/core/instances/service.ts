@@ -3,7 +3,7 @@
 import { conflict, notFound } from '../../shared/errors.js';
 import type { InstanceRecord } from '../../store/index.js';
 import type { AgentClient } from '../agents/client.js';
-import type { InstanceView } from '../model.js';
+import type { InstanceView } from '../../model/index.js';
 import type { ClusterState } from '../state.js';
 
 export function instanceView(i: InstanceRecord): InstanceView {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ErrorBody, OkBody } from '../model.js';
-import { MelBody, MelName, MelSpec, MelView, ScaleBody } from './schema.js';
+import { ErrorBody, MelBody, MelName, MelSpec, MelView, OkBody } from '../../model/index.js';
+import { ScaleBody } from './schema.js';
 import { invalid } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
 

@@ -4,7 +4,8 @@ import { conflict, notFound } from '../../shared/errors.js';
 import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, Mel } from '../state.js';
-import { sameTemplate, type MelBody, type MelSpec, type MelView } from './schema.js';
+import type { MelBody, MelSpec, MelView } from '../../model/index.js';
+import { sameTemplate } from './schema.js';
 
 export class MelService {
   constructor(

@@ -1,7 +1,7 @@
 // GET /api/v1/metrics: stored samples, bucketed by step (raw within the last hour,
 // 1-minute averages beyond). GET /metrics: the core's own metrics, Prometheus text format.
 import { z } from 'zod';
-import { ErrorBody } from '../model.js';
+import { ErrorBody, MetricName } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 import { querySeries } from './service.js';
 
@@ -12,7 +12,7 @@ const Query = z
   .object({
     node: z.string().min(1).optional(),
     target: z.string().min(1).optional(),
-    metric: z.enum(['cpu', 'mem', 'net', 'disk']).optional(),
+    metric: MetricName.optional(),
     field: z.string().min(1).optional(),
     from: z.coerce.number().int().nonnegative().optional().describe('ms since epoch; default: an hour ago'),
     to: z.coerce.number().int().nonnegative().optional().describe('ms since epoch; default: now'),

@@ -5,7 +5,7 @@
 //    against the node's declared capacity (io against management.ioCapacityBytesPerSec).
 // Instances get their own tracker (their share of their node's capacity), which is what
 // the selection policies sort by and what a move carries to its destination.
-import type { EventRecord } from '../../store/index.js';
+import type { OsmoEvent } from '../../bus/events.js';
 import { guestTerms, LoadTracker, loadFactor, type LoadTerms } from '../../policy/load.js';
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
@@ -52,10 +52,10 @@ export class LoadBook {
   constructor(private readonly state: ClusterState) {}
 
   /** Feed one live event (only samples matter). */
-  onEvent(e: EventRecord): void {
+  onEvent(e: OsmoEvent): void {
     if (e.type !== 'sample' || !e.node) return;
-    const d = e.data as { source?: string; target?: string; metric?: string; fields?: Record<string, { value: number; unit: string }> };
-    const f = d.fields ?? {};
+    const d = e.data;
+    const f = d.fields;
     if (d.source === 'host') {
       const r = this.host.get(e.node) ?? { ts: 0 };
       if (d.metric === 'cpu' && f.total) r.cpu = f.total.value / 100;

@@ -6,7 +6,8 @@
 // runs on the destination's agent (POST /api/v1/deploy/{name}/check), so it works
 // wherever that agent is and can run a command inside the copy.
 import { randomUUID } from 'node:crypto';
-import type { PublishedPort, HealthCheckSpec } from '../../runtime/types.js';
+import type { MoveKind, PublishedPort } from '../../model/index.js';
+import type { HealthCheckSpec } from '../../runtime/types.js';
 import { conflict, notFound, OsmoError } from '../../shared/errors.js';
 import type { InstanceRecord } from '../../store/index.js';
 import type { AgentClient } from '../agents/client.js';
@@ -19,7 +20,7 @@ import type { PolicyState } from './policy-state.js';
 export interface MigrationRequest {
   instance: string;
   to: string;
-  kind: 'overload' | 'flow-back' | 'manual';
+  kind: MoveKind;
   reason: string;
   /** the instance's estimated load on the destination (phantom load until it arrives) */
   estimatedLoad: number;

@@ -2,7 +2,7 @@
 // Answers when the move is done (200) or rolled back (503 with the reason); a refusal by
 // the destination's acceptance policy is 409.
 import { z } from 'zod';
-import { ErrorBody } from '../model.js';
+import { ErrorBody } from '../../model/index.js';
 import { unavailable } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
 

@@ -10,7 +10,8 @@ import { nextOverloaded } from '../../policy/hysteresis.js';
 import { rebalance, type InstanceSnapshot, type Move, type RebalanceNode, type RebalanceState } from '../../policy/rebalance.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { AgentClient } from '../agents/client.js';
-import type { CoreEventInput, EventLog } from '../events/service.js';
+import type { CoreEvent } from '../../bus/events.js';
+import type { EventLog } from '../events/service.js';
 import type { CoreMetrics } from '../metrics/service.js';
 import type { PolicyService } from '../policies/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
@@ -148,7 +149,7 @@ export class PolicyEngine {
     const state = this.snapshot(now);
     const set = this.ctx.policies.set;
     const r = rebalance(state, set, now);
-    const events: CoreEventInput[] = [];
+    const events: CoreEvent[] = [];
     for (const n of state.nodes) {
       const was = this.ps.overloaded.get(n.id) ?? false;
       const is = r.overloaded[n.id] ?? false;

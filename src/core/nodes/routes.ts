@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorBody, NodeView, OkBody } from '../model.js';
+import { ErrorBody, NodeLayer, NodeStatus, NodeView, OkBody } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 import type { ClusterState, LiveNode } from '../state.js';
 import { shownStatus } from './service.js';
@@ -30,7 +30,7 @@ const Id = z.object({ id: z.string().min(1).max(128) });
 const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
   const tags = ['nodes'];
   app.get('/api/v1/nodes', {
-    schema: { tags, summary: 'all registered nodes', querystring: z.object({ status: z.enum(['ready', 'suspect', 'down', 'draining']).optional(), layer: z.enum(['cloud', 'edge', 'iot']).optional() }).strict(), response: { 200: z.object({ nodes: z.array(NodeView) }) } },
+    schema: { tags, summary: 'all registered nodes', querystring: z.object({ status: NodeStatus.optional(), layer: NodeLayer.optional() }).strict(), response: { 200: z.object({ nodes: z.array(NodeView) }) } },
   }, async (req) => {
     const nodes = [...ctx.state.nodes.values()].map((n) => nodeView(ctx.state, n)).filter((n) => (!req.query.status || n.status === req.query.status) && (!req.query.layer || n.layer === req.query.layer));
     return { nodes: nodes.sort((a, b) => a.id.localeCompare(b.id)) };

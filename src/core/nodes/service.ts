@@ -4,7 +4,7 @@
 // heartbeat and `down` after downMs; the detector ticks every heartbeat interval / 4.
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { notFound, OsmoError } from '../../shared/errors.js';
-import type { NodeStatus } from '../../store/index.js';
+import type { NodeStatus } from '../../model/index.js';
 import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, LiveNode } from '../state.js';

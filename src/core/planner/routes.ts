@@ -4,7 +4,7 @@
 // MEL replicas; with "follow", again at every UTC hour until DELETE /api/v1/plans/{id}/apply).
 // Keeping plans and following them is PlanService's (service.ts).
 import { z } from 'zod';
-import { ErrorBody, OkBody } from '../model.js';
+import { ErrorBody, OkBody } from '../../model/index.js';
 import { NetworkSchema, PlanInputSchema, PlanResultSchema, SolveMethodSchema, solve, solveLqnx } from '../../planner/index.js';
 import type { CoreRoutes } from '../module.js';
 

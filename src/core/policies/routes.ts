@@ -2,7 +2,7 @@
 // type, unit, range and current value; PUT takes a partial document (400 and no change
 // when invalid).
 import { z } from 'zod';
-import { ErrorBody } from '../model.js';
+import { ErrorBody } from '../../model/index.js';
 import { describe, PolicyPatchSchema } from '../../policy/document.js';
 import { notFound } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';

@@ -4,7 +4,7 @@
 // own (time, ids and the scheduler come in), so a plan can be inspected and tested without
 // agents. reconciler.ts commits the plan, then dispatch.ts carries out its commands.
 import type { InstanceRecord } from '../../store/index.js';
-import type { CoreEventInput } from '../events/service.js';
+import type { CoreEvent } from '../../bus/events.js';
 import { instanceName } from '../instances/spec.js';
 import type { ClusterSnapshot, ScheduleFn } from '../scheduler/types.js';
 import type { Mel } from '../state.js';
@@ -28,7 +28,7 @@ export interface ReconcilePlan {
   /** committed first, in one go */
   writes: InstanceRecord[];
   deletes: string[];
-  events: CoreEventInput[];
+  events: CoreEvent[];
   /** commands, sent only after the commit */
   deploys: string[];
   stops: string[];

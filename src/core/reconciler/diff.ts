@@ -1,7 +1,8 @@
 // The reconciler's decision, as a pure function: one MEL's desired state and its
 // instances (with the status of their nodes) in, a list of actions out. No I/O, no
 // clock; reconciler.ts applies the actions. Unit tested in test/unit/core/diff.test.ts.
-import type { InstanceRecord, NodeStatus } from '../../store/records.js';
+import type { NodeStatus } from '../../model/index.js';
+import type { InstanceRecord } from '../../store/index.js';
 
 export interface NodeFacts {
   status: NodeStatus;

@@ -5,14 +5,15 @@
 import type { InstanceRecord } from '../../store/index.js';
 import { isOsmoError } from '../../shared/errors.js';
 import type { AgentClient } from '../agents/client.js';
-import type { CoreEventInput, EventLog } from '../events/service.js';
+import type { CoreEvent } from '../../bus/events.js';
+import type { EventLog } from '../events/service.js';
 import { deploySpec } from '../instances/spec.js';
 import type { ClusterState } from '../state.js';
 import { Limiter } from './limiter.js';
 import type { ReconcilerOptions } from './options.js';
 
 /** Given the instance as it is when the batch is committed: what to write, remove, log. */
-export type Outcome = (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEventInput } | undefined;
+export type Outcome = (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined;
 
 export class Dispatcher {
   private readonly inflight = new Set<string>();
@@ -140,7 +141,7 @@ export class Dispatcher {
     this.flushing = this.flushing.then(async () => {
       const writes = new Map<string, InstanceRecord>();
       const removes: string[] = [];
-      const events: CoreEventInput[] = [];
+      const events: CoreEvent[] = [];
       fns.forEach((fn, k) => {
         const id = ids[k]!;
         const r = fn(writes.get(id) ?? this.state.instances.get(id));

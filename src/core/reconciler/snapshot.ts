@@ -1,6 +1,6 @@
 // The scheduler's view of the cluster, built from the core's memory once per pass and
 // kept current inside the pass as placements are decided.
-import type { ClusterSnapshot, NodeSnapshot } from '../scheduler/types.js';
+import type { ClusterSnapshot, NodeSnapshot, Resources } from '../../model/index.js';
 import { holdsPlace, type ClusterState } from '../state.js';
 
 export type ClusterView = Pick<ClusterState, 'nodes' | 'mels' | 'instances'>;
@@ -42,7 +42,7 @@ export function buildSnapshot(state: ClusterView): ClusterSnapshot {
 }
 
 /** Keeps a snapshot current inside one pass after placements are decided. */
-export function applyToSnapshot(snap: ClusterSnapshot, node: string, mel: string, image: string, r: { cpus: number; memoryBytes: number }): void {
+export function applyToSnapshot(snap: ClusterSnapshot, node: string, mel: string, image: string, r: Resources): void {
   const s = indexOf(snap).get(node);
   if (!s) return;
   s.allocated.cpus += r.cpus;

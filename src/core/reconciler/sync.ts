@@ -6,7 +6,8 @@ import type { InstanceEvent } from '../../bus/events.js';
 import { LABEL_INSTANCE } from '../../runtime/types.js';
 import type { InstanceRecord } from '../../store/index.js';
 import type { AgentClient, AgentInstance } from '../agents/client.js';
-import type { CoreEventInput, EventLog } from '../events/service.js';
+import type { CoreEvent } from '../../bus/events.js';
+import type { EventLog } from '../events/service.js';
 import type { ClusterState } from '../state.js';
 import type { Dispatcher } from './dispatch.js';
 import type { ReconcilerOptions } from './options.js';
@@ -44,7 +45,7 @@ export class Syncer {
     const byName = new Map(containers.map((c) => [c.name, c]));
     const writes: InstanceRecord[] = [];
     const deletes: string[] = [];
-    const events: CoreEventInput[] = [];
+    const events: CoreEvent[] = [];
     const t = Date.now();
     for (const i of this.state.instancesOn(nodeId)) {
       if (this.dispatch.inFlight(i.id)) continue;

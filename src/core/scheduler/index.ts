@@ -8,7 +8,8 @@ import { accepts, projectedLoad } from '../../policy/acceptance.js';
 import { capacityFilter, constraintFilter, estimateLoad } from '../../policy/fit.js';
 import { tierOf } from '../../policy/osmotic.js';
 import { Heap, lexLess } from '../../policy/heap.js';
-import type { ClusterSnapshot, NodeSnapshot, Placement, ScheduleRequest, ScheduleResult } from './types.js';
+import type { ClusterSnapshot, NodeSnapshot } from '../../model/index.js';
+import type { Placement, ScheduleRequest, ScheduleResult } from './types.js';
 
 export type * from './types.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, InstancesTable } from '../schema.js';
 import type { InstanceRecord } from '../records.js';
-import type { PublishedPort } from '../../runtime/types.js';
+import type { PublishedPort } from '../../model/index.js';
 
 function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   return {

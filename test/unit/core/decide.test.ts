@@ -2,7 +2,7 @@
 // nothing is written and nothing is sent; ids and time come from the caller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MelSpec } from '../../../src/core/mels/schema.js';
+import { MelSpec } from '../../../src/model/index.js';
 import { decide, type DecideInput } from '../../../src/core/reconciler/decide.js';
 import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
 import { schedule } from '../../../src/core/scheduler/index.js';

@@ -4,7 +4,9 @@
 // weighing on their old node at once.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore, type Store, type EventRecord } from '../../../src/store/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import type { OsmoEvent } from '../../../src/bus/events.js';
+import type { MetricName } from '../../../src/model/index.js';
 import { ClusterState, type LiveNode } from '../../../src/core/state.js';
 import { LoadBook } from '../../../src/core/migration/loads.js';
 import { applyPatch, defaultPolicy } from '../../../src/policy/document.js';
@@ -20,7 +22,7 @@ function node(id: string): LiveNode {
 }
 
 let id = 0;
-const sample = (nodeId: string, ts: number, source: 'host' | 'guest', target: string, metric: string, fields: Record<string, number>): EventRecord => ({
+const sample = (nodeId: string, ts: number, source: 'host' | 'guest', target: string, metric: MetricName, fields: Record<string, number>): OsmoEvent => ({
   id: ++id,
   origin: nodeId,
   seq: id,

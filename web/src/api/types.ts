@@ -2,16 +2,15 @@
 // reference). The agent-side event types come straight from the shared zod contract
 // (type-only imports: nothing of zod reaches the bundle). Fields the core may add
 // later are optional here so an older or newer core still renders.
-import type { AgentEvent, SampleEvent, InstanceEvent, MetricName } from '../../../src/bus/events.js';
-import type { NodeLayer, NodeCapacity } from '../../../src/bus/protocol.js';
+import type { AgentEvent, SampleEvent, InstanceEvent, OsmoEvent } from '../../../src/bus/events.js';
+import type { MetricName, NodeLayer, NodeCapacity } from '../../../src/model/index.js';
 
-export type { AgentEvent, SampleEvent, InstanceEvent, MetricName, NodeLayer, NodeCapacity };
+export type { AgentEvent, SampleEvent, InstanceEvent, MetricName, NodeLayer, NodeCapacity, OsmoEvent };
 
 import type { z } from 'zod';
-import type { InstanceView, NodeView } from '../../../src/core/model.js';
-import type { MelSpec as MelSpecSchema, MelView } from '../../../src/core/mels/schema.js';
+import type { InstanceView, MelSpec as MelSpecSchema, MelView, NodeStatus, NodeView } from '../../../src/model/index.js';
 
-export type NodeStatus = NodeView['status'];
+export type { NodeStatus };
 
 /** The core reports the node's host CPU and memory percentages; the policy engine may add
  * the load factor L itself (then the dashboard shows it instead of its own estimate). */
@@ -27,17 +26,48 @@ export type Placement = NonNullable<z.input<typeof MelSpecSchema>['placement']>;
 /** What the deploy form sends: POST /api/v1/mels (defaults filled in by the core). */
 export type MelSpec = z.input<typeof MelSpecSchema>;
 
-/** One event of the core's stream: an agent event or a core-side event (node status,
- * placement, migration, policy change). Only `type` is common to all. */
-export interface StreamEvent {
+type EnvelopeKey = 'id' | 'ts' | 'type' | 'origin' | 'seq' | 'node';
+/** Omit on each member of a union (the plain one keeps only the keys all members share). */
+type EachOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** The core's event with its `data` lifted beside the envelope, as parseData delivers it.
+ * Every field is optional and unknown ones are kept: an older or newer core still renders. */
+type Lifted<E> = E extends OsmoEvent ? { type: E['type'] } & Partial<Omit<E, 'data' | 'type'>> & Partial<EachOmit<E['data'], EnvelopeKey>> & { [k: string]: unknown } : never;
+
+/** An event of a type this dashboard knows: `switch (e.type)` narrows it to its fields. */
+export type KnownStreamEvent = Lifted<OsmoEvent>;
+/** An event of a type this dashboard does not know yet (a newer core). */
+export interface OtherStreamEvent {
   type: string;
+  id?: number;
   ts?: number;
-  node?: string;
-  seq?: number;
-  id?: string | number;
-  reason?: string;
-  message?: string;
+  origin?: string;
+  seq?: number | null;
+  node?: string | null;
   [k: string]: unknown;
+}
+/** One event of the core's stream (GET /api/v1/events). */
+export type StreamEvent = KnownStreamEvent | OtherStreamEvent;
+
+const KNOWN: Record<OsmoEvent['type'], true> = {
+  sample: true,
+  instance: true,
+  pull: true,
+  monitor: true,
+  core: true,
+  node: true,
+  mel: true,
+  placement: true,
+  reconcile: true,
+  'instance-state': true,
+  policy: true,
+  load: true,
+  rebalance: true,
+  migration: true,
+};
+
+/** Whether this dashboard knows the event's type (and so its fields). */
+export function isKnown(e: StreamEvent): e is KnownStreamEvent {
+  return Object.hasOwn(KNOWN, e.type);
 }
 
 export interface MetricPoint {

@@ -7,7 +7,7 @@ import { getPolicies, listInstances, listLoads, listMels, listNodes, queryMetric
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
-import type { Instance, Mel, OsmoNode, PolicyParam, StreamEvent } from '../api/types.js';
+import { isKnown, type Instance, type KnownStreamEvent, type Mel, type OsmoNode, type PolicyParam, type StreamEvent } from '../api/types.js';
 import { appendSample, emptyWindow, prependHistory, type SampleWindow } from './window.js';
 
 export type { SampleWindow };
@@ -169,7 +169,7 @@ class LiveStore {
   }
 
   ingest(e: StreamEvent): void {
-    if (e.type === 'sample') {
+    if (isKnown(e) && e.type === 'sample') {
       this.addSample(e);
       return;
     }
@@ -180,16 +180,13 @@ class LiveStore {
     else if (e.type !== 'pull' && e.type !== 'monitor') this.refreshSoon();
   }
 
-  private addSample(e: StreamEvent): void {
-    const { node, ts } = e;
-    const target = typeof e.target === 'string' ? e.target : undefined;
-    const metric = typeof e.metric === 'string' ? e.metric : undefined;
-    const fields = e.fields;
+  private addSample(e: Extract<KnownStreamEvent, { type: 'sample' }>): void {
+    const { node, ts, target, metric, fields } = e;
     if (!node || !target || !metric || typeof ts !== 'number' || typeof fields !== 'object' || fields === null) return;
     const key = sampleKey(node, target, metric);
     let w = this.samples.get(key);
     if (!w) this.samples.set(key, (w = emptyWindow()));
-    appendSample(w, ts, fields as Record<string, unknown>, MAX_POINTS);
+    appendSample(w, ts, fields, MAX_POINTS);
     this.emitSamplesSoon();
   }
 

@@ -1,6 +1,6 @@
 // One readable line per event of the log, by event type (node, placement, migration,
 // policy...), falling back to key=value for types this page does not know yet.
-import type { StreamEvent } from '../api/types.js';
+import { isKnown, type StreamEvent } from '../api/types.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
 const join = (...parts: (string | undefined | false)[]): string => parts.filter(Boolean).join(' ');
@@ -9,6 +9,7 @@ const join = (...parts: (string | undefined | false)[]): string => parts.filter(
 export function summary(e: StreamEvent): string {
   const why = str(e.reason) ? ` — ${str(e.reason)}` : '';
   const who = str(e.name) ?? (str(e.instance)?.slice(0, 8) ?? str(e.mel));
+  if (!isKnown(e)) return generic(e);
   switch (e.type) {
     case 'node':
       return join(`node ${str(e.node) ?? ''}`, str(e.action), str(e.previous) && str(e.status) ? `${str(e.previous)} → ${str(e.status)}` : str(e.status)) + why;
@@ -24,9 +25,7 @@ export function summary(e: StreamEvent): string {
     case 'migration':
       return join(`migration ${str(e.phase) ?? ''}:`, who, str(e.from) && `from ${str(e.from)}`, str(e.to) && `to ${str(e.to)}`, str(e.error)) + why;
     case 'policy': {
-      const changes = Array.isArray(e.changes)
-        ? e.changes.map((c) => (typeof c === 'object' && c !== null ? `${String((c as Record<string, unknown>).name)} ${JSON.stringify((c as Record<string, unknown>).from)} → ${JSON.stringify((c as Record<string, unknown>).to)}` : '')).filter(Boolean)
-        : [];
+      const changes = (e.changes ?? []).map((c) => `${c.name} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
       return join(`policy (${str(e.scope) ?? 'global'})`, changes.join(', ') || (e.cleared ? 'override cleared' : ''));
     }
     case 'monitor':

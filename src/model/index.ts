@@ -1,0 +1,8 @@
+// The domain's types and zod schemas: the bottom layer, importing nothing of ours.
+export * from './api.js';
+export * from './instance.js';
+export * from './mel.js';
+export * from './metric.js';
+export * from './node.js';
+export * from './resources.js';
+export * from './snapshot.js';
