@@ -1,7 +1,8 @@
 // Deploy latency: PUT /api/v1/deploy of a local image until the container runs, against
 // `docker run -d` of the same image, interleaved, N each. Target: ratio of medians <= 1.10.
 //   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/agent-deploy.ts [n]
-import { docker, median, put, startCompiledAgent } from './agent-lib.js';
+import { docker, median, startCompiledAgent } from './agent-lib.js';
+import { AgentApi } from '../src/client/index.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -13,19 +14,20 @@ const exec = promisify(execFile);
 
 docker(['tag', 'osmo-test/sleeper:1', image]);
 const agent = await startCompiledAgent(nodeId);
+const api = new AgentApi({ base: agent.url });
 const viaAgent: number[] = [];
 const viaCli: number[] = [];
 const cliNames: string[] = [];
 try {
   // one of each untimed: warm the engine's and the agent's caches
-  await put(agent.url, '/api/v1/deploy', { image, name: `${nodeId}-warm` });
+  await api.deploy({ image, name: `${nodeId}-warm` });
   await exec('docker', ['run', '-d', '--name', `${nodeId}-cli-warm`, image]);
   cliNames.push(`${nodeId}-cli-warm`);
   for (let i = 0; i < N; i++) {
     let t = performance.now();
-    const r = await put(agent.url, '/api/v1/deploy', { image, name: `${nodeId}-a${i}` });
+    // a refusal throws (ApiError, the agent's text); the answer is read with the route's schema
+    await api.deploy({ image, name: `${nodeId}-a${i}` });
     viaAgent.push(performance.now() - t);
-    if (r.status !== 200) throw new Error(`deploy ${i}: ${r.text}`);
     t = performance.now();
     await exec('docker', ['run', '-d', '--name', `${nodeId}-cli${i}`, '--label', `io.osmo.bench=${nodeId}`, image]);
     viaCli.push(performance.now() - t);

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, freePort, procUsage, put, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
+import { docker, freePort, procUsage, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
+import { AgentApi, type MonitorOption } from '../src/client/index.js';
 
 const SECONDS = Number(process.argv[2] ?? 60);
 const CONTAINERS = 10;
@@ -18,20 +19,17 @@ const image = `ag-bench/sleeper:${run}`;
 docker(['tag', 'osmo-test/sleeper:1', image]);
 const events = join(mkdtempSync(join(tmpdir(), 'osmo-bench-ev-')), 'events.jsonl');
 const agent = await startCompiledAgent(nodeId, ['--events-file', events]);
+const api = new AgentApi({ base: agent.url });
 const nePort = await freePort();
 const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
 let scraping = true;
 try {
   await waitHttp(`http://127.0.0.1:${nePort}/metrics`);
   for (let i = 0; i < CONTAINERS; i++) {
-    const r = await put(agent.url, '/api/v1/deploy', { image, name: `${nodeId}-c${i}` });
-    if (r.status !== 200) throw new Error(`deploy ${i}: ${r.status} ${r.text}`);
+    await api.deploy({ image, name: `${nodeId}-c${i}` });
   }
-  for (const source of ['host', 'guest']) {
-    for (const m of ['cpu', 'mem', 'net', 'disk']) {
-      const r = await put(agent.url, `/api/v1/monitor/${m}`, { time: 1, source });
-      if (r.status !== 200) throw new Error(`monitor ${m}/${source}: ${r.text}`);
-    }
+  for (const source of ['host', 'guest'] as const) {
+    for (const m of ['cpu', 'mem', 'net', 'disk'] as MonitorOption[]) await api.monitor(m, { time: 1, source });
   }
   // node_exporter is scraped once a second, as Prometheus would
   void (async () => {

@@ -73,11 +73,6 @@ export async function startCompiledAgent(nodeId: string, extra: string[] = []): 
   };
 }
 
-export async function put(url: string, path: string, body: unknown, method = 'PUT'): Promise<{ status: number; text: string }> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, text: await res.text() };
-}
-
 /** utime + stime of a process in seconds, and its RSS in bytes. */
 export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

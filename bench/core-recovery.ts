@@ -5,7 +5,8 @@
 // pays for starting containers), so the ratio shows what detection + rescheduling adds.
 // Usage: node --import tsx bench/core-recovery.ts   (env ROUNDS=3, needs DOCKER_HOST:
 //        eval "$(bash scripts/test-docker.sh | tail -1)")
-import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc } from '../testing/cluster.js';
+import { cleanupNodes, containersOf, spawnAgent, spawnCore, type AgentProc } from '../testing/cluster.js';
+import { CoreClient } from '../src/client/index.js';
 import { eventually } from '../testing/proc.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -15,26 +16,28 @@ const IDS = ['co-rb-a', 'co-rb-b', 'co-rb-c'];
 async function main(): Promise<void> {
   cleanupNodes(IDS);
   const core = await spawnCore();
+  const api = new CoreClient({ base: core.url, token: core.token });
+  const instances = (mel: string) => api.instances({ mel });
   const agents: AgentProc[] = [];
   for (const id of IDS) agents.push(await spawnAgent(core, id, 'edge', 'd1'));
-  await eventually(async () => ((await api(core, 'GET', '/api/v1/nodes')).json.nodes as unknown[]).length === 3, 30_000, 'nodes');
+  await eventually(async () => (await api.nodes()).length === 3, 30_000, 'nodes');
   const results: Array<{ baseline: number; down: number; recovered: number }> = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const mel = `co-rb-m${r}`;
       const n = PER_NODE * 3;
       const t0 = Date.now();
-      await api(core, 'POST', '/api/v1/mels', { name: mel, image: 'osmo-test/sleeper:1', replicas: n, placement: { spread: true } });
-      await eventually(async () => (await instances(core, mel)).filter((i) => i.state === 'running').length === n, 60_000, 'fresh start');
+      await api.createMel({ name: mel, image: 'osmo-test/sleeper:1', replicas: n, placement: { spread: true } });
+      await eventually(async () => (await instances(mel)).filter((i) => i.state === 'running').length === n, 60_000, 'fresh start');
       const baseline = Date.now() - t0;
       const victim = agents[r % 3]!;
-      const onVictim = (await instances(core, mel)).filter((i) => i.node === victim.id).length;
+      const onVictim = (await instances(mel)).filter((i) => i.node === victim.id).length;
       const t1 = Date.now();
       await victim.proc.stop('SIGKILL');
       let down = NaN;
       await eventually(async () => {
-        if (Number.isNaN(down) && (await api(core, 'GET', `/api/v1/nodes/${victim.id}`)).json.status === 'down') down = Date.now() - t1;
-        const l = (await instances(core, mel)).filter((i) => i.state === 'running');
+        if (Number.isNaN(down) && (await api.node(victim.id)).status === 'down') down = Date.now() - t1;
+        const l = (await instances(mel)).filter((i) => i.state === 'running');
         return l.length === n && l.every((i) => i.node !== victim.id);
       }, 60_000, 'recovered');
       const recovered = Date.now() - t1;
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       const back = await spawnAgent(core, victim.id, 'edge', 'd1', [], victim);
       agents.splice(agents.indexOf(victim), 1, back);
       await eventually(async () => containersOf(mel).length === n, 60_000, 'originals removed after return');
-      await api(core, 'DELETE', `/api/v1/mels/${mel}`);
+      await api.removeMel(mel);
       await eventually(() => containersOf(mel).length === 0, 60_000, 'cleanup');
     }
   } finally {

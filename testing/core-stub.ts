@@ -3,7 +3,7 @@
 // real core is another issue. It validates with the contract's schemas, checks the bearer
 // token, and drops duplicate events by seq as the real core must.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { EventBatch, HeartbeatRequest, RegisterRequest } from '../src/bus/protocol.js';
+import { EventBatch, HeartbeatRequest, RegisterRequest, type HeartbeatResponse } from '../src/bus/protocol.js';
 import type { AgentEvent } from '../src/bus/events.js';
 
 export interface CoreStubPeer {
@@ -40,7 +40,8 @@ export async function startCoreStubPeer(opts: { port?: number; token?: string; h
     const r = HeartbeatRequest.safeParse(req.body);
     if (!r.success) return reply.code(400).send({ error: r.error.message });
     peer.heartbeats.push(r.data);
-    return { ok: true };
+    const answer: HeartbeatResponse = { status: 'ready', heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 200 };
+    return answer;
   });
   app.post('/api/v1/agent/events', async (req, reply) => {
     const r = EventBatch.safeParse(req.body);

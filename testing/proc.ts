@@ -8,6 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = import.meta.resolve('tsx');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,10 +39,11 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-/** Runs `osmo <args>` from the TypeScript sources (no build needed). */
-export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}): OsmoProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
+/** Runs `osmo <args>` from the TypeScript sources (no build needed), in `cwd` (default: the repository). */
+export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): OsmoProcess {
+  // tsx by its resolved URL: a bare "tsx" is looked up from cwd, which may be outside the repository
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,16 +5,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AgentEvent } from '../src/bus/events.js';
 import type { RegisterRequest } from '../src/bus/protocol.js';
+import type { AgentInstance } from '../src/client/index.js';
 
-export interface SimContainer {
-  name: string;
-  image: string;
-  state: string;
-  labels: Record<string, string>;
-  /** the environment the core asked for */
-  env: Record<string, string>;
-  ports: unknown[];
-}
+/**
+ * what the simulator "runs": the agent contract's instance shape (so its answers pass the
+ * client's schemas), plus the environment the core asked for (tests read it; the client drops it)
+ */
+export type SimContainer = AgentInstance & { env: Record<string, string> };
 
 export interface SimAgentOptions {
   id: string;
@@ -123,7 +120,18 @@ export class SimAgent {
       // lets tests exercise an agent that answers and refuses, like a failed pull
       if (String(b.image).startsWith('sim-fail/')) return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
       if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
-      const c: SimContainer = { name, image: String(b.image), state: 'running', labels: (b.labels ?? {}) as Record<string, string>, env: (b.env ?? {}) as Record<string, string>, ports: [] };
+      const c: SimContainer = {
+        name,
+        id: `sim-${name}`,
+        driver: 'docker',
+        image: String(b.image),
+        command: [],
+        state: 'running',
+        createdAt: new Date().toISOString(),
+        ports: [],
+        labels: (b.labels ?? {}) as Record<string, string>,
+        env: (b.env ?? {}) as Record<string, string>,
+      };
       this.containers.set(name, c);
       this.deploys++;
       return this.json(res, 200, { response: true, status: 200, instance: c });
@@ -132,16 +140,18 @@ export class SimAgent {
       const b = await body(req);
       const name = String(b.name);
       if (!this.containers.delete(name)) return this.json(res, 404, { response: false, status: 404, error: `no ${name}` });
-      return this.json(res, 200, { response: true, status: 200 });
+      return this.json(res, 200, { response: true, status: 200, imageRemoved: false });
     }
     if (url === '/api/v1/deploy' && req.method === 'GET') {
       return this.json(res, 200, { response: true, status: 200, instances: [...this.containers.values()] });
     }
     if (url.startsWith('/api/v1/monitor/') && (req.method === 'PUT' || req.method === 'DELETE')) {
       // the seed monitor API: accepted and ignored (the simulator sends no samples unless told)
-      await body(req);
+      const b = await body(req);
       this.monitors++;
-      return this.json(res, 200, { response: true, status: 200 });
+      if (req.method === 'DELETE') return this.json(res, 200, { response: true, status: 200 });
+      const metric = ({ memory: 'mem', network: 'net' } as Record<string, string>)[url.slice('/api/v1/monitor/'.length)] ?? url.slice('/api/v1/monitor/'.length);
+      return this.json(res, 200, { response: true, status: 200, monitor: { metric, source: b.source, period: Number(b.time), action: 'started' } });
     }
     this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
   }

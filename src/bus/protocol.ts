@@ -34,6 +34,8 @@ export const HeartbeatRequest = z.object({
   instances: z.array(z.string()).optional(),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+export const HeartbeatResponse = z.object({ status: z.string(), heartbeatIntervalMs: z.number() });
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
 /** POST /api/v1/agent/events — at-least-once; the core drops seq <= its last stored seq */
 export const EventBatch = z.object({

@@ -4,16 +4,18 @@
 import '../shared/defer-heavy-deps.js';
 import { Command } from 'commander';
 import { VERSION } from '../shared/version.js';
+import { fail, oneLineUsageErrors } from './common.js';
 
 const program = new Command('osmo')
   .description('osmotic computing platform: agents, core, policies, SLA, planner, cloudlets')
-  .version(VERSION)
-  .showHelpAfterError();
+  .version(VERSION);
+// before the groups register: subcommands inherit the output settings
+oneLineUsageErrors(program);
 
-// Command groups load lazily: when argv names a group only that file is imported, so a node
-// running `osmo agent` does not carry the core, the store and the planner in its memory
-// (~20 MB RSS). Anything else (help, an unknown word, a command registered under another
-// name) loads them all, exactly as before.
+// Command groups load lazily: when argv names a command only its group's file is imported,
+// so a node running `osmo agent` does not carry the core, the store and the planner in its
+// memory (~20 MB RSS), and `osmo nodes` does not load the core. Anything else (help, an
+// unknown word) loads them all.
 const groups = {
   agent: () => import('./commands/agent.js'),
   core: () => import('./commands/core.js'),
@@ -23,8 +25,22 @@ const groups = {
   planner: () => import('./commands/planner.js'),
 } as const;
 type Group = keyof typeof groups;
+const groupOf: Record<string, Group> = {
+  agent: 'agent',
+  core: 'core',
+  up: 'up',
+  ...Object.fromEntries(['nodes', 'deploy', 'ps', 'scale', 'rm', 'logs', 'events', 'drain', 'undrain', 'cordon', 'uncordon'].map((c) => [c, 'cluster' as const])),
+  policy: 'policy',
+  migrate: 'policy',
+  solve: 'planner',
+  plan: 'planner',
+};
 const first = process.argv[2];
-const wanted: Group[] = first && Object.hasOwn(groups, first) ? [first as Group] : (Object.keys(groups) as Group[]);
+const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);
 for (const g of wanted) (await groups[g]()).register(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  fail(e);
+}

@@ -1,15 +1,18 @@
 // The agent's side of the agent <-> core wire contract (src/bus/protocol.ts): register,
-// heartbeat, and event batches. Plain fetch with a bearer token and a timeout; responses
-// are validated with the contract's own schemas so a wrong core answer is an error here,
-// not a surprise later.
+// heartbeat, and event batches, over the shared transport (src/client/http.ts: bearer
+// token, a deadline per call). Answers are read with the contract's own schemas so a wrong
+// core answer is an error here, not a surprise later.
 import type { z } from 'zod';
 import {
   EventBatchResponse as EventBatchResponseSchema,
+  HeartbeatResponse as HeartbeatResponseSchema,
   RegisterResponse as RegisterResponseSchema,
   type EventBatch,
   type HeartbeatRequest,
   type RegisterRequest,
 } from '../../bus/protocol.js';
+import { HttpClient } from '../../client/http.js';
+import { isApiError } from '../../client/errors.js';
 
 export class CoreError extends Error {
   constructor(
@@ -33,9 +36,9 @@ export interface CoreClientOptions {
 }
 
 export class CoreClient {
-  private readonly base: string;
-  constructor(private readonly o: CoreClientOptions) {
-    this.base = o.url.replace(/\/+$/, '');
+  private readonly http: HttpClient;
+  constructor(o: CoreClientOptions) {
+    this.http = new HttpClient('core', { base: o.url, token: o.token, timeoutMs: o.timeoutMs ?? 10_000 });
   }
 
   register(req: RegisterRequest): Promise<RegisterResponse> {
@@ -43,40 +46,22 @@ export class CoreClient {
   }
 
   async heartbeat(req: HeartbeatRequest): Promise<void> {
-    await this.post('/api/v1/agent/heartbeat', req, undefined);
+    await this.post('/api/v1/agent/heartbeat', req, HeartbeatResponseSchema);
   }
 
   sendEvents(batch: EventBatch): Promise<EventBatchResponse> {
     return this.post('/api/v1/agent/events', batch, EventBatchResponseSchema);
   }
 
-  private async post<S extends z.ZodType>(path: string, body: unknown, schema: S | undefined): Promise<z.infer<S>> {
-    let res: Response;
+  private async post<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
     try {
-      res = await fetch(this.base + path, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(this.o.token ? { authorization: `Bearer ${this.o.token}` } : {}),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-      });
+      return await this.http.call('POST', path, { body, response: schema });
     } catch (e) {
-      throw new CoreError(`core ${this.base} unreachable: ${(e as Error).message}`, 0);
+      if (!isApiError(e)) throw e;
+      // status 0: nothing answered (retry); an answer outside the contract counts as a bad gateway
+      const status = e.kind === 'status' ? (e.status ?? 0) : e.kind === 'bad-response' ? 502 : 0;
+      throw new CoreError(e.kind === 'unreachable' || e.kind === 'timeout' ? `core ${this.http.base} unreachable: ${e.message}` : `core ${e.message}`, status);
     }
-    const text = await res.text().catch(() => '');
-    if (!res.ok) throw new CoreError(`core ${path} answered ${res.status}: ${text.slice(0, 300)}`, res.status);
-    if (!schema) return undefined as z.infer<S>;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new CoreError(`core ${path} answered with invalid JSON`, 502);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new CoreError(`core ${path} answered an unexpected body: ${parsed.error.message}`, 502);
-    return parsed.data;
   }
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DeploySpec } from '../../runtime/types.js';
 import { isOsmoError, notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { CheckBody, DeployBody, InstanceName, UndeployBody } from './schemas.js';
+import { CheckBody, CheckResponse, DeployBody, InstanceName, InstanceResponse, InstancesResponse, LogsResponse, UndeployBody, UndeployResponse } from './schemas.js';
 
 export function toSpec(b: DeployBody): DeploySpec {
   const spec: DeploySpec = { name: b.name, image: b.image };
@@ -26,41 +26,41 @@ export function toSpec(b: DeployBody): DeploySpec {
 
 export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.put('/api/v1/deploy', { schema: { body: DeployBody } }, async (req) => {
+    app.put('/api/v1/deploy', { schema: { body: DeployBody, response: { 200: InstanceResponse } } }, async (req) => {
       try {
         const instance = await ctx.deploy.deploy(toSpec(req.body));
         ctx.metrics.deploys.inc({ result: 'ok' });
-        return { response: true, status: 200, instance };
+        return { response: true as const, status: 200 as const, instance };
       } catch (e) {
         ctx.metrics.deploys.inc({ result: isOsmoError(e) ? e.kind : 'internal' });
         throw e;
       }
     });
 
-    app.delete('/api/v1/deploy', { schema: { body: UndeployBody } }, async (req) => {
+    app.delete('/api/v1/deploy', { schema: { body: UndeployBody, response: { 200: UndeployResponse } } }, async (req) => {
       const r = await ctx.deploy.remove(req.body.name, req.body.keepImage ? undefined : req.body.image);
-      return { response: true, status: 200, imageRemoved: r.imageRemoved };
+      return { response: true as const, status: 200 as const, imageRemoved: r.imageRemoved };
     });
 
-    app.get('/api/v1/deploy', async () => ({ response: true, status: 200, instances: await ctx.deploy.list() }));
+    app.get('/api/v1/deploy', { schema: { response: { 200: InstancesResponse } } }, async () => ({ response: true as const, status: 200 as const, instances: await ctx.deploy.list() }));
 
-    app.get('/api/v1/deploy/:name', { schema: { params: z.object({ name: InstanceName }) } }, async (req) => {
+    app.get('/api/v1/deploy/:name', { schema: { params: z.object({ name: InstanceName }), response: { 200: InstanceResponse } } }, async (req) => {
       const instance = await ctx.deploy.get(req.params.name);
       if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
-      return { response: true, status: 200, instance };
+      return { response: true as const, status: 200 as const, instance };
     });
 
     // the core's make-before-break migration asks here, so that the check runs where the instance does
-    app.post('/api/v1/deploy/:name/check', { schema: { params: z.object({ name: InstanceName }), body: CheckBody } }, async (req) => {
+    app.post('/api/v1/deploy/:name/check', { schema: { params: z.object({ name: InstanceName }), body: CheckBody, response: { 200: CheckResponse } } }, async (req) => {
       const r = await ctx.deploy.check(req.params.name, req.body);
-      return { response: true, status: 200, name: req.params.name, healthy: r.healthy, detail: r.detail };
+      return { response: true as const, status: 200 as const, name: req.params.name, healthy: r.healthy, detail: r.detail };
     });
 
     app.get('/api/v1/deploy/:name/logs', {
-      schema: { params: z.object({ name: InstanceName }), querystring: z.object({ bytes: z.coerce.number().int().min(1).max(1 << 20).default(64 * 1024) }) },
+      schema: { params: z.object({ name: InstanceName }), querystring: z.object({ bytes: z.coerce.number().int().min(1).max(1 << 20).default(64 * 1024) }), response: { 200: LogsResponse } },
     }, async (req) => {
       // the driver answers not_found for a name it does not run: no separate lookup
-      return { response: true, status: 200, name: req.params.name, logs: await ctx.deploy.logs(req.params.name, req.query.bytes) };
+      return { response: true as const, status: 200 as const, name: req.params.name, logs: await ctx.deploy.logs(req.params.name, req.query.bytes) };
     });
   };
 }

@@ -3,15 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServerResponse } from 'node:http';
 import { VERSION } from '../../shared/version.js';
 import type { AgentContext } from './context.js';
-import { EventsQuery } from './schemas.js';
+import { EventsQuery, HealthResponse, WhoAmIResponse } from './schemas.js';
 
 const KEEPALIVE_MS = 15_000;
 
 export function metaRoutes(ctx: AgentContext, streams: Set<ServerResponse>): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/v1', async () => ({
-      response: true,
-      status: 200,
+    app.get('/api/v1', { schema: { response: { 200: WhoAmIResponse } } }, async () => ({
+      response: true as const,
+      status: 200 as const,
       comment: 'osmo agent: the Osmotic Agent API (deploy, monitor) of an osmotic computing node',
       node: ctx.nodeId,
       version: VERSION,
@@ -20,7 +20,7 @@ export function metaRoutes(ctx: AgentContext, streams: Set<ServerResponse>): Fas
       driver: ctx.driver,
     }));
 
-    app.get('/healthz', { config: { auth: 'public' } }, async () => ({ status: 'ok', node: ctx.nodeId }));
+    app.get('/healthz', { config: { auth: 'public' }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, node: ctx.nodeId }));
 
     app.get('/metrics', async (_req, reply) => {
       const text = await ctx.metrics.text();

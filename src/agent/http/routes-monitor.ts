@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { MONITOR_OPTIONS, MonitorStartBody, MonitorStopBody } from './schemas.js';
+import { MONITOR_OPTIONS, MonitorStartBody, MonitorStartResponse, MonitorStopBody, MonitorsResponse, OkResponse } from './schemas.js';
 
 const Params = z.object({ option: z.string().max(64) });
 
@@ -21,17 +21,17 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       metricOf(typeof o === 'string' ? o : '');
     };
 
-    app.put('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody } }, async (req) => {
+    app.put('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse } } }, async (req) => {
       const metric = metricOf(req.params.option);
       const action = await ctx.monitors.start(metric, req.body.source, req.body.time);
-      return { response: true, status: 200, monitor: { metric, source: req.body.source, period: req.body.time, action } };
+      return { response: true as const, status: 200 as const, monitor: { metric, source: req.body.source, period: req.body.time, action } };
     });
 
-    app.delete('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody } }, async (req) => {
+    app.delete('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse } } }, async (req) => {
       ctx.monitors.stop(metricOf(req.params.option), req.body.source);
-      return { response: true, status: 200 };
+      return { response: true as const, status: 200 as const };
     });
 
-    app.get('/api/v1/monitor', async () => ({ response: true, status: 200, monitors: ctx.monitors.list() }));
+    app.get('/api/v1/monitor', { schema: { response: { 200: MonitorsResponse } } }, async () => ({ response: true as const, status: 200 as const, monitors: ctx.monitors.list() }));
   };
 }

@@ -5,6 +5,8 @@
 //  - `command` is a string (split without a shell, see deploy/command.ts) or a list.
 import { z } from 'zod';
 import { splitCommand } from '../deploy/command.js';
+import { MetricName, NodeLayer, SampleSource } from '../../model/index.js';
+import type { InstanceInfo } from '../../runtime/types.js';
 
 const notGiven = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
 const optional = <T extends z.ZodType>(s: T) => z.preprocess(notGiven, s.optional());
@@ -127,6 +129,9 @@ export const CheckBody = z.discriminatedUnion(
 );
 export type CheckBody = z.infer<typeof CheckBody>;
 
+/** POST /api/v1/deploy/{name}/check answer: healthy or not, and what was tried */
+export const CheckResponse = z.object({ response: z.literal(true), status: z.literal(200), name: z.string(), healthy: z.boolean(), detail: z.string() });
+
 const Source = z.enum(['host', 'guest'], { error: 'source must be "host" or "guest"' });
 /** seconds; the seed sends an integer, numeric strings are accepted too */
 const Period = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error: 'time must be a number of seconds' }).pipe(
@@ -154,3 +159,67 @@ export const MONITOR_OPTIONS: Record<string, 'cpu' | 'mem' | 'net' | 'disk'> = {
   network: 'net',
   disk: 'disk',
 };
+
+// ---- Responses (the 200 bodies; errors are the seed's {"response": false, ...}) ----------
+// Shared by the routes (fastify serializes through them) and by src/client. The key order
+// is the order the handlers write, so the bytes on the wire do not change.
+
+const Ok = { response: z.literal(true), status: z.literal(200) };
+
+export const PublishedPortSchema = z.object({ containerPort: z.number(), protocol: z.enum(['tcp', 'udp']), hostIp: z.string(), hostPort: z.number() });
+
+/** One instance as a runtime driver reports it (runtime/types.ts InstanceInfo). */
+export const InstanceInfoSchema = z.object({
+  name: z.string(),
+  id: z.string(),
+  driver: z.enum(['docker', 'process']),
+  image: z.string(),
+  command: z.array(z.string()),
+  state: z.enum(['pulling', 'created', 'running', 'restarting', 'exited', 'failed', 'removed']),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  exitCode: z.number().optional(),
+  ports: z.array(PublishedPortSchema),
+  labels: z.record(z.string(), z.string()),
+  pid: z.number().optional(),
+  restarts: z.number().optional(),
+});
+// the schema and the runtime's type must name the same fields: a field the schema missed
+// would silently vanish from the wire (the serializer strips unknown keys)
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const instanceInfoKeysMatch: SameKeys<InstanceInfo, z.infer<typeof InstanceInfoSchema>> = true;
+void instanceInfoKeysMatch;
+
+/** GET /api/v1 */
+export const WhoAmIResponse = z.object({
+  ...Ok,
+  comment: z.string(),
+  node: z.string(),
+  version: z.string(),
+  layer: NodeLayer,
+  domain: z.string(),
+  driver: z.enum(['docker', 'process']),
+});
+/** PUT /api/v1/deploy, GET /api/v1/deploy/{name} */
+export const InstanceResponse = z.object({ ...Ok, instance: InstanceInfoSchema });
+/** DELETE /api/v1/deploy */
+export const UndeployResponse = z.object({ ...Ok, imageRemoved: z.boolean() });
+/** GET /api/v1/deploy */
+export const InstancesResponse = z.object({ ...Ok, instances: z.array(InstanceInfoSchema) });
+/** GET /api/v1/deploy/{name}/logs */
+export const LogsResponse = z.object({ ...Ok, name: z.string(), logs: z.string() });
+
+/** PUT /api/v1/monitor/{option} */
+export const MonitorStartResponse = z.object({
+  ...Ok,
+  monitor: z.object({ metric: MetricName, source: SampleSource, period: z.number(), action: z.enum(['started', 'retimed']) }),
+});
+/** DELETE /api/v1/monitor/{option} */
+export const OkResponse = z.object(Ok);
+/** GET /api/v1/monitor */
+export const MonitorsResponse = z.object({
+  ...Ok,
+  monitors: z.array(z.object({ metric: MetricName, source: SampleSource, period: z.number(), startedAt: z.string(), samples: z.number() })),
+});
+/** GET /healthz */
+export const HealthResponse = z.object({ status: z.literal('ok'), node: z.string() });

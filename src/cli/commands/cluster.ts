@@ -1,79 +1,13 @@
 // The cluster CLI: talks to the core's API (--core / OSMO_CORE, token from --token /
 // OSMO_TOKEN / ./.osmo/join-token). Human tables by default, --json for scripts.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import YAML from 'yaml';
-import type { OsmoEvent } from '../../bus/events.js';
-import type { Resources } from '../../model/index.js';
-
-interface Common {
-  core?: string;
-  token?: string;
-  json?: boolean;
-}
+import type { CoreClient, MelPutInput } from '../../client/index.js';
+import { clientFlags as withCommon, coreClient, print, table, type ClientFlags as Common } from '../common.js';
 
 type Json = Record<string, unknown>;
-
-class CoreApi {
-  readonly base: string;
-  private readonly token: string | undefined;
-
-  constructor(o: Common) {
-    this.base = (o.core ?? process.env.OSMO_CORE ?? 'http://127.0.0.1:7700').replace(/\/+$/, '');
-    this.token = o.token ?? process.env.OSMO_TOKEN ?? (existsSync('.osmo/join-token') ? readFileSync('.osmo/join-token', 'utf8').trim() : undefined);
-  }
-
-  headers(body: boolean): Record<string, string> {
-    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) };
-  }
-
-  async call<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
-    let r: Response;
-    try {
-      r = await fetch(`${this.base}${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (e) {
-      throw new Error(`cannot reach the core at ${this.base} (${(e as Error).message}); start it with "osmo up" or pass --core URL`);
-    }
-    const text = await r.text();
-    const json = text ? (JSON.parse(text) as Json) : {};
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${String(json.error ?? text)}`);
-    return json as T;
-  }
-
-  /** Follows the SSE stream, calling `on` per event until `until` returns true or the stream ends. */
-  async follow(query: string, on: (e: OsmoEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
-    const r = await fetch(`${this.base}/api/v1/events${query}`, { headers: this.headers(false), ...(signal ? { signal } : {}) });
-    if (!r.ok || !r.body) throw new Error(`event stream: ${r.status} ${await r.text()}`);
-    const dec = new TextDecoder();
-    let buf = '';
-    const reader = r.body.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const frame = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        if (!data) continue;
-        // the stream's frames are the core's OsmoEvent union (its OpenAPI schema says so)
-        const e: OsmoEvent = JSON.parse(data);
-        if (on(e) === true) {
-          await reader.cancel();
-          return;
-        }
-      }
-    }
-  }
-}
-
-function table(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
-}
 
 function ago(iso: string): string {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -81,26 +15,6 @@ function ago(iso: string): string {
 }
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)}G`;
-
-function withCommon(c: Command): Command {
-  return c
-    .option('--core <url>', 'core API base URL (default $OSMO_CORE or http://127.0.0.1:7700)')
-    .option('--token <token>', 'API token (default $OSMO_TOKEN or ./.osmo/join-token)')
-    .option('--json', 'machine-readable output');
-}
-
-function run<A extends unknown[]>(fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await fn(...a);
-    } catch (e) {
-      process.stderr.write(`osmo: ${(e as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
-
-const print = (o: Common, json: unknown, human: () => string) => process.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : human());
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
@@ -192,13 +106,13 @@ function melsFromFlags(f: DeployFlags): Json[] {
 }
 
 /** Waits until every MEL runs all its replicas, showing a bar (and image pulls) on a terminal. */
-async function waitConverged(api: CoreApi, names: string[], timeoutMs: number, quiet: boolean): Promise<void> {
+async function waitConverged(api: CoreClient, names: string[], timeoutMs: number, quiet: boolean): Promise<void> {
   const tty = process.stderr.isTTY && !quiet;
   const bar = tty ? new SingleBar({ format: 'converging {bar} {value}/{total} running | {detail}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
   const ac = new AbortController();
   let detail = 'placing';
   void api
-    .follow(`?type=pull,placement,reconcile,instance-state`, (e) => {
+    .follow({ type: 'pull,placement,reconcile,instance-state' }, (e) => {
       if (e.type === 'pull') {
         const d = e.data;
         detail = `pull ${d.image} ${d.status}${d.total ? ` ${Math.round(((d.current ?? 0) / d.total) * 100)}%` : ''}`;
@@ -217,7 +131,7 @@ async function waitConverged(api: CoreApi, names: string[], timeoutMs: number, q
       let desired = 0;
       const reasons: string[] = [];
       for (const n of names) {
-        const m = await api.call<{ status: { desired: number; running: number; reason?: string } }>('GET', `/api/v1/mels/${n}`);
+        const m = await api.mel(n);
         running += Math.min(m.status.running, m.status.desired);
         desired += m.status.desired;
         if (m.status.reason) reasons.push(`${n}: ${m.status.reason}`);
@@ -239,27 +153,25 @@ async function waitConverged(api: CoreApi, names: string[], timeoutMs: number, q
 }
 
 export function register(program: Command): void {
-  withCommon(program.command('nodes').description('list the nodes of the cluster')).action(
-    run(async (o: Common) => {
-      const { nodes } = await new CoreApi(o).call<{ nodes: Array<Json & { capacity: Resources; allocated: Resources }> }>('GET', '/api/v1/nodes');
-      print(o, { nodes }, () =>
-        table([
-          ['ID', 'STATUS', 'LAYER', 'DOMAIN', 'CPU', 'MEMORY', 'INSTANCES', 'HEARTBEAT', 'ADDRESS'],
-          ...nodes.map((n) => [
-            String(n.id),
-            `${String(n.status)}${n.schedulable ? '' : ',cordoned'}`,
-            String(n.layer),
-            String(n.domain),
-            `${n.allocated.cpus.toFixed(1)}/${n.capacity.cpus}`,
-            `${gib(n.allocated.memoryBytes)}/${gib(n.capacity.memoryBytes)}`,
-            String(n.instances),
-            `${ago(String(n.lastHeartbeat))} ago`,
-            String(n.address),
-          ]),
+  withCommon(program.command('nodes').description('list the nodes of the cluster')).action(async (o: Common) => {
+    const nodes = await coreClient(o).nodes();
+    print(o, { nodes }, () =>
+      table([
+        ['ID', 'STATUS', 'LAYER', 'DOMAIN', 'CPU', 'MEMORY', 'INSTANCES', 'HEARTBEAT', 'ADDRESS'],
+        ...nodes.map((n) => [
+          n.id,
+          `${n.status}${n.schedulable ? '' : ',cordoned'}`,
+          n.layer,
+          n.domain,
+          `${n.allocated.cpus.toFixed(1)}/${n.capacity.cpus}`,
+          `${gib(n.allocated.memoryBytes)}/${gib(n.capacity.memoryBytes)}`,
+          String(n.instances),
+          `${ago(n.lastHeartbeat)} ago`,
+          n.address,
         ]),
-      );
-    }),
-  );
+      ]),
+    );
+  });
 
   withCommon(
     program
@@ -284,89 +196,80 @@ export function register(program: Command): void {
       .option('--privileged', 'run privileged (the agent must allow it)')
       .option('-d, --detach', 'do not wait for the replicas to run')
       .option('--timeout <seconds>', 'how long to wait', '300'),
-  ).action(
-    run(async (f: DeployFlags) => {
-      const api = new CoreApi(f);
-      const mels = melsFromFlags(f);
-      const names: string[] = [];
-      for (const m of mels) {
-        const name = String(m.name ?? '');
-        if (!name) throw new Error('every MEL needs a name');
-        await api.call('PUT', `/api/v1/mels/${encodeURIComponent(name)}`, m);
-        names.push(name);
-        if (!f.json) process.stderr.write(`deployed ${name}\n`);
-      }
-      if (!f.detach) await waitConverged(api, names, Number(f.timeout) * 1000, !!f.json);
-      const views = await Promise.all(names.map((n) => api.call('GET', `/api/v1/mels/${n}`)));
-      print(f, { mels: views }, () => table([['MEL', 'RUNNING', 'DESIRED'], ...views.map((v) => { const s = v.status as Json; return [String(v.name), String(s.running), String(s.desired)]; })]));
-    }),
-  );
+  ).action(async (f: DeployFlags) => {
+    const api = coreClient(f);
+    const mels = melsFromFlags(f);
+    const names: string[] = [];
+    for (const m of mels) {
+      const name = String(m.name ?? '');
+      if (!name) throw new Error('every MEL needs a name');
+      // the file's content is checked by the core (400 naming the field), not here
+      await api.putMel(name, m as MelPutInput);
+      names.push(name);
+      if (!f.json) process.stderr.write(`deployed ${name}\n`);
+    }
+    if (!f.detach) await waitConverged(api, names, Number(f.timeout) * 1000, !!f.json);
+    const views = await Promise.all(names.map((n) => api.mel(n)));
+    print(f, { mels: views }, () => table([['MEL', 'RUNNING', 'DESIRED'], ...views.map((v) => [v.name, String(v.status.running), String(v.status.desired)])]));
+  });
 
-  withCommon(program.command('ps').description('list instances').option('--mel <name>', 'only this MEL').option('--node <id>', 'only this node')).action(
-    run(async (o: Common & { mel?: string; node?: string }) => {
-      const q = new URLSearchParams({ ...(o.mel ? { mel: o.mel } : {}), ...(o.node ? { node: o.node } : {}) }).toString();
-      const { instances } = await new CoreApi(o).call<{ instances: Array<Json & { ports: Array<{ hostPort: number; containerPort: number; protocol: string }> }> }>('GET', `/api/v1/instances${q ? `?${q}` : ''}`);
-      print(o, { instances }, () =>
-        table([
-          ['NAME', 'MEL', 'NODE', 'STATE', 'PORTS', 'AGE', 'REASON'],
-          ...instances.map((i) => [String(i.name), String(i.mel), String(i.node ?? '-'), String(i.state), i.ports.map((p) => `${p.hostPort}->${p.containerPort}/${p.protocol}`).join(',') || '-', ago(String(i.createdAt)), String(i.reason ?? '')]),
-        ]),
-      );
-    }),
-  );
+  withCommon(program.command('ps').description('list instances').option('--mel <name>', 'only this MEL').option('--node <id>', 'only this node')).action(async (o: Common & { mel?: string; node?: string }) => {
+    const instances = await coreClient(o).instances({ ...(o.mel ? { mel: o.mel } : {}), ...(o.node ? { node: o.node } : {}) });
+    print(o, { instances }, () =>
+      table([
+        ['NAME', 'MEL', 'NODE', 'STATE', 'PORTS', 'AGE', 'REASON'],
+        ...instances.map((i) => [i.name, i.mel, i.node ?? '-', i.state, i.ports.map((p) => `${p.hostPort}->${p.containerPort}/${p.protocol}`).join(',') || '-', ago(i.createdAt), i.reason ?? '']),
+      ]),
+    );
+  });
 
   withCommon(program.command('scale').description('set the replica count of a MEL').argument('<name>').argument('<replicas>').option('-d, --detach', 'do not wait').option('--timeout <seconds>', 'how long to wait', '300')).action(
-    run(async (name: string, replicas: string, o: Common & { detach?: boolean; timeout: string }) => {
+    async (name: string, replicas: string, o: Common & { detach?: boolean; timeout: string }) => {
       const n = Number(replicas);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`replicas must be a whole number >= 0, got "${replicas}"`);
-      const api = new CoreApi(o);
-      await api.call('POST', `/api/v1/mels/${encodeURIComponent(name)}/scale`, { replicas: n });
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`replicas must be a whole number >= 0, got "${replicas}"`);
+      const api = coreClient(o);
+      await api.scaleMel(name, n);
       if (!o.detach) await waitConverged(api, [name], Number(o.timeout) * 1000, !!o.json);
-      const v = await api.call('GET', `/api/v1/mels/${encodeURIComponent(name)}`);
+      const v = await api.mel(name);
       print(o, v, () => `${name} scaled to ${n}\n`);
-    }),
+    },
   );
 
-  withCommon(program.command('rm').description('delete a MEL (its instances are stopped)').argument('<name>')).action(
-    run(async (name: string, o: Common) => {
-      const r = await new CoreApi(o).call('DELETE', `/api/v1/mels/${encodeURIComponent(name)}`);
-      print(o, r, () => `${name} removed\n`);
-    }),
-  );
+  withCommon(program.command('rm').description('delete a MEL (its instances are stopped)').argument('<name>')).action(async (name: string, o: Common) => {
+    const r = await coreClient(o).removeMel(name);
+    print(o, r, () => `${name} removed\n`);
+  });
 
   withCommon(program.command('logs').description("print an instance's newest output (stdout + stderr), by instance id or container name").argument('<instance>').option('--bytes <n>', 'how much of the end to show', '65536')).action(
-    run(async (id: string, o: Common & { bytes: string }) => {
+    async (id: string, o: Common & { bytes: string }) => {
       const bytes = Number(o.bytes);
-      if (!Number.isInteger(bytes) || bytes < 1) throw new Error(`--bytes must be a whole number >= 1, got "${o.bytes}"`);
-      const r = await new CoreApi(o).call('GET', `/api/v1/instances/${encodeURIComponent(id)}/logs?bytes=${bytes}`);
-      print(o, r, () => String((r as Json).logs ?? ''));
-    }),
+      if (!Number.isInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`--bytes must be a whole number >= 1, got "${o.bytes}"`);
+      const r = await coreClient(o).logs(id, bytes);
+      print(o, r, () => r.logs);
+    },
   );
 
   withCommon(program.command('events').description('follow the event stream').option('--type <types>', 'comma-separated types (node, mel, placement, reconcile, instance, pull, sample, ...)').option('--node <id>', 'only events about this node').option('--since <when>', 'replay from ms-since-epoch or an ISO date')).action(
-    run(async (o: Common & { type?: string; node?: string; since?: string }) => {
-      const q = new URLSearchParams({ ...(o.type ? { type: o.type } : {}), ...(o.node ? { node: o.node } : {}), ...(o.since ? { since: o.since } : {}) }).toString();
-      await new CoreApi(o).follow(q ? `?${q}` : '', (e) => {
+    async (o: Common & { type?: string; node?: string; since?: string }) => {
+      await coreClient(o).follow({ ...(o.type ? { type: o.type } : {}), ...(o.node ? { node: o.node } : {}), ...(o.since ? { since: o.since } : {}) }, (e) => {
         if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
           const summary = Object.entries(e.data).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
           process.stdout.write(`${new Date(e.ts).toISOString()}  ${e.type.padEnd(14)} ${(e.node ?? '-').padEnd(12)} ${summary}\n`);
         }
       });
-    }),
+    },
   );
 
-  for (const [cmd, action, what] of [
-    ['drain', 'drain', 'move every instance off a node and keep it empty'],
-    ['undrain', 'undrain', 'end a drain'],
-    ['cordon', 'cordon', 'stop placing new instances on a node'],
-    ['uncordon', 'uncordon', 'let a node take new instances again'],
+  for (const [cmd, what] of [
+    ['drain', 'move every instance off a node and keep it empty'],
+    ['undrain', 'end a drain'],
+    ['cordon', 'stop placing new instances on a node'],
+    ['uncordon', 'let a node take new instances again'],
   ] as const) {
-    withCommon(program.command(cmd).description(what).argument('<node>')).action(
-      run(async (node: string, o: Common) => {
-        const n = await new CoreApi(o).call('POST', `/api/v1/nodes/${encodeURIComponent(node)}/${action}`);
-        print(o, n, () => `${node}: ${String(n.status)}${n.schedulable ? '' : ' (cordoned)'}\n`);
-      }),
-    );
+    withCommon(program.command(cmd).description(what).argument('<node>')).action(async (node: string, o: Common) => {
+      const n = await coreClient(o).nodeAction(node, cmd);
+      print(o, n, () => `${node}: ${n.status}${n.schedulable ? '' : ' (cordoned)'}\n`);
+    });
   }
 }

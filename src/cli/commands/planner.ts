@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { parse as parseYaml } from 'yaml';
 import { invalid, isOsmoError } from '../../shared/errors.js';
+import { describeFailure } from '../common.js';
 import { solve, SolveMethodSchema, type SolveResult } from '../../planner/solve.js';
 import { solveLqnx, type LqnSolveResult } from '../../planner/lqnx.js';
 import { plan, type PlanResult } from '../../planner/plan.js';
@@ -33,7 +34,7 @@ function readData(file: string): unknown {
 const isLqnx = (file: string) => ['.lqnx', '.xml'].includes(extname(file).toLowerCase());
 
 function fail(e: unknown): never {
-  process.stderr.write(`osmo: ${isOsmoError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(`osmo: ${describeFailure(e)}\n`);
   process.exit(isOsmoError(e) && e.kind !== 'internal' ? 2 : 1);
 }
 

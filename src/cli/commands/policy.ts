@@ -1,37 +1,13 @@
 // `osmo policy get|set` and `osmo migrate`: the run-time policy manager and manual
 // migration over the core API (--core / OSMO_CORE, token from --token / OSMO_TOKEN /
 // ./.osmo/join-token).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { PARAMETERS } from '../../policy/document.js';
-
-interface Common {
-  core?: string;
-  token?: string;
-  json?: boolean;
-  node?: string;
-}
+import { clientFlags as withCommon, coreClient, print, table, type ClientFlags } from '../common.js';
 
 type Json = Record<string, unknown>;
-
-async function call(o: Common, method: string, path: string, body?: unknown): Promise<Json> {
-  const base = (o.core ?? process.env.OSMO_CORE ?? 'http://127.0.0.1:7700').replace(/\/+$/, '');
-  const token = o.token ?? process.env.OSMO_TOKEN ?? (existsSync('.osmo/join-token') ? readFileSync('.osmo/join-token', 'utf8').trim() : undefined);
-  let r: Response;
-  try {
-    r = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new Error(`cannot reach the core at ${base} (${(e as Error).message}); start it with "osmo up" or pass --core URL`);
-  }
-  const text = await r.text();
-  const json = text ? (JSON.parse(text) as Json) : {};
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${String(json.error ?? text)}`);
-  return json;
-}
+type Common = ClientFlags & { node?: string };
 
 /** "thresholds.high=0.9" -> {thresholds: {high: 0.9}}; numbers for numeric parameters. */
 export function assignmentsToPatch(items: string[]): Json {
@@ -52,33 +28,35 @@ export function assignmentsToPatch(items: string[]): Json {
   return patch;
 }
 
-function withCommon(c: Command): Command {
-  return c
-    .option('--core <url>', 'core API (default $OSMO_CORE or http://127.0.0.1:7700)')
-    .option('--token <token>', 'API token (default $OSMO_TOKEN or ./.osmo/join-token)')
-    .option('--json', 'print JSON');
-}
-
-function printParameters(list: Array<Json>): void {
+function parameterTable(list: Array<{ name: string; value: unknown; unit?: string | undefined; allowed?: string[] | undefined; min?: number | undefined; max?: number | undefined; default: unknown }>): string {
   const rows = [['PARAMETER', 'VALUE', 'UNIT', 'RANGE', 'DEFAULT']];
   for (const p of list) {
-    const range = p.allowed ? (p.allowed as string[]).join(' | ') : `${String(p.min)} .. ${String(p.max)}`;
-    rows.push([String(p.name), String(p.value), String(p.unit ?? ''), range, String(p.default)]);
+    const range = p.allowed ? p.allowed.join(' | ') : `${String(p.min)} .. ${String(p.max)}`;
+    rows.push([p.name, String(p.value), p.unit ?? '', range, String(p.default)]);
   }
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  process.stdout.write(rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(w[c]!))).join('  ')).join('\n') + '\n');
+  return table(rows);
+}
+
+/** A partial policy document from a JSON file, named in the message when it is not one. */
+function readPatch(file: string): Json {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InvalidArgumentError(`--file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidArgumentError(`--file ${file}: not a JSON object (a partial policy document)`);
+  return doc as Json;
 }
 
 export function register(program: Command): void {
   const policy = program.command('policy').description('read and change the load policies at run time (M.A.E.A.I.)');
 
-  withCommon(policy.command('get').description('every parameter with value, unit, range and default').option('--node <id>', "a node's effective policy")).action(
-    async (o: Common) => {
-      const json = await call(o, 'GET', o.node ? `/api/v1/nodes/${encodeURIComponent(o.node)}/policies` : '/api/v1/policies');
-      if (o.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-      else printParameters(json.parameters as Json[]);
-    },
-  );
+  withCommon(policy.command('get').description('every parameter with value, unit, range and default').option('--node <id>', "a node's effective policy")).action(async (o: Common) => {
+    const api = coreClient(o);
+    const json = o.node ? await api.nodePolicies(o.node) : await api.policies();
+    print(o, json, () => parameterTable(json.parameters));
+  });
 
   withCommon(
     policy
@@ -88,14 +66,11 @@ export function register(program: Command): void {
       .option('--file <path>', 'a partial policy document (JSON) instead of assignments')
       .option('--node <id>', "change this node's override instead of the global policy"),
   ).action(async (items: string[], o: Common & { file?: string }) => {
-    const patch = o.file ? (JSON.parse(readFileSync(o.file, 'utf8')) as Json) : assignmentsToPatch(items);
+    const patch = o.file ? readPatch(o.file) : assignmentsToPatch(items);
     if (Object.keys(patch).length === 0) throw new InvalidArgumentError('nothing to change: give NAME=VALUE pairs or --file');
-    const json = await call(o, 'PUT', o.node ? `/api/v1/nodes/${encodeURIComponent(o.node)}/policies` : '/api/v1/policies', patch);
-    if (o.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    else {
-      const changes = (json.changes as Array<{ name: string; from: unknown; to: unknown }>) ?? [];
-      process.stdout.write(changes.length ? changes.map((c) => `${c.name}: ${String(c.from)} -> ${String(c.to)}`).join('\n') + '\n' : 'no change\n');
-    }
+    const api = coreClient(o);
+    const json = o.node ? await api.patchNodePolicies(o.node, patch) : await api.patchPolicies(patch);
+    print(o, json, () => (json.changes.length ? json.changes.map((c) => `${c.name}: ${String(c.from)} -> ${String(c.to)}`).join('\n') + '\n' : 'no change\n'));
   });
 
   withCommon(
@@ -105,8 +80,7 @@ export function register(program: Command): void {
       .argument('<instance>', 'instance id or name')
       .option('--node <id>', 'target node'),
   ).action(async (id: string, o: Common) => {
-    const json = await call(o, 'POST', `/api/v1/instances/${encodeURIComponent(id)}/migrate`, o.node ? { node: o.node } : {});
-    if (o.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    else process.stdout.write(`${String(json.instance)} ${String(json.from)} -> ${String(json.to)} as ${String(json.newInstance)} in ${String(json.ms)} ms\n  ${String(json.reason)}\n`);
+    const json = await coreClient(o).migrate(id, o.node);
+    print(o, json, () => `${json.instance} ${json.from} -> ${json.to} as ${json.newInstance} in ${json.ms} ms\n  ${json.reason}\n`);
   });
 }

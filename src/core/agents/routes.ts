@@ -1,6 +1,5 @@
 // The agent <-> core wire contract (src/bus/protocol.ts): register, heartbeat, events.
-import { z } from 'zod';
-import { EventBatch, EventBatchResponse, HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
+import { EventBatch, EventBatchResponse, HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { ErrorBody } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 
@@ -11,7 +10,7 @@ const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
   }, async (req) => ctx.nodes.register(req.body));
 
   app.post('/api/v1/agent/heartbeat', {
-    schema: { tags, summary: 'liveness; 404 means: register again', body: HeartbeatRequest, response: { 200: z.object({ status: z.string(), heartbeatIntervalMs: z.number() }), 404: ErrorBody } },
+    schema: { tags, summary: 'liveness; 404 means: register again', body: HeartbeatRequest, response: { 200: HeartbeatResponse, 404: ErrorBody } },
   }, async (req) => ctx.nodes.heartbeat(req.body));
 
   app.post('/api/v1/agent/events', {

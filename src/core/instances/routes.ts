@@ -1,6 +1,6 @@
 // GET /api/v1/instances[/{id}[/logs]]: what the core placed (or could not place yet).
 import { z } from 'zod';
-import { ErrorBody, InstanceState, InstanceView } from '../../model/index.js';
+import { ErrorBody, InstanceLogs, InstanceState, InstanceView } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 import { instanceView } from './service.js';
 
@@ -20,7 +20,7 @@ const instanceRoutes: CoreRoutes<'instances'> = async (app, { ctx }) => {
       summary: "the newest output (stdout + stderr) of an instance, read from its node's agent",
       params: z.object({ id: z.string().min(1) }),
       querystring: z.object({ bytes: z.coerce.number().int().min(1).max(1 << 20).default(64 * 1024) }).strict(),
-      response: { 200: z.object({ id: z.string(), node: z.string(), name: z.string(), logs: z.string() }), 404: ErrorBody, 409: ErrorBody },
+      response: { 200: InstanceLogs, 404: ErrorBody, 409: ErrorBody },
     },
   }, async (req) => ctx.instances.logs(req.params.id, req.query.bytes));
 };

@@ -6,6 +6,7 @@
 // every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
+import { AgentApi, type MonitorOption } from '../../client/index.js';
 
 const RESEND_MS = 20_000;
 const RETRY_MS = 5_000;
@@ -24,7 +25,7 @@ export class MonitorKeeper {
       if (n.status !== 'ready') continue;
       const p = policyOf(n.id);
       const time = p.management.monitoringPeriodMs / 1000;
-      const wants: Array<[string, 'host' | 'guest']> = [
+      const wants: Array<[MonitorOption, 'host' | 'guest']> = [
         ['cpu', 'guest'],
         ['mem', 'guest'],
       ];
@@ -49,14 +50,7 @@ export class MonitorKeeper {
     await Promise.all(calls);
   }
 
-  private async put(address: string, metric: string, body: { time: number; source: string }): Promise<void> {
-    const r = await fetch(new URL(`/api/v1/monitor/${metric}`, address), {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    await r.text();
-    if (r.status >= 300) throw new Error(`monitor ${metric}/${body.source} on ${address}: ${r.status}`);
+  private async put(address: string, metric: MonitorOption, body: { time: number; source: 'host' | 'guest' }): Promise<void> {
+    await new AgentApi({ base: address, token: this.token }).monitor(metric, body, 5000);
   }
 }

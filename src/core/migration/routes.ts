@@ -5,14 +5,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../../model/index.js';
 import { unavailable } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
-
-const Body = z.object({ node: z.string().min(1).max(128).optional().describe('target node; omit to let the destination policy choose') }).strict();
-const Done = z.object({ instance: z.string(), newInstance: z.string(), mel: z.string(), from: z.string(), to: z.string(), ms: z.number(), reason: z.string() });
-
-const LoadsView = z.object({
-  nodes: z.array(z.object({ id: z.string(), load: z.number().optional(), overloaded: z.boolean(), inFlight: z.boolean(), pendingLoad: z.number(), acceptance: z.string() })),
-  instances: z.array(z.object({ id: z.string(), mel: z.string(), node: z.string(), load: z.number().optional(), movable: z.boolean() })),
-});
+import { LoadsView, MigrateBody, MigrationDone } from './schema.js';
 
 const migrationRoutes: CoreRoutes<'engine'> = async (app, { ctx }) => {
   app.get('/api/v1/loads', {
@@ -26,7 +19,7 @@ const migrationRoutes: CoreRoutes<'engine'> = async (app, { ctx }) => {
   });
 
   app.post('/api/v1/instances/:id/migrate', {
-    schema: { tags: ['instances'], summary: 'move a running instance (make-before-break)', params: z.object({ id: z.string().min(1) }), body: Body.default({}), response: { 200: Done, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } },
+    schema: { tags: ['instances'], summary: 'move a running instance (make-before-break)', params: z.object({ id: z.string().min(1) }), body: MigrateBody.default({}), response: { 200: MigrationDone, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } },
   }, async (req) => {
     const out = await ctx.engine.manual(req.params.id, req.body?.node);
     if (!out.ok || !out.newInstance) throw unavailable(`migration of ${out.instance} to ${out.to} rolled back: ${out.error ?? 'unknown error'}`);

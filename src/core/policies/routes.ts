@@ -3,34 +3,17 @@
 // when invalid).
 import { z } from 'zod';
 import { ErrorBody } from '../../model/index.js';
-import { describe, PolicyPatchSchema } from '../../policy/document.js';
+import { describe } from '../../policy/document.js';
 import { notFound } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
+import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyView, PolicyPatchBody as Body } from './schema.js';
 
-const Parameter = z.object({
-  name: z.string(),
-  type: z.enum(['number', 'integer', 'enum']),
-  unit: z.string().optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  allowed: z.array(z.string()).optional(),
-  default: z.union([z.number(), z.string()]),
-  value: z.union([z.number(), z.string()]),
-  description: z.string(),
-});
-const Doc = z.record(z.string(), z.unknown());
-const Change = z.object({ name: z.string(), from: z.unknown(), to: z.unknown() });
-const GlobalView = z.object({ policy: Doc, parameters: z.array(Parameter), overrides: z.record(z.string(), Doc) });
-const NodeView = z.object({ node: z.string(), policy: Doc, override: Doc, parameters: z.array(Parameter) });
 const Id = z.object({ id: z.string().min(1).max(128) });
-// The body is validated in the service (parsePatch) so that combination errors and field
-// errors read the same; the schema here documents it in OpenAPI.
-const Body = (PolicyPatchSchema as z.ZodType).describe('a partial policy document: only the fields to change');
 
 const policyRoutes: CoreRoutes<'policies' | 'state'> = async (app, { ctx }) => {
   const tags = ['policies'];
   app.get('/api/v1/policies', {
-    schema: { tags, summary: 'the global policy: every parameter with type, unit, range and current value', response: { 200: GlobalView } },
+    schema: { tags, summary: 'the global policy: every parameter with type, unit, range and current value', response: { 200: GlobalPolicyView } },
   }, async () => {
     const p = ctx.policies;
     const doc = p.globalDocument();
@@ -38,14 +21,14 @@ const policyRoutes: CoreRoutes<'policies' | 'state'> = async (app, { ctx }) => {
   });
 
   app.put('/api/v1/policies', {
-    schema: { tags, summary: 'change one or several global parameters (partial document)', body: Body, response: { 200: z.object({ policy: Doc, changes: z.array(Change) }), 400: ErrorBody } },
+    schema: { tags, summary: 'change one or several global parameters (partial document)', body: Body, response: { 200: GlobalPolicyChanged, 400: ErrorBody } },
   }, async (req) => {
     const r = await ctx.policies.patchGlobal(req.body);
     return { policy: r.policy as unknown as Record<string, unknown>, changes: r.changes };
   });
 
   app.get('/api/v1/nodes/:id/policies', {
-    schema: { tags, summary: "a node's effective policy and its override", params: Id, response: { 200: NodeView, 404: ErrorBody } },
+    schema: { tags, summary: "a node's effective policy and its override", params: Id, response: { 200: NodePolicyView, 404: ErrorBody } },
   }, async (req) => {
     const p = ctx.policies;
     if (!ctx.state.nodes.has(req.params.id)) throw notFound(`node ${req.params.id} not found`);
@@ -54,7 +37,7 @@ const policyRoutes: CoreRoutes<'policies' | 'state'> = async (app, { ctx }) => {
   });
 
   app.put('/api/v1/nodes/:id/policies', {
-    schema: { tags, summary: "change a node's override (partial document, merged over the global one)", params: Id, body: Body, response: { 200: z.object({ policy: Doc, override: Doc, changes: z.array(Change) }), 400: ErrorBody, 404: ErrorBody } },
+    schema: { tags, summary: "change a node's override (partial document, merged over the global one)", params: Id, body: Body, response: { 200: NodePolicyChanged, 400: ErrorBody, 404: ErrorBody } },
   }, async (req) => {
     const r = await ctx.policies.patchNode(req.params.id, req.body);
     return { policy: r.policy as unknown as Record<string, unknown>, override: r.override as Record<string, unknown>, changes: r.changes };

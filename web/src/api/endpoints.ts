@@ -3,6 +3,7 @@
 import { api } from './http.js';
 import { normalizeParams, normalizeSeries, nestPatch } from './readers.js';
 import type { Instance, Mel, MelSpec, MetricSeries, OsmoNode, PolicyParam } from './types.js';
+import type { Loads, MigrationResult } from '../../../src/client/index.js';
 
 const enc = encodeURIComponent;
 
@@ -11,14 +12,8 @@ export const listMels = async (): Promise<Mel[]> => (await api<{ mels: Mel[] }>(
 export const listInstances = async (): Promise<Instance[]> =>
   (await api<{ instances: Instance[] }>('GET', '/api/v1/instances')).instances;
 
-export interface NodeLoadView {
-  id: string;
-  /** the policy engine's smoothed load factor L */
-  load?: number;
-  overloaded: boolean;
-  inFlight: boolean;
-  acceptance: string;
-}
+/** one node in the policy engine's view: smoothed load factor L, hysteresis state, pending load */
+export type NodeLoadView = Loads['nodes'][number];
 /** The policy engine's view of every node (GET /api/v1/loads). */
 export const listLoads = async (): Promise<NodeLoadView[]> => (await api<{ nodes: NodeLoadView[] }>('GET', '/api/v1/loads')).nodes;
 
@@ -27,15 +22,7 @@ export const deleteMel = (name: string): Promise<unknown> => api('DELETE', `/api
 export const scaleMel = (name: string, replicas: number): Promise<unknown> =>
   api('POST', `/api/v1/mels/${enc(name)}/scale`, { replicas });
 /** node omitted: the destination policy chooses */
-export interface MigrationDone {
-  instance: string;
-  newInstance: string;
-  mel: string;
-  from: string;
-  to: string;
-  ms: number;
-  reason: string;
-}
+export type MigrationDone = MigrationResult;
 /** Make-before-break: answers once the new instance runs (or with why it rolled back). */
 export const migrateInstance = (id: string, node?: string): Promise<MigrationDone> =>
   api<MigrationDone>('POST', `/api/v1/instances/${enc(id)}/migrate`, node ? { node } : {});

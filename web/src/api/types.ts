@@ -1,14 +1,13 @@
 // The shapes the dashboard reads from the core's REST API (/openapi.json is the
-// reference). The agent-side event types come straight from the shared zod contract
-// (type-only imports: nothing of zod reaches the bundle). Fields the core may add
-// later are optional here so an older or newer core still renders.
+// reference): the API's types come from src/client, the agent-side event types straight
+// from the shared zod contract (type-only imports: nothing of zod reaches the bundle).
+// Fields the core may add later are optional here so an older or newer core still renders.
 import type { AgentEvent, SampleEvent, InstanceEvent, OsmoEvent } from '../../../src/bus/events.js';
-import type { MetricName, NodeLayer, NodeCapacity } from '../../../src/model/index.js';
+import type { MetricName, NodeLayer, NodeCapacity, NodeStatus } from '../../../src/model/index.js';
 
 export type { AgentEvent, SampleEvent, InstanceEvent, MetricName, NodeLayer, NodeCapacity, OsmoEvent };
 
-import type { z } from 'zod';
-import type { InstanceView, MelSpec as MelSpecSchema, MelView, NodeStatus, NodeView } from '../../../src/model/index.js';
+import type { Instance as InstanceView, Mel as MelView, MelSpecInput, Node as NodeView } from '../../../src/client/index.js';
 
 export type { NodeStatus };
 
@@ -21,10 +20,10 @@ export type OsmoNode = Omit<NodeView, 'load'> & { load: NodeLoad | number | null
 export type Mel = MelView;
 export type Instance = InstanceView;
 export type InstanceState = InstanceView['state'];
-export type Placement = NonNullable<z.input<typeof MelSpecSchema>['placement']>;
+export type Placement = NonNullable<MelSpecInput['placement']>;
 
 /** What the deploy form sends: POST /api/v1/mels (defaults filled in by the core). */
-export type MelSpec = z.input<typeof MelSpecSchema>;
+export type MelSpec = MelSpecInput;
 
 type EnvelopeKey = 'id' | 'ts' | 'type' | 'origin' | 'seq' | 'node';
 /** Omit on each member of a union (the plain one keeps only the keys all members share). */

@@ -1,0 +1,136 @@
+// The transport under both API clients: JSON over fetch with the bearer token, a deadline
+// per call, the response read against the route's zod schema, and every failure turned
+// into one ApiError (errors.ts). Nothing here knows a path; core.ts and agent.ts do.
+import type { z } from 'zod';
+import { ApiError, causeOf, oneLine } from './errors.js';
+import { readSse, type SseMessage } from './sse.js';
+
+export interface HttpOptions {
+  /** base URL, e.g. http://127.0.0.1:7700 (a trailing slash is ignored) */
+  base: string;
+  /** sent as `Authorization: Bearer <token>` when given */
+  token?: string | undefined;
+  /** deadline of one call unless the call names its own; default 60 s */
+  timeoutMs?: number;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface CallOptions<S extends z.ZodType> {
+  body?: unknown;
+  query?: Query;
+  /** the route's response schema for its 2xx answer */
+  response: S;
+  timeoutMs?: number;
+}
+
+/** Builds "?a=1&b=x" from the defined entries, or "" when there are none. */
+export function queryString(q: Query | undefined): string {
+  if (!q) return '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export class HttpClient {
+  readonly base: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    /** "core" or "agent", for messages */
+    readonly service: string,
+    o: HttpOptions,
+  ) {
+    this.base = o.base.replace(/\/+$/, '');
+    this.token = o.token;
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+  }
+
+  private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...extra };
+  }
+
+  /** Sends one request and returns the answer read with `o.response`; throws ApiError otherwise. */
+  async call<S extends z.ZodType>(method: string, path: string, o: CallOptions<S>): Promise<z.output<S>> {
+    const { status, json } = await this.send(method, path, o.body, o.query, o.timeoutMs);
+    const info = { service: this.service, base: this.base, method, path, status };
+    if (status < 200 || status >= 300) {
+      const body = (json && typeof json === 'object' ? json : {}) as { error?: unknown; code?: unknown };
+      const error = typeof body.error === 'string' ? body.error : typeof json === 'string' && json ? json.slice(0, 200) : `HTTP ${status}`;
+      throw new ApiError('status', `${method} ${path}: ${status} ${error}`, { ...info, error, ...(typeof body.code === 'string' ? { code: body.code } : {}) });
+    }
+    const parsed = o.response.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      throw new ApiError('bad-response', `${method} ${path}: the ${this.service} answered ${status} with an unexpected body (${where}${issue?.message ?? 'invalid'})`, info);
+    }
+    return parsed.data;
+  }
+
+  /**
+   * The raw exchange: status and body (parsed JSON, or the text when it is not JSON).
+   * Throws ApiError only when there is no answer at all.
+   */
+  async send(method: string, path: string, body?: unknown, query?: Query, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
+    const url = `${this.base}${path}${queryString(query)}`;
+    const info = { service: this.service, base: this.base, method, path };
+    // a timer we clear, not AbortSignal.timeout(): that one keeps the request alive until it fires
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, { method, headers: this.headers(body !== undefined), body: body === undefined ? null : JSON.stringify(body), signal: ac.signal });
+      text = await res.text();
+    } catch (e) {
+      if (ac.signal.aborted) throw new ApiError('timeout', `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`, info, { cause: e });
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+    } finally {
+      clearTimeout(timer);
+    }
+    let json: unknown = text;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON (a proxy's error page, /metrics): callers get the text
+      }
+    } else json = undefined;
+    return { status: res.status, json };
+  }
+
+  /**
+   * Follows a server-sent event stream: `on` per message until it returns true, the
+   * stream ends, or `signal` aborts. Non-2xx answers throw ApiError like `call`.
+   */
+  async stream(path: string, query: Query | undefined, on: (m: SseMessage) => boolean | void, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<void> {
+    const info = { service: this.service, base: this.base, method: 'GET', path };
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}${queryString(query)}`, { headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }), ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      let error = text.slice(0, 200) || `HTTP ${res.status}`;
+      try {
+        const j = JSON.parse(text) as { error?: unknown };
+        if (typeof j.error === 'string') error = j.error;
+      } catch {
+        // keep the text
+      }
+      throw new ApiError('status', `GET ${path}: ${res.status} ${oneLine(error)}`, { ...info, status: res.status, error });
+    }
+    try {
+      await readSse(res.body, on);
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw new ApiError('unreachable', `the ${this.service} at ${this.base} closed the event stream (${causeOf(e)})`, info, { cause: e });
+    }
+  }
+}
