@@ -1,17 +1,21 @@
 // Footprint of the compiled `osmo agent`: cpu, mem, net and disk monitors at 1 s on host AND
 // guest, 10 running containers, over 60 s: RSS and CPU % of one core from /proc/<pid>,
 // measured side by side in the same run with Debian's prometheus-node-exporter scraped once a
-// second. Targets: RSS <= 80 MB, CPU <= 1 % of a core.
+// second. Targets: RSS <= 80 MB, CPU <= 1 % of a core. Prints the sample rate each monitor
+// achieved beside the configured one (a footprint of half the work would be no footprint),
+// and the peak RSS of the whole run (VmHWM: start-up and warm-up included) beside the window's.
 //   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/agent-footprint.ts [seconds]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, freePort, procUsage, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
+import { docker, freePort, peakRss, procUsage, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
 import { AgentApi, type MonitorOption } from '../src/client/index.js';
 
 const SECONDS = Number(process.argv[2] ?? 60);
 const CONTAINERS = 10;
+const METRICS = ['cpu', 'mem', 'net', 'disk'] as const;
+const PERIOD_S = 1;
 const run = Math.random().toString(36).slice(2, 7);
 const nodeId = `ag-bench-${run}`;
 const image = `ag-bench/sleeper:${run}`;
@@ -29,7 +33,7 @@ try {
     await api.deploy({ image, name: `${nodeId}-c${i}` });
   }
   for (const source of ['host', 'guest'] as const) {
-    for (const m of ['cpu', 'mem', 'net', 'disk'] as MonitorOption[]) await api.monitor(m, { time: 1, source });
+    for (const m of METRICS as readonly MonitorOption[]) await api.monitor(m, { time: PERIOD_S, source });
   }
   // node_exporter is scraped once a second, as Prometheus would
   void (async () => {
@@ -53,19 +57,33 @@ try {
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = (name: string, k: 'agent' | 'ne') => {
     const cpu = ((end[k].cpuSeconds - start[k].cpuSeconds) / wall) * 100;
-    return { name, rssAvg: avg(rss[k]), rssMax: Math.max(...rss[k]), cpu };
+    return { name, rssAvg: avg(rss[k]), rssMax: Math.max(...rss[k]), rssPeak: peakRss(pids[k]), cpu };
   };
   const a = row('osmo agent (compiled)', 'agent');
   const n = row('prometheus-node-exporter', 'ne');
   const lines = (await import('node:fs')).readFileSync(events, 'utf8').split('\n').filter(Boolean);
-  const samples = lines.filter((l) => l.includes('"type":"sample"')).length;
+  const samples = lines.map((l) => JSON.parse(l) as { type: string; ts: number; source?: string; metric?: string }).filter((e) => e.type === 'sample');
+  const inWindow = samples.filter((e) => e.ts >= start.t && e.ts < end.t);
   console.log(`agent node flags: "${process.env.AGENT_NODE_FLAGS ?? ''}"`);
-  console.log(`window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at 1 s; ${samples} sample events written in total`);
-  console.log('| process | RSS avg MB | RSS max MB | CPU % of one core |');
-  console.log('|---|---|---|---|');
-  for (const r of [a, n]) console.log(`| ${r.name} | ${mb(r.rssAvg)} | ${mb(r.rssMax)} | ${r.cpu.toFixed(2)} |`);
+  console.log(`window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at ${PERIOD_S} s; ${samples.length} sample events written in total, ${inWindow.length} in the window`);
+  console.log('| monitor | targets | configured samples/s | achieved samples/s (window) | achieved / configured |');
+  console.log('|---|---|---|---|---|');
+  let configuredAll = 0;
+  for (const source of ['host', 'guest'] as const) {
+    for (const m of METRICS) {
+      const targets = source === 'host' ? 1 : CONTAINERS;
+      const configured = targets / PERIOD_S;
+      configuredAll += configured;
+      const achieved = inWindow.filter((e) => e.source === source && e.metric === m).length / wall;
+      console.log(`| ${m}/${source} | ${targets} | ${configured.toFixed(1)} | ${achieved.toFixed(2)} | ${(achieved / configured).toFixed(2)} |`);
+    }
+  }
+  console.log(`| all | | ${configuredAll.toFixed(1)} | ${(inWindow.length / wall).toFixed(2)} | ${(inWindow.length / wall / configuredAll).toFixed(2)} |`);
+  console.log('| process | RSS avg MB (window) | RSS max MB (window) | RSS peak MB (whole run, VmHWM) | CPU % of one core |');
+  console.log('|---|---|---|---|---|');
+  for (const r of [a, n]) console.log(`| ${r.name} | ${mb(r.rssAvg)} | ${mb(r.rssMax)} | ${mb(r.rssPeak)} | ${r.cpu.toFixed(2)} |`);
   console.log(`ratio agent / node_exporter: RSS ${(a.rssAvg / n.rssAvg).toFixed(2)}x, CPU ${(a.cpu / Math.max(n.cpu, 0.01)).toFixed(2)}x`);
-  console.log(`targets: RSS <= 80 MB ${a.rssMax <= 80 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 1 % ${a.cpu <= 1 ? 'met' : 'MISSED'}`);
+  console.log(`targets: RSS <= 80 MB (whole-run peak) ${a.rssPeak <= 80 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 1 % ${a.cpu <= 1 ? 'met' : 'MISSED'}`);
 } finally {
   scraping = false;
   ne.kill('SIGTERM');

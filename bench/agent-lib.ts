@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { freePort } from '../testing/proc.js';
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLK_TCK = 100;
 
@@ -22,8 +24,6 @@ export function compiledCli(): string {
   if (!existsSync(main)) throw new Error('dist/cli/main.js missing: run `npm run build` first');
   return main;
 }
-
-import { freePort } from '../testing/proc.js';
 
 export { freePort };
 
@@ -80,6 +80,12 @@ export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number }
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+}
+
+/** The process's peak RSS over its whole life so far (VmHWM), in bytes. */
+export function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
 }
 
 export function median(xs: number[]): number {

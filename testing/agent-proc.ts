@@ -31,7 +31,7 @@ export async function startAgentProc(
     await waitForHttp(`${url}/healthz`, 30_000);
   } catch (e) {
     await proc.stop('SIGKILL');
-    throw new Error(`agent did not start: ${(e as Error).message}\n${proc.output()}`);
+    throw new Error(`agent did not start: ${(e as Error).message}\n${proc.output()}`, { cause: e });
   }
   return { url, port, nodeId, dataDir, proc, stop: () => proc.stop('SIGTERM') };
 }

@@ -59,5 +59,5 @@ export async function startCoreStubPeer(opts: { port?: number; token?: string; h
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return Object.assign(peer, { url: `http://127.0.0.1:${port}`, port, close: () => app.close() }) as CoreStubPeer;
+  return Object.assign(peer, { url: `http://127.0.0.1:${port}`, port, close: () => app.close() });
 }

@@ -12,6 +12,7 @@ import type { AgentEventBody } from '../bus/events.js';
 import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
+import { parseListen } from '../shared/net.js';
 import { VERSION } from '../shared/version.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
@@ -57,13 +58,6 @@ export interface RunningAgent {
   /** undefined when the API is open */
   token: string | undefined;
   close(): Promise<void>;
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw invalid(`--listen: "${listen}" is not HOST:PORT (e.g. 127.0.0.1:5000 or [::1]:5000)`);
-  return { host: (m[1] ?? m[2])!, port };
 }
 
 export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {

@@ -60,7 +60,6 @@ export type MonitorEvent = z.infer<typeof MonitorEvent>;
 
 export const AgentEvent = z.discriminatedUnion('type', [SampleEvent, InstanceEvent, PullEvent, MonitorEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
-export type AgentEventType = AgentEvent['type'];
 /** An event before the producer stamps seq/node/ts on it. */
 export type AgentEventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'seq' | 'node' | 'ts'> : never) : never;
 

@@ -7,7 +7,7 @@ import { VERSION } from '../shared/version.js';
 import { fail, oneLineUsageErrors } from './common.js';
 
 const program = new Command('osmo')
-  .description('osmotic computing platform: agents, core, policies, SLA, planner, cloudlets')
+  .description('osmotic computing platform: agents, core, policies, monitoring, SLA, planner')
   .version(VERSION);
 // before the groups register: subcommands inherit the output settings
 oneLineUsageErrors(program);

@@ -2,7 +2,7 @@
 // reference). Request and answer types are inferred from the zod schemas the routes
 // declare, and every answer is read with its route's schema.
 import { z } from 'zod';
-import { CoreHealth, InstanceLogs, InstanceView, MelBody, MelName, MelSpec, MelView, NodeView, OkBody } from '../model/index.js';
+import { CoreHealth, InstanceLogs, InstanceView, type MelBody, type MelName, type MelSpec, MelView, NodeView, OkBody } from '../model/index.js';
 import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyView } from '../core/policies/schema.js';
 import { LoadsView, MigrationDone } from '../core/migration/schema.js';
 import type { OsmoEvent } from '../bus/events.js';
@@ -145,7 +145,7 @@ export class CoreClient {
 
   /** stored events (no stream) */
   async eventHistory(q: EventQuery & { limit?: number } = {}): Promise<CoreEvent[]> {
-    return (await this.http.call('GET', '/api/v1/events', { query: { ...q, follow: 'false' } as Query, response: EventList })).events as CoreEvent[];
+    return (await this.http.call('GET', '/api/v1/events', { query: { ...q, follow: 'false' }, response: EventList })).events as CoreEvent[];
   }
 
   /**

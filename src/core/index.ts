@@ -29,6 +29,7 @@ import { sla } from './sla/module.js';
 import { state, store } from './state-module.js';
 import { system } from './system/module.js';
 import { loadOrCreateToken } from './token.js';
+import { parseListen } from '../shared/net.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
@@ -75,14 +76,8 @@ export interface CoreHandle {
   close(): Promise<void>;
 }
 
-export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s.trim());
-  if (!m || Number(m[2]) > 65535) throw new Error(`--listen: "${s}" is not HOST:PORT (e.g. 127.0.0.1:7700)`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-}
-
 export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> {
-  const listen = parseListen(options.listen ?? '127.0.0.1:7700');
+  const listen = parseListen(options.listen ?? '127.0.0.1:7700', 7700);
   const dataDir = resolve(options.dataDir ?? './.osmo');
   const token = loadOrCreateToken(dataDir);
   const config: CoreConfig = {

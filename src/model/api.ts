@@ -1,7 +1,7 @@
 // The bodies every route shares: the seed's `{response, status}` envelope.
 import { z } from 'zod';
 
-export const ErrorBody = z.object({ response: z.literal(false), status: z.number().int(), error: z.string() });
+export { ErrorBody } from './errors.js';
 export const OkBody = z.object({ response: z.literal(true), status: z.number().int() });
 
 /** GET /api/v1/instances/{id}/logs */

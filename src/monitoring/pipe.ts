@@ -3,7 +3,7 @@
 // sinks, which the host (the core, doing the I/O) supplies. The hot path allocates nothing.
 import type { ValueType } from './category.js';
 import type { LinkEntity, ResourceEntity } from './entity.js';
-import { Ewma, type Operator, Rate, Threshold, Window, type WindowKind } from './operators.js';
+import { Ewma, type Operator, Rate, Threshold, Window } from './operators.js';
 import type { Registry } from './registry.js';
 import { checkWiring, type Stage } from './wiring.js';
 
@@ -37,7 +37,7 @@ function operatorFor(s: Stage): Operator {
     case 'mean':
     case 'min':
     case 'max':
-      return new Window(s.mixin.term as WindowKind, num(s, 'period') * 1000);
+      return new Window(s.mixin.term, num(s, 'period') * 1000);
     case 'percentile':
       return new Window('percentile', num(s, 'period') * 1000, num(s, 'p'), num(s, 'capacity'));
     case 'rate':

@@ -193,10 +193,6 @@ function activityWeights(task: string, acts: XActivity[], precs: XPrecedence[]):
   return out;
 }
 
-export function lqnxToNetwork(xml: string): Network {
-  return reduceLqnx(xml).network;
-}
-
 export interface LqnSolveResult extends SolveResult {
   tasks: Record<string, { throughput: number }>;
   entries: Record<string, { throughput: number }>;

@@ -62,6 +62,6 @@ export function approxMva(net: NumNetwork, opts: AmvaOptions = {}): NumResult {
   const Xs = Array.from(X);
   const Rm = st.map((_, k) => Array.from(R.subarray(k * Rn, (k + 1) * Rn)));
   const Qout = Rm.map((row) => row.map((v, r) => Xs[r]! * v));
-  const U = st.map((s, k) => s.D.map((d, r) => (Xs[r]! * d) / (s.delay ? 1 : s.servers)));
+  const U = st.map((s) => s.D.map((d, r) => (Xs[r]! * d) / (s.delay ? 1 : s.servers)));
   return { X: Xs, R: Rm, Q: Qout, U, iterations: it + 1 };
 }

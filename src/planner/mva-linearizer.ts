@@ -100,6 +100,6 @@ export function linearizerMva(net: NumNetwork, opts: { tolerance?: number; round
   const X = Array.from(full.X);
   const R = st.map((_, k) => Array.from(full.R.subarray(k * Rn, (k + 1) * Rn)));
   const Q = R.map((row) => row.map((v, r) => X[r]! * v));
-  const U = st.map((s, k) => s.D.map((d, r) => (X[r]! * d) / (s.delay ? 1 : s.servers)));
+  const U = st.map((s) => s.D.map((d, r) => (X[r]! * d) / (s.delay ? 1 : s.servers)));
   return { X, R, Q, U, iterations };
 }

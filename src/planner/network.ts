@@ -56,7 +56,6 @@ export const NetworkSchema = z
     });
   });
 
-export type NetworkInput = z.input<typeof NetworkSchema>;
 export type Network = z.output<typeof NetworkSchema>;
 
 /** Formats zod issues as "path: message; ..." so an error names the offending field. */

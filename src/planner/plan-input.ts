@@ -148,7 +148,6 @@ export const PlanInputSchema = z
 export type PlanInput = z.output<typeof PlanInputSchema>;
 export type PlanInputRaw = z.input<typeof PlanInputSchema>;
 export type VmType = z.output<typeof VmTypeSchema>;
-export type Catalog = z.output<typeof CatalogSchema>;
 
 export function parsePlanInput(input: unknown): PlanInput {
   const r = PlanInputSchema.safeParse(input);

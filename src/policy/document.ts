@@ -174,7 +174,7 @@ export function applyPatch(base: PolicyDocument, patch: PolicyPatch): PolicyDocu
     thresholds: { ...base.thresholds, ...stripUndefined(patch.thresholds ?? {}) },
     weights: { ...base.weights, ...stripUndefined(patch.weights ?? {}) },
     management: { ...base.management, ...stripUndefined(patch.management ?? {}) },
-  } as PolicyDocument;
+  };
   checkCombination(merged);
   return merged;
 }

@@ -7,11 +7,6 @@ import type { NodeLayer } from '../model/index.js';
 
 const FLOW: readonly NodeLayer[] = ['iot', 'edge', 'cloud'];
 
-/** The layer instances spill over to when `layer` is full. */
-export function nextLayer(layer: NodeLayer): NodeLayer | undefined {
-  return FLOW[FLOW.indexOf(layer) + 1];
-}
-
 /** Tier of the preferred layer in a foreign domain: after the whole spill chain. */
 export const FOREIGN_TIER = FLOW.length;
 

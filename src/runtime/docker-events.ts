@@ -38,7 +38,7 @@ export function toChange(ev: EngineEvent): InstanceChange | undefined {
 
 export class DockerEventWatcher {
   private readonly listeners = new Set<(c: InstanceChange) => void>();
-  private stream: NodeJS.ReadableStream | undefined;
+  private stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
   private since = Math.floor(Date.now() / 1000);
   private backoffMs = 250;
   private timer: NodeJS.Timeout | undefined;
@@ -72,7 +72,7 @@ export class DockerEventWatcher {
     this.generation += 1;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const s = this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+    const s = this.stream;
     this.stream = undefined;
     s?.removeAllListeners();
     s?.on('error', () => {});

@@ -53,7 +53,7 @@ export function toInstanceInfo(c: ContainerInspectInfo): InstanceInfo {
     createdAt: c.Created,
     ...(c.State.StartedAt && c.State.StartedAt !== ZERO_TIME ? { startedAt: c.State.StartedAt } : {}),
     ...(!running && c.State.StartedAt !== ZERO_TIME ? { exitCode: c.State.ExitCode } : {}),
-    ports: publishedPorts(c.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }> | null>),
+    ports: publishedPorts(c.NetworkSettings.Ports),
     labels: c.Config.Labels ?? {},
     ...(c.State.Pid ? { pid: c.State.Pid } : {}),
     restarts: c.RestartCount,

@@ -25,7 +25,7 @@ export function pullError(image: string, message: string, status?: number): Osmo
 export async function pullImage(docker: Docker, image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await docker.pull(image)) as NodeJS.ReadableStream;
+    stream = await docker.pull(image);
   } catch (e) {
     throw pullError(image, engineMessage(e), engineStatus(e));
   }

@@ -12,7 +12,8 @@ import { demuxLogs, tailBytes } from './docker-logs.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, dialHost, tcpCheck } from './health.js';
 import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
-import { toGuestStats, type EngineStats } from './docker-stats.js';
+import { toGuestStats } from './docker-stats.js';
+import { StatsStreams } from './docker-stats-stream.js';
 import {
   LABEL_NODE,
   type DeploySpec,
@@ -46,6 +47,8 @@ export class DockerRuntime implements Runtime {
   private readonly events: DockerEventWatcher;
   /** name -> id of a running container of ours, as last inspected (see stats()) */
   private readonly seen = new Map<string, { id: string; at: number }>();
+  /** one engine stats stream per container being sampled (see stats()) */
+  private readonly statsStreams: StatsStreams;
   /** container id -> its InstanceInfo, valid while the container stays in `state` (see list()) */
   private readonly inspected = new Map<string, { state: string; info: InstanceInfo }>();
 
@@ -56,6 +59,7 @@ export class DockerRuntime implements Runtime {
     this.grace = opts.stopGraceSeconds ?? 10;
     this.docker = opts.docker ?? new Docker();
     this.events = new DockerEventWatcher(this.docker, this.nodeId);
+    this.statsStreams = new StatsStreams(this.docker);
   }
 
   async deploy(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo> {
@@ -100,6 +104,7 @@ export class DockerRuntime implements Runtime {
     const info = await this.inspectOwned(name);
     if (!info) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     this.seen.delete(name);
+    this.statsStreams.drop(info.Id);
     const c = this.docker.getContainer(info.Id);
     try {
       await c.stop({ t: this.grace });
@@ -159,29 +164,23 @@ export class DockerRuntime implements Runtime {
   async stats(name: string): Promise<GuestStats> {
     // A guest monitor calls list() then stats() for each instance every period; the ids list()
     // just saw spare one inspect per instance. An id names one container forever, so a stale
-    // entry can only miss (404, or zeroes for a stopped one), and then we take the slow path.
+    // entry can only miss (a stream that ends, or zeroes for a stopped one), and then we take
+    // the slow path.
     const known = this.seen.get(name);
     if (known && Date.now() - known.at < SEEN_TTL_MS) {
-      const s = await this.rawStats(known.id).catch(() => undefined);
+      const s = await this.statsStreams.latest(known.id).catch(() => undefined);
       if (s && s.read && !s.read.startsWith('0001-')) return toGuestStats(name, s);
+      this.statsStreams.drop(known.id);
       this.seen.delete(name);
     }
     const c = await this.inspectOwned(name);
     if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     if (!c.State.Running) throw new OsmoError('conflict', `deployment "${name}" is not running (${c.State.Status})`);
     try {
-      return toGuestStats(name, await this.rawStats(c.Id));
+      return toGuestStats(name, await this.statsStreams.latest(c.Id));
     } catch (e) {
       throw fromEngine(e, `stats of "${name}" failed`);
     }
-  }
-
-  /**
-   * stream:false without one-shot: the engine takes two samples ~1 s apart and fills
-   * precpu_stats, so cpu % is meaningful from a single call (one-shot would leave it empty).
-   */
-  private async rawStats(id: string): Promise<EngineStats> {
-    return (await this.docker.getContainer(id).stats({ stream: false })) as unknown as EngineStats;
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -199,7 +198,7 @@ export class DockerRuntime implements Runtime {
     if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     try {
       // The engine can only tail by lines; ask for plenty, then cut to the byte budget.
-      const raw = (await this.docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: false, tail: 10_000 })) as Buffer;
+      const raw = await this.docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: false, tail: 10_000 });
       const buf = c.Config.Tty ? raw : demuxLogs(raw);
       return tailBytes(buf, opts.maxBytes ?? 1024 * 1024);
     } catch (e) {
@@ -231,6 +230,7 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.events.stop();
+    this.statsStreams.close();
   }
 
   /** Inspect by name, but only if this node owns it: a foreign container is "not there". */

@@ -36,5 +36,4 @@ export async function createRuntime(driver: DriverName | string, opts: RuntimeOp
   }
 }
 
-export { DockerRuntime } from './docker.js';
 export * from './types.js';

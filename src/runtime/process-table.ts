@@ -53,7 +53,7 @@ export class ProcessTable {
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new Error(`process runtime table ${this.file} is not JSON: ${(e as Error).message}`);
+      throw new Error(`process runtime table ${this.file} is not JSON: ${(e as Error).message}`, { cause: e });
     }
     const parsed = Table.safeParse(json);
     if (!parsed.success) throw new Error(`process runtime table ${this.file} is corrupt: ${parsed.error.message}`);

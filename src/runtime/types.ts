@@ -86,7 +86,10 @@ export interface Runtime {
   remove(name: string, opts?: { image?: string; removeImage?: boolean }): Promise<{ imageRemoved: boolean }>;
   list(): Promise<InstanceInfo[]>;
   get(name: string): Promise<InstanceInfo | undefined>;
-  /** One-shot usage sample (not streamed). */
+  /**
+   * The newest usage reading of a running instance: read on the call (process) or the
+   * engine's latest, at most about a second old (docker). Not running -> 'conflict'.
+   */
   stats(name: string): Promise<GuestStats>;
   /** Is the image present locally (for prefer-known-destination)? */
   hasImage(image: string): Promise<boolean>;

@@ -1,6 +1,9 @@
-// One error vocabulary for every bounded context. Services return or throw an OsmoError;
-// the HTTP layers map its kind to a status code in exactly one place (httpStatus below),
-// so "a client mistake is never a 500" is decided once, not per route.
+// One error vocabulary for every bounded context. Services throw an OsmoError; its kind
+// gives it a stable code (src/model/errors.ts) and the code its HTTP status, in exactly one place
+// (shared/http-errors.ts maps anything thrown), so "a client mistake is never a 500" is
+// decided once, not per route.
+import { ERROR_CODES, type ErrorCode } from '../model/errors.js';
+
 export type ErrorKind =
   | 'invalid' // 400: the request is malformed or breaks a rule
   | 'unauthorized' // 401: no or wrong token
@@ -10,29 +13,36 @@ export type ErrorKind =
   | 'unavailable' // 503: an engine or peer is down; the client may retry
   | 'internal'; // 500: a bug
 
+/** The code of an OsmoError that names none: one per kind. */
+const KIND_CODE: Record<ErrorKind, ErrorCode> = {
+  invalid: 'OSMO_BAD_REQUEST',
+  unauthorized: 'OSMO_UNAUTHORIZED',
+  forbidden: 'OSMO_FORBIDDEN',
+  not_found: 'OSMO_NOT_FOUND',
+  conflict: 'OSMO_CONFLICT',
+  unavailable: 'OSMO_UNAVAILABLE',
+  internal: 'OSMO_INTERNAL',
+};
+
 export class OsmoError extends Error {
+  /** the stable code of the error body; a finer one than the kind's default must keep its status */
+  readonly code: ErrorCode;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,
     readonly details?: Record<string, unknown>,
+    code?: ErrorCode,
   ) {
     super(message);
     this.name = 'OsmoError';
+    this.code = code ?? KIND_CODE[kind];
   }
-}
 
-const STATUS: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unavailable: 503,
-  internal: 500,
-};
-
-export function httpStatus(kind: ErrorKind): number {
-  return STATUS[kind];
+  /** The HTTP status this error is answered with. */
+  get httpStatus(): number {
+    return ERROR_CODES[this.code];
+  }
 }
 
 export const invalid = (m: string, d?: Record<string, unknown>) => new OsmoError('invalid', m, d);
@@ -44,8 +54,3 @@ export const unavailable = (m: string) => new OsmoError('unavailable', m);
 export function isOsmoError(e: unknown): e is OsmoError {
   return e instanceof OsmoError;
 }
-
-/** Errors as values where a caller must branch on the outcome. */
-export type Result<T, E = OsmoError> = { ok: true; value: T } | { ok: false; error: E };
-export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
-export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

@@ -27,14 +27,12 @@ export const ServiceDescriptionTermSchema = z.object({
   serviceName: z.string().optional(),
   value: z.string().optional(),
 });
-export type ServiceDescriptionTerm = z.infer<typeof ServiceDescriptionTermSchema>;
 
 export const VariableSchema = z.object({
   name: z.string().min(1),
   metric: z.string().optional(),
   location: z.string().optional(),
 });
-export type Variable = z.infer<typeof VariableSchema>;
 
 export const ServicePropertiesSchema = z.object({
   name: z.string().optional(),
@@ -71,7 +69,6 @@ export const KpiTargetSchema = z.object({
   /** the JSON text `{"constraint": "KPI OP VALUES", "policies": …, "qos": …}` (service-level.ts) */
   customServiceLevel: z.string().optional(),
 });
-export type KpiTarget = z.infer<typeof KpiTargetSchema>;
 
 export const GuaranteeTermSchema = z.object({
   name: z.string().min(1),

@@ -14,8 +14,8 @@ import { KvRepo } from './repos/kv.js';
 import { PlanRepo } from './repos/plans.js';
 
 export * from './records.js';
-export type { NewEvent, EventQuery } from './repos/events.js';
-export type { SampleQuery, SeriesPoint } from './repos/samples.js';
+export type { EventQuery } from './repos/events.js';
+export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
 
 export interface Store {

@@ -4,9 +4,8 @@
 // per instance instead of four.
 import type { PubSub } from '../../bus/pubsub.js';
 import type { AgentEventBody } from '../../bus/events.js';
-import { OsmoError } from '../../shared/errors.js';
+import { OsmoError, conflict } from '../../shared/errors.js';
 import type { DeploySpec, GuestStats, HealthCheckSpec, HealthResult, InstanceInfo, PullProgress, Runtime } from '../../runtime/types.js';
-import { conflict } from '../../shared/errors.js';
 import { checkPolicy, type DeployPolicy } from './policy.js';
 import type { GuestSource } from '../monitor/samplers.js';
 

@@ -69,7 +69,7 @@ export class EventProducer {
   }
 
   private emit(body: AgentEventBody): void {
-    const e = { ...body, seq: this.seq.take(), node: this.o.nodeId, ts: Date.now() } as AgentEvent;
+    const e = { ...body, seq: this.seq.take(), node: this.o.nodeId, ts: Date.now() };
     this.counts.set(e.type, (this.counts.get(e.type) ?? 0) + 1);
     for (const l of this.locals) {
       try {

@@ -15,7 +15,7 @@ export class SeqCounter {
 
   constructor(dataDir: string) {
     this.file = join(dataDir, 'event-seq');
-    let stored = 0;
+    let stored: number;
     try {
       stored = Number(readFileSync(this.file, 'utf8').trim());
       if (!Number.isSafeInteger(stored) || stored < 0) stored = 0;

@@ -8,7 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { bearerMatches } from '../auth.js';
 import '../../shared/route-auth.js';
 import type { AgentContext } from './context.js';
-import { describeError, sendError } from './errors.js';
+import { frameworkErrors, installErrorHandlers, sendError } from '../../shared/http-errors.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
@@ -24,20 +24,14 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     bodyLimit: BODY_LIMIT,
     // router-level failures (bad URL encoding, an over-long path parameter) bypass the error
     // handler; they are client mistakes too
-    frameworkErrors: (err, _req, reply) => {
-      const { status, error } = describeError(err);
-      void sendError(reply, status >= 500 ? 400 : status, error);
-    },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((err, req, reply) => {
-    const { status, error } = describeError(err);
-    if (status === 500) req.log.error({ err }, 'request failed');
-    else if (status > 500) req.log.warn(`${req.method} ${req.url.split('?')[0]}: ${error}`);
-    return sendError(reply, status, error);
+  installErrorHandlers(app, (req, d, err) => {
+    if (d.status === 500) req.log.error({ err }, 'request failed');
+    else if (d.status > 500) req.log.warn(`${req.method} ${req.url.split('?')[0]}: ${d.error}`);
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`));
 
   if (ctx.token) {
     const token = ctx.token;
@@ -46,7 +40,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     app.addHook('onRequest', async (req, reply) => {
       if (req.routeOptions.url !== undefined && req.routeOptions.config.auth === 'public') return;
       if (!bearerMatches(req.headers.authorization, token)) {
-        return sendError(reply, 401, 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
+        return sendError(reply, 'OSMO_UNAUTHORIZED', 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
       }
     });
   }

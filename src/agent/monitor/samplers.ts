@@ -163,7 +163,7 @@ export interface GuestSource {
 }
 
 class Guest implements Sampler {
-  private readonly prev = new Map<string, GuestStats>();
+  private readonly prev = new Map<string, { st: GuestStats; fields: Fields }>();
   constructor(
     private readonly metric: MetricName,
     private readonly src: GuestSource,
@@ -176,8 +176,12 @@ class Guest implements Sampler {
     for (const s of settled) {
       if (s.status !== 'fulfilled') continue; // removed between list and stats
       const st = s.value;
-      out.push({ target: st.name, fields: guestFields(this.metric, st, this.prev.get(st.name)) });
-      this.prev.set(st.name, st);
+      const p = this.prev.get(st.name);
+      // The engine reads a container about once a second, on its own clock: a tick may see the
+      // same reading again. It is still the newest truth, rates included (not a zero rate).
+      const fields = p && p.st.ts === st.ts ? p.fields : guestFields(this.metric, st, p?.st);
+      out.push({ target: st.name, fields });
+      this.prev.set(st.name, { st, fields });
     }
     for (const name of this.prev.keys()) if (!names.includes(name)) this.prev.delete(name);
     return out;

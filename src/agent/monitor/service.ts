@@ -19,6 +19,8 @@ export interface ActiveMonitor {
 interface Running extends ActiveMonitor {
   sampler: Sampler;
   timer?: NodeJS.Timeout;
+  /** when the next tick is due (ms since epoch): ticks keep a fixed rate, not a fixed gap */
+  due: number;
   stopped: boolean;
 }
 
@@ -39,6 +41,7 @@ export class MonitorService {
     if (cur) {
       cur.period = period;
       if (cur.timer) clearTimeout(cur.timer);
+      cur.due = Date.now() + period * 1000;
       this.schedule(cur);
       this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'retimed', period });
       return 'retimed';
@@ -51,7 +54,7 @@ export class MonitorService {
     }
     // a concurrent PUT for the same pair may have won while we primed: re-time that one
     if (this.running.has(key)) return this.start(metric, source, period);
-    const m: Running = { metric, source, period, startedAt: new Date().toISOString(), samples: 0, sampler, stopped: false };
+    const m: Running = { metric, source, period, startedAt: new Date().toISOString(), samples: 0, sampler, due: Date.now() + period * 1000, stopped: false };
     this.running.set(key, m);
     this.schedule(m);
     this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'started', period });
@@ -81,16 +84,20 @@ export class MonitorService {
     if (m.timer) clearTimeout(m.timer);
   }
 
-  // One timer per finished tick (not setInterval), so a slow engine never stacks ticks; the
-  // delay subtracts the time the tick took, so samples keep the requested period when they can.
-  private schedule(m: Running, delayMs = m.period * 1000): void {
-    const timer = setTimeout(() => void this.tick(m, timer), Math.max(0, delayMs));
+  // One timer per finished tick (not setInterval), so a slow engine never stacks ticks. Each
+  // tick is due one period after the previous one was due (not after it ended), so neither the
+  // sampling time nor a late timer stretches the period; a source slower than the period for
+  // longer than one period is not caught up in a burst: the schedule restarts from now.
+  private schedule(m: Running): void {
+    const timer = setTimeout(() => void this.tick(m, timer), Math.max(0, m.due - Date.now()));
     timer.unref();
     m.timer = timer;
   }
 
   private async tick(m: Running, timer: NodeJS.Timeout): Promise<void> {
-    const started = Date.now();
+    const periodMs = m.period * 1000;
+    m.due += periodMs;
+    if (m.due < Date.now() - periodMs) m.due = Date.now();
     try {
       const readings = await m.sampler.sample();
       if (m.stopped || m.timer !== timer) return; // stopped or re-timed while sampling
@@ -101,6 +108,6 @@ export class MonitorService {
     } catch (e) {
       this.onError(e, m);
     }
-    if (!m.stopped && m.timer === timer) this.schedule(m, m.period * 1000 - (Date.now() - started));
+    if (!m.stopped && m.timer === timer) this.schedule(m);
   }
 }

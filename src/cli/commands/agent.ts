@@ -1,7 +1,7 @@
 // `osmo agent`: runs one node agent (src/agent) until SIGINT/SIGTERM. Shutdown stops the
 // monitors and the API, tries to deliver the event outbox, and leaves instances running:
 // the next start adopts them.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
 import { isOsmoError } from '../../shared/errors.js';
 import { DriverName, NodeLayer } from '../../model/index.js';

@@ -1,7 +1,7 @@
 // The cluster CLI: talks to the core's API (--core / OSMO_CORE, token from --token /
 // OSMO_TOKEN / ./.osmo/join-token). Human tables by default, --json for scripts.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import YAML from 'yaml';
 import type { CoreClient, MelPutInput } from '../../client/index.js';

@@ -1,5 +1,5 @@
 // `osmo core`: the control plane as its own process.
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { dashboardUrl } from '../dashboard-url.js';
 

@@ -2,7 +2,7 @@
 // migration over the core API (--core / OSMO_CORE, token from --token / OSMO_TOKEN /
 // ./.osmo/join-token).
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { PARAMETERS } from '../../policy/document.js';
 import { clientFlags as withCommon, coreClient, print, table, type ClientFlags } from '../common.js';
 
@@ -23,7 +23,7 @@ export function assignmentsToPatch(items: string[]): Json {
     if (spec.kind === 'number' && !Number.isFinite(value)) throw new InvalidArgumentError(`${name}: "${raw}" is not a number`);
     const [group, key] = name.split('.') as [string, string | undefined];
     if (key === undefined) patch[group] = value;
-    else patch[group] = { ...((patch[group] as Json | undefined) ?? {}), [key]: value };
+    else patch[group] = { ...(patch[group] ?? {}), [key]: value };
   }
   return patch;
 }

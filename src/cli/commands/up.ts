@@ -1,7 +1,7 @@
 // `osmo up`: the embedded default — a core and a local agent in one process, state in
 // the data dir. Running it again resumes the same state (same store, same node id).
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { stopOnSignals } from './core.js';

@@ -3,7 +3,7 @@
 import type { EventBatch, EventBatchResponse } from '../../bus/protocol.js';
 import type { AgentEvent, NewOsmoEvent } from '../../bus/events.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import type { NewEvent, SampleRow } from '../../store/index.js';
+import type { SampleRow } from '../../store/index.js';
 import type { EventLog } from '../events/service.js';
 import type { CoreMetrics } from '../metrics/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';

@@ -47,7 +47,9 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app:
     // the build writes .br/.gz beside each bundle: sent when the browser accepts them
     preCompressed: true,
     // bundles carry a content hash in their name: they never change
-    setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
+    setHeaders: (res) => {
+      res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+    },
   });
   // index.html must be re-read after an upgrade, hence no-cache
   const page = async (_req: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html', dir);

@@ -45,6 +45,6 @@ export class EventLog {
 
   /** Live-only (not stored): negative ids so a resuming client never confuses them with log ids. */
   publishLive(e: NewOsmoEvent): void {
-    this.live.publish(e.type, { ...e, id: --this.liveOnlyId } as OsmoEvent);
+    this.live.publish(e.type, { ...e, id: --this.liveOnlyId });
   }
 }

@@ -9,10 +9,11 @@ import { VERSION } from '../../shared/version.js';
 import type { CoreContext } from '../context.js';
 import type { ModuleRoutes } from '../module.js';
 import { defaultAuth, installAuth } from './auth.js';
+import { frameworkErrors } from '../../shared/http-errors.js';
 import { installErrorHandling } from './errors.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -24,7 +25,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'osmo core API', version: VERSION, description: 'Control plane of osmo: nodes, MELs, instances, events, metrics. Collections are objects holding one list, e.g. {"nodes": [...]}. Errors: {"response": false, "status": <code>, "error": "..."}.' },
+      info: { title: 'osmo core API', version: VERSION, description: 'Control plane of osmo: nodes, MELs, instances, events, metrics. Collections are objects holding one list, e.g. {"nodes": [...]}. Errors: {"response": false, "status": <code>, "error": "...", "code": "OSMO_..."} (the codes: docs/errors.md).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -6,7 +6,7 @@
 // Instances get their own tracker (their share of their node's capacity), which is what
 // the selection policies sort by and what a move carries to its destination.
 import type { OsmoEvent } from '../../bus/events.js';
-import { guestTerms, LoadTracker, loadFactor, type LoadTerms } from '../../policy/load.js';
+import { guestTerms, LoadTracker, type LoadTerms } from '../../policy/load.js';
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
 
@@ -155,5 +155,3 @@ export class LoadBook {
     this.fed.delete(`i:${instanceName}`);
   }
 }
-
-export { loadFactor };

@@ -3,7 +3,7 @@
 // /occi/compute/), mixin collections, entities, partial updates and actions. Answers in
 // application/occi+json (or application/json), text/plain and text/occi; takes JSON.
 // Self-contained: its module (module.ts) is one line in startCore's list (src/core/index.ts).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type Category, type Entity, entityLocation, filterCategories, filterEntities, filterFromHeaders, filterFromQuery, type LinkEntity,
   mergeFilters, OCCI_JSON, renderEntity, renderLinkCollection, renderMixin, renderQueryInterface,
@@ -11,7 +11,7 @@ import {
 } from '../../monitoring/index.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
-import { errorBody } from '../http/errors.js';
+import { describeError, errorBody } from '../../shared/http-errors.js';
 import type { CoreRoutes } from '../module.js';
 import { OcciService } from './service.js';
 
@@ -38,7 +38,7 @@ function negotiate(accept: string | undefined): Media | undefined {
 // A refusal with a status OsmoError has no kind for (405, 406, 415, 501): carried to the
 // core's error handler as a fastify-style error with statusCode, or sent directly for 501.
 const httpError = (status: number, message: string) => Object.assign(new Error(message), { statusCode: status });
-const notImplemented = (reply: FastifyReply, message: string) => reply.status(501).type('application/json').send(JSON.stringify(errorBody(501, message)));
+const notImplemented = (reply: FastifyReply, message: string) => reply.status(501).type('application/json').send(JSON.stringify(errorBody('OSMO_NOT_IMPLEMENTED', message)));
 
 function send(reply: FastifyReply, media: Media, json: unknown, text: TextField[], uris?: string[]): FastifyReply {
   switch (media) {
@@ -115,6 +115,12 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
   app.addHook('onSend', async (_req, reply) => {
     reply.header('server', `osmo/${VERSION} OCCI/1.2`);
   });
+  // OCCI's HTTP rendering answers body mistakes with 413/415 (the JSON APIs say 400)
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const d = describeError(err, { httpBodyStatuses: true });
+    if (d.status === 500) process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${err.stack ?? err.message}\n`);
+    return reply.status(d.status).type('application/json').send(JSON.stringify(errorBody(d.code, d.error)));
+  });
 
   const qiPaths = ['/occi/-/', '/.well-known/org/ogf/occi/-/'];
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -142,7 +148,7 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
 
   async function queryInterface(req: FastifyRequest, reply: FastifyReply, media: Media, query: Record<string, unknown>) {
     if (req.method === 'GET') {
-      const f = mergeFilters(filterFromQuery(query), filterFromHeaders(req.headers as Record<string, string>));
+      const f = mergeFilters(filterFromQuery(query), filterFromHeaders(req.headers));
       const cs: Category[] = filterCategories(svc.reg, svc.reg.all(), f);
       return send(reply, media === 'text/uri-list' ? 'text/uri-list' : media, renderQueryInterface(cs), textCategories(cs));
     }
@@ -166,7 +172,7 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
     const members = (): Entity[] => (cat.class === 'kind' ? svc.list(catId) : svc.list().filter((e) => e.mixins.includes(catId)));
     if (action !== undefined) return notImplemented(reply, 'actions on collections are not implemented; invoke them on each entity');
     if (req.method === 'GET') {
-      const f = mergeFilters(filterFromQuery(query), filterFromHeaders(req.headers as Record<string, string>));
+      const f = mergeFilters(filterFromQuery(query), filterFromHeaders(req.headers));
       const es = filterEntities(svc.reg, members(), f);
       const locations = es.map((e) => entityLocation(svc.reg, e));
       const rs = es.filter((e): e is ResourceEntity => e.class === 'resource');

@@ -33,14 +33,14 @@ const policyRoutes: CoreRoutes<'policies' | 'state'> = async (app, { ctx }) => {
     const p = ctx.policies;
     if (!ctx.state.nodes.has(req.params.id)) throw notFound(`node ${req.params.id} not found`);
     const doc = p.forNode(req.params.id);
-    return { node: req.params.id, policy: doc as unknown as Record<string, unknown>, override: p.override(req.params.id) as Record<string, unknown>, parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })) };
+    return { node: req.params.id, policy: doc as unknown as Record<string, unknown>, override: p.override(req.params.id), parameters: describe(doc).map((x) => ({ ...x, allowed: x.allowed ? [...x.allowed] : undefined })) };
   });
 
   app.put('/api/v1/nodes/:id/policies', {
     schema: { tags, summary: "change a node's override (partial document, merged over the global one)", params: Id, body: Body, response: { 200: NodePolicyChanged, 400: ErrorBody, 404: ErrorBody } },
   }, async (req) => {
     const r = await ctx.policies.patchNode(req.params.id, req.body);
-    return { policy: r.policy as unknown as Record<string, unknown>, override: r.override as Record<string, unknown>, changes: r.changes };
+    return { policy: r.policy as unknown as Record<string, unknown>, override: r.override, changes: r.changes };
   });
 
   app.delete('/api/v1/nodes/:id/policies', {

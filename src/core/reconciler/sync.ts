@@ -2,11 +2,10 @@
 // it reports) and brings the store in line: adopt, mark failed, restart or remove. Lost
 // instances on a node that came back: the replacement wins (see docs/architecture.md),
 // unless the MEL is still short of replicas, then the original is adopted again.
-import type { InstanceEvent } from '../../bus/events.js';
+import type { CoreEvent, InstanceEvent } from '../../bus/events.js';
 import { LABEL_INSTANCE } from '../../runtime/types.js';
 import type { InstanceRecord } from '../../store/index.js';
 import type { AgentClient, AgentInstance } from '../agents/client.js';
-import type { CoreEvent } from '../../bus/events.js';
 import type { EventLog } from '../events/service.js';
 import type { ClusterState } from '../state.js';
 import type { Dispatcher } from './dispatch.js';

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { conflict, httpStatus, invalid, isOsmoError } from '../../shared/errors.js';
+import { conflict, invalid } from '../../shared/errors.js';
+import { describeError, errorBody } from '../../shared/http-errors.js';
 import {
   contextView,
   generateAgreement,
@@ -149,22 +150,11 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
 
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, b, done) => done(null, b));
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    let status = 500;
-    let text = `internal error: ${error.message}`;
-    if (isOsmoError(error)) {
-      status = httpStatus(error.kind);
-      text = error.message;
-    } else if ((error as { validation?: unknown }).validation !== undefined) {
-      status = 400;
-      text = error.message;
-    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      status = error.statusCode;
-      text = error.message;
-    } else {
-      process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${error.stack ?? error.message}\n`);
-    }
+    // the shared mapping (docs/errors.md); only the XML rendering is the SLA API's own
+    const { status, code, error: text } = describeError(error);
+    if (status === 500) process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${error.stack ?? error.message}\n`);
     if (wantsXml(req)) return reply.status(status).type('application/xml').send(writeMessageXml(status, text));
-    return reply.status(status).send({ response: false, status, error: text });
+    return reply.status(status).send(errorBody(code, text));
   });
 
   // ---- providers (E.5.3)

@@ -177,8 +177,8 @@ describe('seed API on the docker driver', () => {
     }, 15_000, 'page from the host volume');
     assert.equal(page, 'from the host\n');
     const c = await docker.getContainer(name).inspect();
-    const mounts = c.Mounts.map((m) => [m.Destination, m.RW]);
-    assert.deepEqual(mounts.sort(), [['/data', true], ['/www', false]]);
+    const mounts = c.Mounts.map((m) => [m.Destination, m.RW] as const);
+    assert.deepEqual(mounts.sort((a, b) => a[0].localeCompare(b[0])), [['/data', true], ['/www', false]]);
     assert.equal((await api(a.url, 'DELETE', '/api/v1/deploy', { name })).status, 200);
   });
 

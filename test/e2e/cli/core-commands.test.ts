@@ -29,7 +29,8 @@ test('deploy -f a YAML list waits until every replica runs; ps and rm follow', {
   const dir = tempDir('osmo-co-cli-f-');
   const file = join(dir, 'mels.yaml');
   writeFileSync(file, ['mels:', '  - name: co-cli-web', '    image: osmo-test/httpd:1', '    replicas: 2', '    ports: {"80/tcp": null}', '    placement: {spread: true}', '  - name: co-cli-edge', '    image: osmo-test/sleeper:1', '    placement: {layer: edge}', ''].join('\n'));
-  const events = spawnOsmo(['events', '--type', 'placement', '--json', '--core', core.url]);
+  // replay from now: the stream process may connect after the deploy has already placed everything
+  const events = spawnOsmo(['events', '--type', 'placement', '--json', '--since', String(Date.now() - 1000), '--core', core.url]);
   const d = await run(['deploy', '-f', file, '--json', '--timeout', '30']);
   assert.equal(d.code, 0, d.out);
   const body = JSON.parse(d.out.slice(d.out.indexOf('{'))) as { mels: Array<{ name: string; status: { running: number; desired: number } }> };

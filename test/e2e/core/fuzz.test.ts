@@ -21,7 +21,7 @@ async function routes(): Promise<Array<{ method: string; path: string }>> {
 
 const fill = (path: string, v: string) => path.replace(/\{[^}]+\}/g, encodeURIComponent(v));
 
-async function send(method: string, url: string, body: string | undefined, auth: boolean, ctype = 'application/json'): Promise<{ status: number; json: { error?: string } | null }> {
+async function send(method: string, url: string, body: string | undefined, auth: boolean, ctype = 'application/json'): Promise<{ status: number; json: { error?: string; message?: string } | null }> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = ctype;
   if (auth) headers.authorization = `Bearer ${core.token}`;
@@ -32,9 +32,9 @@ async function send(method: string, url: string, body: string | undefined, auth:
     return { status: r.status, json: null };
   }
   const text = await r.text();
-  let json: { error?: string } | null = null;
+  let json: { error?: string; message?: string } | null;
   try {
-    json = JSON.parse(text) as { error?: string };
+    json = JSON.parse(text) as { error?: string; message?: string };
   } catch {
     json = null;
   }
@@ -53,7 +53,9 @@ test('hand-picked junk on every route: never a 500, errors carry a message', asy
           const url = `${core.url}${fill(path, seg)}${q}`;
           const r = await send(method, url, body, true);
           assert.ok(r.status < 500, `${method} ${url} ${body ?? ''} -> ${r.status} ${JSON.stringify(r.json)}`);
-          if (r.status >= 400) assert.ok(r.json && typeof r.json.error === 'string' && r.json.error.length > 3, `${method} ${url}: error message`);
+          // the SLA API answers errors in the Atos SLA core's shape {code, message}, so its clients work unchanged
+          const message = path.startsWith('/sla-service/') ? (r.json?.message ?? r.json?.error) : r.json?.error;
+          if (r.status >= 400) assert.ok(typeof message === 'string' && message.length > 3, `${method} ${url}: error message`);
         }
       }
     }
@@ -73,7 +75,9 @@ test('random JSON bodies on every write route: never a 500', async () => {
 
 test('wrong content type and missing token are client errors', async () => {
   const ct = await send('POST', `${core.url}/api/v1/mels`, 'name=x', true, 'application/x-www-form-urlencoded');
-  assert.equal(ct.status, 415);
+  // 400 like the agent (the seed's "bad body -> 400"); the code says which mistake
+  assert.equal(ct.status, 400);
+  assert.equal((ct.json as { code?: string } | null)?.code, 'OSMO_UNSUPPORTED_MEDIA_TYPE');
   const noTok = await send('POST', `${core.url}/api/v1/agent/register`, '{}', false);
   assert.equal(noTok.status, 401);
 });

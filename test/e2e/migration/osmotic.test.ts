@@ -21,7 +21,7 @@ const NODES = ['mig-e1', 'mig-e2', 'mig-c1'];
 let core: CoreProc;
 const agents: AgentProc[] = [];
 
-type Ev = { id: number; ts: number; type: string; node: string | null; data: Record<string, any> };
+type Ev = { id: number; ts: number; type: string; node: string | null; data: Record<string, unknown> };
 async function events(types: string, since = 0): Promise<Ev[]> {
   const r = await api(core, 'GET', `/api/v1/events?follow=false&type=${types}&since=${since}&limit=10000`);
   return r.json.events as Ev[];
@@ -31,7 +31,7 @@ const moveDecisions = (evs: Ev[]) => evs.filter((e) => e.type === 'rebalance' &&
 const HOVER_ROUNDS = 60;
 const done = (evs: Ev[]) => evs.filter((e) => e.type === 'migration' && e.data.phase === 'done');
 const running = async (mel: string): Promise<Inst[]> => (await instances(core, mel)).filter((i) => i.state === 'running');
-const byNode = (list: Inst[]) => list.map((i) => i.node).sort();
+const byNode = (list: Inst[]) => list.map((i) => i.node).sort((a, b) => String(a).localeCompare(String(b)));
 
 /** eventually(), and when it gives up, the recent decisions and instance states with the error. */
 async function until<T>(check: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
@@ -41,7 +41,7 @@ async function until<T>(check: () => Promise<T | undefined | false>, ms: number,
     const evs = await events('load,rebalance,migration,reconcile,instance-state,placement').catch(() => []);
     const list = await instances(core, 'mig-w').catch(() => []);
     const tail = evs.slice(-40).map((x) => `${new Date(x.ts).toISOString().slice(11, 23)} ${x.type} ${x.node ?? '-'} ${JSON.stringify(x.data).slice(0, 300)}`);
-    throw new Error(`${(e as Error).message}\ninstances: ${JSON.stringify(list.map((i) => [i.name, i.node, i.state, i.reason]))}\ncontainers: ${JSON.stringify(containersOf('mig-w'))}\n${tail.join('\n')}`);
+    throw new Error(`${(e as Error).message}\ninstances: ${JSON.stringify(list.map((i) => [i.name, i.node, i.state, i.reason]))}\ncontainers: ${JSON.stringify(containersOf('mig-w'))}\n${tail.join('\n')}`, { cause: e });
   }
 }
 
@@ -141,7 +141,7 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     // manual migration back to e1, which first gets its own thresholds (low 0.45, high 0.65):
     // accepted as 0.4 + 0.2 < 0.65; the answer waits for the switch
     assert.equal((await api(core, 'PUT', '/api/v1/nodes/mig-e1/policies', { thresholds: { low: 0.45, high: 0.65 } })).status, 200);
-    const one = (await until(async () => (await running('mig-w'))[0], 30_000, 'a running mover'))!;
+    const one = await until(async () => (await running('mig-w'))[0], 30_000, 'a running mover');
     const m = await api(core, 'POST', `/api/v1/instances/${one.id}/migrate`, { node: 'mig-e1' });
     assert.equal(m.status, 200, JSON.stringify(m.json));
     assert.equal(m.json.to, 'mig-e1');

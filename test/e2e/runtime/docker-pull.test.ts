@@ -69,7 +69,7 @@ describe('DockerRuntime: pulls from a local registry', () => {
     await maker.wait();
     await maker.commit({ repo, tag: uid, changes: ['CMD ["/bin/sleep", "86400"]'] });
     await maker.remove({ force: true });
-    await drain((await docker.getImage(image).push({ authconfig: {} })) as NodeJS.ReadableStream);
+    await drain(await docker.getImage(image).push({ authconfig: {} }));
     await docker.getImage(image).remove();
     assert.equal(await rt.hasImage(image), false);
   });

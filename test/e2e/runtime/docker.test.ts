@@ -266,6 +266,7 @@ describe('DockerRuntime', () => {
       assert.match(log, /^to-out$/m);
       assert.match(log, /^to-err$/m);
       assert.match(log, /^n 299$/m);
+      // eslint-disable-next-line no-control-regex -- the control bytes are what must be absent (demuxed frame headers)
       assert.doesNotMatch(log, /[\x00-\x08]/);
     });
     const tail = await rt.logs(n('logs'), { maxBytes: 50 });
@@ -301,9 +302,13 @@ describe('DockerRuntime', () => {
     await settle(async () => assert.match(await body(`http://127.0.0.1:${port}/`), /osmo/));
     const before = await rt.stats(n('net'));
     for (let i = 0; i < 20; i++) await body(`http://127.0.0.1:${port}/`);
-    const after = await rt.stats(n('net'));
-    assert.ok(after.netTxBytes > before.netTxBytes, `tx ${before.netTxBytes} -> ${after.netTxBytes}`);
-    assert.ok(after.netRxBytes > before.netRxBytes, `rx ${before.netRxBytes} -> ${after.netRxBytes}`);
+    // stats() answers with the engine's newest reading (taken about once a second): wait for one after the traffic
+    await eventually(async () => {
+      const after = await rt.stats(n('net'));
+      assert.ok(after.netTxBytes > before.netTxBytes, `tx ${before.netTxBytes} -> ${after.netTxBytes}`);
+      assert.ok(after.netRxBytes > before.netRxBytes, `rx ${before.netRxBytes} -> ${after.netRxBytes}`);
+      return true;
+    }, 30_000);
   });
 });
 

@@ -136,7 +136,7 @@ describe('/sla-service against a real core', () => {
     assert.equal((await call('GET', '/agreements?active=maybe')).status, 400);
 
     assert.equal((await call('POST', '/agreements', { json: agreement02 })).status, 409, 'id taken');
-    const bad = structuredClone(agreement02) as typeof agreement02;
+    const bad = structuredClone<typeof agreement02>(agreement02);
     bad.agreementId = 'bad';
     bad.terms.allTerms.guaranteeTerms[1]!.serviceLevelObjective!.kpitarget.customServiceLevel = '{"constraint": "Performance BETWEEN (1)"}';
     const b = await call('POST', '/agreements', { json: bad });

@@ -46,7 +46,7 @@ describe('DeployService', () => {
     const [a, b] = await Promise.allSettled([deploy.deploy({ name: 'twin', image: 'x' }), deploy.deploy({ name: 'twin', image: 'x' })]);
     assert.equal(a.status, 'fulfilled');
     assert.equal(b.status, 'rejected');
-    assert.equal(kind((b as PromiseRejectedResult).reason), 'conflict');
+    assert.equal(kind((b).reason), 'conflict');
     assert.deepEqual(rt.calls, ['deploy twin']);
   });
 

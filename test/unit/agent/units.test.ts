@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { splitCommand } from '../../../src/agent/deploy/command.js';
 import { cpuPercent, parseDiskstats, parseMeminfo, parseMounts, parseNetDev, parseProcStat } from '../../../src/agent/monitor/procfs.js';
 import { isLoopback, resolveToken, bearerMatches } from '../../../src/agent/auth.js';
-import { parseListen } from '../../../src/agent/index.js';
+import { parseListen } from '../../../src/shared/net.js';
 import { SeqCounter } from '../../../src/agent/events/seq.js';
 import { Outbox } from '../../../src/agent/events/outbox.js';
 import { DeployBody } from '../../../src/agent/http/schemas.js';

@@ -53,7 +53,7 @@ test('services reach later modules; stop runs in reverse; a failed start stops w
     [
       mod('store', [], log, { start: () => (log.push('start store'), { service: 'the store', stop: () => void log.push('stop store') }) }),
       mod('state', ['store'], log, { start: (ctx) => (seen.push(ctx.store), log.push('start state'), { stop: () => void log.push('stop state') }) }),
-      provider as AnyCoreModule,
+      provider,
     ],
     base(true),
   );

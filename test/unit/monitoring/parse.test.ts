@@ -126,7 +126,7 @@ describe('parsing never fails with anything but a named 400', () => {
     const keys: string[][] = [...Object.keys(base).map((k) => [k]), ...Object.keys(base.attributes as object).map((k) => ['attributes', k]),
       ['links', '0', 'target'], ['links', '0', 'attributes'], ['links', '0', 'mixins'], ['links', '0', 'attributes', 'osmo.metric.cpu.out']];
     fc.assert(fc.property(fc.constantFrom(...keys), fc.jsonValue(), (path, v) => {
-      const body = structuredClone(base) as Record<string, unknown>;
+      const body: Record<string, unknown> = structuredClone(base);
       let at: Record<string, unknown> = body;
       for (const p of path.slice(0, -1)) at = at[p] as Record<string, unknown>;
       at[path.at(-1)!] = v;

@@ -46,7 +46,7 @@ describe('OCCI JSON renderings validate against the GFD.226 schema', () => {
     const filtered = renderQueryInterface(filterCategories(reg, reg.all(), filterFromQuery({ category: SENSOR_ID })));
     valid('model', filtered);
     assert.deepEqual(filtered.kinds.map((k) => k.term), ['sensor']);
-    assert.deepEqual(filtered.actions.map((a) => a.term).sort(), ['start', 'stop']);
+    assert.deepEqual(filtered.actions.map((a) => a.term).sort((x, y) => String(x).localeCompare(String(y))), ['start', 'stop']);
     assert.ok(filtered.mixins.some((m) => m.term === 'aggregator') && !filtered.mixins.some((m) => m.term === 'metric'));
   });
 

@@ -15,7 +15,7 @@ test('importing dockerode through the runtime loads neither gRPC, protobuf nor s
 
 test('an ssh:// engine still reaches the real ssh2 client (connection refused, not a TypeError)', async () => {
   const port = await freePort();
-  const d = new Docker({ protocol: 'ssh', host: '127.0.0.1', port, username: 'nobody', timeout: 5000 } as ConstructorParameters<typeof Docker>[0]);
+  const d = new Docker({ protocol: 'ssh', host: '127.0.0.1', port, username: 'nobody', timeout: 5000 });
   const e = await d.ping().then(() => undefined, (err: unknown) => err as Error & { code?: string });
   assert.ok(e, 'ping of a closed ssh port must fail');
   assert.ok(!(e instanceof TypeError), `the stand-in broke ssh2: ${String(e)}`);

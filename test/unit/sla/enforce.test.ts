@@ -218,7 +218,7 @@ describe('SLA enforcement rules', () => {
     s.round([rt(3 * S, 0.7)], 4 * S);
     assert.equal(s.breaches[0]?.key, `b|ag1|GT|${3 * S}|0.7`);
     assert.equal(s.violations[0]?.key, `v|-1|b|ag1|GT|${3 * S}|0.7`);
-    assert.equal(s.violations[0]?.uuid, keyUuid(s.violations[0]!.key));
+    assert.equal(s.violations[0]?.uuid, keyUuid(s.violations[0].key));
     assert.match(keyUuid('x'), /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.notEqual(keyUuid('a'), keyUuid('b'));
   });

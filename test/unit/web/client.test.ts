@@ -171,7 +171,7 @@ describe('answer readers', () => {
 
   test('planner answer from the real plan() becomes per-hour columns', () => {
     const input = JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as unknown;
-    const result = plan(input as Parameters<typeof plan>[0], { seed: 1 });
+    const result = plan(input, { seed: 1 });
     const view = readPlan(result, input);
     assert.equal(view.hours.length, result.hours.length);
     assert.ok(view.tiers.length >= 3, 'a column per tier');

@@ -110,7 +110,7 @@ function parseData(data: string, event: string | undefined): StreamEvent | null 
     // to the top so agent and core events read alike (sample.fields, instance.state...).
     const flat: Record<string, unknown> = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...(inner as Record<string, unknown>), ...rec } : { ...rec, ...(inner === undefined ? {} : { data: inner }) };
     const type = typeof flat.type === 'string' ? flat.type : event ?? 'message';
-    return { ...flat, type } as StreamEvent;
+    return { ...flat, type };
   } catch {
     return null;
   }

@@ -2,14 +2,11 @@
 // reference): the API's types come from src/client, the agent-side event types straight
 // from the shared zod contract (type-only imports: nothing of zod reaches the bundle).
 // Fields the core may add later are optional here so an older or newer core still renders.
-import type { AgentEvent, SampleEvent, InstanceEvent, OsmoEvent } from '../../../src/bus/events.js';
-import type { MetricName, NodeLayer, NodeCapacity, NodeStatus } from '../../../src/model/index.js';
-
-export type { AgentEvent, SampleEvent, InstanceEvent, MetricName, NodeLayer, NodeCapacity, OsmoEvent };
-
+import type { OsmoEvent } from '../../../src/bus/events.js';
+import type { MetricName, NodeLayer } from '../../../src/model/index.js';
 import type { Instance as InstanceView, Mel as MelView, MelSpecInput, Node as NodeView } from '../../../src/client/index.js';
 
-export type { NodeStatus };
+export type { MetricName, NodeLayer, OsmoEvent };
 
 /** The core reports the node's host CPU and memory percentages; the policy engine may add
  * the load factor L itself (then the dashboard shows it instead of its own estimate). */
@@ -19,8 +16,6 @@ export type OsmoNode = Omit<NodeView, 'load'> & { load: NodeLoad | number | null
 
 export type Mel = MelView;
 export type Instance = InstanceView;
-export type InstanceState = InstanceView['state'];
-export type Placement = NonNullable<MelSpecInput['placement']>;
 
 /** What the deploy form sends: POST /api/v1/mels (defaults filled in by the core). */
 export type MelSpec = MelSpecInput;

@@ -10,8 +10,6 @@ import { authHeaders, onTokenChange } from '../api/token.js';
 import { isKnown, type Instance, type KnownStreamEvent, type Mel, type OsmoNode, type PolicyParam, type StreamEvent } from '../api/types.js';
 import { appendSample, emptyWindow, prependHistory, type SampleWindow } from './window.js';
 
-export type { SampleWindow };
-
 export type Topic = 'cluster' | 'events' | 'samples' | 'status';
 
 

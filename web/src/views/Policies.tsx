@@ -85,6 +85,8 @@ function ParamRow({ param, onSaved }: { param: PolicyParam; onSaved: () => void 
 
   const label = param.name.includes('.') ? param.name.slice(param.name.indexOf('.') + 1) : param.name;
   const range = param.min !== undefined || param.max !== undefined ? `${param.min ?? '−∞'} … ${param.max ?? '∞'}` : undefined;
+  // preact types <input> per literal `type`; a union of two literals matches none of them
+  const inputType = (typeof param.value === 'number' ? 'number' : 'text') as 'text';
   const help = [param.description, range && `range ${range}${param.unit ? ` ${param.unit}` : ''}`].filter(Boolean).join(' · ');
   return (
     <form class={`param${error ? ' invalid' : ''}`} data-testid={id} onSubmit={(e) => void save(e)}>
@@ -100,7 +102,7 @@ function ParamRow({ param, onSaved }: { param: PolicyParam; onSaved: () => void 
       ) : (
         <input
           id={id}
-          type={(typeof param.value === 'number' ? 'number' : 'text') as 'text'}
+          type={inputType}
           value={value}
           step={param.step ?? 'any'}
           aria-invalid={error ? true : undefined}

@@ -231,7 +231,7 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
       <input
         id={`dep-${k}`}
         name={k}
-        type={type as 'text'}
+        type={type}
         value={f[k]}
         list={k === 'domain' || k === 'preferDomain' ? 'dep-domains' : undefined}
         aria-invalid={errors[k] ? true : undefined}
