@@ -37,12 +37,16 @@ module.exports = {
       severity: 'error',
       comment: 'the pure modules (and the scheduler) take a snapshot and return a decision: no files, sockets or processes',
       from: { path: '^src/(model|policy|planner|monitoring|sla|core/scheduler)/' },
-      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|dns|child_process|cluster|worker_threads|tls)$' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|dns|child_process|cluster|worker_threads|tls)$',
+      },
     },
     {
       name: 'scheduler-imports-model-and-policy',
       severity: 'error',
-      comment: 'the scheduler is a pure function over a snapshot: it reads src/model and decides with src/policy (its module.ts is the wiring that registers it with the core)',
+      comment:
+        'the scheduler is a pure function over a snapshot: it reads src/model and decides with src/policy (its module.ts is the wiring that registers it with the core)',
       from: { path: '^src/core/scheduler/', pathNot: '^src/core/scheduler/module\\.ts$' },
       to: { path: '^(src|web|test|bench)/', pathNot: ['^src/core/scheduler/', '^src/(model|policy|shared)/'] },
     },
@@ -108,7 +112,11 @@ module.exports = {
     // type-only imports count too: a type cycle is still a cycle of meaning
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.test.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.d.ts'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

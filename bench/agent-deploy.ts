@@ -38,12 +38,16 @@ try {
   console.log(`n = ${N} each, interleaved, image ${image} (local)`);
   console.log('| path | median ms | min ms | max ms |');
   console.log('|---|---|---|---|');
-  console.log(`| PUT /api/v1/deploy (compiled agent) | ${ma.toFixed(1)} | ${Math.min(...viaAgent).toFixed(1)} | ${Math.max(...viaAgent).toFixed(1)} |`);
+  console.log(
+    `| PUT /api/v1/deploy (compiled agent) | ${ma.toFixed(1)} | ${Math.min(...viaAgent).toFixed(1)} | ${Math.max(...viaAgent).toFixed(1)} |`,
+  );
   console.log(`| docker run -d | ${mc.toFixed(1)} | ${Math.min(...viaCli).toFixed(1)} | ${Math.max(...viaCli).toFixed(1)} |`);
   console.log(`ratio of medians agent / docker run: ${(ma / mc).toFixed(3)} (target <= 1.10: ${ma / mc <= 1.1 ? 'met' : 'MISSED'})`);
 } finally {
   await agent.stop();
-  const ids = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`]).split('\n').filter(Boolean);
+  const ids = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`])
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) docker(['rm', '-f', ...ids]);
   docker(['rm', '-f', ...cliNames]);
   docker(['rmi', image]);

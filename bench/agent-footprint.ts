@@ -38,7 +38,9 @@ try {
   // node_exporter is scraped once a second, as Prometheus would
   void (async () => {
     while (scraping) {
-      await fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text()).catch(() => '');
+      await fetch(`http://127.0.0.1:${nePort}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
       await sleep(1000);
     }
   })();
@@ -62,10 +64,14 @@ try {
   const a = row('osmo agent (compiled)', 'agent');
   const n = row('prometheus-node-exporter', 'ne');
   const lines = (await import('node:fs')).readFileSync(events, 'utf8').split('\n').filter(Boolean);
-  const samples = lines.map((l) => JSON.parse(l) as { type: string; ts: number; source?: string; metric?: string }).filter((e) => e.type === 'sample');
+  const samples = lines
+    .map((l) => JSON.parse(l) as { type: string; ts: number; source?: string; metric?: string })
+    .filter((e) => e.type === 'sample');
   const inWindow = samples.filter((e) => e.ts >= start.t && e.ts < end.t);
   console.log(`agent node flags: "${process.env.AGENT_NODE_FLAGS ?? ''}"`);
-  console.log(`window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at ${PERIOD_S} s; ${samples.length} sample events written in total, ${inWindow.length} in the window`);
+  console.log(
+    `window ${wall.toFixed(1)} s, ${CONTAINERS} containers, 8 monitors at ${PERIOD_S} s; ${samples.length} sample events written in total, ${inWindow.length} in the window`,
+  );
   console.log('| monitor | targets | configured samples/s | achieved samples/s (window) | achieved / configured |');
   console.log('|---|---|---|---|---|');
   let configuredAll = 0;
@@ -75,20 +81,28 @@ try {
       const configured = targets / PERIOD_S;
       configuredAll += configured;
       const achieved = inWindow.filter((e) => e.source === source && e.metric === m).length / wall;
-      console.log(`| ${m}/${source} | ${targets} | ${configured.toFixed(1)} | ${achieved.toFixed(2)} | ${(achieved / configured).toFixed(2)} |`);
+      console.log(
+        `| ${m}/${source} | ${targets} | ${configured.toFixed(1)} | ${achieved.toFixed(2)} | ${(achieved / configured).toFixed(2)} |`,
+      );
     }
   }
-  console.log(`| all | | ${configuredAll.toFixed(1)} | ${(inWindow.length / wall).toFixed(2)} | ${(inWindow.length / wall / configuredAll).toFixed(2)} |`);
+  console.log(
+    `| all | | ${configuredAll.toFixed(1)} | ${(inWindow.length / wall).toFixed(2)} | ${(inWindow.length / wall / configuredAll).toFixed(2)} |`,
+  );
   console.log('| process | RSS avg MB (window) | RSS max MB (window) | RSS peak MB (whole run, VmHWM) | CPU % of one core |');
   console.log('|---|---|---|---|---|');
   for (const r of [a, n]) console.log(`| ${r.name} | ${mb(r.rssAvg)} | ${mb(r.rssMax)} | ${mb(r.rssPeak)} | ${r.cpu.toFixed(2)} |`);
   console.log(`ratio agent / node_exporter: RSS ${(a.rssAvg / n.rssAvg).toFixed(2)}x, CPU ${(a.cpu / Math.max(n.cpu, 0.01)).toFixed(2)}x`);
-  console.log(`targets: RSS <= 80 MB (whole-run peak) ${a.rssPeak <= 80 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 1 % ${a.cpu <= 1 ? 'met' : 'MISSED'}`);
+  console.log(
+    `targets: RSS <= 80 MB (whole-run peak) ${a.rssPeak <= 80 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 1 % ${a.cpu <= 1 ? 'met' : 'MISSED'}`,
+  );
 } finally {
   scraping = false;
   ne.kill('SIGTERM');
   await agent.stop();
-  const ids = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`]).split('\n').filter(Boolean);
+  const ids = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`])
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) docker(['rm', '-f', ...ids]);
   docker(['rmi', image]);
 }

@@ -16,7 +16,6 @@ import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
 import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
 
-
 const AGENTS = Number(process.env.AGENTS ?? 1000);
 const REPLICAS = Number(process.env.REPLICAS ?? 10_000);
 const MELS = Number(process.env.MELS ?? 100);
@@ -103,14 +102,27 @@ async function bareBaseline(n: number): Promise<number[]> {
 function schedulerBaseline(): number {
   const snap: ClusterSnapshot = {
     nodes: Array.from({ length: AGENTS }, (_, i) => ({
-      id: `n${i}`, status: 'ready' as const, schedulable: true, layer: 'cloud' as const, domain: 'd1', labels: {},
-      capacity: { cpus: 16, memoryBytes: 64 * 1024 ** 3 }, allocated: { cpus: 0, memoryBytes: 0 }, overloaded: false,
-      acceptance: 'always' as const, pendingLoad: 0, images: [], mels: {},
+      id: `n${i}`,
+      status: 'ready' as const,
+      schedulable: true,
+      layer: 'cloud' as const,
+      domain: 'd1',
+      labels: {},
+      capacity: { cpus: 16, memoryBytes: 64 * 1024 ** 3 },
+      allocated: { cpus: 0, memoryBytes: 0 },
+      overloaded: false,
+      acceptance: 'always' as const,
+      pendingLoad: 0,
+      images: [],
+      mels: {},
     })),
   };
   const t = performance.now();
   for (let m = 0; m < MELS; m++) {
-    const r = schedule(snap, { mel: { name: `m${m}`, image: 'x', resources: { cpus: 0.01, memoryBytes: 1024 ** 2 }, placement: { spread: true } }, count: REPLICAS / MELS });
+    const r = schedule(snap, {
+      mel: { name: `m${m}`, image: 'x', resources: { cpus: 0.01, memoryBytes: 1024 ** 2 }, placement: { spread: true } },
+      count: REPLICAS / MELS,
+    });
     for (const p of r.placements) {
       const n = snap.nodes.find((x) => x.id === p.node)!;
       n.allocated.cpus += 0.01;
@@ -126,7 +138,9 @@ async function main(): Promise<void> {
   const dataDir = tempDir('osmo-bench-core-');
   const bin = process.env.OSMO_CORE_BIN;
   const args = bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-  const core = spawn(process.execPath, [...args, 'core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const core = spawn(process.execPath, [...args, 'core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/healthz`, 60_000);
@@ -145,7 +159,18 @@ async function main(): Promise<void> {
     const agents: SimAgent[] = [];
     const tReg = performance.now();
     for (let i = 0; i < AGENTS; i += 50) {
-      const wave = Array.from({ length: Math.min(50, AGENTS - i) }, (_, k) => new SimAgent({ id: `co-sim-${i + k}`, core: url, token, cpus: 16, memoryBytes: 64 * 1024 ** 3, onHeartbeat: (ms) => recording && hb.push(ms) }));
+      const wave = Array.from(
+        { length: Math.min(50, AGENTS - i) },
+        (_, k) =>
+          new SimAgent({
+            id: `co-sim-${i + k}`,
+            core: url,
+            token,
+            cpus: 16,
+            memoryBytes: 64 * 1024 ** 3,
+            onHeartbeat: (ms) => recording && hb.push(ms),
+          }),
+      );
       await Promise.all(wave.map((a) => a.start()));
       agents.push(...wave);
     }
@@ -175,7 +200,17 @@ async function main(): Promise<void> {
       Array.from({ length: 10 }, async (_, w) => {
         for (let m = w; m < MELS; m += 10) {
           const t = performance.now();
-          const r = await fetch(`${url}/api/v1/mels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `co-b-${m}`, image: 'osmo-test/sleeper:1', replicas: REPLICAS / MELS, resources: { cpus: 0.01, memoryBytes: 1024 ** 2 }, placement: { spread: true } }) });
+          const r = await fetch(`${url}/api/v1/mels`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              name: `co-b-${m}`,
+              image: 'osmo-test/sleeper:1',
+              replicas: REPLICAS / MELS,
+              resources: { cpus: 0.01, memoryBytes: 1024 ** 2 },
+              placement: { spread: true },
+            }),
+          });
           await r.arrayBuffer();
           post.push(performance.now() - t);
           if (r.status !== 201) throw new Error(`POST mel: ${r.status}`);
@@ -214,19 +249,44 @@ async function main(): Promise<void> {
     const runRate = REPLICAS / (tRunning / 1000);
     const rows: Array<[string, string, string, string]> = [
       ['agents registered (ready)', `${ready} in ${f(regS)} s`, '', ''],
-      ['placements/s (10k replicas committed to the store)', f(placeRate, 0), `schedule() alone: ${f(schedRate, 0)}/s`, `${f(placeRate / schedRate, 3)}x`],
+      [
+        'placements/s (10k replicas committed to the store)',
+        f(placeRate, 0),
+        `schedule() alone: ${f(schedRate, 0)}/s`,
+        `${f(placeRate / schedRate, 3)}x`,
+      ],
       ['replicas running/s (agent deploy acked)', f(runRate, 0), '', ''],
       ['heartbeats received by the core per s, steady', f(hbPerS, 0), `agents: ${AGENTS}`, `${f(hbPerS / AGENTS, 2)}x`],
-      ['heartbeat p50 / p99 ms inside the core (server histogram, bucket bounds), steady', `${f(steadyServer.p50, 0)} / ${f(steadyServer.p99, 0)}`, '', ''],
+      [
+        'heartbeat p50 / p99 ms inside the core (server histogram, bucket bounds), steady',
+        `${f(steadyServer.p50, 0)} / ${f(steadyServer.p99, 0)}`,
+        '',
+        '',
+      ],
       ['heartbeat p50 / p99 ms inside the core, while placing', `${f(busyServer.p50, 0)} / ${f(busyServer.p99, 0)}`, '', ''],
       ['client API p50 / p99 ms inside the core (mels, nodes, instances)', `${f(apiAll.p50, 0)} / ${f(apiAll.p99, 0)}`, '', ''],
-      ['heartbeat p50 / p99 ms, steady, seen by the simulator', `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`, `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`, `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`],
-      ['heartbeat p50 / p99 ms, while placing', `${f(pct(hb, 50), 2)} / ${f(pct(hb, 99), 2)}`, '', `${f(pct(hb, 99) / pct(bare, 99))}x (p99)`],
+      [
+        'heartbeat p50 / p99 ms, steady, seen by the simulator',
+        `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`,
+        `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`,
+        `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`,
+      ],
+      [
+        'heartbeat p50 / p99 ms, while placing',
+        `${f(pct(hb, 50), 2)} / ${f(pct(hb, 99), 2)}`,
+        '',
+        `${f(pct(hb, 99) / pct(bare, 99))}x (p99)`,
+      ],
       ['POST /api/v1/mels p50 / p99 ms', `${f(pct(post, 50), 2)} / ${f(pct(post, 99), 2)}`, '', ''],
       ['GET /api/v1/mels/{name} p50 / p99 ms, while placing', `${f(pct(get, 50), 2)} / ${f(pct(get, 99), 2)}`, '', ''],
       ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
       ['core CPU % while placing + deploying', f(busyCpu), '', ''],
-      ['core RSS MiB: idle / steady / peak', `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`, '', `${f(peakRss / idleRss)}x idle`],
+      [
+        'core RSS MiB: idle / steady / peak',
+        `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`,
+        '',
+        `${f(peakRss / idleRss)}x idle`,
+      ],
       ['deploys acknowledged by simulated agents', String(deploys), '', ''],
       ['heartbeat errors (sim side)', String(hbErrors), '', ''],
       ['machine load average at the end (1/5/15 min, 2 cores)', loadavg, '', ''],

@@ -92,7 +92,9 @@ async function runChild(mode: Mode, ids: string[], seconds: number): Promise<Chi
   const pids = enginePids();
   const e0 = engineCpuSeconds(pids);
   const t0 = Date.now();
-  const p = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, '--child', mode, String(seconds), ...ids], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, '--child', mode, String(seconds), ...ids], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => p.once('exit', r));
@@ -108,14 +110,19 @@ if (process.argv[2] === '--child') {
   const label = `osmo-bench-stats-${Math.random().toString(36).slice(2, 7)}`;
   const ids: string[] = [];
   try {
-    for (let i = 0; i < n; i++) ids.push(execFileSync('docker', ['run', '-d', '--label', label, 'osmo-test/sleeper:1'], { encoding: 'utf8' }).trim());
+    for (let i = 0; i < n; i++)
+      ids.push(execFileSync('docker', ['run', '-d', '--label', label, 'osmo-test/sleeper:1'], { encoding: 'utf8' }).trim());
     const results: Array<ChildResult & { engineCpuPct: number }> = [];
     for (const mode of ['parallel', 'stream', 'stream', 'parallel'] as Mode[]) results.push(await runChild(mode, ids, seconds));
-    console.log(`${n} containers, ${seconds} s per run, 1 s period, runs interleaved parallel, stream, stream, parallel; CLK_TCK ${CLK_TCK}`);
+    console.log(
+      `${n} containers, ${seconds} s per run, 1 s period, runs interleaved parallel, stream, stream, parallel; CLK_TCK ${CLK_TCK}`,
+    );
     console.log('| mode | readings / container / s | reader CPU ms/s | reader peak RSS MB | dockerd + containerd CPU % |');
     console.log('|---|---|---|---|---|');
     for (const r of results) {
-      console.log(`| ${r.mode} | ${r.readingsPerContainerPerS.toFixed(2)} | ${r.cpuMsPerS.toFixed(1)} | ${r.peakRssMb.toFixed(1)} | ${r.engineCpuPct.toFixed(1)} |`);
+      console.log(
+        `| ${r.mode} | ${r.readingsPerContainerPerS.toFixed(2)} | ${r.cpuMsPerS.toFixed(1)} | ${r.peakRssMb.toFixed(1)} | ${r.engineCpuPct.toFixed(1)} |`,
+      );
     }
   } finally {
     if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });

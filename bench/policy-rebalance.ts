@@ -13,7 +13,7 @@ const GiB = 1024 ** 3;
 
 // Deterministic pseudo-random numbers so runs are comparable.
 let seed = 42;
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 
 const policy = applyPatch(defaultPolicy(), { management: { maxMovesPerRound: MOVES } });
 const terms: LoadTerms[] = [];

@@ -45,7 +45,10 @@ try {
     const b = `rt-bench-${uid}-c${i}`;
     const pair = [
       async () => deployOsmo.push(await time(() => rt.deploy({ name: a, image: IMAGE, ports: { '80/tcp': null } }))),
-      async () => deployCli.push(await time(() => docker(['run', '-d', '--name', b, '-p', '127.0.0.1::80', '--label', `io.osmo.node=rt-bench-${uid}`, IMAGE]))),
+      async () =>
+        deployCli.push(
+          await time(() => docker(['run', '-d', '--name', b, '-p', '127.0.0.1::80', '--label', `io.osmo.node=rt-bench-${uid}`, IMAGE])),
+        ),
     ];
     // alternate which goes first
     if (i % 2) pair.reverse();

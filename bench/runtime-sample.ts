@@ -24,20 +24,37 @@ async function cpuOf(f: () => Promise<unknown>): Promise<{ cpuMs: number; wallMs
 }
 
 /** Interleaves the two rounds (a, b, b, a, ...) so warm-up and machine load hit both alike. */
-async function measurePair(labelA: string, a: () => Promise<unknown>, labelB: string, b: () => Promise<unknown>): Promise<[number, number]> {
+async function measurePair(
+  labelA: string,
+  a: () => Promise<unknown>,
+  labelB: string,
+  b: () => Promise<unknown>,
+): Promise<[number, number]> {
   await a(); // warm
   await b();
   const cpu = [0, 0];
   const wall = [0, 0];
   for (let i = 0; i < rounds; i++) {
-    const order: Array<[number, () => Promise<unknown>]> = i % 2 ? [[1, b], [0, a]] : [[0, a], [1, b]];
+    const order: Array<[number, () => Promise<unknown>]> =
+      i % 2
+        ? [
+            [1, b],
+            [0, a],
+          ]
+        : [
+            [0, a],
+            [1, b],
+          ];
     for (const [k, f] of order) {
       const r = await cpuOf(f);
       cpu[k]! += r.cpuMs;
       wall[k]! += r.wallMs;
     }
   }
-  for (const [k, label] of [[0, labelA], [1, labelB]] as const) {
+  for (const [k, label] of [
+    [0, labelA],
+    [1, labelB],
+  ] as const) {
     console.log(`${label}: ${(cpu[k]! / rounds).toFixed(1)} ms cpu, ${(wall[k]! / rounds).toFixed(0)} ms wall per round`);
   }
   return [cpu[0]! / rounds, cpu[1]! / rounds];

@@ -49,13 +49,17 @@ const row = (name: string, r: typeof dash) => {
   const ms = median(r.map((x) => x.ms));
   const kb = median(r.map((x) => x.bytes)) / 1024;
   const heap = median(r.map((x) => x.heapMb));
-  console.log(`${name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${kb.toFixed(0).padStart(6)} KiB transferred  ${heap.toFixed(1).padStart(5)} MiB JS heap`);
+  console.log(
+    `${name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${kb.toFixed(0).padStart(6)} KiB transferred  ${heap.toFixed(1).padStart(5)} MiB JS heap`,
+  );
   return { ms, kb, heap };
 };
 console.log(`median of ${RUNS} interleaved runs, cache disabled`);
 const a = row('dashboard /ui/topology', dash);
 const b = row('baseline: Swagger UI /docs', docs);
-console.log(`ratio dashboard / baseline: time ${(a.ms / b.ms).toFixed(2)}, bytes ${(a.kb / b.kb).toFixed(2)}, heap ${(a.heap / b.heap).toFixed(2)}`);
+console.log(
+  `ratio dashboard / baseline: time ${(a.ms / b.ms).toFixed(2)}, bytes ${(a.kb / b.kb).toFixed(2)}, heap ${(a.heap / b.heap).toFixed(2)}`,
+);
 
 await browser.close();
 await core.close();

@@ -23,7 +23,20 @@ export async function startAgentProc(
   const nodeId = opts.nodeId ?? `ag-${RUN}-${Math.random().toString(36).slice(2, 6)}`;
   const dataDir = opts.dataDir ?? tempDir('osmo-agent-');
   const proc = spawnOsmo(
-    ['agent', '--listen', `127.0.0.1:${port}`, '--node-id', nodeId, '--data-dir', dataDir, '--stop-grace', '1', '--log-level', 'warn', ...(opts.args ?? [])],
+    [
+      'agent',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--node-id',
+      nodeId,
+      '--data-dir',
+      dataDir,
+      '--stop-grace',
+      '1',
+      '--log-level',
+      'warn',
+      ...(opts.args ?? []),
+    ],
     opts.env ?? {},
   );
   const url = `http://127.0.0.1:${port}`;
@@ -42,7 +55,13 @@ export interface ApiResult {
   text: string;
 }
 
-export async function api(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult> {
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResult> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -61,7 +80,10 @@ export async function api(url: string, method: string, path: string, body?: unkn
 }
 
 /** A private tag of a shared test image: tests may delete it without hurting anyone else. */
-export async function privateImage(base: 'httpd' | 'sleeper' | 'busybox' | 'burn', tag = `${RUN}${Math.random().toString(36).slice(2, 5)}`): Promise<string> {
+export async function privateImage(
+  base: 'httpd' | 'sleeper' | 'busybox' | 'burn',
+  tag = `${RUN}${Math.random().toString(36).slice(2, 5)}`,
+): Promise<string> {
   const repo = `ag-test/${base}`;
   await docker.getImage(`osmo-test/${base}:1`).tag({ repo, tag });
   return `${repo}:${tag}`;
@@ -80,9 +102,17 @@ export async function imageExists(ref: string): Promise<boolean> {
 export async function cleanup(nodeIds: string[], images: string[] = []): Promise<void> {
   for (const node of nodeIds) {
     const list = await docker.listContainers({ all: true, filters: { label: [`io.osmo.node=${node}`] } });
-    for (const c of list) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+    for (const c of list)
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {});
   }
-  for (const i of images) await docker.getImage(i).remove().catch(() => {});
+  for (const i of images)
+    await docker
+      .getImage(i)
+      .remove()
+      .catch(() => {});
 }
 
 export async function containersOf(nodeId: string): Promise<Docker.ContainerInfo[]> {

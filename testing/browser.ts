@@ -23,14 +23,23 @@ export async function launch(viewport = { width: 1280, height: 800 }): Promise<B
     executablePath: process.env.OSMO_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // a failed fetch while the core restarts is expected and reported by the page itself
-    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED|net::ERR/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED|net::ERR/.test(m.text()))
+      errors.push(`console: ${m.text()}`);
   });
   // the page is answered by the core itself: refuse anything that would leave 127.0.0.1
   await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/]|data:|blob:)/, (r) => r.abort());

@@ -30,18 +30,59 @@ export interface AgentProc {
   args: string[];
 }
 
-export async function spawnAgent(core: CoreProc, id: string, layer: string, domain: string, extra: string[] = [], reuse?: AgentProc): Promise<AgentProc> {
+export async function spawnAgent(
+  core: CoreProc,
+  id: string,
+  layer: string,
+  domain: string,
+  extra: string[] = [],
+  reuse?: AgentProc,
+): Promise<AgentProc> {
   const port = reuse?.port ?? (await freePort());
   const dataDir = reuse?.dataDir ?? tempDir(`osmo-${id}-`);
-  const args = ['agent', '--listen', `127.0.0.1:${port}`, '--node-id', id, '--layer', layer, '--domain', domain, '--data-dir', dataDir, '--core', core.url, '--token', core.token, '--capacity-cpus', '4', '--capacity-memory', '4g', '--stop-grace', '1', '--log-level', 'warn', ...extra];
+  const args = [
+    'agent',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--node-id',
+    id,
+    '--layer',
+    layer,
+    '--domain',
+    domain,
+    '--data-dir',
+    dataDir,
+    '--core',
+    core.url,
+    '--token',
+    core.token,
+    '--capacity-cpus',
+    '4',
+    '--capacity-memory',
+    '4g',
+    '--stop-grace',
+    '1',
+    '--log-level',
+    'warn',
+    ...extra,
+  ];
   const proc = spawnOsmo(args);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
   return { id, proc, url, port, dataDir, args };
 }
 
-export async function api(core: { url: string }, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function api(
+  core: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${core.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -61,7 +102,11 @@ export async function instances(core: { url: string }, mel: string): Promise<Ins
 
 /** Containers of a MEL that exist in the engine, running or not (name + node label). */
 export function containersOf(mel: string): Array<{ name: string; node: string; running: boolean }> {
-  const out = execFileSync('docker', ['ps', '-a', '--filter', `label=io.osmo.mel=${mel}`, '--format', '{{.Names}}|{{.Label "io.osmo.node"}}|{{.State}}'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', `label=io.osmo.mel=${mel}`, '--format', '{{.Names}}|{{.Label "io.osmo.node"}}|{{.State}}'],
+    { encoding: 'utf8' },
+  );
   return out
     .split('\n')
     .filter(Boolean)
@@ -74,7 +119,9 @@ export function containersOf(mel: string): Array<{ name: string; node: string; r
 /** Removes the containers our test nodes made (never anyone else's). */
 export function cleanupNodes(ids: string[]): void {
   for (const id of ids) {
-    const list = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const list = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${id}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
     if (list.length) execFileSync('docker', ['rm', '-f', ...list], { stdio: 'ignore' });
   }
 }

@@ -23,7 +23,14 @@ export interface CoreStubPeer {
 export async function startCoreStubPeer(opts: { port?: number; token?: string; heartbeatIntervalMs?: number } = {}): Promise<CoreStubPeer> {
   const app: FastifyInstance = Fastify({ bodyLimit: 64 * 1024 * 1024 });
   const lastSeq = new Map<string, number>();
-  const peer: Omit<CoreStubPeer, 'url' | 'port' | 'close'> = { registrations: [], heartbeats: [], events: [], received: 0, batches: 0, unauthorized: 0 };
+  const peer: Omit<CoreStubPeer, 'url' | 'port' | 'close'> = {
+    registrations: [],
+    heartbeats: [],
+    events: [],
+    received: 0,
+    batches: 0,
+    unauthorized: 0,
+  };
   app.addHook('onRequest', async (req, reply) => {
     if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
       peer.unauthorized++;

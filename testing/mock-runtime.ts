@@ -3,7 +3,16 @@
 // answer what the test set, watch() hears what the test emits. It is a fake by design and
 // must never stand in where a test claims Docker or real processes — those are the e2e tests.
 import { OsmoError } from '../src/shared/errors.js';
-import { LABEL_NAME, LABEL_NODE, type DeploySpec, type GuestStats, type InstanceChange, type InstanceInfo, type PullProgress, type Runtime } from '../src/runtime/types.js';
+import {
+  LABEL_NAME,
+  LABEL_NODE,
+  type DeploySpec,
+  type GuestStats,
+  type InstanceChange,
+  type InstanceInfo,
+  type PullProgress,
+  type Runtime,
+} from '../src/runtime/types.js';
 import type { ContainerState } from '../src/model/index.js';
 
 export interface MockRuntimeOptions {

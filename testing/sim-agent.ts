@@ -67,7 +67,11 @@ export class SimAgent {
   }
 
   private async post(path: string, b: unknown): Promise<Response> {
-    return fetch(`${this.o.core}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` }, body: JSON.stringify(b) });
+    return fetch(`${this.o.core}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` },
+      body: JSON.stringify(b),
+    });
   }
 
   async register(): Promise<void> {
@@ -118,7 +122,8 @@ export class SimAgent {
       const name = String(b.name);
       if (this.containers.has(name)) return this.json(res, 409, { response: false, status: 409, error: `name ${name} taken` });
       // lets tests exercise an agent that answers and refuses, like a failed pull
-      if (String(b.image).startsWith('sim-fail/')) return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
+      if (String(b.image).startsWith('sim-fail/'))
+        return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
       if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
       const c: SimContainer = {
         name,
@@ -150,8 +155,14 @@ export class SimAgent {
       const b = await body(req);
       this.monitors++;
       if (req.method === 'DELETE') return this.json(res, 200, { response: true, status: 200 });
-      const metric = ({ memory: 'mem', network: 'net' } as Record<string, string>)[url.slice('/api/v1/monitor/'.length)] ?? url.slice('/api/v1/monitor/'.length);
-      return this.json(res, 200, { response: true, status: 200, monitor: { metric, source: b.source, period: Number(b.time), action: 'started' } });
+      const metric =
+        ({ memory: 'mem', network: 'net' } as Record<string, string>)[url.slice('/api/v1/monitor/'.length)] ??
+        url.slice('/api/v1/monitor/'.length);
+      return this.json(res, 200, {
+        response: true,
+        status: 200,
+        monitor: { metric, source: b.source, period: Number(b.time), action: 'started' },
+      });
     }
     this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
   }

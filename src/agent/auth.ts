@@ -9,7 +9,6 @@ import { isLoopback } from '../shared/net.js';
 
 export { isLoopback };
 
-
 export interface TokenDecision {
   /** undefined = the API is open */
   token: string | undefined;

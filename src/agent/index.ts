@@ -63,7 +63,8 @@ export interface RunningAgent {
 export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:5000');
   const nodeId = o.nodeId ?? hostname();
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(nodeId)) throw invalid(`--node-id: "${nodeId}" must be 1-128 letters, digits, "_", "." or "-"`);
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(nodeId))
+    throw invalid(`--node-id: "${nodeId}" must be 1-128 letters, digits, "_", "." or "-"`);
   const layer = o.layer ?? 'edge';
   const domain = o.domain ?? 'default';
   const driver = o.driver ?? 'docker';

@@ -38,13 +38,28 @@ export class AgentMetrics {
     }
 
     this.events = new Counter({ name: 'osmo_agent_events_total', help: 'Events produced, by type.', labelNames: ['type'], registers: [r] });
-    this.deploys = new Counter({ name: 'osmo_agent_deploys_total', help: 'Deploy requests, by result.', labelNames: ['result'], registers: [r] });
-    new Gauge({ name: 'osmo_agent_outbox_bytes', help: 'Bytes of events waiting on disk for the remote sink.', registers: [r], collect() { this.set(src.outboxBytes()); } });
+    this.deploys = new Counter({
+      name: 'osmo_agent_deploys_total',
+      help: 'Deploy requests, by result.',
+      labelNames: ['result'],
+      registers: [r],
+    });
+    new Gauge({
+      name: 'osmo_agent_outbox_bytes',
+      help: 'Bytes of events waiting on disk for the remote sink.',
+      registers: [r],
+      collect() {
+        this.set(src.outboxBytes());
+      },
+    });
     new Counter({
       name: 'osmo_agent_outbox_dropped_events_total',
       help: 'Undelivered events dropped because the outbox was full.',
       registers: [r],
-      collect() { this.reset(); this.inc(src.outboxDropped()); },
+      collect() {
+        this.reset();
+        this.inc(src.outboxDropped());
+      },
     });
 
     new Counter({
@@ -150,7 +165,11 @@ export class AgentMetrics {
     guest('cpu.total', 'osmo_instance_cpu_percent', 'CPU of an instance, percent of one core (latest guest cpu sample).');
     guest('mem.usage', 'osmo_instance_memory_usage_bytes', 'Memory used by an instance (latest guest mem sample).');
     guest('mem.limit', 'osmo_instance_memory_limit_bytes', 'Memory limit of an instance (latest guest mem sample).');
-    guest('net.rx_bytes', 'osmo_instance_network_receive_bytes', 'Bytes received by an instance since it started (latest guest net sample).');
+    guest(
+      'net.rx_bytes',
+      'osmo_instance_network_receive_bytes',
+      'Bytes received by an instance since it started (latest guest net sample).',
+    );
     guest('net.tx_bytes', 'osmo_instance_network_transmit_bytes', 'Bytes sent by an instance since it started (latest guest net sample).');
     guest('disk.read_bytes', 'osmo_instance_disk_read_bytes', 'Block I/O bytes read by an instance (latest guest disk sample).');
     guest('disk.write_bytes', 'osmo_instance_disk_written_bytes', 'Block I/O bytes written by an instance (latest guest disk sample).');

@@ -69,7 +69,13 @@ const Thresholds = z.object({ low: z.number(), high: z.number() });
 
 export const CoreEventData = {
   /** the core started (after loading its store) */
-  core: z.object({ action: z.literal('start'), url: z.string(), nodes: z.number().int(), mels: z.number().int(), instances: z.number().int() }),
+  core: z.object({
+    action: z.literal('start'),
+    url: z.string(),
+    nodes: z.number().int(),
+    mels: z.number().int(),
+    instances: z.number().int(),
+  }),
   /** a node joined, changed status, was cordoned, drained or forgotten */
   node: z.object({
     node: z.string(),
@@ -101,7 +107,13 @@ export const CoreEventData = {
     reason: z.string(),
   }),
   /** an instance the core tracks reached a new state */
-  'instance-state': z.object({ mel: z.string(), instance: z.string(), name: z.string(), state: InstanceState, reason: z.string().optional() }),
+  'instance-state': z.object({
+    mel: z.string(),
+    instance: z.string(),
+    name: z.string(),
+    state: InstanceState,
+    reason: z.string().optional(),
+  }),
   /** the policy document changed (globally or one node's override) */
   policy: z.object({
     scope: z.enum(['global', 'node']),

@@ -29,7 +29,12 @@ const groupOf: Record<string, Group> = {
   agent: 'agent',
   core: 'core',
   up: 'up',
-  ...Object.fromEntries(['nodes', 'deploy', 'ps', 'scale', 'rm', 'logs', 'events', 'drain', 'undrain', 'cordon', 'uncordon'].map((c) => [c, 'cluster' as const])),
+  ...Object.fromEntries(
+    ['nodes', 'deploy', 'ps', 'scale', 'rm', 'logs', 'events', 'drain', 'undrain', 'cordon', 'uncordon'].map((c) => [
+      c,
+      'cluster' as const,
+    ]),
+  ),
   policy: 'policy',
   migrate: 'policy',
   solve: 'planner',

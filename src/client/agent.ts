@@ -62,7 +62,11 @@ export class AgentApi {
 
   /** runs one health check of an instance where it runs (tcp dial or argv inside it) */
   check(name: string, body: CheckBody, timeoutMs?: number) {
-    return this.http.call('POST', `/api/v1/deploy/${enc(name)}/check`, { body, response: CheckResponse, ...(timeoutMs ? { timeoutMs } : {}) });
+    return this.http.call('POST', `/api/v1/deploy/${enc(name)}/check`, {
+      body,
+      response: CheckResponse,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   async list(timeoutMs?: number): Promise<AgentInstance[]> {
@@ -74,12 +78,22 @@ export class AgentApi {
   }
 
   async logs(name: string, bytes?: number, timeoutMs?: number): Promise<string> {
-    return (await this.http.call('GET', `/api/v1/deploy/${enc(name)}/logs`, { query: { bytes }, response: LogsResponse, ...(timeoutMs ? { timeoutMs } : {}) })).logs;
+    return (
+      await this.http.call('GET', `/api/v1/deploy/${enc(name)}/logs`, {
+        query: { bytes },
+        response: LogsResponse,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      })
+    ).logs;
   }
 
   /** starts (or re-times) the monitor for (option, source) */
   monitor(option: MonitorOption, body: MonitorRequest, timeoutMs?: number) {
-    return this.http.call('PUT', `/api/v1/monitor/${option}`, { body, response: MonitorStartResponse, ...(timeoutMs ? { timeoutMs } : {}) });
+    return this.http.call('PUT', `/api/v1/monitor/${option}`, {
+      body,
+      response: MonitorStartResponse,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   stopMonitor(option: MonitorOption, source: 'host' | 'guest') {

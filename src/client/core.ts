@@ -2,7 +2,17 @@
 // reference). Request and answer types are inferred from the zod schemas the routes
 // declare, and every answer is read with its route's schema.
 import { z } from 'zod';
-import { CoreHealth, InstanceLogs, InstanceView, type MelBody, type MelName, type MelSpec, MelView, NodeView, OkBody } from '../model/index.js';
+import {
+  CoreHealth,
+  InstanceLogs,
+  InstanceView,
+  type MelBody,
+  type MelName,
+  type MelSpec,
+  MelView,
+  NodeView,
+  OkBody,
+} from '../model/index.js';
 import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyView } from '../core/policies/schema.js';
 import { LoadsView, MigrationDone } from '../core/migration/schema.js';
 import type { OsmoEvent } from '../bus/events.js';
@@ -115,7 +125,11 @@ export class CoreClient {
 
   /** make-before-break; without `node` the destination policy chooses. Answers when done. */
   migrate(id: string, node?: string): Promise<MigrationResult> {
-    return this.http.call('POST', `/api/v1/instances/${enc(id)}/migrate`, { body: node ? { node } : {}, response: MigrationDone, timeoutMs: 300_000 });
+    return this.http.call('POST', `/api/v1/instances/${enc(id)}/migrate`, {
+      body: node ? { node } : {},
+      response: MigrationDone,
+      timeoutMs: 300_000,
+    });
   }
 
   loads(): Promise<Loads> {
@@ -153,6 +167,11 @@ export class CoreClient {
    * `signal` aborts.
    */
   follow(q: EventQuery, on: (e: CoreEvent) => boolean | void, signal?: AbortSignal): Promise<void> {
-    return this.http.stream('/api/v1/events', q as Query, (m) => (m.data ? on(JSON.parse(m.data) as CoreEvent) : undefined), signal ? { signal } : {});
+    return this.http.stream(
+      '/api/v1/events',
+      q as Query,
+      (m) => (m.data ? on(JSON.parse(m.data) as CoreEvent) : undefined),
+      signal ? { signal } : {},
+    );
   }
 }

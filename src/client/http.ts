@@ -49,7 +49,11 @@ export class HttpClient {
   }
 
   private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
-    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...extra };
+    return {
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...extra,
+    };
   }
 
   /** Sends one request and returns the answer read with `o.response`; throws ApiError otherwise. */
@@ -59,13 +63,21 @@ export class HttpClient {
     if (status < 200 || status >= 300) {
       const body = (json && typeof json === 'object' ? json : {}) as { error?: unknown; code?: unknown };
       const error = typeof body.error === 'string' ? body.error : typeof json === 'string' && json ? json.slice(0, 200) : `HTTP ${status}`;
-      throw new ApiError('status', `${method} ${path}: ${status} ${error}`, { ...info, error, ...(typeof body.code === 'string' ? { code: body.code } : {}) });
+      throw new ApiError('status', `${method} ${path}: ${status} ${error}`, {
+        ...info,
+        error,
+        ...(typeof body.code === 'string' ? { code: body.code } : {}),
+      });
     }
     const parsed = o.response.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new ApiError('bad-response', `${method} ${path}: the ${this.service} answered ${status} with an unexpected body (${where}${issue?.message ?? 'invalid'})`, info);
+      throw new ApiError(
+        'bad-response',
+        `${method} ${path}: the ${this.service} answered ${status} with an unexpected body (${where}${issue?.message ?? 'invalid'})`,
+        info,
+      );
     }
     return parsed.data;
   }
@@ -74,7 +86,13 @@ export class HttpClient {
    * The raw exchange: status and body (parsed JSON, or the text when it is not JSON).
    * Throws ApiError only when there is no answer at all.
    */
-  async send(method: string, path: string, body?: unknown, query?: Query, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    timeoutMs = this.timeoutMs,
+  ): Promise<{ status: number; json: unknown }> {
     const url = `${this.base}${path}${queryString(query)}`;
     const info = { service: this.service, base: this.base, method, path };
     // a timer we clear, not AbortSignal.timeout(): that one keeps the request alive until it fires
@@ -83,10 +101,21 @@ export class HttpClient {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, { method, headers: this.headers(body !== undefined), body: body === undefined ? null : JSON.stringify(body), signal: ac.signal });
+      res = await fetch(url, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: ac.signal,
+      });
       text = await res.text();
     } catch (e) {
-      if (ac.signal.aborted) throw new ApiError('timeout', `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`, info, { cause: e });
+      if (ac.signal.aborted)
+        throw new ApiError(
+          'timeout',
+          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+          info,
+          { cause: e },
+        );
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
     } finally {
       clearTimeout(timer);
@@ -106,11 +135,19 @@ export class HttpClient {
    * Follows a server-sent event stream: `on` per message until it returns true, the
    * stream ends, or `signal` aborts. Non-2xx answers throw ApiError like `call`.
    */
-  async stream(path: string, query: Query | undefined, on: (m: SseMessage) => boolean | void, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<void> {
+  async stream(
+    path: string,
+    query: Query | undefined,
+    on: (m: SseMessage) => boolean | void,
+    opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<void> {
     const info = { service: this.service, base: this.base, method: 'GET', path };
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}${queryString(query)}`, { headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }), ...(opts.signal ? { signal: opts.signal } : {}) });
+      res = await fetch(`${this.base}${path}${queryString(query)}`, {
+        headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (e) {
       if (opts.signal?.aborted) return;
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });

@@ -2,7 +2,20 @@
 // (AgentApi), built on the zod schemas the servers declare. Used by the CLI, the core
 // (to command agents), tests and benches; the dashboard imports its types.
 export { CoreClient } from './core.js';
-export type { Node, Instance, Mel, MelSpecInput, MelPutInput, MigrationResult, Loads, GlobalPolicy, NodePolicy, CoreEvent, NodeAction, EventQuery } from './core.js';
+export type {
+  Node,
+  Instance,
+  Mel,
+  MelSpecInput,
+  MelPutInput,
+  MigrationResult,
+  Loads,
+  GlobalPolicy,
+  NodePolicy,
+  CoreEvent,
+  NodeAction,
+  EventQuery,
+} from './core.js';
 export { AgentApi } from './agent.js';
 export type { AgentInstance, DeployRequest, UndeployRequest, MonitorRequest, MonitorOption } from './agent.js';
 export { ApiError, isApiError, type ApiErrorKind, type ApiErrorInfo } from './errors.js';

@@ -103,7 +103,13 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
   const url = `http://${host}:${port}`;
-  await ctx.events.core('core', null, { action: 'start', url, nodes: ctx.state.nodes.size, mels: ctx.state.mels.size, instances: ctx.state.instances.size });
+  await ctx.events.core('core', null, {
+    action: 'start',
+    url,
+    nodes: ctx.state.nodes.size,
+    mels: ctx.state.mels.size,
+    instances: ctx.state.instances.size,
+  });
 
   let closed = false;
   return {

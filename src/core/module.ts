@@ -51,7 +51,11 @@ export interface AnyCoreModule {
   readonly deps: readonly ServiceName[];
   readonly leaderOnly?: boolean;
   readonly auth?: AuthClass;
-  start(ctx: CoreContext): { service?: unknown; routes?: CoreRoutes; stop?: () => void | Promise<void> } | Promise<{ service?: unknown; routes?: CoreRoutes; stop?: () => void | Promise<void> }>;
+  start(
+    ctx: CoreContext,
+  ):
+    | { service?: unknown; routes?: CoreRoutes; stop?: () => void | Promise<void> }
+    | Promise<{ service?: unknown; routes?: CoreRoutes; stop?: () => void | Promise<void> }>;
 }
 
 export interface ModuleRoutes {
@@ -80,7 +84,8 @@ export function startOrder(modules: readonly AnyCoreModule[]): AnyCoreModule[] {
     byName.set(m.name, m);
   }
   for (const m of modules) {
-    for (const d of m.deps) if (!byName.has(d)) throw new Error(`core modules: "${m.name}" depends on "${d}", which no module in the list provides`);
+    for (const d of m.deps)
+      if (!byName.has(d)) throw new Error(`core modules: "${m.name}" depends on "${d}", which no module in the list provides`);
   }
   const out: AnyCoreModule[] = [];
   const done = new Set<string>();

@@ -38,4 +38,3 @@ export const ErrorBody = z.object({
   code: ErrorCodeSchema,
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
-

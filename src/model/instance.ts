@@ -15,7 +15,12 @@ export const ContainerState = z.enum(['pulling', 'created', 'running', 'restarti
 export type ContainerState = z.infer<typeof ContainerState>;
 
 /** A container port published on the node. */
-export const PublishedPort = z.object({ containerPort: z.number(), protocol: z.enum(['tcp', 'udp']), hostIp: z.string(), hostPort: z.number() });
+export const PublishedPort = z.object({
+  containerPort: z.number(),
+  protocol: z.enum(['tcp', 'udp']),
+  hostIp: z.string(),
+  hostPort: z.number(),
+});
 export type PublishedPort = z.infer<typeof PublishedPort>;
 
 /** GET /api/v1/instances: an instance as the API shows it. */

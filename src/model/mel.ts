@@ -17,7 +17,12 @@ const PortKey = z
 export const ResourceRequest = z
   .object({
     cpus: z.number().positive().max(1024).default(0.1).describe('CPU cores requested'),
-    memoryBytes: z.number().int().positive().default(64 * 1024 * 1024).describe('memory requested, bytes'),
+    memoryBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe('memory requested, bytes'),
   })
   .strict();
 
@@ -48,9 +53,17 @@ export const MelBody = z
   .object({
     image: z.string().min(1).max(512).describe('container image'),
     command: z.array(z.string()).optional().describe('argv; absent = the image default'),
-    ports: z.record(PortKey, z.number().int().min(1, 'ports: host port must be 1..65535 or null (any free port)').max(65535).nullable()).optional().describe('container port -> host port (null = any)'),
+    ports: z
+      .record(PortKey, z.number().int().min(1, 'ports: host port must be 1..65535 or null (any free port)').max(65535).nullable())
+      .optional()
+      .describe('container port -> host port (null = any)'),
     volumes: z
-      .record(z.string().min(1), z.object({ bind: z.string().startsWith('/', 'volumes: bind must be an absolute path'), mode: z.enum(['rw', 'ro']).default('rw') }).strict())
+      .record(
+        z.string().min(1),
+        z
+          .object({ bind: z.string().startsWith('/', 'volumes: bind must be an absolute path'), mode: z.enum(['rw', 'ro']).default('rw') })
+          .strict(),
+      )
       .optional(),
     env: z.record(z.string(), z.string()).optional(),
     privileged: z.boolean().default(false),

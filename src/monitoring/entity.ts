@@ -45,7 +45,11 @@ export interface ParseContext {
   newId(): string;
 }
 
-const ID = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, ".", "_", ":" and "-" only');
+const ID = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, ".", "_", ":" and "-" only');
 const Ref = z.strictObject({ location: z.string().min(1).max(1024), kind: z.string().max(512).optional() });
 const Attrs = z.record(z.string().max(256), z.unknown()).refine((r) => Object.keys(r).length <= 256, 'at most 256 attributes');
 const Common = {
@@ -57,7 +61,11 @@ const Common = {
   title: z.string().max(1024).optional(),
 };
 const LinkInput = z.strictObject({ ...Common, source: Ref.optional(), target: Ref, rel: z.string().max(512).optional() });
-const ResourceInput = z.strictObject({ ...Common, summary: z.string().max(4096).optional(), links: z.array(z.unknown()).max(256).optional() });
+const ResourceInput = z.strictObject({
+  ...Common,
+  summary: z.string().max(4096).optional(),
+  links: z.array(z.unknown()).max(256).optional(),
+});
 const Kinded = z.looseObject({ kind: z.string({ error: 'kind: required, a type identifier' }) });
 
 function zodFail(e: z.ZodError, prefix: string): OsmoError {
@@ -114,7 +122,12 @@ function withDependencies(reg: Registry, mixins: readonly string[]): string[] {
   return out;
 }
 
-function validateCategories(reg: Registry, kindId: string, mixinIds: readonly string[], where: string): { kind: KindCategory; mixins: string[] } {
+function validateCategories(
+  reg: Registry,
+  kindId: string,
+  mixinIds: readonly string[],
+  where: string,
+): { kind: KindCategory; mixins: string[] } {
   const kind = reg.kind(kindId);
   if (!kind) throw invalid(`${where}kind: unknown kind ${kindId}`, { field: `${where}kind`, category: kindId });
   const seen = new Set<string>();
@@ -124,13 +137,22 @@ function validateCategories(reg: Registry, kindId: string, mixinIds: readonly st
     const m: MixinCategory | undefined = reg.mixin(id);
     if (!m) throw invalid(`${where}mixins: unknown mixin ${id}`, { field: `${where}mixins`, category: id });
     if (!reg.applicable(m, kindId)) {
-      throw invalid(`${where}mixins: mixin ${id} does not apply to kind ${kindId} (it applies to ${m.applies.join(', ') || 'what its dependencies apply to'})`, { field: `${where}mixins`, category: id });
+      throw invalid(
+        `${where}mixins: mixin ${id} does not apply to kind ${kindId} (it applies to ${m.applies.join(', ') || 'what its dependencies apply to'})`,
+        { field: `${where}mixins`, category: id },
+      );
     }
   }
   return { kind, mixins: withDependencies(reg, mixinIds) };
 }
 
-function validateAttributes(reg: Registry, kindId: string, mixins: string[], given: Record<string, unknown>, where: string): Record<string, AttributeValue> {
+function validateAttributes(
+  reg: Registry,
+  kindId: string,
+  mixins: string[],
+  given: Record<string, unknown>,
+  where: string,
+): Record<string, AttributeValue> {
   const defs = attributeDefs(reg, kindId, mixins);
   const out: Record<string, AttributeValue> = {};
   for (const [name, v] of Object.entries(given)) {
@@ -198,8 +220,14 @@ function parseResource(reg: Registry, body: unknown, ctx: ParseContext, fixedId?
     ids.add(l.id);
   }
   return {
-    class: 'resource', kind: v.kind, id, mixins, attributes, links,
-    ...(title !== undefined ? { title } : {}), ...(summary !== undefined ? { summary } : {}),
+    class: 'resource',
+    kind: v.kind,
+    id,
+    mixins,
+    attributes,
+    links,
+    ...(title !== undefined ? { title } : {}),
+    ...(summary !== undefined ? { summary } : {}),
   };
 }
 
@@ -216,7 +244,9 @@ function parseLink(reg: Registry, body: unknown, ctx: ParseContext, where: strin
   let source: KindedRef;
   if (embeddedIn) {
     if (v.source && v.source.location !== embeddedIn.location) {
-      throw invalid(`${where}source: a link inside a resource has that resource as its source (${embeddedIn.location})`, { field: `${where}source` });
+      throw invalid(`${where}source: a link inside a resource has that resource as its source (${embeddedIn.location})`, {
+        field: `${where}source`,
+      });
     }
     source = embeddedIn;
   } else {
@@ -227,7 +257,9 @@ function parseLink(reg: Registry, body: unknown, ctx: ParseContext, where: strin
 
   if (reg.isA(v.kind, COLLECTOR_ID)) {
     if (!source.kind || !reg.isA(source.kind, SENSOR_ID)) {
-      throw invalid(`${where}source: a collector's source must be a sensor, ${source.location} is ${source.kind ?? 'of unknown kind'}`, { field: `${where}source` });
+      throw invalid(`${where}source: a collector's source must be a sensor, ${source.location} is ${source.kind ?? 'of unknown kind'}`, {
+        field: `${where}source`,
+      });
     }
     if (target.kind && reg.isA(target.kind, SENSOR_ID)) {
       throw invalid(`${where}target: a collector's target is the monitored resource, not a sensor`, { field: `${where}target` });
@@ -235,8 +267,15 @@ function parseLink(reg: Registry, body: unknown, ctx: ParseContext, where: strin
   }
   const title = v.title ?? modelString(v.attributes ?? {}, 'occi.core.title', where);
   return {
-    class: 'link', kind: v.kind, id, mixins, attributes, source, target,
-    ...(title !== undefined ? { title } : {}), ...(v.rel !== undefined ? { rel: v.rel } : {}),
+    class: 'link',
+    kind: v.kind,
+    id,
+    mixins,
+    attributes,
+    source,
+    target,
+    ...(title !== undefined ? { title } : {}),
+    ...(v.rel !== undefined ? { rel: v.rel } : {}),
   };
 }
 
@@ -255,8 +294,12 @@ function resolveRef(ref: z.infer<typeof Ref>, ctx: ParseContext, field: string):
  */
 export function applyPartialUpdate(reg: Registry, existing: Entity, body: unknown, ctx: ParseContext): Entity {
   const P = z.strictObject({
-    kind: z.string().optional(), id: z.string().optional(), mixins: z.array(z.string()).max(64).optional(),
-    attributes: Attrs.optional(), title: z.string().max(1024).optional(), summary: z.string().max(4096).optional(),
+    kind: z.string().optional(),
+    id: z.string().optional(),
+    mixins: z.array(z.string()).max(64).optional(),
+    attributes: Attrs.optional(),
+    title: z.string().max(1024).optional(),
+    summary: z.string().max(4096).optional(),
   });
   const r = P.safeParse(body);
   if (!r.success) throw zodFail(r.error, '');
@@ -271,8 +314,13 @@ export function applyPartialUpdate(reg: Registry, existing: Entity, body: unknow
       throw invalid(`attributes: ${name} is immutable`, { attribute: name });
     }
   }
-  const merged = { ...toInput(existing), mixins, attributes: { ...existing.attributes, ...(v.attributes ?? {}) },
-    ...(v.title !== undefined ? { title: v.title } : {}), ...(v.summary !== undefined && existing.class === 'resource' ? { summary: v.summary } : {}) };
+  const merged = {
+    ...toInput(existing),
+    mixins,
+    attributes: { ...existing.attributes, ...(v.attributes ?? {}) },
+    ...(v.title !== undefined ? { title: v.title } : {}),
+    ...(v.summary !== undefined && existing.class === 'resource' ? { summary: v.summary } : {}),
+  };
   return existing.class === 'link' ? parseLink(reg, merged, ctx, '', undefined, existing.id) : parseResource(reg, merged, ctx, existing.id);
 }
 
@@ -280,7 +328,11 @@ export function applyPartialUpdate(reg: Registry, existing: Entity, body: unknow
 function toInput(e: Entity): Record<string, unknown> {
   const base = { kind: e.kind, id: e.id, mixins: e.mixins, attributes: e.attributes, ...(e.title !== undefined ? { title: e.title } : {}) };
   if (e.class === 'link') return { ...base, source: e.source, target: e.target, ...(e.rel !== undefined ? { rel: e.rel } : {}) };
-  return { ...base, ...(e.summary !== undefined ? { summary: e.summary } : {}), links: e.links.map((l) => ({ ...toInput(l), source: undefined })) };
+  return {
+    ...base,
+    ...(e.summary !== undefined ? { summary: e.summary } : {}),
+    links: e.links.map((l) => ({ ...toInput(l), source: undefined })),
+  };
 }
 
 const ActionInvocation = z.strictObject({ action: z.string().max(512), attributes: Attrs.optional() });
@@ -289,7 +341,12 @@ const ActionInvocation = z.strictObject({ action: z.string().max(512), attribute
  * Parses an action invocation (GFD.226) for an entity; `term` is the `?action=` of the
  * request, which the body's action must agree with. Returns the action's type identifier.
  */
-export function parseActionInvocation(reg: Registry, entity: Entity, term: string, body: unknown): { action: string; attributes: Record<string, AttributeValue> } {
+export function parseActionInvocation(
+  reg: Registry,
+  entity: Entity,
+  term: string,
+  body: unknown,
+): { action: string; attributes: Record<string, AttributeValue> } {
   const r = ActionInvocation.safeParse(body);
   if (!r.success) throw zodFail(r.error, '');
   const offered = reg.kind(entity.kind)?.actions ?? [];

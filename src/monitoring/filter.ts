@@ -23,13 +23,15 @@ const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) 
 export function filterFromQuery(query: Record<string, unknown>): Filter {
   const f: Filter = { categories: [], attributes: [], text: [] };
   for (const c of list(query.category)) {
-    if (!splitTypeId(c)) throw invalid(`query parameter category: "${c}" is not a type identifier (scheme#term, URL-encoded)`, { field: 'category' });
+    if (!splitTypeId(c))
+      throw invalid(`query parameter category: "${c}" is not a type identifier (scheme#term, URL-encoded)`, { field: 'category' });
     f.categories.push(c);
   }
   for (const q of list(query.q)) {
     if (q.length > 1024) throw invalid('query parameter q: longer than 1024 characters', { field: 'q' });
     const eq = q.indexOf('=');
-    if (eq > 0 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(q.slice(0, eq))) f.attributes.push({ name: q.slice(0, eq), value: unquote(q.slice(eq + 1)) });
+    if (eq > 0 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(q.slice(0, eq)))
+      f.attributes.push({ name: q.slice(0, eq), value: unquote(q.slice(eq + 1)) });
     else if (q !== '') f.text.push(q.toLowerCase());
   }
   return f;
@@ -77,7 +79,9 @@ export function filterFromHeaders(headers: Record<string, string | string[] | un
 }
 
 export const mergeFilters = (a: Filter, b: Filter): Filter => ({
-  categories: [...a.categories, ...b.categories], attributes: [...a.attributes, ...b.attributes], text: [...a.text, ...b.text],
+  categories: [...a.categories, ...b.categories],
+  attributes: [...a.attributes, ...b.attributes],
+  text: [...a.text, ...b.text],
 });
 
 const isEmpty = (f: Filter) => f.categories.length === 0 && f.attributes.length === 0 && f.text.length === 0;

@@ -92,7 +92,15 @@ export class Pipe {
     }
     this.inputs = w.stages
       .filter((s) => s.role === 'metric')
-      .flatMap((s) => s.outputs.map((o) => ({ handle: ch(o.channel), collector: s.entity as LinkEntity, metric: s.mixin.term, attribute: o.attribute, channel: o.channel })));
+      .flatMap((s) =>
+        s.outputs.map((o) => ({
+          handle: ch(o.channel),
+          collector: s.entity as LinkEntity,
+          metric: s.mixin.term,
+          attribute: o.attribute,
+          channel: o.channel,
+        })),
+      );
   }
 
   /** Feeds one metric sample (time in ms) through the pipe. */

@@ -10,9 +10,16 @@ import { standardCategories } from './standard.js';
 /** The JSON a client POSTs to the query interface to define a user mixin (GFD.226 mixin rendering). */
 export const UserMixinInput = z.strictObject({
   term: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'term: letters, digits, "_", "-" and "." only'),
-  scheme: z.string().min(2).max(512).regex(/^[^\s"]+#$/, 'scheme: a URI ending in "#" without spaces or quotes'),
+  scheme: z
+    .string()
+    .min(2)
+    .max(512)
+    .regex(/^[^\s"]+#$/, 'scheme: a URI ending in "#" without spaces or quotes'),
   title: z.string().max(256).optional(),
-  location: z.string().max(512).regex(/^\/[^\s"?#]*\/$/, 'location: an absolute path ending in "/"'),
+  location: z
+    .string()
+    .max(512)
+    .regex(/^\/[^\s"?#]*\/$/, 'location: an absolute path ending in "/"'),
   depends: z.array(z.string()).max(16).optional(),
   applies: z.array(z.string()).max(16).optional(),
   attributes: z.record(z.string(), z.unknown()).optional(),
@@ -131,8 +138,16 @@ export class Registry {
     for (const d of v.depends ?? []) if (!this.mixin(d)) throw invalid(`user mixin: depends: unknown mixin ${d}`, { field: 'depends' });
     for (const a of v.applies ?? []) if (!this.kind(a)) throw invalid(`user mixin: applies: unknown kind ${a}`, { field: 'applies' });
     const m: MixinCategory = {
-      class: 'mixin', scheme: v.scheme, term: v.term, ...(v.title !== undefined ? { title: v.title } : {}), attributes: [], actions: [],
-      depends: v.depends ?? [], applies: v.applies ?? [], location: v.location, user: true,
+      class: 'mixin',
+      scheme: v.scheme,
+      term: v.term,
+      ...(v.title !== undefined ? { title: v.title } : {}),
+      attributes: [],
+      actions: [],
+      depends: v.depends ?? [],
+      applies: v.applies ?? [],
+      location: v.location,
+      user: true,
     };
     this.add(m);
     return m;

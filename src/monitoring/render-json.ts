@@ -33,15 +33,26 @@ const opt = (k: string, v: unknown): Json => (v === undefined || (Array.isArray(
 
 export function renderKind(k: KindCategory): Json {
   return {
-    term: k.term, scheme: k.scheme, ...opt('title', k.title), ...opt('attributes', attributeDescriptions(k.attributes)),
-    ...opt('actions', [...k.actions]), ...opt('parent', k.parent), ...opt('location', k.location),
+    term: k.term,
+    scheme: k.scheme,
+    ...opt('title', k.title),
+    ...opt('attributes', attributeDescriptions(k.attributes)),
+    ...opt('actions', [...k.actions]),
+    ...opt('parent', k.parent),
+    ...opt('location', k.location),
   };
 }
 
 export function renderMixin(m: MixinCategory): Json {
   return {
-    term: m.term, scheme: m.scheme, ...opt('title', m.title), ...opt('attributes', attributeDescriptions(m.attributes)),
-    ...opt('actions', [...m.actions]), ...opt('depends', [...m.depends]), ...opt('applies', [...m.applies]), location: m.location,
+    term: m.term,
+    scheme: m.scheme,
+    ...opt('title', m.title),
+    ...opt('attributes', attributeDescriptions(m.attributes)),
+    ...opt('actions', [...m.actions]),
+    ...opt('depends', [...m.depends]),
+    ...opt('applies', [...m.applies]),
+    location: m.location,
   };
 }
 
@@ -61,23 +72,37 @@ export function renderQueryInterface(categories: readonly Category[]): { kinds: 
 /** The actions an entity offers now, as type identifiers (a stopped sensor offers start, and so on). */
 export type ActionsOf = (e: Entity) => string[];
 
-const kindActions = (reg: Registry): ActionsOf => (e) => [...(reg.kind(e.kind)?.actions ?? [])];
+const kindActions =
+  (reg: Registry): ActionsOf =>
+  (e) => [...(reg.kind(e.kind)?.actions ?? [])];
 
 export function renderLink(reg: Registry, l: LinkEntity, actionsOf: ActionsOf = kindActions(reg)): Json {
   return {
-    kind: l.kind, ...opt('mixins', [...l.mixins]), ...opt('attributes', Object.keys(l.attributes).length ? { ...l.attributes } : undefined),
-    ...opt('actions', actionsOf(l)), id: l.id,
+    kind: l.kind,
+    ...opt('mixins', [...l.mixins]),
+    ...opt('attributes', Object.keys(l.attributes).length ? { ...l.attributes } : undefined),
+    ...opt('actions', actionsOf(l)),
+    id: l.id,
     source: { location: l.source.location, ...opt('kind', l.source.kind) },
     target: { location: l.target.location, ...opt('kind', l.target.kind) },
-    ...opt('rel', l.rel), ...opt('title', l.title),
+    ...opt('rel', l.rel),
+    ...opt('title', l.title),
   };
 }
 
 export function renderResource(reg: Registry, r: ResourceEntity, actionsOf: ActionsOf = kindActions(reg)): Json {
   return {
-    kind: r.kind, ...opt('mixins', [...r.mixins]), ...opt('attributes', Object.keys(r.attributes).length ? { ...r.attributes } : undefined),
-    ...opt('actions', actionsOf(r)), id: r.id, ...opt('links', r.links.map((l) => renderLink(reg, l, actionsOf))),
-    ...opt('summary', r.summary), ...opt('title', r.title),
+    kind: r.kind,
+    ...opt('mixins', [...r.mixins]),
+    ...opt('attributes', Object.keys(r.attributes).length ? { ...r.attributes } : undefined),
+    ...opt('actions', actionsOf(r)),
+    id: r.id,
+    ...opt(
+      'links',
+      r.links.map((l) => renderLink(reg, l, actionsOf)),
+    ),
+    ...opt('summary', r.summary),
+    ...opt('title', r.title),
   };
 }
 
@@ -94,9 +119,12 @@ export function renderLinkCollection(reg: Registry, ls: readonly LinkEntity[], a
 }
 
 /** A mixed collection (e.g. a mixin-defined one) in the schema's `model` shape. */
-export function renderEntityCollection(reg: Registry, es: readonly Entity[], actionsOf?: ActionsOf): { resources?: Json[]; links?: Json[] } {
+export function renderEntityCollection(
+  reg: Registry,
+  es: readonly Entity[],
+  actionsOf?: ActionsOf,
+): { resources?: Json[]; links?: Json[] } {
   const resources = es.filter((e): e is ResourceEntity => e.class === 'resource').map((r) => renderResource(reg, r, actionsOf));
   const links = es.filter((e): e is LinkEntity => e.class === 'link').map((l) => renderLink(reg, l, actionsOf));
   return { ...opt('resources', resources), ...opt('links', links) };
 }
-

@@ -58,8 +58,12 @@ function categoryOf(reg: Registry, id: string, cls: 'kind' | 'mixin'): string {
 }
 
 function linkValue(reg: Registry, l: LinkEntity): string {
-  const parts = [`<${l.target.location}>`, `rel=${quote(l.target.kind ?? l.rel ?? '')}`, `self=${quote(entityLocation(reg, l))}`,
-    `category=${quote([l.kind, ...l.mixins].join(' '))}`];
+  const parts = [
+    `<${l.target.location}>`,
+    `rel=${quote(l.target.kind ?? l.rel ?? '')}`,
+    `self=${quote(entityLocation(reg, l))}`,
+    `category=${quote([l.kind, ...l.mixins].join(' '))}`,
+  ];
   parts.push(`occi.core.id=${quote(l.id)}`);
   for (const [k, v] of Object.entries(l.attributes)) parts.push(`${k}=${attributeValue(v)}`);
   return parts.join('; ');

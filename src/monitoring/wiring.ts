@@ -51,12 +51,20 @@ function stagesOf(reg: Registry, entity: ResourceEntity | LinkEntity, what: stri
       const v = entity.attributes[a.name];
       if (v === undefined) continue;
       if (typeof v !== 'string' || !CHANNEL.test(v)) {
-        throw invalid(`${label}: attribute ${a.name}: channel name "${String(v)}" must be 1-64 letters, digits, "_", ".", ":" or "-"`, { attribute: a.name });
+        throw invalid(`${label}: attribute ${a.name}: channel name "${String(v)}" must be 1-64 letters, digits, "_", ".", ":" or "-"`, {
+          attribute: a.name,
+        });
       }
       (a.channel.direction === 'in' ? inputs : outputs).push({ attribute: a.name, channel: v, types: a.channel.types });
     }
     if (mixin.role === 'metric' && outputs.length === 0) {
-      throw invalid(`${label}: set at least one output channel (${mixin.attributes.filter((a) => a.channel).map((a) => a.name).join(', ')})`, { category: id });
+      throw invalid(
+        `${label}: set at least one output channel (${mixin.attributes
+          .filter((a) => a.channel)
+          .map((a) => a.name)
+          .join(', ')})`,
+        { category: id },
+      );
     }
     out.push({ label, role: mixin.role, mixin, entity, inputs, outputs });
   }
@@ -66,10 +74,15 @@ function stagesOf(reg: Registry, entity: ResourceEntity | LinkEntity, what: stri
 function checkParameters(s: Stage): void {
   const at = (n: string) => s.entity.attributes[`osmo.aggregator.${s.mixin.term}.${n}`] as number | undefined;
   if (s.mixin.term === 'threshold' && (at('low') ?? 0) > (at('high') ?? 0)) {
-    throw invalid(`${s.label}: attribute osmo.aggregator.threshold.low (${at('low')}) must not exceed osmo.aggregator.threshold.high (${at('high')})`, { attribute: 'osmo.aggregator.threshold.low' });
+    throw invalid(
+      `${s.label}: attribute osmo.aggregator.threshold.low (${at('low')}) must not exceed osmo.aggregator.threshold.high (${at('high')})`,
+      { attribute: 'osmo.aggregator.threshold.low' },
+    );
   }
   if (s.mixin.term === 'percentile' && (at('p') ?? 0) > 100) {
-    throw invalid(`${s.label}: attribute osmo.aggregator.percentile.p must be within 0..100`, { attribute: 'osmo.aggregator.percentile.p' });
+    throw invalid(`${s.label}: attribute osmo.aggregator.percentile.p must be within 0..100`, {
+      attribute: 'osmo.aggregator.percentile.p',
+    });
   }
 }
 
@@ -80,13 +93,11 @@ export interface WiringOptions {
 
 /** Checks and resolves the wiring of a sensor and its collectors; throws `invalid` naming the channel. */
 export function checkWiring(reg: Registry, sensor: ResourceEntity, collectors: readonly LinkEntity[], opts: WiringOptions = {}): Wiring {
-  const stages = [
-    ...collectors.flatMap((c) => stagesOf(reg, c, 'collector')),
-    ...stagesOf(reg, sensor, 'sensor'),
-  ];
+  const stages = [...collectors.flatMap((c) => stagesOf(reg, c, 'collector')), ...stagesOf(reg, sensor, 'sensor')];
   for (const s of stages) checkParameters(s);
   for (const s of stages) {
-    if (s.role === 'metric' && s.entity === sensor) throw invalid(`${s.label}: a metric belongs on a collector`, { category: s.mixin.scheme + s.mixin.term });
+    if (s.role === 'metric' && s.entity === sensor)
+      throw invalid(`${s.label}: a metric belongs on a collector`, { category: s.mixin.scheme + s.mixin.term });
   }
 
   const producer = new Map<string, number>();
@@ -112,7 +123,10 @@ export function checkWiring(reg: Registry, sensor: ResourceEntity, collectors: r
     for (const r of readers) {
       const port = stages[r]!.inputs.find((p) => p.channel === channel)!;
       if (!port.types.includes(type)) {
-        throw invalid(`channel "${channel}": ${stages[pi]!.label} produces ${type} but ${stages[r]!.label} (${port.attribute}) accepts ${port.types.join(' | ')}`, { channel });
+        throw invalid(
+          `channel "${channel}": ${stages[pi]!.label} produces ${type} but ${stages[r]!.label} (${port.attribute}) accepts ${port.types.join(' | ')}`,
+          { channel },
+        );
       }
     }
   }
@@ -120,7 +134,9 @@ export function checkWiring(reg: Registry, sensor: ResourceEntity, collectors: r
   if (sensor.attributes['osmo.sensor.dangling'] !== true) {
     for (const [channel, pi] of producer) {
       if (!consumers.has(channel)) {
-        throw invalid(`channel "${channel}" produced by ${stages[pi]!.label} is read by nobody (set osmo.sensor.dangling to allow it)`, { channel });
+        throw invalid(`channel "${channel}" produced by ${stages[pi]!.label} is read by nobody (set osmo.sensor.dangling to allow it)`, {
+          channel,
+        });
       }
     }
   }
@@ -158,7 +174,10 @@ function topologicalOrder(stages: readonly Stage[], producer: Map<string, number
   if (order.length < aggs.length) {
     const stuck = aggs.filter((i) => !order.includes(i));
     const channels = stuck.flatMap((i) => stages[i]!.outputs.map((o) => o.channel));
-    throw invalid(`channels ${channels.map((c) => `"${c}"`).join(', ')} form a cycle through ${stuck.map((i) => stages[i]!.label).join(', ')}`, { channel: channels[0] });
+    throw invalid(
+      `channels ${channels.map((c) => `"${c}"`).join(', ')} form a cycle through ${stuck.map((i) => stages[i]!.label).join(', ')}`,
+      { channel: channels[0] },
+    );
   }
   return order;
 }

@@ -109,18 +109,41 @@ export class Evaluator {
         return { name, servers, d, openU: n > 0 ? sp.arrival.reduce((a, l, r) => a + (l * d[r]!) / servers, 0) : 0 };
       };
       const parts = [part(t.name, v.cores, t.D, v.speed), ...t.devices.map((dv) => part(`${t.name}/${dv.name}`, dv.servers, dv.D, 1))];
-      const needed = [t.D, ...t.devices.map((dv) => dv.D)].some((D) => D.some((x, r) => x > 0 && (sp.population[r]! > 0 || sp.arrival[r]! > 0)));
+      const needed = [t.D, ...t.devices.map((dv) => dv.D)].some((D) =>
+        D.some((x, r) => x > 0 && (sp.population[r]! > 0 || sp.arrival[r]! > 0)),
+      );
       if (n === 0 && needed) unserved.push(`capacity:${t.name}`);
       return { t, v, n, parts, d: parts[0]!.d, openU: parts[0]!.openU };
     });
     const trivial = sp.population.every((n) => n === 0) && !hasOpen;
     if (unserved.length > 0 || trivial) {
-      return { feasible: unserved.length === 0, cost, responseTime: zero(), throughput: zero(), utilization: sp.tiers.map(() => 0), residence: sp.tiers.map(() => zero()), violations: unserved, method: 'exact' };
+      return {
+        feasible: unserved.length === 0,
+        cost,
+        responseTime: zero(),
+        throughput: zero(),
+        utilization: sp.tiers.map(() => 0),
+        residence: sp.tiers.map(() => zero()),
+        violations: unserved,
+        method: 'exact',
+      };
     }
     const saturated = tiers.filter((x) => x.parts.some((pt) => pt.openU >= 1));
     if (saturated.length > 0) {
-      const violations = [...saturated.map((x) => `maxUtilization:${x.t.name}`), ...sp.classes.filter((_, r) => sp.rtLimit[r] !== undefined || sp.pctLimit[r] !== undefined).map((name) => `responseTime:${name}`)];
-      return { feasible: false, cost, responseTime: sp.classes.map(() => Number.POSITIVE_INFINITY), throughput: zero(), utilization: tiers.map((x) => x.openU), residence: sp.tiers.map(() => sp.classes.map(() => Number.POSITIVE_INFINITY)), violations, method: 'exact' };
+      const violations = [
+        ...saturated.map((x) => `maxUtilization:${x.t.name}`),
+        ...sp.classes.filter((_, r) => sp.rtLimit[r] !== undefined || sp.pctLimit[r] !== undefined).map((name) => `responseTime:${name}`),
+      ];
+      return {
+        feasible: false,
+        cost,
+        responseTime: sp.classes.map(() => Number.POSITIVE_INFINITY),
+        throughput: zero(),
+        utilization: tiers.map((x) => x.openU),
+        residence: sp.tiers.map(() => sp.classes.map(() => Number.POSITIVE_INFINITY)),
+        violations,
+        method: 'exact',
+      };
     }
 
     const net: NumNetwork = { classes: sp.classes, N: sp.population, Z: sp.classes.map(() => sp.thinkTime), stations: [] };
@@ -131,7 +154,9 @@ export class Evaluator {
         return net.stations.length - 1;
       }),
     );
-    for (const x of tiers) if (x.t.latency.some((l) => l > 0)) net.stations.push({ name: `${x.t.name}/latency`, delay: true, servers: 1, copies: 1, D: x.t.latency });
+    for (const x of tiers)
+      if (x.t.latency.some((l) => l > 0))
+        net.stations.push({ name: `${x.t.name}/latency`, delay: true, servers: 1, copies: 1, D: x.t.latency });
     const closed = sp.population.some((n) => n > 0);
     const res = closed ? solveNumeric(net, { method: sp.method, exactBudget: SEARCH_EXACT_BUDGET }) : undefined;
     const X = res ? res.X : zero();
@@ -159,12 +184,23 @@ export class Evaluator {
       if (sp.population[r]! === 0 && sp.arrival[r]! <= 0) return;
       const lim = sp.rtLimit[r];
       const pct = sp.pctLimit[r];
-      const over = (lim !== undefined && responseTime[r]! > lim * (1 + 1e-12)) || (pct !== undefined && percentile(responseTime[r]!, pct.p) > pct.max * (1 + 1e-12));
+      const over =
+        (lim !== undefined && responseTime[r]! > lim * (1 + 1e-12)) ||
+        (pct !== undefined && percentile(responseTime[r]!, pct.p) > pct.max * (1 + 1e-12));
       if (over) violations.push(`responseTime:${name}`);
     });
     sp.tiers.forEach((t, i) => {
       if (utilization[i]! > t.maxUtilization * (1 + 1e-12)) violations.push(`maxUtilization:${t.name}`);
     });
-    return { feasible: violations.length === 0, cost, responseTime, throughput: X.map((x, r) => x + sp.arrival[r]!), utilization, residence, violations, method: res ? res.choice.method : 'exact' };
+    return {
+      feasible: violations.length === 0,
+      cost,
+      responseTime,
+      throughput: X.map((x, r) => x + sp.arrival[r]!),
+      utilization,
+      residence,
+      violations,
+      method: res ? res.choice.method : 'exact',
+    };
   }
 }

@@ -32,7 +32,7 @@ interface XPrecedence {
 }
 interface XEntry extends Attrs {
   'entry-phase-activities'?: { activity?: XActivity[] }[];
-  'forwarding'?: unknown[];
+  forwarding?: unknown[];
 }
 interface XTask extends Attrs {
   entry?: XEntry[];
@@ -42,7 +42,25 @@ interface XProcessor extends Attrs {
   task?: XTask[];
 }
 
-const ARRAYS = new Set(['processor', 'task', 'entry', 'activity', 'synch-call', 'asynch-call', 'precedence', 'pre', 'pre-OR', 'pre-AND', 'post', 'post-OR', 'post-AND', 'post-LOOP', 'task-activities', 'entry-phase-activities', 'forwarding']);
+const ARRAYS = new Set([
+  'processor',
+  'task',
+  'entry',
+  'activity',
+  'synch-call',
+  'asynch-call',
+  'precedence',
+  'pre',
+  'pre-OR',
+  'pre-AND',
+  'post',
+  'post-OR',
+  'post-AND',
+  'post-LOOP',
+  'task-activities',
+  'entry-phase-activities',
+  'forwarding',
+]);
 
 const num = (v: unknown, def: number, what: string): number => {
   if (v === undefined || v === '') return def;
@@ -67,7 +85,12 @@ export interface LqnReduction {
 }
 
 export function reduceLqnx(xml: string): LqnReduction {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (n) => ARRAYS.has(n) });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseAttributeValue: false,
+    isArray: (n) => ARRAYS.has(n),
+  });
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;
@@ -90,16 +113,26 @@ export function reduceLqnx(xml: string): LqnReduction {
     const speed = num(p['speed-factor'], 1, `processor "${pname}" speed-factor`) || 1;
     const mult = num(p.multiplicity, 1, `processor "${pname}" multiplicity`);
     const delay = sched === 'inf' || sched === 'delay';
-    stations.push(delay ? { name: pname, type: 'delay', servers: 1, demands: {} } : { name: pname, type: 'queue', servers: Math.max(1, Math.round(mult)), demands: {} });
+    stations.push(
+      delay
+        ? { name: pname, type: 'delay', servers: 1, demands: {} }
+        : { name: pname, type: 'queue', servers: Math.max(1, Math.round(mult)), demands: {} },
+    );
     for (const t of p.task ?? []) {
       const tname = str(t.name);
       const entries = (t.entry ?? []).map((e) => str(e.name));
       if (str(t.scheduling) === 'ref') {
-        refTasks.push({ name: tname, population: num(t.multiplicity, 1, `task "${tname}" multiplicity`), think: num(t['think-time'], 0, `task "${tname}" think-time`), entries });
+        refTasks.push({
+          name: tname,
+          population: num(t.multiplicity, 1, `task "${tname}" multiplicity`),
+          think: num(t['think-time'], 0, `task "${tname}" think-time`),
+          entries,
+        });
       }
       for (const e of t.entry ?? []) {
         const ename = str(e.name);
-        if (e['open-arrival-rate'] !== undefined) throw invalid(`LQNX: entry "${ename}" has an open arrival rate; only closed models (reference tasks) are supported`);
+        if (e['open-arrival-rate'] !== undefined)
+          throw invalid(`LQNX: entry "${ename}" has an open arrival rate; only closed models (reference tasks) are supported`);
         if (e.forwarding?.length) throw invalid(`LQNX: entry "${ename}" forwards calls; forwarding is not supported`);
         entryTask[ename] = tname;
         const w: Work = { demand: 0, processor: pname, calls: [] };
@@ -124,7 +157,8 @@ export function reduceLqnx(xml: string): LqnReduction {
   const visits: Record<string, Record<string, number>> = {};
   const demands = new Map<string, Record<string, number>>(stations.map((s) => [s.name, s.demands]));
   for (const rt of refTasks) {
-    if (rt.entries.length !== 1) throw invalid(`LQNX: reference task "${rt.name}" has ${rt.entries.length} entries; exactly one is supported`);
+    if (rt.entries.length !== 1)
+      throw invalid(`LQNX: reference task "${rt.name}" has ${rt.entries.length} entries; exactly one is supported`);
     const v: Record<string, number> = {};
     const walk = (entry: string, mult: number, path: string[]) => {
       if (path.includes(entry)) throw invalid(`LQNX: call cycle ${[...path, entry].join(' → ')}`);
@@ -149,7 +183,8 @@ function addActivity(w: Work, a: XActivity, weight: number, speed: number): void
   const name = str(a.name);
   if (a['asynch-call']?.length) throw invalid(`LQNX: activity "${name}" makes asynchronous calls (send-no-reply); not supported`);
   w.demand += (weight * num(a['host-demand-mean'], 0, `activity "${name}" host-demand-mean`)) / speed;
-  for (const c of a['synch-call'] ?? []) w.calls.push({ dest: str(c.dest), mean: weight * num(c['calls-mean'], 1, `synch-call to "${str(c.dest)}" calls-mean`) });
+  for (const c of a['synch-call'] ?? [])
+    w.calls.push({ dest: str(c.dest), mean: weight * num(c['calls-mean'], 1, `synch-call to "${str(c.dest)}" calls-mean`) });
 }
 
 /** For each entry with an activity graph: how many times each activity runs per entry call. */

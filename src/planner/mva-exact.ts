@@ -59,14 +59,26 @@ export function exactMva(net: NumNetwork): NumResult {
   });
   const lat = lattice(N);
   const memo = new Map<string, Float64Array>();
-  return pass(net, lat, net.stations.map((x) => x.copies), memo, false).result;
+  return pass(
+    net,
+    lat,
+    net.stations.map((x) => x.copies),
+    memo,
+    false,
+  ).result;
 }
 
 /**
  * One lattice pass over the network with `cp[k]` copies of station k (0: absent).
  * With `record`, returns X_r(n) for every lattice point (index (m·slab + rest)·R + r).
  */
-function pass(net: NumNetwork, lat: Lattice, cp: number[], memo: Map<string, Float64Array>, record: boolean): { result: NumResult; Xall?: Float64Array } {
+function pass(
+  net: NumNetwork,
+  lat: Lattice,
+  cp: number[],
+  memo: Map<string, Float64Array>,
+  record: boolean,
+): { result: NumResult; Xall?: Float64Array } {
   const { N, Rn, s, slab, stride } = lat;
   const st = net.stations;
   const K = st.length;

@@ -22,11 +22,7 @@ export const ClassSchema = z.object({
 export const StationSchema = z.object({
   name,
   type: z.enum(['queue', 'delay'], { error: 'must be "queue" or "delay"' }).default('queue'),
-  servers: z
-    .number()
-    .int({ error: 'must be an integer' })
-    .positive({ error: 'must be at least 1' })
-    .default(1),
+  servers: z.number().int({ error: 'must be an integer' }).positive({ error: 'must be at least 1' }).default(1),
   demands: z.record(z.string(), demand).default({}),
 });
 
@@ -46,13 +42,23 @@ export const NetworkSchema = z
       if (stations.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'name'], message: `duplicate station "${s.name}"` });
       stations.add(s.name);
       for (const c of Object.keys(s.demands)) {
-        if (!classes.has(c)) ctx.addIssue({ code: 'custom', path: ['stations', i, 'demands', c], message: `unknown class "${c}" (classes: ${[...classes].join(', ')})` });
+        if (!classes.has(c))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stations', i, 'demands', c],
+            message: `unknown class "${c}" (classes: ${[...classes].join(', ')})`,
+          });
       }
     });
     net.classes.forEach((c, i) => {
       if (c.population === 0 || c.thinkTime > 0) return;
       const total = net.stations.reduce((a, s) => a + (s.demands[c.name] ?? 0), 0);
-      if (total === 0) ctx.addIssue({ code: 'custom', path: ['classes', i], message: `class "${c.name}" has no think time and no demand anywhere: its throughput would be infinite` });
+      if (total === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['classes', i],
+          message: `class "${c.name}" has no think time and no demand anywhere: its throughput would be infinite`,
+        });
     });
   });
 
@@ -62,7 +68,10 @@ export type Network = z.output<typeof NetworkSchema>;
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((i) => {
-      const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        '',
+      );
       return path ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');

@@ -42,7 +42,15 @@ export const TierSchema = z.object({
   /** fixed latency per request that no VM choice changes (network, external service) */
   latency: z.record(z.string(), seconds).default({}),
   /** other devices on each VM (e.g. a disk): seconds per request, split over the VMs, not scaled by speed */
-  devices: z.array(z.object({ name, demands: z.record(z.string(), seconds), servers: z.number().int().positive({ error: 'must be at least 1' }).default(1) })).default([]),
+  devices: z
+    .array(
+      z.object({
+        name,
+        demands: z.record(z.string(), seconds),
+        servers: z.number().int().positive({ error: 'must be at least 1' }).default(1),
+      }),
+    )
+    .default([]),
   minMemoryGb: z.number().nonnegative().default(0),
   minAvailability: fraction.default(0),
   /** restrict the tier to these VM type names (any provider) */
@@ -69,10 +77,20 @@ export const ConstraintsSchema = z.object({
   /** maximum average response time per class (seconds) */
   responseTime: z.record(z.string(), z.number().positive({ error: 'must be positive' })).default({}),
   /** percentile limits per class, e.g. {"buy": {"p": 0.95, "max": 1.2}} (exponential approximation) */
-  percentile: z.record(z.string(), z.object({ p: z.number().gt(0, { error: 'must be in (0, 1)' }).lt(1, { error: 'must be in (0, 1)' }), max: z.number().positive({ error: 'must be positive' }) })).default({}),
+  percentile: z
+    .record(
+      z.string(),
+      z.object({
+        p: z.number().gt(0, { error: 'must be in (0, 1)' }).lt(1, { error: 'must be in (0, 1)' }),
+        max: z.number().positive({ error: 'must be positive' }),
+      }),
+    )
+    .default({}),
   /** maximum average CPU utilization per VM, for all tiers or per tier */
   maxUtilization: z.union([fraction, z.record(z.string(), fraction)]).default(0.8),
-  replicas: z.record(z.string(), z.object({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(200) })).default({}),
+  replicas: z
+    .record(z.string(), z.object({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(200) }))
+    .default({}),
   /** providers that may be used (default: every provider in the catalog) */
   providers: z.array(z.string()).optional(),
   minProviders: z.number().int().positive().default(1),
@@ -111,21 +129,33 @@ export const PlanInputSchema = z
       });
     });
     const hours = new Set(p.workload.hours.map((h) => h.hour));
-    if (hours.size !== 24) ctx.addIssue({ code: 'custom', path: ['workload', 'hours'], message: 'each hour 0..23 must appear exactly once' });
+    if (hours.size !== 24)
+      ctx.addIssue({ code: 'custom', path: ['workload', 'hours'], message: 'each hour 0..23 must appear exactly once' });
     p.workload.hours.forEach((h, i) => {
-      if (h.thinkTime === undefined && p.workload.thinkTime === undefined) ctx.addIssue({ code: 'custom', path: ['workload', 'hours', i, 'thinkTime'], message: 'missing (and no workload.thinkTime default)' });
+      if (h.thinkTime === undefined && p.workload.thinkTime === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workload', 'hours', i, 'thinkTime'],
+          message: 'missing (and no workload.thinkTime default)',
+        });
     });
     const c = p.constraints;
     for (const k of Object.keys(c.responseTime)) unknown('class', classes, k, ['constraints', 'responseTime', k]);
     for (const k of Object.keys(c.percentile)) unknown('class', classes, k, ['constraints', 'percentile', k]);
-    if (typeof c.maxUtilization === 'object') for (const k of Object.keys(c.maxUtilization)) unknown('tier', tiers, k, ['constraints', 'maxUtilization', k]);
+    if (typeof c.maxUtilization === 'object')
+      for (const k of Object.keys(c.maxUtilization)) unknown('tier', tiers, k, ['constraints', 'maxUtilization', k]);
     for (const [k, r] of Object.entries(c.replicas)) {
       unknown('tier', tiers, k, ['constraints', 'replicas', k]);
       if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['constraints', 'replicas', k], message: `min ${r.min} > max ${r.max}` });
     }
     (c.providers ?? []).forEach((x, i) => unknown('provider', providers, x, ['constraints', 'providers', i]));
     const allowed = new Set(c.providers ?? providers);
-    if (c.minProviders > allowed.size) ctx.addIssue({ code: 'custom', path: ['constraints', 'minProviders'], message: `${c.minProviders} providers required but only ${allowed.size} allowed` });
+    if (c.minProviders > allowed.size)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['constraints', 'minProviders'],
+        message: `${c.minProviders} providers required but only ${allowed.size} allowed`,
+      });
     if (c.share) {
       for (const k of Object.keys(c.share)) unknown('allowed provider', allowed, k, ['constraints', 'share', k]);
       for (let h = 0; h < 24; h++) {
@@ -138,7 +168,11 @@ export const PlanInputSchema = z
           break;
         }
         if (used < c.minProviders) {
-          ctx.addIssue({ code: 'custom', path: ['constraints', 'share'], message: `hour ${h} uses ${used} provider(s), minProviders is ${c.minProviders}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['constraints', 'share'],
+            message: `hour ${h} uses ${used} provider(s), minProviders is ${c.minProviders}`,
+          });
           break;
         }
       }

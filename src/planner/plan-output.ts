@@ -13,7 +13,10 @@ export const DeploymentSchema = z.object({
   thinkTime: z.number(),
   feasible: z.boolean(),
   cost: z.number(),
-  tiers: z.record(z.string(), z.object({ vmType: z.string(), count: z.number().int(), cores: z.number().int(), pricePerHour: z.number(), utilization: z.number() })),
+  tiers: z.record(
+    z.string(),
+    z.object({ vmType: z.string(), count: z.number().int(), cores: z.number().int(), pricePerHour: z.number(), utilization: z.number() }),
+  ),
   responseTime: perClass,
   throughput: perClass,
   method: z.enum(['exact', 'amva', 'linearizer']),
@@ -29,7 +32,13 @@ export const PlanResultSchema = z.object({
   peakPlan: z.object({ dailyCost: z.number(), hours: z.record(z.string(), z.number()), feasibleAllDay: z.boolean() }),
   savings: z.number(),
   hours: z.array(z.object({ hour: z.number().int(), feasible: z.boolean(), cost: z.number(), deployments: z.array(DeploymentSchema) })),
-  search: z.object({ seed: z.number(), restarts: z.number(), tabuLength: z.number(), evaluations: z.number(), alternativesTried: z.number() }),
+  search: z.object({
+    seed: z.number(),
+    restarts: z.number(),
+    tabuLength: z.number(),
+    evaluations: z.number(),
+    alternativesTried: z.number(),
+  }),
 });
 
 // compile-time: the interfaces and the schema describe the same object

@@ -67,9 +67,15 @@ function tierContexts(p: PlanInput, provider: string): TierContext[] {
   const maxU = p.constraints.maxUtilization;
   return p.tiers.map((t) => {
     const types = prov.vmTypes
-      .filter((v) => v.offered && v.memoryGb >= t.minMemoryGb && v.availability >= t.minAvailability && (!t.vmTypes || t.vmTypes.includes(v.name)))
+      .filter(
+        (v) =>
+          v.offered && v.memoryGb >= t.minMemoryGb && v.availability >= t.minAvailability && (!t.vmTypes || t.vmTypes.includes(v.name)),
+      )
       .sort((a, b) => efficiency(b) - efficiency(a) || a.pricePerHour - b.pricePerHour || a.name.localeCompare(b.name));
-    if (types.length === 0) throw invalid(`tier "${t.name}" has no usable VM type on provider "${provider}" (check minMemoryGb, minAvailability, vmTypes, offered)`);
+    if (types.length === 0)
+      throw invalid(
+        `tier "${t.name}" has no usable VM type on provider "${provider}" (check minMemoryGb, minAvailability, vmTypes, offered)`,
+      );
     const rep = p.constraints.replicas[t.name];
     return {
       name: t.name,
@@ -190,7 +196,12 @@ function* planWith(p: PlanInput, shares: Shares, seed: number, tick: () => void)
         const config = { type: tiers.map(() => 0), count: tiers.map(() => 0) };
         out = { config, evaluation: ev.evaluate(config) };
       } else {
-        out = search(ev, { restarts: p.search.restarts, tabuLength: p.search.tabuLength, rng: mulberry32(seedFor(seed, `${provider}/${h.hour}`)), seeds: prev ? [prev] : [] });
+        out = search(ev, {
+          restarts: p.search.restarts,
+          tabuLength: p.search.tabuLength,
+          rng: mulberry32(seedFor(seed, `${provider}/${h.hour}`)),
+          seeds: prev ? [prev] : [],
+        });
         prev = out.config;
       }
       row.push({ sp, ev, ...out });
@@ -254,7 +265,13 @@ function describe(cell: Cell): Deployment {
   const tiers: Record<string, TierPlan> = {};
   sp.tiers.forEach((t, i) => {
     const v = t.types[config.type[i]!]!;
-    tiers[t.name] = { vmType: v.name, count: config.count[i]!, cores: v.cores, pricePerHour: v.pricePerHour, utilization: e.utilization[i]! };
+    tiers[t.name] = {
+      vmType: v.name,
+      count: config.count[i]!,
+      cores: v.cores,
+      pricePerHour: v.pricePerHour,
+      utilization: e.utilization[i]!,
+    };
   });
   return {
     provider: sp.provider,

@@ -186,4 +186,3 @@ export function search(ev: Evaluator, opts: SearchOptions): SearchOutcome {
   }
   return best!;
 }
-

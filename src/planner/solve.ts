@@ -42,11 +42,15 @@ export function chooseMethod(net: NumNetwork, opts: SolveOptions = {}): MethodCh
   if (asked === 'linearizer') return { method: 'linearizer', reason: 'requested' };
   const maxR = opts.linearizerMaxClasses ?? DEFAULT_LINEARIZER_MAX_CLASSES;
   const fallback = (why: string): MethodChoice =>
-    net.N.length <= maxR ? { method: 'linearizer', reason: `${why}; ${net.N.length} class(es) ≤ ${maxR}: Linearizer` } : { method: 'amva', reason: `${why}; ${net.N.length} classes > ${maxR}: amva` };
+    net.N.length <= maxR
+      ? { method: 'linearizer', reason: `${why}; ${net.N.length} class(es) ≤ ${maxR}: Linearizer` }
+      : { method: 'amva', reason: `${why}; ${net.N.length} classes > ${maxR}: amva` };
   if (!net.N.every((n) => Number.isInteger(n))) return fallback('non-integer population');
   const cost = exactCost(net);
   const budget = opts.exactBudget ?? DEFAULT_EXACT_BUDGET;
-  return cost <= budget ? { method: 'exact', reason: `exact cost ${cost.toExponential(2)} ≤ budget ${budget.toExponential(2)}` } : fallback(`exact cost ${cost.toExponential(2)} > budget ${budget.toExponential(2)}`);
+  return cost <= budget
+    ? { method: 'exact', reason: `exact cost ${cost.toExponential(2)} ≤ budget ${budget.toExponential(2)}` }
+    : fallback(`exact cost ${cost.toExponential(2)} > budget ${budget.toExponential(2)}`);
 }
 
 export function solveNumeric(net: NumNetwork, opts: SolveOptions = {}): NumResult & { choice: MethodChoice } {

@@ -141,9 +141,7 @@ export function defaultPolicy(): PolicyDocument {
 }
 
 function zodMessage(e: z.ZodError): string {
-  return e.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : 'policy'}: ${i.message}`)
-    .join('; ');
+  return e.issues.map((i) => `${i.path.length ? i.path.join('.') : 'policy'}: ${i.message}`).join('; ');
 }
 
 /** Parses a patch body; throws OsmoError invalid naming the field. */
@@ -158,7 +156,8 @@ export function checkCombination(doc: PolicyDocument): void {
   const { low, high } = doc.thresholds;
   if (!(low < high)) throw invalid(`invalid policy: thresholds.low (${low}) must be below thresholds.high (${high})`);
   const { cpu, mem, io } = doc.weights;
-  if (cpu + mem + io <= 0) throw invalid('invalid policy: weights.cpu, weights.mem and weights.io are all zero; at least one must be positive');
+  if (cpu + mem + io <= 0)
+    throw invalid('invalid policy: weights.cpu, weights.mem and weights.io are all zero; at least one must be positive');
   const m = doc.management;
   if (m.stalenessTimeoutMs < m.monitoringPeriodMs)
     throw invalid(

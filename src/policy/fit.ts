@@ -5,13 +5,7 @@ import type { PolicyDocument } from './document.js';
 
 /** Why a node was filtered out; these strings are counted in "0/3 nodes: ..." messages. */
 export type FilterReason =
-  | 'not ready'
-  | 'cordoned'
-  | 'layer mismatch'
-  | 'domain mismatch'
-  | 'label mismatch'
-  | 'insufficient cpu'
-  | 'insufficient memory';
+  'not ready' | 'cordoned' | 'layer mismatch' | 'domain mismatch' | 'label mismatch' | 'insufficient cpu' | 'insufficient memory';
 
 export function constraintFilter(node: NodeSnapshot, c: PlacementConstraints): FilterReason | null {
   if (node.status !== 'ready') return 'not ready';

@@ -92,10 +92,7 @@ export interface GuestUsage {
  * The guest load source: the sum of a node's instances' usage against the node's declared
  * capacity. This is what lets several test nodes share one machine with different loads.
  */
-export function guestTerms(
-  instances: Iterable<GuestUsage>,
-  capacity: Resources & { ioBytesPerSec?: number },
-): LoadTerms {
+export function guestTerms(instances: Iterable<GuestUsage>, capacity: Resources & { ioBytesPerSec?: number }): LoadTerms {
   let cpu = 0;
   let mem = 0;
   let io = 0;

@@ -114,7 +114,12 @@ export interface RebalanceOptions {
   force?: string[];
 }
 
-export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDocument, now: number, opts: RebalanceOptions = {}): RebalanceResult {
+export function rebalance(
+  state: RebalanceState,
+  policies: PolicySet | PolicyDocument,
+  now: number,
+  opts: RebalanceOptions = {},
+): RebalanceResult {
   const globalPolicy = 'global' in policies ? policies.global : policies;
   const hasOverrides = 'global' in policies && !!policies.nodes && Object.keys(policies.nodes).length > 0;
   const work = new Map<string, Work>();
@@ -208,8 +213,7 @@ export function rebalance(state: RebalanceState, policies: PolicySet | PolicyDoc
   const notes: RebalanceResult['notes'] = [];
   const moved = new Set<string>();
 
-  const instLoad = (i: InstanceSnapshot, src: Work): number =>
-    i.load ?? estimateLoad(i.resources, src.n.capacity, src.p.weights);
+  const instLoad = (i: InstanceSnapshot, src: Work): number => i.load ?? estimateLoad(i.resources, src.n.capacity, src.p.weights);
 
   /** Why d cannot take i now (null = it can), with the load it would reach. */
   // eligible() returns the estimated load on d (or -1 when d cannot take i) and leaves

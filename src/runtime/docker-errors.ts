@@ -28,7 +28,8 @@ export function fromEngine(e: unknown, doing: string): OsmoError {
   const status = engineStatus(e);
   const msg = `${doing}: ${engineMessage(e)}`;
   const code = typeof e === 'object' && e !== null ? (e as EngineErrorShape).code : undefined;
-  if (code && SOCKET_CODES.has(code)) return new OsmoError('unavailable', `${doing}: docker engine unreachable (${code})`, undefined, 'OSMO_ENGINE_UNAVAILABLE');
+  if (code && SOCKET_CODES.has(code))
+    return new OsmoError('unavailable', `${doing}: docker engine unreachable (${code})`, undefined, 'OSMO_ENGINE_UNAVAILABLE');
   if (status === 404) return new OsmoError('not_found', msg);
   if (status === 409) return new OsmoError('conflict', msg);
   if (status === 400) return new OsmoError('invalid', msg);

@@ -68,7 +68,10 @@ export class StatsStreams {
     let settle!: (e?: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
       let done = false;
-      const timer = setTimeout(() => settle(new Error(`no stats from the engine for ${id.slice(0, 12)} within ${FIRST_READING_TIMEOUT_MS} ms`)), FIRST_READING_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => settle(new Error(`no stats from the engine for ${id.slice(0, 12)} within ${FIRST_READING_TIMEOUT_MS} ms`)),
+        FIRST_READING_TIMEOUT_MS,
+      );
       timer.unref();
       settle = (err?: Error) => {
         if (done) return;

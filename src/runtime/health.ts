@@ -47,13 +47,19 @@ export async function tcpCheck(host: string, port: number, what: string): Promis
 
 /** The verdict on a finished (or timed-out) check command. */
 export function commandVerdict(exitCode: number | null, output: Buffer, timedOutMs?: number): HealthResult {
-  const out = output.subarray(Math.max(0, output.length - DETAIL_BYTES)).toString('utf8').trim();
+  const out = output
+    .subarray(Math.max(0, output.length - DETAIL_BYTES))
+    .toString('utf8')
+    .trim();
   if (timedOutMs !== undefined) return { healthy: false, detail: `command timed out after ${timedOutMs} ms${out ? `: ${out}` : ''}` };
   return { healthy: exitCode === 0, detail: `command exited ${exitCode ?? 'by signal'}${out ? `: ${out}` : ''}` };
 }
 
 /** Runs argv as a child (no shell), killed after timeoutMs. */
-export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<HealthResult> {
+export function runCheckCommand(
+  argv: string[],
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<HealthResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -118,10 +118,7 @@ async function treeMembers(root: number): Promise<StatLine[]> {
 
 export async function sampleGroup(pgid: number): Promise<ProcSample> {
   const members = await treeMembers(pgid);
-  const [rss, io] = await Promise.all([
-    Promise.all(members.map((m) => rssOf(m.pid))),
-    Promise.all(members.map((m) => ioOf(m.pid))),
-  ]);
+  const [rss, io] = await Promise.all([Promise.all(members.map((m) => rssOf(m.pid))), Promise.all(members.map((m) => ioOf(m.pid)))]);
   return {
     cpuSeconds: members.reduce((a, m) => a + m.ticks, 0) / TICKS_PER_SECOND,
     rssBytes: rss.reduce((a, b) => a + b, 0),

@@ -200,7 +200,11 @@ export class ProcessRuntime implements Runtime {
     if (!l) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     if (l.sup.state !== 'running') return { healthy: false, detail: `process ${l.sup.state}` };
     if (hc.kind === 'tcp') return tcpCheck('127.0.0.1', hc.port, `tcp ${hc.port} -> 127.0.0.1:${hc.port}`);
-    return runCheckCommand(hc.argv, { cwd: this.workdirOf(l.entry), env: this.envOf(l.entry), timeoutMs: hc.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS });
+    return runCheckCommand(hc.argv, {
+      cwd: this.workdirOf(l.entry),
+      env: this.envOf(l.entry),
+      timeoutMs: hc.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+    });
   }
 
   /** Image names are labels here; "present" means an instance on this node was deployed with it. */
@@ -336,11 +340,9 @@ export class ProcessRuntime implements Runtime {
   /** Saves the table; deploy/remove await it (durable before they answer), state changes don't. */
   private persist(): Promise<void> {
     if (this.closed) return this.lastSave;
-    const saving = this.table
-      .save([...this.live.values()].map((l) => ({ ...l.entry, restarts: l.sup.restarts })))
-      .catch((e: unknown) => {
-        throw new OsmoError('unavailable', `cannot write the process instance table ${this.table.file}: ${(e as Error).message}`);
-      });
+    const saving = this.table.save([...this.live.values()].map((l) => ({ ...l.entry, restarts: l.sup.restarts }))).catch((e: unknown) => {
+      throw new OsmoError('unavailable', `cannot write the process instance table ${this.table.file}: ${(e as Error).message}`);
+    });
     this.lastSave = saving.catch(() => {});
     return saving;
   }

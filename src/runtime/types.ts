@@ -22,7 +22,6 @@ export interface DeploySpec {
   workdir?: string;
 }
 
-
 export interface InstanceInfo {
   name: string;
   /** container id, or "proc-<pid>" style id for the process driver */

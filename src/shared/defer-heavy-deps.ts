@@ -41,10 +41,13 @@ if (!(load as { osmoDeferred?: boolean }).osmoDeferred) {
     if (!deferredFor(request, parent)) return load.call(this, request, parent, isMain);
     let real: Record<PropertyKey, unknown> | undefined;
     const get = () => (real ??= load.call(this, request, parent, isMain) as Record<PropertyKey, unknown>);
-    return new Proxy({}, {
-      get: (_t, p) => lazyExport(get, p),
-      has: (_t, p) => Reflect.has(get(), p),
-    });
+    return new Proxy(
+      {},
+      {
+        get: (_t, p) => lazyExport(get, p),
+        has: (_t, p) => Reflect.has(get(), p),
+      },
+    );
   };
   (hooked as { osmoDeferred?: boolean }).osmoDeferred = true;
   mod._load = hooked;

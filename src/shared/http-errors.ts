@@ -22,7 +22,10 @@ export function errorBody(code: ErrorCode, error: string): ErrorBody {
 const VALIDATION_SHOWN = 5;
 
 /** "body.replicas: <message>; body.image: <message>": the dashboard puts each next to its field. */
-function describeValidation(err: { validation: ReadonlyArray<{ instancePath: string; message?: string }>; validationContext?: string }): string {
+function describeValidation(err: {
+  validation: ReadonlyArray<{ instancePath: string; message?: string }>;
+  validationContext?: string;
+}): string {
   const where = err.validationContext ?? 'body';
   const parts = err.validation.slice(0, VALIDATION_SHOWN).map((v) => {
     const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
@@ -56,7 +59,10 @@ export function describeError(err: unknown, opts: { httpBodyStatuses?: boolean }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       if (opts.httpBodyStatuses) return described('OSMO_MEDIA_TYPE_NOT_ACCEPTED', `content type not accepted (${fe.message})`);
-      return described('OSMO_UNSUPPORTED_MEDIA_TYPE', `unsupported content type: send a JSON body with "Content-Type: application/json" (${fe.message})`);
+      return described(
+        'OSMO_UNSUPPORTED_MEDIA_TYPE',
+        `unsupported content type: send a JSON body with "Content-Type: application/json" (${fe.message})`,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       if (opts.httpBodyStatuses) return described('OSMO_PAYLOAD_TOO_LARGE', `body too large: ${fe.message}`);
       return described('OSMO_BODY_TOO_LARGE', `body too large: ${fe.message}`);

@@ -152,7 +152,8 @@ export function compileTerm(agreement: Agreement, index: number, pollMs = DEFAUL
   const gt = agreement.terms.guaranteeTerms[index];
   if (!gt) throw invalid(`no guarantee term #${index}`);
   const csl = gt.serviceLevelObjective.kpitarget.customServiceLevel;
-  if (csl === undefined || csl.trim() === '') throw invalid(`guarantee term "${gt.name}": CustomServiceLevel with a constraint is required`);
+  if (csl === undefined || csl.trim() === '')
+    throw invalid(`guarantee term "${gt.name}": CustomServiceLevel with a constraint is required`);
   let level: ServiceLevel;
   try {
     level = parseServiceLevel(csl);
@@ -261,11 +262,14 @@ export function evaluateTerm(r: TermRound): TermOutcome {
         fresh = isNew = true;
         policies.forEach((p, i) => {
           const policyIndex = p === null ? -1 : i;
-          const last = p === null ? undefined : violations
-            .filter((v) => v.policyIndex === policyIndex)
-            .map((v) => ({ at: v.at, key: v.trigger }))
-            .sort(cmp)
-            .at(-1);
+          const last =
+            p === null
+              ? undefined
+              : violations
+                  .filter((v) => v.policyIndex === policyIndex)
+                  .map((v) => ({ at: v.at, key: v.trigger }))
+                  .sort(cmp)
+                  .at(-1);
           // the default policy makes every breach a violation, even one that arrives late
           const window =
             p === null ? [b] : breaches.filter((x) => !after(x, b) && (last === undefined || after(x, last)) && x.at > b.at - p.intervalMs);
@@ -334,7 +338,17 @@ function penaltiesFor(
     if (window.length < bv.count) return;
     bv.penalties.forEach((definition, k) => {
       const key = penaltyKey(j, k, v.key);
-      const p: PenaltyRecord = { uuid: keyUuid(key), key, agreementId, term: t.name, at: v.at, valueIndex: j, definition, trigger: v.key, violation: v.uuid };
+      const p: PenaltyRecord = {
+        uuid: keyUuid(key),
+        key,
+        agreementId,
+        term: t.name,
+        at: v.at,
+        valueIndex: j,
+        definition,
+        trigger: v.key,
+        violation: v.uuid,
+      };
       penalties.push(p);
       out.push(p);
     });
@@ -404,7 +418,11 @@ export function evaluateAgreement(r: AgreementRound): AgreementOutcome {
 }
 
 /** The status of an agreement from stored term states alone (GET …/guaranteestatus). */
-export function statusFromStates(agreementId: string, terms: readonly { name: string }[], states: Readonly<Record<string, TermState>>): GuaranteeStatus {
+export function statusFromStates(
+  agreementId: string,
+  terms: readonly { name: string }[],
+  states: Readonly<Record<string, TermState>>,
+): GuaranteeStatus {
   const guaranteeterms = terms.map((t) => ({ name: t.name, status: termStatus(states[t.name] ?? initialTermState()) }));
   return { AgreementId: agreementId, guaranteestatus: agreementStatus(guaranteeterms.map((g) => g.status)), guaranteeterms };
 }

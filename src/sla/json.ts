@@ -52,7 +52,12 @@ const WireContext = z.preprocess((v) => {
 const WireKpiTarget = z
   .object({ kpitarget: z.unknown().optional(), kpiTarget: z.unknown().optional() })
   .transform((s) => s.kpitarget ?? s.kpiTarget)
-  .pipe(z.object({ kpiName: z.string().min(1), customServiceLevel: z.string().optional() }, { error: 'kpitarget {kpiName, customServiceLevel} is required' }));
+  .pipe(
+    z.object(
+      { kpiName: z.string().min(1), customServiceLevel: z.string().optional() },
+      { error: 'kpitarget {kpiName, customServiceLevel} is required' },
+    ),
+  );
 
 const WireGuaranteeTerm = z
   .object({
@@ -80,7 +85,8 @@ const WireGuaranteeTerm = z
 
 // one object or a list of them (Atos writes a lone serviceDescriptionTerm as an object); not
 // a union, so that an error inside an element keeps its own message and path
-const oneOrMany = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(s).optional());
+const oneOrMany = <T extends z.ZodType>(s: T) =>
+  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(s).optional());
 
 const WireTerms = z
   .object({
@@ -94,13 +100,11 @@ const WireTerms = z
       .optional(),
   })
   .optional()
-  .transform(
-    (t): Terms => ({
-      serviceDescriptionTerms: t?.allTerms?.serviceDescriptionTerms ?? t?.allTerms?.serviceDescriptionTerm ?? [],
-      serviceProperties: t?.allTerms?.serviceProperties ?? [],
-      guaranteeTerms: t?.allTerms?.guaranteeTerms ?? [],
-    }),
-  );
+  .transform((t): Terms => ({
+    serviceDescriptionTerms: t?.allTerms?.serviceDescriptionTerms ?? t?.allTerms?.serviceDescriptionTerm ?? [],
+    serviceProperties: t?.allTerms?.serviceProperties ?? [],
+    guaranteeTerms: t?.allTerms?.guaranteeTerms ?? [],
+  }));
 
 const WireTemplate = z.object({
   templateId: z.string().min(1).optional(),
@@ -143,12 +147,22 @@ function termsJson(t: Terms): Record<string, unknown> {
 
 /** The Atos JSON of a template. */
 export function writeTemplateJson(t: Template): Record<string, unknown> {
-  return { ...(t.templateId !== undefined && { templateId: t.templateId }), ...(t.name !== undefined && { name: t.name }), context: t.context, terms: termsJson(t.terms) };
+  return {
+    ...(t.templateId !== undefined && { templateId: t.templateId }),
+    ...(t.name !== undefined && { name: t.name }),
+    context: t.context,
+    terms: termsJson(t.terms),
+  };
 }
 
 /** The Atos JSON of an agreement. */
 export function writeAgreementJson(a: Agreement): Record<string, unknown> {
-  return { ...(a.agreementId !== undefined && { agreementId: a.agreementId }), ...(a.name !== undefined && { name: a.name }), context: a.context, terms: termsJson(a.terms) };
+  return {
+    ...(a.agreementId !== undefined && { agreementId: a.agreementId }),
+    ...(a.name !== undefined && { name: a.name }),
+    context: a.context,
+    terms: termsJson(a.terms),
+  };
 }
 
 /** GET /agreements/{id}/context: the PascalCase keys E.5.5 prints. */

@@ -32,7 +32,14 @@ const hasBound = (b: { max?: number | undefined; min?: number | undefined }) => 
 const BOUND_MSG = 'an objective needs max or min';
 
 const SloItem = z
-  .object({ id: z.string().regex(/^[A-Za-z0-9-]+$/, 'ids are letters, digits and dashes').optional(), metric: z.string().min(1), ...BoundShape })
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'ids are letters, digits and dashes')
+      .optional(),
+    metric: z.string().min(1),
+    ...BoundShape,
+  })
   .refine(hasBound, BOUND_MSG);
 const SloBound = z.object(BoundShape).refine(hasBound, BOUND_MSG);
 

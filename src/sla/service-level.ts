@@ -28,7 +28,10 @@ const Duration = z.union([z.number().positive(), z.string().min(1)]);
 const PolicyWire = z.object({ count: z.number().int().min(1), interval: Duration });
 const Wire = z.object({
   constraint: z.string({ error: 'a "constraint" string is required' }),
-  policies: z.union([PolicyWire, z.array(PolicyWire)]).optional().nullable(),
+  policies: z
+    .union([PolicyWire, z.array(PolicyWire)])
+    .optional()
+    .nullable(),
   qos: z.record(z.string(), z.unknown()).optional().nullable(),
   window: Duration.optional().nullable(),
 });

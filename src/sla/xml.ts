@@ -128,7 +128,8 @@ function readBusinessValues(n: unknown, term: string): BusinessValueList {
   for (const c of children(n, 'CustomBusinessValue')) {
     const count = int(attr(c, 'count'), `GuaranteeTerm ${term}: CustomBusinessValue count`);
     const duration = attr(c, 'duration');
-    if (count === undefined || duration === undefined) throw invalid(`GuaranteeTerm ${term}: CustomBusinessValue needs count and duration attributes`);
+    if (count === undefined || duration === undefined)
+      throw invalid(`GuaranteeTerm ${term}: CustomBusinessValue needs count and duration attributes`);
     bv.customBusinessValue.push({
       count,
       duration,
@@ -200,7 +201,13 @@ function readTerms(n: unknown): Terms {
   };
 }
 
-function checked<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, what: string, v: unknown): T {
+function checked<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  what: string,
+  v: unknown,
+): T {
   const r = schema.safeParse(v);
   if (!r.success) {
     const i = r.error.issues[0];
@@ -275,7 +282,11 @@ function guaranteeTermXml(g: GuaranteeTerm): Node {
     bv['sla:CustomBusinessValue'] = g.businessValueList.customBusinessValue.map((c) =>
       withAttrs(
         { count: String(c.count), duration: c.duration },
-        { 'sla:Penalty': c.penalties.map((p) => withAttrs({ type: p.type, expression: p.expression, unit: p.unit, validity: p.validity }, undefined)) },
+        {
+          'sla:Penalty': c.penalties.map((p) =>
+            withAttrs({ type: p.type, expression: p.expression, unit: p.unit, validity: p.validity }, undefined),
+          ),
+        },
       ),
     );
     body['wsag:BusinessValueList'] = bv;
@@ -286,14 +297,19 @@ function guaranteeTermXml(g: GuaranteeTerm): Node {
 function termsXml(t: Terms): Node {
   return {
     'wsag:All': {
-      'wsag:ServiceDescriptionTerm': t.serviceDescriptionTerms.map((s) => withAttrs({ 'wsag:Name': s.name, 'wsag:ServiceName': s.serviceName }, s.value)),
+      'wsag:ServiceDescriptionTerm': t.serviceDescriptionTerms.map((s) =>
+        withAttrs({ 'wsag:Name': s.name, 'wsag:ServiceName': s.serviceName }, s.value),
+      ),
       'wsag:ServiceProperties': t.serviceProperties.map((p) =>
         withAttrs(
           { 'wsag:Name': p.name, 'wsag:ServiceName': p.serviceName },
           p.variableSet && {
             'wsag:VariableSet': {
               'wsag:Variable': p.variableSet.variables.map((v) =>
-                withAttrs({ 'wsag:Name': v.name, 'wsag:Metric': v.metric }, v.location !== undefined ? { 'wsag:Location': escText(v.location) } : undefined),
+                withAttrs(
+                  { 'wsag:Name': v.name, 'wsag:Metric': v.metric },
+                  v.location !== undefined ? { 'wsag:Location': escText(v.location) } : undefined,
+                ),
               ),
             },
           },
@@ -353,9 +369,15 @@ const penaltyNode = (p: PenaltyView): Node => ({
 export const writeProviderXml = (p: Provider): string => build({ provider: providerNode(p) });
 export const writeProvidersXml = (ps: Provider[]): string => build({ providers: { provider: ps.map(providerNode) } });
 export const writeTemplatesXml = (ts: Template[]): string =>
-  DECL + `<templates xmlns:wsag="${WSAG_NS}" xmlns:sla="${SLA_NS}">\n` + ts.map((t) => strip(writeTemplateXml(t))).join('') + '</templates>\n';
+  DECL +
+  `<templates xmlns:wsag="${WSAG_NS}" xmlns:sla="${SLA_NS}">\n` +
+  ts.map((t) => strip(writeTemplateXml(t))).join('') +
+  '</templates>\n';
 export const writeAgreementsXml = (as: Agreement[]): string =>
-  DECL + `<agreements xmlns:wsag="${WSAG_NS}" xmlns:sla="${SLA_NS}">\n` + as.map((a) => strip(writeAgreementXml(a))).join('') + '</agreements>\n';
+  DECL +
+  `<agreements xmlns:wsag="${WSAG_NS}" xmlns:sla="${SLA_NS}">\n` +
+  as.map((a) => strip(writeAgreementXml(a))).join('') +
+  '</agreements>\n';
 export const writeEnforcementXml = (j: EnforcementJob): string => build({ enforcement_job: jobNode(j) });
 export const writeEnforcementsXml = (js: EnforcementJob[]): string => build({ enforcement_jobs: { enforcement_job: js.map(jobNode) } });
 export const writeViolationXml = (v: ViolationView): string => build({ violation: violationNode(v) });
@@ -424,7 +446,12 @@ export function readPenaltyXml(xml: string): PenaltyView {
     uuid: text(child(el, 'uuid')) ?? '',
     agreement: text(child(el, 'agreement')) ?? '',
     datetime: text(child(el, 'datetime')) ?? '',
-    definition: { type: attr(d, 'type') ?? '', expression: attr(d, 'expression') ?? '', unit: attr(d, 'unit') ?? '', validity: attr(d, 'validity') ?? '' },
+    definition: {
+      type: attr(d, 'type') ?? '',
+      expression: attr(d, 'expression') ?? '',
+      unit: attr(d, 'unit') ?? '',
+      validity: attr(d, 'validity') ?? '',
+    },
   };
 }
 

@@ -13,7 +13,11 @@ export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 3_600_000, minuteMs: 
 
 const WATERMARK = 'retention.downsampled_until';
 
-export async function runRetention(store: Store, now = Date.now(), policy: RetentionPolicy = DEFAULT_RETENTION): Promise<{ rawDeleted: number; minuteDeleted: number; eventsDeleted: number }> {
+export async function runRetention(
+  store: Store,
+  now = Date.now(),
+  policy: RetentionPolicy = DEFAULT_RETENTION,
+): Promise<{ rawDeleted: number; minuteDeleted: number; eventsDeleted: number }> {
   const since = Number((await store.kv.get(WATERMARK)) ?? now - policy.rawMs - 60_000);
   // only whole minutes that are over: the current minute may still receive samples
   const until = Math.floor(now / 60_000) * 60_000;

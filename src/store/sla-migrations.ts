@@ -61,7 +61,16 @@ const m0001: Migration = {
     }
   },
   async down(db: Kysely<unknown>) {
-    for (const t of ['sla_penalties', 'sla_violations', 'sla_breaches', 'sla_metrics', 'sla_enforcements', 'sla_agreements', 'sla_templates', 'sla_providers']) {
+    for (const t of [
+      'sla_penalties',
+      'sla_violations',
+      'sla_breaches',
+      'sla_metrics',
+      'sla_enforcements',
+      'sla_agreements',
+      'sla_templates',
+      'sla_providers',
+    ]) {
       await db.schema.dropTable(t).execute();
     }
   },

@@ -44,7 +44,9 @@ export function App() {
 
   return (
     <div class="shell">
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">osmo</span>
         <nav aria-label="views">

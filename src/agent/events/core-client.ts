@@ -25,7 +25,9 @@ export class CoreError extends Error {
   }
   /** worth retrying: unreachable, overloaded, or a server error */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.status === 401 || this.status === 403;
+    return (
+      this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.status === 401 || this.status === 403
+    );
   }
 }
 
@@ -60,7 +62,10 @@ export class CoreClient {
       if (!isApiError(e)) throw e;
       // status 0: nothing answered (retry); an answer outside the contract counts as a bad gateway
       const status = e.kind === 'status' ? (e.status ?? 0) : e.kind === 'bad-response' ? 502 : 0;
-      throw new CoreError(e.kind === 'unreachable' || e.kind === 'timeout' ? `core ${this.http.base} unreachable: ${e.message}` : `core ${e.message}`, status);
+      throw new CoreError(
+        e.kind === 'unreachable' || e.kind === 'timeout' ? `core ${this.http.base} unreachable: ${e.message}` : `core ${e.message}`,
+        status,
+      );
     }
   }
 }

@@ -5,7 +5,22 @@
 //   cursor                          {"segment": n, "offset": bytes} of the first unacked byte
 // Bounded: when the segments exceed maxBytes the oldest segment is dropped and the number of
 // undelivered events in it is counted and reported (a warning, and a metric).
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  fsyncSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../bus/events.js';
 

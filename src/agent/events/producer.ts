@@ -44,7 +44,11 @@ export class EventProducer {
         dir: join(o.dataDir, 'outbox'),
         ...(o.remote.maxBytes ? { maxBytes: o.remote.maxBytes } : {}),
         ...(o.remote.segmentBytes ? { segmentBytes: o.remote.segmentBytes } : {}),
-        onDrop: (n, seg) => o.log?.('warn', `event outbox full: dropped ${n} undelivered events (segment ${seg}); ${this.outbox?.dropped ?? n} dropped so far`),
+        onDrop: (n, seg) =>
+          o.log?.(
+            'warn',
+            `event outbox full: dropped ${n} undelivered events (segment ${seg}); ${this.outbox?.dropped ?? n} dropped so far`,
+          ),
       });
       this.forwarder = new Forwarder({
         outbox: this.outbox,

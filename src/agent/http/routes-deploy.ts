@@ -4,7 +4,17 @@ import { z } from 'zod';
 import type { DeploySpec } from '../../runtime/types.js';
 import { isOsmoError, notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { CheckBody, CheckResponse, DeployBody, InstanceName, InstanceResponse, InstancesResponse, LogsResponse, UndeployBody, UndeployResponse } from './schemas.js';
+import {
+  CheckBody,
+  CheckResponse,
+  DeployBody,
+  InstanceName,
+  InstanceResponse,
+  InstancesResponse,
+  LogsResponse,
+  UndeployBody,
+  UndeployResponse,
+} from './schemas.js';
 
 export function toSpec(b: DeployBody): DeploySpec {
   const spec: DeploySpec = { name: b.name, image: b.image };
@@ -42,25 +52,57 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       return { response: true as const, status: 200 as const, imageRemoved: r.imageRemoved };
     });
 
-    app.get('/api/v1/deploy', { schema: { response: { 200: InstancesResponse } } }, async () => ({ response: true as const, status: 200 as const, instances: await ctx.deploy.list() }));
+    app.get('/api/v1/deploy', { schema: { response: { 200: InstancesResponse } } }, async () => ({
+      response: true as const,
+      status: 200 as const,
+      instances: await ctx.deploy.list(),
+    }));
 
-    app.get('/api/v1/deploy/:name', { schema: { params: z.object({ name: InstanceName }), response: { 200: InstanceResponse } } }, async (req) => {
-      const instance = await ctx.deploy.get(req.params.name);
-      if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
-      return { response: true as const, status: 200 as const, instance };
-    });
+    app.get(
+      '/api/v1/deploy/:name',
+      { schema: { params: z.object({ name: InstanceName }), response: { 200: InstanceResponse } } },
+      async (req) => {
+        const instance = await ctx.deploy.get(req.params.name);
+        if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
+        return { response: true as const, status: 200 as const, instance };
+      },
+    );
 
     // the core's make-before-break migration asks here, so that the check runs where the instance does
-    app.post('/api/v1/deploy/:name/check', { schema: { params: z.object({ name: InstanceName }), body: CheckBody, response: { 200: CheckResponse } } }, async (req) => {
-      const r = await ctx.deploy.check(req.params.name, req.body);
-      return { response: true as const, status: 200 as const, name: req.params.name, healthy: r.healthy, detail: r.detail };
-    });
+    app.post(
+      '/api/v1/deploy/:name/check',
+      { schema: { params: z.object({ name: InstanceName }), body: CheckBody, response: { 200: CheckResponse } } },
+      async (req) => {
+        const r = await ctx.deploy.check(req.params.name, req.body);
+        return { response: true as const, status: 200 as const, name: req.params.name, healthy: r.healthy, detail: r.detail };
+      },
+    );
 
-    app.get('/api/v1/deploy/:name/logs', {
-      schema: { params: z.object({ name: InstanceName }), querystring: z.object({ bytes: z.coerce.number().int().min(1).max(1 << 20).default(64 * 1024) }), response: { 200: LogsResponse } },
-    }, async (req) => {
-      // the driver answers not_found for a name it does not run: no separate lookup
-      return { response: true as const, status: 200 as const, name: req.params.name, logs: await ctx.deploy.logs(req.params.name, req.query.bytes) };
-    });
+    app.get(
+      '/api/v1/deploy/:name/logs',
+      {
+        schema: {
+          params: z.object({ name: InstanceName }),
+          querystring: z.object({
+            bytes: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(1 << 20)
+              .default(64 * 1024),
+          }),
+          response: { 200: LogsResponse },
+        },
+      },
+      async (req) => {
+        // the driver answers not_found for a name it does not run: no separate lookup
+        return {
+          response: true as const,
+          status: 200 as const,
+          name: req.params.name,
+          logs: await ctx.deploy.logs(req.params.name, req.query.bytes),
+        };
+      },
+    );
   };
 }

@@ -20,7 +20,10 @@ export function metaRoutes(ctx: AgentContext, streams: Set<ServerResponse>): Fas
       driver: ctx.driver,
     }));
 
-    app.get('/healthz', { config: { auth: 'public' }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, node: ctx.nodeId }));
+    app.get('/healthz', { config: { auth: 'public' }, schema: { response: { 200: HealthResponse } } }, async () => ({
+      status: 'ok' as const,
+      node: ctx.nodeId,
+    }));
 
     app.get('/metrics', async (_req, reply) => {
       const text = await ctx.metrics.text();

@@ -21,17 +21,33 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       metricOf(typeof o === 'string' ? o : '');
     };
 
-    app.put('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse } } }, async (req) => {
-      const metric = metricOf(req.params.option);
-      const action = await ctx.monitors.start(metric, req.body.source, req.body.time);
-      return { response: true as const, status: 200 as const, monitor: { metric, source: req.body.source, period: req.body.time, action } };
-    });
+    app.put(
+      '/api/v1/monitor/:option',
+      { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse } } },
+      async (req) => {
+        const metric = metricOf(req.params.option);
+        const action = await ctx.monitors.start(metric, req.body.source, req.body.time);
+        return {
+          response: true as const,
+          status: 200 as const,
+          monitor: { metric, source: req.body.source, period: req.body.time, action },
+        };
+      },
+    );
 
-    app.delete('/api/v1/monitor/:option', { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse } } }, async (req) => {
-      ctx.monitors.stop(metricOf(req.params.option), req.body.source);
-      return { response: true as const, status: 200 as const };
-    });
+    app.delete(
+      '/api/v1/monitor/:option',
+      { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse } } },
+      async (req) => {
+        ctx.monitors.stop(metricOf(req.params.option), req.body.source);
+        return { response: true as const, status: 200 as const };
+      },
+    );
 
-    app.get('/api/v1/monitor', { schema: { response: { 200: MonitorsResponse } } }, async () => ({ response: true as const, status: 200 as const, monitors: ctx.monitors.list() }));
+    app.get('/api/v1/monitor', { schema: { response: { 200: MonitorsResponse } } }, async () => ({
+      response: true as const,
+      status: 200 as const,
+      monitors: ctx.monitors.list(),
+    }));
   };
 }

@@ -27,15 +27,18 @@ export const ImageRef = z
 
 const Command = z.union(
   [
-  z.string().max(65536).transform((s, ctx) => {
-    try {
-      return splitCommand(s);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `cannot be split into arguments: ${(e as Error).message}` });
-      return z.NEVER;
-    }
-  }),
-  z.array(z.string().max(MAX_STR)).max(1024),
+    z
+      .string()
+      .max(65536)
+      .transform((s, ctx) => {
+        try {
+          return splitCommand(s);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: `cannot be split into arguments: ${(e as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+    z.array(z.string().max(MAX_STR)).max(1024),
   ],
   { error: 'command must be a string or a list of strings' },
 );
@@ -50,9 +53,13 @@ const PortKey = z
   }, 'container port must be 1..65535');
 const HostPort = z.union(
   [
-  z.number().int().min(1).max(65535),
-  z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(1).max(65535)),
-  z.null(),
+    z.number().int().min(1).max(65535),
+    z
+      .string()
+      .regex(/^\d{1,5}$/)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(65535)),
+    z.null(),
   ],
   { error: 'host port must be 1..65535 or null (any free port)' },
 );
@@ -81,7 +88,14 @@ const Volumes = z
   .refine((r) => Object.keys(r).length <= 256, 'at most 256 volumes');
 
 const StrMap = z
-  .record(z.string().min(1).max(256).regex(/^[^=\0]+$/, 'keys must not contain "=" or NUL'), z.string().max(MAX_STR))
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[^=\0]+$/, 'keys must not contain "=" or NUL'),
+    z.string().max(MAX_STR),
+  )
   .refine((r) => Object.keys(r).length <= 512, 'at most 512 entries');
 
 export const DeployBody = z.object({
@@ -97,7 +111,12 @@ export const DeployBody = z.object({
   resources: optional(
     z.object({
       cpus: z.number().positive().max(1024).optional(),
-      memoryBytes: z.number().int().min(4 * 1024 * 1024).max(2 ** 50).optional(),
+      memoryBytes: z
+        .number()
+        .int()
+        .min(4 * 1024 * 1024)
+        .max(2 ** 50)
+        .optional(),
     }),
   ),
   workdir: optional(z.string().max(MAX_STR)),
@@ -120,7 +139,11 @@ export const CheckBody = z.discriminatedUnion(
     z
       .object({
         kind: z.literal('command'),
-        argv: z.array(z.string().max(MAX_STR)).min(1, 'argv: give the program and its arguments as a list').max(1024).refine((a) => a[0] !== '', 'argv[0] must name a program'),
+        argv: z
+          .array(z.string().max(MAX_STR))
+          .min(1, 'argv: give the program and its arguments as a list')
+          .max(1024)
+          .refine((a) => a[0] !== '', 'argv[0] must name a program'),
         timeoutMs: z.number().int().min(100).max(600_000).optional(),
       })
       .strict(),
@@ -130,13 +153,28 @@ export const CheckBody = z.discriminatedUnion(
 export type CheckBody = z.infer<typeof CheckBody>;
 
 /** POST /api/v1/deploy/{name}/check answer: healthy or not, and what was tried */
-export const CheckResponse = z.object({ response: z.literal(true), status: z.literal(200), name: z.string(), healthy: z.boolean(), detail: z.string() });
+export const CheckResponse = z.object({
+  response: z.literal(true),
+  status: z.literal(200),
+  name: z.string(),
+  healthy: z.boolean(),
+  detail: z.string(),
+});
 
 const Source = z.enum(['host', 'guest'], { error: 'source must be "host" or "guest"' });
 /** seconds; the seed sends an integer, numeric strings are accepted too */
-const Period = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error: 'time must be a number of seconds' }).pipe(
-  z.number().min(0.1, 'time must be at least 0.1 seconds').max(86400, 'time must be at most 86400 seconds'),
-);
+const Period = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/)
+        .transform(Number),
+    ],
+    { error: 'time must be a number of seconds' },
+  )
+  .pipe(z.number().min(0.1, 'time must be at least 0.1 seconds').max(86400, 'time must be at most 86400 seconds'));
 
 export const MonitorStartBody = z.object({ time: Period, source: Source });
 export const MonitorStopBody = z.object({ source: Source });
@@ -146,7 +184,14 @@ export const EventsQuery = z.object({
     .string()
     .max(200)
     .optional()
-    .transform((s) => (s ? s.split(',').map((t) => t.trim()).filter(Boolean) : undefined))
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : undefined,
+    )
     .pipe(z.array(z.enum(['sample', 'instance', 'pull', 'monitor'])).optional()),
 });
 
@@ -166,7 +211,12 @@ export const MONITOR_OPTIONS: Record<string, 'cpu' | 'mem' | 'net' | 'disk'> = {
 
 const Ok = { response: z.literal(true), status: z.literal(200) };
 
-export const PublishedPortSchema = z.object({ containerPort: z.number(), protocol: z.enum(['tcp', 'udp']), hostIp: z.string(), hostPort: z.number() });
+export const PublishedPortSchema = z.object({
+  containerPort: z.number(),
+  protocol: z.enum(['tcp', 'udp']),
+  hostIp: z.string(),
+  hostPort: z.number(),
+});
 
 /** One instance as a runtime driver reports it (runtime/types.ts InstanceInfo). */
 export const InstanceInfoSchema = z.object({

@@ -60,7 +60,11 @@ export function parseNetDev(text: string): Map<string, NetDev> {
     const idx = line.indexOf(':');
     if (idx < 0) continue;
     const name = line.slice(0, idx).trim();
-    const v = line.slice(idx + 1).trim().split(/\s+/).map(Number);
+    const v = line
+      .slice(idx + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     out.set(name, { rxBytes: v[0] ?? 0, rxPackets: v[1] ?? 0, txBytes: v[8] ?? 0, txPackets: v[9] ?? 0 });
   }
   return out;
@@ -87,9 +91,31 @@ export function parseDiskstats(text: string): Map<string, DiskIo> {
 }
 
 const VIRTUAL_FS = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'cgroup', 'cgroup2', 'overlay', 'squashfs',
-  'mqueue', 'debugfs', 'tracefs', 'securityfs', 'pstore', 'bpf', 'autofs', 'hugetlbfs',
-  'configfs', 'fusectl', 'nsfs', 'binfmt_misc', 'ramfs', 'rpc_pipefs', 'efivarfs', 'fuse.lxcfs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'tmpfs',
+  'cgroup',
+  'cgroup2',
+  'overlay',
+  'squashfs',
+  'mqueue',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'autofs',
+  'hugetlbfs',
+  'configfs',
+  'fusectl',
+  'nsfs',
+  'binfmt_misc',
+  'ramfs',
+  'rpc_pipefs',
+  'efivarfs',
+  'fuse.lxcfs',
 ]);
 
 /** Mount points of real (block-device backed) filesystems from /proc/mounts, one per device. */

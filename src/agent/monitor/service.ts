@@ -54,7 +54,16 @@ export class MonitorService {
     }
     // a concurrent PUT for the same pair may have won while we primed: re-time that one
     if (this.running.has(key)) return this.start(metric, source, period);
-    const m: Running = { metric, source, period, startedAt: new Date().toISOString(), samples: 0, sampler, due: Date.now() + period * 1000, stopped: false };
+    const m: Running = {
+      metric,
+      source,
+      period,
+      startedAt: new Date().toISOString(),
+      samples: 0,
+      sampler,
+      due: Date.now() + period * 1000,
+      stopped: false,
+    };
     this.running.set(key, m);
     this.schedule(m);
     this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'started', period });
@@ -71,7 +80,13 @@ export class MonitorService {
   }
 
   list(): ActiveMonitor[] {
-    return [...this.running.values()].map(({ metric, source, period, startedAt, samples }) => ({ metric, source, period, startedAt, samples }));
+    return [...this.running.values()].map(({ metric, source, period, startedAt, samples }) => ({
+      metric,
+      source,
+      period,
+      startedAt,
+      samples,
+    }));
   }
 
   close(): void {

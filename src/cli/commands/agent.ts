@@ -6,11 +6,13 @@ import { startAgent } from '../../agent/index.js';
 import { isOsmoError } from '../../shared/errors.js';
 import { DriverName, NodeLayer } from '../../model/index.js';
 
-const positive = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
-  return n;
-};
+const positive =
+  (what: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+    return n;
+  };
 
 /** bytes, with an optional k/m/g/t suffix (powers of 1024): 512m, 8g */
 export function parseBytes(v: string): number {
@@ -92,7 +94,7 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
         });
       } catch (e) {
-        process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : (e as Error).stack ?? String(e)}\n`);
+        process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
         process.exit(1);
       }
       process.stderr.write(`osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`);

@@ -80,7 +80,11 @@ function melsFromFlags(f: DeployFlags): Json[] {
   if (f.file) {
     const text = readFileSync(f.file, 'utf8');
     const doc = (f.file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as unknown;
-    const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' && Array.isArray((doc as Json).mels) ? ((doc as Json).mels as unknown[]) : [doc];
+    const list = Array.isArray(doc)
+      ? doc
+      : doc && typeof doc === 'object' && Array.isArray((doc as Json).mels)
+        ? ((doc as Json).mels as unknown[])
+        : [doc];
     return list as Json[];
   }
   if (!f.name || !f.image) throw new InvalidArgumentError('osmo deploy needs --name and --image (or -f FILE)');
@@ -100,7 +104,8 @@ function melsFromFlags(f: DeployFlags): Json[] {
   if (env) mel.env = env;
   const vols = parseVolumes(f.volume);
   if (vols) mel.volumes = vols;
-  if (f.cpus || f.memory) mel.resources = { ...(f.cpus ? { cpus: Number(f.cpus) } : {}), ...(f.memory ? { memoryBytes: Number(f.memory) } : {}) };
+  if (f.cpus || f.memory)
+    mel.resources = { ...(f.cpus ? { cpus: Number(f.cpus) } : {}), ...(f.memory ? { memoryBytes: Number(f.memory) } : {}) };
   if (f.privileged) mel.privileged = true;
   return [mel];
 }
@@ -108,20 +113,30 @@ function melsFromFlags(f: DeployFlags): Json[] {
 /** Waits until every MEL runs all its replicas, showing a bar (and image pulls) on a terminal. */
 async function waitConverged(api: CoreClient, names: string[], timeoutMs: number, quiet: boolean): Promise<void> {
   const tty = process.stderr.isTTY && !quiet;
-  const bar = tty ? new SingleBar({ format: 'converging {bar} {value}/{total} running | {detail}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+  const bar = tty
+    ? new SingleBar(
+        { format: 'converging {bar} {value}/{total} running | {detail}', hideCursor: true, stream: process.stderr },
+        Presets.shades_classic,
+      )
+    : undefined;
   const ac = new AbortController();
   let detail = 'placing';
   void api
-    .follow({ type: 'pull,placement,reconcile,instance-state' }, (e) => {
-      if (e.type === 'pull') {
-        const d = e.data;
-        detail = `pull ${d.image} ${d.status}${d.total ? ` ${Math.round(((d.current ?? 0) / d.total) * 100)}%` : ''}`;
-      } else if (e.type === 'placement' || e.type === 'reconcile' || e.type === 'instance-state') {
-        const d = e.data;
-        const what = 'state' in d ? d.state : 'action' in d ? d.action : '';
-        if (d.mel !== undefined && names.includes(d.mel)) detail = `${e.type} ${d.name ?? d.instance ?? ''} ${what} ${'node' in d ? `on ${d.node}` : ''}`.trim();
-      }
-    }, ac.signal)
+    .follow(
+      { type: 'pull,placement,reconcile,instance-state' },
+      (e) => {
+        if (e.type === 'pull') {
+          const d = e.data;
+          detail = `pull ${d.image} ${d.status}${d.total ? ` ${Math.round(((d.current ?? 0) / d.total) * 100)}%` : ''}`;
+        } else if (e.type === 'placement' || e.type === 'reconcile' || e.type === 'instance-state') {
+          const d = e.data;
+          const what = 'state' in d ? d.state : 'action' in d ? d.action : '';
+          if (d.mel !== undefined && names.includes(d.mel))
+            detail = `${e.type} ${d.name ?? d.instance ?? ''} ${what} ${'node' in d ? `on ${d.node}` : ''}`.trim();
+        }
+      },
+      ac.signal,
+    )
     .catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   let started = false;
@@ -143,7 +158,10 @@ async function waitConverged(api: CoreClient, names: string[], timeoutMs: number
         bar.update(running, { detail: reasons[0] ?? detail });
       }
       if (running >= desired) return;
-      if (Date.now() > deadline) throw new Error(`not converged after ${timeoutMs / 1000}s: ${running}/${desired} running${reasons.length ? `; ${reasons.join('; ')}` : ''}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not converged after ${timeoutMs / 1000}s: ${running}/${desired} running${reasons.length ? `; ${reasons.join('; ')}` : ''}`,
+        );
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {
@@ -210,56 +228,91 @@ export function register(program: Command): void {
     }
     if (!f.detach) await waitConverged(api, names, Number(f.timeout) * 1000, !!f.json);
     const views = await Promise.all(names.map((n) => api.mel(n)));
-    print(f, { mels: views }, () => table([['MEL', 'RUNNING', 'DESIRED'], ...views.map((v) => [v.name, String(v.status.running), String(v.status.desired)])]));
+    print(f, { mels: views }, () =>
+      table([['MEL', 'RUNNING', 'DESIRED'], ...views.map((v) => [v.name, String(v.status.running), String(v.status.desired)])]),
+    );
   });
 
-  withCommon(program.command('ps').description('list instances').option('--mel <name>', 'only this MEL').option('--node <id>', 'only this node')).action(async (o: Common & { mel?: string; node?: string }) => {
+  withCommon(
+    program.command('ps').description('list instances').option('--mel <name>', 'only this MEL').option('--node <id>', 'only this node'),
+  ).action(async (o: Common & { mel?: string; node?: string }) => {
     const instances = await coreClient(o).instances({ ...(o.mel ? { mel: o.mel } : {}), ...(o.node ? { node: o.node } : {}) });
     print(o, { instances }, () =>
       table([
         ['NAME', 'MEL', 'NODE', 'STATE', 'PORTS', 'AGE', 'REASON'],
-        ...instances.map((i) => [i.name, i.mel, i.node ?? '-', i.state, i.ports.map((p) => `${p.hostPort}->${p.containerPort}/${p.protocol}`).join(',') || '-', ago(i.createdAt), i.reason ?? '']),
+        ...instances.map((i) => [
+          i.name,
+          i.mel,
+          i.node ?? '-',
+          i.state,
+          i.ports.map((p) => `${p.hostPort}->${p.containerPort}/${p.protocol}`).join(',') || '-',
+          ago(i.createdAt),
+          i.reason ?? '',
+        ]),
       ]),
     );
   });
 
-  withCommon(program.command('scale').description('set the replica count of a MEL').argument('<name>').argument('<replicas>').option('-d, --detach', 'do not wait').option('--timeout <seconds>', 'how long to wait', '300')).action(
-    async (name: string, replicas: string, o: Common & { detach?: boolean; timeout: string }) => {
-      const n = Number(replicas);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`replicas must be a whole number >= 0, got "${replicas}"`);
-      const api = coreClient(o);
-      await api.scaleMel(name, n);
-      if (!o.detach) await waitConverged(api, [name], Number(o.timeout) * 1000, !!o.json);
-      const v = await api.mel(name);
-      print(o, v, () => `${name} scaled to ${n}\n`);
-    },
-  );
-
-  withCommon(program.command('rm').description('delete a MEL (its instances are stopped)').argument('<name>')).action(async (name: string, o: Common) => {
-    const r = await coreClient(o).removeMel(name);
-    print(o, r, () => `${name} removed\n`);
+  withCommon(
+    program
+      .command('scale')
+      .description('set the replica count of a MEL')
+      .argument('<name>')
+      .argument('<replicas>')
+      .option('-d, --detach', 'do not wait')
+      .option('--timeout <seconds>', 'how long to wait', '300'),
+  ).action(async (name: string, replicas: string, o: Common & { detach?: boolean; timeout: string }) => {
+    const n = Number(replicas);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`replicas must be a whole number >= 0, got "${replicas}"`);
+    const api = coreClient(o);
+    await api.scaleMel(name, n);
+    if (!o.detach) await waitConverged(api, [name], Number(o.timeout) * 1000, !!o.json);
+    const v = await api.mel(name);
+    print(o, v, () => `${name} scaled to ${n}\n`);
   });
 
-  withCommon(program.command('logs').description("print an instance's newest output (stdout + stderr), by instance id or container name").argument('<instance>').option('--bytes <n>', 'how much of the end to show', '65536')).action(
-    async (id: string, o: Common & { bytes: string }) => {
-      const bytes = Number(o.bytes);
-      if (!Number.isInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`--bytes must be a whole number >= 1, got "${o.bytes}"`);
-      const r = await coreClient(o).logs(id, bytes);
-      print(o, r, () => r.logs);
+  withCommon(program.command('rm').description('delete a MEL (its instances are stopped)').argument('<name>')).action(
+    async (name: string, o: Common) => {
+      const r = await coreClient(o).removeMel(name);
+      print(o, r, () => `${name} removed\n`);
     },
   );
 
-  withCommon(program.command('events').description('follow the event stream').option('--type <types>', 'comma-separated types (node, mel, placement, reconcile, instance, pull, sample, ...)').option('--node <id>', 'only events about this node').option('--since <when>', 'replay from ms-since-epoch or an ISO date')).action(
-    async (o: Common & { type?: string; node?: string; since?: string }) => {
-      await coreClient(o).follow({ ...(o.type ? { type: o.type } : {}), ...(o.node ? { node: o.node } : {}), ...(o.since ? { since: o.since } : {}) }, (e) => {
+  withCommon(
+    program
+      .command('logs')
+      .description("print an instance's newest output (stdout + stderr), by instance id or container name")
+      .argument('<instance>')
+      .option('--bytes <n>', 'how much of the end to show', '65536'),
+  ).action(async (id: string, o: Common & { bytes: string }) => {
+    const bytes = Number(o.bytes);
+    if (!Number.isInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`--bytes must be a whole number >= 1, got "${o.bytes}"`);
+    const r = await coreClient(o).logs(id, bytes);
+    print(o, r, () => r.logs);
+  });
+
+  withCommon(
+    program
+      .command('events')
+      .description('follow the event stream')
+      .option('--type <types>', 'comma-separated types (node, mel, placement, reconcile, instance, pull, sample, ...)')
+      .option('--node <id>', 'only events about this node')
+      .option('--since <when>', 'replay from ms-since-epoch or an ISO date'),
+  ).action(async (o: Common & { type?: string; node?: string; since?: string }) => {
+    await coreClient(o).follow(
+      { ...(o.type ? { type: o.type } : {}), ...(o.node ? { node: o.node } : {}), ...(o.since ? { since: o.since } : {}) },
+      (e) => {
         if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
-          const summary = Object.entries(e.data).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
+          const summary = Object.entries(e.data)
+            .filter(([, v]) => typeof v !== 'object')
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' ');
           process.stdout.write(`${new Date(e.ts).toISOString()}  ${e.type.padEnd(14)} ${(e.node ?? '-').padEnd(12)} ${summary}\n`);
         }
-      });
-    },
-  );
+      },
+    );
+  });
 
   for (const [cmd, what] of [
     ['drain', 'move every instance off a node and keep it empty'],

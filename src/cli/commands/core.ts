@@ -48,17 +48,28 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'store (osmo.db) and join token', './.osmo')
     .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), 1000)
     .option('--suspect-after <ms>', 'a node without heartbeat this long is suspect', positiveMs('--suspect-after'), 2000)
-    .option('--down-after <ms>', 'a node without heartbeat this long is down (its instances are replaced)', positiveMs('--down-after'), 4000)
+    .option(
+      '--down-after <ms>',
+      'a node without heartbeat this long is down (its instances are replaced)',
+      positiveMs('--down-after'),
+      4000,
+    )
     .action(async (f: Flags) => {
       let core: CoreHandle;
       try {
         if (f.suspectAfter >= f.downAfter) throw new Error('--suspect-after must be shorter than --down-after');
-        core = await startCore({ listen: f.listen, dataDir: f.dataDir, liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter } });
+        core = await startCore({
+          listen: f.listen,
+          dataDir: f.dataDir,
+          liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter },
+        });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);
         process.exit(1);
       }
-      process.stdout.write(`osmo core listening on ${core.url}\n  dashboard: ${dashboardUrl(core.url, core.token)}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`);
+      process.stdout.write(
+        `osmo core listening on ${core.url}\n  dashboard: ${dashboardUrl(core.url, core.token)}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`,
+      );
       stopOnSignals('osmo core', () => core.close());
     });
 }

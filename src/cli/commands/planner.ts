@@ -41,14 +41,25 @@ function fail(e: unknown): never {
 const fmt = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
 const pad = (rows: string[][]) => {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 };
 
 export function solveTable(r: SolveResult | LqnSolveResult): string {
   const head = `method: ${r.method}${r.auto ? ` (auto: ${r.auto.reason})` : ''}${r.iterations ? `, ${r.iterations} iterations` : ''}`;
-  const classes = pad([['class', 'throughput', 'response time'], ...Object.entries(r.classes).map(([c, v]) => [c, fmt(v.throughput), fmt(v.responseTime)])]);
+  const classes = pad([
+    ['class', 'throughput', 'response time'],
+    ...Object.entries(r.classes).map(([c, v]) => [c, fmt(v.throughput), fmt(v.responseTime)]),
+  ]);
   const rows = [['station', 'class', 'utilization', 'queue length', 'residence time']];
-  for (const [s, v] of Object.entries(r.stations)) for (const c of Object.keys(v.utilization)) rows.push([s, c, fmt(v.utilization[c]!), fmt(v.queueLength[c]!), fmt(v.residenceTime[c]!)]);
+  for (const [s, v] of Object.entries(r.stations))
+    for (const c of Object.keys(v.utilization)) rows.push([s, c, fmt(v.utilization[c]!), fmt(v.queueLength[c]!), fmt(v.residenceTime[c]!)]);
   let lqn = '';
   if ('entries' in r) {
     const t = [['task', 'throughput'], ...Object.entries(r.tasks).map(([k, v]) => [k, fmt(v.throughput)])];
@@ -62,7 +73,9 @@ export function planTable(r: PlanResult): string {
   const money = (v: number) => `${v.toFixed(2)} ${r.currency}`;
   const lines = [
     `${r.feasible ? 'feasible' : 'INFEASIBLE in some hours'} plan on ${r.providers.join(' + ')}: ${money(r.dailyCost)} per day`,
-    `peak capacity all day: ${money(r.peakPlan.dailyCost)} (${Object.entries(r.peakPlan.hours).map(([p, h]) => `${p} hour ${h}`).join(', ')}${r.peakPlan.feasibleAllDay ? '' : '; not feasible all day'}) — savings ${(r.savings * 100).toFixed(1)} %`,
+    `peak capacity all day: ${money(r.peakPlan.dailyCost)} (${Object.entries(r.peakPlan.hours)
+      .map(([p, h]) => `${p} hour ${h}`)
+      .join(', ')}${r.peakPlan.feasibleAllDay ? '' : '; not feasible all day'}) — savings ${(r.savings * 100).toFixed(1)} %`,
     `search: seed ${r.search.seed}, ${r.search.restarts} restarts, ${r.search.evaluations} evaluations`,
     '',
   ];
@@ -139,7 +152,13 @@ export function register(program: Command): void {
           onProgress: (done, total) => {
             // only long searches get a progress line; short ones finish before it would help
             if (!bar && Date.now() - started > 300 && done < total) {
-              bar = new SingleBar({ stream: process.stderr, format: 'planning [{bar}] {value}/{total} provider-hours', clearOnComplete: true, synchronousUpdate: true, hideCursor: true });
+              bar = new SingleBar({
+                stream: process.stderr,
+                format: 'planning [{bar}] {value}/{total} provider-hours',
+                clearOnComplete: true,
+                synchronousUpdate: true,
+                hideCursor: true,
+              });
               bar.start(total, done);
             }
             bar?.update(done);

@@ -28,7 +28,17 @@ export function assignmentsToPatch(items: string[]): Json {
   return patch;
 }
 
-function parameterTable(list: Array<{ name: string; value: unknown; unit?: string | undefined; allowed?: string[] | undefined; min?: number | undefined; max?: number | undefined; default: unknown }>): string {
+function parameterTable(
+  list: Array<{
+    name: string;
+    value: unknown;
+    unit?: string | undefined;
+    allowed?: string[] | undefined;
+    min?: number | undefined;
+    max?: number | undefined;
+    default: unknown;
+  }>,
+): string {
   const rows = [['PARAMETER', 'VALUE', 'UNIT', 'RANGE', 'DEFAULT']];
   for (const p of list) {
     const range = p.allowed ? p.allowed.join(' | ') : `${String(p.min)} .. ${String(p.max)}`;
@@ -45,14 +55,20 @@ function readPatch(file: string): Json {
   } catch (e) {
     throw new InvalidArgumentError(`--file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidArgumentError(`--file ${file}: not a JSON object (a partial policy document)`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new InvalidArgumentError(`--file ${file}: not a JSON object (a partial policy document)`);
   return doc as Json;
 }
 
 export function register(program: Command): void {
   const policy = program.command('policy').description('read and change the load policies at run time (M.A.E.A.I.)');
 
-  withCommon(policy.command('get').description('every parameter with value, unit, range and default').option('--node <id>', "a node's effective policy")).action(async (o: Common) => {
+  withCommon(
+    policy
+      .command('get')
+      .description('every parameter with value, unit, range and default')
+      .option('--node <id>', "a node's effective policy"),
+  ).action(async (o: Common) => {
     const api = coreClient(o);
     const json = o.node ? await api.nodePolicies(o.node) : await api.policies();
     print(o, json, () => parameterTable(json.parameters));
@@ -70,7 +86,9 @@ export function register(program: Command): void {
     if (Object.keys(patch).length === 0) throw new InvalidArgumentError('nothing to change: give NAME=VALUE pairs or --file');
     const api = coreClient(o);
     const json = o.node ? await api.patchNodePolicies(o.node, patch) : await api.patchPolicies(patch);
-    print(o, json, () => (json.changes.length ? json.changes.map((c) => `${c.name}: ${String(c.from)} -> ${String(c.to)}`).join('\n') + '\n' : 'no change\n'));
+    print(o, json, () =>
+      json.changes.length ? json.changes.map((c) => `${c.name}: ${String(c.from)} -> ${String(c.to)}`).join('\n') + '\n' : 'no change\n',
+    );
   });
 
   withCommon(

@@ -26,8 +26,10 @@ async function dockerHint(): Promise<string | undefined> {
     return undefined;
   } catch (e) {
     const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-    return `no Docker engine answers at ${where} (${(e as Error).message.split('\n')[0]}): containers cannot run until one does.\n` +
-      `  Start one (e.g. eval "$(bash scripts/test-docker.sh)" gives a private engine and sets DOCKER_HOST), or use --driver process.`;
+    return (
+      `no Docker engine answers at ${where} (${(e as Error).message.split('\n')[0]}): containers cannot run until one does.\n` +
+      `  Start one (e.g. eval "$(bash scripts/test-docker.sh)" gives a private engine and sets DOCKER_HOST), or use --driver process.`
+    );
   }
 }
 
@@ -39,15 +41,25 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'store, join token, agent state', './.osmo')
     .option('--agent-listen <host:port>', 'address of the local agent API', '127.0.0.1:5000')
     .option('--node-id <id>', 'node id of the local agent', 'local')
-    .option('--layer <layer>', 'layer of the local node: cloud | edge | iot', (v: string) => {
-      if (v !== 'cloud' && v !== 'edge' && v !== 'iot') throw new InvalidArgumentError('--layer must be cloud, edge or iot');
-      return v;
-    }, 'edge')
+    .option(
+      '--layer <layer>',
+      'layer of the local node: cloud | edge | iot',
+      (v: string) => {
+        if (v !== 'cloud' && v !== 'edge' && v !== 'iot') throw new InvalidArgumentError('--layer must be cloud, edge or iot');
+        return v;
+      },
+      'edge',
+    )
     .option('--domain <name>', 'proximity domain of the local node', 'default')
-    .option('--driver <driver>', 'runtime driver of the local agent: docker | process', (v: string) => {
-      if (v !== 'docker' && v !== 'process') throw new InvalidArgumentError('--driver must be docker or process');
-      return v;
-    }, 'docker')
+    .option(
+      '--driver <driver>',
+      'runtime driver of the local agent: docker | process',
+      (v: string) => {
+        if (v !== 'docker' && v !== 'process') throw new InvalidArgumentError('--driver must be docker or process');
+        return v;
+      },
+      'docker',
+    )
     .action(async (f: Flags) => {
       let core: CoreHandle | undefined;
       let agent: RunningAgent | undefined;
@@ -57,7 +69,17 @@ export function register(program: Command): void {
           if (hint) process.stderr.write(`osmo up: ${hint}\n`);
         }
         core = await startCore({ listen: f.listen, dataDir: f.dataDir });
-        agent = await startAgent({ driver: f.driver, listen: f.agentListen, nodeId: f.nodeId, layer: f.layer, domain: f.domain, dataDir: join(core.dataDir, 'agent'), core: core.url, token: core.token, logLevel: 'warn' });
+        agent = await startAgent({
+          driver: f.driver,
+          listen: f.agentListen,
+          nodeId: f.nodeId,
+          layer: f.layer,
+          domain: f.domain,
+          dataDir: join(core.dataDir, 'agent'),
+          core: core.url,
+          token: core.token,
+          logLevel: 'warn',
+        });
       } catch (e) {
         process.stderr.write(`osmo up: ${(e as Error).message}\n`);
         await core?.close().catch(() => undefined);

@@ -63,7 +63,8 @@ export class AgentClient {
       return await this.api(address).logs(name, bytes, 30_000);
     } catch (e) {
       if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
-      if (e.status === 404) throw new OsmoError('not_found', `node has no container "${name}" (it may not have started yet): ${e.info.error}`);
+      if (e.status === 404)
+        throw new OsmoError('not_found', `node has no container "${name}" (it may not have started yet): ${e.info.error}`);
       throw new OsmoError('unavailable', `agent could not read the logs of ${name}: ${e.info.error}`);
     }
   }
@@ -78,7 +79,10 @@ export class AgentClient {
     } catch (e) {
       if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
       if (e.status === 404) throw new OsmoError('not_found', `node has no container "${name}": ${e.info.error}`);
-      throw new OsmoError((e.status ?? 500) < 500 ? 'invalid' : 'unavailable', `agent could not check ${name} (${e.status}): ${e.info.error}`);
+      throw new OsmoError(
+        (e.status ?? 500) < 500 ? 'invalid' : 'unavailable',
+        `agent could not check ${name} (${e.status}): ${e.info.error}`,
+      );
     }
   }
 

@@ -24,9 +24,11 @@ export class Ingest {
     const prev = this.chains.get(batch.node) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.process(batch));
     this.chains.set(batch.node, next);
-    void next.finally(() => {
-      if (this.chains.get(batch.node) === next) this.chains.delete(batch.node);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.chains.get(batch.node) === next) this.chains.delete(batch.node);
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -43,7 +45,8 @@ export class Ingest {
     for (const e of fresh) {
       this.metrics.eventsIngested.inc({ type: e.type });
       if (e.type === 'sample') {
-        for (const [field, f] of Object.entries(e.fields)) samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
+        for (const [field, f] of Object.entries(e.fields))
+          samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
         if (e.source === 'host') trackLoad(node.load, e);
         this.events.publishLive(toLogged(e));
       } else {
@@ -80,7 +83,7 @@ function stripBase<E extends AgentEvent>(e: E): Omit<E, 'seq' | 'node' | 'ts' | 
 }
 
 function trackLoad(load: { cpu?: number; mem?: number; at?: number }, e: Extract<AgentEvent, { type: 'sample' }>): void {
-  const pct = e.fields.total?.unit === 'percent' ? e.fields.total.value : e.fields.percent?.value ?? e.fields.used_percent?.value;
+  const pct = e.fields.total?.unit === 'percent' ? e.fields.total.value : (e.fields.percent?.value ?? e.fields.used_percent?.value);
   if (pct === undefined) return;
   if (e.metric === 'cpu') load.cpu = pct;
   if (e.metric === 'mem') load.mem = pct;

@@ -30,8 +30,7 @@ or use the REST API at <a href="/docs">/docs</a>.</p>`;
 export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app: FastifyInstance, opts) => {
   const dir = opts.dir === undefined ? findDashboardDir() : existsSync(join(opts.dir, 'index.html')) ? opts.dir : undefined;
   if (!dir) {
-    const notBuilt = async (_req: FastifyRequest, reply: FastifyReply) =>
-      reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    const notBuilt = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
     app.get('/', { schema: { hide: true } }, notBuilt);
     app.get('/ui/*', { schema: { hide: true } }, notBuilt);
     return;

@@ -8,7 +8,10 @@ import type { CoreRoutes } from '../module.js';
 
 const Query = z
   .object({
-    type: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/, 'type: comma-separated event types, e.g. node,placement').optional(),
+    type: z
+      .string()
+      .regex(/^[a-z-]+(,[a-z-]+)*$/, 'type: comma-separated event types, e.g. node,placement')
+      .optional(),
     node: z.string().min(1).optional(),
     since: z.string().optional().describe('ms since epoch or an ISO date: replay history from then'),
     follow: z.enum(['true', 'false']).default('true'),
@@ -24,42 +27,64 @@ function parseSince(s: string | undefined): number | undefined {
 }
 
 const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
-  app.get('/api/v1/events', {
-    schema: { tags: ['events'], summary: 'event stream (text/event-stream), or JSON history with follow=false', querystring: Query, response: { 200: z.object({ events: z.array(OsmoEvent) }).describe('with follow=false; otherwise a text/event-stream') } },
-  }, async (req, reply) => {
-    const q = req.query;
-    const types = q.type?.split(',');
-    const sinceTs = parseSince(q.since);
-    const lastId = Number(req.headers['last-event-id']);
-    const match = (e: OsmoEvent) => (!types || types.includes(e.type)) && (!q.node || e.node === q.node) && (types?.includes('sample') || e.type !== 'sample');
-    const history = sinceTs !== undefined || Number.isFinite(lastId) || q.follow === 'false'
-      ? await ctx.events.history({ ...(sinceTs !== undefined ? { sinceTs } : {}), ...(Number.isFinite(lastId) ? { afterId: lastId } : {}), ...(types ? { types } : {}), ...(q.node ? { node: q.node } : {}), limit: q.limit })
-      : [];
-    if (q.follow === 'false') return { events: history };
+  app.get(
+    '/api/v1/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'event stream (text/event-stream), or JSON history with follow=false',
+        querystring: Query,
+        response: { 200: z.object({ events: z.array(OsmoEvent) }).describe('with follow=false; otherwise a text/event-stream') },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const types = q.type?.split(',');
+      const sinceTs = parseSince(q.since);
+      const lastId = Number(req.headers['last-event-id']);
+      const match = (e: OsmoEvent) =>
+        (!types || types.includes(e.type)) && (!q.node || e.node === q.node) && (types?.includes('sample') || e.type !== 'sample');
+      const history =
+        sinceTs !== undefined || Number.isFinite(lastId) || q.follow === 'false'
+          ? await ctx.events.history({
+              ...(sinceTs !== undefined ? { sinceTs } : {}),
+              ...(Number.isFinite(lastId) ? { afterId: lastId } : {}),
+              ...(types ? { types } : {}),
+              ...(q.node ? { node: q.node } : {}),
+              limit: q.limit,
+            })
+          : [];
+      if (q.follow === 'false') return { events: history };
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (e: OsmoEvent) => {
-      res.write(`${e.id > 0 ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    };
-    res.write(': osmo events\n\n');
-    let lastSent = 0;
-    for (const e of history) {
-      send(e);
-      lastSent = e.id;
-    }
-    const off = ctx.events.live.subscribe('*', (e) => {
-      if (e.id > 0 && e.id <= lastSent) return;
-      if (match(e)) send(e);
-    });
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    ping.unref();
-    req.raw.on('close', () => {
-      off();
-      clearInterval(ping);
-    });
-  });
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (e: OsmoEvent) => {
+        res.write(`${e.id > 0 ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      };
+      res.write(': osmo events\n\n');
+      let lastSent = 0;
+      for (const e of history) {
+        send(e);
+        lastSent = e.id;
+      }
+      const off = ctx.events.live.subscribe('*', (e) => {
+        if (e.id > 0 && e.id <= lastSent) return;
+        if (match(e)) send(e);
+      });
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      ping.unref();
+      req.raw.on('close', () => {
+        off();
+        clearInterval(ping);
+      });
+    },
+  );
 };
 
 export default eventRoutes;

@@ -13,19 +13,32 @@ import { frameworkErrors } from '../../shared/http-errors.js';
 import { installErrorHandling } from './errors.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 8 * 1024 * 1024,
+    forceCloseConnections: true,
+    frameworkErrors,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installAuth(app, ctx.token, ctx.config.openClientApi);
   app.addHook('onResponse', async (req, reply) => {
-    ctx.metrics.apiSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    ctx.metrics.apiSeconds.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'osmo core API', version: VERSION, description: 'Control plane of osmo: nodes, MELs, instances, events, metrics. Collections are objects holding one list, e.g. {"nodes": [...]}. Errors: {"response": false, "status": <code>, "error": "...", "code": "OSMO_..."} (the codes: docs/errors.md).' },
+      info: {
+        title: 'osmo core API',
+        version: VERSION,
+        description:
+          'Control plane of osmo: nodes, MELs, instances, events, metrics. Collections are objects holding one list, e.g. {"nodes": [...]}. Errors: {"response": false, "status": <code>, "error": "...", "code": "OSMO_..."} (the codes: docs/errors.md).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

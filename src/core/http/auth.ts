@@ -55,7 +55,9 @@ export function installAuth(app: FastifyInstance, token: string, openClientApi: 
     if (!tokenMatches(req, token)) {
       return reply
         .status(401)
-        .send(errorBody('OSMO_UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <join token> (from <data-dir>/join-token)'));
+        .send(
+          errorBody('OSMO_UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer <join token> (from <data-dir>/join-token)'),
+        );
     }
   });
 }

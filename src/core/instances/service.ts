@@ -17,7 +17,9 @@ export class InstanceService {
   ) {}
 
   list(q: { mel?: string; node?: string; state?: InstanceView['state'] }): InstanceView[] {
-    const list = [...this.state.instances.values()].filter((i) => (!q.mel || i.mel === q.mel) && (!q.node || i.node === q.node) && (!q.state || i.state === q.state));
+    const list = [...this.state.instances.values()].filter(
+      (i) => (!q.mel || i.mel === q.mel) && (!q.node || i.node === q.node) && (!q.state || i.state === q.state),
+    );
     list.sort((a, b) => a.mel.localeCompare(b.mel) || a.createdAt - b.createdAt);
     return list.map(instanceView);
   }

@@ -6,7 +6,14 @@ import type { CoreRoutes } from '../module.js';
 import { querySeries } from './service.js';
 
 const Point = z.object({ ts: z.number(), avg: z.number(), min: z.number(), max: z.number(), n: z.number() });
-const Series = z.object({ node: z.string(), target: z.string(), metric: z.string(), field: z.string(), unit: z.string(), points: z.array(Point) });
+const Series = z.object({
+  node: z.string(),
+  target: z.string(),
+  metric: z.string(),
+  field: z.string(),
+  unit: z.string(),
+  points: z.array(Point),
+});
 
 const Query = z
   .object({
@@ -21,8 +28,17 @@ const Query = z
   .strict();
 
 const metricRoutes: CoreRoutes<'metrics' | 'store'> = async (app, { ctx }) => {
-  app.get('/api/v1/metrics', { schema: { tags: ['metrics'], summary: 'time series of stored samples', querystring: Query, response: { 200: z.object({ from: z.number(), to: z.number(), step: z.number(), series: z.array(Series) }), 400: ErrorBody } } }, async (req) =>
-    querySeries(ctx.store, req.query),
+  app.get(
+    '/api/v1/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'time series of stored samples',
+        querystring: Query,
+        response: { 200: z.object({ from: z.number(), to: z.number(), step: z.number(), series: z.array(Series) }), 400: ErrorBody },
+      },
+    },
+    async (req) => querySeries(ctx.store, req.query),
   );
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus text format' } }, async (_req, reply) => {

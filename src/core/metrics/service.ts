@@ -41,13 +41,40 @@ export class CoreMetrics {
         for (const [k, v] of Object.entries(by)) this.set({ state: k }, v);
       },
     });
-    new Gauge({ name: 'osmo_mels', help: 'MELs (desired state entries)', registers: [this.registry], collect() { this.set(state.mels.size); } });
-    this.reconcileSeconds = new Histogram({ name: 'osmo_reconcile_duration_seconds', help: 'one reconcile pass', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
-    this.apiSeconds = new Histogram({ name: 'osmo_api_request_duration_seconds', help: 'core API latency', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+    new Gauge({
+      name: 'osmo_mels',
+      help: 'MELs (desired state entries)',
+      registers: [this.registry],
+      collect() {
+        this.set(state.mels.size);
+      },
+    });
+    this.reconcileSeconds = new Histogram({
+      name: 'osmo_reconcile_duration_seconds',
+      help: 'one reconcile pass',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [this.registry],
+    });
+    this.apiSeconds = new Histogram({
+      name: 'osmo_api_request_duration_seconds',
+      help: 'core API latency',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers: [this.registry],
+    });
     this.placements = new Counter({ name: 'osmo_placements_total', help: 'instances placed on nodes', registers: [this.registry] });
-    this.eventsIngested = new Counter({ name: 'osmo_agent_events_total', help: 'agent events accepted (after dedupe)', labelNames: ['type'], registers: [this.registry] });
+    this.eventsIngested = new Counter({
+      name: 'osmo_agent_events_total',
+      help: 'agent events accepted (after dedupe)',
+      labelNames: ['type'],
+      registers: [this.registry],
+    });
     // lets an observer know a rebalance round ran (a quiet period is only quiet after one)
-    this.rebalanceRounds = new Counter({ name: 'osmo_rebalance_rounds_total', help: 'policy engine rebalance rounds run', registers: [this.registry] });
+    this.rebalanceRounds = new Counter({
+      name: 'osmo_rebalance_rounds_total',
+      help: 'policy engine rebalance rounds run',
+      registers: [this.registry],
+    });
   }
 }
 
@@ -68,7 +95,11 @@ export interface Series {
 }
 
 /** Stored samples as one series per (node, target, metric, field), bucketed by `step`. */
-export async function querySeries(store: Store, q: SeriesQuery, now = Date.now()): Promise<{ from: number; to: number; step: number; series: Series[] }> {
+export async function querySeries(
+  store: Store,
+  q: SeriesQuery,
+  now = Date.now(),
+): Promise<{ from: number; to: number; step: number; series: Series[] }> {
   const to = q.to ?? now;
   const from = q.from ?? to - 3_600_000;
   if (from >= to) throw invalid(`querystring.from (${from}) must be before to (${to})`);

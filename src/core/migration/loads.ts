@@ -99,7 +99,14 @@ export class LoadBook {
       list.push(u);
       perNode.set(g.node, list);
       const node = this.state.nodes.get(g.node);
-      if (node) this.feed(this.instTrackers, name, g.ts, guestTerms([u], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }), p);
+      if (node)
+        this.feed(
+          this.instTrackers,
+          name,
+          g.ts,
+          guestTerms([u], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }),
+          p,
+        );
     }
     const reporting = new Set<string>();
     for (const [name, g] of this.guest) if (now - g.ts <= 3 * policyOf(g.node).management.monitoringPeriodMs) reporting.add(name);
@@ -112,11 +119,31 @@ export class LoadBook {
         // load is a measured 0.
         const silent = this.state
           .instancesOn(node.id)
-          .some((i) => i.desired === 'run' && i.state === 'running' && !reporting.has(i.name) && now - Math.max(i.updatedAt, this.startedAt) < p.management.stalenessTimeoutMs);
-        if (node.status === 'ready' && !silent) this.feed(this.nodeTrackers, node.id, now, guestTerms(perNode.get(node.id) ?? [], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }), p);
+          .some(
+            (i) =>
+              i.desired === 'run' &&
+              i.state === 'running' &&
+              !reporting.has(i.name) &&
+              now - Math.max(i.updatedAt, this.startedAt) < p.management.stalenessTimeoutMs,
+          );
+        if (node.status === 'ready' && !silent)
+          this.feed(
+            this.nodeTrackers,
+            node.id,
+            now,
+            guestTerms(perNode.get(node.id) ?? [], { ...node.capacity, ioBytesPerSec: p.management.ioCapacityBytesPerSec }),
+            p,
+          );
       } else {
         const h = this.host.get(node.id);
-        if (h) this.feed(this.nodeTrackers, node.id, h.ts, { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: ((h.net ?? 0) + (h.disk ?? 0)) / p.management.ioCapacityBytesPerSec }, p);
+        if (h)
+          this.feed(
+            this.nodeTrackers,
+            node.id,
+            h.ts,
+            { cpu: h.cpu ?? 0, mem: h.mem ?? 0, io: ((h.net ?? 0) + (h.disk ?? 0)) / p.management.ioCapacityBytesPerSec },
+            p,
+          );
       }
     }
   }

@@ -72,13 +72,17 @@ export class Migrator {
     const t0 = Date.now();
     const src = ctx.state.instances.get(req.instance);
     if (!src || !src.node) throw notFound(`instance ${req.instance} not found`);
-    if (src.desired !== 'run' || src.state !== 'running') throw conflict(`instance ${src.id} is ${src.state}; only a running instance migrates`);
+    if (src.desired !== 'run' || src.state !== 'running')
+      throw conflict(`instance ${src.id} is ${src.state}; only a running instance migrates`);
     const mel = ctx.state.mels.get(src.mel);
     if (!mel) throw conflict(`instance ${src.id} belongs to no MEL`);
     const dest = ctx.state.nodes.get(req.to);
     if (!dest) throw notFound(`node ${req.to} not found`);
     if (dest.id === src.node) throw conflict(`instance ${src.id} already runs on ${dest.id}`);
-    if (dest.status !== 'ready' || !dest.schedulable || dest.draining) throw conflict(`node ${dest.id} does not take instances (status ${dest.status}${dest.schedulable ? '' : ', cordoned'}${dest.draining ? ', draining' : ''})`);
+    if (dest.status !== 'ready' || !dest.schedulable || dest.draining)
+      throw conflict(
+        `node ${dest.id} does not take instances (status ${dest.status}${dest.schedulable ? '' : ', cordoned'}${dest.draining ? ', draining' : ''})`,
+      );
     if (this.ps.migrating.has(src.id)) throw conflict(`instance ${src.id} is already migrating`);
     const from = src.node;
     const accepted = this.ps.table(dest.id).add(src.id, req.estimatedLoad, t0);
@@ -102,7 +106,16 @@ export class Migrator {
       createdAt: t0,
       updatedAt: t0,
     };
-    const base = { mel: mel.name, instance: src.id, name: src.name, newInstance: newId, newName: rec.name, from, to: dest.id, kind: req.kind };
+    const base = {
+      mel: mel.name,
+      instance: src.id,
+      name: src.name,
+      newInstance: newId,
+      newName: rec.name,
+      from,
+      to: dest.id,
+      kind: req.kind,
+    };
     await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
     let ok = false;
     try {
@@ -143,20 +156,23 @@ export class Migrator {
             health = `healthy (${r.detail})`;
             break;
           }
-          if (Date.now() > deadline) throw new OsmoError('unavailable', `copy on ${dest.id} not healthy (${what}) within ${deadline - t0} ms: ${r.detail}`);
+          if (Date.now() > deadline)
+            throw new OsmoError('unavailable', `copy on ${dest.id} not healthy (${what}) within ${deadline - t0} ms: ${r.detail}`);
           await sleep(this.opts.pollMs);
         }
       }
       // still running a moment later: a container that dies on start fails here, not after the switch
       await sleep(this.opts.confirmMs);
       const again = await withDeadline(ctx.agents.list(dest.address), deadline + this.opts.confirmSlackMs, 'listing the destination');
-      if (again.find((x) => x.name === rec.name)?.state !== 'running') throw new OsmoError('unavailable', `copy on ${dest.id} stopped right after starting`);
+      if (again.find((x) => x.name === rec.name)?.state !== 'running')
+        throw new OsmoError('unavailable', `copy on ${dest.id} stopped right after starting`);
 
       // break: one commit switches the instance over; the reconciler stops the source
       const now = Date.now();
       const cur = ctx.state.instances.get(src.id);
       const writes: InstanceRecord[] = [{ ...rec, state: 'running', ports, updatedAt: now }];
-      if (cur && cur.desired === 'run') writes.push({ ...cur, desired: 'stop', state: 'stopping', reason: `migrated to ${dest.id}`, updatedAt: now });
+      if (cur && cur.desired === 'run')
+        writes.push({ ...cur, desired: 'stop', state: 'stopping', reason: `migrated to ${dest.id}`, updatedAt: now });
       await ctx.state.saveInstances(writes);
       ctx.reconciler.kick();
       ok = true;

@@ -53,9 +53,18 @@ export class PolicyEngine {
 
   start(): void {
     const global = () => this.ctx.policies.globalDocument().management;
-    this.loop(() => global().loadRefreshPeriodMs, () => this.refresh());
-    this.loop(() => global().rebalancePeriodMs, async () => void (await this.round()));
-    this.loop(() => global().catalogRefreshPeriodMs, () => this.refreshCatalog());
+    this.loop(
+      () => global().loadRefreshPeriodMs,
+      () => this.refresh(),
+    );
+    this.loop(
+      () => global().rebalancePeriodMs,
+      async () => void (await this.round()),
+    );
+    this.loop(
+      () => global().catalogRefreshPeriodMs,
+      () => this.refreshCatalog(),
+    );
   }
 
   stop(): void {
@@ -157,7 +166,18 @@ export class PolicyEngine {
       if (!is) this.lastNote.delete(n.id);
       if (was !== is) {
         const t = this.policyOf(n.id).thresholds;
-        events.push({ type: 'load', node: n.id, data: { node: n.id, overloaded: is, load: n.load, terms: this.ps.loads.terms(n.id, now), thresholds: t, reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}` } });
+        events.push({
+          type: 'load',
+          node: n.id,
+          data: {
+            node: n.id,
+            overloaded: is,
+            load: n.load,
+            terms: this.ps.loads.terms(n.id, now),
+            thresholds: t,
+            reason: is ? `L ${n.load?.toFixed(3)} >= high ${t.high}` : `L ${n.load?.toFixed(3)} <= low ${t.low}`,
+          },
+        });
       }
     }
     for (const note of r.notes) {
@@ -170,10 +190,22 @@ export class PolicyEngine {
     for (const m of r.moves) {
       this.lastNote.delete(m.from);
       const policy = this.policyOf(m.from);
-      events.push({ type: 'rebalance', node: m.from, data: { decision: 'move', ...m, policy: { selection: policy.selection, destination: policy.destination, thresholds: policy.thresholds }, loads: { from: state.nodes.find((n) => n.id === m.from)?.load, to: state.nodes.find((n) => n.id === m.to)?.load } } });
+      events.push({
+        type: 'rebalance',
+        node: m.from,
+        data: {
+          decision: 'move',
+          ...m,
+          policy: { selection: policy.selection, destination: policy.destination, thresholds: policy.thresholds },
+          loads: { from: state.nodes.find((n) => n.id === m.from)?.load, to: state.nodes.find((n) => n.id === m.to)?.load },
+        },
+      });
     }
     if (events.length) await this.ctx.events.coreMany(events);
-    for (const m of r.moves) void this.migrator.migrate({ instance: m.instance, to: m.to, kind: m.kind, reason: m.reason, estimatedLoad: m.estimatedLoad }).catch(() => undefined);
+    for (const m of r.moves)
+      void this.migrator
+        .migrate({ instance: m.instance, to: m.to, kind: m.kind, reason: m.reason, estimatedLoad: m.estimatedLoad })
+        .catch(() => undefined);
     return r.moves;
   }
 
@@ -181,7 +213,8 @@ export class PolicyEngine {
   async manual(instanceId: string, to: string | undefined, now = Date.now()): Promise<MigrationOutcome & { reason: string }> {
     const i = this.ctx.state.instances.get(instanceId) ?? this.ctx.state.instanceByName(instanceId);
     if (!i) throw notFound(`instance ${instanceId} not found`);
-    if (!i.node || i.desired !== 'run' || i.state !== 'running') throw conflict(`instance ${i.id} is ${i.state}; only a running instance migrates`);
+    if (!i.node || i.desired !== 'run' || i.state !== 'running')
+      throw conflict(`instance ${i.id} is ${i.state}; only a running instance migrates`);
     const state = this.snapshot(now);
     let move: { to: string; reason: string; estimatedLoad: number };
     if (to === undefined) {
@@ -199,14 +232,37 @@ export class PolicyEngine {
       const inst = state.instances.find((x) => x.id === i.id);
       const est = inst?.load ?? (mel && src ? estimateLoad(mel.spec.resources, dest.capacity, p.weights) : 0);
       const pendingLoad = (dest.pending ?? []).reduce((a, e) => a + e.load, 0);
-      const v = accepts(p.acceptance, { load: dest.load, overloaded: nextOverloaded(dest.overloaded, dest.load, p.thresholds), pendingLoad }, est, p);
+      const v = accepts(
+        p.acceptance,
+        { load: dest.load, overloaded: nextOverloaded(dest.overloaded, dest.load, p.thresholds), pendingLoad },
+        est,
+        p,
+      );
       if (!v.ok) throw conflict(`node ${to} refuses ${i.id}: ${v.reason}`);
       const full = mel && capacityFilter(dest.capacity, dest.allocated, mel.spec.resources);
       if (full) throw conflict(`node ${to} refuses ${i.id}: ${full}`);
-      move = { to, estimatedLoad: est, reason: `manual: operator moved ${i.id} to ${to} (acceptance ${p.acceptance}: ok, L ${dest.load?.toFixed(2) ?? 'unknown'})` };
+      move = {
+        to,
+        estimatedLoad: est,
+        reason: `manual: operator moved ${i.id} to ${to} (acceptance ${p.acceptance}: ok, L ${dest.load?.toFixed(2) ?? 'unknown'})`,
+      };
     }
-    await this.ctx.events.core('rebalance', i.node, { decision: 'move', kind: 'manual', instance: i.id, mel: i.mel, from: i.node, to: move.to, reason: move.reason });
-    const out = await this.migrator.migrate({ instance: i.id, to: move.to, kind: 'manual', reason: move.reason, estimatedLoad: move.estimatedLoad });
+    await this.ctx.events.core('rebalance', i.node, {
+      decision: 'move',
+      kind: 'manual',
+      instance: i.id,
+      mel: i.mel,
+      from: i.node,
+      to: move.to,
+      reason: move.reason,
+    });
+    const out = await this.migrator.migrate({
+      instance: i.id,
+      to: move.to,
+      kind: 'manual',
+      reason: move.reason,
+      estimatedLoad: move.estimatedLoad,
+    });
     return { ...out, reason: move.reason };
   }
 }

@@ -5,9 +5,28 @@
 // Self-contained: its module (module.ts) is one line in startCore's list (src/core/index.ts).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  type Category, type Entity, entityLocation, filterCategories, filterEntities, filterFromHeaders, filterFromQuery, type LinkEntity,
-  mergeFilters, OCCI_JSON, renderEntity, renderLinkCollection, renderMixin, renderQueryInterface,
-  renderResourceCollection, type ResourceEntity, textCategories, textEntity, type TextField, textLocations, toHeaders, toPlainBody,
+  type Category,
+  type Entity,
+  entityLocation,
+  filterCategories,
+  filterEntities,
+  filterFromHeaders,
+  filterFromQuery,
+  type LinkEntity,
+  mergeFilters,
+  OCCI_JSON,
+  renderEntity,
+  renderLinkCollection,
+  renderMixin,
+  renderQueryInterface,
+  renderResourceCollection,
+  type ResourceEntity,
+  textCategories,
+  textEntity,
+  type TextField,
+  textLocations,
+  toHeaders,
+  toPlainBody,
 } from '../../monitoring/index.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
@@ -22,11 +41,15 @@ const BODY_LIMIT = 256 * 1024;
 /** The media type to answer in, from the Accept header; undefined when none is acceptable (406). */
 function negotiate(accept: string | undefined): Media | undefined {
   if (!accept || !accept.trim()) return OCCI_JSON;
-  const wanted = accept.split(',').map((part) => {
-    const [type, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
-    return { type: type!.trim(), q: q === undefined ? 1 : Number(q) };
-  }).filter((w) => w.q > 0).sort((a, b) => b.q - a.q);
+  const wanted = accept
+    .split(',')
+    .map((part) => {
+      const [type, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
+      return { type: type!.trim(), q: q === undefined ? 1 : Number(q) };
+    })
+    .filter((w) => w.q > 0)
+    .sort((a, b) => b.q - a.q);
   for (const w of wanted) {
     if ((SUPPORTED as string[]).includes(w.type)) return w.type as Media;
     if (w.type === '*/*' || w.type === 'application/*') return OCCI_JSON;
@@ -38,7 +61,11 @@ function negotiate(accept: string | undefined): Media | undefined {
 // A refusal with a status OsmoError has no kind for (405, 406, 415, 501): carried to the
 // core's error handler as a fastify-style error with statusCode, or sent directly for 501.
 const httpError = (status: number, message: string) => Object.assign(new Error(message), { statusCode: status });
-const notImplemented = (reply: FastifyReply, message: string) => reply.status(501).type('application/json').send(JSON.stringify(errorBody('OSMO_NOT_IMPLEMENTED', message)));
+const notImplemented = (reply: FastifyReply, message: string) =>
+  reply
+    .status(501)
+    .type('application/json')
+    .send(JSON.stringify(errorBody('OSMO_NOT_IMPLEMENTED', message)));
 
 function send(reply: FastifyReply, media: Media, json: unknown, text: TextField[], uris?: string[]): FastifyReply {
   switch (media) {
@@ -84,7 +111,8 @@ const asArray = (v: unknown, name: string): unknown[] => {
 
 /** The mixins a query-interface POST/DELETE body names: one mixin rendering or {"mixins": [...]}. */
 function mixinsIn(body: unknown): unknown[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body: expected a mixin rendering or {"mixins": [...]}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('body: expected a mixin rendering or {"mixins": [...]}');
   const b = body as Record<string, unknown>;
   if ('mixins' in b) {
     const ms = asArray(b.mixins, 'mixins');
@@ -96,7 +124,8 @@ function mixinsIn(body: unknown): unknown[] {
 
 const mixinIdOf = (m: unknown, i: number): string => {
   const o = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
-  if (typeof o.scheme !== 'string' || typeof o.term !== 'string') throw invalid(`mixins.${i}: scheme and term are required`, { field: `mixins.${i}` });
+  if (typeof o.scheme !== 'string' || typeof o.term !== 'string')
+    throw invalid(`mixins.${i}: scheme and term are required`, { field: `mixins.${i}` });
   return o.scheme + o.term;
 };
 
@@ -119,7 +148,10 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const d = describeError(err, { httpBodyStatuses: true });
     if (d.status === 500) process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${err.stack ?? err.message}\n`);
-    return reply.status(d.status).type('application/json').send(JSON.stringify(errorBody(d.code, d.error)));
+    return reply
+      .status(d.status)
+      .type('application/json')
+      .send(JSON.stringify(errorBody(d.code, d.error)));
   });
 
   const qiPaths = ['/occi/-/', '/.well-known/org/ogf/occi/-/'];
@@ -160,12 +192,22 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
       const ids = req.body !== undefined ? mixinsIn(req.body).map(mixinIdOf) : filterFromQuery(query).categories;
       if (ids.length === 0) throw invalid('name the mixin to remove: a body {"scheme", "term"} or ?category=<scheme#term>');
       await svc.change(() => ids.forEach((id) => svc.removeUserMixin(id)));
-      return reply.status(200).type(OCCI_JSON).send(JSON.stringify({ mixins: [] }));
+      return reply
+        .status(200)
+        .type(OCCI_JSON)
+        .send(JSON.stringify({ mixins: [] }));
     }
     throw httpError(405, `${req.method} is not defined on the query interface`);
   }
 
-  async function collection(req: FastifyRequest, reply: FastifyReply, media: Media, path: string, query: Record<string, unknown>, action?: string) {
+  async function collection(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    media: Media,
+    path: string,
+    query: Record<string, unknown>,
+    action?: string,
+  ) {
     const cat = svc.reg.atLocation(path);
     if (!cat) throw notFound(`no collection at ${path}`);
     const catId = cat.scheme + cat.term;
@@ -177,10 +219,15 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
       const locations = es.map((e) => entityLocation(svc.reg, e));
       const rs = es.filter((e): e is ResourceEntity => e.class === 'resource');
       const ls = es.filter((e): e is LinkEntity => e.class === 'link');
-      const json = cat.class === 'kind' && svc.reg.isA(catId, 'http://schemas.ogf.org/occi/core#link')
-        ? renderLinkCollection(svc.reg, ls, svc.actionsOf)
-        : cat.class === 'kind' ? renderResourceCollection(svc.reg, rs, svc.actionsOf)
-          : { ...(rs.length ? renderResourceCollection(svc.reg, rs, svc.actionsOf) : {}), ...(ls.length ? renderLinkCollection(svc.reg, ls, svc.actionsOf) : {}) };
+      const json =
+        cat.class === 'kind' && svc.reg.isA(catId, 'http://schemas.ogf.org/occi/core#link')
+          ? renderLinkCollection(svc.reg, ls, svc.actionsOf)
+          : cat.class === 'kind'
+            ? renderResourceCollection(svc.reg, rs, svc.actionsOf)
+            : {
+                ...(rs.length ? renderResourceCollection(svc.reg, rs, svc.actionsOf) : {}),
+                ...(ls.length ? renderLinkCollection(svc.reg, ls, svc.actionsOf) : {}),
+              };
       return send(reply, media, json, textLocations(locations), locations);
     }
     if (cat.class === 'kind') {
@@ -193,17 +240,31 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
       }
       if (req.method === 'DELETE') {
         await svc.change(() => svc.deleteAll(catId));
-        return reply.status(200).type(OCCI_JSON).send(JSON.stringify(cat.term === 'collector' ? { links: [] } : { resources: [] }));
+        return reply
+          .status(200)
+          .type(OCCI_JSON)
+          .send(JSON.stringify(cat.term === 'collector' ? { links: [] } : { resources: [] }));
       }
       throw httpError(405, `${req.method} is not defined on a kind's collection`);
     }
     // a mixin's collection: associate (POST), replace the set (PUT), dissociate (DELETE)
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
-      const named = req.body === undefined ? (req.method === 'DELETE' ? members().map((e) => entityLocation(svc.reg, e)) : []) : locationsIn(svc, req.body);
+      const named =
+        req.body === undefined
+          ? req.method === 'DELETE'
+            ? members().map((e) => entityLocation(svc.reg, e))
+            : []
+          : locationsIn(svc, req.body);
       await svc.change(() => {
         if (req.method === 'PUT') {
           const keep = new Set(named);
-          svc.associate(catId, members().map((e) => entityLocation(svc.reg, e)).filter((l) => !keep.has(l)), false);
+          svc.associate(
+            catId,
+            members()
+              .map((e) => entityLocation(svc.reg, e))
+              .filter((l) => !keep.has(l)),
+            false,
+          );
         }
         svc.associate(catId, named, req.method !== 'DELETE');
       });
@@ -219,7 +280,8 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
     const kindLoc = path.slice(0, cut);
     const kind = svc.reg.atLocation(kindLoc);
     if (!kind || kind.class !== 'kind') throw notFound(`no entity at ${path}`);
-    const show = (e: Entity, status = 200) => send(reply.status(status), media, renderEntity(svc.reg, e, svc.actionsOf), textEntity(svc.reg, e, svc.actionsOf));
+    const show = (e: Entity, status = 200) =>
+      send(reply.status(status), media, renderEntity(svc.reg, e, svc.actionsOf), textEntity(svc.reg, e, svc.actionsOf));
     if (req.method === 'GET') return show(svc.mustGet(path));
     if (kind.readOnly) throw httpError(405, `${path} is read-only (osmo's own view of a node or instance)`);
     if (req.method === 'PUT') {
@@ -227,7 +289,8 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
       if (created) reply.header('location', entityLocation(svc.reg, e));
       return show(e, created ? 201 : 200);
     }
-    if (req.method === 'POST') return show(await svc.change(() => (action !== undefined ? svc.action(path, action, req.body) : svc.update(path, req.body))));
+    if (req.method === 'POST')
+      return show(await svc.change(() => (action !== undefined ? svc.action(path, action, req.body) : svc.update(path, req.body))));
     if (req.method === 'DELETE') {
       await svc.change(() => svc.delete(path));
       return reply.status(200).type(OCCI_JSON).send('{}');
@@ -238,8 +301,17 @@ const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
   const methods = ['GET', 'POST', 'PUT', 'DELETE'];
   // Listed in /openapi.json (so the auth tests walk them too); the OCCI documents describe the bodies.
   const schema = (summary: string) => ({ tags: ['occi'], summary });
-  app.route({ method: methods, url: '/occi/*', bodyLimit: BODY_LIMIT, schema: schema('OCCI 1.2 (GFD.223): query interface /occi/-/, collections /occi/<kind>/ and mixin locations, entities /occi/<kind>/<id>, ?action=, ?category=, ?q='), handler });
-  for (const url of qiPaths.slice(1)) app.route({ method: methods, url, bodyLimit: BODY_LIMIT, schema: schema('OCCI query interface (RFC 5785 location)'), handler });
+  app.route({
+    method: methods,
+    url: '/occi/*',
+    bodyLimit: BODY_LIMIT,
+    schema: schema(
+      'OCCI 1.2 (GFD.223): query interface /occi/-/, collections /occi/<kind>/ and mixin locations, entities /occi/<kind>/<id>, ?action=, ?category=, ?q=',
+    ),
+    handler,
+  });
+  for (const url of qiPaths.slice(1))
+    app.route({ method: methods, url, bodyLimit: BODY_LIMIT, schema: schema('OCCI query interface (RFC 5785 location)'), handler });
 };
 
 export default occiRoutes;

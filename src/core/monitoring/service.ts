@@ -6,8 +6,22 @@
 // nothing, stored before it is answered.
 import { randomUUID } from 'node:crypto';
 import {
-  applyPartialUpdate, checkWiring, renderMixin, COLLECTOR_ID, COMPUTE_ID, type Entity, entityLocation, type LinkEntity, OSMO_INFRA,
-  type MixinCategory, parseActionInvocation, parseEntity, type ParseContext, Registry, type ResourceEntity, SENSOR_ID,
+  applyPartialUpdate,
+  checkWiring,
+  renderMixin,
+  COLLECTOR_ID,
+  COMPUTE_ID,
+  type Entity,
+  entityLocation,
+  type LinkEntity,
+  OSMO_INFRA,
+  type MixinCategory,
+  parseActionInvocation,
+  parseEntity,
+  type ParseContext,
+  Registry,
+  type ResourceEntity,
+  SENSOR_ID,
 } from '../../monitoring/index.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { KvRepo } from '../../store/repos/kv.js';
@@ -55,8 +69,13 @@ export class OcciService {
 
   private saved(): Saved {
     return {
-      userMixins: this.reg.mixins().filter((m) => m.user).map(renderMixin),
-      sensors: [...this.sensors.values()], collectors: [...this.collectors.values()], started: [...this.started],
+      userMixins: this.reg
+        .mixins()
+        .filter((m) => m.user)
+        .map(renderMixin),
+      sensors: [...this.sensors.values()],
+      collectors: [...this.collectors.values()],
+      started: [...this.started],
     };
   }
 
@@ -106,21 +125,40 @@ export class OcciService {
     const osmo = OSMO_INFRA + 'osmo';
     for (const n of this.state.nodes.values()) {
       out.push({
-        class: 'resource', kind: COMPUTE_ID, id: `node.${n.id}`, title: n.id, mixins: [osmo], links: [],
+        class: 'resource',
+        kind: COMPUTE_ID,
+        id: `node.${n.id}`,
+        title: n.id,
+        mixins: [osmo],
+        links: [],
         attributes: {
-          'occi.compute.hostname': n.id, 'occi.compute.cores': n.capacity.cpus, 'occi.compute.memory': n.capacity.memoryBytes / GiB,
-          'occi.compute.state': n.status === 'ready' ? 'active' : n.status === 'down' ? 'error' : 'inactive', 'occi.compute.state.message': n.status,
-          'osmo.compute.role': 'node', 'osmo.compute.layer': n.layer, 'osmo.compute.domain': n.domain,
+          'occi.compute.hostname': n.id,
+          'occi.compute.cores': n.capacity.cpus,
+          'occi.compute.memory': n.capacity.memoryBytes / GiB,
+          'occi.compute.state': n.status === 'ready' ? 'active' : n.status === 'down' ? 'error' : 'inactive',
+          'occi.compute.state.message': n.status,
+          'osmo.compute.role': 'node',
+          'osmo.compute.layer': n.layer,
+          'osmo.compute.domain': n.domain,
         },
       });
     }
     for (const i of this.state.instances.values()) {
       const st = i.state === 'running' ? 'active' : i.state === 'failed' || i.state === 'lost' ? 'error' : 'inactive';
       out.push({
-        class: 'resource', kind: COMPUTE_ID, id: `instance.${i.id}`, title: i.name, mixins: [osmo], links: [],
+        class: 'resource',
+        kind: COMPUTE_ID,
+        id: `instance.${i.id}`,
+        title: i.name,
+        mixins: [osmo],
+        links: [],
         attributes: {
-          'occi.compute.hostname': i.name, 'occi.compute.state': st, 'occi.compute.state.message': i.reason ?? i.state,
-          'osmo.compute.role': 'instance', 'osmo.compute.mel': i.mel, ...(i.node ? { 'osmo.compute.node': i.node } : {}),
+          'occi.compute.hostname': i.name,
+          'occi.compute.state': st,
+          'occi.compute.state.message': i.reason ?? i.state,
+          'osmo.compute.role': 'instance',
+          'osmo.compute.mel': i.mel,
+          ...(i.node ? { 'osmo.compute.node': i.node } : {}),
         },
       });
     }
@@ -190,7 +228,11 @@ export class OcciService {
     }
     const collectors = gaveLinks ? s.links : own;
     // osmo sets the state, not the client; nothing deploys sensors yet, and the state says so
-    const sensor: ResourceEntity = { ...s, links: [], attributes: { ...s.attributes, 'osmo.sensor.state': 'inactive', 'osmo.sensor.state.message': NOT_DEPLOYED } };
+    const sensor: ResourceEntity = {
+      ...s,
+      links: [],
+      attributes: { ...s.attributes, 'osmo.sensor.state': 'inactive', 'osmo.sensor.state.message': NOT_DEPLOYED },
+    };
     this.checkSensor(sensor, collectors);
     if (gaveLinks) for (const o of own) this.collectors.delete(o.id);
     for (const c of collectors) this.collectors.set(c.id, c);
@@ -252,8 +294,13 @@ export class OcciService {
       if (!add) {
         if (!e.mixins.includes(mixinId)) continue;
         const mixins = e.mixins.filter((m) => m !== mixinId);
-        const attributes = Object.fromEntries(Object.entries(e.attributes).filter(([n]) => !(this.reg.mixin(mixinId)?.attributes ?? []).some((a) => a.name === n)));
-        const body = e.class === 'link' ? { ...e, class: undefined, mixins, attributes } : { ...e, class: undefined, links: undefined, mixins, attributes };
+        const attributes = Object.fromEntries(
+          Object.entries(e.attributes).filter(([n]) => !(this.reg.mixin(mixinId)?.attributes ?? []).some((a) => a.name === n)),
+        );
+        const body =
+          e.class === 'link'
+            ? { ...e, class: undefined, mixins, attributes }
+            : { ...e, class: undefined, links: undefined, mixins, attributes };
         delete (body as { class?: unknown }).class;
         delete (body as { links?: unknown }).links;
         out.push(this.put(body, this.kindLocation(e), e.id).entity);
@@ -282,7 +329,12 @@ export class OcciService {
 
   action(location: string, term: string, body: unknown): Entity {
     const e = this.mustGet(location);
-    const { action } = parseActionInvocation(this.reg, e, term, body ?? { action: `${this.reg.kind(e.kind)?.actions.find((a) => a.endsWith('#' + term)) ?? term}` });
+    const { action } = parseActionInvocation(
+      this.reg,
+      e,
+      term,
+      body ?? { action: `${this.reg.kind(e.kind)?.actions.find((a) => a.endsWith('#' + term)) ?? term}` },
+    );
     if (action === START) this.started.add(e.id);
     if (action === STOP) this.started.delete(e.id);
     return this.mustGet(location);
@@ -326,6 +378,7 @@ export class OcciService {
   }
 
   private mustBeWritable(e: Entity): void {
-    if (this.reg.kind(e.kind)?.readOnly) throw invalid(`${entityLocation(this.reg, e)} is read-only (osmo's own view of a node or instance)`);
+    if (this.reg.kind(e.kind)?.readOnly)
+      throw invalid(`${entityLocation(this.reg, e)} is read-only (osmo's own view of a node or instance)`);
   }
 }

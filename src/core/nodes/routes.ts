@@ -20,7 +20,11 @@ export function nodeView(state: ClusterState, n: LiveNode): NodeView {
     schedulable: n.schedulable,
     draining: n.draining,
     lastHeartbeat: new Date(n.lastHeartbeat).toISOString(),
-    load: { ...(n.load.cpu !== undefined ? { cpu: n.load.cpu } : {}), ...(n.load.mem !== undefined ? { mem: n.load.mem } : {}), ...(n.load.at ? { at: new Date(n.load.at).toISOString() } : {}) },
+    load: {
+      ...(n.load.cpu !== undefined ? { cpu: n.load.cpu } : {}),
+      ...(n.load.mem !== undefined ? { mem: n.load.mem } : {}),
+      ...(n.load.at ? { at: new Date(n.load.at).toISOString() } : {}),
+    },
     instances: state.instancesOn(n.id).filter((i) => i.desired === 'run' && i.state !== 'lost').length,
   };
 }
@@ -29,12 +33,23 @@ const Id = z.object({ id: z.string().min(1).max(128) });
 
 const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
   const tags = ['nodes'];
-  app.get('/api/v1/nodes', {
-    schema: { tags, summary: 'all registered nodes', querystring: z.object({ status: NodeStatus.optional(), layer: NodeLayer.optional() }).strict(), response: { 200: z.object({ nodes: z.array(NodeView) }) } },
-  }, async (req) => {
-    const nodes = [...ctx.state.nodes.values()].map((n) => nodeView(ctx.state, n)).filter((n) => (!req.query.status || n.status === req.query.status) && (!req.query.layer || n.layer === req.query.layer));
-    return { nodes: nodes.sort((a, b) => a.id.localeCompare(b.id)) };
-  });
+  app.get(
+    '/api/v1/nodes',
+    {
+      schema: {
+        tags,
+        summary: 'all registered nodes',
+        querystring: z.object({ status: NodeStatus.optional(), layer: NodeLayer.optional() }).strict(),
+        response: { 200: z.object({ nodes: z.array(NodeView) }) },
+      },
+    },
+    async (req) => {
+      const nodes = [...ctx.state.nodes.values()]
+        .map((n) => nodeView(ctx.state, n))
+        .filter((n) => (!req.query.status || n.status === req.query.status) && (!req.query.layer || n.layer === req.query.layer));
+      return { nodes: nodes.sort((a, b) => a.id.localeCompare(b.id)) };
+    },
+  );
 
   app.get('/api/v1/nodes/:id', { schema: { tags, params: Id, response: { 200: NodeView, 404: ErrorBody } } }, async (req) => {
     const n = ctx.state.nodes.get(req.params.id);
@@ -43,16 +58,31 @@ const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
   });
 
   const action = (path: string, summary: string, fn: (id: string) => Promise<LiveNode>) =>
-    app.post(`/api/v1/nodes/:id/${path}`, { schema: { tags, summary, params: Id, response: { 200: NodeView, 404: ErrorBody } } }, async (req) => nodeView(ctx.state, await fn(req.params.id)));
+    app.post(
+      `/api/v1/nodes/:id/${path}`,
+      { schema: { tags, summary, params: Id, response: { 200: NodeView, 404: ErrorBody } } },
+      async (req) => nodeView(ctx.state, await fn(req.params.id)),
+    );
   action('cordon', 'nothing new is placed on the node; what runs stays', (id) => ctx.nodes.cordon(id, false));
   action('uncordon', 'the node accepts placements again', (id) => ctx.nodes.cordon(id, true));
   action('drain', 'move every instance away (replacements first), then keep the node empty', (id) => ctx.nodes.drain(id, true));
   action('undrain', 'end a drain: the node accepts placements again', (id) => ctx.nodes.drain(id, false));
 
-  app.delete('/api/v1/nodes/:id', { schema: { tags, summary: 'forget a node (refused while it runs instances, unless down)', params: Id, response: { 200: OkBody, 404: ErrorBody, 409: ErrorBody } } }, async (req) => {
-    await ctx.nodes.remove(req.params.id);
-    return { response: true as const, status: 200 };
-  });
+  app.delete(
+    '/api/v1/nodes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'forget a node (refused while it runs instances, unless down)',
+        params: Id,
+        response: { 200: OkBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      await ctx.nodes.remove(req.params.id);
+      return { response: true as const, status: 200 };
+    },
+  );
 };
 
 export default nodeRoutes;

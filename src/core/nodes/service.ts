@@ -65,7 +65,15 @@ export class Registry {
       needsSync: true,
     };
     await this.state.saveNode(node);
-    await this.events.core('node', node.id, { node: node.id, action: old ? 're-register' : 'register', status: 'ready', previous: old?.status ?? null, address: node.address, layer: node.layer, domain: node.domain });
+    await this.events.core('node', node.id, {
+      node: node.id,
+      action: old ? 're-register' : 'register',
+      status: 'ready',
+      previous: old?.status ?? null,
+      address: node.address,
+      layer: node.layer,
+      domain: node.domain,
+    });
     void this.reconciler.syncNode(node.id, 0);
     this.reconciler.kick();
     return { heartbeatIntervalMs: this.liveness.heartbeatMs, ackedSeq };
@@ -144,7 +152,8 @@ export class Registry {
   async remove(id: string): Promise<void> {
     const n = this.get(id);
     const held = this.state.instancesOn(id).filter((i) => i.state !== 'lost');
-    if (held.length > 0 && n.status !== 'down') throw new OsmoError('conflict', `node ${id} still runs ${held.length} instance(s); drain it first`);
+    if (held.length > 0 && n.status !== 'down')
+      throw new OsmoError('conflict', `node ${id} still runs ${held.length} instance(s); drain it first`);
     await this.state.deleteInstances(this.state.instancesOn(id).map((i) => i.id));
     await this.state.removeNode(id);
     await this.events.core('node', id, { node: id, action: 'removed' });

@@ -16,7 +16,14 @@ const SolveView = z.object({
   auto: z.object({ reason: z.string() }).optional(),
   iterations: z.number().optional(),
 });
-const PlanSummary = z.object({ id: z.string(), createdAt: z.string(), feasible: z.boolean(), dailyCost: z.number(), currency: z.string(), peakDailyCost: z.number() });
+const PlanSummary = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  feasible: z.boolean(),
+  dailyCost: z.number(),
+  currency: z.string(),
+  peakDailyCost: z.number(),
+});
 const FollowView = z.object({ mels: z.record(z.string(), z.string()), provider: z.string().optional(), nextAt: z.string() });
 const PlanView = z.object({ id: z.string(), createdAt: z.string(), plan: PlanResultSchema, following: FollowView.optional() });
 const ApplyBody = z.object({
@@ -30,46 +37,118 @@ const ApplyBody = z.object({
   follow: z.boolean().default(false),
 });
 const Replicas = z.record(z.string(), z.number().int());
-const ApplyView = z.object({ id: z.string(), hour: z.number().int(), replicas: Replicas, schedule: z.array(z.object({ hour: z.number().int(), replicas: Replicas })), following: FollowView.optional() });
+const ApplyView = z.object({
+  id: z.string(),
+  hour: z.number().int(),
+  replicas: Replicas,
+  schedule: z.array(z.object({ hour: z.number().int(), replicas: Replicas })),
+  following: FollowView.optional(),
+});
 
 const plannerRoutes: CoreRoutes<'plans'> = async (app, { ctx }) => {
   const tags = ['planner'];
-  app.post('/api/v1/solve', {
-    schema: { tags, summary: 'solve a closed queueing network (docs/planner.md, "The network format")', querystring: z.object({ method: SolveMethodSchema.default('auto') }), body: NetworkSchema, response: { 200: SolveView, 400: ErrorBody } },
-  }, async (req) => solve(req.body, { method: req.query.method }));
+  app.post(
+    '/api/v1/solve',
+    {
+      schema: {
+        tags,
+        summary: 'solve a closed queueing network (docs/planner.md, "The network format")',
+        querystring: z.object({ method: SolveMethodSchema.default('auto') }),
+        body: NetworkSchema,
+        response: { 200: SolveView, 400: ErrorBody },
+      },
+    },
+    async (req) => solve(req.body, { method: req.query.method }),
+  );
 
   // LQNX arrives as XML text; the parser is registered in this plugin's scope only.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.post('/api/v1/solve/lqnx', {
-    schema: {
-      tags,
-      summary: 'solve an LQN model (LQNX, body as application/xml) by reduction to a closed network; adds per-task and per-entry throughputs',
-      querystring: z.object({ method: SolveMethodSchema.default('auto') }),
-      body: z.string().min(1, { error: 'send the LQNX document as the body (content-type application/xml)' }),
-      response: { 200: SolveView.extend({ tasks: z.record(z.string(), z.object({ throughput: z.number() })), entries: z.record(z.string(), z.object({ throughput: z.number() })) }), 400: ErrorBody },
+  app.post(
+    '/api/v1/solve/lqnx',
+    {
+      schema: {
+        tags,
+        summary:
+          'solve an LQN model (LQNX, body as application/xml) by reduction to a closed network; adds per-task and per-entry throughputs',
+        querystring: z.object({ method: SolveMethodSchema.default('auto') }),
+        body: z.string().min(1, { error: 'send the LQNX document as the body (content-type application/xml)' }),
+        response: {
+          200: SolveView.extend({
+            tasks: z.record(z.string(), z.object({ throughput: z.number() })),
+            entries: z.record(z.string(), z.object({ throughput: z.number() })),
+          }),
+          400: ErrorBody,
+        },
+      },
     },
-  }, async (req) => solveLqnx(req.body, { method: req.query.method }));
+    async (req) => solveLqnx(req.body, { method: req.query.method }),
+  );
 
-  app.post('/api/v1/plans', {
-    schema: { tags, summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id', querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }), body: PlanInputSchema, response: { 201: PlanView, 400: ErrorBody } },
-  }, async (req, reply) => {
-    const plan = await ctx.plans.create(req.body, req.query.seed);
-    reply.status(201);
-    return plan;
-  });
+  app.post(
+    '/api/v1/plans',
+    {
+      schema: {
+        tags,
+        summary: 'plan the cheapest 24-hour deployment; the plan is kept under its id',
+        querystring: z.object({ seed: z.coerce.number().int().nonnegative().default(1) }),
+        body: PlanInputSchema,
+        response: { 201: PlanView, 400: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const plan = await ctx.plans.create(req.body, req.query.seed);
+      reply.status(201);
+      return plan;
+    },
+  );
 
-  app.post('/api/v1/plans/:id/apply', {
-    schema: { tags, summary: "scale MELs to one hour's counts of a plan (tier → MEL); follow: again every UTC hour", params: z.object({ id: z.string() }), body: ApplyBody, response: { 200: ApplyView, 400: ErrorBody, 404: ErrorBody } },
-  }, async (req) => ctx.plans.apply(req.params.id, req.body));
+  app.post(
+    '/api/v1/plans/:id/apply',
+    {
+      schema: {
+        tags,
+        summary: "scale MELs to one hour's counts of a plan (tier → MEL); follow: again every UTC hour",
+        params: z.object({ id: z.string() }),
+        body: ApplyBody,
+        response: { 200: ApplyView, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req) => ctx.plans.apply(req.params.id, req.body),
+  );
 
-  app.delete('/api/v1/plans/:id/apply', { schema: { tags, summary: 'stop following a plan hour by hour (replicas stay as they are)', params: z.object({ id: z.string() }), response: { 200: OkBody, 404: ErrorBody } } }, async (req) => {
-    await ctx.plans.unfollow(req.params.id);
-    return { response: true as const, status: 200 };
-  });
+  app.delete(
+    '/api/v1/plans/:id/apply',
+    {
+      schema: {
+        tags,
+        summary: 'stop following a plan hour by hour (replicas stay as they are)',
+        params: z.object({ id: z.string() }),
+        response: { 200: OkBody, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      await ctx.plans.unfollow(req.params.id);
+      return { response: true as const, status: 200 };
+    },
+  );
 
-  app.get('/api/v1/plans', { schema: { tags, summary: 'stored plans (the newest 100 and any being followed), newest last', response: { 200: z.object({ plans: z.array(PlanSummary) }) } } }, async () => ({ plans: ctx.plans.list() }));
+  app.get(
+    '/api/v1/plans',
+    {
+      schema: {
+        tags,
+        summary: 'stored plans (the newest 100 and any being followed), newest last',
+        response: { 200: z.object({ plans: z.array(PlanSummary) }) },
+      },
+    },
+    async () => ({ plans: ctx.plans.list() }),
+  );
 
-  app.get('/api/v1/plans/:id', { schema: { tags, params: z.object({ id: z.string() }), response: { 200: PlanView, 404: ErrorBody } } }, async (req) => ctx.plans.get(req.params.id));
+  app.get(
+    '/api/v1/plans/:id',
+    { schema: { tags, params: z.object({ id: z.string() }), response: { 200: PlanView, 404: ErrorBody } } },
+    async (req) => ctx.plans.get(req.params.id),
+  );
 };
 
 export default plannerRoutes;

@@ -86,14 +86,30 @@ export class PlanService {
 
   /** Oldest first. */
   list(): Array<{ id: string; createdAt: string; feasible: boolean; dailyCost: number; currency: string; peakDailyCost: number }> {
-    return [...this.plans.values()].map((s) => ({ id: s.id, createdAt: s.createdAt, feasible: s.plan.feasible, dailyCost: s.plan.dailyCost, currency: s.plan.currency, peakDailyCost: s.plan.peakPlan.dailyCost }));
+    return [...this.plans.values()].map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt,
+      feasible: s.plan.feasible,
+      dailyCost: s.plan.dailyCost,
+      currency: s.plan.currency,
+      peakDailyCost: s.plan.peakPlan.dailyCost,
+    }));
   }
 
   get(id: string): StoredPlan & { following?: FollowView } {
     return this.view(this.require(id));
   }
 
-  async apply(id: string, req: ApplyRequest): Promise<{ id: string; hour: number; replicas: Record<string, number>; schedule: Array<{ hour: number; replicas: Record<string, number> }>; following?: FollowView }> {
+  async apply(
+    id: string,
+    req: ApplyRequest,
+  ): Promise<{
+    id: string;
+    hour: number;
+    replicas: Record<string, number>;
+    schedule: Array<{ hour: number; replicas: Record<string, number> }>;
+    following?: FollowView;
+  }> {
     const p = this.require(id);
     const done = await this.applyHour(p, req.mels, req.provider, req.hour ?? new Date().getUTCHours());
     if (req.follow) {

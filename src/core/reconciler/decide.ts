@@ -49,7 +49,12 @@ export function decide(input: DecideInput): ReconcilePlan {
   for (const name of names) {
     const mel = state.mels.get(name);
     const actions = diff({
-      mel: mel && { name, replicas: mel.spec.replicas, generation: mel.generation, stopFirst: Object.values(mel.spec.ports ?? {}).some((hostPort) => hostPort !== null) },
+      mel: mel && {
+        name,
+        replicas: mel.spec.replicas,
+        generation: mel.generation,
+        stopFirst: Object.values(mel.spec.ports ?? {}).some((hostPort) => hostPort !== null),
+      },
       instances: groups.get(name) ?? [],
       nodes: state.nodes,
       now: input.now,
@@ -67,7 +72,11 @@ function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: Reconci
       const i = state.instances.get(a.id);
       if (!i) return;
       out.writes.push({ ...i, state: 'lost', reason: `node ${i.node} down`, updatedAt: now });
-      out.events.push({ type: 'reconcile', node: i.node, data: { action: 'lost', mel: i.mel, instance: i.id, name: i.name, reason: `node ${i.node} down; replacing` } });
+      out.events.push({
+        type: 'reconcile',
+        node: i.node,
+        data: { action: 'lost', mel: i.mel, instance: i.id, name: i.name, reason: `node ${i.node} down; replacing` },
+      });
       return;
     }
     case 'drop-pending':
@@ -85,7 +94,11 @@ function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: Reconci
       }
       if (i.desired !== 'stop' || i.state !== 'stopping') {
         out.writes.push({ ...i, desired: 'stop', state: 'stopping', reason: a.reason, updatedAt: now });
-        out.events.push({ type: 'reconcile', node: i.node, data: { action: 'stop', mel: i.mel, instance: i.id, name: i.name, reason: a.reason } });
+        out.events.push({
+          type: 'reconcile',
+          node: i.node,
+          data: { action: 'stop', mel: i.mel, instance: i.id, name: i.name, reason: a.reason },
+        });
       }
       if (!input.busy(a.id)) out.stops.push(a.id);
       return;
@@ -123,7 +136,11 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
     };
     out.writes.push(rec);
     out.deploys.push(id);
-    out.events.push({ type: 'placement', node: p.node, data: { mel: mel.name, instance: id, name: rec.name, node: p.node, score: p.score, reason: p.reason } });
+    out.events.push({
+      type: 'placement',
+      node: p.node,
+      data: { mel: mel.name, instance: id, name: rec.name, node: p.node, score: p.score, reason: p.reason },
+    });
     applyToSnapshot(input.snapshot, p.node, mel.name, spec.image, spec.resources);
     out.placed++;
   }
@@ -140,7 +157,19 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
       continue;
     }
     const id = input.newId();
-    out.writes.push({ id, mel: mel.name, node: null, name: instanceName(mel.name, id), generation: mel.generation, desired: 'run', state: 'pending', reason, ports: [], createdAt: now, updatedAt: now });
+    out.writes.push({
+      id,
+      mel: mel.name,
+      node: null,
+      name: instanceName(mel.name, id),
+      generation: mel.generation,
+      desired: 'run',
+      state: 'pending',
+      reason,
+      ports: [],
+      createdAt: now,
+      updatedAt: now,
+    });
     out.events.push({ type: 'reconcile', node: null, data: { action: 'pending', mel: mel.name, instance: id, reason } });
   }
   // reused pending rows beyond what this pass needed

@@ -11,7 +11,12 @@ export interface NodeFacts {
 
 export interface DiffInput {
   /** undefined when the MEL was deleted: everything it had goes */
-  mel?: { name: string; replicas: number; generation: number; /** fixed host ports: old and new cannot run side by side on one node, so replace stop-first */ stopFirst?: boolean };
+  mel?: {
+    name: string;
+    replicas: number;
+    generation: number;
+    /** fixed host ports: old and new cannot run side by side on one node, so replace stop-first */ stopFirst?: boolean;
+  };
   instances: InstanceRecord[];
   nodes: ReadonlyMap<string, NodeFacts> | Record<string, NodeFacts>;
   /** ms; with failedHoldMs, a freshly failed instance keeps its slot for a while (crash-loop backoff) */
@@ -123,7 +128,14 @@ export function diff(input: DiffInput): Action[] {
  * runs in its place, so running capacity never dips below the replica count (it surges by
  * up to maxParallel instead: a node without room for the surge leaves the new one pending).
  */
-function rollingUpdate(mel: { generation: number }, want: number, fresh: InstanceRecord[], pending: InstanceRecord[], outdated: InstanceRecord[], maxParallel: number): Action[] {
+function rollingUpdate(
+  mel: { generation: number },
+  want: number,
+  fresh: InstanceRecord[],
+  pending: InstanceRecord[],
+  outdated: InstanceRecord[],
+  maxParallel: number,
+): Action[] {
   const actions: Action[] = [];
   const freshRunning = fresh.filter((i) => i.state === 'running').length;
   const inFlight = fresh.length - freshRunning + pending.length;

@@ -78,7 +78,13 @@ export class Dispatcher {
             if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
             this.failures.delete(cur.mel);
             return {
-              write: { ...cur, state: 'running', ports: out.ports.length ? out.ports : cur.ports, reason: out.created ? null : 'adopted existing container', updatedAt: Date.now() },
+              write: {
+                ...cur,
+                state: 'running',
+                ports: out.ports.length ? out.ports : cur.ports,
+                reason: out.created ? null : 'adopted existing container',
+                updatedAt: Date.now(),
+              },
               event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
             };
           }),
@@ -88,7 +94,14 @@ export class Dispatcher {
             if (!cur || cur.state !== 'starting' || (isOsmoError(e) && e.kind === 'unavailable')) return undefined;
             const reason = (e as Error).message;
             this.noteFailure(cur.mel);
-            return { write: { ...cur, state: 'failed', reason, updatedAt: Date.now() }, event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason } } };
+            return {
+              write: { ...cur, state: 'failed', reason, updatedAt: Date.now() },
+              event: {
+                type: 'instance-state',
+                node: cur.node,
+                data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason },
+              },
+            };
           }),
       );
   }
@@ -108,7 +121,14 @@ export class Dispatcher {
       .then(
         () => {
           this.lastAttempt.delete(id);
-          this.record(id, (cur) => (cur ? { remove: id, event: { type: 'instance-state', node: i.node, data: { mel: i.mel, instance: i.id, name: i.name, state: 'stopped' } } } : undefined));
+          this.record(id, (cur) =>
+            cur
+              ? {
+                  remove: id,
+                  event: { type: 'instance-state', node: i.node, data: { mel: i.mel, instance: i.id, name: i.name, state: 'stopped' } },
+                }
+              : undefined,
+          );
         },
         () => this.record(id, () => undefined),
       );

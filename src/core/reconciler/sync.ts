@@ -52,13 +52,29 @@ export class Syncer {
       const alive = c !== undefined && /running|restarting|created|pulling/.test(c.state);
       if (i.state === 'lost') {
         const mel = this.state.mels.get(i.mel);
-        const healthy = this.state.instancesOf(i.mel).filter((x) => x.desired === 'run' && (x.state === 'running' || x.state === 'starting')).length;
+        const healthy = this.state
+          .instancesOf(i.mel)
+          .filter((x) => x.desired === 'run' && (x.state === 'running' || x.state === 'starting')).length;
         if (alive && mel && i.generation === mel.generation && healthy < mel.spec.replicas) {
-          writes.push({ ...i, state: 'running', reason: 'node back; original adopted (no replacement yet)', ports: c.ports.length ? c.ports : i.ports, updatedAt: t });
-          events.push({ type: 'reconcile', node: nodeId, data: { action: 'adopt', mel: i.mel, instance: i.id, name: i.name, reason: 'node back, MEL short of replicas' } });
+          writes.push({
+            ...i,
+            state: 'running',
+            reason: 'node back; original adopted (no replacement yet)',
+            ports: c.ports.length ? c.ports : i.ports,
+            updatedAt: t,
+          });
+          events.push({
+            type: 'reconcile',
+            node: nodeId,
+            data: { action: 'adopt', mel: i.mel, instance: i.id, name: i.name, reason: 'node back, MEL short of replicas' },
+          });
         } else if (c) {
           writes.push({ ...i, desired: 'stop', state: 'stopping', reason: 'node back; replacement kept', updatedAt: t });
-          events.push({ type: 'reconcile', node: nodeId, data: { action: 'stop', mel: i.mel, instance: i.id, name: i.name, reason: 'node back; replacement kept (keep_replacement)' } });
+          events.push({
+            type: 'reconcile',
+            node: nodeId,
+            data: { action: 'stop', mel: i.mel, instance: i.id, name: i.name, reason: 'node back; replacement kept (keep_replacement)' },
+          });
         } else {
           deletes.push(i.id);
         }
@@ -69,7 +85,13 @@ export class Syncer {
         continue;
       }
       if (c && alive && i.state !== 'running' && i.state !== 'pending') {
-        writes.push({ ...i, state: 'running', reason: 'adopted existing container', ports: c.ports.length ? c.ports : i.ports, updatedAt: t });
+        writes.push({
+          ...i,
+          state: 'running',
+          reason: 'adopted existing container',
+          ports: c.ports.length ? c.ports : i.ports,
+          updatedAt: t,
+        });
       } else if (c && !alive && (i.state === 'running' || i.state === 'starting')) {
         writes.push({ ...i, state: 'failed', reason: `container ${c.state}`, updatedAt: t });
       } else if (!c && i.state === 'running') {
@@ -82,7 +104,11 @@ export class Syncer {
     for (const c of containers) {
       const owner = c.labels[LABEL_INSTANCE];
       if (!owner || this.state.instanceByName(c.name) || this.state.instances.has(owner)) continue;
-      events.push({ type: 'reconcile', node: nodeId, data: { action: 'remove-orphan', name: c.name, reason: 'container of an instance the core does not know' } });
+      events.push({
+        type: 'reconcile',
+        node: nodeId,
+        data: { action: 'remove-orphan', name: c.name, reason: 'container of an instance the core does not know' },
+      });
       void this.agents.remove(node.address, c.name).catch(() => undefined);
     }
     if (writes.length) await this.state.saveInstances(writes);
@@ -105,7 +131,11 @@ export class Syncer {
     for (const i of this.state.instancesOn(nodeId)) {
       if (this.dispatch.inFlight(i.id)) continue;
       const settled = now - i.updatedAt > this.opts.settleMs;
-      if ((i.state === 'running' && settled && !seen.has(i.name)) || (i.state === 'lost' && seen.has(i.name)) || (i.state === 'starting' && settled && seen.has(i.name))) {
+      if (
+        (i.state === 'running' && settled && !seen.has(i.name)) ||
+        (i.state === 'lost' && seen.has(i.name)) ||
+        (i.state === 'starting' && settled && seen.has(i.name))
+      ) {
         void this.syncNode(nodeId, this.opts.driftSyncGapMs);
         return;
       }
@@ -114,7 +144,8 @@ export class Syncer {
 
   /** Agent-reported state changes of instances the core placed (committed with the next outcome batch). */
   onInstanceEvent(node: string, e: InstanceEvent): void {
-    const found = this.state.instanceByName(e.name) ?? (e.labels?.[LABEL_INSTANCE] ? this.state.instances.get(e.labels[LABEL_INSTANCE]) : undefined);
+    const found =
+      this.state.instanceByName(e.name) ?? (e.labels?.[LABEL_INSTANCE] ? this.state.instances.get(e.labels[LABEL_INSTANCE]) : undefined);
     if (!found || found.node !== node) return;
     const inflight = this.dispatch.inFlight(found.id);
     this.dispatch.record(
@@ -122,12 +153,14 @@ export class Syncer {
       (i) => {
         if (!i || i.node !== node) return undefined;
         const now = Date.now();
-        if (e.state === 'running' && i.state === 'starting' && i.desired === 'run') return { write: { ...i, state: 'running', reason: null, updatedAt: now } };
+        if (e.state === 'running' && i.state === 'starting' && i.desired === 'run')
+          return { write: { ...i, state: 'running', reason: null, updatedAt: now } };
         if ((e.state === 'exited' || e.state === 'failed') && i.desired === 'run' && (i.state === 'running' || i.state === 'starting')) {
           this.dispatch.noteFailure(i.mel);
           return { write: { ...i, state: 'failed', reason: e.reason ?? `container ${e.state}`, updatedAt: now } };
         }
-        if (e.state === 'removed' && i.desired === 'run' && i.state === 'running' && !inflight) return { write: { ...i, state: 'failed', reason: 'container removed outside osmo', updatedAt: now } };
+        if (e.state === 'removed' && i.desired === 'run' && i.state === 'running' && !inflight)
+          return { write: { ...i, state: 'failed', reason: 'container removed outside osmo', updatedAt: now } };
         return undefined;
       },
       false,

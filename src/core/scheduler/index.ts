@@ -44,7 +44,11 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
   const keyOf = (k: Candidate): number[] => {
     const n = k.node;
     const util = Math.max(k.cpus / n.capacity.cpus, k.mem / n.capacity.memoryBytes);
-    const load = projectedLoad({ load: n.load, overloaded: n.overloaded, pendingLoad: k.pending }, 0, k.policy.management.phantomLoadWeight);
+    const load = projectedLoad(
+      { load: n.load, overloaded: n.overloaded, pendingLoad: k.pending },
+      0,
+      k.policy.management.phantomLoadWeight,
+    );
     return [
       k.tier,
       c.preferDomain !== undefined && n.domain !== c.preferDomain ? 1 : 0,
@@ -113,16 +117,15 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
   const parts = [...refused.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w, n]) => `${n} ${w}`);
   const total = snapshot.nodes.length;
   const reason =
-    total === 0
-      ? 'no nodes registered'
-      : `${total - [...refused.values()].reduce((a, b) => a + b, 0)}/${total} nodes: ${parts.join(', ')}`;
+    total === 0 ? 'no nodes registered' : `${total - [...refused.values()].reduce((a, b) => a + b, 0)}/${total} nodes: ${parts.join(', ')}`;
   return { placements, unplaced, reason };
 }
 
 function reasonFor(k: Candidate, preferLayer: string | undefined, spread: boolean | undefined, binpack: boolean): string {
   const n = k.node;
   const bits: string[] = [];
-  if (preferLayer) bits.push(k.tier === 0 ? `preferred layer ${preferLayer}` : `spill-over to ${n.layer} (no ${preferLayer} node in reach could take it)`);
+  if (preferLayer)
+    bits.push(k.tier === 0 ? `preferred layer ${preferLayer}` : `spill-over to ${n.layer} (no ${preferLayer} node in reach could take it)`);
   bits.push(binpack ? 'binpack' : spread ? `spread (${k.count} of this MEL here)` : 'least allocated');
   bits.push(`load ${n.load === undefined ? 'unknown' : n.load.toFixed(2)}`);
   bits.push(`cpu ${round(k.cpus)}/${n.capacity.cpus}`);

@@ -70,7 +70,13 @@ function send(req: FastifyRequest, reply: FastifyReply, json: unknown, xml: () =
   return reply.status(status).type('application/json').send(JSON.stringify(json));
 }
 function message(req: FastifyRequest, reply: FastifyReply, status: number, text: string, elementId?: string) {
-  return send(req, reply, { code: status, ...(elementId !== undefined && { elementId }), message: text }, () => writeMessageXml(status, text, elementId), status);
+  return send(
+    req,
+    reply,
+    { code: status, ...(elementId !== undefined && { elementId }), message: text },
+    () => writeMessageXml(status, text, elementId),
+    status,
+  );
 }
 function created(req: FastifyRequest, reply: FastifyReply, collection: string, id: string, what: string) {
   reply.header('location', `${PREFIX}/${collection}/${encodeURIComponent(id)}`);
@@ -86,7 +92,11 @@ const xmlBody = (req: FastifyRequest): string => {
   return b;
 };
 
-const jobView = (j: StoredJob): EnforcementJob => ({ agreement_id: j.agreementId, enabled: j.enabled, ...(j.lastExecuted !== null && { last_executed: isoSeconds(j.lastExecuted) }) });
+const jobView = (j: StoredJob): EnforcementJob => ({
+  agreement_id: j.agreementId,
+  enabled: j.enabled,
+  ...(j.lastExecuted !== null && { last_executed: isoSeconds(j.lastExecuted) }),
+});
 
 const GenerateBody = z.object({
   /** the MEL the objectives belong to (the agreement's Service) */
@@ -103,9 +113,20 @@ const GenerateBody = z.object({
 });
 
 const Bool = z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true');
-const AgreementQuery = z.object({ consumerId: z.string().optional(), providerId: z.string().optional(), templateId: z.string().optional(), active: Bool.optional() });
+const AgreementQuery = z.object({
+  consumerId: z.string().optional(),
+  providerId: z.string().optional(),
+  templateId: z.string().optional(),
+  active: Bool.optional(),
+});
 const TemplateQuery = z.object({ serviceIds: z.string().optional(), providerId: z.string().optional() });
-const RecordQuery = z.object({ agreementId: z.string().optional(), guaranteeTerm: z.string().optional(), providerId: z.string().optional(), begin: z.string().optional(), end: z.string().optional() });
+const RecordQuery = z.object({
+  agreementId: z.string().optional(),
+  guaranteeTerm: z.string().optional(),
+  providerId: z.string().optional(),
+  begin: z.string().optional(),
+  end: z.string().optional(),
+});
 
 // Pushed metrics: a list (or {"metrics": [...]}, or one) of {key|metric, value, datetime|date|at}.
 const MetricWire = z
@@ -113,7 +134,10 @@ const MetricWire = z
     key: z.string().min(1).optional(),
     metric: z.string().min(1).optional(),
     // Atos metrics carry values as text
-    value: z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number({ error: 'value must be a number' })),
+    value: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v),
+      z.number({ error: 'value must be a number' }),
+    ),
     datetime: z.string().optional(),
     date: z.string().optional(),
     at: z.union([z.number(), z.string()]).optional(),
@@ -121,7 +145,12 @@ const MetricWire = z
   .refine((m) => m.key !== undefined || m.metric !== undefined, 'each metric needs a "key" (the KPI name)');
 // normalised to a list first (not a union), so an error keeps its path and message
 const MetricsBody = z.preprocess(
-  (v) => (Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as { metrics?: unknown }).metrics) ? (v as { metrics: unknown[] }).metrics : [v]),
+  (v) =>
+    Array.isArray(v)
+      ? v
+      : v && typeof v === 'object' && Array.isArray((v as { metrics?: unknown }).metrics)
+        ? (v as { metrics: unknown[] }).metrics
+        : [v],
   z.array(MetricWire),
 );
 
@@ -139,12 +168,14 @@ function readMetrics(raw: unknown, now: number): MetricValue[] {
   });
 }
 
-
 const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
   const tags = ['sla'];
   await migrateSla(ctx.store.db as unknown as Kysely<unknown>);
   const pollMs = Number(process.env.OSMO_SLA_POLL_MS ?? DEFAULT_POLL_MS);
-  const sla = new SlaService(new SlaRepo(ctx.store.db as unknown as Kysely<SlaDatabase>), { pollMs: pollMs > 0 ? pollMs : DEFAULT_POLL_MS, now: Date.now });
+  const sla = new SlaService(new SlaRepo(ctx.store.db as unknown as Kysely<SlaDatabase>), {
+    pollMs: pollMs > 0 ? pollMs : DEFAULT_POLL_MS,
+    now: Date.now,
+  });
   sla.start();
   app.addHook('onClose', async () => sla.stop());
 
@@ -181,7 +212,12 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
     const q = req.query;
     const ts = await sla.templates({
       ...(q.providerId !== undefined && { providerId: q.providerId }),
-      ...(q.serviceIds !== undefined && { serviceIds: q.serviceIds.split(',').map((s) => s.trim()).filter(Boolean) }),
+      ...(q.serviceIds !== undefined && {
+        serviceIds: q.serviceIds
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }),
     });
     return send(req, reply, ts.map(writeTemplateJson), () => writeTemplatesXml(ts));
   });
@@ -257,7 +293,10 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
   });
   const toggle = (enabled: boolean) => async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     await sla.setEnabled(req.params.id, enabled);
-    return reply.status(200).type('text/plain').send(`The enforcement job with agreement-uuid ${req.params.id} has ${enabled ? 'started' : 'stopped'}`);
+    return reply
+      .status(200)
+      .type('text/plain')
+      .send(`The enforcement job with agreement-uuid ${req.params.id} has ${enabled ? 'started' : 'stopped'}`);
   };
   app.put(`${PREFIX}/enforcements/:id/start`, { schema: { tags, params: Id } }, toggle(true));
   app.put(`${PREFIX}/enforcements/:id/stop`, { schema: { tags, params: Id } }, toggle(false));
@@ -274,11 +313,19 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
   app.post(`${PREFIX}/generate`, { schema: { tags, body: GenerateBody } }, async (req, reply) => {
     const b = req.body;
     // check the agreement's id first: a refused agreement must not leave its template behind
-    if (b.consumer !== undefined && b.agreementId !== undefined && (await sla.repo.getAgreement(b.agreementId))) throw conflict(`agreement ${b.agreementId} exists`);
-    const template = await sla.createTemplate(generateTemplate({ service: b.service, provider: b.provider, slo: b.slo as Slo, templateId: b.templateId ?? randomUUID() }));
+    if (b.consumer !== undefined && b.agreementId !== undefined && (await sla.repo.getAgreement(b.agreementId)))
+      throw conflict(`agreement ${b.agreementId} exists`);
+    const template = await sla.createTemplate(
+      generateTemplate({ service: b.service, provider: b.provider, slo: b.slo as Slo, templateId: b.templateId ?? randomUUID() }),
+    );
     if (b.consumer === undefined) return created(req, reply, 'templates', template.templateId!, 'template');
     const a = await sla.createAgreement(
-      generateAgreement({ template, consumer: b.consumer, expirationTime: b.expirationTime ?? '', agreementId: b.agreementId ?? randomUUID() }),
+      generateAgreement({
+        template,
+        consumer: b.consumer,
+        expirationTime: b.expirationTime ?? '',
+        agreementId: b.agreementId ?? randomUUID(),
+      }),
     );
     return created(req, reply, 'agreements', a.agreementId!, 'agreement');
   });
@@ -292,7 +339,9 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
     ...(q.end !== undefined && { end: parseInstant(q.end, 'end') }),
   });
   app.get(`${PREFIX}/violations`, { schema: { tags, querystring: RecordQuery } }, async (req, reply) => {
-    const vs = (await sla.repo.listRecords('sla_violations', recordQuery(req.query))).map((r) => violationView(JSON.parse(r.body) as ViolationRecord));
+    const vs = (await sla.repo.listRecords('sla_violations', recordQuery(req.query))).map((r) =>
+      violationView(JSON.parse(r.body) as ViolationRecord),
+    );
     return send(req, reply, vs, () => writeViolationsXml(vs));
   });
   app.get(`${PREFIX}/violations/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
@@ -302,7 +351,9 @@ const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
     return send(req, reply, v, () => writeViolationXml(v));
   });
   app.get(`${PREFIX}/penalties`, { schema: { tags, querystring: RecordQuery.omit({ providerId: true }) } }, async (req, reply) => {
-    const ps = (await sla.repo.listRecords('sla_penalties', recordQuery(req.query))).map((r) => penaltyView(JSON.parse(r.body) as PenaltyRecord));
+    const ps = (await sla.repo.listRecords('sla_penalties', recordQuery(req.query))).map((r) =>
+      penaltyView(JSON.parse(r.body) as PenaltyRecord),
+    );
     return send(req, reply, ps, () => writePenaltiesXml(ps));
   });
   app.get(`${PREFIX}/penalties/:id`, { schema: { tags, params: Id } }, async (req, reply) => {

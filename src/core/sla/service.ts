@@ -31,9 +31,11 @@ export interface SlaOptions {
 }
 
 /** The provider of a context: the party its ServiceProvider names (AgreementResponder by default). */
-export const providerOf = (c: Context): string | undefined => (c.serviceProvider === 'AgreementInitiator' ? c.agreementInitiator : c.agreementResponder);
+export const providerOf = (c: Context): string | undefined =>
+  c.serviceProvider === 'AgreementInitiator' ? c.agreementInitiator : c.agreementResponder;
 /** The consumer: the other party. */
-export const consumerOf = (c: Context): string | undefined => (c.serviceProvider === 'AgreementInitiator' ? c.agreementResponder : c.agreementInitiator);
+export const consumerOf = (c: Context): string | undefined =>
+  c.serviceProvider === 'AgreementInitiator' ? c.agreementResponder : c.agreementInitiator;
 
 export class SlaService {
   private timer: NodeJS.Timeout | undefined;
@@ -73,7 +75,11 @@ export class SlaService {
     const id = t.templateId ?? randomUUID();
     if (await this.repo.getTemplate(id)) throw conflict(`template ${id} exists`);
     const stored = { ...t, templateId: id };
-    await this.repo.putTemplate({ id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) }, this.opts.now(), false);
+    await this.repo.putTemplate(
+      { id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) },
+      this.opts.now(),
+      false,
+    );
     return stored;
   }
   async updateTemplate(id: string, t: Template): Promise<Template> {
@@ -81,7 +87,11 @@ export class SlaService {
     if (t.templateId !== undefined && t.templateId !== id) throw conflict(`the body's TemplateId "${t.templateId}" is not ${id}`);
     if (await this.repo.templateInUse(id)) throw conflict(`template ${id} has agreements`);
     const stored = { ...t, templateId: id };
-    await this.repo.putTemplate({ id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) }, this.opts.now(), true);
+    await this.repo.putTemplate(
+      { id, providerId: await this.knownProvider(t.context), service: t.context.service ?? null, body: JSON.stringify(stored) },
+      this.opts.now(),
+      true,
+    );
     return stored;
   }
   async template(id: string): Promise<Template> {
@@ -108,7 +118,14 @@ export class SlaService {
     if (templateId !== null && !(await this.repo.getTemplate(templateId))) throw conflict(`template "${templateId}" does not exist`);
     const stored = { ...a, agreementId: id };
     await this.repo.addAgreement(
-      { id, templateId, providerId, consumerId: consumerOf(a.context) ?? null, service: a.context.service ?? null, body: JSON.stringify(stored) },
+      {
+        id,
+        templateId,
+        providerId,
+        consumerId: consumerOf(a.context) ?? null,
+        service: a.context.service ?? null,
+        body: JSON.stringify(stored),
+      },
       this.opts.now(),
     );
     return stored;
@@ -185,12 +202,25 @@ export class SlaService {
       now,
     });
     const stored = (xs: (BreachRecord | ViolationRecord | PenaltyRecord)[]) =>
-      xs.map((x) => ({ key: x.key, uuid: 'uuid' in x ? x.uuid : keyUuid(x.key), agreementId: id, term: x.term, at: x.at, body: JSON.stringify(x) }));
-    await this.repo.saveRound(id, now, JSON.stringify(o.states), {
-      sla_breaches: stored(o.breaches),
-      sla_violations: stored(o.violations),
-      sla_penalties: stored(o.penalties),
-    }, metricsFrom);
+      xs.map((x) => ({
+        key: x.key,
+        uuid: 'uuid' in x ? x.uuid : keyUuid(x.key),
+        agreementId: id,
+        term: x.term,
+        at: x.at,
+        body: JSON.stringify(x),
+      }));
+    await this.repo.saveRound(
+      id,
+      now,
+      JSON.stringify(o.states),
+      {
+        sla_breaches: stored(o.breaches),
+        sla_violations: stored(o.violations),
+        sla_penalties: stored(o.penalties),
+      },
+      metricsFrom,
+    );
     return o.status;
   }
 
@@ -201,7 +231,10 @@ export class SlaService {
   }
   private async tick(): Promise<void> {
     for (const j of await this.repo.listJobs()) {
-      if (j.enabled) await this.enforce(j.agreementId).catch((e: unknown) => process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`));
+      if (j.enabled)
+        await this.enforce(j.agreementId).catch((e: unknown) =>
+          process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`),
+        );
     }
   }
   async stop(): Promise<void> {

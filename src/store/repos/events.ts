@@ -14,7 +14,15 @@ export interface EventQuery {
 }
 
 function toRecord(r: Selectable<EventsTable>): EventRecord {
-  return { id: r.id, origin: r.origin, seq: r.seq === null ? null : Number(r.seq), node: r.node, type: r.type, ts: Number(r.ts), data: JSON.parse(r.data) as Record<string, unknown> };
+  return {
+    id: r.id,
+    origin: r.origin,
+    seq: r.seq === null ? null : Number(r.seq),
+    node: r.node,
+    type: r.type,
+    ts: Number(r.ts),
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  };
 }
 
 export class EventRepo {
@@ -31,7 +39,11 @@ export class EventRepo {
       for (let k = 0; k < events.length; k += 200) {
         const rows = await tx
           .insertInto('events')
-          .values(events.slice(k, k + 200).map((e) => ({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })))
+          .values(
+            events
+              .slice(k, k + 200)
+              .map((e) => ({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })),
+          )
           .onConflict((oc) => oc.columns(['origin', 'seq']).doNothing())
           .returningAll()
           .execute();
@@ -49,7 +61,10 @@ export class EventRepo {
     if (q.types && q.types.length > 0) b = b.where('type', 'in', q.types);
     if (q.node) b = b.where('node', '=', q.node);
     // newest N, returned oldest first
-    const rows = await b.orderBy('id', 'desc').limit(q.limit ?? 1000).execute();
+    const rows = await b
+      .orderBy('id', 'desc')
+      .limit(q.limit ?? 1000)
+      .execute();
     return rows.reverse().map(toRecord);
   }
 
@@ -64,7 +79,10 @@ export class EventRepo {
   }
 
   async maxId(): Promise<number> {
-    const r = await this.db.selectFrom('events').select(sql<number>`coalesce(max(id), 0)`.as('m')).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('events')
+      .select(sql<number>`coalesce(max(id), 0)`.as('m'))
+      .executeTakeFirst();
     return Number(r?.m ?? 0);
   }
 }

@@ -12,7 +12,11 @@ export class KvRepo {
 
   async set(key: string, value: string): Promise<void> {
     const now = Date.now();
-    await this.db.insertInto('kv').values({ key, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
+    await this.db
+      .insertInto('kv')
+      .values({ key, value, updated_at: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
+      .execute();
   }
 
   async remove(key: string): Promise<void> {

@@ -3,7 +3,13 @@ import type { Database, MelsTable } from '../schema.js';
 import type { MelRecord } from '../records.js';
 
 function toRecord<S>(r: Selectable<MelsTable>): MelRecord<S> {
-  return { name: r.name, spec: JSON.parse(r.spec) as S, generation: r.generation, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+  return {
+    name: r.name,
+    spec: JSON.parse(r.spec) as S,
+    generation: r.generation,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
 }
 
 export class MelRepo {

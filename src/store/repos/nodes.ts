@@ -58,7 +58,11 @@ export class NodeRepo {
   async upsert(n: NodeRecord): Promise<void> {
     const row = toRow(n);
     const { id: _id, registered_at: _r, ...rest } = row;
-    await this.db.insertInto('nodes').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
+    await this.db
+      .insertInto('nodes')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(rest))
+      .execute();
   }
 
   async upsertMany(list: NodeRecord[]): Promise<void> {
@@ -67,7 +71,11 @@ export class NodeRepo {
       for (const n of list) {
         const row = toRow(n);
         const { id: _id, registered_at: _r, ...rest } = row;
-        await tx.insertInto('nodes').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();
+        await tx
+          .insertInto('nodes')
+          .values(row)
+          .onConflict((oc) => oc.column('id').doUpdateSet(rest))
+          .execute();
       }
     });
   }

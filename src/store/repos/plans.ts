@@ -23,11 +23,20 @@ export class PlanRepo {
   /** oldest first */
   async list(): Promise<PlanRow[]> {
     const rows = await this.db.selectFrom('plans').selectAll().orderBy('created_at').orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), body: r.body, follow: r.follow ? (JSON.parse(r.follow) as PlanRow['follow']) : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: Number(r.created_at),
+      body: r.body,
+      follow: r.follow ? (JSON.parse(r.follow) as PlanRow['follow']) : null,
+    }));
   }
 
   async setFollow(id: string, follow: PlanRow['follow']): Promise<void> {
-    await this.db.updateTable('plans').set({ follow: follow ? JSON.stringify(follow) : null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('plans')
+      .set({ follow: follow ? JSON.stringify(follow) : null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async remove(id: string): Promise<void> {

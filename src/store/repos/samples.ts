@@ -35,7 +35,11 @@ export class SampleRepo {
   async insertMany(rows: SampleRow[]): Promise<void> {
     if (rows.length === 0) return;
     // SQLite caps bound parameters per statement; 7 columns x 500 rows stays under it.
-    for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('samples').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await this.db
+        .insertInto('samples')
+        .values(rows.slice(i, i + 500))
+        .execute();
   }
 
   /**
@@ -48,7 +52,10 @@ export class SampleRepo {
       let b = this.db
         .selectFrom('samples')
         .select([
-          'node', 'target', 'metric', 'field',
+          'node',
+          'target',
+          'metric',
+          'field',
           sql<string>`max(unit)`.as('unit'),
           sql<number>`(ts / ${step}) * ${step}`.as('bucket'),
           sql<number>`avg(value)`.as('avg'),
@@ -63,13 +70,27 @@ export class SampleRepo {
       if (q.metric) b = b.where('metric', '=', q.metric);
       if (q.field) b = b.where('field', '=', q.field);
       const rows = await b.groupBy(['node', 'target', 'metric', 'field', 'bucket']).orderBy('bucket').limit(100_000).execute();
-      return rows.map((r) => ({ node: r.node, target: r.target, metric: r.metric, field: r.field, unit: r.unit, ts: Number(r.bucket), avg: Number(r.avg), min: Number(r.min), max: Number(r.max), n: Number(r.n) }));
+      return rows.map((r) => ({
+        node: r.node,
+        target: r.target,
+        metric: r.metric,
+        field: r.field,
+        unit: r.unit,
+        ts: Number(r.bucket),
+        avg: Number(r.avg),
+        min: Number(r.min),
+        max: Number(r.max),
+        n: Number(r.n),
+      }));
     }
     const mstep = Math.max(MINUTE, Math.floor(step / MINUTE) * MINUTE);
     let b = this.db
       .selectFrom('samples_1m')
       .select([
-        'node', 'target', 'metric', 'field',
+        'node',
+        'target',
+        'metric',
+        'field',
         sql<string>`max(unit)`.as('unit'),
         sql<number>`(bucket / ${mstep}) * ${mstep}`.as('b'),
         sql<number>`sum(avg * n) / sum(n)`.as('avg'),
@@ -84,7 +105,18 @@ export class SampleRepo {
     if (q.metric) b = b.where('metric', '=', q.metric);
     if (q.field) b = b.where('field', '=', q.field);
     const rows = await b.groupBy(['node', 'target', 'metric', 'field', 'b']).orderBy('b').limit(100_000).execute();
-    return rows.map((r) => ({ node: r.node, target: r.target, metric: r.metric, field: r.field, unit: r.unit, ts: Number(r.b), avg: Number(r.avg), min: Number(r.min), max: Number(r.max), n: Number(r.n) }));
+    return rows.map((r) => ({
+      node: r.node,
+      target: r.target,
+      metric: r.metric,
+      field: r.field,
+      unit: r.unit,
+      ts: Number(r.b),
+      avg: Number(r.avg),
+      min: Number(r.min),
+      max: Number(r.max),
+      n: Number(r.n),
+    }));
   }
 
   /**
@@ -116,8 +148,14 @@ export class SampleRepo {
   }
 
   async counts(): Promise<{ raw: number; minute: number }> {
-    const a = await this.db.selectFrom('samples').select(sql<number>`count(*)`.as('c')).executeTakeFirst();
-    const b = await this.db.selectFrom('samples_1m').select(sql<number>`count(*)`.as('c')).executeTakeFirst();
+    const a = await this.db
+      .selectFrom('samples')
+      .select(sql<number>`count(*)`.as('c'))
+      .executeTakeFirst();
+    const b = await this.db
+      .selectFrom('samples_1m')
+      .select(sql<number>`count(*)`.as('c'))
+      .executeTakeFirst();
     return { raw: Number(a?.c ?? 0), minute: Number(b?.c ?? 0) };
   }
 }

@@ -85,9 +85,28 @@ export interface RecordQuery {
   end?: number;
 }
 
-const job = (r: EnforcementsTable): StoredJob => ({ agreementId: r.agreement_id, enabled: r.enabled === 1, lastExecuted: r.last_executed === null ? null : Number(r.last_executed), states: r.states });
-const rec = (r: RecordTable): StoredRecord => ({ key: r.key, uuid: r.uuid, agreementId: r.agreement_id, term: r.term, at: Number(r.at), body: r.body });
-const agr = (r: AgreementsTable): StoredAgreement => ({ id: r.id, providerId: r.provider_id, service: r.service, body: r.body, templateId: r.template_id, consumerId: r.consumer_id });
+const job = (r: EnforcementsTable): StoredJob => ({
+  agreementId: r.agreement_id,
+  enabled: r.enabled === 1,
+  lastExecuted: r.last_executed === null ? null : Number(r.last_executed),
+  states: r.states,
+});
+const rec = (r: RecordTable): StoredRecord => ({
+  key: r.key,
+  uuid: r.uuid,
+  agreementId: r.agreement_id,
+  term: r.term,
+  at: Number(r.at),
+  body: r.body,
+});
+const agr = (r: AgreementsTable): StoredAgreement => ({
+  id: r.id,
+  providerId: r.provider_id,
+  service: r.service,
+  body: r.body,
+  templateId: r.template_id,
+  consumerId: r.consumer_id,
+});
 
 export class SlaRepo {
   constructor(private readonly db: Kysely<SlaDatabase>) {}
@@ -96,7 +115,11 @@ export class SlaRepo {
   listProviders = () => this.db.selectFrom('sla_providers').selectAll().orderBy('name').execute();
   getProvider = (uuid: string) => this.db.selectFrom('sla_providers').selectAll().where('uuid', '=', uuid).executeTakeFirst();
   async providerTaken(uuid: string, name: string): Promise<boolean> {
-    const r = await this.db.selectFrom('sla_providers').select('uuid').where((eb) => eb.or([eb('uuid', '=', uuid), eb('name', '=', name)])).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('sla_providers')
+      .select('uuid')
+      .where((eb) => eb.or([eb('uuid', '=', uuid), eb('name', '=', name)]))
+      .executeTakeFirst();
     return r !== undefined;
   }
   async addProvider(p: ProvidersTable): Promise<void> {
@@ -125,7 +148,11 @@ export class SlaRepo {
   async putTemplate(d: StoredDoc, now: number, update: boolean): Promise<void> {
     const row = { id: d.id, provider_id: d.providerId, service: d.service, body: d.body };
     if (update) await this.db.updateTable('sla_templates').set(row).where('id', '=', d.id).execute();
-    else await this.db.insertInto('sla_templates').values({ ...row, created_at: now }).execute();
+    else
+      await this.db
+        .insertInto('sla_templates')
+        .values({ ...row, created_at: now })
+        .execute();
   }
   async templateInUse(id: string): Promise<boolean> {
     return (await this.db.selectFrom('sla_agreements').select('id').where('template_id', '=', id).executeTakeFirst()) !== undefined;
@@ -136,7 +163,12 @@ export class SlaRepo {
 
   // agreements and their enforcement jobs
   async listAgreements(q: { consumerId?: string; providerId?: string; templateId?: string; active?: boolean }): Promise<StoredAgreement[]> {
-    let s = this.db.selectFrom('sla_agreements').innerJoin('sla_enforcements', 'sla_enforcements.agreement_id', 'sla_agreements.id').selectAll('sla_agreements').orderBy('created_at').orderBy('id');
+    let s = this.db
+      .selectFrom('sla_agreements')
+      .innerJoin('sla_enforcements', 'sla_enforcements.agreement_id', 'sla_agreements.id')
+      .selectAll('sla_agreements')
+      .orderBy('created_at')
+      .orderBy('id');
     if (q.consumerId !== undefined) s = s.where('consumer_id', '=', q.consumerId);
     if (q.providerId !== undefined) s = s.where('provider_id', '=', q.providerId);
     if (q.templateId !== undefined) s = s.where('template_id', '=', q.templateId);
@@ -152,14 +184,23 @@ export class SlaRepo {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('sla_agreements')
-        .values({ id: a.id, template_id: a.templateId, provider_id: a.providerId, consumer_id: a.consumerId, service: a.service, body: a.body, created_at: now })
+        .values({
+          id: a.id,
+          template_id: a.templateId,
+          provider_id: a.providerId,
+          consumer_id: a.consumerId,
+          service: a.service,
+          body: a.body,
+          created_at: now,
+        })
         .execute();
       await tx.insertInto('sla_enforcements').values({ agreement_id: a.id, enabled: 0, last_executed: null, states: '{}' }).execute();
     });
   }
   async removeAgreement(id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      for (const t of ['sla_breaches', 'sla_violations', 'sla_penalties', 'sla_metrics', 'sla_enforcements'] as const) await tx.deleteFrom(t).where('agreement_id', '=', id).execute();
+      for (const t of ['sla_breaches', 'sla_violations', 'sla_penalties', 'sla_metrics', 'sla_enforcements'] as const)
+        await tx.deleteFrom(t).where('agreement_id', '=', id).execute();
       await tx.deleteFrom('sla_agreements').where('id', '=', id).execute();
     });
   }
@@ -171,23 +212,43 @@ export class SlaRepo {
     return r && job(r);
   }
   async setEnabled(agreementId: string, enabled: boolean): Promise<void> {
-    await this.db.updateTable('sla_enforcements').set({ enabled: enabled ? 1 : 0 }).where('agreement_id', '=', agreementId).execute();
+    await this.db
+      .updateTable('sla_enforcements')
+      .set({ enabled: enabled ? 1 : 0 })
+      .where('agreement_id', '=', agreementId)
+      .execute();
   }
 
   // metrics and rounds
   async addMetrics(agreementId: string, ms: { key: string; value: number; at: number }[]): Promise<void> {
     if (ms.length === 0) return;
-    await this.db.insertInto('sla_metrics').values(ms.map((m) => ({ agreement_id: agreementId, key: m.key, value: m.value, at: m.at }))).execute();
+    await this.db
+      .insertInto('sla_metrics')
+      .values(ms.map((m) => ({ agreement_id: agreementId, key: m.key, value: m.value, at: m.at })))
+      .execute();
   }
   async metricsSince(agreementId: string, from: number): Promise<{ key: string; value: number; at: number }[]> {
-    const rows = await this.db.selectFrom('sla_metrics').select(['key', 'value', 'at']).where('agreement_id', '=', agreementId).where('at', '>', from).orderBy('at').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('sla_metrics')
+      .select(['key', 'value', 'at'])
+      .where('agreement_id', '=', agreementId)
+      .where('at', '>', from)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({ key: r.key, value: Number(r.value), at: Number(r.at) }));
   }
   async recordsSince(table: RecordTableName, agreementId: string, from: number): Promise<StoredRecord[]> {
     return (await this.db.selectFrom(table).selectAll().where('agreement_id', '=', agreementId).where('at', '>', from).execute()).map(rec);
   }
   /** One round: its records (each key once), the new term states, and the end of pushed values no round needs any more, atomically. */
-  async saveRound(agreementId: string, now: number, states: string, records: Record<RecordTableName, StoredRecord[]>, prunedUpTo: number): Promise<void> {
+  async saveRound(
+    agreementId: string,
+    now: number,
+    states: string,
+    records: Record<RecordTableName, StoredRecord[]>,
+    prunedUpTo: number,
+  ): Promise<void> {
     await this.db.transaction().execute(async (tx: Transaction<SlaDatabase>) => {
       for (const [table, rows] of Object.entries(records) as [RecordTableName, StoredRecord[]][]) {
         for (const r of rows) {

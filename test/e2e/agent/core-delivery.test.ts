@@ -19,7 +19,9 @@ after(async () => {
 
 type Ev = { type: string; ts: number; node: string | null; data: Record<string, unknown> };
 async function coreEvents(core: CoreHandle, node: string): Promise<Ev[]> {
-  const r = await fetch(`${core.url}/api/v1/events?follow=false&node=${node}&limit=10000`, { headers: { authorization: `Bearer ${core.token}` } });
+  const r = await fetch(`${core.url}/api/v1/events?follow=false&node=${node}&limit=10000`, {
+    headers: { authorization: `Bearer ${core.token}` },
+  });
   return ((await r.json()) as { events: Ev[] }).events;
 }
 
@@ -39,17 +41,25 @@ test('events produced while the core is down reach the real core once it starts'
   const auth = { authorization: `Bearer ${token}` };
   assert.equal((await api(agentProc.url, 'PUT', '/api/v1/monitor/mem', { time: 0.5, source: 'host' }, auth)).status, 200);
   // the core is not there yet: wait until the outbox holds something on disk
-  await eventually(async () => {
-    const text = await (await fetch(`${agentProc!.url}/metrics`, { headers: auth })).text();
-    return Number(/osmo_agent_outbox_bytes\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0) > 0;
-  }, 30_000, 'events waiting in the outbox');
+  await eventually(
+    async () => {
+      const text = await (await fetch(`${agentProc!.url}/metrics`, { headers: auth })).text();
+      return Number(/osmo_agent_outbox_bytes\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0) > 0;
+    },
+    30_000,
+    'events waiting in the outbox',
+  );
   const coreUpAt = Date.now();
   const core = await startCore({ listen: `127.0.0.1:${port}`, dataDir: coreDir(token), processMetrics: false });
   cores.push(core);
-  const evs = await eventually(async () => {
-    const e = await coreEvents(core, node);
-    return e.some((x) => x.type === 'monitor' && x.data.action === 'started') ? e : undefined;
-  }, 60_000, 'the monitor event produced before the core started');
+  const evs = await eventually(
+    async () => {
+      const e = await coreEvents(core, node);
+      return e.some((x) => x.type === 'monitor' && x.data.action === 'started') ? e : undefined;
+    },
+    60_000,
+    'the monitor event produced before the core started',
+  );
   const started = evs.find((x) => x.type === 'monitor' && x.data.action === 'started')!;
   assert.ok(started.ts < coreUpAt, 'it was produced while the core was down');
   assert.equal(evs.filter((x) => x.type === 'monitor' && x.data.action === 'started').length, 1, 'delivered once');
@@ -60,9 +70,22 @@ test('close() delivers what is still queued before it returns', async () => {
   const core = await startCore({ listen: '127.0.0.1:0', dataDir: coreDir(token), processMetrics: false });
   cores.push(core);
   const node = `ag-${RUN}-close`;
-  const agent = await startAgent({ listen: `127.0.0.1:${await freePort()}`, nodeId: node, driver: 'process', dataDir: tempDir('osmo-delivery-agent-'), core: core.url, token, logLevel: 'warn' });
+  const agent = await startAgent({
+    listen: `127.0.0.1:${await freePort()}`,
+    nodeId: node,
+    driver: 'process',
+    dataDir: tempDir('osmo-delivery-agent-'),
+    core: core.url,
+    token,
+    logLevel: 'warn',
+  });
   const auth = { authorization: `Bearer ${token}` };
-  await eventually(async () => (await coreEvents(core, node)).length > 0 || (await fetch(`${core.url}/api/v1/nodes/${node}`, { headers: auth })).status === 200, 30_000, 'registered');
+  await eventually(
+    async () =>
+      (await coreEvents(core, node)).length > 0 || (await fetch(`${core.url}/api/v1/nodes/${node}`, { headers: auth })).status === 200,
+    30_000,
+    'registered',
+  );
   // produce and close at once: nothing is left for a later retry, close() must deliver it
   assert.equal((await api(agent.url, 'PUT', '/api/v1/monitor/cpu', { time: 60, source: 'host' }, auth)).status, 200);
   assert.equal((await api(agent.url, 'DELETE', '/api/v1/monitor/cpu', { source: 'host' }, auth)).status, 200);

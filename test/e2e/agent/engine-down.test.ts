@@ -16,9 +16,12 @@ test('engine down: the agent answers; deploy, list and remove are 503 naming the
   const dir = tempDir('osmo-agent-nodocker-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  agent = spawnOsmo(['agent', '--listen', `127.0.0.1:${port}`, '--node-id', `ag-${RUN}-nodocker`, '--data-dir', join(dir, 'data'), '--log-level', 'warn'], {
-    DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}`,
-  });
+  agent = spawnOsmo(
+    ['agent', '--listen', `127.0.0.1:${port}`, '--node-id', `ag-${RUN}-nodocker`, '--data-dir', join(dir, 'data'), '--log-level', 'warn'],
+    {
+      DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}`,
+    },
+  );
   await waitForHttp(`${url}/api/v1`, 30_000).catch((e: Error) => assert.fail(`${e.message}\n${agent!.output()}`));
   const who = await api(url, 'GET', '/api/v1');
   assert.equal(who.status, 200, who.text);

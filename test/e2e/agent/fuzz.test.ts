@@ -8,9 +8,35 @@ import { eventually, freePort } from '../../../testing/proc.js';
 import { api, cleanup, docker, privateImage, startAgentProc, type AgentProc } from '../../../testing/agent-proc.js';
 
 const JUNK: unknown[] = [
-  null, true, false, 0, -1, 1e308, -0.5, 'x'.repeat(70_000), '', ' ', '\u0000', '../../etc/passwd', '$(reboot)',
-  [], [1, 2], [[[[[]]]]], {}, { a: { b: { c: { d: {} } } } }, { __proto__: { polluted: 1 } }, { constructor: { prototype: {} } },
-  'NaN', 'Infinity', '-1', '99999999999', '8080/tcp', { bind: 1 }, { '80/tcp': 'x' }, ['a', 1, null], 'a b "c',
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e308,
+  -0.5,
+  'x'.repeat(70_000),
+  '',
+  ' ',
+  '\u0000',
+  '../../etc/passwd',
+  '$(reboot)',
+  [],
+  [1, 2],
+  [[[[[]]]]],
+  {},
+  { a: { b: { c: { d: {} } } } },
+  { __proto__: { polluted: 1 } },
+  { constructor: { prototype: {} } },
+  'NaN',
+  'Infinity',
+  '-1',
+  '99999999999',
+  '8080/tcp',
+  { bind: 1 },
+  { '80/tcp': 'x' },
+  ['a', 1, null],
+  'a b "c',
 ];
 
 const VALID_DEPLOY = { image: 'ag-test/never:1', name: 'ag-fuzz-never' };
@@ -20,7 +46,15 @@ const BROKEN_DEPLOY: Record<string, unknown[]> = {
   name: [null, 1, [], {}, '', ' ', '-x', 'a/b', 'x'.repeat(200), '..', 'a b'],
   command: [1, {}, [1], [null], 'echo "unterminated', ['x'.repeat(5000)], true],
   ports: [1, [], 'x', { '80/tcp': 'http' }, { abc: 80 }, { '70000/tcp': 1 }, { '80/tcp': 70000 }, { '80/xyz': 1 }, { '80/tcp': -1 }],
-  volumes: [1, [], 'x', { '/a': 1 }, { '/a': { bind: 'relative' } }, { '/a': { bind: '/b', mode: 'rwx' } }, { 'bad name!': { bind: '/b' } }],
+  volumes: [
+    1,
+    [],
+    'x',
+    { '/a': 1 },
+    { '/a': { bind: 'relative' } },
+    { '/a': { bind: '/b', mode: 'rwx' } },
+    { 'bad name!': { bind: '/b' } },
+  ],
   privileged: [1, 'yes', 'true', [], {}],
   env: [1, [], { 'A=B': 'c' }, { A: 1 }],
   resources: [1, { cpus: -1 }, { memoryBytes: 1 }, { cpus: 'two' }],
@@ -73,13 +107,28 @@ describe('fuzz: malformed requests on every endpoint', () => {
     // bad JSON, wrong content types, oversized bodies
     const badJson = ['{', '{"image":', '[1,2', 'nul', '{"a":1}}', '\u0000', '{"image": "x", "name": "y",}', '"unterminated', '{{}}'];
     for (const b of badJson) for (const [m, p] of paths) reqs.push({ method: m, path: p, body: b });
-    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream']) {
+    for (const ct of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'multipart/form-data; boundary=x',
+      'application/octet-stream',
+    ]) {
       for (const [m, p] of paths) reqs.push({ method: m, path: p, body: 'image=x&name=y', ct });
     }
     reqs.push({ method: 'PUT', path: '/api/v1/deploy', body: JSON.stringify({ image: 'x', name: 'y', pad: 'z'.repeat(2 * 1024 * 1024) }) });
     reqs.push({ method: 'PUT', path: '/api/v1/deploy', body: '['.repeat(100_000) });
     // junk paths, options and queries
-    for (const p of ['/api/v1/monitor/' + 'x'.repeat(3000), '/api/v1/monitor/%00', '/api/v1/deploy/..%2F..', '/api/v1/deploy/' + 'y'.repeat(500), '/api/v1/events?type=bogus', '/api/v1/events?type=' + 'a,'.repeat(300), '/api/v2', '/%ff']) {
+    for (const p of [
+      '/api/v1/monitor/' + 'x'.repeat(3000),
+      '/api/v1/monitor/%00',
+      '/api/v1/deploy/..%2F..',
+      '/api/v1/deploy/' + 'y'.repeat(500),
+      '/api/v1/events?type=bogus',
+      '/api/v1/events?type=' + 'a,'.repeat(300),
+      '/api/v2',
+      '/%ff',
+    ]) {
       reqs.push({ method: 'GET', path: p });
       reqs.push({ method: 'PUT', path: p, body: '{}' });
     }
@@ -106,13 +155,20 @@ describe('fuzz: malformed requests on every endpoint', () => {
     assert.equal(c.Id, id);
     assert.equal(c.State.Running, true);
     assert.equal(c.RestartCount, 0);
-    const page = await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      return res.ok ? res.text() : undefined;
-    }, 10_000, 'the deployment to serve');
+    const page = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        return res.ok ? res.text() : undefined;
+      },
+      10_000,
+      'the deployment to serve',
+    );
     assert.equal(page.trim(), 'osmo test page');
     const list = (await api(a.url, 'GET', '/api/v1/deploy')).body.instances as Array<{ name: string }>;
-    assert.deepEqual(list.map((i) => i.name), [`${a.nodeId}-${name}`]);
+    assert.deepEqual(
+      list.map((i) => i.name),
+      [`${a.nodeId}-${name}`],
+    );
     assert.deepEqual((await api(a.url, 'GET', '/api/v1/monitor')).body.monitors, []);
   });
 });

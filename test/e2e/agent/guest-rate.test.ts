@@ -65,7 +65,14 @@ async function until<T>(check: () => T | undefined, ms: number, what: string): P
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'osmo-guest-rate-'));
-  agent = await startAgent({ listen: '127.0.0.1:0', nodeId: NODE, dataDir: join(dir, 'agent'), driver: 'docker', stopGraceSeconds: 1, logLevel: 'warn' });
+  agent = await startAgent({
+    listen: '127.0.0.1:0',
+    nodeId: NODE,
+    dataDir: join(dir, 'agent'),
+    driver: 'docker',
+    stopGraceSeconds: 1,
+    logLevel: 'warn',
+  });
   for (const name of names) {
     const r = await api('PUT', '/api/v1/deploy', { image: 'osmo-test/sleeper:1', name });
     assert.equal(r.status, 200, r.text);
@@ -73,7 +80,8 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of names) await api('DELETE', '/api/v1/deploy', { name, image: 'osmo-test/sleeper:1', keepImage: true }).catch(() => undefined);
+  for (const name of names)
+    await api('DELETE', '/api/v1/deploy', { name, image: 'osmo-test/sleeper:1', keepImage: true }).catch(() => undefined);
   await agent?.close();
   rmSync(dir, { recursive: true, force: true });
 });

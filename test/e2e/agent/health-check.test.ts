@@ -32,7 +32,7 @@ describe('agent health checks on the docker driver', { timeout: 240_000 }, () =>
   test('tcp: a listening service is healthy, a published port with nothing behind it is not', async () => {
     // httpd may need a moment to listen after the container starts
     let r = await check(a, web, { kind: 'tcp', port: 80 });
-    for (const until = Date.now() + 20_000; !r.body.healthy && Date.now() < until; ) r = await check(a, web, { kind: 'tcp', port: 80 });
+    for (const until = Date.now() + 20_000; !r.body.healthy && Date.now() < until;) r = await check(a, web, { kind: 'tcp', port: 80 });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.healthy, true, r.text);
     assert.match(String(r.body.detail), /^tcp 80 -> 127\.0\.0\.1:\d+$/);
@@ -82,7 +82,12 @@ describe('agent health checks on the process driver', { timeout: 120_000 }, () =
   let port: number;
   before(async () => {
     a = await startAgentProc({ nodeId: `ag-${RUN}-hcp`, args: ['--driver', 'process'] });
-    const r = await api(a.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'hc-proc', command: ['sleep', '60'], env: { HC_MARK: 'proc-env' } });
+    const r = await api(a.url, 'PUT', '/api/v1/deploy', {
+      image: 'local',
+      name: 'hc-proc',
+      command: ['sleep', '60'],
+      env: { HC_MARK: 'proc-env' },
+    });
     assert.equal(r.status, 200, r.text);
     // a child shares the host's network: a listener of this test stands in for the instance's service
     port = await freePort();
@@ -95,7 +100,10 @@ describe('agent health checks on the process driver', { timeout: 120_000 }, () =
   });
 
   test('command runs beside the instance with its environment; tcp dials this host', async () => {
-    const env = await check(a, 'hc-proc', { kind: 'command', argv: ['sh', '-c', 'test "$HC_MARK" = proc-env && test "$OSMO_INSTANCE" = hc-proc'] });
+    const env = await check(a, 'hc-proc', {
+      kind: 'command',
+      argv: ['sh', '-c', 'test "$HC_MARK" = proc-env && test "$OSMO_INSTANCE" = hc-proc'],
+    });
     assert.equal(env.status, 200, env.text);
     assert.deepEqual([env.body.healthy, env.body.detail], [true, 'command exited 0']);
     const bad = await check(a, 'hc-proc', { kind: 'command', argv: ['sh', '-c', 'echo nope >&2; exit 1'] });

@@ -40,12 +40,17 @@ describe('agent lifecycle on a shared engine', () => {
     a = await startAgentProc({ nodeId: nodeA, dataDir, args: ['--events-file', file] });
     const name = `${nodeA}-web`;
     assert.equal((await api(a.url, 'PUT', '/api/v1/deploy', { image: img, name })).status, 200);
-    for (const m of ['cpu', 'mem', 'net', 'disk']) assert.equal((await api(a.url, 'PUT', `/api/v1/monitor/${m}`, { time: 1, source: 'guest' })).status, 200);
-    const samples = await eventually(() => {
-      const got = readEvents(file).filter((e): e is SampleEvent => e.type === 'sample' && e.source === 'guest' && e.target === name);
-      const metrics = new Set(got.map((e) => e.metric));
-      return metrics.size === 4 ? got : undefined;
-    }, 30_000, 'guest samples for all four metrics');
+    for (const m of ['cpu', 'mem', 'net', 'disk'])
+      assert.equal((await api(a.url, 'PUT', `/api/v1/monitor/${m}`, { time: 1, source: 'guest' })).status, 200);
+    const samples = await eventually(
+      () => {
+        const got = readEvents(file).filter((e): e is SampleEvent => e.type === 'sample' && e.source === 'guest' && e.target === name);
+        const metrics = new Set(got.map((e) => e.metric));
+        return metrics.size === 4 ? got : undefined;
+      },
+      30_000,
+      'guest samples for all four metrics',
+    );
     const by = (m: string) => samples.find((s) => s.metric === m)!;
     assert.equal(by('cpu').fields.total!.unit, 'percent');
     assert.ok(by('mem').fields.usage!.value > 0, 'a running httpd uses memory');
@@ -76,15 +81,22 @@ describe('agent lifecycle on a shared engine', () => {
     assert.equal(during[0]!.State, 'running');
     a = await startAgentProc({ nodeId: nodeA, dataDir: a.dataDir, args: ['--events-file', file] });
     const after = (await api(a.url, 'GET', '/api/v1/deploy')).body.instances as Array<{ id: string; name: string }>;
-    assert.deepEqual(after.map((i) => [i.id, i.name]), before.map((i) => [i.id, i.name]));
-    const adopted = await eventually(() => readEvents(file).find((e) => e.type === 'instance' && e.reason === 'adopted'), 10_000, 'adopted event');
+    assert.deepEqual(
+      after.map((i) => [i.id, i.name]),
+      before.map((i) => [i.id, i.name]),
+    );
+    const adopted = await eventually(
+      () => readEvents(file).find((e) => e.type === 'instance' && e.reason === 'adopted'),
+      10_000,
+      'adopted event',
+    );
     assert.ok(adopted.seq > lastSeq, 'seq continues across the restart');
     // the adopted container is fully managed: a deploy with its name is a conflict, a delete works
     assert.equal((await api(a.url, 'PUT', '/api/v1/deploy', { image: img, name: before[0]!.name })).status, 409);
     assert.equal((await containersOf(nodeA)).length, 1);
   });
 
-  test("two agents on one engine see and touch only their own containers", async () => {
+  test('two agents on one engine see and touch only their own containers', async () => {
     assert.ok(a);
     b = await startAgentProc({ nodeId: nodeB });
     const nameA = `${nodeA}-web`;

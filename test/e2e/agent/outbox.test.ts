@@ -69,13 +69,18 @@ describe('event outbox', () => {
       args: ['--core', `http://127.0.0.1:${corePort}`, '--token', TOKEN, '--outbox-max', '16k', '--log-level', 'warn'],
     });
     try {
-      for (const m of ['cpu', 'net', 'disk']) assert.equal((await api(b.url, 'PUT', `/api/v1/monitor/${m}`, { time: 0.1, source: 'host' }, auth)).status, 200);
-      const dropped = await eventually(async () => {
-        const text = await (await fetch(`${b.url}/metrics`, { headers: auth })).text();
-        const m = /osmo_agent_outbox_dropped_events_total\{[^}]*\} (\d+)/.exec(text);
-        const bytes = /osmo_agent_outbox_bytes\{[^}]*\} (\d+)/.exec(text);
-        return m && Number(m[1]) > 0 ? { dropped: Number(m[1]), bytes: Number(bytes?.[1]) } : undefined;
-      }, 20_000, 'dropped events to be counted');
+      for (const m of ['cpu', 'net', 'disk'])
+        assert.equal((await api(b.url, 'PUT', `/api/v1/monitor/${m}`, { time: 0.1, source: 'host' }, auth)).status, 200);
+      const dropped = await eventually(
+        async () => {
+          const text = await (await fetch(`${b.url}/metrics`, { headers: auth })).text();
+          const m = /osmo_agent_outbox_dropped_events_total\{[^}]*\} (\d+)/.exec(text);
+          const bytes = /osmo_agent_outbox_bytes\{[^}]*\} (\d+)/.exec(text);
+          return m && Number(m[1]) > 0 ? { dropped: Number(m[1]), bytes: Number(bytes?.[1]) } : undefined;
+        },
+        20_000,
+        'dropped events to be counted',
+      );
       assert.ok(dropped.bytes <= 16 * 1024, `outbox holds ${dropped.bytes} bytes`);
       assert.match(b.proc.output(), /event outbox full: dropped \d+ undelivered events/);
       const segs = readdirSync(join(b.dataDir, 'outbox')).filter((f) => f.endsWith('.jsonl'));

@@ -21,25 +21,41 @@ describe('process driver', () => {
     assert.equal((await api(a.url, 'GET', '/api/v1')).body.driver, 'process');
     const r = await api(a.url, 'PUT', '/api/v1/deploy', { image: '', name: 'ag-sleepy', command: "sh -c 'sleep 60'", host: '' });
     assert.equal(r.status, 400, 'image is still required by the seed API');
-    const ok = await api(a.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'ag-sleepy', command: "sh -c 'sleep 60'", ports: '', volumes: '', privileged: '' });
+    const ok = await api(a.url, 'PUT', '/api/v1/deploy', {
+      image: 'local',
+      name: 'ag-sleepy',
+      command: "sh -c 'sleep 60'",
+      ports: '',
+      volumes: '',
+      privileged: '',
+    });
     assert.equal(ok.status, 200, ok.text);
     const inst = ok.body.instance as { driver: string; command: string[]; pid: number; state: string };
     assert.equal(inst.driver, 'process');
     assert.deepEqual(inst.command, ['sh', '-c', 'sleep 60']);
     assert.ok(inst.pid > 0);
     assert.equal((await api(a.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'ag-sleepy', command: 'sleep 1' })).status, 409);
-    const ports = await api(a.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'ag-ports', command: 'sleep 1', ports: { '80/tcp': 8080 } });
+    const ports = await api(a.url, 'PUT', '/api/v1/deploy', {
+      image: 'local',
+      name: 'ag-ports',
+      command: 'sleep 1',
+      ports: { '80/tcp': 8080 },
+    });
     assert.equal(ports.status, 400);
     assert.match(String(ports.body.error), /ports/);
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 0.5, source: 'guest' })).status, 200);
-    const s = await eventually(() => {
-      if (!existsSync(file)) return undefined;
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as AgentEvent)
-        .find((e): e is SampleEvent => e.type === 'sample' && e.source === 'guest' && e.target === 'ag-sleepy');
-    }, 15_000, 'a guest sample of the process');
+    const s = await eventually(
+      () => {
+        if (!existsSync(file)) return undefined;
+        return readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AgentEvent)
+          .find((e): e is SampleEvent => e.type === 'sample' && e.source === 'guest' && e.target === 'ag-sleepy');
+      },
+      15_000,
+      'a guest sample of the process',
+    );
     assert.ok(s.fields.usage!.value > 0);
     assert.equal((await api(a.url, 'DELETE', '/api/v1/deploy', { name: 'ag-sleepy', image: 'local' })).status, 200);
     assert.equal((await api(a.url, 'GET', '/api/v1/deploy')).body.instances instanceof Array, true);
@@ -53,19 +69,33 @@ describe('process driver', () => {
     assert.equal(alive, false, 'the child is gone');
   });
 
-  test('children see only the allow-listed environment: the agent\'s OSMO_TOKEN and other secrets are withheld', async () => {
+  test("children see only the allow-listed environment: the agent's OSMO_TOKEN and other secrets are withheld", async () => {
     const dir = tempDir('osmo-agent-env-');
     const dump = join(dir, 'child.env');
     const token = 'ag-env-secret-token';
-    const b = await startAgentProc({ nodeId: `ag-${RUN}-env`, args: ['--driver', 'process'], env: { OSMO_TOKEN: token, AWS_SECRET_ACCESS_KEY: 'also-secret', LANG: 'C.UTF-8' } });
+    const b = await startAgentProc({
+      nodeId: `ag-${RUN}-env`,
+      args: ['--driver', 'process'],
+      env: { OSMO_TOKEN: token, AWS_SECRET_ACCESS_KEY: 'also-secret', LANG: 'C.UTF-8' },
+    });
     const auth = { authorization: `Bearer ${token}` };
     try {
-      const r = await api(b.url, 'PUT', '/api/v1/deploy', { image: 'local', name: 'ag-env', command: ['/bin/sh', '-c', `env > ${dump}; exec sleep 60`], env: { MINE: 'yes' } }, auth);
+      const r = await api(
+        b.url,
+        'PUT',
+        '/api/v1/deploy',
+        { image: 'local', name: 'ag-env', command: ['/bin/sh', '-c', `env > ${dump}; exec sleep 60`], env: { MINE: 'yes' } },
+        auth,
+      );
       assert.equal(r.status, 200, r.text);
-      const env = await eventually(() => {
-        const text = existsSync(dump) ? readFileSync(dump, 'utf8') : '';
-        return /^OSMO_INSTANCE=/m.test(text) ? text : undefined;
-      }, 20_000, 'the child wrote its environment');
+      const env = await eventually(
+        () => {
+          const text = existsSync(dump) ? readFileSync(dump, 'utf8') : '';
+          return /^OSMO_INSTANCE=/m.test(text) ? text : undefined;
+        },
+        20_000,
+        'the child wrote its environment',
+      );
       assert.doesNotMatch(env, /OSMO_TOKEN|ag-env-secret-token/, 'the token never reaches a child');
       assert.doesNotMatch(env, /AWS_SECRET_ACCESS_KEY|also-secret/);
       assert.match(env, /^PATH=/m);
@@ -82,14 +112,18 @@ describe('process driver', () => {
     const b = await startAgentProc({ nodeId: `ag-${RUN}-stdout`, args: ['--driver', 'process', '--events-file', '-'] });
     try {
       assert.equal((await api(b.url, 'PUT', '/api/v1/monitor/cpu', { time: 0.2, source: 'host' })).status, 200);
-      const lines = await eventually(() => {
-        const evs = b.proc
-          .output()
-          .split('\n')
-          .filter((l) => l.startsWith('{"type":'))
-          .map((l) => JSON.parse(l) as AgentEvent);
-        return evs.filter((e) => e.type === 'sample').length >= 3 ? evs : undefined;
-      }, 15_000, 'sample events on stdout');
+      const lines = await eventually(
+        () => {
+          const evs = b.proc
+            .output()
+            .split('\n')
+            .filter((l) => l.startsWith('{"type":'))
+            .map((l) => JSON.parse(l) as AgentEvent);
+          return evs.filter((e) => e.type === 'sample').length >= 3 ? evs : undefined;
+        },
+        15_000,
+        'sample events on stdout',
+      );
       assert.equal(lines[0]!.type, 'monitor');
       const cpu = lines.find((e): e is SampleEvent => e.type === 'sample')!;
       assert.equal(cpu.metric, 'cpu');

@@ -7,7 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePort, tempDir } from '../../../testing/proc.js';
-import { api, cleanup, docker, imageExists, privateImage, startAgentProc, containersOf, type AgentProc } from '../../../testing/agent-proc.js';
+import {
+  api,
+  cleanup,
+  docker,
+  imageExists,
+  privateImage,
+  startAgentProc,
+  containersOf,
+  type AgentProc,
+} from '../../../testing/agent-proc.js';
 
 describe('seed API on the docker driver', () => {
   let a: AgentProc;
@@ -23,7 +32,11 @@ describe('seed API on the docker driver', () => {
   after(async () => {
     await a?.stop();
     await cleanup([a.nodeId], images);
-    if (hostDir) await docker.getVolume(`ag-vol-${a.nodeId}`).remove().catch(() => {});
+    if (hostDir)
+      await docker
+        .getVolume(`ag-vol-${a.nodeId}`)
+        .remove()
+        .catch(() => {});
   });
 
   test('GET /api/v1 says who the agent is', async () => {
@@ -76,9 +89,17 @@ describe('seed API on the docker driver', () => {
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.response, true);
     const list = await api(a.url, 'GET', '/api/v1/monitor');
-    assert.deepEqual((list.body.monitors as Array<{ metric: string; source: string; period: number }>).map((m) => [m.metric, m.source, m.period]), [['mem', 'guest', 2]]);
+    assert.deepEqual(
+      (list.body.monitors as Array<{ metric: string; source: string; period: number }>).map((m) => [m.metric, m.source, m.period]),
+      [['mem', 'guest', 2]],
+    );
     // re-time, and an independent host monitor under the alias "memory"
-    assert.deepEqual((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 1, source: 'guest' })).body.monitor, { metric: 'mem', source: 'guest', period: 1, action: 'retimed' });
+    assert.deepEqual((await api(a.url, 'PUT', '/api/v1/monitor/mem', { time: 1, source: 'guest' })).body.monitor, {
+      metric: 'mem',
+      source: 'guest',
+      period: 1,
+      action: 'retimed',
+    });
     assert.equal((await api(a.url, 'PUT', '/api/v1/monitor/memory', { time: 1, source: 'host' })).status, 200);
     const list2 = await api(a.url, 'GET', '/api/v1/monitor');
     assert.equal((list2.body.monitors as unknown[]).length, 2);
@@ -128,18 +149,35 @@ describe('seed API on the docker driver', () => {
   test('ports are published on 127.0.0.1; command as a string and as a list', async () => {
     const port = await freePort();
     const name = `${a.nodeId}-web`;
-    const r = await api(a.url, 'PUT', '/api/v1/deploy', { image: httpd, name, ports: { '80/tcp': port }, command: '/bin/httpd -f -p 80 -h /www' });
+    const r = await api(a.url, 'PUT', '/api/v1/deploy', {
+      image: httpd,
+      name,
+      ports: { '80/tcp': port },
+      command: '/bin/httpd -f -p 80 -h /www',
+    });
     assert.equal(r.status, 200, r.text);
-    const page = await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/index.html`);
-      return res.ok ? res.text() : undefined;
-    }, 15_000, 'the published port to answer');
+    const page = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/index.html`);
+        return res.ok ? res.text() : undefined;
+      },
+      15_000,
+      'the published port to answer',
+    );
     assert.equal(page.trim(), 'osmo test page');
     const inst = (r.body.instance as { ports: Array<{ hostPort: number; containerPort: number }> }).ports;
-    assert.deepEqual(inst.map((p) => [p.containerPort, p.hostPort]), [[80, port]]);
+    assert.deepEqual(
+      inst.map((p) => [p.containerPort, p.hostPort]),
+      [[80, port]],
+    );
     // "any" host port
     const name2 = `${a.nodeId}-web2`;
-    const r2 = await api(a.url, 'PUT', '/api/v1/deploy', { image: httpd, name: name2, ports: { '80': null }, command: ['/bin/httpd', '-f', '-p', '80', '-h', '/www'] });
+    const r2 = await api(a.url, 'PUT', '/api/v1/deploy', {
+      image: httpd,
+      name: name2,
+      ports: { '80': null },
+      command: ['/bin/httpd', '-f', '-p', '80', '-h', '/www'],
+    });
     assert.equal(r2.status, 200, r2.text);
     const got = await api(a.url, 'GET', `/api/v1/deploy/${name2}`);
     const hp = (got.body.instance as { ports: Array<{ hostPort: number }> }).ports[0]!.hostPort;
@@ -171,14 +209,24 @@ describe('seed API on the docker driver', () => {
       volumes: { [join(hostDir, 'www')]: { bind: '/www', mode: 'ro' }, [`ag-vol-${a.nodeId}`]: { bind: '/data', mode: 'rw' } },
     });
     assert.equal(r.status, 200, r.text);
-    const page = await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/index.html`);
-      return res.ok ? res.text() : undefined;
-    }, 15_000, 'page from the host volume');
+    const page = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/index.html`);
+        return res.ok ? res.text() : undefined;
+      },
+      15_000,
+      'page from the host volume',
+    );
     assert.equal(page, 'from the host\n');
     const c = await docker.getContainer(name).inspect();
     const mounts = c.Mounts.map((m) => [m.Destination, m.RW] as const);
-    assert.deepEqual(mounts.sort((a, b) => a[0].localeCompare(b[0])), [['/data', true], ['/www', false]]);
+    assert.deepEqual(
+      mounts.sort((a, b) => a[0].localeCompare(b[0])),
+      [
+        ['/data', true],
+        ['/www', false],
+      ],
+    );
     assert.equal((await api(a.url, 'DELETE', '/api/v1/deploy', { name })).status, 200);
   });
 

@@ -12,7 +12,8 @@ let core: CoreHandle;
 const agents: SimAgent[] = [];
 before(async () => {
   core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-co-cli-'), processMetrics: false });
-  for (const id of ['co-cli-a', 'co-cli-b']) agents.push(await new SimAgent({ id, core: core.url, token: core.token, layer: id.endsWith('a') ? 'cloud' : 'edge' }).start());
+  for (const id of ['co-cli-a', 'co-cli-b'])
+    agents.push(await new SimAgent({ id, core: core.url, token: core.token, layer: id.endsWith('a') ? 'cloud' : 'edge' }).start());
 });
 after(async () => {
   for (const a of agents) await a.stop();
@@ -28,15 +29,48 @@ async function run(args: string[]): Promise<{ code: unknown; out: string }> {
 test('deploy -f a YAML list waits until every replica runs; ps and rm follow', { timeout: 90_000 }, async () => {
   const dir = tempDir('osmo-co-cli-f-');
   const file = join(dir, 'mels.yaml');
-  writeFileSync(file, ['mels:', '  - name: co-cli-web', '    image: osmo-test/httpd:1', '    replicas: 2', '    ports: {"80/tcp": null}', '    placement: {spread: true}', '  - name: co-cli-edge', '    image: osmo-test/sleeper:1', '    placement: {layer: edge}', ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'mels:',
+      '  - name: co-cli-web',
+      '    image: osmo-test/httpd:1',
+      '    replicas: 2',
+      '    ports: {"80/tcp": null}',
+      '    placement: {spread: true}',
+      '  - name: co-cli-edge',
+      '    image: osmo-test/sleeper:1',
+      '    placement: {layer: edge}',
+      '',
+    ].join('\n'),
+  );
   // replay from now: the stream process may connect after the deploy has already placed everything
   const events = spawnOsmo(['events', '--type', 'placement', '--json', '--since', String(Date.now() - 1000), '--core', core.url]);
   const d = await run(['deploy', '-f', file, '--json', '--timeout', '30']);
   assert.equal(d.code, 0, d.out);
-  const body = JSON.parse(d.out.slice(d.out.indexOf('{'))) as { mels: Array<{ name: string; status: { running: number; desired: number } }> };
-  assert.deepEqual(body.mels.map((m) => [m.name, m.status.running, m.status.desired]), [['co-cli-web', 2, 2], ['co-cli-edge', 1, 1]]);
-  await eventually(() => events.output().split('\n').filter((l) => l.includes('"type":"placement"')).length >= 3, 10_000, 'placements on the stream');
-  const line = events.output().split('\n').find((l) => l.includes('co-cli-edge'))!;
+  const body = JSON.parse(d.out.slice(d.out.indexOf('{'))) as {
+    mels: Array<{ name: string; status: { running: number; desired: number } }>;
+  };
+  assert.deepEqual(
+    body.mels.map((m) => [m.name, m.status.running, m.status.desired]),
+    [
+      ['co-cli-web', 2, 2],
+      ['co-cli-edge', 1, 1],
+    ],
+  );
+  await eventually(
+    () =>
+      events
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"type":"placement"')).length >= 3,
+    10_000,
+    'placements on the stream',
+  );
+  const line = events
+    .output()
+    .split('\n')
+    .find((l) => l.includes('co-cli-edge'))!;
   assert.equal((JSON.parse(line) as { data: { node: string } }).data.node, 'co-cli-b');
   await events.stop();
 

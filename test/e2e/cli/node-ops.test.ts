@@ -41,7 +41,22 @@ async function runningOn(): Promise<string[]> {
 }
 
 test('one node: deploy, cordon/uncordon, and a migrate with nowhere to go is one line and exit 1', async () => {
-  const d = await osmo(['deploy', '--name', MEL, '--image', 'osmo-test/sleeper:1', '--command', 'sleep', '--command', '600', '--cpus', '0.5', '--timeout', '60', '--json']);
+  const d = await osmo([
+    'deploy',
+    '--name',
+    MEL,
+    '--image',
+    'osmo-test/sleeper:1',
+    '--command',
+    'sleep',
+    '--command',
+    '600',
+    '--cpus',
+    '0.5',
+    '--timeout',
+    '60',
+    '--json',
+  ]);
   assert.equal(d.code, 0, d.out);
   assert.deepEqual(await runningOn(), [A]);
 
@@ -77,7 +92,11 @@ test('two nodes: migrate --node moves the instance; drain empties a node; undrai
   const drain = await osmo(['drain', B]);
   assert.equal(drain.code, 0, drain.out);
   assert.match(drain.out.trim(), new RegExp(`^${B}: draining`));
-  await eventually(async () => (await runningOn()).join() === A && (await api.instances({ node: B })).length === 0, 60_000, `${B} drained, the replacement on ${A}`);
+  await eventually(
+    async () => (await runningOn()).join() === A && (await api.instances({ node: B })).length === 0,
+    60_000,
+    `${B} drained, the replacement on ${A}`,
+  );
 
   const undrain = await osmo(['undrain', B]);
   assert.equal(undrain.code, 0, undrain.out);

@@ -38,7 +38,11 @@ test('osmo solve with --method amva, a readable table, and an LQNX model', async
   assert.match(table.out, /interactive\s+\d+\.\d{4}\s+\d+\.\d{4}/);
   const lqn = await run(['solve', 'examples/planner/shop.lqnx', '--json']);
   assert.equal(lqn.code, 0, lqn.out);
-  const r = JSON.parse(lqn.out) as { classes: Record<string, { throughput: number }>; stations: Record<string, unknown>; entries: Record<string, { throughput: number }> };
+  const r = JSON.parse(lqn.out) as {
+    classes: Record<string, { throughput: number }>;
+    stations: Record<string, unknown>;
+    entries: Record<string, { throughput: number }>;
+  };
   assert.deepEqual(Object.keys(r.classes), ['Users']);
   assert.deepEqual(Object.keys(r.stations), ['Browsers', 'WebCPU', 'AppCPU', 'DBDisk']);
   // logic is called twice per page
@@ -65,7 +69,13 @@ test('osmo plan on YAML with the catalog by path, --json and --seed', async () =
   writeFileSync(f, stringify(input));
   const { code, out } = await run(['plan', f, '--json', '--seed', '3']);
   assert.equal(code, 0, out.slice(0, 2000));
-  const r = JSON.parse(out) as { feasible: boolean; dailyCost: number; peakPlan: { dailyCost: number }; hours: unknown[]; search: { seed: number } };
+  const r = JSON.parse(out) as {
+    feasible: boolean;
+    dailyCost: number;
+    peakPlan: { dailyCost: number };
+    hours: unknown[];
+    search: { seed: number };
+  };
   assert.equal(r.feasible, true);
   assert.equal(r.hours.length, 24);
   assert.equal(r.search.seed, 3);

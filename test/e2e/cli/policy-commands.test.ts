@@ -20,7 +20,10 @@ describe('osmo policy CLI', () => {
   after(async () => core.close());
 
   test('NAME=VALUE assignments become a partial document; unknown names are refused', () => {
-    assert.deepEqual(assignmentsToPatch(['thresholds.high=0.9', 'thresholds.low=0.2', 'acceptance=never']), { thresholds: { high: 0.9, low: 0.2 }, acceptance: 'never' });
+    assert.deepEqual(assignmentsToPatch(['thresholds.high=0.9', 'thresholds.low=0.2', 'acceptance=never']), {
+      thresholds: { high: 0.9, low: 0.2 },
+      acceptance: 'never',
+    });
     assert.throws(() => assignmentsToPatch(['thresholds.hi=1']), /unknown parameter "thresholds\.hi"/);
     assert.throws(() => assignmentsToPatch(['weights.cpu=lots']), /not a number/);
   });

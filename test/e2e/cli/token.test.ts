@@ -80,7 +80,7 @@ test('the token from --token, from $OSMO_TOKEN, and from ./.osmo/join-token', as
   assert.deepEqual(JSON.parse(viaDataDir.out), { instances: [] });
 });
 
-test('a 4xx with a good token: the core\'s error text in one line', async () => {
+test("a 4xx with a good token: the core's error text in one line", async () => {
   const r = await osmo(['scale', 'no-such-mel', '2', '--core', url, '--token', token]);
   assert.equal(r.code, 1);
   assert.equal(assertOneLine(r.out), 'osmo: POST /api/v1/mels/no-such-mel/scale: 404 MEL no-such-mel not found');
@@ -90,7 +90,12 @@ test('nothing listening and bad flags: one line each, exit 1', async () => {
   const port = await freePort();
   const down = await osmo(['nodes', '--core', `http://127.0.0.1:${port}`]);
   assert.equal(down.code, 1);
-  assert.match(assertOneLine(down.out), new RegExp(`^osmo: cannot reach the core at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); start it with "osmo up" or pass --core URL$`));
+  assert.match(
+    assertOneLine(down.out),
+    new RegExp(
+      `^osmo: cannot reach the core at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); start it with "osmo up" or pass --core URL$`,
+    ),
+  );
 
   const flag = await osmo(['nodes', '--frobnicate']);
   assert.equal(flag.code, 1);

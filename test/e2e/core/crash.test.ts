@@ -3,7 +3,17 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances, reconcileRoundsPass, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
+import {
+  api,
+  cleanupNodes,
+  containersOf,
+  instances,
+  reconcileRoundsPass,
+  spawnAgent,
+  spawnCore,
+  type AgentProc,
+  type CoreProc,
+} from '../../../testing/cluster.js';
 
 const IDS = ['co-k1-a', 'co-k1-b'];
 let core: CoreProc;
@@ -25,7 +35,11 @@ describe('core crash safety', { timeout: 240_000 }, () => {
 
   // Kill points the core can observe: right after the MEL is accepted, at its first running
   // instance, with half of them running. No fixed delays: a slow machine only moves the points.
-  for (const [round, killAt, replicas] of [[1, 0, 6], [2, 1, 9], [3, 4, 8]] as const) {
+  for (const [round, killAt, replicas] of [
+    [1, 0, 6],
+    [2, 1, 9],
+    [3, 4, 8],
+  ] as const) {
     const when = killAt === 0 ? 'right after the MEL is accepted' : `at ${killAt} running of ${replicas}`;
     test(`round ${round}: kill -9 ${when}, restart, converge without duplicates`, async () => {
       const mel = `co-k1-m${round}`;
@@ -37,7 +51,10 @@ describe('core crash safety', { timeout: 240_000 }, () => {
       for (;;) {
         runningAtKill = (await instances(core, mel)).filter((i) => i.state === 'running').length;
         if (runningAtKill >= killAt) break;
-        assert.ok(Date.now() < deadline, `no ${killAt} running instances within 60 s: ${JSON.stringify((await instances(core, mel)).map((i) => [i.node, i.state, i.reason]))}`);
+        assert.ok(
+          Date.now() < deadline,
+          `no ${killAt} running instances within 60 s: ${JSON.stringify((await instances(core, mel)).map((i) => [i.node, i.state, i.reason]))}`,
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
       await core.proc.stop('SIGKILL');
@@ -48,11 +65,15 @@ describe('core crash safety', { timeout: 240_000 }, () => {
       assert.equal(after.status, 200, 'the MEL survived the crash');
       assert.equal(after.json.replicas, replicas);
       assert.deepEqual(after.json.env, spec.env);
-      await eventually(async () => {
-        const l = (await instances(core, mel)).filter((i) => i.state === 'running');
-        const c = containersOf(mel);
-        return l.length === replicas && c.length === replicas && c.every((x) => x.running);
-      }, 40_000, `${replicas} running, ${replicas} containers`);
+      await eventually(
+        async () => {
+          const l = (await instances(core, mel)).filter((i) => i.state === 'running');
+          const c = containersOf(mel);
+          return l.length === replicas && c.length === replicas && c.every((x) => x.running);
+        },
+        40_000,
+        `${replicas} running, ${replicas} containers`,
+      );
       // stays converged: no late duplicate shows up while the core reconciles
       await reconcileRoundsPass(core);
       const names = containersOf(mel).map((c) => c.name);
@@ -69,7 +90,11 @@ describe('core crash safety', { timeout: 240_000 }, () => {
     await core.proc.stop('SIGKILL');
     core = await spawnCore(core.dataDir, core.port);
     assert.equal((await api(core, 'GET', '/api/v1/mels/co-k1-m1')).status, 404);
-    await eventually(() => containersOf('co-k1-m1').length === 0 && containersOf('co-k1-m2').length === 2, 40_000, 'scale-down and delete completed after restart');
+    await eventually(
+      () => containersOf('co-k1-m1').length === 0 && containersOf('co-k1-m2').length === 2,
+      40_000,
+      'scale-down and delete completed after restart',
+    );
     for (const m of ['co-k1-m2', 'co-k1-m3']) await api(core, 'DELETE', `/api/v1/mels/${m}`);
     await eventually(() => containersOf('co-k1-m2').length + containersOf('co-k1-m3').length === 0, 30_000, 'cleaned');
   });

@@ -32,10 +32,25 @@ const mel = (name: string) => JSON.stringify({ name, image: 'osmo-test/httpd:1',
 test('every error body is the seed shape plus the code that goes with its status', async () => {
   assert.equal((await call('POST', '/api/v1/mels', mel('codes-a'))).status, 201);
   const cases: Array<[string, () => ReturnType<typeof call>, number, string]> = [
-    ['wrong content type', () => call('POST', '/api/v1/mels', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'OSMO_UNSUPPORTED_MEDIA_TYPE'],
-    ['oversized body', () => call('POST', '/api/v1/mels', JSON.stringify({ name: 'x', image: 'y', pad: 'z'.repeat(9 * 1024 * 1024) })), 400, 'OSMO_BODY_TOO_LARGE'],
+    [
+      'wrong content type',
+      () => call('POST', '/api/v1/mels', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      400,
+      'OSMO_UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'oversized body',
+      () => call('POST', '/api/v1/mels', JSON.stringify({ name: 'x', image: 'y', pad: 'z'.repeat(9 * 1024 * 1024) })),
+      400,
+      'OSMO_BODY_TOO_LARGE',
+    ],
     ['broken JSON', () => call('POST', '/api/v1/mels', '{"name":'), 400, 'OSMO_INVALID_JSON'],
-    ['schema', () => call('POST', '/api/v1/mels', JSON.stringify({ name: 'codes-b', image: 'x', replicas: 'three' })), 400, 'OSMO_VALIDATION'],
+    [
+      'schema',
+      () => call('POST', '/api/v1/mels', JSON.stringify({ name: 'codes-b', image: 'x', replicas: 'three' })),
+      400,
+      'OSMO_VALIDATION',
+    ],
     ['name taken', () => call('POST', '/api/v1/mels', mel('codes-a')), 409, 'OSMO_CONFLICT'],
     // a route whose response schema declares 404: the code must survive serialization
     ['unknown node', () => call('GET', '/api/v1/nodes/nope'), 404, 'OSMO_NOT_FOUND'],

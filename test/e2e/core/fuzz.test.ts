@@ -8,7 +8,11 @@ import { tempDir } from '../../../testing/proc.js';
 let core: CoreHandle;
 before(async () => {
   core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-co-fuzz-'), processMetrics: false });
-  const r = await fetch(`${core.url}/api/v1/mels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'co-fz', image: 'x', replicas: 0 }) });
+  const r = await fetch(`${core.url}/api/v1/mels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'co-fz', image: 'x', replicas: 0 }),
+  });
   assert.equal(r.status, 201);
 });
 after(async () => core.close());
@@ -21,7 +25,13 @@ async function routes(): Promise<Array<{ method: string; path: string }>> {
 
 const fill = (path: string, v: string) => path.replace(/\{[^}]+\}/g, encodeURIComponent(v));
 
-async function send(method: string, url: string, body: string | undefined, auth: boolean, ctype = 'application/json'): Promise<{ status: number; json: { error?: string; message?: string } | null }> {
+async function send(
+  method: string,
+  url: string,
+  body: string | undefined,
+  auth: boolean,
+  ctype = 'application/json',
+): Promise<{ status: number; json: { error?: string; message?: string } | null }> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = ctype;
   if (auth) headers.authorization = `Bearer ${core.token}`;
@@ -41,7 +51,21 @@ async function send(method: string, url: string, body: string | undefined, auth:
   return { status: r.status, json };
 }
 
-const junkBodies = ['', '{', 'null', '[]', '"x"', '42', '{"name": 5}', '{"replicas": -1}', '{"image": ""}', '{"id": "", "events": "x"}', '{"__proto__": {"a": 1}}', JSON.stringify({ name: 'co-fz', image: 'x', replicas: 1e12 }), JSON.stringify({ node: 'nope', events: [{ type: 'zzz' }] })];
+const junkBodies = [
+  '',
+  '{',
+  'null',
+  '[]',
+  '"x"',
+  '42',
+  '{"name": 5}',
+  '{"replicas": -1}',
+  '{"image": ""}',
+  '{"id": "", "events": "x"}',
+  '{"__proto__": {"a": 1}}',
+  JSON.stringify({ name: 'co-fz', image: 'x', replicas: 1e12 }),
+  JSON.stringify({ node: 'nope', events: [{ type: 'zzz' }] }),
+];
 
 test('hand-picked junk on every route: never a 500, errors carry a message', async () => {
   const rs = await routes();

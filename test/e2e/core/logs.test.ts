@@ -17,23 +17,36 @@ after(async () => {
   cleanupNodes([NODE]);
 });
 
-test('an instance\'s stdout and stderr reach `osmo logs` through the core', { timeout: 120_000 }, async () => {
+test("an instance's stdout and stderr reach `osmo logs` through the core", { timeout: 120_000 }, async () => {
   cleanupNodes([NODE]);
   const dir = tempDir('osmo-co-logs-');
   core = await startCore({ listen: '127.0.0.1:0', dataDir: dir, processMetrics: false });
-  agent = await startAgent({ listen: `127.0.0.1:${await freePort()}`, nodeId: NODE, dataDir: join(dir, 'agent'), core: core.url, token: core.token, logLevel: 'warn' });
+  agent = await startAgent({
+    listen: `127.0.0.1:${await freePort()}`,
+    nodeId: NODE,
+    dataDir: join(dir, 'agent'),
+    core: core.url,
+    token: core.token,
+    logLevel: 'warn',
+  });
   const c = { url: core.url };
   const created = await api(c, 'POST', '/api/v1/mels', {
-    name: 'co-logs', image: 'osmo-test/busybox:1', replicas: 1,
+    name: 'co-logs',
+    image: 'osmo-test/busybox:1',
+    replicas: 1,
     command: ['/bin/sh', '-c', 'echo hello-from-co-logs; echo oops-on-stderr >&2; exec sleep 600'],
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
   const inst = await eventually(async () => (await instances(c, 'co-logs')).find((i) => i.state === 'running'), 60_000, 'running instance');
 
-  const r = await eventually(async () => {
-    const got = await api(c, 'GET', `/api/v1/instances/${inst.id}/logs`);
-    return got.status === 200 && /oops-on-stderr/.test(String(got.json.logs)) ? got : undefined;
-  }, 20_000, 'logs with both streams');
+  const r = await eventually(
+    async () => {
+      const got = await api(c, 'GET', `/api/v1/instances/${inst.id}/logs`);
+      return got.status === 200 && /oops-on-stderr/.test(String(got.json.logs)) ? got : undefined;
+    },
+    20_000,
+    'logs with both streams',
+  );
   assert.match(String(r.json.logs), /hello-from-co-logs/, 'stdout is there');
   assert.equal(r.json.node, NODE, 'the answer names the node');
 

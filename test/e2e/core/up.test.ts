@@ -18,18 +18,54 @@ test('osmo up runs a working single-node platform and resumes its state', { time
   const port = await freePort();
   const agentPort = await freePort();
   const core = { url: `http://127.0.0.1:${port}` };
-  const args = ['up', '--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--agent-listen', `127.0.0.1:${agentPort}`, '--node-id', NODE, '--layer', 'edge', '--domain', 'home'];
+  const args = [
+    'up',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--data-dir',
+    dir,
+    '--agent-listen',
+    `127.0.0.1:${agentPort}`,
+    '--node-id',
+    NODE,
+    '--layer',
+    'edge',
+    '--domain',
+    'home',
+  ];
   const up = spawnOsmo(args);
   procs.push(up);
   await waitForHttp(`${core.url}/healthz`, 30_000);
   await eventually(() => /osmo is up/.test(up.output()), 20_000, 'banner');
   assert.match(up.output(), new RegExp(`dashboard:\\s+http://127\\.0\\.0\\.1:${port}/`));
-  await eventually(async () => ((await api(core, 'GET', '/api/v1/nodes')).json.nodes as Array<{ id: string; status: string }>).some((n) => n.id === NODE && n.status === 'ready'), 20_000, 'local node ready');
+  await eventually(
+    async () =>
+      ((await api(core, 'GET', '/api/v1/nodes')).json.nodes as Array<{ id: string; status: string }>).some(
+        (n) => n.id === NODE && n.status === 'ready',
+      ),
+    20_000,
+    'local node ready',
+  );
 
-  const deploy = spawnOsmo(['deploy', '--name', 'co-up-web', '--image', 'osmo-test/httpd:1', '--port', '80', '--core', core.url, '--timeout', '60']);
+  const deploy = spawnOsmo([
+    'deploy',
+    '--name',
+    'co-up-web',
+    '--image',
+    'osmo-test/httpd:1',
+    '--port',
+    '80',
+    '--core',
+    core.url,
+    '--timeout',
+    '60',
+  ]);
   const code = await deploy.exit();
   assert.equal(code, 0, deploy.output());
-  const [inst] = (await api(core, 'GET', '/api/v1/instances?mel=co-up-web')).json.instances as Array<{ name: string; ports: Array<{ hostPort: number }> }>;
+  const [inst] = (await api(core, 'GET', '/api/v1/instances?mel=co-up-web')).json.instances as Array<{
+    name: string;
+    ports: Array<{ hostPort: number }>;
+  }>;
   assert.ok(inst && inst.ports.length === 1, JSON.stringify(inst));
   const page = await (await fetch(`http://127.0.0.1:${inst.ports[0]!.hostPort}/`)).text();
   assert.match(page, /osmo test page/);
@@ -41,12 +77,19 @@ test('osmo up runs a working single-node platform and resumes its state', { time
   const again = spawnOsmo(args);
   procs.push(again);
   await waitForHttp(`${core.url}/healthz`, 30_000);
-  await eventually(async () => {
-    const l = await instances(core, 'co-up-web');
-    return l.length === 1 && l[0]!.state === 'running' && l[0]!.name === inst.name;
-  }, 20_000, 'same instance after restart');
+  await eventually(
+    async () => {
+      const l = await instances(core, 'co-up-web');
+      return l.length === 1 && l[0]!.state === 'running' && l[0]!.name === inst.name;
+    },
+    20_000,
+    'same instance after restart',
+  );
   await reconcileRoundsPass(core);
-  assert.deepEqual(containersOf('co-up-web').map((c) => c.name), [inst.name]);
+  assert.deepEqual(
+    containersOf('co-up-web').map((c) => c.name),
+    [inst.name],
+  );
 
   const rm = spawnOsmo(['rm', 'co-up-web', '--core', core.url]);
   assert.equal(await rm.exit(), 0);

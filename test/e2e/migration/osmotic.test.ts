@@ -15,7 +15,18 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances, rebalanceRoundsPass, spawnAgent, spawnCore, type AgentProc, type CoreProc, type Inst } from '../../../testing/cluster.js';
+import {
+  api,
+  cleanupNodes,
+  containersOf,
+  instances,
+  rebalanceRoundsPass,
+  spawnAgent,
+  spawnCore,
+  type AgentProc,
+  type CoreProc,
+  type Inst,
+} from '../../../testing/cluster.js';
 
 const NODES = ['mig-e1', 'mig-e2', 'mig-c1'];
 let core: CoreProc;
@@ -40,8 +51,13 @@ async function until<T>(check: () => Promise<T | undefined | false>, ms: number,
   } catch (e) {
     const evs = await events('load,rebalance,migration,reconcile,instance-state,placement').catch(() => []);
     const list = await instances(core, 'mig-w').catch(() => []);
-    const tail = evs.slice(-40).map((x) => `${new Date(x.ts).toISOString().slice(11, 23)} ${x.type} ${x.node ?? '-'} ${JSON.stringify(x.data).slice(0, 300)}`);
-    throw new Error(`${(e as Error).message}\ninstances: ${JSON.stringify(list.map((i) => [i.name, i.node, i.state, i.reason]))}\ncontainers: ${JSON.stringify(containersOf('mig-w'))}\n${tail.join('\n')}`, { cause: e });
+    const tail = evs
+      .slice(-40)
+      .map((x) => `${new Date(x.ts).toISOString().slice(11, 23)} ${x.type} ${x.node ?? '-'} ${JSON.stringify(x.data).slice(0, 300)}`);
+    throw new Error(
+      `${(e as Error).message}\ninstances: ${JSON.stringify(list.map((i) => [i.name, i.node, i.state, i.reason]))}\ncontainers: ${JSON.stringify(containersOf('mig-w'))}\n${tail.join('\n')}`,
+      { cause: e },
+    );
   }
 }
 
@@ -58,7 +74,11 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     agents.push(await spawnAgent(core, 'mig-e1', 'edge', 'city', [...extra, '--label', 'slot=e1']));
     agents.push(await spawnAgent(core, 'mig-e2', 'edge', 'city', [...extra, '--label', 'slot=e2']));
     agents.push(await spawnAgent(core, 'mig-c1', 'cloud', 'dc', [...extra, '--label', 'slot=c1']));
-    await eventually(async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3, 30_000, '3 nodes ready');
+    await eventually(
+      async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3,
+      30_000,
+      '3 nodes ready',
+    );
   });
 
   after(async () => {
@@ -75,7 +95,14 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
       acceptance: 'if-unloaded-after',
       selection: 'descending-load',
       destination: 'least-loaded-nearest',
-      management: { monitoringPeriodMs: 2000, stalenessTimeoutMs: 10_000, loadRefreshPeriodMs: 1000, rebalancePeriodMs: 2000, maxMovesPerRound: 1, migrationTimeoutMs: 30_000 },
+      management: {
+        monitoringPeriodMs: 2000,
+        stalenessTimeoutMs: 10_000,
+        loadRefreshPeriodMs: 1000,
+        rebalancePeriodMs: 2000,
+        maxMovesPerRound: 1,
+        migrationTimeoutMs: 30_000,
+      },
     });
     assert.equal(p.status, 200, JSON.stringify(p.json));
     const res = (cpus: number) => ({ cpus, memoryBytes: 32 * 1024 * 1024 });
@@ -84,26 +111,40 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     await until(async () => (await running('mig-hog1')).length === 2 && (await running('mig-hog2')).length === 1, 60_000, 'hogs running');
     for (const n of ['mig-e2', 'mig-c1']) assert.equal((await api(core, 'POST', `/api/v1/nodes/${n}/cordon`)).status, 200);
     await mel('mig-w', { replicas: 2, resources: res(0.05), placement: { preferLayer: 'edge', preferDomain: 'city' } });
-    const placed = await until(async () => {
-      const r = await running('mig-w');
-      return r.length === 2 ? r : undefined;
-    }, 60_000, 'movers running');
+    const placed = await until(
+      async () => {
+        const r = await running('mig-w');
+        return r.length === 2 ? r : undefined;
+      },
+      60_000,
+      'movers running',
+    );
     assert.deepEqual(byNode(placed), ['mig-e1', 'mig-e1']);
     for (const n of ['mig-e2', 'mig-c1']) assert.equal((await api(core, 'POST', `/api/v1/nodes/${n}/uncordon`)).status, 200);
 
     // e1 = 0.8 >= 0.55: overloaded; the movers leave one per round (the next once the first has settled)
-    const after = await until(async () => {
-      const r = await running('mig-w');
-      const all = await instances(core, 'mig-w');
-      return r.length === 2 && all.length === 2 && byNode(r).join() === 'mig-c1,mig-e2' ? r : undefined;
-    }, 120_000, 'one mover on e2, one spilled over to c1');
+    const after = await until(
+      async () => {
+        const r = await running('mig-w');
+        const all = await instances(core, 'mig-w');
+        return r.length === 2 && all.length === 2 && byNode(r).join() === 'mig-c1,mig-e2' ? r : undefined;
+      },
+      120_000,
+      'one mover on e2, one spilled over to c1',
+    );
     assert.equal(after.length, 2);
     const evs = await events('load,rebalance,migration');
     const overloaded = evs.find((e) => e.type === 'load' && e.node === 'mig-e1' && e.data.overloaded === true);
     assert.ok(overloaded, 'e1 was reported overloaded');
     const moves = done(evs);
     assert.equal(moves.length, 2, JSON.stringify(moves.map((m) => m.data)));
-    assert.deepEqual(moves.map((m) => [m.data.from, m.data.to]), [['mig-e1', 'mig-e2'], ['mig-e1', 'mig-c1']]);
+    assert.deepEqual(
+      moves.map((m) => [m.data.from, m.data.to]),
+      [
+        ['mig-e1', 'mig-e2'],
+        ['mig-e1', 'mig-c1'],
+      ],
+    );
     const decisions = evs.filter((e) => e.type === 'rebalance' && e.data.decision === 'move');
     assert.match(String(decisions.at(-1)?.data.reason), /mig-e1 overloaded .*descending-load.*spill-over from edge chose mig-c1/);
     // make-before-break: the old containers are gone, exactly two movers exist
@@ -117,14 +158,22 @@ describe('osmotic migration with real containers and real load', { timeout: 600_
     const policy = g.json.policy as { loadSource: string; thresholds: { high: number } };
     assert.equal(policy.loadSource, 'guest');
     assert.equal(policy.thresholds.high, 0.55);
-    await until(async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3, 30_000, '3 nodes ready after restart');
+    await until(
+      async () => ((await api(core, 'GET', '/api/v1/nodes?status=ready')).json.nodes as unknown[]).length === 3,
+      30_000,
+      '3 nodes ready after restart',
+    );
     const since = Date.now();
     // stopping hog2 takes e2 to 0.2: 0.2 + 0.2 <= low 0.45 -> the cloud mover returns
     assert.equal((await api(core, 'DELETE', '/api/v1/mels/mig-hog2')).status, 200);
-    await until(async () => {
-      const r = await running('mig-w');
-      return r.length === 2 && byNode(r).join() === 'mig-e2,mig-e2';
-    }, 90_000, 'flow-back: both movers on the edge');
+    await until(
+      async () => {
+        const r = await running('mig-w');
+        return r.length === 2 && byNode(r).join() === 'mig-e2,mig-e2';
+      },
+      90_000,
+      'flow-back: both movers on the edge',
+    );
     const back = done(await events('migration', since));
     assert.equal(back.length, 1, JSON.stringify(back.map((m) => m.data)));
     assert.equal(back[0]!.data.kind, 'flow-back');

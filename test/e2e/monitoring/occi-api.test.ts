@@ -20,11 +20,28 @@ let core: CoreHandle;
 let agent: SimAgent;
 const dataDir = tempDir('osmo-occi-');
 
-interface Res { status: number; headers: Headers; text: string; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Res {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- OCCI renderings are checked against the JSON schema, then read freely
+  json: any;
+}
 
-async function occi(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Res> {
-  const headers: Record<string, string> = { ...(opts.body !== undefined ? { 'content-type': 'application/occi+json' } : {}), ...opts.headers };
-  const r = await fetch(`${core.url}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+async function occi(
+  method: string,
+  path: string,
+  opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Res> {
+  const headers: Record<string, string> = {
+    ...(opts.body !== undefined ? { 'content-type': 'application/occi+json' } : {}),
+    ...opts.headers,
+  };
+  const r = await fetch(`${core.url}${path}`, {
+    method,
+    headers,
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
   const text = await r.text();
   let json: unknown;
   try {
@@ -36,12 +53,28 @@ async function occi(method: string, path: string, opts: { body?: unknown; raw?: 
 }
 
 const sensorBody = (id: string, target: string, extra: Record<string, unknown> = {}) => ({
-  kind: SENSOR, id, title: 'node CPU', mixins: [AGG + 'ewma', PUB + 'log'],
+  kind: SENSOR,
+  id,
+  title: 'node CPU',
+  mixins: [AGG + 'ewma', PUB + 'log'],
   attributes: {
-    'occi.sensor.period': 5, 'osmo.aggregator.ewma.gain': 4, 'osmo.aggregator.ewma.instream': 'cpu', 'osmo.aggregator.ewma.outstream': 'smooth',
-    'osmo.publisher.log.filename': '/tmp/occi-e2e.jsonl', 'osmo.publisher.log.input': 'smooth', ...extra,
+    'occi.sensor.period': 5,
+    'osmo.aggregator.ewma.gain': 4,
+    'osmo.aggregator.ewma.instream': 'cpu',
+    'osmo.aggregator.ewma.outstream': 'smooth',
+    'osmo.publisher.log.filename': '/tmp/occi-e2e.jsonl',
+    'osmo.publisher.log.input': 'smooth',
+    ...extra,
   },
-  links: [{ kind: COLLECTOR, id: `${id}-c`, mixins: [MET + 'cpu'], attributes: { 'occi.collector.period': 1, 'osmo.metric.cpu.out': 'cpu' }, target: { location: target } }],
+  links: [
+    {
+      kind: COLLECTOR,
+      id: `${id}-c`,
+      mixins: [MET + 'cpu'],
+      attributes: { 'occi.collector.period': 1, 'osmo.metric.cpu.out': 'cpu' },
+      target: { location: target },
+    },
+  ],
 });
 
 describe('OCCI server in the core', () => {
@@ -68,7 +101,10 @@ describe('OCCI server in the core', () => {
     }
     const f = await occi('GET', `/occi/-/?category=${encodeURIComponent(COLLECTOR)}`, { headers: { accept: 'application/json' } });
     assert.equal(f.headers.get('content-type')?.split(';')[0], 'application/json');
-    assert.deepEqual(f.json.kinds.map((k: { term: string }) => k.term), ['collector']);
+    assert.deepEqual(
+      f.json.kinds.map((k: { term: string }) => k.term),
+      ['collector'],
+    );
     const t = await occi('GET', '/occi/-/', { headers: { accept: 'text/plain' } });
     assert.match(t.text, /^Category: entity; scheme="http:\/\/schemas\.ogf\.org\/occi\/core#"; class="kind"/m);
     assert.match(t.text, /^Category: sensor; scheme="http:\/\/schemas\.ogf\.org\/occi\/monitoring#"; class="kind"/m);
@@ -80,7 +116,10 @@ describe('OCCI server in the core', () => {
     assert.deepEqual(schemaErrors('resource_collection', r.json), []);
     const node = r.json.resources.find((x: { id: string }) => x.id === 'node.occi-node-1');
     assert.equal(node.attributes['osmo.compute.role'], 'node');
-    assert.equal((await occi('POST', '/occi/compute/', { body: { kind: 'http://schemas.ogf.org/occi/infrastructure#compute' } })).status, 405);
+    assert.equal(
+      (await occi('POST', '/occi/compute/', { body: { kind: 'http://schemas.ogf.org/occi/infrastructure#compute' } })).status,
+      405,
+    );
     assert.equal((await occi('DELETE', nodeLoc)).status, 405);
   });
 
@@ -97,7 +136,10 @@ describe('OCCI server in the core', () => {
     assert.match(g.json.attributes['osmo.sensor.state.message'], /not wired yet/);
     const links = await occi('GET', '/occi/collector/');
     assert.deepEqual(schemaErrors('link_collection', links.json), []);
-    assert.deepEqual(links.json.links.map((l: { id: string }) => l.id), ['cpu1-c']);
+    assert.deepEqual(
+      links.json.links.map((l: { id: string }) => l.id),
+      ['cpu1-c'],
+    );
     assert.deepEqual(schemaErrors('link', (await occi('GET', '/occi/collector/cpu1-c')).json), []);
     const sensors = await occi('GET', `/occi/sensor/?q=${encodeURIComponent('occi.sensor.period=5')}`);
     assert.deepEqual(schemaErrors('resource_collection', sensors.json), []);
@@ -106,7 +148,10 @@ describe('OCCI server in the core', () => {
 
     const plain = await occi('GET', '/occi/sensor/cpu1', { headers: { accept: 'text/plain' } });
     assert.match(plain.text, /^X-OCCI-Attribute: occi\.sensor\.period=5$/m);
-    assert.match(plain.text, /^Link: <\/occi\/sensor\/cpu1\?action=start>; rel="http:\/\/schemas\.ogf\.org\/occi\/monitoring\/sensor\/action#start"$/m);
+    assert.match(
+      plain.text,
+      /^Link: <\/occi\/sensor\/cpu1\?action=start>; rel="http:\/\/schemas\.ogf\.org\/occi\/monitoring\/sensor\/action#start"$/m,
+    );
     const hdr = await occi('GET', '/occi/sensor/cpu1', { headers: { accept: 'text/occi' } });
     assert.equal(hdr.text, 'OK');
     assert.match(hdr.headers.get('x-occi-attribute')!, /occi\.core\.id="cpu1"/);
@@ -117,7 +162,9 @@ describe('OCCI server in the core', () => {
     const u = await occi('POST', '/occi/sensor/cpu1', { body: { attributes: { 'osmo.aggregator.ewma.gain': 9 } } });
     assert.equal(u.status, 200, u.text);
     assert.equal(u.json.attributes['osmo.aggregator.ewma.gain'], 9);
-    const started = await occi('POST', '/occi/sensor/cpu1?action=start', { body: { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' } });
+    const started = await occi('POST', '/occi/sensor/cpu1?action=start', {
+      body: { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' },
+    });
     assert.equal(started.status, 200, started.text);
     assert.deepEqual(started.json.actions, ['http://schemas.ogf.org/occi/monitoring/sensor/action#stop']);
 
@@ -131,22 +178,33 @@ describe('OCCI server in the core', () => {
   });
 
   test('user mixins: define, associate through the mixin collection, filter, remove', async () => {
-    const m = await occi('POST', '/occi/-/', { body: { term: 'prod', scheme: 'http://example.org/tags#', title: 'production', location: '/occi/tags/prod/' } });
+    const m = await occi('POST', '/occi/-/', {
+      body: { term: 'prod', scheme: 'http://example.org/tags#', title: 'production', location: '/occi/tags/prod/' },
+    });
     assert.equal(m.status, 200, m.text);
     assert.deepEqual(schemaErrors('mixin_collection', m.json), []);
     assert.equal((await occi('POST', '/occi/sensor/', { body: sensorBody('tagged', nodeLoc) })).status, 201);
     const half = await occi('POST', '/occi/tags/prod/', { body: { locations: ['/occi/sensor/tagged', '/occi/sensor/missing'] } });
     assert.equal(half.status, 404, half.text);
-    assert.ok(!(await occi('GET', '/occi/sensor/tagged')).json.mixins.includes('http://example.org/tags#prod'), 'all or nothing: the first entity was not tagged');
+    assert.ok(
+      !(await occi('GET', '/occi/sensor/tagged')).json.mixins.includes('http://example.org/tags#prod'),
+      'all or nothing: the first entity was not tagged',
+    );
     const needsAttrs = await occi('POST', `/occi/mixin/aggregator/threshold/`, { body: { locations: ['/occi/sensor/tagged'] } });
     assert.equal(needsAttrs.status, 400);
     assert.match(needsAttrs.text, /osmo\.aggregator\.threshold\.(high|low|instream|outstream) is required/);
     const a = await occi('POST', '/occi/tags/prod/', { body: { locations: ['/occi/sensor/tagged'] } });
     assert.equal(a.status, 200, a.text);
     const coll = await occi('GET', '/occi/tags/prod/');
-    assert.deepEqual(coll.json.resources.map((r: { id: string }) => r.id), ['tagged']);
+    assert.deepEqual(
+      coll.json.resources.map((r: { id: string }) => r.id),
+      ['tagged'],
+    );
     assert.deepEqual(schemaErrors('model', coll.json), []);
-    assert.equal((await occi('GET', `/occi/sensor/?category=${encodeURIComponent('http://example.org/tags#prod')}`)).json.resources.length, 1);
+    assert.equal(
+      (await occi('GET', `/occi/sensor/?category=${encodeURIComponent('http://example.org/tags#prod')}`)).json.resources.length,
+      1,
+    );
     const d = await occi('DELETE', '/occi/-/', { body: { scheme: 'http://example.org/tags#', term: 'prod' } });
     assert.equal(d.status, 200, d.text);
     assert.ok(!(await occi('GET', '/occi/sensor/tagged')).json.mixins.includes('http://example.org/tags#prod'));
@@ -160,20 +218,78 @@ describe('OCCI server in the core', () => {
   test('bad input gets a clear 4xx (or 501 for a newer OCCI version), never a 500', async () => {
     const cases: [string, Promise<Res>, number, RegExp][] = [
       ['unknown kind', occi('POST', '/occi/sensor/', { body: { ...sensorBody('x1', nodeLoc), kind: MON + 'probe' } }), 400, /unknown kind/],
-      ['missing required', occi('POST', '/occi/sensor/', { body: { ...sensorBody('x2', nodeLoc), attributes: { 'osmo.aggregator.ewma.gain': 1 } } }), 400, /occi\.sensor\.period is required/],
-      ['wrong type', occi('POST', '/occi/sensor/', { body: sensorBody('x3', nodeLoc, { 'occi.sensor.period': 'soon' }) }), 400, /occi\.sensor\.period must be of type number/],
-      ['wiring', occi('POST', '/occi/sensor/', { body: sensorBody('x4', nodeLoc, { 'osmo.publisher.log.input': 'smoth' }) }), 400, /channel \\"smoth\\" read by sensor x4: log has no producer/],
-      ['collector from a compute', occi('POST', '/occi/collector/', { body: { kind: COLLECTOR, mixins: [MET + 'cpu'], attributes: { 'occi.collector.period': 1, 'osmo.metric.cpu.out': 'c' }, source: { location: nodeLoc }, target: { location: nodeLoc } } }), 400, /source must be a sensor/],
-      ['unknown target', occi('POST', '/occi/sensor/', { body: sensorBody('x5', '/occi/compute/node.ghost') }), 400, /nothing at \/occi\/compute\/node\.ghost/],
-      ['broken JSON', occi('POST', '/occi/sensor/', { raw: '{"kind": ', headers: { 'content-type': 'application/occi+json' } }), 400, /JSON/],
-      ['text body', occi('POST', '/occi/sensor/', { raw: 'Category: sensor', headers: { 'content-type': 'text/plain' } }), 415, /application\/occi\+json/],
+      [
+        'missing required',
+        occi('POST', '/occi/sensor/', { body: { ...sensorBody('x2', nodeLoc), attributes: { 'osmo.aggregator.ewma.gain': 1 } } }),
+        400,
+        /occi\.sensor\.period is required/,
+      ],
+      [
+        'wrong type',
+        occi('POST', '/occi/sensor/', { body: sensorBody('x3', nodeLoc, { 'occi.sensor.period': 'soon' }) }),
+        400,
+        /occi\.sensor\.period must be of type number/,
+      ],
+      [
+        'wiring',
+        occi('POST', '/occi/sensor/', { body: sensorBody('x4', nodeLoc, { 'osmo.publisher.log.input': 'smoth' }) }),
+        400,
+        /channel \\"smoth\\" read by sensor x4: log has no producer/,
+      ],
+      [
+        'collector from a compute',
+        occi('POST', '/occi/collector/', {
+          body: {
+            kind: COLLECTOR,
+            mixins: [MET + 'cpu'],
+            attributes: { 'occi.collector.period': 1, 'osmo.metric.cpu.out': 'c' },
+            source: { location: nodeLoc },
+            target: { location: nodeLoc },
+          },
+        }),
+        400,
+        /source must be a sensor/,
+      ],
+      [
+        'unknown target',
+        occi('POST', '/occi/sensor/', { body: sensorBody('x5', '/occi/compute/node.ghost') }),
+        400,
+        /nothing at \/occi\/compute\/node\.ghost/,
+      ],
+      [
+        'broken JSON',
+        occi('POST', '/occi/sensor/', { raw: '{"kind": ', headers: { 'content-type': 'application/occi+json' } }),
+        400,
+        /JSON/,
+      ],
+      [
+        'text body',
+        occi('POST', '/occi/sensor/', { raw: 'Category: sensor', headers: { 'content-type': 'text/plain' } }),
+        415,
+        /application\/occi\+json/,
+      ],
       ['xml body', occi('POST', '/occi/sensor/', { raw: '<x/>', headers: { 'content-type': 'application/xml' } }), 415, /./],
       ['accept xml', occi('GET', '/occi/-/', { headers: { accept: 'application/xml' } }), 406, /acceptable/],
-      ['1 MiB body', occi('POST', '/occi/sensor/', { raw: JSON.stringify({ kind: SENSOR, title: 'x'.repeat(1024 * 1024) }), headers: { 'content-type': 'application/occi+json' } }), 413, /./],
+      [
+        '1 MiB body',
+        occi('POST', '/occi/sensor/', {
+          raw: JSON.stringify({ kind: SENSOR, title: 'x'.repeat(1024 * 1024) }),
+          headers: { 'content-type': 'application/occi+json' },
+        }),
+        413,
+        /./,
+      ],
       ['newer OCCI', occi('GET', '/occi/-/', { headers: { 'user-agent': 'occi-cli/9 OCCI/1.3' } }), 501, /OCCI\/1\.2/],
       ['unknown collection', occi('GET', '/occi/nothing/'), 404, /no collection/],
       ['bad filter', occi('GET', '/occi/sensor/?category=sensor'), 400, /category/],
-      ['duplicate', occi('POST', '/occi/sensor/', { body: sensorBody('dup', nodeLoc) }).then(() => occi('POST', '/occi/sensor/', { body: sensorBody('dup', nodeLoc) })), 409, /already exists/],
+      [
+        'duplicate',
+        occi('POST', '/occi/sensor/', { body: sensorBody('dup', nodeLoc) }).then(() =>
+          occi('POST', '/occi/sensor/', { body: sensorBody('dup', nodeLoc) }),
+        ),
+        409,
+        /already exists/,
+      ],
     ];
     for (const [name, p, status, re] of cases) {
       const r = await p;
@@ -183,9 +299,26 @@ describe('OCCI server in the core', () => {
   });
 
   test('sensors, collectors, user mixins and started state survive a core restart', async () => {
-    assert.equal((await occi('POST', '/occi/-/', { body: { term: 'keep', scheme: 'http://example.org/tags#', location: '/occi/tags/keep/' } })).status, 200);
-    assert.equal((await occi('POST', '/occi/sensor/', { body: { ...sensorBody('kept', nodeLoc), mixins: [AGG + 'ewma', PUB + 'log', 'http://example.org/tags#keep'] } })).status, 201);
-    assert.equal((await occi('POST', '/occi/sensor/kept?action=start', { body: { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' } })).status, 200);
+    assert.equal(
+      (await occi('POST', '/occi/-/', { body: { term: 'keep', scheme: 'http://example.org/tags#', location: '/occi/tags/keep/' } })).status,
+      200,
+    );
+    assert.equal(
+      (
+        await occi('POST', '/occi/sensor/', {
+          body: { ...sensorBody('kept', nodeLoc), mixins: [AGG + 'ewma', PUB + 'log', 'http://example.org/tags#keep'] },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await occi('POST', '/occi/sensor/kept?action=start', {
+          body: { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' },
+        })
+      ).status,
+      200,
+    );
     const before = (await occi('GET', '/occi/sensor/kept')).json;
     await core.close();
     core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });

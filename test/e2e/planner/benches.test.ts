@@ -11,8 +11,17 @@ import { join } from 'node:path';
 import { ROOT } from '../../../testing/proc.js';
 
 function runBench(file: string): string {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file), '--report-only'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  process.stdout.write(out.split('\n').map((l) => `# ${l}`).join('\n') + '\n');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file), '--report-only'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  process.stdout.write(
+    out
+      .split('\n')
+      .map((l) => `# ${l}`)
+      .join('\n') + '\n',
+  );
   return out;
 }
 

@@ -13,7 +13,6 @@ import type { InstanceChange } from '../../../src/runtime/types.js';
 import { OsmoError } from '../../../src/shared/errors.js';
 import { eventually, tempDir, settle } from '../../../testing/proc.js';
 
-
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-ev-${uid}`;
 const engineSocket = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
@@ -52,7 +51,14 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
     relay.close();
     rmSync(relayDir, { recursive: true, force: true });
     const mine = await new Docker().listContainers({ all: true, filters: { label: [`io.osmo.node=${NODE}`] } });
-    await Promise.all(mine.map((c) => new Docker().getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    await Promise.all(
+      mine.map((c) =>
+        new Docker()
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
   });
 
   test('events before, during and after a cut are all delivered, once each', async () => {
@@ -62,7 +68,12 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
       await settle(() => assert.ok(conns.size > 0, 'event stream connected'));
       const a = `rt-ev-${uid}-a`;
       await direct.deploy({ name: a, image: 'osmo-test/sleeper:1' });
-      await settle(() => assert.ok(seen.some((c) => c.name === a && c.state === 'running'), JSON.stringify(seen)));
+      await settle(() =>
+        assert.ok(
+          seen.some((c) => c.name === a && c.state === 'running'),
+          JSON.stringify(seen),
+        ),
+      );
 
       // Cut the stream, and make things happen while it is down.
       for (const c of conns) c.destroy();
@@ -71,8 +82,14 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
       await direct.deploy({ name: b, image: 'osmo-test/sleeper:1' });
 
       await settle(() => {
-        assert.ok(seen.some((c) => c.name === a && c.state === 'removed'), JSON.stringify(seen));
-        assert.ok(seen.some((c) => c.name === b && c.state === 'running'), JSON.stringify(seen));
+        assert.ok(
+          seen.some((c) => c.name === a && c.state === 'removed'),
+          JSON.stringify(seen),
+        );
+        assert.ok(
+          seen.some((c) => c.name === b && c.state === 'running'),
+          JSON.stringify(seen),
+        );
       }, 15_000);
       const key = (c: InstanceChange) => `${c.name}:${c.state}`;
       const keys = seen.map(key);
@@ -92,7 +109,12 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
   test('an unreachable engine is unavailable, not a crash', async () => {
     // a socket path that cannot exist
     const gone = new DockerRuntime({ nodeId: NODE, docker: new Docker({ socketPath: join(relayDir, 'missing', 'no.sock') }) });
-    for (const call of [() => gone.list(), () => gone.get('rt-x'), () => gone.hasImage('x'), () => gone.deploy({ name: 'rt-xx', image: 'x' })]) {
+    for (const call of [
+      () => gone.list(),
+      () => gone.get('rt-x'),
+      () => gone.hasImage('x'),
+      () => gone.deploy({ name: 'rt-xx', image: 'x' }),
+    ]) {
       await assert.rejects(call(), (e) => {
         assert.ok(e instanceof OsmoError && e.kind === 'unavailable', String(e));
         assert.match((e as Error).message, /unreachable/);

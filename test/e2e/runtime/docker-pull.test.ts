@@ -22,14 +22,11 @@ const kind = (e: unknown) => (e instanceof OsmoError ? e.kind : `not an OsmoErro
 /** Drains an engine progress stream; rejects on an {error} line. */
 function drain(stream: NodeJS.ReadableStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, out: Array<{ error?: string }>) => {
-        const bad = out.find((o) => o.error);
-        if (err || bad) reject(err ?? new Error(bad!.error));
-        else resolve();
-      },
-    );
+    docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+      const bad = out.find((o) => o.error);
+      if (err || bad) reject(err ?? new Error(bad!.error));
+      else resolve();
+    });
   });
 }
 
@@ -77,8 +74,18 @@ describe('DockerRuntime: pulls from a local registry', () => {
   after(async () => {
     await rt.close();
     const mine = await docker.listContainers({ all: true, filters: { name: [`rt-pull-`] } });
-    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
-    await docker.getImage(image).remove({ force: true }).catch(() => {});
+    await Promise.all(
+      mine.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => {});
     registry?.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -89,13 +96,28 @@ describe('DockerRuntime: pulls from a local registry', () => {
     assert.equal(info.state, 'running');
     assert.equal(await rt.hasImage(image), true);
     assert.ok(progress.length >= 3, JSON.stringify(progress));
-    assert.ok(progress.every((p) => p.image === image), 'progress names the image');
+    assert.ok(
+      progress.every((p) => p.image === image),
+      'progress names the image',
+    );
     const statuses = progress.map((p) => p.status);
-    assert.ok(statuses.some((s) => /Pulling from/.test(s)), statuses.join(' | '));
-    assert.ok(statuses.some((s) => /Pull complete|Download complete/.test(s)), statuses.join(' | '));
-    assert.ok(statuses.some((s) => /Downloaded newer image/.test(s)), statuses.join(' | '));
+    assert.ok(
+      statuses.some((s) => /Pulling from/.test(s)),
+      statuses.join(' | '),
+    );
+    assert.ok(
+      statuses.some((s) => /Pull complete|Download complete/.test(s)),
+      statuses.join(' | '),
+    );
+    assert.ok(
+      statuses.some((s) => /Downloaded newer image/.test(s)),
+      statuses.join(' | '),
+    );
     // byte progress of the layer download
-    assert.ok(progress.some((p) => (p.total ?? 0) > 0 && (p.current ?? 0) > 0), 'some byte progress');
+    assert.ok(
+      progress.some((p) => (p.total ?? 0) > 0 && (p.current ?? 0) > 0),
+      'some byte progress',
+    );
     // A second deploy of the same image does not pull.
     const again: PullProgress[] = [];
     await rt.deploy({ name: `rt-pull-${uid}-b`, image }, (p) => again.push(p));

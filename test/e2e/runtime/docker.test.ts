@@ -12,7 +12,6 @@ import { LABEL_NAME, LABEL_NODE, type InstanceChange } from '../../../src/runtim
 import { OsmoError } from '../../../src/shared/errors.js';
 import { freePort, eventually, settle } from '../../../testing/proc.js';
 
-
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-node-${uid}`;
 const docker = new Docker();
@@ -21,7 +20,14 @@ const n = (s: string) => `rt-${uid}-${s}`;
 
 async function cleanup(): Promise<void> {
   const mine = await docker.listContainers({ all: true, filters: { name: [`rt-${uid}-`] } });
-  await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    mine.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 async function body(url: string): Promise<string> {
@@ -137,7 +143,10 @@ describe('DockerRuntime', () => {
       await rt.remove(a.name, { removeImage: false });
       await rt.remove(b.name, { removeImage: false });
     } finally {
-      await docker.getVolume(vol).remove().catch(() => {});
+      await docker
+        .getVolume(vol)
+        .remove()
+        .catch(() => {});
     }
   });
 
@@ -172,7 +181,10 @@ describe('DockerRuntime', () => {
       // The shared test image behind the tag is untouched.
       assert.equal(await rt.hasImage('osmo-test/sleeper:1'), true);
     } finally {
-      await docker.getImage(tag).remove().catch(() => {});
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => {});
     }
   });
 
@@ -201,7 +213,10 @@ describe('DockerRuntime', () => {
     // This engine may run inside a sandbox where runc cannot grant every capability. Ask the
     // engine directly first; the runtime must then give that same answer, whole.
     const probe = await docker.createContainer({ name: n('priv-probe'), Image: 'osmo-test/sleeper:1', HostConfig: { Privileged: true } });
-    const allowed = await probe.start().then(() => true, () => false);
+    const allowed = await probe.start().then(
+      () => true,
+      () => false,
+    );
     await probe.remove({ force: true });
     if (allowed) {
       const info = await rt.deploy({ name: n('priv'), image: 'osmo-test/sleeper:1', privileged: true });
@@ -218,9 +233,7 @@ describe('DockerRuntime', () => {
   });
 
   test('concurrent deploys of one name: exactly one wins, the other is a conflict', async () => {
-    const results = await Promise.allSettled(
-      [1, 2, 3].map(() => rt.deploy({ name: n('race'), image: 'osmo-test/sleeper:1' })),
-    );
+    const results = await Promise.allSettled([1, 2, 3].map(() => rt.deploy({ name: n('race'), image: 'osmo-test/sleeper:1' })));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     for (const r of results) if (r.status === 'rejected') assert.equal(kind(r.reason), 'conflict');
     await rt.remove(n('race'), { removeImage: false });
@@ -239,7 +252,10 @@ describe('DockerRuntime', () => {
 
   test('stats right after a container stopped is a conflict, not zeroes', async () => {
     await rt.deploy({ name: n('brief'), image: 'osmo-test/sleeper:1', command: ['/bin/sleep', '2'] });
-    assert.ok((await rt.list()).some((i) => i.name === n('brief') && i.state === 'running'), 'listed as running');
+    assert.ok(
+      (await rt.list()).some((i) => i.name === n('brief') && i.state === 'running'),
+      'listed as running',
+    );
     await docker.getContainer(n('brief')).wait();
     await assert.rejects(rt.stats(n('brief')), (e) => kind(e) === 'conflict');
     await rt.remove(n('brief'), { removeImage: false });
@@ -323,8 +339,14 @@ describe('DockerRuntime: nodes sharing one engine', () => {
   test("two node ids don't see or touch each other's containers", async () => {
     await a.deploy({ name: n('a1'), image: 'osmo-test/sleeper:1' });
     await b.deploy({ name: n('b1'), image: 'osmo-test/sleeper:1' });
-    assert.deepEqual((await a.list()).map((i) => i.name), [n('a1')]);
-    assert.deepEqual((await b.list()).map((i) => i.name), [n('b1')]);
+    assert.deepEqual(
+      (await a.list()).map((i) => i.name),
+      [n('a1')],
+    );
+    assert.deepEqual(
+      (await b.list()).map((i) => i.name),
+      [n('b1')],
+    );
     assert.equal(await a.get(n('b1')), undefined);
     await assert.rejects(a.remove(n('b1')), (e) => kind(e) === 'not_found');
     await assert.rejects(a.stats(n('b1')), (e) => kind(e) === 'not_found');
@@ -334,7 +356,10 @@ describe('DockerRuntime: nodes sharing one engine', () => {
   test('a fresh runtime with the same node id adopts what the previous one started', async () => {
     const again = new DockerRuntime({ nodeId: `${NODE}-a`, stopGraceSeconds: 1 });
     const listed = await again.list();
-    assert.deepEqual(listed.map((i) => [i.name, i.state]), [[n('a1'), 'running']]);
+    assert.deepEqual(
+      listed.map((i) => [i.name, i.state]),
+      [[n('a1'), 'running']],
+    );
     const before = (await docker.listContainers({ all: true, filters: { name: [n('a1')] } })).length;
     assert.equal(before, 1);
     await again.remove(n('a1'), { removeImage: false });
@@ -371,13 +396,27 @@ describe('DockerRuntime: nodes sharing one engine', () => {
     try {
       await a.deploy({ name: n('die'), image: 'osmo-test/sleeper:1', command: ['/bin/sleep', '1'] });
       await settle(() => {
-        assert.ok(seen.some((c) => c.name === n('die') && c.state === 'running'), JSON.stringify(seen));
-        assert.ok(seen.some((c) => c.name === n('die') && c.state === 'exited'), JSON.stringify(seen));
+        assert.ok(
+          seen.some((c) => c.name === n('die') && c.state === 'running'),
+          JSON.stringify(seen),
+        );
+        assert.ok(
+          seen.some((c) => c.name === n('die') && c.state === 'exited'),
+          JSON.stringify(seen),
+        );
       }, 15_000);
       await a.remove(n('die'), { removeImage: false });
-      await settle(() => assert.ok(seen.some((c) => c.name === n('die') && c.state === 'removed'), JSON.stringify(seen)));
+      await settle(() =>
+        assert.ok(
+          seen.some((c) => c.name === n('die') && c.state === 'removed'),
+          JSON.stringify(seen),
+        ),
+      );
       // b's node never hears of a's containers
-      assert.ok(seen.every((c) => c.name.startsWith(`rt-${uid}`)), JSON.stringify(seen));
+      assert.ok(
+        seen.every((c) => c.name.startsWith(`rt-${uid}`)),
+        JSON.stringify(seen),
+      );
     } finally {
       stop();
     }

@@ -54,7 +54,10 @@ describe('ProcessRuntime', () => {
     assert.equal(info.driver, 'process');
     assert.equal(info.labels[LABEL_NODE], 'rt-proc');
     assert.ok(info.pid && alive(info.pid), `pid ${info.pid} alive`);
-    assert.deepEqual((await rt.list()).map((i) => i.name), ['rt-sleep']);
+    assert.deepEqual(
+      (await rt.list()).map((i) => i.name),
+      ['rt-sleep'],
+    );
     await assert.rejects(rt.deploy({ name: 'rt-sleep', image: '', command: ['sleep', '1'] }), (e) => kind(e) === 'conflict');
     assert.deepEqual(await rt.remove('rt-sleep'), { imageRemoved: false });
     assert.equal(alive(info.pid), false);
@@ -119,12 +122,13 @@ describe('ProcessRuntime', () => {
     const elapsed = Date.now() - t0;
     // 50+100+200+400+400 ms of waiting at least: back-off, not a busy loop
     assert.ok(elapsed >= 1000, `5 restarts took only ${elapsed} ms`);
-    const waits = changes
-      .filter((c) => c.state === 'restarting')
-      .map((c) => Number(/restart in (\d+) ms/.exec(c.reason ?? '')?.[1]));
+    const waits = changes.filter((c) => c.state === 'restarting').map((c) => Number(/restart in (\d+) ms/.exec(c.reason ?? '')?.[1]));
     assert.deepEqual(waits.slice(0, 6), [50, 100, 200, 400, 400, 400].slice(0, Math.min(6, waits.length)));
-    assert.match((await rt.logs('rt-crash')), /boom\nboom\n/);
-    assert.ok(changes.some((c) => c.state === 'restarting' && /exit code 1/.test(c.reason ?? '')), 'restart reason');
+    assert.match(await rt.logs('rt-crash'), /boom\nboom\n/);
+    assert.ok(
+      changes.some((c) => c.state === 'restarting' && /exit code 1/.test(c.reason ?? '')),
+      'restart reason',
+    );
   });
 
   test('a clean exit (0) is finished, not restarted', async () => {
@@ -144,8 +148,8 @@ describe('ProcessRuntime', () => {
       image: '',
       command: ['/bin/sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; echo END; sleep 30'],
     });
-    await settle(async () => assert.match((await rt.logs('rt-chatty')), /line 1999\nEND\n$/));
-    const log = (await rt.logs('rt-chatty'));
+    await settle(async () => assert.match(await rt.logs('rt-chatty'), /line 1999\nEND\n$/));
+    const log = await rt.logs('rt-chatty');
     assert.ok(Buffer.byteLength(log) <= 4096, `log is ${Buffer.byteLength(log)} bytes`);
     assert.ok(Buffer.byteLength(log) > 3000, `log ${Buffer.byteLength(log)} bytes`);
     assert.doesNotMatch(log, /line 0\n/);
@@ -161,7 +165,11 @@ describe('ProcessRuntime', () => {
     const rt = await open(dir, { stopGraceSeconds: 3 });
     const termed = join(dir, 'stubborn.term');
     // the trap notes each TERM and carries on; sh only forks the sleep once the trap is set
-    const info = await rt.deploy({ name: 'rt-stubborn', image: '', command: ['/bin/sh', '-c', `trap 'echo TERM >> ${termed}' TERM; sleep 100 & wait; sleep 100`] });
+    const info = await rt.deploy({
+      name: 'rt-stubborn',
+      image: '',
+      command: ['/bin/sh', '-c', `trap 'echo TERM >> ${termed}' TERM; sleep 100 & wait; sleep 100`],
+    });
     await eventually(async () => (await groupPids(info.pid!)).length === 2, 10_000, 'sh and its sleep in one group (trap installed)');
     const t0 = Date.now();
     await rt.remove('rt-stubborn');
@@ -235,7 +243,13 @@ describe('ProcessRuntime', () => {
 
     const b = await open(dir);
     const list = await b.list();
-    assert.deepEqual(list.map((i) => [i.name, i.state]), [['rt-done', 'exited'], ['rt-keep', 'running']]);
+    assert.deepEqual(
+      list.map((i) => [i.name, i.state]),
+      [
+        ['rt-done', 'exited'],
+        ['rt-keep', 'running'],
+      ],
+    );
     const kept = list.find((i) => i.name === 'rt-keep')!;
     assert.equal(kept.id, first.id);
     assert.equal(kept.labels.mel, 'm1');

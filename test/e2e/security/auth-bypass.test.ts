@@ -19,17 +19,31 @@ interface Answer {
 /** One raw HTTP request; an event stream is cut after its headers. */
 function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}) }, agent: false, timeout: 10_000 }, (res) => {
-      if (res.headers['content-type']?.includes('event-stream')) {
-        res.destroy();
-        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body: '' });
-        return;
-      }
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          ...headers,
+          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        },
+        agent: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        if (res.headers['content-type']?.includes('event-stream')) {
+          res.destroy();
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body: '' });
+          return;
+        }
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
     req.on('error', reject);
     if (body !== undefined && method !== 'GET' && method !== 'HEAD') req.write(body);
@@ -99,7 +113,15 @@ function bodyFor(method: string, path: string): string | undefined {
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return undefined;
   if (path === '/api/v1/mels') return JSON.stringify({ name: 'evil', image: 'osmo-test/busybox:1', replicas: 0 });
   if (path === '/api/v1/agent/register') {
-    return JSON.stringify({ id: 'evil-node', address: 'http://127.0.0.1:9', layer: 'edge', domain: 'd', capacity: { cpus: 1, memoryBytes: 1e9 }, drivers: ['process'], version: '0' });
+    return JSON.stringify({
+      id: 'evil-node',
+      address: 'http://127.0.0.1:9',
+      layer: 'edge',
+      domain: 'd',
+      capacity: { cpus: 1, memoryBytes: 1e9 },
+      drivers: ['process'],
+      version: '0',
+    });
   }
   return '{}';
 }
@@ -130,13 +152,34 @@ before(async () => {
   const auth = { authorization: `Bearer ${core.token}` };
   const m = await raw(port, 'POST', '/api/v1/mels', auth, JSON.stringify({ name: MEL, image: 'osmo-test/busybox:1', replicas: 0 }));
   assert.equal(m.status, 201, m.body);
-  const n = await raw(port, 'POST', '/api/v1/agent/register', auth, JSON.stringify({ id: NODE, address: 'http://127.0.0.1:9', layer: 'edge', domain: 'd', capacity: { cpus: 1, memoryBytes: 1e9 }, drivers: ['process'], version: '0' }));
+  const n = await raw(
+    port,
+    'POST',
+    '/api/v1/agent/register',
+    auth,
+    JSON.stringify({
+      id: NODE,
+      address: 'http://127.0.0.1:9',
+      layer: 'edge',
+      domain: 'd',
+      capacity: { cpus: 1, memoryBytes: 1e9 },
+      drivers: ['process'],
+      version: '0',
+    }),
+  );
   assert.equal(n.status, 200, n.body);
   // On loopback the client API is open, the agent protocol is not.
   openCore = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-sec-open-'), processMetrics: false });
   assert.equal(openCore.ctx.config.openClientApi, true);
   // An agent with a configured token (the process driver: no engine needed to answer 401s).
-  agent = await startAgent({ listen: '127.0.0.1:0', nodeId: 'sec-agent', driver: 'process', dataDir: tempDir('osmo-sec-agent-'), token: AGENT_TOKEN, logLevel: 'silent' });
+  agent = await startAgent({
+    listen: '127.0.0.1:0',
+    nodeId: 'sec-agent',
+    driver: 'process',
+    dataDir: tempDir('osmo-sec-agent-'),
+    token: AGENT_TOKEN,
+    logLevel: 'silent',
+  });
   agentPort = Number(new URL(agent.url).port);
 });
 
@@ -147,8 +190,12 @@ after(async () => {
 });
 
 async function coreRoutes(h: CoreHandle): Promise<Array<{ method: string; path: string }>> {
-  const doc = JSON.parse((await raw(Number(new URL(h.url).port), 'GET', '/openapi.json')).body) as { paths: Record<string, Record<string, unknown>> };
-  return Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path: p.replace(/:(\w+)/g, '{$1}') })));
+  const doc = JSON.parse((await raw(Number(new URL(h.url).port), 'GET', '/openapi.json')).body) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path: p.replace(/:(\w+)/g, '{$1}') })),
+  );
 }
 
 const PUBLIC = new Set(['/healthz', '/openapi.json']);
@@ -160,7 +207,8 @@ const PUBLIC = new Set(['/healthz', '/openapi.json']);
 function refused(p: string, r: Answer): boolean {
   if (r.status === 401) return true;
   // (the static file server answers a traversal attempt with 403)
-  if (/^\/(ui|docs|assets)\//.test(p)) return r.status === 403 || r.status === 404 || (r.type.startsWith('text/html') && !r.body.includes('"response"'));
+  if (/^\/(ui|docs|assets)\//.test(p))
+    return r.status === 403 || r.status === 404 || (r.type.startsWith('text/html') && !r.body.includes('"response"'));
   return false;
 }
 
@@ -175,7 +223,13 @@ test('the issue 9 table: encoded paths meet the token check', async () => {
     const r = await raw(port, method, path, {}, body);
     assert.equal(r.status, 401, `${method} ${path} -> ${r.status} ${r.body}`);
   }
-  const reg = await raw(Number(new URL(openCore.url).port), 'POST', '/api/v1/%61gent/register', {}, bodyFor('POST', '/api/v1/agent/register'));
+  const reg = await raw(
+    Number(new URL(openCore.url).port),
+    'POST',
+    '/api/v1/%61gent/register',
+    {},
+    bodyFor('POST', '/api/v1/agent/register'),
+  );
   assert.equal(reg.status, 401, `register on the open core -> ${reg.status} ${reg.body}`);
   // control: the router does decode these, so with the token the same spelling reaches the route
   const ok = await raw(port, 'GET', '/%61pi/v1/mels', { authorization: `Bearer ${core.token}` });
@@ -191,7 +245,11 @@ test('core off loopback: every route, every disguise, no or a wrong token -> 401
     { method: 'GET', path: '/metrics' },
     { method: 'GET', path: '/api/v1/events' },
   ];
-  for (const h of hidden) assert.ok(routes.some((r) => r.method === h.method && r.path === h.path), `${h.method} ${h.path} is in /openapi.json`);
+  for (const h of hidden)
+    assert.ok(
+      routes.some((r) => r.method === h.method && r.path === h.path),
+      `${h.method} ${h.path} is in /openapi.json`,
+    );
   const protectedRoutes = routes.filter((r) => !PUBLIC.has(r.path));
   assert.ok(protectedRoutes.length >= 20, `routes found: ${protectedRoutes.length}`);
   let tried = 0;
@@ -219,7 +277,9 @@ test('core off loopback: every route, every disguise, no or a wrong token -> 401
   }
   assert.ok(tried > 1000, `requests tried: ${tried}`);
   // and nothing changed behind the door
-  const mels = JSON.parse((await raw(port, 'GET', '/api/v1/mels', { authorization: `Bearer ${core.token}` })).body) as { mels: Array<{ name: string }> };
+  const mels = JSON.parse((await raw(port, 'GET', '/api/v1/mels', { authorization: `Bearer ${core.token}` })).body) as {
+    mels: Array<{ name: string }>;
+  };
   assert.ok(!mels.mels.some((x) => x.name === 'evil'), 'no MEL was created without the token');
   assert.ok(!core.ctx.state.nodes.has('evil-node'), 'no node was registered without the token');
 });
@@ -249,7 +309,10 @@ test('core on loopback: the agent protocol needs the join token in every spellin
       for (const headers of WRONG_AUTH(openCore.token)) {
         const r = await raw(p, 'POST', d, headers, bodyFor('POST', path));
         // a disguise the router does not match is a 404 on a loopback core (the client API is open)
-        assert.ok(refused(d, r) || (r.status === 404 && /no route/.test(r.body)), `POST ${d} ${JSON.stringify(headers)} -> ${r.status} ${r.body.slice(0, 200)}`);
+        assert.ok(
+          refused(d, r) || (r.status === 404 && /no route/.test(r.body)),
+          `POST ${d} ${JSON.stringify(headers)} -> ${r.status} ${r.body.slice(0, 200)}`,
+        );
       }
     }
   }
@@ -273,7 +336,14 @@ const AGENT_ROUTES: Array<[string, string]> = [
 
 test('agent with a token: every route, every disguise, no or a wrong token -> 401', async () => {
   for (const [method, path] of AGENT_ROUTES) {
-    const body = method === 'GET' ? undefined : path.includes('monitor') ? (method === 'PUT' ? '{"time": 1, "source": "host"}' : '{"source": "host"}') : '{"name": "evil", "image": "x"}';
+    const body =
+      method === 'GET'
+        ? undefined
+        : path.includes('monitor')
+          ? method === 'PUT'
+            ? '{"time": 1, "source": "host"}'
+            : '{"source": "host"}'
+          : '{"name": "evil", "image": "x"}';
     for (const d of disguises(path)) {
       for (const headers of WRONG_AUTH(AGENT_TOKEN)) {
         const r = await raw(agentPort, method, d, headers, body);
@@ -286,7 +356,9 @@ test('agent with a token: every route, every disguise, no or a wrong token -> 40
   }
   const h = await raw(agentPort, 'GET', '/healthz');
   assert.equal(h.status, 200, 'the agent health check stays open');
-  const monitors = JSON.parse((await raw(agentPort, 'GET', '/api/v1/monitor', { authorization: `Bearer ${AGENT_TOKEN}` })).body) as { monitors: unknown[] };
+  const monitors = JSON.parse((await raw(agentPort, 'GET', '/api/v1/monitor', { authorization: `Bearer ${AGENT_TOKEN}` })).body) as {
+    monitors: unknown[];
+  };
   // the control request above started one cpu monitor and stopped it again
   assert.deepEqual(monitors.monitors, [], 'no monitor left running by the attempts');
 });

@@ -7,7 +7,10 @@ import { PubSub } from '../../../src/bus/pubsub.js';
 import { AgentEvent } from '../../../src/bus/events.js';
 
 test('bin/osmo prints its version', () => {
-  const out = execFileSync(process.execPath, [join(ROOT, 'bin/osmo.js'), '--version'], { encoding: 'utf8', env: { ...process.env, OSMO_FROM_SOURCE: '1' } });
+  const out = execFileSync(process.execPath, [join(ROOT, 'bin/osmo.js'), '--version'], {
+    encoding: 'utf8',
+    env: { ...process.env, OSMO_FROM_SOURCE: '1' },
+  });
   assert.match(out.trim(), /^\d+\.\d+\.\d+$/);
 });
 
@@ -21,7 +24,9 @@ test('pubsub delivers per channel and to wildcard, isolating a throwing subscrib
   const bus = new PubSub<number>();
   const got: string[] = [];
   bus.subscribe('a', (m, c) => got.push(`${c}:${m}`));
-  bus.subscribe('*', () => { throw new Error('boom'); });
+  bus.subscribe('*', () => {
+    throw new Error('boom');
+  });
   bus.subscribe('*', (m, c) => got.push(`*${c}:${m}`));
   bus.publish('a', 1);
   bus.publish('b', 2);
@@ -29,8 +34,26 @@ test('pubsub delivers per channel and to wildcard, isolating a throwing subscrib
 });
 
 test('agent events are validated by their schema', () => {
-  const ok = AgentEvent.safeParse({ seq: 1, node: 'n1', ts: 1, type: 'sample', source: 'host', target: 'host', metric: 'cpu', fields: { total: { value: 3, unit: 'percent' } } });
+  const ok = AgentEvent.safeParse({
+    seq: 1,
+    node: 'n1',
+    ts: 1,
+    type: 'sample',
+    source: 'host',
+    target: 'host',
+    metric: 'cpu',
+    fields: { total: { value: 3, unit: 'percent' } },
+  });
   assert.equal(ok.success, true);
-  const bad = AgentEvent.safeParse({ seq: -1, node: 'n1', ts: 1, type: 'sample', source: 'moon', target: 'host', metric: 'cpu', fields: {} });
+  const bad = AgentEvent.safeParse({
+    seq: -1,
+    node: 'n1',
+    ts: 1,
+    type: 'sample',
+    source: 'moon',
+    target: 'host',
+    metric: 'cpu',
+    fields: {},
+  });
   assert.equal(bad.success, false);
 });

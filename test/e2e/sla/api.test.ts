@@ -5,7 +5,14 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startCore, type CoreHandle } from '../../../src/core/index.js';
-import { readAgreementXml, readContextXml, readGuaranteeStatusXml, readProviderXml, readTemplateXml, readViolationXml } from '../../../src/sla/index.js';
+import {
+  readAgreementXml,
+  readContextXml,
+  readGuaranteeStatusXml,
+  readProviderXml,
+  readTemplateXml,
+  readViolationXml,
+} from '../../../src/sla/index.js';
 import { eventually, tempDir } from '../../../testing/proc.js';
 
 const POLL_MS = 300;
@@ -22,7 +29,11 @@ interface Reply {
   text: string;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the shapes under test vary per call
 }
-async function call(method: string, path: string, opts: { json?: unknown; xml?: string; accept?: string; raw?: string; type?: string } = {}): Promise<Reply> {
+async function call(
+  method: string,
+  path: string,
+  opts: { json?: unknown; xml?: string; accept?: string; raw?: string; type?: string } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (opts.json !== undefined) [headers['content-type'], body] = ['application/json', JSON.stringify(opts.json)];
@@ -32,7 +43,13 @@ async function call(method: string, path: string, opts: { json?: unknown; xml?: 
   const r = await fetch(`${core.url}/sla-service${path}`, { method, headers, body });
   const text = await r.text();
   const type = r.headers.get('content-type') ?? '';
-  return { status: r.status, type, location: r.headers.get('location'), text, json: type.includes('json') && text ? JSON.parse(text) : undefined };
+  return {
+    status: r.status,
+    type,
+    location: r.headers.get('location'),
+    text,
+    json: type.includes('json') && text ? JSON.parse(text) : undefined,
+  };
 }
 const JSON_ = 'application/json';
 const XML = 'application/xml';
@@ -40,7 +57,14 @@ const XML = 'application/xml';
 const agreement02 = {
   agreementId: 'agreement02',
   name: 'ExampleAgreement',
-  context: { AgreementInitiator: 'RandomClient', AgreementResponder: 'provider02', ServiceProvider: 'AgreementResponder', ExpirationTime: '2014-03-07T12:00:00CET', TemplateId: 'template02', Service: 'service02' },
+  context: {
+    AgreementInitiator: 'RandomClient',
+    AgreementResponder: 'provider02',
+    ServiceProvider: 'AgreementResponder',
+    ExpirationTime: '2014-03-07T12:00:00CET',
+    TemplateId: 'template02',
+    Service: 'service02',
+  },
   terms: {
     allTerms: {
       serviceDescriptionTerm: null,
@@ -50,7 +74,11 @@ const agreement02 = {
           name: 'GTResponseTime',
           serviceScope: { serviceName: 'service02', value: '' },
           serviceLevelObjetive: { kpitarget: { kpiName: 'ResponseTime', customServiceLevel: '{"constraint": "ResponseTime LT 0.5"}' } },
-          businessValueList: { customBusinessValue: [{ count: 2, duration: 'PT1H', penalties: [{ type: 'discount', expression: '35', unit: '%', validity: 'P1D' }] }] },
+          businessValueList: {
+            customBusinessValue: [
+              { count: 2, duration: 'PT1H', penalties: [{ type: 'discount', expression: '35', unit: '%', validity: 'P1D' }] },
+            ],
+          },
         },
         {
           name: 'GTPerformance',
@@ -101,15 +129,27 @@ describe('/sla-service against a real core', () => {
     assert.match(id, /^[0-9a-f-]{36}$/);
     const back = readTemplateXml((await call('GET', `/templates/${id}`, { accept: XML })).text);
     assert.deepEqual(back, { ...readTemplateXml(fixture('e6-template.xml')), templateId: id });
-    const t2 = await call('POST', '/templates', { json: { templateId: 'template02', context: { agreementResponder: 'provider02', serviceProvider: 'AgreementResponder', service: 'service02' } } });
+    const t2 = await call('POST', '/templates', {
+      json: {
+        templateId: 'template02',
+        context: { agreementResponder: 'provider02', serviceProvider: 'AgreementResponder', service: 'service02' },
+      },
+    });
     assert.equal(t2.status, 201, t2.text);
     assert.equal((await call('GET', '/templates?providerId=ATOS', { accept: JSON_ })).json.length, 1);
     assert.equal((await call('GET', '/templates?serviceIds=service02,eHealth%20Services', { accept: JSON_ })).json.length, 2);
     assert.deepEqual((await call('GET', '/templates?serviceIds=none', { accept: JSON_ })).json, []);
     assert.equal((await call('POST', '/templates', { json: { templateId: 'template02' } })).status, 409, 'id taken');
-    assert.equal((await call('POST', '/templates', { json: { context: { agreementResponder: 'ghost' } } })).status, 409, 'unknown provider');
+    assert.equal(
+      (await call('POST', '/templates', { json: { context: { agreementResponder: 'ghost' } } })).status,
+      409,
+      'unknown provider',
+    );
     assert.equal((await call('PUT', `/templates/${id}`, { json: { templateId: 'other' } })).status, 409, 'ids differ');
-    const put = await call('PUT', '/templates/template02', { json: { name: 'renamed', context: { agreementResponder: 'provider02' } }, accept: JSON_ });
+    const put = await call('PUT', '/templates/template02', {
+      json: { name: 'renamed', context: { agreementResponder: 'provider02' } },
+      accept: JSON_,
+    });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.json.name, 'renamed');
     assert.equal((await call('PUT', '/templates/ghost', { json: {} })).status, 404);
@@ -121,9 +161,19 @@ describe('/sla-service against a real core', () => {
     assert.equal(r.location, '/sla-service/agreements/agreement02');
     const ctx = await call('GET', '/agreements/agreement02/context', { accept: JSON_ });
     assert.deepEqual(ctx.json, JSON.parse(fixture('context.json')), 'GET …/context prints the seed JSON');
-    assert.deepEqual(readContextXml((await call('GET', '/agreements/agreement02/context', { accept: XML })).text), readContextXml(fixture('context.xml')));
+    assert.deepEqual(
+      readContextXml((await call('GET', '/agreements/agreement02/context', { accept: XML })).text),
+      readContextXml(fixture('context.xml')),
+    );
     const st = await call('GET', '/agreements/agreement02/guaranteestatus', { accept: JSON_ });
-    assert.deepEqual(st.json, { AgreementId: 'agreement02', guaranteestatus: 'NON_DETERMINED', guaranteeterms: [{ name: 'GTResponseTime', status: 'NON_DETERMINED' }, { name: 'GTPerformance', status: 'NON_DETERMINED' }] });
+    assert.deepEqual(st.json, {
+      AgreementId: 'agreement02',
+      guaranteestatus: 'NON_DETERMINED',
+      guaranteeterms: [
+        { name: 'GTResponseTime', status: 'NON_DETERMINED' },
+        { name: 'GTPerformance', status: 'NON_DETERMINED' },
+      ],
+    });
     const xml = readAgreementXml((await call('GET', '/agreements/agreement02', { accept: XML })).text);
     assert.equal(xml.terms.guaranteeTerms.length, 2);
     const job = await call('GET', '/enforcements/agreement02', { accept: JSON_ });
@@ -150,7 +200,11 @@ describe('/sla-service against a real core', () => {
   test('enforcement: started by the API, pushed metrics -> FULFILLED, breaches -> VIOLATED, violations and a penalty stored', async () => {
     const t0 = Date.now();
     // values carry their own time; a value older than the latest one seen does not decide the status
-    assert.equal((await call('POST', '/metrics/agreement02', { json: [{ key: 'ResponseTime', value: 0.2, at: t0 - 10_000 }] })).status, 200, 'stored while disabled');
+    assert.equal(
+      (await call('POST', '/metrics/agreement02', { json: [{ key: 'ResponseTime', value: 0.2, at: t0 - 10_000 }] })).status,
+      200,
+      'stored while disabled',
+    );
     assert.equal((await call('GET', '/agreements/agreement02/guaranteestatus', { accept: JSON_ })).json.guaranteestatus, 'NON_DETERMINED');
     const start = await call('PUT', '/modaclouds/agreement02/start');
     assert.equal(start.status, 200);
@@ -165,11 +219,25 @@ describe('/sla-service against a real core', () => {
     assert.equal(m.text, 'Metrics received');
     const st = readGuaranteeStatusXml((await call('GET', '/agreements/agreement02/guaranteestatus', { accept: XML })).text);
     assert.equal(st.guaranteestatus, 'VIOLATED');
-    assert.deepEqual(st.guaranteeterms.map((t) => t.status), ['VIOLATED', 'FULFILLED']);
+    assert.deepEqual(
+      st.guaranteeterms.map((t) => t.status),
+      ['VIOLATED', 'FULFILLED'],
+    );
 
     const vs = await call('GET', '/violations?agreementId=agreement02', { accept: JSON_ });
-    assert.deepEqual(vs.json.map((v: { actual_value: string }) => v.actual_value), ['0.8', '0.9']);
-    assert.deepEqual(Object.keys(vs.json[0]).slice(0, 7), ['uuid', 'datetime', 'contract_uuid', 'service_name', 'service_scope', 'metric_name', 'actual_value']);
+    assert.deepEqual(
+      vs.json.map((v: { actual_value: string }) => v.actual_value),
+      ['0.8', '0.9'],
+    );
+    assert.deepEqual(Object.keys(vs.json[0]).slice(0, 7), [
+      'uuid',
+      'datetime',
+      'contract_uuid',
+      'service_name',
+      'service_scope',
+      'metric_name',
+      'actual_value',
+    ]);
     assert.equal(vs.json[0].metric_name, 'ResponseTime');
     assert.equal((await call('GET', '/violations?guaranteeTerm=GTPerformance', { accept: JSON_ })).json.length, 0);
     assert.equal((await call('GET', '/violations?providerId=provider02', { accept: JSON_ })).json.length, 2);
@@ -192,10 +260,14 @@ describe('/sla-service against a real core', () => {
     await core.close();
     core = await startCore({ listen: '127.0.0.1:0', dataDir, processMetrics: false });
     // last_executed has second resolution: a later second proves a round after the restart
-    const job = await eventually(async () => {
-      const j = (await call('GET', '/enforcements/agreement02', { accept: JSON_ })).json;
-      return j.enabled && Date.parse(j.last_executed) > lastBefore ? j : undefined;
-    }, 10_000, 'the started job runs again after the restart');
+    const job = await eventually(
+      async () => {
+        const j = (await call('GET', '/enforcements/agreement02', { accept: JSON_ })).json;
+        return j.enabled && Date.parse(j.last_executed) > lastBefore ? j : undefined;
+      },
+      10_000,
+      'the started job runs again after the restart',
+    );
     assert.equal(job.enabled, true);
     const vs = (await call('GET', '/violations', { accept: JSON_ })).json;
     assert.equal(vs.length, before);
@@ -242,21 +314,43 @@ describe('/sla-service against a real core', () => {
       { id: 'c1', metric: 'responseTime', max: 2.0, scope: 'RequestHandler/quickadd' },
       { id: 'c2', metric: 'availability', min: 0.999 },
     ];
-    const r = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo, consumer: 'random-consumer', expirationTime: '2027-01-01T00:00:00Z', agreementId: 'web-sla' }, accept: JSON_ });
+    const r = await call('POST', '/generate', {
+      json: {
+        service: 'web',
+        provider: 'ATOS',
+        slo,
+        consumer: 'random-consumer',
+        expirationTime: '2027-01-01T00:00:00Z',
+        agreementId: 'web-sla',
+      },
+      accept: JSON_,
+    });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.location, '/sla-service/agreements/web-sla');
     const a = (await call('GET', '/agreements/web-sla', { accept: JSON_ })).json;
     assert.equal(a.context.agreementInitiator, 'random-consumer');
-    assert.equal(a.terms.allTerms.guaranteeTerms[0].serviceLevelObjective.kpitarget.customServiceLevel, '{"constraint": "qosConstraint_c1_Violated NOT_EXISTS", "qos": {"hasMaxValue":2.0}}');
+    assert.equal(
+      a.terms.allTerms.guaranteeTerms[0].serviceLevelObjective.kpitarget.customServiceLevel,
+      '{"constraint": "qosConstraint_c1_Violated NOT_EXISTS", "qos": {"hasMaxValue":2.0}}',
+    );
     const tpl = (await call('GET', `/templates/${a.context.templateId}`, { accept: JSON_ })).json;
     assert.equal(tpl.terms.allTerms.guaranteeTerms.length, 2);
     await call('PUT', '/modaclouds/web-sla/start');
-    assert.equal((await call('GET', '/agreements/web-sla/guaranteestatus', { accept: JSON_ })).json.guaranteestatus, 'FULFILLED', 'no violated event yet');
+    assert.equal(
+      (await call('GET', '/agreements/web-sla/guaranteestatus', { accept: JSON_ })).json.guaranteestatus,
+      'FULFILLED',
+      'no violated event yet',
+    );
     await call('POST', '/metrics/web-sla', { json: [{ key: 'qosConstraint_c1_Violated', value: 2.7 }] });
     const st = (await call('GET', '/agreements/web-sla/guaranteestatus', { accept: JSON_ })).json;
-    assert.deepEqual(st.guaranteeterms, [{ name: 'c1', status: 'VIOLATED' }, { name: 'c2', status: 'FULFILLED' }]);
+    assert.deepEqual(st.guaranteeterms, [
+      { name: 'c1', status: 'VIOLATED' },
+      { name: 'c2', status: 'FULFILLED' },
+    ]);
     const templatesBefore = (await call('GET', '/templates', { accept: JSON_ })).json.length;
-    const again = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo, consumer: 'c', agreementId: 'web-sla' } });
+    const again = await call('POST', '/generate', {
+      json: { service: 'web', provider: 'ATOS', slo, consumer: 'c', agreementId: 'web-sla' },
+    });
     assert.equal(again.status, 409);
     assert.equal((await call('GET', '/templates', { accept: JSON_ })).json.length, templatesBefore, 'no template left behind');
     const bad = await call('POST', '/generate', { json: { service: 'web', provider: 'ATOS', slo: { responseTime: {} } } });

@@ -28,7 +28,21 @@ let core: string;
 let browser: Browser;
 
 function up(): OsmoProcess {
-  return spawnOsmo(['up', '--listen', `127.0.0.1:${corePort}`, '--agent-listen', `127.0.0.1:${agentPort}`, '--data-dir', dataDir, '--node-id', NODE, '--layer', 'edge', '--domain', 'lab']);
+  return spawnOsmo([
+    'up',
+    '--listen',
+    `127.0.0.1:${corePort}`,
+    '--agent-listen',
+    `127.0.0.1:${agentPort}`,
+    '--data-dir',
+    dataDir,
+    '--node-id',
+    NODE,
+    '--layer',
+    'edge',
+    '--domain',
+    'lab',
+  ]);
 }
 
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -36,7 +50,14 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await r.json()) as T;
 }
 
-interface Inst { id: string; mel: string; node: string | null; name: string; state: string; ports: { containerPort: number; hostPort: number }[] }
+interface Inst {
+  id: string;
+  mel: string;
+  node: string | null;
+  name: string;
+  state: string;
+  ports: { containerPort: number; hostPort: number }[];
+}
 const instancesOf = async (mel = MEL) => (await api<{ instances: Inst[] }>('/api/v1/instances')).instances.filter((i) => i.mel === mel);
 
 /** `osmo up` starts no monitor by itself: turn on 1 s host and guest monitors on the
@@ -60,14 +81,36 @@ before(async () => {
   corePort = await freePort();
   agentPort = await freePort();
   osmo = up();
-  const printed = await eventually(() => /dashboard:\s+(http:\/\/\S+)/.exec(osmo.output())?.[1], 60_000, `osmo up to print the dashboard URL; output:\n${osmo.output()}`);
+  const printed = await eventually(
+    () => /dashboard:\s+(http:\/\/\S+)/.exec(osmo.output())?.[1],
+    60_000,
+    `osmo up to print the dashboard URL; output:\n${osmo.output()}`,
+  );
   dashboardUrl = printed;
   core = new URL(printed).origin;
   await waitForHttp(`${core}/healthz`);
   await monitorsOn();
   // a second node in another layer and domain, so the topology has something to show
   const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
-  cloudAgent = spawnOsmo(['agent', '--listen', `127.0.0.1:${await freePort()}`, '--node-id', CLOUD, '--layer', 'cloud', '--domain', 'dc1', '--data-dir', join(dataDir, 'cloud-agent'), '--core', core, '--token', token, '--log-level', 'warn']);
+  cloudAgent = spawnOsmo([
+    'agent',
+    '--listen',
+    `127.0.0.1:${await freePort()}`,
+    '--node-id',
+    CLOUD,
+    '--layer',
+    'cloud',
+    '--domain',
+    'dc1',
+    '--data-dir',
+    join(dataDir, 'cloud-agent'),
+    '--core',
+    core,
+    '--token',
+    token,
+    '--log-level',
+    'warn',
+  ]);
   browser = await launch();
 });
 
@@ -84,7 +127,9 @@ after(async () => {
   // if a failure left the core unable to remove them, remove this run's containers by the
   // node labels the agents put on them (only ours: the node ids carry this run's tag)
   for (const node of [NODE, CLOUD]) {
-    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${node}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=io.osmo.node=${node}`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -106,7 +151,11 @@ test('the printed URL opens the dashboard and shows the local node ready', async
   // clicking the node shows its live host metrics
   await card.click();
   await page.getByTestId('node-detail').waitFor();
-  await eventually(async () => Number(await page.getByTestId('node-detail').getByTestId('chart-cpu').getAttribute('data-points')) >= 2, 20_000, 'host cpu points');
+  await eventually(
+    async () => Number(await page.getByTestId('node-detail').getByTestId('chart-cpu').getAttribute('data-points')) >= 2,
+    20_000,
+    'host cpu points',
+  );
   await shot(page, 'topology');
 });
 
@@ -165,9 +214,17 @@ test("the instance's chart receives points from the stream", async () => {
   await shot(page, 'metrics');
   // every instance of the node side by side
   await page.getByLabel('Target').selectOption({ label: 'all instances' });
-  await eventually(async () => Number(await page.getByTestId('chart-cpu').getAttribute('data-points')) >= 2, 15_000, 'all-instances cpu points');
+  await eventually(
+    async () => Number(await page.getByTestId('chart-cpu').getAttribute('data-points')) >= 2,
+    15_000,
+    'all-instances cpu points',
+  );
   // the legend is drawn after the points arrive: wait for it rather than read it once
-  await eventually(async () => new RegExp(inst.name).test((await page.getByTestId('chart-cpu').textContent()) ?? ''), 15_000, `a series named ${inst.name} in the all-instances chart`);
+  await eventually(
+    async () => new RegExp(inst.name).test((await page.getByTestId('chart-cpu').textContent()) ?? ''),
+    15_000,
+    `a series named ${inst.name} in the all-instances chart`,
+  );
   await page.getByLabel('Target').selectOption(inst.name);
   // the stored history of the same target answers too
   await page.getByLabel('Time range').selectOption('15m');
@@ -184,11 +241,18 @@ test('scales the service to 2 from its card', async () => {
   await eventually(async () => (await card.getAttribute('data-running')) === '2', 60_000, 'two replicas running');
   const running = (await instancesOf()).filter((i) => i.state === 'running');
   assert.equal(running.length, 2);
-  assert.ok(running.every((i) => i.node === NODE), 'the layer constraint keeps both on the edge node');
+  assert.ok(
+    running.every((i) => i.node === NODE),
+    'the layer constraint keeps both on the edge node',
+  );
   assert.equal(await card.locator('tr[data-state="running"]').count(), 2);
   await shot(page, 'services-scaled');
   await page.getByRole('link', { name: 'Topology' }).click();
-  await eventually(async () => (await page.getByTestId(`node-${NODE}`).locator('.chip-running').count()) === 2, 10_000, 'two instances inside the node');
+  await eventually(
+    async () => (await page.getByTestId(`node-${NODE}`).locator('.chip-running').count()) === 2,
+    10_000,
+    'two instances inside the node',
+  );
   await shot(page, 'topology-2-instances');
 });
 
@@ -209,9 +273,17 @@ test('the event log shows what happened and filters by type', async () => {
 
 test('migrates an instance to a chosen node (make-before-break) and shows the result', async () => {
   const { page } = browser;
-  const created = await fetch(`${core}/api/v1/mels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: MIG, image: 'osmo-test/httpd:1', replicas: 1 }) });
+  const created = await fetch(`${core}/api/v1/mels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: MIG, image: 'osmo-test/httpd:1', replicas: 1 }),
+  });
   assert.equal(created.status, 201, await created.text());
-  const first = await eventually(async () => (await instancesOf(MIG)).find((i) => i.state === 'running'), 60_000, 'instance to migrate running');
+  const first = await eventually(
+    async () => (await instancesOf(MIG)).find((i) => i.state === 'running'),
+    60_000,
+    'instance to migrate running',
+  );
   const dest = first.node === NODE ? CLOUD : NODE;
   await page.getByRole('link', { name: 'Services' }).click();
   const card = page.getByTestId(`mel-${MIG}`);
@@ -220,23 +292,38 @@ test('migrates an instance to a chosen node (make-before-break) and shows the re
   await row.waitFor({ timeout: 10_000 });
   // both ways of choosing are offered
   const select = row.getByLabel(`destination for ${first.name}`);
-  assert.deepEqual((await select.locator('option').allTextContents()).map((t) => t.split(' ')[0]), ['let', dest]);
+  assert.deepEqual(
+    (await select.locator('option').allTextContents()).map((t) => t.split(' ')[0]),
+    ['let', dest],
+  );
   await select.selectOption(dest);
   await row.getByRole('button', { name: 'Migrate' }).click();
   const note = card.getByRole('status');
   await note.waitFor({ timeout: 90_000 });
   assert.match((await note.textContent()) ?? '', new RegExp(`moved from ${first.node} to ${dest}`));
-  const after = await eventually(async () => {
-    const l = await instancesOf(MIG);
-    return l.length === 1 && l[0]?.state === 'running' && l[0].node === dest ? l[0] : undefined;
-  }, 30_000, 'one instance, on the destination');
+  const after = await eventually(
+    async () => {
+      const l = await instancesOf(MIG);
+      return l.length === 1 && l[0]?.state === 'running' && l[0].node === dest ? l[0] : undefined;
+    },
+    30_000,
+    'one instance, on the destination',
+  );
   assert.notEqual(after.id, first.id, 'a new instance replaced the old one');
-  await eventually(async () => (await card.getByTestId(`instance-${after.id}`).textContent())?.includes(dest), 10_000, 'row shows the new node');
+  await eventually(
+    async () => (await card.getByTestId(`instance-${after.id}`).textContent())?.includes(dest),
+    10_000,
+    'row shows the new node',
+  );
   await shot(page, 'services-migrated');
   // the log says what happened, with the phase of the move
   await page.getByRole('link', { name: 'Events' }).click();
   await page.getByLabel('Type').selectOption('migration');
-  await eventually(async () => /migration done/.test((await page.getByTestId('event-log').textContent()) ?? ''), 10_000, 'migration done in the log');
+  await eventually(
+    async () => /migration done/.test((await page.getByTestId('event-log').textContent()) ?? ''),
+    10_000,
+    'migration done in the log',
+  );
   await page.getByLabel('Type').selectOption('');
   const del = await fetch(`${core}/api/v1/mels/${MIG}`, { method: 'DELETE' });
   assert.equal(del.status, 200);
@@ -256,7 +343,11 @@ test('the stream reconnects by itself after a core restart', async () => {
   await eventually(async () => (await status.textContent())?.includes('live'), 30_000, 'live again without a reload');
   // new events reach the open page: the node comes back ready
   await page.getByRole('link', { name: 'Topology' }).click();
-  await eventually(async () => (await page.getByTestId(`node-${NODE}`).getAttribute('data-status')) === 'ready', 30_000, 'node ready after restart');
+  await eventually(
+    async () => (await page.getByTestId(`node-${NODE}`).getAttribute('data-status')) === 'ready',
+    30_000,
+    'node ready after restart',
+  );
   // the agent forgot its monitors with the restart of `osmo up`: turn them on again
   await monitorsOn();
 });
@@ -265,7 +356,10 @@ test('phone width: no sideways scrolling, the views stack', async () => {
   const phone = await launch({ width: 390, height: 844 });
   try {
     for (const view of ['topology', 'services', 'metrics', 'events']) {
-      const history = view === 'metrics' ? phone.page.waitForResponse((r) => r.url().includes('/api/v1/metrics?') && r.url().includes('metric=cpu'), { timeout: 30_000 }) : undefined;
+      const history =
+        view === 'metrics'
+          ? phone.page.waitForResponse((r) => r.url().includes('/api/v1/metrics?') && r.url().includes('metric=cpu'), { timeout: 30_000 })
+          : undefined;
       await phone.page.goto(`${core}/ui/${view}`);
       await phone.page.locator('main h1').waitFor();
       if (history) {
@@ -274,10 +368,16 @@ test('phone width: no sideways scrolling, the views stack', async () => {
         const body = (await (await history).json()) as { series: Array<{ points: unknown[] }> };
         const stored = Math.max(0, ...body.series.map((x) => x.points.length));
         assert.ok(stored >= 4, `the core has stored cpu history (${stored} points)`);
-        await eventually(async () => Number(await phone.page.getByTestId('chart-cpu').getAttribute('data-points')) >= stored, 15_000, 'live chart back-filled from history');
+        await eventually(
+          async () => Number(await phone.page.getByTestId('chart-cpu').getAttribute('data-points')) >= stored,
+          15_000,
+          'live chart back-filled from history',
+        );
       }
       // layout settled: fonts loaded and two frames drawn since
-      await phone.page.evaluate('document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))');
+      await phone.page.evaluate(
+        'document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))',
+      );
       const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
       assert.ok(overflow <= 1, `${view} overflows by ${overflow}px`);
       await shot(phone.page, `phone-${view}`);
@@ -331,11 +431,16 @@ test('planner: runs an uploaded model and charts it per hour', async () => {
   const { page } = browser;
   await page.getByRole('link', { name: 'Planner' }).click();
   await page.getByLabel('or upload a file').setInputFiles(join(ROOT, 'examples/planner/three-tier.json'));
-  await eventually(async () => (await page.getByLabel('Planner input (JSON or YAML)').inputValue()).includes('"tiers"'), 5000, 'file read into the text area');
+  await eventually(
+    async () => (await page.getByLabel('Planner input (JSON or YAML)').inputValue()).includes('"tiers"'),
+    5000,
+    'file read into the text area',
+  );
   await page.getByRole('button', { name: 'Run planner' }).click();
   const plan = page.getByTestId('plan');
   await plan.waitFor({ timeout: 120_000 });
-  const hours = (JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as { workload: { hours: unknown[] } }).workload.hours.length;
+  const hours = (JSON.parse(readFileSync(join(ROOT, 'examples/planner/three-tier.json'), 'utf8')) as { workload: { hours: unknown[] } })
+    .workload.hours.length;
   assert.equal(Number(await page.getByTestId('plan-vms').getAttribute('data-points')), hours);
   assert.match((await page.getByTestId('plan-cost').textContent()) ?? '', /\d/);
   assert.ok((await plan.locator('[data-testid^="plan-rt-"]').count()) >= 1, 'a response-time chart per class');
@@ -356,11 +461,15 @@ test('keyboard: skip link, navigation and the deploy form are reachable with Tab
   let reached = false;
   for (let i = 0; i < 40 && !reached; i++) {
     await page.keyboard.press('Tab');
-    reached = (await page.evaluate("document.activeElement?.id")) === 'dep-name';
+    reached = (await page.evaluate('document.activeElement?.id')) === 'dep-name';
   }
   assert.ok(reached, 'the Name field of the deploy form is reachable by Tab');
   // the focus ring may be applied a frame after focus moves: poll for it
-  await eventually(async () => (await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')) !== 'none', 5_000, 'a visible focus outline on the Name field');
+  await eventually(
+    async () => (await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')) !== 'none',
+    5_000,
+    'a visible focus outline on the Name field',
+  );
 });
 
 test('no script errors on the page during the whole run', () => {

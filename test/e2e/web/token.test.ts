@@ -39,7 +39,10 @@ test('without a token the page asks for one; a wrong one is refused; the right o
   await shot(page, 'token-prompt');
   await input.fill('not-the-token');
   // wait for the core's answer to the wrong token itself, not for a while
-  const refused = page.waitForResponse((r) => r.url().startsWith(`${core.url}/api/`) && r.request().headers().authorization === 'Bearer not-the-token', { timeout: 15_000 });
+  const refused = page.waitForResponse(
+    (r) => r.url().startsWith(`${core.url}/api/`) && r.request().headers().authorization === 'Bearer not-the-token',
+    { timeout: 15_000 },
+  );
   await page.getByRole('button', { name: 'Use token' }).click();
   assert.equal((await refused).status(), 401);
   await eventually(async () => (await status.textContent())?.includes('token needed'), 15_000, 'still locked with a wrong token');
@@ -58,7 +61,11 @@ test('a #token= link logs in at once and the token leaves the address bar', asyn
   const fresh = await launch();
   try {
     await fresh.page.goto(`${core.url}/ui/events#token=${encodeURIComponent(core.token)}`);
-    await eventually(async () => (await fresh.page.getByTestId('stream-status').textContent())?.includes('live'), 15_000, 'live from the fragment');
+    await eventually(
+      async () => (await fresh.page.getByTestId('stream-status').textContent())?.includes('live'),
+      15_000,
+      'live from the fragment',
+    );
     assert.equal(new URL(fresh.page.url()).hash, '');
     assert.equal(new URL(fresh.page.url()).pathname, '/ui/events');
     // the core's own start event, read with the token from the log's history

@@ -33,7 +33,10 @@ describe('core client', () => {
     const r = await c.register(reg);
     assert.deepEqual(r, { heartbeatIntervalMs: 200, ackedSeq: 0 });
     await c.heartbeat({ id: reg.id, instances: ['a'] });
-    const ack = await c.sendEvents({ node: reg.id, events: [{ type: 'monitor', metric: 'cpu', source: 'host', action: 'started', seq: 5, node: reg.id, ts: 1 }] });
+    const ack = await c.sendEvents({
+      node: reg.id,
+      events: [{ type: 'monitor', metric: 'cpu', source: 'host', action: 'started', seq: 5, node: reg.id, ts: 1 }],
+    });
     assert.equal(ack.ackedSeq, 5);
     assert.equal(peer.registrations[0]!.domain, 'lab');
     assert.deepEqual(peer.heartbeats[0], { id: reg.id, instances: ['a'] });
@@ -42,9 +45,15 @@ describe('core client', () => {
   test('a wrong token is a retryable 401; an unreachable core is status 0', async () => {
     const peer = await startCoreStubPeer({ token: 'right' });
     peers.push(peer);
-    await assert.rejects(new CoreClient({ url: peer.url, token: 'wrong' }).register(reg), (e: unknown) => e instanceof CoreError && e.status === 401 && e.retryable);
+    await assert.rejects(
+      new CoreClient({ url: peer.url, token: 'wrong' }).register(reg),
+      (e: unknown) => e instanceof CoreError && e.status === 401 && e.retryable,
+    );
     const port = await freePort();
-    await assert.rejects(new CoreClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).register(reg), (e: unknown) => e instanceof CoreError && e.status === 0);
+    await assert.rejects(
+      new CoreClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).register(reg),
+      (e: unknown) => e instanceof CoreError && e.status === 0,
+    );
   });
 
   test('back-off grows and is capped', () => {

@@ -20,7 +20,15 @@ function setup(policy = { allowPrivileged: false, allowHostVolumes: false }) {
 }
 
 const kind = (e: unknown) => (e instanceof OsmoError ? e.kind : String(e));
-const stats = { cpuPercent: 12.5, memUsageBytes: 1000, memLimitBytes: 4000, netRxBytes: 10, netTxBytes: 20, blkReadBytes: 0, blkWriteBytes: 0 };
+const stats = {
+  cpuPercent: 12.5,
+  memUsageBytes: 1000,
+  memLimitBytes: 4000,
+  netRxBytes: 10,
+  netTxBytes: 20,
+  blkReadBytes: 0,
+  blkWriteBytes: 0,
+};
 
 describe('DeployService', () => {
   test('a deploy publishes its pull progress and one running event; the driver echoing it adds nothing', async () => {
@@ -28,16 +36,29 @@ describe('DeployService', () => {
     const info = await deploy.deploy({ name: 'web', image: 'x', labels: { mel: 'm' } });
     assert.equal(info.state, 'running');
     rt.emit('web', 'running'); // the engine's own start event for the same transition
-    assert.deepEqual(seen.map((s) => s.channel), ['pull', 'instance']);
+    assert.deepEqual(
+      seen.map((s) => s.channel),
+      ['pull', 'instance'],
+    );
     assert.deepEqual(seen[1]!.e, { type: 'instance', name: 'web', image: 'x', state: 'running', labels: info.labels });
     rt.emit('web', 'failed', 'out of memory'); // news: published
-    assert.deepEqual(seen.at(-1)!.e, { type: 'instance', name: 'web', state: 'failed', reason: 'out of memory', image: 'x', labels: info.labels });
+    assert.deepEqual(seen.at(-1)!.e, {
+      type: 'instance',
+      name: 'web',
+      state: 'failed',
+      reason: 'out of memory',
+      image: 'x',
+      labels: info.labels,
+    });
   });
 
   test('the policy is checked before the driver is called', async () => {
     const { rt, deploy } = setup();
     await assert.rejects(deploy.deploy({ name: 'p', image: 'x', privileged: true }), (e) => kind(e) === 'forbidden');
-    await assert.rejects(deploy.deploy({ name: 'v', image: 'x', volumes: { '/etc': { bind: '/x', mode: 'ro' } } }), (e) => kind(e) === 'forbidden');
+    await assert.rejects(
+      deploy.deploy({ name: 'v', image: 'x', volumes: { '/etc': { bind: '/x', mode: 'ro' } } }),
+      (e) => kind(e) === 'forbidden',
+    );
     assert.deepEqual(rt.calls, []);
   });
 
@@ -46,7 +67,7 @@ describe('DeployService', () => {
     const [a, b] = await Promise.allSettled([deploy.deploy({ name: 'twin', image: 'x' }), deploy.deploy({ name: 'twin', image: 'x' })]);
     assert.equal(a.status, 'fulfilled');
     assert.equal(b.status, 'rejected');
-    assert.equal(kind((b).reason), 'conflict');
+    assert.equal(kind(b.reason), 'conflict');
     assert.deepEqual(rt.calls, ['deploy twin']);
   });
 
@@ -54,7 +75,10 @@ describe('DeployService', () => {
     const { rt, seen, deploy } = setup();
     rt.failNextDeploy = new OsmoError('unavailable', 'engine unreachable');
     await assert.rejects(deploy.deploy({ name: 'w', image: 'x' }), (e) => kind(e) === 'unavailable');
-    assert.deepEqual(seen.filter((s) => s.channel === 'instance'), []);
+    assert.deepEqual(
+      seen.filter((s) => s.channel === 'instance'),
+      [],
+    );
     await deploy.deploy({ name: 'w', image: 'x' });
   });
 
@@ -67,7 +91,10 @@ describe('DeployService', () => {
     assert.equal(rt.calls.filter((c) => c === 'stats r').length, 1);
     await deploy.remove('r', 'x');
     rt.emit('r', 'removed'); // the engine's destroy event: an echo
-    assert.deepEqual(seen.filter((s) => s.channel === 'instance').map((s) => (s.e as { state: string }).state), ['running', 'removed']);
+    assert.deepEqual(
+      seen.filter((s) => s.channel === 'instance').map((s) => (s.e as { state: string }).state),
+      ['running', 'removed'],
+    );
     await assert.rejects(deploy.remove('r'), (e) => kind(e) === 'not_found');
   });
 
@@ -89,13 +116,20 @@ describe('MonitorService (guest source over MockRuntime)', () => {
     const monitors = new MonitorService(bus, deploy);
     try {
       assert.equal(await monitors.start('cpu', 'guest', 0.05), 'started');
-      const samples = () => seen.filter((s) => s.channel === 'sample').map((s) => s.e as { target: string; source: string; metric: string });
+      const samples = () =>
+        seen.filter((s) => s.channel === 'sample').map((s) => s.e as { target: string; source: string; metric: string });
       await eventually(() => ['g1', 'g2'].every((t) => samples().some((x) => x.target === t)), 10_000, 'a sample of each instance');
       assert.ok(samples().every((x) => x.source === 'guest' && x.metric === 'cpu'));
       assert.equal(await monitors.start('cpu', 'guest', 0.1), 'retimed');
-      assert.deepEqual(monitors.list().map((m) => [m.metric, m.source, m.period]), [['cpu', 'guest', 0.1]]);
+      assert.deepEqual(
+        monitors.list().map((m) => [m.metric, m.source, m.period]),
+        [['cpu', 'guest', 0.1]],
+      );
       monitors.stop('cpu', 'guest');
-      assert.throws(() => monitors.stop('cpu', 'guest'), (e) => kind(e) === 'not_found');
+      assert.throws(
+        () => monitors.stop('cpu', 'guest'),
+        (e) => kind(e) === 'not_found',
+      );
       assert.deepEqual(
         seen.filter((s) => s.channel === 'monitor').map((s) => (s.e as { action: string }).action),
         ['started', 'retimed', 'stopped'],

@@ -34,7 +34,15 @@ describe('command tokenizer (no shell)', () => {
 
 describe('deploy body (seed compatibility)', () => {
   test("the seed's sample body: empty strings mean not given, unknown host ignored", () => {
-    const b = DeployBody.parse({ image: 'redis:4.0.8-alpine', ports: '', name: 'redis', host: '', volumes: '', privileged: '', command: '' });
+    const b = DeployBody.parse({
+      image: 'redis:4.0.8-alpine',
+      ports: '',
+      name: 'redis',
+      host: '',
+      volumes: '',
+      privileged: '',
+      command: '',
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(b)), { image: 'redis:4.0.8-alpine', name: 'redis' });
   });
   test('command string is split, ports normalised', () => {
@@ -52,9 +60,15 @@ describe('deploy body (seed compatibility)', () => {
   test('policy refuses privileged and host paths unless allowed', () => {
     const deny = { allowPrivileged: false, allowHostVolumes: false };
     assert.throws(() => checkPolicy({ name: 'a', image: 'b', privileged: true }, deny), /privileged/);
-    assert.throws(() => checkPolicy({ name: 'a', image: 'b', volumes: { '/etc': { bind: '/x', mode: 'ro' } } }, deny), /--allow-host-volumes/);
+    assert.throws(
+      () => checkPolicy({ name: 'a', image: 'b', volumes: { '/etc': { bind: '/x', mode: 'ro' } } }, deny),
+      /--allow-host-volumes/,
+    );
     checkPolicy({ name: 'a', image: 'b', volumes: { data: { bind: '/x', mode: 'rw' } } }, deny);
-    checkPolicy({ name: 'a', image: 'b', privileged: true, volumes: { '/etc': { bind: '/x', mode: 'ro' } } }, { allowPrivileged: true, allowHostVolumes: true });
+    checkPolicy(
+      { name: 'a', image: 'b', privileged: true, volumes: { '/etc': { bind: '/x', mode: 'ro' } } },
+      { allowPrivileged: true, allowHostVolumes: true },
+    );
   });
 });
 
@@ -75,7 +89,9 @@ describe('/proc parsers', () => {
     const d = parseDiskstats(' 253 0 vda 10 0 8 5 20 0 16 7 0 0 0\n 253 1 vda1 1 0 2 0 1 0 2 0 0 0 0\n 7 0 loop0 1 0 2 0 0 0 0 0 0 0 0\n');
     assert.deepEqual([...d.keys()], ['vda']);
     assert.deepEqual(d.get('vda'), { readBytes: 8 * 512, writeBytes: 16 * 512 });
-    const mounts = parseMounts('proc /proc proc rw 0 0\n/dev/vda / ext4 rw 0 0\n/dev/vda /tmp/x ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\ntmpfs /run tmpfs rw 0 0\n');
+    const mounts = parseMounts(
+      'proc /proc proc rw 0 0\n/dev/vda / ext4 rw 0 0\n/dev/vda /tmp/x ext4 rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\ntmpfs /run tmpfs rw 0 0\n',
+    );
     assert.deepEqual(mounts, ['/', '/mnt/my disk']);
   });
   test('the real files of this machine parse', () => {
@@ -87,7 +103,8 @@ describe('/proc parsers', () => {
 
 describe('token rule', () => {
   test('loopback addresses', () => {
-    for (const h of ['127.0.0.1', '127.0.0.2', '127.255.0.9', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopback(h), true, h);
+    for (const h of ['127.0.0.1', '127.0.0.2', '127.255.0.9', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      assert.equal(isLoopback(h), true, h);
     for (const h of ['0.0.0.0', '10.0.0.1', '::', '192.168.1.2', '128.0.0.1', 'example.org']) assert.equal(isLoopback(h), false, h);
   });
   test('non-loopback requires a token: generated once into the data dir, then reused', () => {
@@ -119,7 +136,16 @@ describe('token rule', () => {
   });
 });
 
-const ev = (seq: number, pad = 0): AgentEvent => ({ type: 'monitor', metric: 'cpu', source: 'host', action: 'started', seq, node: 'n', ts: seq, ...(pad ? { period: pad } : {}) });
+const ev = (seq: number, pad = 0): AgentEvent => ({
+  type: 'monitor',
+  metric: 'cpu',
+  source: 'host',
+  action: 'started',
+  seq,
+  node: 'n',
+  ts: seq,
+  ...(pad ? { period: pad } : {}),
+});
 
 describe('sequence numbers', () => {
   test('strictly increasing across restarts', () => {
@@ -140,7 +166,10 @@ describe('outbox', () => {
     let o = new Outbox({ dir, segmentBytes: 1024, maxBytes: 1 << 20 });
     for (let i = 1; i <= 100; i++) o.append(ev(i));
     const b1 = o.peek(30);
-    assert.deepEqual(b1.events.map((e) => e.seq), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      b1.events.map((e) => e.seq),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     o.ack(b1.next);
     o.close();
     o = new Outbox({ dir, segmentBytes: 1024, maxBytes: 1 << 20 });
@@ -152,7 +181,10 @@ describe('outbox', () => {
       seen.push(...b.events.map((e) => e.seq));
       o.ack(b.next);
     }
-    assert.deepEqual(seen, Array.from({ length: 80 }, (_, i) => i + 31));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 80 }, (_, i) => i + 31),
+    );
     assert.ok(readdirSync(dir).filter((f) => f.endsWith('.jsonl')).length <= 2);
     o.close();
   });
@@ -163,7 +195,10 @@ describe('outbox', () => {
     for (let i = 1; i <= 1000; i++) o.append(ev(i));
     assert.ok(o.bytes <= 8192, `outbox holds ${o.bytes} bytes`);
     assert.ok(o.dropped > 0);
-    assert.equal(drops.reduce((a, b) => a + b, 0), o.dropped);
+    assert.equal(
+      drops.reduce((a, b) => a + b, 0),
+      o.dropped,
+    );
     const b = o.peek(5000);
     // what is left is the newest events, still in order, and nothing was lost silently
     assert.equal(b.events.at(-1)!.seq, 1000);

@@ -9,13 +9,25 @@ import { OsmoError } from '../../../src/shared/errors.js';
 const info = { service: 'core', base: 'http://h:1', method: 'GET', path: '/api/v1/nodes' };
 
 test('an unreachable core says how to start one or point elsewhere; an agent does not', () => {
-  assert.equal(describeFailure(new ApiError('unreachable', 'cannot reach the core at http://h:1 (ECONNREFUSED)', info)), 'cannot reach the core at http://h:1 (ECONNREFUSED); start it with "osmo up" or pass --core URL');
-  assert.equal(describeFailure(new ApiError('unreachable', 'cannot reach the agent at http://h:1 (ECONNREFUSED)', { ...info, service: 'agent' })), 'cannot reach the agent at http://h:1 (ECONNREFUSED)');
+  assert.equal(
+    describeFailure(new ApiError('unreachable', 'cannot reach the core at http://h:1 (ECONNREFUSED)', info)),
+    'cannot reach the core at http://h:1 (ECONNREFUSED); start it with "osmo up" or pass --core URL',
+  );
+  assert.equal(
+    describeFailure(new ApiError('unreachable', 'cannot reach the agent at http://h:1 (ECONNREFUSED)', { ...info, service: 'agent' })),
+    'cannot reach the agent at http://h:1 (ECONNREFUSED)',
+  );
 });
 
 test('a 401 says where the token comes from; other statuses carry the server text only', () => {
-  assert.match(describeFailure(new ApiError('status', 'GET /api/v1/nodes: 401 missing or wrong token', { ...info, status: 401 })), /^GET \/api\/v1\/nodes: 401 missing or wrong token \(give the token with --token or \$OSMO_TOKEN/);
-  assert.equal(describeFailure(new ApiError('status', 'POST /x: 409 no\n destination', { ...info, status: 409 })), 'POST /x: 409 no destination');
+  assert.match(
+    describeFailure(new ApiError('status', 'GET /api/v1/nodes: 401 missing or wrong token', { ...info, status: 401 })),
+    /^GET \/api\/v1\/nodes: 401 missing or wrong token \(give the token with --token or \$OSMO_TOKEN/,
+  );
+  assert.equal(
+    describeFailure(new ApiError('status', 'POST /x: 409 no\n destination', { ...info, status: 409 })),
+    'POST /x: 409 no destination',
+  );
 });
 
 test('usage errors, domain errors and plain errors: the message in one line, no stack', () => {
@@ -38,5 +50,11 @@ test('the help hint names the deepest command argv reached', () => {
 });
 
 test('table pads every column but the last', () => {
-  assert.equal(table([['A', 'BB', 'C'], ['aaa', 'b', '']]), 'A    BB  C\naaa  b\n');
+  assert.equal(
+    table([
+      ['A', 'BB', 'C'],
+      ['aaa', 'b', ''],
+    ]),
+    'A    BB  C\naaa  b\n',
+  );
 });

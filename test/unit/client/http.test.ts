@@ -13,7 +13,10 @@ const seen: Array<{ method: string; url: string; auth: string | undefined; body:
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   '/ok': (_q, s) => s.writeHead(200, { 'content-type': 'application/json' }).end('{"n":1,"extra":true}'),
   '/shape': (_q, s) => s.writeHead(200, { 'content-type': 'application/json' }).end('{"n":"one"}'),
-  '/conflict': (_q, s) => s.writeHead(409, { 'content-type': 'application/json' }).end('{"response":false,"status":409,"error":"no destination\\n  accepts it","code":"conflict"}'),
+  '/conflict': (_q, s) =>
+    s
+      .writeHead(409, { 'content-type': 'application/json' })
+      .end('{"response":false,"status":409,"error":"no destination\\n  accepts it","code":"conflict"}'),
   '/html': (_q, s) => s.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>'),
   '/slow': () => undefined, // never answers
 };
@@ -86,7 +89,9 @@ test('no answer in time is a timeout; nothing listening is unreachable', async (
   const a = probe.address();
   const port = typeof a === 'object' && a ? a.port : 0;
   await new Promise<void>((r) => probe.close(() => r()));
-  const down = await new HttpClient('core', { base: `http://127.0.0.1:${port}` }).call('GET', '/x', { response: N }).catch((x: unknown) => x);
+  const down = await new HttpClient('core', { base: `http://127.0.0.1:${port}` })
+    .call('GET', '/x', { response: N })
+    .catch((x: unknown) => x);
   assert.ok(down instanceof ApiError);
   assert.equal(down.kind, 'unreachable');
   assert.equal(down.message, `cannot reach the core at http://127.0.0.1:${port} (ECONNREFUSED)`);

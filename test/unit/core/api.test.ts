@@ -48,7 +48,11 @@ async function twoMoreRounds(): Promise<void> {
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
-  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${core.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
 }
@@ -76,16 +80,31 @@ describe('core API with simulated agents', () => {
 
   test('nodes register and are listed as ready', async () => {
     // A loaded CI machine may starve a simulated heartbeat for a moment: wait for all three.
-    const { status, json } = await eventually(async () => {
-      const r = await api('GET', '/api/v1/nodes');
-      return r.json.nodes.every((n) => n.status === 'ready') ? r : undefined;
-    }, 10_000, 'three ready nodes');
+    const { status, json } = await eventually(
+      async () => {
+        const r = await api('GET', '/api/v1/nodes');
+        return r.json.nodes.every((n) => n.status === 'ready') ? r : undefined;
+      },
+      10_000,
+      'three ready nodes',
+    );
     assert.equal(status, 200);
-    assert.deepEqual(json.nodes.map((n) => [n.id, n.status]), [['co-sim-a', 'ready'], ['co-sim-b', 'ready'], ['co-sim-c', 'ready']]);
+    assert.deepEqual(
+      json.nodes.map((n) => [n.id, n.status]),
+      [
+        ['co-sim-a', 'ready'],
+        ['co-sim-b', 'ready'],
+        ['co-sim-c', 'ready'],
+      ],
+    );
   });
 
   test('agent endpoints need the token even on loopback', async () => {
-    const r = await fetch(`${core.url}/api/v1/agent/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'co-sim-a' }) });
+    const r = await fetch(`${core.url}/api/v1/agent/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'co-sim-a' }),
+    });
     assert.equal(r.status, 401);
   });
 
@@ -111,19 +130,57 @@ describe('core API with simulated agents', () => {
     const two = await eventually(() => running(2), 10_000, '2 running');
     // the oldest survive a scale-down
     assert.ok(two.every((i) => names.includes(i.name)));
-    await eventually(() => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === 2, 5000, 'containers removed');
+    await eventually(
+      () => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === 2,
+      5000,
+      'containers removed',
+    );
   });
 
   test('hard constraints are respected and an unplaceable MEL stays pending with a reason', async () => {
-    assert.equal((await api('POST', '/api/v1/mels', { name: 'co-gpu', image: 'osmo-test/sleeper:1', replicas: 2, placement: { labels: { gpu: 'yes' } } })).status, 201);
-    assert.equal((await api('POST', '/api/v1/mels', { name: 'co-us', image: 'osmo-test/sleeper:1', replicas: 1, placement: { domain: 'us', layer: 'edge' } })).status, 201);
-    assert.equal((await api('POST', '/api/v1/mels', { name: 'co-huge', image: 'osmo-test/sleeper:1', replicas: 1, resources: { cpus: 64, memoryBytes: 1024 } })).status, 201);
-    await eventually(async () => {
-      const { json } = await api('GET', '/api/v1/instances');
-      const gpu = json.instances.filter((i) => i.mel === 'co-gpu' && i.state === 'running');
-      const us = json.instances.filter((i) => i.mel === 'co-us' && i.state === 'running');
-      return gpu.length === 2 && gpu.every((i) => i.node === 'co-sim-b') && us.length === 1 && us[0]!.node === 'co-sim-c';
-    }, 10_000, 'constrained placements');
+    assert.equal(
+      (
+        await api('POST', '/api/v1/mels', {
+          name: 'co-gpu',
+          image: 'osmo-test/sleeper:1',
+          replicas: 2,
+          placement: { labels: { gpu: 'yes' } },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await api('POST', '/api/v1/mels', {
+          name: 'co-us',
+          image: 'osmo-test/sleeper:1',
+          replicas: 1,
+          placement: { domain: 'us', layer: 'edge' },
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (
+        await api('POST', '/api/v1/mels', {
+          name: 'co-huge',
+          image: 'osmo-test/sleeper:1',
+          replicas: 1,
+          resources: { cpus: 64, memoryBytes: 1024 },
+        })
+      ).status,
+      201,
+    );
+    await eventually(
+      async () => {
+        const { json } = await api('GET', '/api/v1/instances');
+        const gpu = json.instances.filter((i) => i.mel === 'co-gpu' && i.state === 'running');
+        const us = json.instances.filter((i) => i.mel === 'co-us' && i.state === 'running');
+        return gpu.length === 2 && gpu.every((i) => i.node === 'co-sim-b') && us.length === 1 && us[0]!.node === 'co-sim-c';
+      },
+      10_000,
+      'constrained placements',
+    );
     const huge = await api('GET', '/api/v1/mels/co-huge');
     const hs = huge.json.status as { pending: number; reason: string };
     assert.equal(hs.pending, 1);
@@ -132,14 +189,28 @@ describe('core API with simulated agents', () => {
     assert.equal(inst.json.instances[0]!.state, 'pending');
     assert.equal(inst.json.instances[0]!.node, null);
     for (const m of ['co-gpu', 'co-us', 'co-huge']) assert.equal((await api('DELETE', `/api/v1/mels/${m}`)).status, 200);
-    await eventually(async () => (await api('GET', '/api/v1/instances')).json.instances.every((i) => i.mel === 'co-web'), 5000, 'deleted MELs gone');
+    await eventually(
+      async () => (await api('GET', '/api/v1/instances')).json.instances.every((i) => i.mel === 'co-web'),
+      5000,
+      'deleted MELs gone',
+    );
   });
 
   test('event batches are deduplicated by seq and samples become metrics', async () => {
     const a = agents[0]!;
     const ts = Date.now();
-    const ev = { type: 'sample' as const, source: 'host' as const, target: 'host', metric: 'cpu' as const, fields: { total: { value: 42, unit: 'percent' } }, ts };
-    const r1 = await a.send([{ ...ev, seq: 1000 }, { type: 'monitor' as const, metric: 'cpu' as const, source: 'host' as const, action: 'started' as const, seq: 1001 }]);
+    const ev = {
+      type: 'sample' as const,
+      source: 'host' as const,
+      target: 'host',
+      metric: 'cpu' as const,
+      fields: { total: { value: 42, unit: 'percent' } },
+      ts,
+    };
+    const r1 = await a.send([
+      { ...ev, seq: 1000 },
+      { type: 'monitor' as const, metric: 'cpu' as const, source: 'host' as const, action: 'started' as const, seq: 1001 },
+    ]);
     assert.equal(r1.status, 200);
     assert.equal(((await r1.json()) as { ackedSeq: number }).ackedSeq, 1001);
     const r2 = await a.send([{ ...ev, seq: 1000, fields: { total: { value: 99, unit: 'percent' } } }]);
@@ -182,18 +253,26 @@ describe('core API with simulated agents', () => {
     victim.paused = true;
     // How fast a node goes down is measured in bench/core-recovery.ts, not asserted here.
     await eventually(async () => (await api('GET', `/api/v1/nodes/${victim.o.id}`)).json.status === 'down', 10_000, 'down');
-    await eventually(async () => {
-      const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      const run = json.instances.filter((i) => i.state === 'running');
-      return run.length === 2 && run.every((i) => i.node !== victim.o.id) && json.instances.some((i) => i.state === 'lost');
-    }, 10_000, 'replaced');
+    await eventually(
+      async () => {
+        const { json } = await api('GET', '/api/v1/instances?mel=co-web');
+        const run = json.instances.filter((i) => i.state === 'running');
+        return run.length === 2 && run.every((i) => i.node !== victim.o.id) && json.instances.some((i) => i.state === 'lost');
+      },
+      10_000,
+      'replaced',
+    );
     // back: its original is stopped (the replacement wins), no duplicates remain
     victim.paused = false;
-    await eventually(async () => {
-      const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      const all = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
-      return json.instances.length === 2 && json.instances.every((i) => i.state === 'running') && all.length === 2;
-    }, 10_000, 'surplus stopped after reconnect');
+    await eventually(
+      async () => {
+        const { json } = await api('GET', '/api/v1/instances?mel=co-web');
+        const all = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
+        return json.instances.length === 2 && json.instances.every((i) => i.state === 'running') && all.length === 2;
+      },
+      10_000,
+      'surplus stopped after reconnect',
+    );
   });
 
   test('cordon keeps placements off a node; drain moves instances away', async () => {
@@ -201,19 +280,35 @@ describe('core API with simulated agents', () => {
     const beforeCordon = await onC();
     assert.equal((await api('POST', '/api/v1/nodes/co-sim-c/cordon')).json.schedulable, false);
     await api('POST', '/api/v1/mels/co-web/scale', { replicas: 4 });
-    await eventually(async () => {
-      const { json } = await api('GET', '/api/v1/instances?mel=co-web&state=running');
-      return json.instances.length === 4;
-    }, 10_000, '4 running');
+    await eventually(
+      async () => {
+        const { json } = await api('GET', '/api/v1/instances?mel=co-web&state=running');
+        return json.instances.length === 4;
+      },
+      10_000,
+      '4 running',
+    );
     // a spread MEL would use all three nodes: the two new replicas went elsewhere
-    assert.deepEqual([...(await onC())].filter((id) => !beforeCordon.has(id)), [], 'the scale-up placed nothing on the cordoned node');
+    assert.deepEqual(
+      [...(await onC())].filter((id) => !beforeCordon.has(id)),
+      [],
+      'the scale-up placed nothing on the cordoned node',
+    );
     const d = await api('POST', '/api/v1/nodes/co-sim-a/drain');
     assert.equal(d.json.status, 'draining');
-    await eventually(async () => {
-      const { json } = await api('GET', '/api/v1/instances?mel=co-web');
-      return json.instances.length === 4 && json.instances.every((i) => i.state === 'running' && i.node !== 'co-sim-a');
-    }, 10_000, 'drained');
-    assert.deepEqual([...(await onC())].filter((id) => !beforeCordon.has(id)), [], 'the drain moved nothing onto the cordoned node');
+    await eventually(
+      async () => {
+        const { json } = await api('GET', '/api/v1/instances?mel=co-web');
+        return json.instances.length === 4 && json.instances.every((i) => i.state === 'running' && i.node !== 'co-sim-a');
+      },
+      10_000,
+      'drained',
+    );
+    assert.deepEqual(
+      [...(await onC())].filter((id) => !beforeCordon.has(id)),
+      [],
+      'the drain moved nothing onto the cordoned node',
+    );
     await api('POST', '/api/v1/nodes/co-sim-a/undrain');
     await api('POST', '/api/v1/nodes/co-sim-c/uncordon');
   });
@@ -225,24 +320,43 @@ describe('core API with simulated agents', () => {
     agent.containers.delete(victim.name);
     const r = await agent.send([{ type: 'instance' as const, name: victim.name, state: 'exited' as const, reason: 'exit code 1' }]);
     assert.equal(r.status, 200);
-    await eventually(async () => (await api('GET', `/api/v1/instances?mel=co-web&state=failed`)).json.instances.some((i) => i.id === victim.id), 3000, 'failed');
-    await eventually(async () => {
-      const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
-      return l.length === 4 && l.every((i) => i.state === 'running') && !l.some((i) => i.id === victim.id);
-    }, 10_000, 'replaced');
+    await eventually(
+      async () => (await api('GET', `/api/v1/instances?mel=co-web&state=failed`)).json.instances.some((i) => i.id === victim.id),
+      3000,
+      'failed',
+    );
+    await eventually(
+      async () => {
+        const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
+        return l.length === 4 && l.every((i) => i.state === 'running') && !l.some((i) => i.id === victim.id);
+      },
+      10_000,
+      'replaced',
+    );
   });
 
   test('an agent that refuses a deploy: the instance fails with its reason and is retried with growing backoff', async () => {
     assert.equal((await api('POST', '/api/v1/mels', { name: 'co-bad', image: 'sim-fail/nope:1', replicas: 1 })).status, 201);
-    const failed = await eventually(async () => (await api('GET', '/api/v1/instances?mel=co-bad&state=failed')).json.instances[0], 5000, 'failed');
+    const failed = await eventually(
+      async () => (await api('GET', '/api/v1/instances?mel=co-bad&state=failed')).json.instances[0],
+      5000,
+      'failed',
+    );
     assert.match(failed.reason ?? '', /refused deploy.*500.*pull sim-fail\/nope:1: not found/);
     // The hold doubles with each failure: measured on the core's own event timestamps, each
     // retry came no earlier than its hold (a slow machine only makes the gaps longer).
-    const placements = await eventually(async () => {
-      const all = (await api('GET', '/api/v1/events?follow=false&type=placement&limit=10000')).json.events as Array<{ ts: number; data: { mel: string } }>;
-      const mine = all.filter((e) => e.data.mel === 'co-bad').sort((a, b) => a.ts - b.ts);
-      return mine.length >= 3 ? mine : undefined;
-    }, 20_000, 'three placements of co-bad');
+    const placements = await eventually(
+      async () => {
+        const all = (await api('GET', '/api/v1/events?follow=false&type=placement&limit=10000')).json.events as Array<{
+          ts: number;
+          data: { mel: string };
+        }>;
+        const mine = all.filter((e) => e.data.mel === 'co-bad').sort((a, b) => a.ts - b.ts);
+        return mine.length >= 3 ? mine : undefined;
+      },
+      20_000,
+      'three placements of co-bad',
+    );
     const gaps = [placements[1]!.ts - placements[0]!.ts, placements[2]!.ts - placements[1]!.ts];
     assert.ok(gaps[0]! >= FAILED_HOLD_MS, `first retry after ${gaps[0]} ms, hold ${FAILED_HOLD_MS} ms`);
     assert.ok(gaps[1]! >= 2 * FAILED_HOLD_MS, `second retry after ${gaps[1]} ms, hold ${2 * FAILED_HOLD_MS} ms`);
@@ -251,26 +365,59 @@ describe('core API with simulated agents', () => {
 
   test('PUT with a changed template replaces every instance; a replicas-only PUT does not', async () => {
     const before = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
-    const same = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', replicas: before.length, placement: { spread: true } });
+    const same = await api('PUT', '/api/v1/mels/co-web', {
+      image: 'osmo-test/httpd:1',
+      replicas: before.length,
+      placement: { spread: true },
+    });
     assert.equal(same.status, 200);
     await twoMoreRounds();
-    assert.deepEqual((await api('GET', '/api/v1/instances?mel=co-web')).json.instances.map((i) => i.id).sort(), before.map((i) => i.id).sort());
-    const changed = await api('PUT', '/api/v1/mels/co-web', { image: 'osmo-test/httpd:1', env: { V: '2' }, replicas: before.length, placement: { spread: true } });
+    assert.deepEqual(
+      (await api('GET', '/api/v1/instances?mel=co-web')).json.instances.map((i) => i.id).sort(),
+      before.map((i) => i.id).sort(),
+    );
+    const changed = await api('PUT', '/api/v1/mels/co-web', {
+      image: 'osmo-test/httpd:1',
+      env: { V: '2' },
+      replicas: before.length,
+      placement: { spread: true },
+    });
     assert.equal(changed.status, 200);
-    await eventually(async () => {
-      const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
-      return l.length === before.length && l.every((i) => i.state === 'running' && !before.some((b) => b.id === i.id));
-    }, 10_000, 'all replaced');
-    await eventually(() => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === before.length, 10_000, 'old containers removed');
+    await eventually(
+      async () => {
+        const l = (await api('GET', '/api/v1/instances?mel=co-web')).json.instances;
+        return l.length === before.length && l.every((i) => i.state === 'running' && !before.some((b) => b.id === i.id));
+      },
+      10_000,
+      'all replaced',
+    );
+    await eventually(
+      () => agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web').length === before.length,
+      10_000,
+      'old containers removed',
+    );
     const now = agents.flatMap((a) => [...a.containers.values()]).filter((c) => c.labels['io.osmo.mel'] === 'co-web');
-    assert.deepEqual(now.map((c) => c.env.V), now.map(() => '2'), 'every container runs with the new env');
+    assert.deepEqual(
+      now.map((c) => c.env.V),
+      now.map(() => '2'),
+      'every container runs with the new env',
+    );
   });
 
   test('/openapi.json documents the API, /metrics and /healthz answer', async () => {
     const o = await api('GET', '/openapi.json');
     assert.equal(o.status, 200);
     assert.match(o.json.openapi, /^3\./);
-    for (const p of ['/api/v1/nodes', '/api/v1/mels', '/api/v1/mels/{name}', '/api/v1/instances', '/api/v1/events', '/api/v1/metrics', '/api/v1/agent/register']) assert.ok(o.json.paths[p], `missing ${p}`);
+    for (const p of [
+      '/api/v1/nodes',
+      '/api/v1/mels',
+      '/api/v1/mels/{name}',
+      '/api/v1/instances',
+      '/api/v1/events',
+      '/api/v1/metrics',
+      '/api/v1/agent/register',
+    ])
+      assert.ok(o.json.paths[p], `missing ${p}`);
     assert.ok(o.json.paths['/api/v1/mels']?.post?.requestBody);
     const m = await fetch(`${core.url}/metrics`);
     const text = await m.text();

@@ -12,16 +12,48 @@ import type { InstanceRecord } from '../../../src/store/index.js';
 const GiB = 1024 ** 3;
 
 function node(id: string, status: LiveNode['status'] = 'ready'): LiveNode {
-  return { id, address: `http://${id}`, layer: 'edge', domain: 'd', labels: {}, capacity: { cpus: 1, memoryBytes: GiB }, drivers: ['docker'], version: 't', status, schedulable: true, draining: false, ackedSeq: 0, registeredAt: 0, updatedAt: 0, lastHeartbeat: 0, load: {}, needsSync: false };
+  return {
+    id,
+    address: `http://${id}`,
+    layer: 'edge',
+    domain: 'd',
+    labels: {},
+    capacity: { cpus: 1, memoryBytes: GiB },
+    drivers: ['docker'],
+    version: 't',
+    status,
+    schedulable: true,
+    draining: false,
+    ackedSeq: 0,
+    registeredAt: 0,
+    updatedAt: 0,
+    lastHeartbeat: 0,
+    load: {},
+    needsSync: false,
+  };
 }
 
 function mel(name: string, replicas: number, cpus: number): Mel {
-  return { name, spec: MelSpec.parse({ name, image: 'img:1', replicas, resources: { cpus, memoryBytes: 64 * 1024 * 1024 } }), generation: 1, createdAt: 0, updatedAt: 0 };
+  return {
+    name,
+    spec: MelSpec.parse({ name, image: 'img:1', replicas, resources: { cpus, memoryBytes: 64 * 1024 * 1024 } }),
+    generation: 1,
+    createdAt: 0,
+    updatedAt: 0,
+  };
 }
 
 function input(view: ClusterView, busy: string[] = []): DecideInput {
   let n = 0;
-  return { state: view, snapshot: buildSnapshot(view), schedule, now: 1000, holdFor: () => 3000, busy: (id) => busy.includes(id), newId: () => `id-${++n}` };
+  return {
+    state: view,
+    snapshot: buildSnapshot(view),
+    schedule,
+    now: 1000,
+    holdFor: () => 3000,
+    busy: (id) => busy.includes(id),
+    newId: () => `id-${++n}`,
+  };
 }
 
 test('placements fill the snapshot as they land: the one that no longer fits stays pending with the reason', () => {
@@ -29,19 +61,42 @@ test('placements fill the snapshot as they land: the one that no longer fits sta
   const plan = decide(input(view));
   assert.equal(plan.placed, 2);
   assert.deepEqual(plan.deploys, ['id-1', 'id-2']);
-  assert.deepEqual(plan.writes.map((w) => [w.id, w.node, w.state, w.name]), [
-    ['id-1', 'n1', 'starting', 'web-id1'],
-    ['id-2', 'n1', 'starting', 'web-id2'],
-    ['id-3', null, 'pending', 'web-id3'],
-  ]);
+  assert.deepEqual(
+    plan.writes.map((w) => [w.id, w.node, w.state, w.name]),
+    [
+      ['id-1', 'n1', 'starting', 'web-id1'],
+      ['id-2', 'n1', 'starting', 'web-id2'],
+      ['id-3', null, 'pending', 'web-id3'],
+    ],
+  );
   assert.match(String(plan.writes[2]!.reason), /insufficient cpu/);
-  assert.deepEqual(plan.events.map((e) => e.type), ['placement', 'placement', 'reconcile']);
+  assert.deepEqual(
+    plan.events.map((e) => e.type),
+    ['placement', 'placement', 'reconcile'],
+  );
   // decide wrote nothing: the view is as it was
   assert.equal(view.instances.size, 0);
 });
 
 test('a down node: its instances are marked lost and replaced in the same plan; a busy stop is not sent twice', () => {
-  const inst = (id: string, nodeId: string, state: InstanceRecord['state'], desired: InstanceRecord['desired'] = 'run'): InstanceRecord => ({ id, mel: 'web', node: nodeId, name: `web-${id}`, generation: 1, desired, state, reason: null, ports: [], createdAt: 0, updatedAt: 0 });
+  const inst = (
+    id: string,
+    nodeId: string,
+    state: InstanceRecord['state'],
+    desired: InstanceRecord['desired'] = 'run',
+  ): InstanceRecord => ({
+    id,
+    mel: 'web',
+    node: nodeId,
+    name: `web-${id}`,
+    generation: 1,
+    desired,
+    state,
+    reason: null,
+    ports: [],
+    createdAt: 0,
+    updatedAt: 0,
+  });
   const view: ClusterView = {
     nodes: new Map([
       ['n1', node('n1', 'down')],
@@ -54,10 +109,13 @@ test('a down node: its instances are marked lost and replaced in the same plan; 
     ]),
   };
   const plan = decide(input(view, ['b']));
-  assert.deepEqual(plan.writes.map((w) => [w.id, w.node, w.state]), [
-    ['a', 'n1', 'lost'],
-    ['id-1', 'n2', 'starting'],
-  ]);
+  assert.deepEqual(
+    plan.writes.map((w) => [w.id, w.node, w.state]),
+    [
+      ['a', 'n1', 'lost'],
+      ['id-1', 'n2', 'starting'],
+    ],
+  );
   assert.deepEqual(plan.deploys, ['id-1']);
   assert.deepEqual(plan.stops, [], 'b is busy: its stop was sent moments ago');
 });

@@ -8,10 +8,27 @@ import type { InstanceRecord, InstanceState } from '../../../src/store/records.j
 let n = 0;
 function inst(p: Partial<InstanceRecord> & { state: InstanceState }): InstanceRecord {
   n++;
-  return { id: `i${n}`, mel: 'm', node: 'a', name: `m-${n}`, generation: 1, desired: 'run', reason: null, ports: [], createdAt: n, updatedAt: n, ...p };
+  return {
+    id: `i${n}`,
+    mel: 'm',
+    node: 'a',
+    name: `m-${n}`,
+    generation: 1,
+    desired: 'run',
+    reason: null,
+    ports: [],
+    createdAt: n,
+    updatedAt: n,
+    ...p,
+  };
 }
 const ready: NodeFacts = { status: 'ready', draining: false };
-const nodes = { a: ready, b: ready, c: { status: 'down', draining: false } as NodeFacts, d: { status: 'ready', draining: true } as NodeFacts };
+const nodes = {
+  a: ready,
+  b: ready,
+  c: { status: 'down', draining: false } as NodeFacts,
+  d: { status: 'ready', draining: true } as NodeFacts,
+};
 const mel = (replicas: number, generation = 1) => ({ name: 'm', replicas, generation });
 const kinds = (a: Action[]) => a.map((x) => x.kind).sort();
 
@@ -56,10 +73,17 @@ test('a spec change starts the replacement first; the old instance stops once it
   const old = inst({ state: 'running', generation: 1 });
   assert.deepEqual(diff({ mel: mel(1, 2), instances: [old], nodes }), [{ kind: 'place', count: 1, reuse: [] }]);
   const starting = inst({ state: 'starting', generation: 2 });
-  assert.deepEqual(kinds(diff({ mel: mel(1, 2), instances: [old, starting], nodes })), ['deploy'], 'nothing stops while the replacement starts');
+  assert.deepEqual(
+    kinds(diff({ mel: mel(1, 2), instances: [old, starting], nodes })),
+    ['deploy'],
+    'nothing stops while the replacement starts',
+  );
   const running = { ...starting, state: 'running' as const };
   const a = diff({ mel: mel(1, 2), instances: [old, running], nodes });
-  assert.deepEqual(a.map((x) => [x.kind, (x as { id?: string }).id]), [['stop', old.id]]);
+  assert.deepEqual(
+    a.map((x) => [x.kind, (x as { id?: string }).id]),
+    [['stop', old.id]],
+  );
   // an old instance that is not running has nothing to keep serving: it goes at once
   assert.deepEqual(kinds(diff({ mel: mel(1, 2), instances: [inst({ state: 'starting', generation: 1 })], nodes })), ['place', 'stop']);
 });
@@ -71,22 +95,35 @@ test('a MEL with fixed host ports is replaced stop-first (old and new cannot sha
 
 test('property: a rolling update never drops below the replica count and starts at most maxParallel at once', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 3 }), (oldCount, replicas, maxParallel) => {
-      let list: InstanceRecord[] = Array.from({ length: oldCount }, () => inst({ state: 'running', generation: 1 }));
-      for (let pass = 0; pass < 60; pass++) {
-        const a = diff({ mel: mel(replicas, 2), instances: list, nodes, maxParallel });
-        const stopped = new Set(a.flatMap((x) => (x.kind === 'stop' ? [x.id] : [])));
-        const running = list.filter((i) => i.state === 'running' && !stopped.has(i.id)).length;
-        assert.ok(running >= Math.min(replicas, list.filter((i) => i.state === 'running').length), `pass ${pass}: running fell to ${running}`);
-        const placed = a.filter((x) => x.kind === 'place').reduce((s2, x) => s2 + (x as { count: number }).count, 0);
-        // the world moves on: starting ones come up, the decision is applied
-        list = list.filter((i) => !stopped.has(i.id)).map((i) => (i.state === 'starting' ? { ...i, state: 'running' as const } : i));
-        for (let k = 0; k < placed; k++) list.push(inst({ state: 'starting', generation: 2 }));
-        assert.ok(list.filter((i) => i.state === 'starting').length <= maxParallel || list.every((i) => i.generation === 2), 'at most maxParallel starting during the rollout');
-        if (list.every((i) => i.generation === 2) && list.filter((i) => i.state === 'running').length === replicas) return;
-      }
-      assert.fail(`rollout of ${oldCount} -> ${replicas} (maxParallel ${maxParallel}) did not finish: ${JSON.stringify(list.map((i) => [i.generation, i.state]))}`);
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 0, max: 6 }),
+      fc.integer({ min: 1, max: 3 }),
+      (oldCount, replicas, maxParallel) => {
+        let list: InstanceRecord[] = Array.from({ length: oldCount }, () => inst({ state: 'running', generation: 1 }));
+        for (let pass = 0; pass < 60; pass++) {
+          const a = diff({ mel: mel(replicas, 2), instances: list, nodes, maxParallel });
+          const stopped = new Set(a.flatMap((x) => (x.kind === 'stop' ? [x.id] : [])));
+          const running = list.filter((i) => i.state === 'running' && !stopped.has(i.id)).length;
+          assert.ok(
+            running >= Math.min(replicas, list.filter((i) => i.state === 'running').length),
+            `pass ${pass}: running fell to ${running}`,
+          );
+          const placed = a.filter((x) => x.kind === 'place').reduce((s2, x) => s2 + (x as { count: number }).count, 0);
+          // the world moves on: starting ones come up, the decision is applied
+          list = list.filter((i) => !stopped.has(i.id)).map((i) => (i.state === 'starting' ? { ...i, state: 'running' as const } : i));
+          for (let k = 0; k < placed; k++) list.push(inst({ state: 'starting', generation: 2 }));
+          assert.ok(
+            list.filter((i) => i.state === 'starting').length <= maxParallel || list.every((i) => i.generation === 2),
+            'at most maxParallel starting during the rollout',
+          );
+          if (list.every((i) => i.generation === 2) && list.filter((i) => i.state === 'running').length === replicas) return;
+        }
+        assert.fail(
+          `rollout of ${oldCount} -> ${replicas} (maxParallel ${maxParallel}) did not finish: ${JSON.stringify(list.map((i) => [i.generation, i.state]))}`,
+        );
+      },
+    ),
   );
 });
 
@@ -101,7 +138,9 @@ test('draining: replacements first, the drained instance stops only once they ru
   const starting = inst({ state: 'starting', node: 'a' });
   assert.deepEqual(kinds(diff({ mel: mel(1), instances: [onDrain, starting], nodes })), ['deploy']);
   const running = { ...starting, state: 'running' as const };
-  assert.deepEqual(diff({ mel: mel(1), instances: [onDrain, running], nodes }), [{ kind: 'stop', id: onDrain.id, reason: 'node draining; replacement running' }]);
+  assert.deepEqual(diff({ mel: mel(1), instances: [onDrain, running], nodes }), [
+    { kind: 'stop', id: onDrain.id, reason: 'node draining; replacement running' },
+  ]);
 });
 
 test('unfinished stops are re-sent while the node answers; starting instances are (re)deployed', () => {
@@ -109,21 +148,37 @@ test('unfinished stops are re-sent while the node answers; starting instances ar
   const onDown = inst({ state: 'stopping', desired: 'stop', node: 'c' });
   const starting = inst({ state: 'starting' });
   const a = diff({ mel: mel(1), instances: [stopping, onDown, starting], nodes });
-  assert.deepEqual(a, [{ kind: 'stop', id: stopping.id, reason: 'stopping' }, { kind: 'deploy', id: starting.id }]);
+  assert.deepEqual(a, [
+    { kind: 'stop', id: stopping.id, reason: 'stopping' },
+    { kind: 'deploy', id: starting.id },
+  ]);
 });
 
 test('property: after applying the actions the count of live placements equals the replicas', () => {
   const states: InstanceState[] = ['pending', 'starting', 'running', 'failed', 'lost', 'stopping'];
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 8 }), fc.array(fc.record({ s: fc.constantFrom(...states), node: fc.constantFrom('a', 'b', 'c') }), { maxLength: 12 }), (replicas, spec) => {
-      const list = spec.map((x) => inst({ state: x.s, node: x.s === 'pending' ? null : x.node, desired: x.s === 'stopping' ? 'stop' : 'run' }));
-      const a = diff({ mel: mel(replicas), instances: list, nodes });
-      const gone = new Set(a.flatMap((x) => (x.kind === 'stop' || x.kind === 'lost' ? [x.id] : x.kind === 'drop-pending' ? x.ids : [])));
-      const live = list.filter((i) => !gone.has(i.id) && i.desired === 'run' && i.node !== null && (i.state === 'running' || i.state === 'starting') && i.node !== 'c');
-      const placed = a.filter((x) => x.kind === 'place').reduce((s, x) => s + (x as { count: number }).count, 0);
-      assert.equal(live.length + placed, replicas);
-      // never both place and stop-for-scale-down in one decision
-      assert.ok(!(placed > 0 && a.some((x) => x.kind === 'stop' && /scaled down/.test(x.reason))));
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 8 }),
+      fc.array(fc.record({ s: fc.constantFrom(...states), node: fc.constantFrom('a', 'b', 'c') }), { maxLength: 12 }),
+      (replicas, spec) => {
+        const list = spec.map((x) =>
+          inst({ state: x.s, node: x.s === 'pending' ? null : x.node, desired: x.s === 'stopping' ? 'stop' : 'run' }),
+        );
+        const a = diff({ mel: mel(replicas), instances: list, nodes });
+        const gone = new Set(a.flatMap((x) => (x.kind === 'stop' || x.kind === 'lost' ? [x.id] : x.kind === 'drop-pending' ? x.ids : [])));
+        const live = list.filter(
+          (i) =>
+            !gone.has(i.id) &&
+            i.desired === 'run' &&
+            i.node !== null &&
+            (i.state === 'running' || i.state === 'starting') &&
+            i.node !== 'c',
+        );
+        const placed = a.filter((x) => x.kind === 'place').reduce((s, x) => s + (x as { count: number }).count, 0);
+        assert.equal(live.length + placed, replicas);
+        // never both place and stop-for-scale-down in one decision
+        assert.ok(!(placed > 0 && a.some((x) => x.kind === 'stop' && /scaled down/.test(x.reason))));
+      },
+    ),
   );
 });

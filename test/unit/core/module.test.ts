@@ -23,7 +23,14 @@ const mod = (name: string, deps: string[], log?: string[], extra: Partial<AnyCor
 });
 
 const base = (openClientApi: boolean): CoreBase => {
-  const config: CoreConfig = { listen: { host: '127.0.0.1', port: 0 }, dataDir: tempDir('osmo-modules-'), openClientApi, liveness: DEFAULT_LIVENESS, reconciler: DEFAULT_RECONCILER, processMetrics: false };
+  const config: CoreConfig = {
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: tempDir('osmo-modules-'),
+    openClientApi,
+    liveness: DEFAULT_LIVENESS,
+    reconciler: DEFAULT_RECONCILER,
+    processMetrics: false,
+  };
   return { config, token: 'osmo_test-token-0123456789' };
 };
 
@@ -42,7 +49,10 @@ test('the core lists its modules in an order that needs no reordering', () => {
 test('a broken list is refused before anything starts, naming the problem', () => {
   assert.throws(() => startOrder([mod('mels', ['state'])]), /"mels" depends on "state", which no module in the list provides/);
   assert.throws(() => startOrder([mod('store', []), mod('store', [])]), /"store" is listed twice/);
-  assert.throws(() => startOrder([mod('state', ['mels']), mod('mels', ['reconciler']), mod('reconciler', ['state'])]), /dependency cycle state -> mels -> reconciler -> state/);
+  assert.throws(
+    () => startOrder([mod('state', ['mels']), mod('mels', ['reconciler']), mod('reconciler', ['state'])]),
+    /dependency cycle state -> mels -> reconciler -> state/,
+  );
 });
 
 test('services reach later modules; stop runs in reverse; a failed start stops what started', async () => {
@@ -52,7 +62,9 @@ test('services reach later modules; stop runs in reverse; a failed start stops w
   const core = await startModules(
     [
       mod('store', [], log, { start: () => (log.push('start store'), { service: 'the store', stop: () => void log.push('stop store') }) }),
-      mod('state', ['store'], log, { start: (ctx) => (seen.push(ctx.store), log.push('start state'), { stop: () => void log.push('stop state') }) }),
+      mod('state', ['store'], log, {
+        start: (ctx) => (seen.push(ctx.store), log.push('start state'), { stop: () => void log.push('stop state') }),
+      }),
       provider,
     ],
     base(true),
@@ -64,26 +76,49 @@ test('services reach later modules; stop runs in reverse; a failed start stops w
 
   const log2: string[] = [];
   await assert.rejects(
-    startModules([mod('store', [], log2), mod('state', ['store'], log2), mod('mels', ['state'], log2, { start: () => Promise.reject(new Error('boom')) })], base(true)),
+    startModules(
+      [
+        mod('store', [], log2),
+        mod('state', ['store'], log2),
+        mod('mels', ['state'], log2, { start: () => Promise.reject(new Error('boom')) }),
+      ],
+      base(true),
+    ),
     /boom/,
   );
   assert.deepEqual(log2, ['start store', 'start state', 'stop state', 'stop store']);
 });
 
 test("a module's routes get its declared auth class; without one they need the token (deny by default)", async () => {
-  const open = defineModule({ name: 'open', deps: [], auth: 'client', start: () => ({ routes: async (app) => void app.get('/open', async () => ({ ok: true })) }) });
-  const undeclared = defineModule({ name: 'undeclared', deps: [], start: () => ({ routes: async (app) => void app.get('/undeclared', async () => ({ ok: true })) }) });
+  const open = defineModule({
+    name: 'open',
+    deps: [],
+    auth: 'client',
+    start: () => ({ routes: async (app) => void app.get('/open', async () => ({ ok: true })) }),
+  });
+  const undeclared = defineModule({
+    name: 'undeclared',
+    deps: [],
+    start: () => ({ routes: async (app) => void app.get('/undeclared', async () => ({ ok: true })) }),
+  });
   const core = await startModules([store, state, metrics, open, undeclared] as AnyCoreModule[], base(true));
   const app = await buildApp(core.ctx, core.routes);
   try {
     assert.deepEqual(
       core.routes.map((r) => [r.module, r.auth]),
-      [['metrics', 'client'], ['open', 'client'], ['undeclared', 'admin']],
+      [
+        ['metrics', 'client'],
+        ['open', 'client'],
+        ['undeclared', 'admin'],
+      ],
     );
     // loopback core: the client API is open, an admin route is not
     assert.equal((await app.inject({ method: 'GET', url: '/open' })).statusCode, 200);
     assert.equal((await app.inject({ method: 'GET', url: '/undeclared' })).statusCode, 401);
-    assert.equal((await app.inject({ method: 'GET', url: '/undeclared', headers: { authorization: `Bearer ${core.ctx.token}` } })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/undeclared', headers: { authorization: `Bearer ${core.ctx.token}` } })).statusCode,
+      200,
+    );
   } finally {
     await app.close();
     await core.stop();

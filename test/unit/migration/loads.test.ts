@@ -18,11 +18,36 @@ const GiB = 1024 ** 3;
 
 function node(id: string): LiveNode {
   const now = Date.now();
-  return { id, address: 'http://127.0.0.1:1', layer: 'edge', domain: 'd', labels: {}, capacity: { cpus: 2, memoryBytes: 4 * GiB }, drivers: ['docker'], version: 't', status: 'ready', schedulable: true, draining: false, ackedSeq: 0, registeredAt: now, updatedAt: now, lastHeartbeat: now, load: {}, needsSync: false };
+  return {
+    id,
+    address: 'http://127.0.0.1:1',
+    layer: 'edge',
+    domain: 'd',
+    labels: {},
+    capacity: { cpus: 2, memoryBytes: 4 * GiB },
+    drivers: ['docker'],
+    version: 't',
+    status: 'ready',
+    schedulable: true,
+    draining: false,
+    ackedSeq: 0,
+    registeredAt: now,
+    updatedAt: now,
+    lastHeartbeat: now,
+    load: {},
+    needsSync: false,
+  };
 }
 
 let id = 0;
-const sample = (nodeId: string, ts: number, source: 'host' | 'guest', target: string, metric: MetricName, fields: Record<string, number>): OsmoEvent => ({
+const sample = (
+  nodeId: string,
+  ts: number,
+  source: 'host' | 'guest',
+  target: string,
+  metric: MetricName,
+  fields: Record<string, number>,
+): OsmoEvent => ({
   id: ++id,
   origin: nodeId,
   seq: id,
@@ -39,7 +64,19 @@ describe('LoadBook', () => {
     await state.saveNode(node('n1'));
     await state.saveNode(node('n2'));
     const t = Date.now();
-    const inst = (iid: string, name: string, n: string) => ({ id: iid, mel: 'm', node: n, name, generation: 1, desired: 'run' as const, state: 'running' as const, reason: null, ports: [], createdAt: t, updatedAt: t });
+    const inst = (iid: string, name: string, n: string) => ({
+      id: iid,
+      mel: 'm',
+      node: n,
+      name,
+      generation: 1,
+      desired: 'run' as const,
+      state: 'running' as const,
+      reason: null,
+      ports: [],
+      createdAt: t,
+      updatedAt: t,
+    });
     await state.saveInstances([inst('a', 'm-a', 'n1'), inst('b', 'm-b', 'n1')]);
   });
   after(async () => store.close());
@@ -62,7 +99,11 @@ describe('LoadBook', () => {
 
   test('guest io: byte rates against ioCapacityBytesPerSec', () => {
     const book = new LoadBook(state);
-    const p = applyPatch(defaultPolicy(), { loadSource: 'guest', weights: { cpu: 0, mem: 0, io: 1 }, management: { ioCapacityBytesPerSec: 1000 } });
+    const p = applyPatch(defaultPolicy(), {
+      loadSource: 'guest',
+      weights: { cpu: 0, mem: 0, io: 1 },
+      management: { ioCapacityBytesPerSec: 1000 },
+    });
     const now = Date.now();
     book.onEvent(sample('n1', now, 'guest', 'm-a', 'net', { rx_bytes_rate: 100, tx_bytes_rate: 100, rx_bytes: 1e9 }));
     book.onEvent(sample('n1', now, 'guest', 'm-b', 'disk', { read_bytes_rate: 300, write_bytes: 5 }));
@@ -74,7 +115,11 @@ describe('LoadBook', () => {
 
   test('host: cpu total, memory used_percent, io from non-loopback network and disk rates', () => {
     const book = new LoadBook(state);
-    const p = applyPatch(defaultPolicy(), { loadSource: 'host', weights: { cpu: 1, mem: 1, io: 2 }, management: { ioCapacityBytesPerSec: 1000 } });
+    const p = applyPatch(defaultPolicy(), {
+      loadSource: 'host',
+      weights: { cpu: 1, mem: 1, io: 2 },
+      management: { ioCapacityBytesPerSec: 1000 },
+    });
     const now = Date.now();
     book.onEvent(sample('n2', now, 'host', 'host', 'cpu', { total: 40, core0: 90 }));
     book.onEvent(sample('n2', now, 'host', 'host', 'mem', { used_percent: 60, used: 1 }));
@@ -87,7 +132,11 @@ describe('LoadBook', () => {
 
   test('a moved-away instance stops counting on its old node at once', async () => {
     const book = new LoadBook(state);
-    const p = applyPatch(defaultPolicy(), { loadSource: 'guest', weights: { cpu: 1, mem: 0, io: 0 }, management: { monitoringPeriodMs: 5000, stalenessTimeoutMs: 100_000 } });
+    const p = applyPatch(defaultPolicy(), {
+      loadSource: 'guest',
+      weights: { cpu: 1, mem: 0, io: 0 },
+      management: { monitoringPeriodMs: 5000, stalenessTimeoutMs: 100_000 },
+    });
     const now = Date.now();
     book.onEvent(sample('n1', now, 'guest', 'm-a', 'cpu', { total: 100 }));
     book.onEvent(sample('n1', now, 'guest', 'm-b', 'cpu', { total: 100 }));

@@ -11,8 +11,19 @@ let core: CoreHandle;
 let agent: SimAgent;
 const dir = tempDir('osmo-policy-api-');
 
-interface Param { name: string; type: string; unit?: string; min?: number; max?: number; value: unknown }
-interface Change { name: string; from: unknown; to: unknown }
+interface Param {
+  name: string;
+  type: string;
+  unit?: string;
+  min?: number;
+  max?: number;
+  value: unknown;
+}
+interface Change {
+  name: string;
+  from: unknown;
+  to: unknown;
+}
 /** the fields these tests read from the core's answers */
 interface Body {
   policy: { thresholds: { low: number; high: number }; management: Record<string, number>; [k: string]: unknown };
@@ -24,7 +35,11 @@ interface Body {
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
-  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${core.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
 }
@@ -44,15 +59,39 @@ describe('policies API', () => {
     assert.equal(status, 200);
     assert.deepEqual(json.policy.thresholds, { low: 0.6, high: 0.8 });
     const names = json.parameters.map((p) => p.name);
-    for (const n of ['thresholds.low', 'thresholds.high', 'weights.cpu', 'weights.mem', 'weights.io', 'acceptance', 'selection', 'destination', 'loadSource', 'management.phantomLoadWeight', 'management.pendingTableSize', 'management.acceptanceTimeoutMs', 'management.monitoringPeriodMs', 'management.stalenessTimeoutMs', 'management.rebalancePeriodMs', 'management.loadRefreshPeriodMs'])
+    for (const n of [
+      'thresholds.low',
+      'thresholds.high',
+      'weights.cpu',
+      'weights.mem',
+      'weights.io',
+      'acceptance',
+      'selection',
+      'destination',
+      'loadSource',
+      'management.phantomLoadWeight',
+      'management.pendingTableSize',
+      'management.acceptanceTimeoutMs',
+      'management.monitoringPeriodMs',
+      'management.stalenessTimeoutMs',
+      'management.rebalancePeriodMs',
+      'management.loadRefreshPeriodMs',
+    ])
       assert.ok(names.includes(n), n);
     const hi = json.parameters.find((p) => p.name === 'thresholds.high');
     assert.ok(hi, 'thresholds.high is listed');
-    assert.deepEqual({ type: hi.type, unit: hi.unit, min: hi.min, max: hi.max, value: hi.value }, { type: 'number', unit: 'load factor', min: 0, max: 1, value: 0.8 });
+    assert.deepEqual(
+      { type: hi.type, unit: hi.unit, min: hi.min, max: hi.max, value: hi.value },
+      { type: 'number', unit: 'load factor', min: 0, max: 1, value: 0.8 },
+    );
   });
 
   test('PUT changes several parameters at once and emits a policy event', async () => {
-    const r = await api('PUT', '/api/v1/policies', { thresholds: { high: 0.9 }, acceptance: 'if-unloaded-before', management: { maxMovesPerRound: 2 } });
+    const r = await api('PUT', '/api/v1/policies', {
+      thresholds: { high: 0.9 },
+      acceptance: 'if-unloaded-before',
+      management: { maxMovesPerRound: 2 },
+    });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.policy.thresholds.high, 0.9);
     assert.deepEqual(r.json.changes.map((c) => c.name).sort(), ['acceptance', 'management.maxMovesPerRound', 'thresholds.high']);

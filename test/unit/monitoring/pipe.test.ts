@@ -10,8 +10,17 @@ describe('pipe built from a validated sensor', () => {
     const s = parseEntity(reg, cpuEwmaLogSensor(), ctx) as ResourceEntity;
     const got: Record<string, number[]> = {};
     const pipe = new Pipe(reg, s, s.links, (p) => (v) => (got[p.stage.mixin.term] ??= []).push(v));
-    assert.deepEqual(pipe.inputs.map((i) => [i.collector.id, i.metric, i.channel]), [['c1', 'cpu', 'cpu']]);
-    assert.deepEqual(pipe.publishers.map((p) => [p.stage.mixin.term, p.channel, p.type]), [['log', 'smooth', 'number'], ['udp', 'smooth', 'number']]);
+    assert.deepEqual(
+      pipe.inputs.map((i) => [i.collector.id, i.metric, i.channel]),
+      [['c1', 'cpu', 'cpu']],
+    );
+    assert.deepEqual(
+      pipe.publishers.map((p) => [p.stage.mixin.term, p.channel, p.type]),
+      [
+        ['log', 'smooth', 'number'],
+        ['udp', 'smooth', 'number'],
+      ],
+    );
     const h = pipe.inputs[0]!.handle;
     const xs = [50, 100, 0, 25];
     let v = NaN;
@@ -22,16 +31,37 @@ describe('pipe built from a validated sensor', () => {
   });
 
   test('metric → ewma → threshold → publisher emits only state changes; raw values can fan out too', () => {
-    const s = parseEntity(reg, {
-      kind: SENSOR_ID, id: 'alarm', mixins: [A('ewma'), A('threshold'), P('webhook'), P('stream')],
-      attributes: {
-        'occi.sensor.period': 1,
-        'osmo.aggregator.ewma.gain': 1, 'osmo.aggregator.ewma.instream': 'lat', 'osmo.aggregator.ewma.outstream': 'smooth',
-        'osmo.aggregator.threshold.high': 100, 'osmo.aggregator.threshold.low': 50, 'osmo.aggregator.threshold.instream': 'smooth', 'osmo.aggregator.threshold.outstream': 'alarm',
-        'osmo.publisher.webhook.url': 'http://127.0.0.1:1/hook', 'osmo.publisher.webhook.input': 'alarm', 'osmo.publisher.stream.input': 'lat',
+    const s = parseEntity(
+      reg,
+      {
+        kind: SENSOR_ID,
+        id: 'alarm',
+        mixins: [A('ewma'), A('threshold'), P('webhook'), P('stream')],
+        attributes: {
+          'occi.sensor.period': 1,
+          'osmo.aggregator.ewma.gain': 1,
+          'osmo.aggregator.ewma.instream': 'lat',
+          'osmo.aggregator.ewma.outstream': 'smooth',
+          'osmo.aggregator.threshold.high': 100,
+          'osmo.aggregator.threshold.low': 50,
+          'osmo.aggregator.threshold.instream': 'smooth',
+          'osmo.aggregator.threshold.outstream': 'alarm',
+          'osmo.publisher.webhook.url': 'http://127.0.0.1:1/hook',
+          'osmo.publisher.webhook.input': 'alarm',
+          'osmo.publisher.stream.input': 'lat',
+        },
+        links: [
+          {
+            kind: COLLECTOR_ID,
+            id: 'probe',
+            mixins: [M('http-probe')],
+            attributes: { 'occi.collector.period': 1, 'osmo.metric.http-probe.latency': 'lat' },
+            target: { location: '/occi/compute/web-1' },
+          },
+        ],
       },
-      links: [{ kind: COLLECTOR_ID, id: 'probe', mixins: [M('http-probe')], attributes: { 'occi.collector.period': 1, 'osmo.metric.http-probe.latency': 'lat' }, target: { location: '/occi/compute/web-1' } }],
-    }, ctx) as ResourceEntity;
+      ctx,
+    ) as ResourceEntity;
     const alarms: [number, number][] = [];
     const raw: number[] = [];
     const pipe = new Pipe(reg, s, s.links, (p) => (p.stage.mixin.term === 'webhook' ? (v, t) => alarms.push([v, t]) : (v) => raw.push(v)));
@@ -39,19 +69,48 @@ describe('pipe built from a validated sensor', () => {
     // ewma with gain 1 halves the distance each sample: 0, 100, 150, 175, 87.5, 43.75, 21.875
     const xs = [0, 200, 200, 200, 0, 0, 0];
     xs.forEach((x, i) => pipe.push(pipe.inputs[0]!.handle, x, i));
-    assert.deepEqual(alarms, [[1, 1], [0, 5]]);
+    assert.deepEqual(alarms, [
+      [1, 1],
+      [0, 5],
+    ]);
     assert.deepEqual(raw, xs);
   });
 
   test('tick closes windows on time, feeding what follows', () => {
-    const s = parseEntity(reg, {
-      kind: SENSOR_ID, id: 'w', mixins: [A('max'), P('metrics')],
-      attributes: { 'occi.sensor.period': 10, 'osmo.aggregator.max.period': 10, 'osmo.aggregator.max.instream': 'm', 'osmo.aggregator.max.outstream': 'peak', 'osmo.publisher.metrics.name': 'peak_mem', 'osmo.publisher.metrics.input': 'peak' },
-      links: [{ kind: COLLECTOR_ID, id: 'c', mixins: [M('mem')], attributes: { 'occi.collector.period': 1, 'osmo.metric.mem.out': 'm' }, target: { location: '/occi/compute/node-1' } }],
-    }, ctx) as ResourceEntity;
+    const s = parseEntity(
+      reg,
+      {
+        kind: SENSOR_ID,
+        id: 'w',
+        mixins: [A('max'), P('metrics')],
+        attributes: {
+          'occi.sensor.period': 10,
+          'osmo.aggregator.max.period': 10,
+          'osmo.aggregator.max.instream': 'm',
+          'osmo.aggregator.max.outstream': 'peak',
+          'osmo.publisher.metrics.name': 'peak_mem',
+          'osmo.publisher.metrics.input': 'peak',
+        },
+        links: [
+          {
+            kind: COLLECTOR_ID,
+            id: 'c',
+            mixins: [M('mem')],
+            attributes: { 'occi.collector.period': 1, 'osmo.metric.mem.out': 'm' },
+            target: { location: '/occi/compute/node-1' },
+          },
+        ],
+      },
+      ctx,
+    ) as ResourceEntity;
     const out: [number, number][] = [];
     const pipe = new Pipe(reg, s, s.links, () => (v, t) => out.push([v, t]));
-    for (const [x, t] of [[3, 0], [9, 4000], [4, 8000]] as const) pipe.push(pipe.inputs[0]!.handle, x, t);
+    for (const [x, t] of [
+      [3, 0],
+      [9, 4000],
+      [4, 8000],
+    ] as const)
+      pipe.push(pipe.inputs[0]!.handle, x, t);
     pipe.tick(9_000);
     assert.deepEqual(out, []);
     pipe.tick(10_000);

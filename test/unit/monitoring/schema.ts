@@ -15,8 +15,19 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addSchema(schema);
 
 export type Definition =
-  | 'resource' | 'link' | 'kind' | 'mixin' | 'action' | 'action_invocation' | 'attributes'
-  | 'resource_collection' | 'link_collection' | 'kind_collection' | 'mixin_collection' | 'action_collection' | 'model';
+  | 'resource'
+  | 'link'
+  | 'kind'
+  | 'mixin'
+  | 'action'
+  | 'action_invocation'
+  | 'attributes'
+  | 'resource_collection'
+  | 'link_collection'
+  | 'kind_collection'
+  | 'mixin_collection'
+  | 'action_collection'
+  | 'model';
 
 const cache = new Map<Definition, ValidateFunction>();
 

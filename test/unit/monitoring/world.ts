@@ -1,6 +1,15 @@
 // A small world for the monitoring tests: a registry, two compute resources to target and
 // builders for the seed's sensors. Plain data; nothing is faked (the pure core does no I/O).
-import { OSMO_AGGREGATOR, OSMO_METRIC, OSMO_PUBLISHER, COLLECTOR_ID, COMPUTE_ID, Registry, SENSOR_ID, type ParseContext } from '../../../src/monitoring/index.js';
+import {
+  OSMO_AGGREGATOR,
+  OSMO_METRIC,
+  OSMO_PUBLISHER,
+  COLLECTOR_ID,
+  COMPUTE_ID,
+  Registry,
+  SENSOR_ID,
+  type ParseContext,
+} from '../../../src/monitoring/index.js';
 
 export const M = (t: string) => OSMO_METRIC + t;
 export const A = (t: string) => OSMO_AGGREGATOR + t;

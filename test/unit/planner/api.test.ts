@@ -19,7 +19,11 @@ after(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(`${core.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${core.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
@@ -38,7 +42,10 @@ test('POST /api/v1/solve: a bad model is a 400 naming the field', async () => {
   assert.equal(r.status, 400);
   assert.equal(r.json.response, false);
   assert.match(String(r.json.error), /unknown class "b"/);
-  const neg = await call('POST', '/api/v1/solve', { classes: [{ name: 'a', population: 1.5 }], stations: [{ name: 'q', demands: { a: 1 } }] });
+  const neg = await call('POST', '/api/v1/solve', {
+    classes: [{ name: 'a', population: 1.5 }],
+    stations: [{ name: 'q', demands: { a: 1 } }],
+  });
   assert.equal(neg.status, 400);
   assert.match(String(neg.json.error), /population/);
 });
@@ -56,7 +63,10 @@ test('POST /api/v1/plans keeps the plan; GET returns it; unknown id is 404', asy
   assert.equal(g.status, 200);
   assert.deepEqual(g.json, c.json);
   const list = await call('GET', '/api/v1/plans');
-  assert.deepEqual((list.json.plans as Array<{ id: string }>).map((p) => p.id), [id]);
+  assert.deepEqual(
+    (list.json.plans as Array<{ id: string }>).map((p) => p.id),
+    [id],
+  );
   const missing = await call('GET', '/api/v1/plans/nope');
   assert.equal(missing.status, 404);
   const bad = await call('POST', '/api/v1/plans', { ...(input as object), classes: [] });
@@ -67,7 +77,8 @@ test('the OpenAPI document lists the planner routes', async () => {
   const r = await call('GET', '/openapi.json');
   assert.equal(r.status, 200);
   const paths = Object.keys(r.json.paths as object);
-  for (const p of ['/api/v1/solve', '/api/v1/plans', '/api/v1/plans/{id}']) assert.ok(paths.includes(p), `${p} missing from ${paths.join(', ')}`);
+  for (const p of ['/api/v1/solve', '/api/v1/plans', '/api/v1/plans/{id}'])
+    assert.ok(paths.includes(p), `${p} missing from ${paths.join(', ')}`);
 });
 
 test('POST /api/v1/plans/{id}/apply scales MELs to one hour of the plan', async () => {
@@ -113,12 +124,24 @@ test('the core keeps answering while a plan is computed', async () => {
 
 test('POST /api/v1/solve/lqnx solves an LQNX body; a broken model is a 400', async () => {
   const xml = readFileSync(join(ROOT, 'examples/planner/shop.lqnx'), 'utf8');
-  const r = await fetch(`${core.url}/api/v1/solve/lqnx?method=exact`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
+  const r = await fetch(`${core.url}/api/v1/solve/lqnx?method=exact`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: xml,
+  });
   assert.equal(r.status, 200);
-  const j = (await r.json()) as { method: string; classes: Record<string, { throughput: number }>; entries: Record<string, { throughput: number }> };
+  const j = (await r.json()) as {
+    method: string;
+    classes: Record<string, { throughput: number }>;
+    entries: Record<string, { throughput: number }>;
+  };
   assert.equal(j.method, 'exact');
   assert.ok(Math.abs(j.entries.logic!.throughput - 2 * j.classes.Users!.throughput) < 1e-9);
-  const bad = await fetch(`${core.url}/api/v1/solve/lqnx`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<lqn-model><processor name="P"><task name="S"><entry name="e"/></task></processor></lqn-model>' });
+  const bad = await fetch(`${core.url}/api/v1/solve/lqnx`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: '<lqn-model><processor name="P"><task name="S"><entry name="e"/></task></processor></lqn-model>',
+  });
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /no reference task/);
 });

@@ -9,7 +9,8 @@ import { solve } from '../../../src/planner/solve.js';
 import { isOsmoError } from '../../../src/shared/errors.js';
 import { ROOT } from '../../../testing/proc.js';
 
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
 
 test('the shipped shop.lqnx reduces to the demands computed by hand', () => {
   const { network, visits } = reduceLqnx(readFileSync(join(ROOT, 'examples/planner/shop.lqnx'), 'utf8'));
@@ -36,8 +37,10 @@ test('solving the LQN equals solving the reduced network; entries carry throughp
   close(l.tasks.App!.throughput, 2 * l.classes.Users!.throughput, 'App throughput');
 });
 
-const model = (body: string, ref = '<task name="C" scheduling="ref" multiplicity="5" think-time="2"><entry name="c"><entry-phase-activities><activity name="c1" phase="1" host-demand-mean="0"><synch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task>') =>
-  `<?xml version="1.0"?><lqn-model name="t"><processor name="PC" scheduling="inf">${ref}</processor>${body}</lqn-model>`;
+const model = (
+  body: string,
+  ref = '<task name="C" scheduling="ref" multiplicity="5" think-time="2"><entry name="c"><entry-phase-activities><activity name="c1" phase="1" host-demand-mean="0"><synch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task>',
+) => `<?xml version="1.0"?><lqn-model name="t"><processor name="PC" scheduling="inf">${ref}</processor>${body}</lqn-model>`;
 
 test('activity graphs: AND-forks add, AND-joins count once, loops multiply', () => {
   const xml = model(`<processor name="P" scheduling="ps"><task name="S"><entry name="e"/><task-activities>
@@ -54,12 +57,36 @@ test('activity graphs: AND-forks add, AND-joins count once, loops multiply', () 
 });
 
 test('unsupported or broken models are rejected with a message that says why', () => {
-  const bad = (xml: string, re: RegExp) => assert.throws(() => reduceLqnx(xml), (e: unknown) => isOsmoError(e) && e.kind === 'invalid' && re.test(e.message));
+  const bad = (xml: string, re: RegExp) =>
+    assert.throws(
+      () => reduceLqnx(xml),
+      (e: unknown) => isOsmoError(e) && e.kind === 'invalid' && re.test(e.message),
+    );
   bad('<lqn-model><processor name="P"', /not well-formed XML|no <processor>|no <lqn-model>/);
   bad('<nope/>', /no <lqn-model> root element/);
-  bad(model('<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><asynch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>'), /asynchronous calls/);
+  bad(
+    model(
+      '<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><asynch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>',
+    ),
+    /asynchronous calls/,
+  );
   bad('<lqn-model><processor name="P"><task name="S"><entry name="e"/></task></processor></lqn-model>', /no reference task/);
-  bad(model('<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><synch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>'), /call cycle c → e → e/);
-  bad(model('<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="-1"/></entry-phase-activities></entry></task></processor>'), /host-demand-mean must be a non-negative number/);
-  bad(model('<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><synch-call dest="nowhere" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>'), /unknown entry "nowhere"/);
+  bad(
+    model(
+      '<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><synch-call dest="e" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>',
+    ),
+    /call cycle c → e → e/,
+  );
+  bad(
+    model(
+      '<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="-1"/></entry-phase-activities></entry></task></processor>',
+    ),
+    /host-demand-mean must be a non-negative number/,
+  );
+  bad(
+    model(
+      '<processor name="P"><task name="S"><entry name="e"><entry-phase-activities><activity name="x" phase="1" host-demand-mean="1"><synch-call dest="nowhere" calls-mean="1"/></activity></entry-phase-activities></entry></task></processor>',
+    ),
+    /unknown entry "nowhere"/,
+  );
 });

@@ -31,9 +31,19 @@ function recheck(input: PlanInputRaw, r: PlanResult): void {
         const tp = d.tiers[tier.name]!;
         const vm = input.catalog.providers.find((p) => p.name === d.provider)!.vmTypes.find((v) => v.name === tp.vmType)!;
         for (let i = 0; i < tp.count; i++) {
-          stations.push({ name: `${tier.name}#${i}`, type: 'queue', servers: vm.cores, demands: Object.fromEntries(Object.entries(tier.demands).map(([c, D]) => [c, D / ((vm.speed ?? 1) * tp.count)])) });
+          stations.push({
+            name: `${tier.name}#${i}`,
+            type: 'queue',
+            servers: vm.cores,
+            demands: Object.fromEntries(Object.entries(tier.demands).map(([c, D]) => [c, D / ((vm.speed ?? 1) * tp.count)])),
+          });
           for (const dev of tier.devices ?? []) {
-            stations.push({ name: `${tier.name}#${i}/${dev.name}`, type: 'queue', servers: dev.servers ?? 1, demands: Object.fromEntries(Object.entries(dev.demands).map(([c, D]) => [c, D / tp.count])) });
+            stations.push({
+              name: `${tier.name}#${i}/${dev.name}`,
+              type: 'queue',
+              servers: dev.servers ?? 1,
+              demands: Object.fromEntries(Object.entries(dev.demands).map(([c, D]) => [c, D / tp.count])),
+            });
           }
         }
         if (tier.latency) stations.push({ name: `${tier.name}/lat`, type: 'delay', demands: tier.latency });
@@ -43,7 +53,10 @@ function recheck(input: PlanInputRaw, r: PlanResult): void {
         if ((d.population[c] ?? 0) === 0) continue;
         const rt = s.classes[c]!.responseTime;
         assert.ok(rt <= lim * (1 + 1e-6), `hour ${h.hour} ${d.provider}: class ${c} response time ${rt} > ${lim} but marked feasible`);
-        assert.ok(Math.abs(rt - d.responseTime[c]!) <= 1e-4 * rt, `reported response time ${d.responseTime[c]} differs from re-solved ${rt}`);
+        assert.ok(
+          Math.abs(rt - d.responseTime[c]!) <= 1e-4 * rt,
+          `reported response time ${d.responseTime[c]} differs from re-solved ${rt}`,
+        );
       }
       for (const tier of input.tiers) {
         const cap = typeof maxU === 'number' ? maxU : (maxU[tier.name] ?? 0.8);
@@ -64,12 +77,18 @@ describe('the shipped 3-tier, 2-provider example', () => {
     assert.ok(r.peakPlan.feasibleAllDay);
     assert.ok(r.dailyCost <= r.peakPlan.dailyCost + 1e-9, `${r.dailyCost} > peak ${r.peakPlan.dailyCost}`);
     assert.ok(r.savings > 0.2, `a day with a 20:1 peak/night ratio should save well over 20 %, saved ${r.savings}`);
-    const cost = r.hours.reduce((a, h) => a + h.deployments.reduce((b, d) => b + Object.values(d.tiers).reduce((c, t) => c + t.count * t.pricePerHour, 0), 0), 0);
+    const cost = r.hours.reduce(
+      (a, h) => a + h.deployments.reduce((b, d) => b + Object.values(d.tiers).reduce((c, t) => c + t.count * t.pricePerHour, 0), 0),
+      0,
+    );
     assert.ok(Math.abs(cost - r.dailyCost) < 1e-9, 'daily cost is the sum of VM-hours × price');
   });
   test('follows the 60/40 split and the replica bounds; binding constraints are listed', () => {
     for (const h of r.hours) {
-      assert.deepEqual(h.deployments.map((d) => d.provider), ['aws', 'azure']);
+      assert.deepEqual(
+        h.deployments.map((d) => d.provider),
+        ['aws', 'azure'],
+      );
       assert.equal(h.deployments[0]!.share, 0.6);
       for (const d of h.deployments) {
         assert.ok(d.tiers.web!.count >= 2 && d.tiers.app!.count >= 2 && d.tiers.db!.count >= 1);
@@ -77,7 +96,8 @@ describe('the shipped 3-tier, 2-provider example', () => {
       }
     }
     // the peak hour needs more than the night
-    const peak = r.hours[20]!.cost, night = r.hours[3]!.cost;
+    const peak = r.hours[20]!.cost,
+      night = r.hours[3]!.cost;
     assert.ok(peak > 3 * night, `peak ${peak} vs night ${night}`);
   });
   test('is deterministic for a seed, and planAsync gives the same plan', async () => {
@@ -85,7 +105,11 @@ describe('the shipped 3-tier, 2-provider example', () => {
     assert.deepEqual(await planAsync(input, { seed: 1 }), r);
   });
   test('the db tier only uses VM types with ≥ 16 GB and availability ≥ 0.999', () => {
-    const ok = new Set(input.catalog.providers.flatMap((p) => p.vmTypes.filter((v) => (v.memoryGb ?? 0) >= 16 && (v.availability ?? 1) >= 0.999).map((v) => v.name)));
+    const ok = new Set(
+      input.catalog.providers.flatMap((p) =>
+        p.vmTypes.filter((v) => (v.memoryGb ?? 0) >= 16 && (v.availability ?? 1) >= 0.999).map((v) => v.name),
+      ),
+    );
     for (const h of r.hours) for (const d of h.deployments) assert.ok(ok.has(d.tiers.db!.vmType), d.tiers.db!.vmType);
   });
 });
@@ -96,11 +120,18 @@ function tiny(pop: number[], rt: number): PlanInputRaw {
     classes: [{ name: 'req' }],
     tiers: [{ name: 'svc', demands: { req: 0.2 } }],
     workload: { thinkTime: 2, hours: [...Array(24).keys()].map((h) => ({ hour: h, population: pop[h % pop.length]! })) },
-    catalog: { providers: [{ name: 'p', vmTypes: [
-      { name: 'small', cores: 1, speed: 1, pricePerHour: 0.05 },
-      { name: 'fast', cores: 1, speed: 2.5, pricePerHour: 0.11 },
-      { name: 'big', cores: 4, speed: 1, pricePerHour: 0.18 },
-    ] }] },
+    catalog: {
+      providers: [
+        {
+          name: 'p',
+          vmTypes: [
+            { name: 'small', cores: 1, speed: 1, pricePerHour: 0.05 },
+            { name: 'fast', cores: 1, speed: 2.5, pricePerHour: 0.11 },
+            { name: 'big', cores: 4, speed: 1, pricePerHour: 0.18 },
+          ],
+        },
+      ],
+    },
     constraints: { responseTime: { req: rt }, maxUtilization: 0.9, replicas: { svc: { min: 1, max: 40 } } },
   };
 }
@@ -113,10 +144,13 @@ test('optimal on an instance small enough to enumerate', () => {
     let best = Infinity;
     for (const v of input.catalog.providers[0]!.vmTypes) {
       for (let n = 1; n <= 40; n++) {
-        const s = solve({
-          classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
-          stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: v.cores, demands: { req: 0.2 / ((v.speed ?? 1) * n) } })),
-        }, { method: 'amva' });
+        const s = solve(
+          {
+            classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
+            stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: v.cores, demands: { req: 0.2 / ((v.speed ?? 1) * n) } })),
+          },
+          { method: 'amva' },
+        );
         const u = s.stations.s0!.utilization.req!;
         if (s.classes.req!.responseTime <= 0.5 && u <= 0.9) {
           best = Math.min(best, n * v.pricePerHour);
@@ -147,16 +181,32 @@ test('random instances: feasible claims hold and the plan never costs more than 
       fc.integer({ min: 0, max: 1000 }),
       (pops, rt, think, seed) => {
         const input: PlanInputRaw = {
-          classes: [{ name: 'a', mix: 2 }, { name: 'b', mix: 1 }],
+          classes: [
+            { name: 'a', mix: 2 },
+            { name: 'b', mix: 1 },
+          ],
           tiers: [
             { name: 'front', demands: { a: 0.01, b: 0.03 } },
-            { name: 'back', demands: { a: 0.04, b: 0.02 }, latency: { b: 0.05 }, devices: [{ name: 'disk', demands: { a: 0.01, b: 0.03 } }] },
+            {
+              name: 'back',
+              demands: { a: 0.04, b: 0.02 },
+              latency: { b: 0.05 },
+              devices: [{ name: 'disk', demands: { a: 0.01, b: 0.03 } }],
+            },
           ],
           workload: { thinkTime: think, hours: pops.map((population, hour) => ({ hour, population })) },
-          catalog: { providers: [
-            { name: 'x', vmTypes: [{ name: 'x1', cores: 1, pricePerHour: 0.04 }, { name: 'x4', cores: 4, speed: 1.2, pricePerHour: 0.2 }] },
-            { name: 'y', vmTypes: [{ name: 'y2', cores: 2, speed: 0.9, pricePerHour: 0.07 }] },
-          ] },
+          catalog: {
+            providers: [
+              {
+                name: 'x',
+                vmTypes: [
+                  { name: 'x1', cores: 1, pricePerHour: 0.04 },
+                  { name: 'x4', cores: 4, speed: 1.2, pricePerHour: 0.2 },
+                ],
+              },
+              { name: 'y', vmTypes: [{ name: 'y2', cores: 2, speed: 0.9, pricePerHour: 0.07 }] },
+            ],
+          },
           constraints: { responseTime: { a: rt, b: rt * 1.5 }, maxUtilization: 0.85, share: { x: 0.7, y: 0.3 }, minProviders: 2 },
           search: { restarts: 1 },
         };
@@ -182,13 +232,31 @@ describe('input validation names the field', () => {
   const bad = (mut: (i: PlanInputRaw) => void, re: RegExp) => {
     const i = example();
     mut(i);
-    assert.throws(() => plan(i), (e: unknown) => isOsmoError(e) && e.kind === 'invalid' && re.test(e.message));
+    assert.throws(
+      () => plan(i),
+      (e: unknown) => isOsmoError(e) && e.kind === 'invalid' && re.test(e.message),
+    );
   };
-  test('unknown class in a tier', () => bad((i) => { i.tiers[0]!.demands.nope = 1; }, /tiers\[0\]\.demands\.nope: unknown class "nope"/));
-  test('shares not summing to 1', () => bad((i) => { i.constraints!.share = { aws: 0.6, azure: 0.6 }; }, /constraints\.share: shares of hour 0 sum to 1\.2/));
-  test('missing hours', () => bad((i) => { i.workload.hours.pop(); }, /workload\.hours: give exactly 24 hours/));
-  test('negative price', () => bad((i) => { i.catalog.providers[0]!.vmTypes[0]!.pricePerHour = -1; }, /catalog\.providers\[0\]\.vmTypes\[0\]\.pricePerHour: must not be negative/));
-  test('a tier with no usable VM type', () => bad((i) => { i.tiers[2]!.minMemoryGb = 1000; }, /tier "db" has no usable VM type on provider "aws"/));
+  test('unknown class in a tier', () =>
+    bad((i) => {
+      i.tiers[0]!.demands.nope = 1;
+    }, /tiers\[0\]\.demands\.nope: unknown class "nope"/));
+  test('shares not summing to 1', () =>
+    bad((i) => {
+      i.constraints!.share = { aws: 0.6, azure: 0.6 };
+    }, /constraints\.share: shares of hour 0 sum to 1\.2/));
+  test('missing hours', () =>
+    bad((i) => {
+      i.workload.hours.pop();
+    }, /workload\.hours: give exactly 24 hours/));
+  test('negative price', () =>
+    bad((i) => {
+      i.catalog.providers[0]!.vmTypes[0]!.pricePerHour = -1;
+    }, /catalog\.providers\[0\]\.vmTypes\[0\]\.pricePerHour: must not be negative/));
+  test('a tier with no usable VM type', () =>
+    bad((i) => {
+      i.tiers[2]!.minMemoryGb = 1000;
+    }, /tier "db" has no usable VM type on provider "aws"/));
 });
 
 test('open arrivals: an open-only hour is sized by the M/M/1 formula R = D/(1 − λD/n)', () => {
@@ -223,8 +291,12 @@ test('a percentile limit acts as the exponential-quantile mean limit R·ln(1/(1�
   withPct.constraints!.responseTime = {};
   withPct.constraints!.percentile = { req: { p: 0.9, max: 1.0 } };
   const withMean = tiny([3, 10, 25, 60, 90, 140], 1 / Math.log(10));
-  const a = plan(withPct, { seed: 1 }), b = plan(withMean, { seed: 1 });
-  assert.deepEqual(a.hours.map((h) => h.cost), b.hours.map((h) => h.cost));
+  const a = plan(withPct, { seed: 1 }),
+    b = plan(withMean, { seed: 1 });
+  assert.deepEqual(
+    a.hours.map((h) => h.cost),
+    b.hours.map((h) => h.cost),
+  );
   assert.ok(a.hours.some((h) => h.deployments[0]!.binding.includes('responseTime:req')));
 });
 
@@ -236,8 +308,14 @@ test('two tiers × three VM types: the search matches exhaustive enumeration', (
   ];
   const pops = [10, 40, 80, 150, 250, 400];
   const input: PlanInputRaw = {
-    classes: [{ name: 'a', mix: 2 }, { name: 'b', mix: 1 }],
-    tiers: [{ name: 't1', demands: { a: 0.02, b: 0.05 } }, { name: 't2', demands: { a: 0.06, b: 0.03 } }],
+    classes: [
+      { name: 'a', mix: 2 },
+      { name: 'b', mix: 1 },
+    ],
+    tiers: [
+      { name: 't1', demands: { a: 0.02, b: 0.05 } },
+      { name: 't2', demands: { a: 0.06, b: 0.03 } },
+    ],
     workload: { thinkTime: 3, hours: [...Array(24).keys()].map((h) => ({ hour: h, population: pops[h % pops.length]! })) },
     catalog: { providers: [{ name: 'p', vmTypes: types }] },
     constraints: { responseTime: { a: 0.2, b: 0.25 }, maxUtilization: 0.8, replicas: { t1: { min: 1, max: 30 }, t2: { min: 1, max: 30 } } },
@@ -246,31 +324,38 @@ test('two tiers × three VM types: the search matches exhaustive enumeration', (
   for (const h of r.hours.slice(0, pops.length)) {
     const d = h.deployments[0]!;
     const feasible = (t1: (typeof types)[0], n1: number, t2: (typeof types)[0], n2: number) => {
-      const s = solve({
-        classes: [{ name: 'a', population: d.population.a!, thinkTime: 3 }, { name: 'b', population: d.population.b!, thinkTime: 3 }],
-        stations: [
-          { name: 't1', servers: t1.cores, demands: { a: 0.02 / (t1.speed * n1), b: 0.05 / (t1.speed * n1) } },
-          { name: 't2', servers: t2.cores, demands: { a: 0.06 / (t2.speed * n2), b: 0.03 / (t2.speed * n2) } },
-        ].flatMap((st, i) => [...Array(i === 0 ? n1 : n2).keys()].map((k) => ({ ...st, name: `${st.name}#${k}` }))),
-      }, { method: 'amva' });
+      const s = solve(
+        {
+          classes: [
+            { name: 'a', population: d.population.a!, thinkTime: 3 },
+            { name: 'b', population: d.population.b!, thinkTime: 3 },
+          ],
+          stations: [
+            { name: 't1', servers: t1.cores, demands: { a: 0.02 / (t1.speed * n1), b: 0.05 / (t1.speed * n1) } },
+            { name: 't2', servers: t2.cores, demands: { a: 0.06 / (t2.speed * n2), b: 0.03 / (t2.speed * n2) } },
+          ].flatMap((st, i) => [...Array(i === 0 ? n1 : n2).keys()].map((k) => ({ ...st, name: `${st.name}#${k}` }))),
+        },
+        { method: 'amva' },
+      );
       const u = (name: string) => s.stations[name]!.utilization.a! + s.stations[name]!.utilization.b!;
       return s.classes.a!.responseTime <= 0.2 && s.classes.b!.responseTime <= 0.25 && u('t1#0') <= 0.8 && u('t2#0') <= 0.8;
     };
     let best = Infinity;
-    for (const t1 of types) for (const t2 of types) {
-      // for fixed types, the cheapest feasible n2 for each n1 (feasibility is monotone in n2)
-      for (let n1 = 1; n1 <= 30; n1++) {
-        if (n1 * t1.pricePerHour + t2.pricePerHour >= best) break;
-        for (let n2 = 1; n2 <= 30; n2++) {
-          const cost = n1 * t1.pricePerHour + n2 * t2.pricePerHour;
-          if (cost >= best) break;
-          if (feasible(t1, n1, t2, n2)) {
-            best = cost;
-            break;
+    for (const t1 of types)
+      for (const t2 of types) {
+        // for fixed types, the cheapest feasible n2 for each n1 (feasibility is monotone in n2)
+        for (let n1 = 1; n1 <= 30; n1++) {
+          if (n1 * t1.pricePerHour + t2.pricePerHour >= best) break;
+          for (let n2 = 1; n2 <= 30; n2++) {
+            const cost = n1 * t1.pricePerHour + n2 * t2.pricePerHour;
+            if (cost >= best) break;
+            if (feasible(t1, n1, t2, n2)) {
+              best = cost;
+              break;
+            }
           }
         }
       }
-    }
     assert.ok(Math.abs(d.cost - best) < 1e-9, `hour ${h.hour}: planner ${d.cost} vs enumeration ${best}`);
   }
 });
@@ -285,10 +370,13 @@ test('with search.method exact, reported figures match an exact solve of the exp
     const d = h.deployments[0]!;
     assert.equal(d.method, 'exact');
     const n = d.tiers.svc!.count;
-    const s = solve({
-      classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
-      stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: 2, demands: { req: 0.2 / n } })),
-    }, { method: 'exact' });
+    const s = solve(
+      {
+        classes: [{ name: 'req', population: d.population.req!, thinkTime: 2 }],
+        stations: [...Array(n).keys()].map((i) => ({ name: `s${i}`, servers: 2, demands: { req: 0.2 / n } })),
+      },
+      { method: 'exact' },
+    );
     close9(d.responseTime.req!, s.classes.req!.responseTime);
     close9(d.throughput.req!, s.classes.req!.throughput);
   }

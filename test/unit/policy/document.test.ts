@@ -1,6 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyPatch, defaultPolicy, describe as describePolicy, mergePatches, parsePatch, PARAMETERS, policyFor } from '../../../src/policy/document.js';
+import {
+  applyPatch,
+  defaultPolicy,
+  describe as describePolicy,
+  mergePatches,
+  parsePatch,
+  PARAMETERS,
+  policyFor,
+} from '../../../src/policy/document.js';
 import { OsmoError } from '../../../src/shared/errors.js';
 
 const rejects = (f: () => unknown, re: RegExp): void => {
@@ -23,7 +31,10 @@ describe('policy document', () => {
   });
 
   test('low >= high is refused naming both fields', () => {
-    rejects(() => applyPatch(defaultPolicy(), parsePatch({ thresholds: { low: 0.8 } })), /thresholds\.low \(0\.8\) must be below thresholds\.high \(0\.8\)/);
+    rejects(
+      () => applyPatch(defaultPolicy(), parsePatch({ thresholds: { low: 0.8 } })),
+      /thresholds\.low \(0\.8\) must be below thresholds\.high \(0\.8\)/,
+    );
   });
 
   test('negative weight is refused naming the field', () => {
@@ -60,8 +71,21 @@ describe('policy document', () => {
     );
     const a = list.find((x) => x.name === 'acceptance');
     assert.deepEqual(a?.allowed, ['always', 'if-unloaded-before', 'if-unloaded-after', 'never']);
-    for (const n of ['thresholds.low', 'weights.io', 'selection', 'destination', 'management.pendingTableSize', 'management.acceptanceTimeoutMs', 'management.monitoringPeriodMs', 'management.stalenessTimeoutMs', 'management.rebalancePeriodMs'])
-      assert.ok(list.some((x) => x.name === n), n);
+    for (const n of [
+      'thresholds.low',
+      'weights.io',
+      'selection',
+      'destination',
+      'management.pendingTableSize',
+      'management.acceptanceTimeoutMs',
+      'management.monitoringPeriodMs',
+      'management.stalenessTimeoutMs',
+      'management.rebalancePeriodMs',
+    ])
+      assert.ok(
+        list.some((x) => x.name === n),
+        n,
+      );
   });
 
   test('per-node overrides merge over the global document', () => {

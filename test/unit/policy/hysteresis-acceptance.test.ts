@@ -45,16 +45,21 @@ describe('hysteresis', () => {
 
   test('a trace that enters between the thresholds from above or below changes state at most once', () => {
     fc.assert(
-      fc.property(thresholds, fc.double({ min: 0, max: 1, noNaN: true }), fc.array(fc.double({ min: 0.001, max: 0.999, noNaN: true }), { maxLength: 100 }), (t, first, us) => {
-        let s = false;
-        let changes = 0;
-        for (const l of [first, ...us.map((u) => t.low + (t.high - t.low) * u)]) {
-          const n = nextOverloaded(s, l, t);
-          if (n !== s) changes++;
-          s = n;
-        }
-        return changes <= 1;
-      }),
+      fc.property(
+        thresholds,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.double({ min: 0.001, max: 0.999, noNaN: true }), { maxLength: 100 }),
+        (t, first, us) => {
+          let s = false;
+          let changes = 0;
+          for (const l of [first, ...us.map((u) => t.low + (t.high - t.low) * u)]) {
+            const n = nextOverloaded(s, l, t);
+            if (n !== s) changes++;
+            s = n;
+          }
+          return changes <= 1;
+        },
+      ),
     );
   });
 
@@ -97,24 +102,34 @@ describe('acceptance', () => {
 
   test('the pending table never exceeds its bound and entries expire after the acceptance timeout', () => {
     const op = fc.oneof(
-      fc.record({ k: fc.constant('add' as const), id: fc.integer({ min: 0, max: 30 }), load: fc.double({ min: 0, max: 1, noNaN: true }), dt: fc.integer({ min: 0, max: 2000 }) }),
+      fc.record({
+        k: fc.constant('add' as const),
+        id: fc.integer({ min: 0, max: 30 }),
+        load: fc.double({ min: 0, max: 1, noNaN: true }),
+        dt: fc.integer({ min: 0, max: 2000 }),
+      }),
       fc.record({ k: fc.constant('arrive' as const), id: fc.integer({ min: 0, max: 30 }), dt: fc.integer({ min: 0, max: 2000 }) }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 100, max: 5000 }), fc.array(op, { maxLength: 100 }), (max, timeout, ops) => {
-        const t = new PendingTable(max, timeout);
-        let now = 0;
-        const acceptedAt = new Map<string, number>();
-        for (const o of ops) {
-          now += o.dt;
-          if (o.k === 'add') {
-            if (t.add(`i${o.id}`, o.load, now).ok) acceptedAt.set(`i${o.id}`, now);
-          } else t.arrived(`i${o.id}`);
-          if (t.size(now) > max) return false;
-          for (const e of t.list(now)) if (now - e.acceptedAt > timeout) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 100, max: 5000 }),
+        fc.array(op, { maxLength: 100 }),
+        (max, timeout, ops) => {
+          const t = new PendingTable(max, timeout);
+          let now = 0;
+          const acceptedAt = new Map<string, number>();
+          for (const o of ops) {
+            now += o.dt;
+            if (o.k === 'add') {
+              if (t.add(`i${o.id}`, o.load, now).ok) acceptedAt.set(`i${o.id}`, now);
+            } else t.arrived(`i${o.id}`);
+            if (t.size(now) > max) return false;
+            for (const e of t.list(now)) if (now - e.acceptedAt > timeout) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 

@@ -9,7 +9,11 @@ describe('load factor and smoothing', () => {
     fc.assert(
       fc.property(
         fc.record({ cpu: fc.double({ noNaN: true }), mem: fc.double({ noNaN: true }), io: fc.double({ noNaN: true }) }),
-        fc.record({ cpu: fc.double({ min: 0, max: 100, noNaN: true }), mem: fc.double({ min: 0, max: 100, noNaN: true }), io: fc.double({ min: 0.001, max: 100, noNaN: true }) }),
+        fc.record({
+          cpu: fc.double({ min: 0, max: 100, noNaN: true }),
+          mem: fc.double({ min: 0, max: 100, noNaN: true }),
+          io: fc.double({ min: 0.001, max: 100, noNaN: true }),
+        }),
         (t, w) => {
           const l = loadFactor(t, w);
           return l >= 0 && l <= 1;

@@ -70,7 +70,10 @@ const stateArb: fc.Arbitrary<RebalanceState> = fc
         node: host.id,
         load: r.load,
         resources: { cpus: r.cpus, memoryBytes: 0 },
-        placement: { ...(r.preferLayer ? { preferLayer: r.preferLayer } : {}), ...(r.preferDomain ? { preferDomain: r.preferDomain } : {}) },
+        placement: {
+          ...(r.preferLayer ? { preferLayer: r.preferLayer } : {}),
+          ...(r.preferDomain ? { preferDomain: r.preferDomain } : {}),
+        },
       };
     });
     for (const n of ns) n.capacity.cpus = Math.max(n.capacity.cpus, n.allocated.cpus);
@@ -97,7 +100,9 @@ const policyArb: fc.Arbitrary<PolicyDocument> = fc
 
 /** The next round's state after the moves: instances relocated; loads either unchanged (moves still pending) or updated. */
 function applyMoves(s: RebalanceState, r: ReturnType<typeof rebalance>, mode: 'pending' | 'arrived'): RebalanceState {
-  const nodes = new Map(s.nodes.map((n) => [n.id, { ...n, overloaded: r.overloaded[n.id] ?? n.overloaded, allocated: { ...n.allocated } }]));
+  const nodes = new Map(
+    s.nodes.map((n) => [n.id, { ...n, overloaded: r.overloaded[n.id] ?? n.overloaded, allocated: { ...n.allocated } }]),
+  );
   const instances = s.instances.map((i) => ({ ...i }));
   const byId = new Map(instances.map((i) => [i.id, i]));
   for (const m of r.moves) {
@@ -185,12 +190,32 @@ describe('rebalance properties', () => {
       fc.property(destArb, fc.constantFrom(...DESTINATION), fc.constantFrom(undefined, 'edge' as const), (ds, destination, preferLayer) => {
         const p = applyPatch(defaultPolicy(), { acceptance: 'always', destination, selection: 'descending-load' });
         const mk = (id: string, o: Partial<RebalanceNode>): RebalanceNode => ({
-          id, status: 'ready', schedulable: true, layer: 'edge', domain: 'd1', labels: {}, capacity: { cpus: 4, memoryBytes: GiB },
-          allocated: { cpus: 0, memoryBytes: 0 }, overloaded: false, acceptance: 'always', pendingLoad: 0, images: [], mels: {}, ...o,
+          id,
+          status: 'ready',
+          schedulable: true,
+          layer: 'edge',
+          domain: 'd1',
+          labels: {},
+          capacity: { cpus: 4, memoryBytes: GiB },
+          allocated: { cpus: 0, memoryBytes: 0 },
+          overloaded: false,
+          acceptance: 'always',
+          pendingLoad: 0,
+          images: [],
+          mels: {},
+          ...o,
         });
         const src = mk('src', { load: 0.95, overloaded: true });
         const nodes = [src, ...ds.map((d, k) => mk(`d${k}`, d))];
-        const i: InstanceSnapshot = { id: 'w-1', mel: 'w', image: 'w', node: 'src', load: 0.1, resources: { cpus: 1, memoryBytes: 0 }, placement: preferLayer ? { preferLayer, preferDomain: 'd1' } : {} };
+        const i: InstanceSnapshot = {
+          id: 'w-1',
+          mel: 'w',
+          image: 'w',
+          node: 'src',
+          load: 0.1,
+          resources: { cpus: 1, memoryBytes: 0 },
+          placement: preferLayer ? { preferLayer, preferDomain: 'd1' } : {},
+        };
         const r = rebalance({ nodes, instances: [i] }, p, 0);
         // eligible, computed independently: not overloaded after this round's hysteresis, and below high with the instance
         const eligible = nodes.slice(1).filter((n) => !(n.load! >= p.thresholds.high) && n.load! + 0.1 < p.thresholds.high - 1e-9);

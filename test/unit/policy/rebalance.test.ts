@@ -23,21 +23,34 @@ describe('rebalance: selection', () => {
 
   test('descending-load moves the heaviest first and stops once the source is back at low', () => {
     const r = rebalance({ nodes: nodes(), instances: insts }, pol({ selection: 'descending-load' }), 0);
-    assert.deepEqual(r.moves.map((m) => m.instance), ['b-1']);
+    assert.deepEqual(
+      r.moves.map((m) => m.instance),
+      ['b-1'],
+    );
     assert.equal(r.moves[0]?.to, 'cold');
     assert.match(r.moves[0]?.reason ?? '', /hot overloaded \(L 0\.90.*descending-load picked b-1/);
   });
 
   test('ascending-load moves the lightest first', () => {
     const r = rebalance({ nodes: nodes(), instances: insts }, pol({ selection: 'ascending-load' }), 0);
-    assert.deepEqual(r.moves.map((m) => m.instance), ['a-1', 'c-1', 'b-1']);
+    assert.deepEqual(
+      r.moves.map((m) => m.instance),
+      ['a-1', 'c-1', 'b-1'],
+    );
   });
 
   test('prefer-known-destination moves instances whose image already lives elsewhere first', () => {
     const ns = nodes();
     ns[1] = N('cold', { load: 0.1, images: ['img/a:1'] });
-    const r = rebalance({ nodes: ns, instances: insts }, pol({ selection: 'prefer-known-destination', management: { maxMovesPerRound: 1 } }), 0);
-    assert.deepEqual(r.moves.map((m) => m.instance), ['a-1']);
+    const r = rebalance(
+      { nodes: ns, instances: insts },
+      pol({ selection: 'prefer-known-destination', management: { maxMovesPerRound: 1 } }),
+      0,
+    );
+    assert.deepEqual(
+      r.moves.map((m) => m.instance),
+      ['a-1'],
+    );
   });
 
   test('at most maxMovesPerRound moves, and none from a node with a move in flight', () => {
@@ -60,7 +73,10 @@ describe('rebalance: selection', () => {
   test('hysteresis: a node between low and high sheds only if it was already overloaded', () => {
     const i = [inst('a-1', 'mid', 0.2)];
     assert.equal(rebalance({ nodes: [N('mid', { load: 0.7 }), N('cold', { load: 0 })], instances: i }, pol(), 0).moves.length, 0);
-    assert.equal(rebalance({ nodes: [N('mid', { load: 0.7, overloaded: true }), N('cold', { load: 0 })], instances: i }, pol(), 0).moves.length, 1);
+    assert.equal(
+      rebalance({ nodes: [N('mid', { load: 0.7, overloaded: true }), N('cold', { load: 0 })], instances: i }, pol(), 0).moves.length,
+      1,
+    );
   });
 });
 

@@ -16,9 +16,15 @@ test('importing dockerode through the runtime loads neither gRPC, protobuf nor s
 test('an ssh:// engine still reaches the real ssh2 client (connection refused, not a TypeError)', async () => {
   const port = await freePort();
   const d = new Docker({ protocol: 'ssh', host: '127.0.0.1', port, username: 'nobody', timeout: 5000 });
-  const e = await d.ping().then(() => undefined, (err: unknown) => err as Error & { code?: string });
+  const e = await d.ping().then(
+    () => undefined,
+    (err: unknown) => err as Error & { code?: string },
+  );
   assert.ok(e, 'ping of a closed ssh port must fail');
   assert.ok(!(e instanceof TypeError), `the stand-in broke ssh2: ${String(e)}`);
   assert.match(`${e.code ?? ''} ${e.message}`, /ECONNREFUSED|connect/i, `unexpected error: ${e.message}`);
-  assert.ok(Object.keys(require.cache).some((k) => /node_modules\/ssh2\//.test(k)), 'ssh2 is loaded once really used');
+  assert.ok(
+    Object.keys(require.cache).some((k) => /node_modules\/ssh2\//.test(k)),
+    'ssh2 is loaded once really used',
+  );
 });

@@ -62,21 +62,33 @@ describe('docker spec translation', () => {
     fc.assert(
       fc.property(fc.string(), (s) => {
         if (/^\d{1,5}(\/(tcp|udp|sctp))?$/.test(s.trim())) return;
-        assert.throws(() => normalisePortKey(s), (e) => e instanceof OsmoError && e.kind === 'invalid');
+        assert.throws(
+          () => normalisePortKey(s),
+          (e) => e instanceof OsmoError && e.kind === 'invalid',
+        );
       }),
     );
     for (const bad of ['0', '65536', '80/icmp', 'http', '-1']) {
-      assert.throws(() => normalisePortKey(bad), (e) => e instanceof OsmoError && e.kind === 'invalid');
+      assert.throws(
+        () => normalisePortKey(bad),
+        (e) => e instanceof OsmoError && e.kind === 'invalid',
+      );
     }
   });
 
   test('names and volumes: only what the engine accepts, as invalid (never an engine 500)', () => {
     for (const name of ['a', '-x', '../etc', 'a b', 'a/b', '']) {
-      assert.throws(() => createOptions({ name, image: 'x' }, 'n', '127.0.0.1'), (e) => e instanceof OsmoError && e.kind === 'invalid');
+      assert.throws(
+        () => createOptions({ name, image: 'x' }, 'n', '127.0.0.1'),
+        (e) => e instanceof OsmoError && e.kind === 'invalid',
+      );
     }
     const bads: Array<Partial<DeploySpec>> = [{ command: ['a\0b'] }, { env: { 'A=B': '1' } }, { env: { A: '\0' } }, { env: { '': '1' } }];
     for (const bad of bads) {
-      assert.throws(() => createOptions({ name: 'rt-n', image: 'x', ...bad }, 'n', '127.0.0.1'), (e) => e instanceof OsmoError && e.kind === 'invalid');
+      assert.throws(
+        () => createOptions({ name: 'rt-n', image: 'x', ...bad }, 'n', '127.0.0.1'),
+        (e) => e instanceof OsmoError && e.kind === 'invalid',
+      );
     }
     const badVolumes: VolumeMap[] = [{ 'a:b': { bind: '/x', mode: 'rw' } }, { '/x': { bind: '/y', mode: 'rx' as 'rw' } }];
     for (const volumes of badVolumes) {

@@ -24,9 +24,16 @@ describe('schedule: filters', () => {
   });
 
   test('hard domain and label constraints', () => {
-    const nodes = [node('a', { domain: 'x', labels: { gpu: 'yes' } }), node('b', { domain: 'y', labels: { gpu: 'yes' } }), node('c', { domain: 'y' })];
+    const nodes = [
+      node('a', { domain: 'x', labels: { gpu: 'yes' } }),
+      node('b', { domain: 'y', labels: { gpu: 'yes' } }),
+      node('c', { domain: 'y' }),
+    ];
     const r = schedule({ nodes }, { mel: mel('m', { placement: { domain: 'y', labels: { gpu: 'yes' } } }), count: 1 });
-    assert.deepEqual(r.placements.map((p) => p.node), ['b']);
+    assert.deepEqual(
+      r.placements.map((p) => p.node),
+      ['b'],
+    );
   });
 
   test('capacity: allocated + request <= capacity, counted across the replicas of one call', () => {
@@ -38,7 +45,10 @@ describe('schedule: filters', () => {
 
   test('exclude leaves a node out (migration source)', () => {
     const r = schedule({ nodes: [node('a'), node('b')] }, { mel: mel('m'), count: 1, exclude: ['a'] });
-    assert.deepEqual(r.placements.map((p) => p.node), ['b']);
+    assert.deepEqual(
+      r.placements.map((p) => p.node),
+      ['b'],
+    );
   });
 
   test('acceptance policy of each node: never, if-unloaded-before, if-unloaded-after', () => {
@@ -54,11 +64,17 @@ describe('schedule: filters', () => {
     assert.match(r.reason ?? '', /if-unloaded-before/);
     assert.match(r.reason ?? '', /if-unloaded-after/);
     const r2 = schedule({ nodes }, { mel: mel('m', { estimatedLoad: 0.05 }), count: 1 });
-    assert.deepEqual(r2.placements.map((p) => p.node), ['after']);
+    assert.deepEqual(
+      r2.placements.map((p) => p.node),
+      ['after'],
+    );
   });
 
   test('if-unloaded-after counts phantom load of earlier replicas in the same call', () => {
-    const r = schedule({ nodes: [node('a', { acceptance: 'if-unloaded-after', load: 0.45 })] }, { mel: mel('m', { estimatedLoad: 0.1 }), count: 5 });
+    const r = schedule(
+      { nodes: [node('a', { acceptance: 'if-unloaded-after', load: 0.45 })] },
+      { mel: mel('m', { estimatedLoad: 0.1 }), count: 5 },
+    );
     // 0.55, 0.65, 0.75 stay below high 0.8; 0.85 does not
     assert.equal(r.placements.length, 3);
   });
@@ -79,14 +95,23 @@ describe('schedule: scores', () => {
     const nodes = ['a', 'b', 'c'].map((id) => node(id));
     const r = schedule({ nodes }, { mel: mel('m', { placement: { spread: true } }), count: 3 });
     assert.deepEqual(r.placements.map((p) => p.node).sort(), ['a', 'b', 'c']);
-    const r2 = schedule({ nodes: [node('a', { mels: { m: 1 } }), node('b')] }, { mel: mel('m', { placement: { spread: true } }), count: 1 });
-    assert.deepEqual(r2.placements.map((p) => p.node), ['b']);
+    const r2 = schedule(
+      { nodes: [node('a', { mels: { m: 1 } }), node('b')] },
+      { mel: mel('m', { placement: { spread: true } }), count: 1 },
+    );
+    assert.deepEqual(
+      r2.placements.map((p) => p.node),
+      ['b'],
+    );
   });
 
   test('binpack fills the fullest node that still fits', () => {
     const nodes = [node('a', { allocated: { cpus: 3, memoryBytes: 0 } }), node('b')];
     const r = schedule({ nodes }, { mel: mel('m'), count: 2 }, { strategy: 'binpack' });
-    assert.deepEqual(r.placements.map((p) => p.node), ['a', 'b']);
+    assert.deepEqual(
+      r.placements.map((p) => p.node),
+      ['a', 'b'],
+    );
   });
 
   test('spread strategy prefers the least loaded node', () => {
@@ -129,9 +154,20 @@ describe('schedule: scores', () => {
   // Speed is measured in bench/ (core-scale, policy-rebalance); here only the result counts.
   test('10,000 replicas over 1,000 nodes are all placed, spread evenly', () => {
     const nodes = Array.from({ length: 1000 }, (_, i) =>
-      node(`n${i}`, { layer: i % 3 === 0 ? 'cloud' : 'edge', domain: `d${i % 10}`, load: (i % 7) / 10, capacity: { cpus: 64, memoryBytes: 256 * GiB } }),
+      node(`n${i}`, {
+        layer: i % 3 === 0 ? 'cloud' : 'edge',
+        domain: `d${i % 10}`,
+        load: (i % 7) / 10,
+        capacity: { cpus: 64, memoryBytes: 256 * GiB },
+      }),
     );
-    const r = schedule({ nodes }, { mel: mel('m', { resources: { cpus: 0.5, memoryBytes: 0.25 * GiB }, placement: { preferLayer: 'edge', spread: true } }), count: 10_000 });
+    const r = schedule(
+      { nodes },
+      {
+        mel: mel('m', { resources: { cpus: 0.5, memoryBytes: 0.25 * GiB }, placement: { preferLayer: 'edge', spread: true } }),
+        count: 10_000,
+      },
+    );
     assert.equal(r.placements.length, 10_000);
     const perNode = new Map<string, number>();
     for (const p of r.placements) perNode.set(p.node, (perNode.get(p.node) ?? 0) + 1);
@@ -139,6 +175,9 @@ describe('schedule: scores', () => {
     const edge = nodes.filter((n) => n.layer === 'edge').length;
     // the preferred layer has room for all of them, so nothing spills to cloud
     assert.equal(perNode.size, edge, 'every edge node is used and no cloud node is');
-    assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `spread keeps every node within one replica of the others (${Math.min(...counts)}..${Math.max(...counts)})`);
+    assert.ok(
+      Math.max(...counts) - Math.min(...counts) <= 1,
+      `spread keeps every node within one replica of the others (${Math.min(...counts)}..${Math.max(...counts)})`,
+    );
   });
 });

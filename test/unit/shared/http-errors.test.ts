@@ -68,7 +68,9 @@ test('schema validation names each field, then counts the rest', () => {
   const validate = validatorCompiler({ schema, method: 'POST', url: '/x', httpPart: 'body' }) as (data: unknown) => { error?: unknown };
   const { error } = validate(Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`f${i}`, { x: 'no' }])));
   assert.ok(Array.isArray(error) && error.length === 7);
-  const d = describeError(Object.assign(new Error('validation'), { code: 'FST_ERR_VALIDATION', statusCode: 400, validation: error, validationContext: 'body' }));
+  const d = describeError(
+    Object.assign(new Error('validation'), { code: 'FST_ERR_VALIDATION', statusCode: 400, validation: error, validationContext: 'body' }),
+  );
   assert.equal(d.code, 'OSMO_VALIDATION');
   assert.equal(d.status, 400);
   assert.match(d.error, /^body\.f0\.x: [^;]+; body\.f1\.x: /);

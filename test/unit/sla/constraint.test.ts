@@ -66,7 +66,11 @@ describe('SLA constraint language', () => {
   });
 
   test('the seed and Atos spellings parse to the same thing', () => {
-    assert.deepEqual(parseConstraint('qosConstraint_c1_Violated NOTEXISTS'), { kpi: 'qosConstraint_c1_Violated', op: 'NOT_EXISTS', values: [] });
+    assert.deepEqual(parseConstraint('qosConstraint_c1_Violated NOTEXISTS'), {
+      kpi: 'qosConstraint_c1_Violated',
+      op: 'NOT_EXISTS',
+      values: [],
+    });
     assert.deepEqual(parseConstraint('  metric1 BETWEEN (0.05, 1) '), { kpi: 'metric1', op: 'BETWEEN', values: [0.05, 1] });
     assert.deepEqual(parseConstraint('ResponseTime LT 100'), { kpi: 'ResponseTime', op: 'LT', values: [100] });
   });
@@ -111,11 +115,20 @@ describe('SLA constraint language', () => {
     const num = fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (n === 0 ? 0 : n));
     const constraint: fc.Arbitrary<Constraint> = fc.oneof(
       fc.record({ kpi, op: fc.constantFrom<Operator>('GT', 'GE', 'EQ', 'LT', 'LE', 'NE'), values: fc.tuple(num).map((v): number[] => v) }),
-      fc.record({ kpi, op: fc.constant<Operator>('BETWEEN'), values: fc.tuple(num, num).map(([a, b]): number[] => (a <= b ? [a, b] : [b, a])) }),
+      fc.record({
+        kpi,
+        op: fc.constant<Operator>('BETWEEN'),
+        values: fc.tuple(num, num).map(([a, b]): number[] => (a <= b ? [a, b] : [b, a])),
+      }),
       fc.record({ kpi, op: fc.constant<Operator>('IN'), values: fc.array(num, { minLength: 1, maxLength: 6 }) }),
       fc.record({ kpi, op: fc.constantFrom<Operator>('EXISTS', 'NOT_EXISTS'), values: fc.constant<number[]>([]) }),
     );
-    fc.assert(fc.property(constraint, (c) => assert.deepEqual(parseConstraint(printConstraint(c)), { kpi: c.kpi, op: c.op, values: [...c.values] })), { numRuns: 500 });
+    fc.assert(
+      fc.property(constraint, (c) =>
+        assert.deepEqual(parseConstraint(printConstraint(c)), { kpi: c.kpi, op: c.op, values: [...c.values] }),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   test('property: printing is canonical (print(parse(print(c))) = print(c))', () => {
@@ -130,7 +143,9 @@ describe('SLA constraint language', () => {
 
 describe('CustomServiceLevel', () => {
   test('Atos form with policies (seconds or ISO 8601) and the E.6 form with qos', () => {
-    const a = parseServiceLevel('{"constraint" : "ResponseTime LT 100", "policies": [{"count": 3, "interval": 60}, {"count": 10, "interval": "PT1H"}]}');
+    const a = parseServiceLevel(
+      '{"constraint" : "ResponseTime LT 100", "policies": [{"count": 3, "interval": 60}, {"count": 10, "interval": "PT1H"}]}',
+    );
     assert.deepEqual(a.constraint, { kpi: 'ResponseTime', op: 'LT', values: [100] });
     assert.deepEqual(
       a.policies.map((p) => [p.count, p.intervalMs]),

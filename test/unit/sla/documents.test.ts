@@ -146,7 +146,11 @@ describe('Atos JSON variants', () => {
       allTerms: {
         serviceDescriptionTerm: null,
         serviceProperties: [
-          { name: 'ServiceProperties', serviceName: 'ServiceName', variableSet: { variables: [{ name: 'metric1', metric: 'xs:double', location: 'metric1' }] } },
+          {
+            name: 'ServiceProperties',
+            serviceName: 'ServiceName',
+            variableSet: { variables: [{ name: 'metric1', metric: 'xs:double', location: 'metric1' }] },
+          },
         ],
         guaranteeTerms: [
           {
@@ -168,7 +172,10 @@ describe('Atos JSON variants', () => {
     gt.serviceLevelObjective = gt.serviceLevelObjetive;
     delete gt.serviceLevelObjetive;
     assert.deepEqual(readAgreementJson(correct), a, 'both spellings read the same');
-    const one = readTemplateJson({ templateId: 't', terms: { allTerms: { serviceDescriptionTerm: { name: 'General', serviceName: 'S' } } } });
+    const one = readTemplateJson({
+      templateId: 't',
+      terms: { allTerms: { serviceDescriptionTerm: { name: 'General', serviceName: 'S' } } },
+    });
     assert.deepEqual(one.terms.serviceDescriptionTerms, [{ name: 'General', serviceName: 'S' }]);
   });
 
@@ -176,13 +183,20 @@ describe('Atos JSON variants', () => {
     const cases: [() => unknown, string][] = [
       [() => readAgreementJson([]), 'expected a JSON object'],
       [() => readAgreementJson({ terms: { allTerms: { guaranteeTerms: [{ name: 'g' }] } } }), 'serviceLevelObjective'],
-      [() => readAgreementJson({ terms: { allTerms: { guaranteeTerms: [{ name: 'g', serviceLevelObjective: { kpitarget: {} } }] } } }), 'kpiName'],
+      [
+        () => readAgreementJson({ terms: { allTerms: { guaranteeTerms: [{ name: 'g', serviceLevelObjective: { kpitarget: {} } }] } } }),
+        'kpiName',
+      ],
       [() => readAgreementXml('<wsag:Agreement><wsag:Name>x</wsag:Agreement>'), 'line 1'],
       [() => readAgreementXml('<wsag:Template xmlns:wsag="u"/>'), 'expected a <Agreement> element, found <Template>'],
       [() => readTemplateXml('not xml at all'), 'malformed XML'],
       [() => readAgreementXml('<Agreement><Terms><All><GuaranteeTerm Name="g"/></All></Terms></Agreement>'), 'KPIName is required'],
       [() => readProviderXml('<provider><uuid>u</uuid></provider>'), 'name'],
-      [() => readProviderXml('<!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><provider><uuid>&b;</uuid><name>n</name></provider>'), 'DOCTYPE'],
+      [
+        () =>
+          readProviderXml('<!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><provider><uuid>&b;</uuid><name>n</name></provider>'),
+        'DOCTYPE',
+      ],
     ];
     for (const [f, words] of cases) {
       assert.throws(f, (e: Error & { kind?: string }) => e.kind === 'invalid' && e.message.includes(words), words);
@@ -221,7 +235,9 @@ describe('property: XML <-> JSON round trips', () => {
       serviceScope: opt(fc.record({ serviceName: opt(text), value: opt(text) }).map(clean)),
       qualifyingCondition: opt(text),
       kpiName: text,
-      customServiceLevel: opt(fc.constantFrom('{"constraint": "x LT 1"}', '{"constraint" : "m BETWEEN (0.05, 1)", "policies": [{"count": 2, "interval": 60}]}')),
+      customServiceLevel: opt(
+        fc.constantFrom('{"constraint": "x LT 1"}', '{"constraint" : "m BETWEEN (0.05, 1)", "policies": [{"count": 2, "interval": 60}]}'),
+      ),
       businessValueList: opt(
         fc
           .record({
@@ -230,7 +246,9 @@ describe('property: XML <-> JSON round trips', () => {
               fc.record({
                 count: fc.integer({ min: 1, max: 9 }),
                 duration: fc.constantFrom('P1D', 'PT1H', 'PT30S'),
-                penalties: fc.array(fc.record({ type: text, expression: text, unit: text, validity: fc.constantFrom('P1D', 'P1W') }), { maxLength: 2 }),
+                penalties: fc.array(fc.record({ type: text, expression: text, unit: text, validity: fc.constantFrom('P1D', 'P1W') }), {
+                  maxLength: 2,
+                }),
               }),
               { maxLength: 2 },
             ),
@@ -238,20 +256,28 @@ describe('property: XML <-> JSON round trips', () => {
           .map(clean),
       ),
     })
-    .map(({ kpiName, customServiceLevel, ...g }) => clean({ ...g, serviceLevelObjective: { kpitarget: clean({ kpiName, customServiceLevel }) } }));
+    .map(({ kpiName, customServiceLevel, ...g }) =>
+      clean({ ...g, serviceLevelObjective: { kpitarget: clean({ kpiName, customServiceLevel }) } }),
+    );
   const agreement: fc.Arbitrary<Agreement> = fc
     .record({
       agreementId: opt(text),
       name: opt(text),
       context,
       terms: fc.record({
-        serviceDescriptionTerms: fc.array(fc.record({ name: opt(text), serviceName: opt(text), value: opt(text) }).map(clean), { maxLength: 2 }),
+        serviceDescriptionTerms: fc.array(fc.record({ name: opt(text), serviceName: opt(text), value: opt(text) }).map(clean), {
+          maxLength: 2,
+        }),
         serviceProperties: fc.array(
           fc
             .record({
               name: opt(text),
               serviceName: opt(text),
-              variableSet: opt(fc.record({ variables: fc.array(fc.record({ name: text, metric: opt(text), location: opt(text) }).map(clean), { maxLength: 3 }) })),
+              variableSet: opt(
+                fc.record({
+                  variables: fc.array(fc.record({ name: text, metric: opt(text), location: opt(text) }).map(clean), { maxLength: 3 }),
+                }),
+              ),
             })
             .map(clean),
           { maxLength: 2 },

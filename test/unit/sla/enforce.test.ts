@@ -30,7 +30,11 @@ function agreement(csl: string, businessValues: CustomBusinessValue[] = [], more
   return {
     agreementId: 'ag1',
     context: { service: 'web' },
-    terms: { serviceDescriptionTerms: [], serviceProperties: [], guaranteeTerms: [gt('GT', csl, businessValues), ...more.map((m) => gt(m.name, m.csl))] },
+    terms: {
+      serviceDescriptionTerms: [],
+      serviceProperties: [],
+      guaranteeTerms: [gt('GT', csl, businessValues), ...more.map((m) => gt(m.name, m.csl))],
+    },
   };
 }
 
@@ -112,7 +116,9 @@ describe('SLA enforcement rules', () => {
       ],
     );
     // sparse: one breach per 70 s never fills a 60 s window
-    const sparse = new Store(compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5", "policies": [{"count": 2, "interval": "PT60S"}]}')));
+    const sparse = new Store(
+      compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5", "policies": [{"count": 2, "interval": "PT60S"}]}')),
+    );
     for (let i = 0; i < 5; i++) sparse.round([rt(i * 70 * S, 9)], i * 70 * S + 1);
     assert.equal(sparse.breaches.length, 5);
     assert.equal(sparse.violations.length, 0);
@@ -120,7 +126,9 @@ describe('SLA enforcement rules', () => {
 
   test('penalties: business value {count 2, duration PT1M} raises its penalty per 2 violations within a minute', () => {
     const penalty = { type: 'discount', expression: '35', unit: '%', validity: 'P1D' };
-    const s = new Store(compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5"}', [{ count: 2, duration: 'PT1M', penalties: [penalty] }])));
+    const s = new Store(
+      compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5"}', [{ count: 2, duration: 'PT1M', penalties: [penalty] }])),
+    );
     s.round([rt(0, 1)], 1 * S);
     assert.equal(s.penalties.length, 0);
     s.round([rt(10 * S, 1), rt(20 * S, 1), rt(30 * S, 1)], 31 * S);
@@ -132,7 +140,9 @@ describe('SLA enforcement rules', () => {
       ],
     );
     // violations two minutes apart: none
-    const t = new Store(compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5"}', [{ count: 2, duration: 'PT1M', penalties: [penalty] }])));
+    const t = new Store(
+      compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5"}', [{ count: 2, duration: 'PT1M', penalties: [penalty] }])),
+    );
     t.round([rt(0, 1), rt(120 * S, 1), rt(240 * S, 1)], 241 * S);
     assert.equal(t.violations.length, 3);
     assert.equal(t.penalties.length, 0);
@@ -191,7 +201,11 @@ describe('SLA enforcement rules', () => {
     assert.equal(agreementStatus(['FULFILLED', 'NON_DETERMINED']), 'NON_DETERMINED');
     assert.equal(agreementStatus(['FULFILLED', 'FULFILLED']), 'FULFILLED');
     assert.equal(agreementStatus(['NON_DETERMINED', 'VIOLATED', 'FULFILLED']), 'VIOLATED');
-    const s = new Store(compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5"}', [], [{ name: 'GT2', csl: '{"constraint": "availability GE 0.999"}' }])));
+    const s = new Store(
+      compileAgreement(
+        agreement('{"constraint": "ResponseTime LT 0.5"}', [], [{ name: 'GT2', csl: '{"constraint": "availability GE 0.999"}' }]),
+      ),
+    );
     const o = s.round([rt(1 * S, 0.1)], 2 * S);
     assert.deepEqual(o.status, {
       AgreementId: 'ag1',
@@ -205,12 +219,20 @@ describe('SLA enforcement rules', () => {
 
   test('terms that cannot be enforced are rejected, naming the term and the position', () => {
     const cases: [Agreement, string][] = [
-      [agreement('{"constraint": "ResponseTime LT"}'), 'guarantee term "GT": constraint "ResponseTime LT": LT needs a value at position 16'],
+      [
+        agreement('{"constraint": "ResponseTime LT"}'),
+        'guarantee term "GT": constraint "ResponseTime LT": LT needs a value at position 16',
+      ],
       [agreement(''), 'CustomServiceLevel with a constraint is required'],
       [agreement('{"constraint": "x LT 1"}', [{ count: 1, duration: 'tomorrow', penalties: [] }]), 'business value'],
       [agreement('{"constraint": "x LT 1"}', [], [{ name: 'GT', csl: '{"constraint": "y GT 1"}' }]), 'used twice'],
     ];
-    for (const [a, words] of cases) assert.throws(() => compileAgreement(a), (e: Error & { kind?: string }) => e.kind === 'invalid' && e.message.includes(words), words);
+    for (const [a, words] of cases)
+      assert.throws(
+        () => compileAgreement(a),
+        (e: Error & { kind?: string }) => e.kind === 'invalid' && e.message.includes(words),
+        words,
+      );
   });
 
   test('dedupe keys are explicit and ids derive from them', () => {
@@ -227,7 +249,11 @@ describe('SLA enforcement rules', () => {
 describe('no double counting', () => {
   const penalty = { type: 'discount', expression: '10', unit: '%', validity: 'P1D' };
   const terms = () =>
-    compileAgreement(agreement('{"constraint": "ResponseTime LT 0.5", "policies": [{"count": 2, "interval": 30}]}', [{ count: 2, duration: 'PT2M', penalties: [penalty] }]));
+    compileAgreement(
+      agreement('{"constraint": "ResponseTime LT 0.5", "policies": [{"count": 2, "interval": 30}]}', [
+        { count: 2, duration: 'PT2M', penalties: [penalty] },
+      ]),
+    );
   const metrics = fc.array(
     fc.record({ at: fc.integer({ min: 0, max: 300 }).map((s) => s * S), value: fc.constantFrom(0.1, 0.4, 0.6, 0.9, 2) }),
     { maxLength: 40 },
@@ -259,7 +285,11 @@ describe('no double counting', () => {
         once.round(mv, 301 * S);
         const split = new Store(terms());
         const bounds = [...new Set(cuts)].sort((a, b) => a - b).map((c) => c * S);
-        for (const b of [...bounds, 301 * S]) split.round(mv.filter((m) => m.at <= b), b);
+        for (const b of [...bounds, 301 * S])
+          split.round(
+            mv.filter((m) => m.at <= b),
+            b,
+          );
         assert.deepEqual(keys(split), keys(once));
       }),
       { numRuns: 200 },

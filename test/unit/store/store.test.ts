@@ -16,7 +16,9 @@ test('migrations create every table on an empty file and are idempotent', async 
   const s2 = await openStore(dir);
   await s2.close();
   const raw = new BetterSqlite3(join(dir, 'osmo.db'), { readonly: true });
-  const tables = (raw.prepare("select name from sqlite_master where type='table' order by name").all() as Array<{ name: string }>).map((r) => r.name);
+  const tables = (raw.prepare("select name from sqlite_master where type='table' order by name").all() as Array<{ name: string }>).map(
+    (r) => r.name,
+  );
   for (const t of ['nodes', 'mels', 'instances', 'events', 'samples', 'samples_1m', 'kv']) assert.ok(tables.includes(t), `table ${t}`);
   assert.equal((raw.prepare('pragma journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
   raw.close();
@@ -31,7 +33,10 @@ test('agent events dedupe on (origin, seq); core events never collide', async ()
   assert.equal((await s.events.append([core, core])).length, 2);
   assert.equal((await s.events.list({ types: ['instance'] })).length, 3);
   await s.events.forgetAbove('n1', 5);
-  assert.deepEqual((await s.events.list({ node: 'n1' })).map((x) => x.seq), [5]);
+  assert.deepEqual(
+    (await s.events.list({ node: 'n1' })).map((x) => x.seq),
+    [5],
+  );
   await s.close();
 });
 
@@ -41,7 +46,8 @@ test('retention folds raw samples into 1-minute averages and drops what is past 
   const min = 60_000;
   const rows = [];
   // two hours of samples, one every 15 s, values 0..479
-  for (let t = now - 2 * 3_600_000, v = 0; t < now; t += 15_000, v++) rows.push({ ts: t, node: 'n1', target: 'host', metric: 'cpu', field: 'total', value: v, unit: 'percent' });
+  for (let t = now - 2 * 3_600_000, v = 0; t < now; t += 15_000, v++)
+    rows.push({ ts: t, node: 'n1', target: 'host', metric: 'cpu', field: 'total', value: v, unit: 'percent' });
   await s.samples.insertMany(rows);
   await s.kv.set('retention.downsampled_until', String(now - 3 * 3_600_000));
   const r = await runRetention(s, now);
@@ -82,7 +88,13 @@ test('retention drops events past the event horizon and keeps the rest, agent an
   const r = await runRetention(s, now, policy);
   assert.equal(r.eventsDeleted, 2);
   const left = await s.events.list({ limit: 100 });
-  assert.deepEqual(left.map((e) => [e.type, e.data.age]), [['instance', 'new'], ['placement', 'new']]);
+  assert.deepEqual(
+    left.map((e) => [e.type, e.data.age]),
+    [
+      ['instance', 'new'],
+      ['placement', 'new'],
+    ],
+  );
   // a second pass finds nothing more to drop
   assert.equal((await runRetention(s, now, policy)).eventsDeleted, 0);
   await s.close();

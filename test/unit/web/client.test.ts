@@ -52,7 +52,11 @@ describe('openStream', () => {
     });
     return new Promise((r) => s.listen(port, '127.0.0.1', () => r(s)));
   }
-  const closeHard = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+  const closeHard = (s: Server) =>
+    new Promise<void>((r) => {
+      s.closeAllConnections();
+      s.close(() => r());
+    });
 
   test('reconnects by itself after the server restarts and resumes from the last id', async () => {
     const port = await freePort();
@@ -63,7 +67,13 @@ describe('openStream', () => {
       lastIds.push(lastId);
       res.write('id: 7\ndata: {"id":7,"origin":"core","seq":null,"node":"n1","type":"node","ts":1,"data":{"status":"ready"}}\n\n');
     });
-    const h = openStream({ url: `http://127.0.0.1:${port}/api/v1/events`, onEvent: (e) => seen.push(e), onStatus: (st) => statuses.push(st), minDelayMs: 50, maxDelayMs: 200 });
+    const h = openStream({
+      url: `http://127.0.0.1:${port}/api/v1/events`,
+      onEvent: (e) => seen.push(e),
+      onStatus: (st) => statuses.push(st),
+      minDelayMs: 50,
+      maxDelayMs: 200,
+    });
     try {
       await eventually(() => seen.length === 1, 5000, 'first event');
       // the core payload is lifted to the top level
@@ -80,7 +90,9 @@ describe('openStream', () => {
       await new Promise((r) => refuser.close(r));
       s = await sseServer(port, (res, lastId) => {
         lastIds.push(lastId);
-        res.write('id: 8\nevent: sample\ndata: {"seq":3,"node":"n1","ts":2,"source":"host","target":"host","metric":"cpu","fields":{"total":{"value":5,"unit":"percent"}}}\n\n');
+        res.write(
+          'id: 8\nevent: sample\ndata: {"seq":3,"node":"n1","ts":2,"source":"host","target":"host","metric":"cpu","fields":{"total":{"value":5,"unit":"percent"}}}\n\n',
+        );
       });
       await eventually(() => seen.length === 2, 5000, 'event after restart');
       assert.equal(seen[1]?.type, 'sample');
@@ -101,7 +113,13 @@ describe('openStream', () => {
     });
     await new Promise<void>((r) => s.listen(port, '127.0.0.1', () => r()));
     const statuses: StreamStatus[] = [];
-    const h = openStream({ url: `http://127.0.0.1:${port}/`, onEvent: () => {}, onStatus: (st) => statuses.push(st), minDelayMs: 50, maxDelayMs: 1000 });
+    const h = openStream({
+      url: `http://127.0.0.1:${port}/`,
+      onEvent: () => {},
+      onStatus: (st) => statuses.push(st),
+      minDelayMs: 50,
+      maxDelayMs: 1000,
+    });
     try {
       await eventually(() => statuses.includes('unauthorized'), 5000, 'unauthorized');
       // the next attempt comes, but only after the long delay (a lower bound: a slow
@@ -124,7 +142,16 @@ describe('deploy form', () => {
   });
 
   test('toSpec builds the MEL spec and names the field of each mistake', () => {
-    const { spec } = toSpec({ ...emptyDeploy, name: 'web', image: 'osmo-test/httpd:1', ports: '80/tcp, 8080=18080', replicas: '2', layer: 'edge', labels: 'zone=a', spread: true });
+    const { spec } = toSpec({
+      ...emptyDeploy,
+      name: 'web',
+      image: 'osmo-test/httpd:1',
+      ports: '80/tcp, 8080=18080',
+      replicas: '2',
+      layer: 'edge',
+      labels: 'zone=a',
+      spread: true,
+    });
     assert.deepEqual(spec, {
       name: 'web',
       image: 'osmo-test/httpd:1',
@@ -150,22 +177,56 @@ describe('deploy form', () => {
 describe('answer readers', () => {
   test('metrics series: nested series and flat points give the same columns', () => {
     const nested = normalizeSeries({ series: [{ field: 'total', unit: 'percent', points: [{ ts: 2, value: 5 }, [3, 6]] }] });
-    assert.deepEqual(nested, [{ node: undefined, target: undefined, metric: undefined, field: 'total', unit: 'percent', points: [{ ts: 2, value: 5 }, { ts: 3, value: 6 }] }]);
-    const flat = normalizeSeries({ points: [{ ts: 3, field: 'total', unit: 'percent', value: 6 }, { ts: 2, field: 'total', unit: 'percent', value: 5 }] });
-    assert.deepEqual(flat[0]?.points, [{ ts: 2, value: 5 }, { ts: 3, value: 6 }]);
+    assert.deepEqual(nested, [
+      {
+        node: undefined,
+        target: undefined,
+        metric: undefined,
+        field: 'total',
+        unit: 'percent',
+        points: [
+          { ts: 2, value: 5 },
+          { ts: 3, value: 6 },
+        ],
+      },
+    ]);
+    const flat = normalizeSeries({
+      points: [
+        { ts: 3, field: 'total', unit: 'percent', value: 6 },
+        { ts: 2, field: 'total', unit: 'percent', value: 5 },
+      ],
+    });
+    assert.deepEqual(flat[0]?.points, [
+      { ts: 2, value: 5 },
+      { ts: 3, value: 6 },
+    ]);
     assert.deepEqual(normalizeSeries('nonsense'), []);
   });
 
   test('policy parameters: the described list keeps ranges and choices; a bare document is flattened', () => {
-    const list = normalizeParams({ parameters: [
-      { name: 'thresholds.high', type: 'number', unit: 'load factor', min: 0, max: 1, default: 0.8, value: 0.8, description: 'overloaded when L >= high' },
-      { name: 'acceptance', type: 'enum', allowed: ['always', 'never'], default: 'always', value: 'never', description: 'd' },
-      { name: 'management.maxMovesPerRound', type: 'integer', min: 0, max: 10, default: 4, value: 4, description: 'd' },
-    ] });
+    const list = normalizeParams({
+      parameters: [
+        {
+          name: 'thresholds.high',
+          type: 'number',
+          unit: 'load factor',
+          min: 0,
+          max: 1,
+          default: 0.8,
+          value: 0.8,
+          description: 'overloaded when L >= high',
+        },
+        { name: 'acceptance', type: 'enum', allowed: ['always', 'never'], default: 'always', value: 'never', description: 'd' },
+        { name: 'management.maxMovesPerRound', type: 'integer', min: 0, max: 10, default: 4, value: 4, description: 'd' },
+      ],
+    });
     assert.equal(list[0]?.max, 1);
     assert.deepEqual(list[1]?.options, ['always', 'never']);
     assert.equal(list[2]?.step, 1);
-    assert.deepEqual(normalizeParams({ thresholds: { low: 0.6 }, acceptance: 'always' }).map((p) => p.name), ['thresholds.low', 'acceptance']);
+    assert.deepEqual(
+      normalizeParams({ thresholds: { low: 0.6 }, acceptance: 'always' }).map((p) => p.name),
+      ['thresholds.low', 'acceptance'],
+    );
     assert.deepEqual(nestPatch('weights.cpu', 0.5), { weights: { cpu: 0.5 } });
   });
 
@@ -189,14 +250,33 @@ describe('chart fields', () => {
   test('net and disk charts show received/sent of the real devices; cpu shows the total', async () => {
     const { chooseFields, compact } = await import('../../../web/src/components/fields.js');
     const u = (names: string[], unit = 'bytes/s') => new Map(names.map((n) => [n, unit]));
-    const net = ['lo.rx_bytes_rate', 'lo.tx_bytes_rate', 'eth0.rx_bytes', 'eth0.rx_bytes_rate', 'eth0.tx_bytes_rate', 'ifb0.rx_bytes_rate', 'docker0.rx_bytes_rate'];
+    const net = [
+      'lo.rx_bytes_rate',
+      'lo.tx_bytes_rate',
+      'eth0.rx_bytes',
+      'eth0.rx_bytes_rate',
+      'eth0.tx_bytes_rate',
+      'ifb0.rx_bytes_rate',
+      'docker0.rx_bytes_rate',
+    ];
     assert.deepEqual(chooseFields('net', net, u(net)), ['eth0.rx_bytes_rate', 'eth0.tx_bytes_rate']);
     const guest = ['rx_bytes', 'rx_bytes_rate', 'tx_bytes_rate'];
     assert.deepEqual(chooseFields('net', guest, u(guest)), ['rx_bytes_rate', 'tx_bytes_rate']);
     const disk = ['vda.read_bytes_rate', 'vda.write_bytes_rate', '/.used_percent'];
     assert.deepEqual(chooseFields('disk', disk, u(disk)), ['vda.read_bytes_rate', 'vda.write_bytes_rate']);
     assert.deepEqual(chooseFields('cpu', ['core0', 'total', 'core1'], u(['core0', 'total', 'core1'], 'percent')), ['total']);
-    assert.deepEqual(chooseFields('mem', ['total', 'used', 'used_percent'], new Map([['total', 'bytes'], ['used', 'bytes'], ['used_percent', 'percent']])), ['used_percent']);
+    assert.deepEqual(
+      chooseFields(
+        'mem',
+        ['total', 'used', 'used_percent'],
+        new Map([
+          ['total', 'bytes'],
+          ['used', 'bytes'],
+          ['used_percent', 'percent'],
+        ]),
+      ),
+      ['used_percent'],
+    );
     assert.equal(compact(15_000_000), '15M');
     assert.equal(compact(2500), '2500');
     assert.equal(compact(0.25), '0.25');
@@ -208,15 +288,27 @@ describe('chart fields', () => {
 describe('event log lines', () => {
   test('say what happened and why, per event type', async () => {
     const { summary } = await import('../../../web/src/views/eventSummary.js');
-    assert.equal(summary({ type: 'node', node: 'n1', action: 'status', status: 'down', previous: 'suspect', reason: 'no heartbeat for 4 s' }), 'node n1 status suspect → down — no heartbeat for 4 s');
+    assert.equal(
+      summary({ type: 'node', node: 'n1', action: 'status', status: 'down', previous: 'suspect', reason: 'no heartbeat for 4 s' }),
+      'node n1 status suspect → down — no heartbeat for 4 s',
+    );
     assert.equal(
       summary({ type: 'migration', phase: 'start', mel: 'web', name: 'web-ab12', from: 'n1', to: 'n2', reason: 'L 0.91 >= high 0.8' }),
       'migration start: web-ab12 from n1 to n2 — L 0.91 >= high 0.8',
     );
-    assert.equal(summary({ type: 'policy', scope: 'global', changes: [{ name: 'thresholds.high', from: 0.8, to: 0.85 }] }), 'policy (global) thresholds.high 0.8 → 0.85');
-    assert.equal(summary({ type: 'placement', mel: 'web', name: 'web-1', node: 'n2', score: 1, reason: 'least allocated' }), 'placed web-1 of web on n2 (score 1) — least allocated');
+    assert.equal(
+      summary({ type: 'policy', scope: 'global', changes: [{ name: 'thresholds.high', from: 0.8, to: 0.85 }] }),
+      'policy (global) thresholds.high 0.8 → 0.85',
+    );
+    assert.equal(
+      summary({ type: 'placement', mel: 'web', name: 'web-1', node: 'n2', score: 1, reason: 'least allocated' }),
+      'placed web-1 of web on n2 (score 1) — least allocated',
+    );
     assert.equal(summary({ type: 'mel', action: 'scale', mel: 'web', replicas: 2, previous: 1 }), 'scale MEL web replicas 1 → 2');
-    assert.equal(summary({ type: 'novel', instance: '0123abcd-1111-2222-3333-444455556666', x: 1, origin: 'core' }), 'instance=0123abcd · x=1');
+    assert.equal(
+      summary({ type: 'novel', instance: '0123abcd-1111-2222-3333-444455556666', x: 1, origin: 'core' }),
+      'instance=0123abcd · x=1',
+    );
   });
 });
 
@@ -241,7 +333,15 @@ describe('sample windows', () => {
     const w = emptyWindow();
     appendSample(w, 10_000, { total: { value: 50, unit: 'percent' } }, 100);
     const history = [
-      { field: 'total', unit: 'percent', points: [{ ts: 8000, value: 30 }, { ts: 9000, value: 40 }, { ts: 10_000, value: 50 }] },
+      {
+        field: 'total',
+        unit: 'percent',
+        points: [
+          { ts: 8000, value: 30 },
+          { ts: 9000, value: 40 },
+          { ts: 10_000, value: 50 },
+        ],
+      },
       { field: 'core0', unit: 'percent', points: [{ ts: 9000, value: 41 }] },
     ];
     assert.equal(prependHistory(w, history, 100), 2);

@@ -9,8 +9,7 @@ const enc = encodeURIComponent;
 
 export const listNodes = async (): Promise<OsmoNode[]> => (await api<{ nodes: OsmoNode[] }>('GET', '/api/v1/nodes')).nodes;
 export const listMels = async (): Promise<Mel[]> => (await api<{ mels: Mel[] }>('GET', '/api/v1/mels')).mels;
-export const listInstances = async (): Promise<Instance[]> =>
-  (await api<{ instances: Instance[] }>('GET', '/api/v1/instances')).instances;
+export const listInstances = async (): Promise<Instance[]> => (await api<{ instances: Instance[] }>('GET', '/api/v1/instances')).instances;
 
 /** one node in the policy engine's view: smoothed load factor L, hysteresis state, pending load */
 export type NodeLoadView = Loads['nodes'][number];
@@ -19,8 +18,7 @@ export const listLoads = async (): Promise<NodeLoadView[]> => (await api<{ nodes
 
 export const createMel = (spec: MelSpec): Promise<unknown> => api('POST', '/api/v1/mels', spec);
 export const deleteMel = (name: string): Promise<unknown> => api('DELETE', `/api/v1/mels/${enc(name)}`);
-export const scaleMel = (name: string, replicas: number): Promise<unknown> =>
-  api('POST', `/api/v1/mels/${enc(name)}/scale`, { replicas });
+export const scaleMel = (name: string, replicas: number): Promise<unknown> => api('POST', `/api/v1/mels/${enc(name)}/scale`, { replicas });
 /** node omitted: the destination policy chooses */
 export type MigrationDone = MigrationResult;
 /** Make-before-break: answers once the new instance runs (or with why it rolled back). */
@@ -51,4 +49,3 @@ export async function getPolicies(): Promise<PolicyParam[]> {
 /** The policy API takes a partial document: "weights.cpu" = 0.5 is sent as {weights: {cpu: 0.5}}. */
 export const putPolicy = (name: string, value: unknown): Promise<unknown> => api('PUT', '/api/v1/policies', nestPatch(name, value));
 export const runPlan = (model: unknown): Promise<unknown> => api('POST', '/api/v1/plans', model);
-

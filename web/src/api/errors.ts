@@ -25,7 +25,7 @@ export function toApiError(status: number, data: unknown): ApiError {
     const m = data.error ?? data.message;
     if (typeof m === 'string') message = m;
     else if (isRecord(m) && typeof m.message === 'string') message = m.message;
-    const f = data.field ?? (isRecord(data.details) ? data.details.field ?? data.details.path : undefined);
+    const f = data.field ?? (isRecord(data.details) ? (data.details.field ?? data.details.path) : undefined);
     if (typeof f === 'string') field = f;
     else if (Array.isArray(f)) field = f.join('.');
   }

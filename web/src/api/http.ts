@@ -33,4 +33,3 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   if (!res.ok) throw toApiError(res.status, data);
   return data as T;
 }
-

@@ -77,17 +77,19 @@ export function normalizeParams(data: unknown): PolicyParam[] {
       const v = p.value;
       if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') return [];
       const range = isRec(p.range) ? p.range : {};
-      return [{
-        name: p.name,
-        value: v,
-        description: typeof p.description === 'string' ? p.description : undefined,
-        min: num(p.min) ?? num(range.min),
-        max: num(p.max) ?? num(range.max),
-        step: num(p.step) ?? (p.type === 'integer' ? 1 : undefined),
-        options: strings(p.allowed) ?? strings(p.options) ?? strings(p.enum),
-        unit: typeof p.unit === 'string' ? p.unit : undefined,
-        group: typeof p.group === 'string' ? p.group : p.name.includes('.') ? p.name.split('.')[0] : undefined,
-      }];
+      return [
+        {
+          name: p.name,
+          value: v,
+          description: typeof p.description === 'string' ? p.description : undefined,
+          min: num(p.min) ?? num(range.min),
+          max: num(p.max) ?? num(range.max),
+          step: num(p.step) ?? (p.type === 'integer' ? 1 : undefined),
+          options: strings(p.allowed) ?? strings(p.options) ?? strings(p.enum),
+          unit: typeof p.unit === 'string' ? p.unit : undefined,
+          group: typeof p.group === 'string' ? p.group : p.name.includes('.') ? p.name.split('.')[0] : undefined,
+        },
+      ];
     });
   }
   const doc = isRec(data.policy) ? data.policy : isRec(data.document) ? data.document : data;

@@ -108,8 +108,11 @@ function parseData(data: string, event: string | undefined): StreamEvent | null 
     const { data: inner, ...rec } = v as Record<string, unknown>;
     // The core stores an event as {id, origin, seq, node, type, ts, data}: lift the payload
     // to the top so agent and core events read alike (sample.fields, instance.state...).
-    const flat: Record<string, unknown> = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...(inner as Record<string, unknown>), ...rec } : { ...rec, ...(inner === undefined ? {} : { data: inner }) };
-    const type = typeof flat.type === 'string' ? flat.type : event ?? 'message';
+    const flat: Record<string, unknown> =
+      typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+        ? { ...(inner as Record<string, unknown>), ...rec }
+        : { ...rec, ...(inner === undefined ? {} : { data: inner }) };
+    const type = typeof flat.type === 'string' ? flat.type : (event ?? 'message');
     return { ...flat, type };
   } catch {
     return null;

@@ -25,7 +25,9 @@ type EnvelopeKey = 'id' | 'ts' | 'type' | 'origin' | 'seq' | 'node';
 type EachOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** The core's event with its `data` lifted beside the envelope, as parseData delivers it.
  * Every field is optional and unknown ones are kept: an older or newer core still renders. */
-type Lifted<E> = E extends OsmoEvent ? { type: E['type'] } & Partial<Omit<E, 'data' | 'type'>> & Partial<EachOmit<E['data'], EnvelopeKey>> & { [k: string]: unknown } : never;
+type Lifted<E> = E extends OsmoEvent
+  ? { type: E['type'] } & Partial<Omit<E, 'data' | 'type'>> & Partial<EachOmit<E['data'], EnvelopeKey>> & { [k: string]: unknown }
+  : never;
 
 /** An event of a type this dashboard knows: `switch (e.type)` narrows it to its fields. */
 export type KnownStreamEvent = Lifted<OsmoEvent>;

@@ -6,7 +6,10 @@ export function LoadBadge({ node }: { node: OsmoNode }) {
   const l = loadFactor(node, live.loadPolicy);
   const band = loadBand(l, live.loadPolicy);
   const parts = typeof node.load === 'object' && node.load ? node.load : {};
-  const detail = [typeof parts.cpu === 'number' ? `cpu ${parts.cpu.toFixed(0)} %` : '', typeof parts.mem === 'number' ? `mem ${parts.mem.toFixed(0)} %` : '']
+  const detail = [
+    typeof parts.cpu === 'number' ? `cpu ${parts.cpu.toFixed(0)} %` : '',
+    typeof parts.mem === 'number' ? `mem ${parts.mem.toFixed(0)} %` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const { low, high } = live.loadPolicy;
@@ -16,9 +19,7 @@ export function LoadBadge({ node }: { node: OsmoNode }) {
       <span class="load-bar" aria-hidden="true">
         <span style={{ width: `${Math.round(Math.min(1, Math.max(0, l?.value ?? 0)) * 100)}%` }} />
       </span>
-      <span class="load-num">
-        {l === null ? 'L –' : `L${l.estimated ? '≈' : ' '}${l.value.toFixed(2)}`}
-      </span>
+      <span class="load-num">{l === null ? 'L –' : `L${l.estimated ? '≈' : ' '}${l.value.toFixed(2)}`}</span>
       {parts.overloaded && <span class="pill pill-down">overloaded</span>}
       {detail && <span class="muted small load-detail">{detail}</span>}
     </span>

@@ -33,7 +33,9 @@ const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#a05195', '#f4a259', '#5c6b73
 export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = props.series.map((s) => s.label).join('\u0000') + `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}|${props.xKind ?? ''}|${props.xRange?.join('-') ?? ''}`;
+  const shape =
+    props.series.map((s) => s.label).join('\u0000') +
+    `|${props.unit ?? ''}|${props.limit ?? ''}|${props.minSpan ?? ''}|${props.xKind ?? ''}|${props.xRange?.join('-') ?? ''}`;
 
   useEffect(() => {
     const el = box.current;

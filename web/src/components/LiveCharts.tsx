@@ -22,7 +22,9 @@ export function HostCharts({ node, target, metrics = METRICS }: { node: string; 
           return (
             <figure class="chart empty" key={metric} data-testid={`chart-${metric}`} data-points={0}>
               <figcaption>{metric}</figcaption>
-              <p class="muted small">waiting for samples… (is the {metric} monitor on for {target === 'host' ? 'the host' : 'guests'}?)</p>
+              <p class="muted small">
+                waiting for samples… (is the {metric} monitor on for {target === 'host' ? 'the host' : 'guests'}?)
+              </p>
             </figure>
           );
         }

@@ -14,10 +14,19 @@ const VIRTUAL = /^(lo|ifb\d*|docker\d*|veth\w*|br-\w+|virbr\d*|tun\d*|tap\d*|loo
 export function chooseFields(metric: MetricName, names: string[], units: Map<string, string>, max = 4): string[] {
   const pair = PAIRS[metric];
   if (pair) {
-    const devices = [...new Set(names.filter((n) => pair[0].test(n) || pair[1].test(n)).map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : '')))];
+    const devices = [
+      ...new Set(
+        names.filter((n) => pair[0].test(n) || pair[1].test(n)).map((n) => (n.includes('.') ? n.slice(0, n.lastIndexOf('.')) : '')),
+      ),
+    ];
     const real = devices.filter((d) => !VIRTUAL.test(d));
     const picked = (real.length ? real : devices).slice(0, Math.floor(max / 2));
-    const out = picked.flatMap((d) => names.filter((n) => (d ? n.startsWith(`${d}.`) && !n.slice(d.length + 1).includes('.') : !n.includes('.')) && (pair[0].test(n) || pair[1].test(n))));
+    const out = picked.flatMap((d) =>
+      names.filter(
+        (n) =>
+          (d ? n.startsWith(`${d}.`) && !n.slice(d.length + 1).includes('.') : !n.includes('.')) && (pair[0].test(n) || pair[1].test(n)),
+      ),
+    );
     if (out.length) return out.slice(0, max);
   }
   const prefer: RegExp[] = metric === 'cpu' ? [/^total$/] : metric === 'mem' ? [/^used_percent$/, /^percent$/, /^used$/] : [];

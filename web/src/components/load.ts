@@ -19,7 +19,7 @@ export function loadFactor(n: OsmoNode, p: LoadPolicy = DEFAULT_LOAD_POLICY): Lo
   const w = p.weights;
   const sum = w.cpu + w.mem + w.io;
   if (sum <= 0) return null;
-  const value = (w.cpu * (l.cpu ?? 0) / 100 + w.mem * (l.mem ?? 0) / 100) / sum;
+  const value = ((w.cpu * (l.cpu ?? 0)) / 100 + (w.mem * (l.mem ?? 0)) / 100) / sum;
   return { value: Math.min(1, Math.max(0, value)), estimated: true };
 }
 

@@ -7,11 +7,18 @@ import { getPolicies, listInstances, listLoads, listMels, listNodes, queryMetric
 import { ApiError } from '../api/http.js';
 import { openStream, type StreamHandle, type StreamStatus } from '../api/stream.js';
 import { authHeaders, onTokenChange } from '../api/token.js';
-import { isKnown, type Instance, type KnownStreamEvent, type Mel, type OsmoNode, type PolicyParam, type StreamEvent } from '../api/types.js';
+import {
+  isKnown,
+  type Instance,
+  type KnownStreamEvent,
+  type Mel,
+  type OsmoNode,
+  type PolicyParam,
+  type StreamEvent,
+} from '../api/types.js';
 import { appendSample, emptyWindow, prependHistory, type SampleWindow } from './window.js';
 
 export type Topic = 'cluster' | 'events' | 'samples' | 'status';
-
 
 const MAX_EVENTS = 1000;
 /** 15 minutes at the agents' 1 s default period */
@@ -187,7 +194,6 @@ class LiveStore {
     appendSample(w, ts, fields, MAX_POINTS);
     this.emitSamplesSoon();
   }
-
 
   private backfilled = new Set<string>();
 

@@ -48,7 +48,10 @@ export function prependHistory(w: SampleWindow, series: MetricSeries[], max: num
   const liveLen = w.ts.length;
   const merged = new Map<string, (number | null)[]>();
   for (const f of new Set([...hist.keys(), ...w.fields.keys()])) {
-    merged.set(f, [...(hist.get(f) ?? new Array<number | null>(xs.length).fill(null)), ...(w.fields.get(f) ?? new Array<number | null>(liveLen).fill(null))]);
+    merged.set(f, [
+      ...(hist.get(f) ?? new Array<number | null>(xs.length).fill(null)),
+      ...(w.fields.get(f) ?? new Array<number | null>(liveLen).fill(null)),
+    ]);
   }
   w.ts = [...xs.map((t) => t / 1000), ...w.ts];
   w.fields = merged;

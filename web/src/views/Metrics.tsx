@@ -65,7 +65,11 @@ export function MetricsView({ params }: { params: URLSearchParams }) {
       {!node ? (
         <p class="muted">No node yet.</p>
       ) : range.ms === 0 ? (
-        target === ALL ? <InstancesCharts node={node} targets={instanceNames} /> : <HostCharts node={node} target={target} />
+        target === ALL ? (
+          <InstancesCharts node={node} targets={instanceNames} />
+        ) : (
+          <HostCharts node={node} target={target} />
+        )
       ) : target === ALL ? (
         <p class="muted">Pick one target to see its stored history.</p>
       ) : (
@@ -96,7 +100,12 @@ function HistoryCharts({ node, target, ms }: { node: string; target: string; ms:
     };
   }, [node, target, ms]);
 
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!data) return <p class="muted">Loading history…</p>;
   return (
     <div class="charts">
@@ -111,7 +120,11 @@ function HistoryCharts({ node, target, ms }: { node: string; target: string; ms:
           );
         }
         const units = new Map(series.map((s) => [s.field, s.unit ?? '']));
-        const fields = chooseFields(metric, series.map((s) => s.field), units);
+        const fields = chooseFields(
+          metric,
+          series.map((s) => s.field),
+          units,
+        );
         const chosen = series.filter((s) => fields.includes(s.field));
         const { x, cols } = align(chosen);
         return (

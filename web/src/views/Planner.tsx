@@ -33,7 +33,13 @@ export function PlannerView() {
     try {
       setPlan(readPlan(await runPlan(model), model));
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 404 ? 'This core has no planner API yet (POST /api/v1/plans).' : err instanceof Error ? err.message : String(err));
+      setError(
+        err instanceof ApiError && err.status === 404
+          ? 'This core has no planner API yet (POST /api/v1/plans).'
+          : err instanceof Error
+            ? err.message
+            : String(err),
+      );
     } finally {
       setBusy(false);
     }
@@ -89,9 +95,25 @@ function PlanCharts({ plan }: { plan: PlanView }) {
         {!plan.feasible && <span class="error"> — no feasible plan for some hours</span>}
       </p>
       <div class="charts">
-        <Chart xKind="hour" title="VMs per tier" unit="VMs" x={x} series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))} testId="plan-vms" />
+        <Chart
+          xKind="hour"
+          title="VMs per tier"
+          unit="VMs"
+          x={x}
+          series={plan.tiers.map((t) => ({ label: t.name, values: t.vms }))}
+          testId="plan-vms"
+        />
         {plan.responseTime.map((r) => (
-          <Chart key={r.name} xKind="hour" title={`response time, ${r.name}`} unit="s" x={x} series={[{ label: r.name, values: r.values }]} limit={r.limit} testId={`plan-rt-${r.name}`} />
+          <Chart
+            key={r.name}
+            xKind="hour"
+            title={`response time, ${r.name}`}
+            unit="s"
+            x={x}
+            series={[{ label: r.name, values: r.values }]}
+            limit={r.limit}
+            testId={`plan-rt-${r.name}`}
+          />
         ))}
         <Chart
           xKind="hour"
@@ -100,7 +122,9 @@ function PlanCharts({ plan }: { plan: PlanView }) {
           x={x}
           series={[
             { label: 'plan', values: plan.hourlyCost },
-            ...(plan.peakHourlyCost !== undefined ? [{ label: 'peak capacity', values: plan.hourlyCost.map(() => plan.peakHourlyCost ?? null) }] : []),
+            ...(plan.peakHourlyCost !== undefined
+              ? [{ label: 'peak capacity', values: plan.hourlyCost.map(() => plan.peakHourlyCost ?? null) }]
+              : []),
           ]}
           testId="plan-cost-chart"
         />

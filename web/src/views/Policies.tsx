@@ -23,7 +23,13 @@ export function PoliciesView() {
         setParams(p);
         setMissing(null);
       })
-      .catch((e: unknown) => setMissing(e instanceof ApiError && e.status === 404 ? 'This core has no policy API (/api/v1/policies).' : String(e instanceof Error ? e.message : e)));
+      .catch((e: unknown) =>
+        setMissing(
+          e instanceof ApiError && e.status === 404
+            ? 'This core has no policy API (/api/v1/policies).'
+            : String(e instanceof Error ? e.message : e),
+        ),
+      );
   useEffect(() => void load(), []);
 
   if (missing) return <p class="muted">{missing}</p>;

@@ -99,7 +99,8 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
           class="danger"
           disabled={busy !== null}
           onClick={() => {
-            if (confirm(`Remove ${mel.name} and stop its ${instances.length} instance(s)?`)) void act('remove', async () => void (await deleteMel(mel.name)));
+            if (confirm(`Remove ${mel.name} and stop its ${instances.length} instance(s)?`))
+              void act('remove', async () => void (await deleteMel(mel.name)));
           }}
         >
           Remove {mel.name}
@@ -129,7 +130,13 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
           </thead>
           <tbody>
             {instances.map((i) => (
-              <InstanceRow key={i.id} inst={i} nodes={nodes} onMigrate={(node) => act(`migrate-${i.id}`, () => migrate(i, node))} busy={busy} />
+              <InstanceRow
+                key={i.id}
+                inst={i}
+                nodes={nodes}
+                onMigrate={(node) => act(`migrate-${i.id}`, () => migrate(i, node))}
+                busy={busy}
+              />
             ))}
           </tbody>
         </table>
@@ -146,20 +153,38 @@ function placementText(mel: Mel): string {
     p.preferLayer && `prefer layer ${p.preferLayer}`,
     p.domain && `domain ${p.domain}`,
     p.preferDomain && `prefer domain ${p.preferDomain}`,
-    p.labels && Object.keys(p.labels).length > 0 && `labels ${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(',')}`,
+    p.labels &&
+      Object.keys(p.labels).length > 0 &&
+      `labels ${Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}`,
     p.spread && 'spread',
   ]
     .filter(Boolean)
     .join(', ');
 }
 
-function InstanceRow({ inst, nodes, onMigrate, busy }: { inst: Instance; nodes: OsmoNode[]; onMigrate: (node?: string) => Promise<void>; busy: string | null }) {
+function InstanceRow({
+  inst,
+  nodes,
+  onMigrate,
+  busy,
+}: {
+  inst: Instance;
+  nodes: OsmoNode[];
+  onMigrate: (node?: string) => Promise<void>;
+  busy: string | null;
+}) {
   const [dest, setDest] = useState('');
   const sel = `mig-${inst.id}`;
   return (
     <tr data-testid={`instance-${inst.id}`} data-state={inst.state}>
       <td>
-        {inst.node ? <Link href={href('metrics', { node: inst.node, target: inst.name ?? inst.id })}>{inst.name ?? inst.id}</Link> : (inst.name ?? inst.id)}
+        {inst.node ? (
+          <Link href={href('metrics', { node: inst.node, target: inst.name ?? inst.id })}>{inst.name ?? inst.id}</Link>
+        ) : (
+          (inst.name ?? inst.id)
+        )}
         {inst.reason && <div class="muted small">{inst.reason}</div>}
       </td>
       <td>{inst.node ? <Link href={href('topology', { node: inst.node })}>{inst.node}</Link> : <span class="muted">unplaced</span>}</td>
@@ -225,7 +250,12 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
     }
   }
 
-  const text = (k: 'name' | 'image' | 'command' | 'ports' | 'env' | 'replicas' | 'domain' | 'preferDomain' | 'labels', label: string, hint?: string, type: 'text' | 'number' = 'text') => (
+  const text = (
+    k: 'name' | 'image' | 'command' | 'ports' | 'env' | 'replicas' | 'domain' | 'preferDomain' | 'labels',
+    label: string,
+    hint?: string,
+    type: 'text' | 'number' = 'text',
+  ) => (
     <div class={`field${errors[k] ? ' invalid' : ''}`}>
       <label for={`dep-${k}`}>{label}</label>
       <input

@@ -17,7 +17,12 @@ export function TopologyView({ params }: { params: URLSearchParams }) {
   const byNode = groupBy(instances, (i) => i.node ?? '');
 
   if (!loaded) return <p class="muted">Loading the cluster…</p>;
-  if (nodes.length === 0) return <p class="muted">No node has joined yet. Start one with <code>osmo agent --core URL --token T</code>.</p>;
+  if (nodes.length === 0)
+    return (
+      <p class="muted">
+        No node has joined yet. Start one with <code>osmo agent --core URL --token T</code>.
+      </p>
+    );
 
   const sel = nodes.find((n) => n.id === selected);
   return (
@@ -109,7 +114,11 @@ function NodeDetail({ node, instances }: { node: OsmoNode; instances: Instance[]
         {node.labels && Object.keys(node.labels).length > 0 && (
           <>
             <dt>labels</dt>
-            <dd>{Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(', ')}</dd>
+            <dd>
+              {Object.entries(node.labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}
+            </dd>
           </>
         )}
         <dt>load</dt>

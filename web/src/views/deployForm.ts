@@ -77,7 +77,8 @@ function pairs(s: string): string[] {
 export function toSpec(f: DeployInput): { spec?: MelSpec; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const name = f.name.trim();
-  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) errors.name = 'lower-case letters, digits and dashes, not starting or ending with a dash';
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name))
+    errors.name = 'lower-case letters, digits and dashes, not starting or ending with a dash';
   const image = f.image.trim();
   if (!image) errors.image = 'an image is required, e.g. osmo-test/httpd:1';
   let command: string[] | undefined;
@@ -135,10 +136,14 @@ function kv(s: string, field: 'env' | 'labels', errors: FieldErrors): Record<str
 /** Which form field a server error is about (the server names "placement.layer", "ports"…). */
 export function fieldOf(path: string | undefined): keyof DeployInput | 'form' {
   if (!path) return 'form';
-  const head = path.replace(/^body[./]?/, '').split(/[./[]/).filter(Boolean);
+  const head = path
+    .replace(/^body[./]?/, '')
+    .split(/[./[]/)
+    .filter(Boolean);
   const first = head[0];
   const last = head[head.length - 1];
-  if (first === 'placement' && last && ['layer', 'preferLayer', 'domain', 'preferDomain', 'labels', 'spread'].includes(last)) return last as keyof DeployInput;
+  if (first === 'placement' && last && ['layer', 'preferLayer', 'domain', 'preferDomain', 'labels', 'spread'].includes(last))
+    return last as keyof DeployInput;
   if (first && ['name', 'image', 'command', 'ports', 'env', 'replicas'].includes(first)) return first as keyof DeployInput;
   return 'form';
 }
