@@ -2,12 +2,13 @@
 // open — unless a token was configured explicitly (the core always configures one). On any
 // other address a token is mandatory: from --token, OSMO_TOKEN, or generated once into
 // <data-dir>/agent-token (mode 0600) so it survives restarts.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLoopback } from '../shared/net.js';
 
 export { isLoopback };
+export { bearerMatches } from '../shared/route-auth.js';
 
 export interface TokenDecision {
   /** undefined = the API is open */
@@ -28,13 +29,4 @@ export function resolveToken(listenHost: string, dataDir: string, flag?: string,
   const t = randomBytes(24).toString('base64url');
   writeFileSync(file, t + '\n', { mode: 0o600 });
   return { token: t, source: 'generated' };
-}
-
-/** constant-time check of an Authorization header against the token */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1]!);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -12,20 +12,11 @@
 //   admin  — always the token. A route without a class is admin: deny by default.
 // An unmatched path is treated as `client`, so off loopback a probe without a token
 // learns nothing, not even which paths exist.
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import type { AuthClass } from '../../shared/route-auth.js';
+import { bearerMatches, type AuthClass } from '../../shared/route-auth.js';
 import { errorBody } from './errors.js';
 
 export type { AuthClass };
-
-export function tokenMatches(req: FastifyRequest, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1]!);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * Gives every route registered from here on (in this encapsulation context and its
@@ -52,7 +43,7 @@ export function installAuth(app: FastifyInstance, token: string, openClientApi: 
     const auth = authClassOf(req);
     if (auth === 'public') return;
     if (auth === 'client' && openClientApi) return;
-    if (!tokenMatches(req, token)) {
+    if (!bearerMatches(req.headers.authorization, token)) {
       return reply
         .status(401)
         .send(
