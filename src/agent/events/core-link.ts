@@ -51,13 +51,19 @@ export class CoreLink {
     }
   }
 
+  // Liveness must not wait on the engine: a busy dockerd can take seconds to list containers,
+  // and a heartbeat held back that long reads as a dead node on the core (down after a few
+  // intervals). So beats are fixed-rate (the next one is due an interval after this one began,
+  // however long it takes), and the instance list rides along only when it is ready within
+  // half an interval; a beat without a list is still a beat (the core skips its drift check).
   private async heartbeat(): Promise<void> {
+    const began = Date.now();
     const id = this.o.registration().id;
     try {
-      const instances = await this.o.instances().catch(() => undefined);
+      const instances = await withinMs(this.o.instances(), this.intervalMs / 2);
       await this.o.client.heartbeat(instances ? { id, instances } : { id });
       this.attempt = 0;
-      this.later(() => this.heartbeat(), this.intervalMs);
+      this.later(() => this.heartbeat(), Math.max(0, began + this.intervalMs - Date.now()));
     } catch (e) {
       if (e instanceof CoreError && e.status === 404) {
         this.registered = false;
@@ -65,7 +71,18 @@ export class CoreLink {
         return;
       }
       this.o.log?.(`heartbeat failed: ${(e as Error).message}`);
-      this.later(() => this.heartbeat(), Math.min(this.intervalMs, backoffMs(this.attempt++)));
+      this.later(() => this.heartbeat(), Math.min(Math.max(0, began + this.intervalMs - Date.now()), backoffMs(this.attempt++)));
     }
+  }
+}
+
+/** The promise's value if it settles successfully within ms, else undefined (it keeps running). */
+async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

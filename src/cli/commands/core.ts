@@ -11,6 +11,14 @@ export function positiveMs(flag: string) {
   };
 }
 
+function nonNegativeMs(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a number of milliseconds, 0 or more`);
+    return n;
+  };
+}
+
 /** SIGINT/SIGTERM close everything once; a second signal or a hung close exits hard. */
 export function stopOnSignals(name: string, close: () => Promise<void>): void {
   let stopping = false;
@@ -38,6 +46,7 @@ interface Flags {
   heartbeat: number;
   suspectAfter: number;
   downAfter: number;
+  restartGrace: number;
 }
 
 export function register(program: Command): void {
@@ -54,6 +63,12 @@ export function register(program: Command): void {
       positiveMs('--down-after'),
       4000,
     )
+    .option(
+      '--restart-grace <ms>',
+      'after a start, nodes already in the store get this long to heartbeat before they can be suspect or down',
+      nonNegativeMs('--restart-grace'),
+      10_000,
+    )
     .action(async (f: Flags) => {
       let core: CoreHandle;
       try {
@@ -61,7 +76,7 @@ export function register(program: Command): void {
         core = await startCore({
           listen: f.listen,
           dataDir: f.dataDir,
-          liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter },
+          liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
         });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);

@@ -2,6 +2,9 @@
 // Liveness lives in memory (a heartbeat per node per second must not be a disk write);
 // status changes are committed and logged. A node is `suspect` after suspectMs without a
 // heartbeat and `down` after downMs; the detector ticks every heartbeat interval / 4.
+// After a core (re)start, nodes restored from the store have not had a chance to reach the
+// new process yet: they get restartGraceMs from the start before they are judged at all (the
+// idea of Nomad's failover heartbeat TTL), so a slow restart never reads as a dead cluster.
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { notFound, OsmoError } from '../../shared/errors.js';
 import type { NodeStatus } from '../../model/index.js';
@@ -13,12 +16,16 @@ export interface LivenessOptions {
   heartbeatMs: number;
   suspectMs: number;
   downMs: number;
+  /** nodes known at start are not judged before this long after it (0: judged at once) */
+  restartGraceMs: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessOptions = { heartbeatMs: 1000, suspectMs: 2000, downMs: 4000 };
+export const DEFAULT_LIVENESS: LivenessOptions = { heartbeatMs: 1000, suspectMs: 2000, downMs: 4000, restartGraceMs: 10_000 };
 
 export class Registry {
   private timer: NodeJS.Timeout | null = null;
+  /** restored nodes not heard from since start, and until when they are spared */
+  private readonly spared = new Map<string, number>();
 
   constructor(
     private readonly state: ClusterState,
@@ -28,6 +35,8 @@ export class Registry {
   ) {}
 
   start(): void {
+    const until = Date.now() + this.liveness.restartGraceMs;
+    for (const id of this.state.nodes.keys()) this.spared.set(id, until);
     this.timer = setInterval(() => void this.detect(), Math.max(50, Math.floor(this.liveness.heartbeatMs / 4)));
     this.timer.unref();
   }
@@ -38,6 +47,7 @@ export class Registry {
 
   async register(req: RegisterRequest): Promise<RegisterResponse> {
     const now = Date.now();
+    this.spared.delete(req.id);
     const old = this.state.nodes.get(req.id);
     let ackedSeq = old?.ackedSeq ?? 0;
     if (req.lastSeq !== undefined && req.lastSeq < ackedSeq) {
@@ -84,6 +94,7 @@ export class Registry {
     // 404 tells the agent to register again (e.g. after its node was removed)
     if (!n) throw notFound(`node ${req.id} is not registered; register first`);
     n.lastHeartbeat = Date.now();
+    this.spared.delete(n.id);
     if (n.status === 'suspect' || n.status === 'down') {
       const wasDown = n.status === 'down';
       await this.setStatus(n, 'ready', wasDown ? 'heartbeats resumed after down' : 'heartbeat resumed');
@@ -109,6 +120,11 @@ export class Registry {
     this.detecting = true;
     try {
       for (const n of this.state.nodes.values()) {
+        const spared = this.spared.get(n.id);
+        if (spared !== undefined) {
+          if (now < spared) continue;
+          this.spared.delete(n.id);
+        }
         const age = now - n.lastHeartbeat;
         if (n.status !== 'down' && age > this.liveness.downMs) await this.setStatus(n, 'down', `no heartbeat for ${age} ms`);
         else if (n.status === 'ready' && age > this.liveness.suspectMs) await this.setStatus(n, 'suspect', `no heartbeat for ${age} ms`);

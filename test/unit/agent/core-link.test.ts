@@ -87,3 +87,25 @@ describe('core client', () => {
     assert.deepEqual(peer.heartbeats[0]!.instances, ['x', 'y']);
   });
 });
+
+describe('heartbeats and a slow engine', () => {
+  test('an instance list that never comes does not hold back the beats: they go without it', async () => {
+    const peer = await startCoreStubPeer({ heartbeatIntervalMs: 100 });
+    const link = new CoreLink({
+      client: new CoreClient({ url: peer.url, timeoutMs: 2000 }),
+      registration: () => reg,
+      instances: () => new Promise<string[]>(() => undefined),
+    });
+    try {
+      link.start();
+      await eventually(() => peer.heartbeats.length >= 4, 20_000, 'four heartbeats while the list hangs');
+      assert.ok(
+        peer.heartbeats.every((h) => h.instances === undefined),
+        'no beat carries a list',
+      );
+    } finally {
+      link.stop();
+      await peer.close();
+    }
+  });
+});
