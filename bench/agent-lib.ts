@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { agentArgs } from '../testing/agent-proc.js';
 import { freePort } from '../testing/proc.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,29 +55,10 @@ export async function startCompiledAgent(nodeId: string, extra: string[] = []): 
   const dataDir = mkdtempSync(join(tmpdir(), 'osmo-bench-agent-'));
   // AGENT_NODE_FLAGS: V8/node flags for the agent process, e.g. "--max-semi-space-size=1"
   const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeFlags,
-      compiledCli(),
-      'agent',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--node-id',
-      nodeId,
-      '--data-dir',
-      dataDir,
-      '--stop-grace',
-      '1',
-      '--log-level',
-      'warn',
-      ...extra,
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeFlags, compiledCli(), ...agentArgs(port, nodeId, dataDir, extra)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/healthz`);
   return {

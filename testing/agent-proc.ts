@@ -16,29 +16,31 @@ export interface AgentProc {
   stop: () => Promise<number | null>;
 }
 
+/** `osmo agent` argv for a test or bench agent on 127.0.0.1 (quick stops, quiet logs). */
+export function agentArgs(port: number, nodeId: string, dataDir: string, extra: string[] = []): string[] {
+  return [
+    'agent',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--node-id',
+    nodeId,
+    '--data-dir',
+    dataDir,
+    '--stop-grace',
+    '1',
+    '--log-level',
+    'warn',
+    ...extra,
+  ];
+}
+
 export async function startAgentProc(
   opts: { nodeId?: string; dataDir?: string; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<AgentProc> {
   const port = opts.port ?? (await freePort());
   const nodeId = opts.nodeId ?? `ag-${RUN}-${Math.random().toString(36).slice(2, 6)}`;
   const dataDir = opts.dataDir ?? tempDir('osmo-agent-');
-  const proc = spawnOsmo(
-    [
-      'agent',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--node-id',
-      nodeId,
-      '--data-dir',
-      dataDir,
-      '--stop-grace',
-      '1',
-      '--log-level',
-      'warn',
-      ...(opts.args ?? []),
-    ],
-    opts.env ?? {},
-  );
+  const proc = spawnOsmo(agentArgs(port, nodeId, dataDir, opts.args ?? []), opts.env ?? {});
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/healthz`, 30_000);

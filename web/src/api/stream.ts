@@ -3,7 +3,11 @@
 // built-in retry gives up for good on a non-200 answer (e.g. while a restarting core
 // is not listening yet). This client reconnects by itself with capped back-off and
 // resumes from the last event id it saw, so a core restart only leaves a short gap.
+import { SseParser } from '../../../src/client/sse.js';
 import type { StreamEvent } from './types.js';
+
+// one parser for the CLI, the core's clients and the page
+export { SseParser, type SseMessage } from '../../../src/client/sse.js';
 
 export type StreamStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 
@@ -116,55 +120,5 @@ function parseData(data: string, event: string | undefined): StreamEvent | null 
     return { ...flat, type };
   } catch {
     return null;
-  }
-}
-
-export interface SseMessage {
-  event: string | undefined;
-  data: string;
-  id: string | undefined;
-}
-
-/** The text/event-stream framing from the HTML standard (fields, comments, CR/LF). */
-export class SseParser {
-  private buf = '';
-  private data: string[] = [];
-  private event: string | undefined;
-  private id: string | undefined;
-
-  constructor(private readonly emit: (m: SseMessage) => void) {}
-
-  /** the last chunk ended in CR: a LF opening the next chunk belongs to it */
-  private skipLf = false;
-
-  push(chunk: string): void {
-    if (this.skipLf && chunk.startsWith('\n')) chunk = chunk.slice(1);
-    this.skipLf = false;
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.search(/\r\n|\r|\n/)) >= 0) {
-      const line = this.buf.slice(0, nl);
-      const crlf = this.buf[nl] === '\r' && this.buf[nl + 1] === '\n';
-      if (this.buf[nl] === '\r' && nl + 1 === this.buf.length) this.skipLf = true;
-      this.buf = this.buf.slice(nl + (crlf ? 2 : 1));
-      this.line(line);
-    }
-  }
-
-  private line(line: string): void {
-    if (line === '') {
-      if (this.data.length) this.emit({ event: this.event, data: this.data.join('\n'), id: this.id });
-      this.data = [];
-      this.event = undefined;
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    let value = i < 0 ? '' : line.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
   }
 }
