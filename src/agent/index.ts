@@ -161,7 +161,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         lastSeq: producer.lastSeq,
       }),
       instances: async () => (await deploy.list()).map((i) => i.name),
-      onRegistered: (acked) => logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`),
+      onRegistered: (acked) => {
+        logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`);
+        producer.forwarder?.resume();
+      },
       log: (m) => logger.warn(m),
     });
     link.start();

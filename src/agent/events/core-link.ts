@@ -47,7 +47,8 @@ export class CoreLink {
     } catch (e) {
       this.registered = false;
       this.o.log?.(`register failed (attempt ${this.attempt + 1}): ${(e as Error).message}`);
-      this.later(() => this.register(), backoffMs(this.attempt++));
+      // capped at 5 s: a core that comes back should not wait half a minute for its nodes
+      this.later(() => this.register(), backoffMs(this.attempt++, 250, 5000));
     }
   }
 

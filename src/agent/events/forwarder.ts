@@ -35,6 +35,18 @@ export class Forwarder {
     this.schedule(this.o.lingerMs ?? 200);
   }
 
+  /**
+   * The sink is known to be back (the agent just registered): forget the back-off and
+   * deliver now, rather than sleep out a long wait earned while the core was away.
+   */
+  resume(): void {
+    if (this.stopped) return;
+    this.attempt = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.busy) this.schedule(0);
+  }
+
   /** Tries to deliver everything now (used at shutdown); gives up after timeoutMs. */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
