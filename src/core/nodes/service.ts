@@ -37,9 +37,27 @@ export class Registry {
   start(): void {
     const until = Date.now() + this.liveness.restartGraceMs;
     for (const id of this.state.nodes.keys()) this.spared.set(id, until);
-    this.timer = setInterval(() => void this.detect(), Math.max(50, Math.floor(this.liveness.heartbeatMs / 4)));
+    const tickMs = Math.max(50, Math.floor(this.liveness.heartbeatMs / 4));
+    let last = Date.now();
+    this.timer = setInterval(() => {
+      // A tick that fires late means this process was stalled (a long synchronous round, a
+      // starved CPU). The heartbeats sent meanwhile are still unread in the sockets: timers
+      // run before the loop polls them, so judging now would call live nodes dead. Skip this
+      // tick; the next one sees those heartbeats.
+      const now = Date.now();
+      const late = now - last - tickMs;
+      last = now;
+      if (late > tickMs) {
+        this.skippedTicks++;
+        return;
+      }
+      void this.detect(now);
+    }, tickMs);
     this.timer.unref();
   }
+
+  /** detector ticks skipped because the core itself was stalled (a metric of the core's health) */
+  skippedTicks = 0;
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
