@@ -56,7 +56,7 @@ export class Registry {
     this.timer.unref();
   }
 
-  /** detector ticks skipped because the core itself was stalled (a metric of the core's health) */
+  /** detector ticks skipped because the core itself was stalled (osmo_liveness_skipped_ticks in /metrics) */
   skippedTicks = 0;
 
   stop(): void {
