@@ -3,6 +3,8 @@
 // are pushed for it; each round reads the metrics and stored records it needs, evaluates,
 // and writes records + term states in one transaction (dedupe keys make a replay a no-op).
 // Rounds of one agreement never overlap (a promise chain per agreement).
+// With the cluster at hand (`deps`), terms bound to a MEL are measured at the start of each
+// round (sources.ts) and new violations of terms with compensating actions act (actions.ts).
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import {
@@ -22,8 +24,33 @@ import {
   type Template,
   type TermState,
   type ViolationRecord,
+  type CompiledTerm,
 } from '../../sla/index.js';
 import type { SlaRepo, StoredRecord } from '../../store/repos/sla.js';
+import type { Store } from '../../store/index.js';
+import { compensate, type ActionDeps } from './actions.js';
+import { measure } from './sources.js';
+
+/** The cluster a core's SLA manager measures and acts on (absent: pushed metrics only). */
+export interface SlaDeps extends ActionDeps {
+  store: Store;
+}
+
+/** The MEL a term is about: its own `mel`, else its scope's ServiceName, else the agreement's Service. */
+export const melOf = (t: CompiledTerm): string => t.level.mel ?? t.serviceName;
+
+/**
+ * The value a bound term stores this round. For an event KPI (EXISTS / NOT_EXISTS, the E.6
+ * `qosConstraint_<id>_Violated` terms) the measured value is stored only when it breaks the
+ * term's `qos` bound (the monitoring rule of E.6.1); otherwise the value itself.
+ */
+function observed(t: CompiledTerm, value: number): number | undefined {
+  if (t.level.constraint.op !== 'EXISTS' && t.level.constraint.op !== 'NOT_EXISTS') return value;
+  const max = t.level.qos?.hasMaxValue;
+  const min = t.level.qos?.hasMinValue;
+  const broken = (typeof max === 'number' && value > max) || (typeof min === 'number' && value < min);
+  return broken ? value : undefined;
+}
 
 export interface SlaOptions {
   pollMs: number;
@@ -41,9 +68,13 @@ export class SlaService {
   private timer: NodeJS.Timeout | undefined;
   private readonly chains = new Map<string, Promise<unknown>>();
 
+  // per agreement, so that two rounds' actions never race past one cooldown check
+  private readonly acting = new Map<string, Promise<unknown>>();
+
   constructor(
     readonly repo: SlaRepo,
     private readonly opts: SlaOptions = { pollMs: DEFAULT_POLL_MS, now: Date.now },
+    private readonly deps?: SlaDeps,
   ) {}
 
   // ---- providers
@@ -185,6 +216,7 @@ export class SlaService {
     const a = JSON.parse(row.body) as Agreement;
     const terms = compileAgreement(a, this.opts.pollMs);
     const now = this.opts.now();
+    if (j.enabled) await this.measureTerms(id, terms, now);
     const back = Math.max(this.opts.pollMs, ...terms.map(lookbackMs));
     const metricsFrom = j.lastExecuted === null ? -1 : j.lastExecuted - back;
     const historyFrom = metricsFrom - back;
@@ -221,7 +253,44 @@ export class SlaService {
       },
       metricsFrom,
     );
+    if (this.deps && j.enabled) this.act(id, terms, o.violations, now);
     return o.status;
+  }
+
+  private async measureTerms(id: string, terms: readonly CompiledTerm[], now: number): Promise<void> {
+    const deps = this.deps;
+    if (!deps) return;
+    const bound = terms.filter((t) => t.level.source !== undefined);
+    const values = await Promise.all(
+      bound.map(async (t) => {
+        const v = await measure(t.level.source!, melOf(t), { ...deps, windowMs: Math.max(2 * this.opts.pollMs, 10_000), now });
+        const stored = v === undefined ? undefined : observed(t, v);
+        return stored === undefined ? [] : [{ key: t.level.constraint.kpi, value: stored, at: now }];
+      }),
+    );
+    await this.repo.addMetrics(id, values.flat());
+  }
+
+  /** Compensating actions run beside the rounds (a migration takes seconds); stop() waits for them. */
+  private act(id: string, terms: readonly CompiledTerm[], violations: readonly ViolationRecord[], now: number): void {
+    const todo = terms.filter((t) => t.level.actions.length > 0 && violations.some((v) => v.term === t.name));
+    if (todo.length === 0) return;
+    const run = async () => {
+      for (const t of todo)
+        await compensate(
+          this.repo,
+          this.deps!,
+          t,
+          melOf(t),
+          violations.filter((v) => v.term === t.name),
+          now,
+        ).catch((e: unknown) => process.stderr.write(`osmo sla: actions of ${id}/${t.name} failed: ${String(e)}\n`));
+    };
+    const next = (this.acting.get(id) ?? Promise.resolve()).then(run);
+    this.acting.set(id, next);
+    void next.finally(() => {
+      if (this.acting.get(id) === next) this.acting.delete(id);
+    });
   }
 
   /** Starts the poll loop over started jobs (they survive a restart: `enabled` is stored). */
@@ -241,6 +310,7 @@ export class SlaService {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.chains.values()]);
+    await Promise.allSettled([...this.acting.values()]);
   }
 }
 
