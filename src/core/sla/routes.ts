@@ -46,6 +46,7 @@ import {
   type Slo,
 } from '../../sla/index.js';
 import type { StoredJob } from '../../store/repos/sla.js';
+import { acceptBasicAuth } from '../http/auth.js';
 import type { CoreRoutes } from '../module.js';
 import { parseInstant, type SlaService } from './service.js';
 
@@ -169,6 +170,8 @@ function readMetrics(raw: unknown, now: number): MetricValue[] {
 const slaRoutes =
   (sla: SlaService): CoreRoutes =>
   async (app) => {
+    // Atos clients send HTTP basic auth: any user, the core's token as password (http/auth.ts)
+    acceptBasicAuth(app);
     const tags = ['sla'];
     app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, b, done) => done(null, b));
     app.setErrorHandler((error: FastifyError, req, reply) => {
