@@ -4,15 +4,12 @@
 // Bodies and answers are JSON or WS-Agreement XML, chosen by Content-Type and Accept
 // (E.5.1); creations answer 201 with a Location. Client mistakes are 4xx naming the problem,
 // in the negotiated format (the Atos `<message code message/>` in XML).
-import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { conflict, invalid } from '../../shared/errors.js';
+import { invalid } from '../../shared/errors.js';
 import { describeError, errorBody } from '../../shared/http-errors.js';
 import {
   contextView,
-  generateAgreement,
-  generateTemplate,
   penaltyView,
   readAgreementJson,
   readAgreementXml,
@@ -43,7 +40,6 @@ import {
   type MetricValue,
   type PenaltyRecord,
   type ViolationRecord,
-  type Slo,
 } from '../../sla/index.js';
 import type { StoredJob } from '../../store/repos/sla.js';
 import { acceptBasicAuth } from '../http/auth.js';
@@ -96,13 +92,13 @@ const jobView = (j: StoredJob): EnforcementJob => ({
   ...(j.lastExecuted !== null && { last_executed: isoSeconds(j.lastExecuted) }),
 });
 
-const GenerateBody = z.object({
+export const GenerateBody = z.object({
   /** the MEL the objectives belong to (the agreement's Service) */
   service: z.string().min(1),
   /** an existing provider (the AgreementResponder) */
   provider: z.string().min(1),
-  /** the MEL's objectives, e.g. {"responseTime": {"max": 2.0}} (src/sla/mediator.ts) */
-  slo: z.unknown(),
+  /** the objectives, e.g. {"responseTime": {"max": 2.0}} (src/sla/mediator.ts); default: the MEL's `slo` block */
+  slo: z.unknown().optional(),
   templateId: z.string().min(1).optional(),
   /** with a consumer, an agreement is made from the template as well (E.6.2) */
   consumer: z.string().min(1).optional(),
@@ -305,23 +301,10 @@ const slaRoutes =
 
     // ---- the mediator (E.6), osmo's call: objectives -> template (+ agreement with a consumer)
     app.post(`${PREFIX}/generate`, { schema: { tags, body: GenerateBody } }, async (req, reply) => {
-      const b = req.body;
-      // check the agreement's id first: a refused agreement must not leave its template behind
-      if (b.consumer !== undefined && b.agreementId !== undefined && (await sla.repo.getAgreement(b.agreementId)))
-        throw conflict(`agreement ${b.agreementId} exists`);
-      const template = await sla.createTemplate(
-        generateTemplate({ service: b.service, provider: b.provider, slo: b.slo as Slo, templateId: b.templateId ?? randomUUID() }),
-      );
-      if (b.consumer === undefined) return created(req, reply, 'templates', template.templateId!, 'template');
-      const a = await sla.createAgreement(
-        generateAgreement({
-          template,
-          consumer: b.consumer,
-          expirationTime: b.expirationTime ?? '',
-          agreementId: b.agreementId ?? randomUUID(),
-        }),
-      );
-      return created(req, reply, 'agreements', a.agreementId!, 'agreement');
+      const r = await sla.generate(req.body);
+      return r.agreement
+        ? created(req, reply, 'agreements', r.agreement.agreementId!, 'agreement')
+        : created(req, reply, 'templates', r.template.templateId!, 'template');
     });
 
     // ---- violations, penalties (E.5.7, E.5.8)

@@ -25,6 +25,9 @@ import {
   type TermState,
   type ViolationRecord,
   type CompiledTerm,
+  generateAgreement,
+  generateTemplate,
+  type Slo,
 } from '../../sla/index.js';
 import type { SlaRepo, StoredRecord } from '../../store/repos/sla.js';
 import type { Store } from '../../store/index.js';
@@ -50,6 +53,16 @@ function observed(t: CompiledTerm, value: number): number | undefined {
   const min = t.level.qos?.hasMinValue;
   const broken = (typeof max === 'number' && value > max) || (typeof min === 'number' && value < min);
   return broken ? value : undefined;
+}
+
+export interface GenerateRequest {
+  service: string;
+  provider: string;
+  slo?: unknown;
+  templateId?: string;
+  consumer?: string;
+  expirationTime?: string;
+  agreementId?: string;
 }
 
 export interface SlaOptions {
@@ -177,6 +190,44 @@ export class SlaService {
     const a = await this.agreement(id);
     const j = await this.repo.getJob(id);
     return statusFromStates(id, a.terms.guaranteeTerms, JSON.parse(j?.states ?? '{}') as Record<string, TermState>);
+  }
+
+  // ---- the mediator (E.6)
+  /**
+   * A template from objectives (the body's `slo`, else the `slo` block of the MEL the service
+   * names) and, with a consumer, an agreement from it. When the service is a MEL of this core
+   * the terms are bound to it (measured by osmo, with the objectives' actions).
+   */
+  async generate(b: GenerateRequest): Promise<{ template: Template; agreement?: Agreement }> {
+    const mel = this.deps?.state.mels.get(b.service);
+    const slo = b.slo ?? mel?.spec.slo;
+    if (slo === undefined)
+      throw mel
+        ? conflict(`MEL ${b.service} has no slo block (PUT /api/v1/mels/${b.service} with "slo", or send "slo" here)`)
+        : invalid(`no "slo" in the body and no MEL ${b.service} to take it from`);
+    // check the agreement's id first: a refused agreement must not leave its template behind
+    if (b.consumer !== undefined && b.agreementId !== undefined && (await this.repo.getAgreement(b.agreementId)))
+      throw conflict(`agreement ${b.agreementId} exists`);
+    const draft = generateTemplate({
+      service: b.service,
+      provider: b.provider,
+      slo: slo as Slo,
+      templateId: b.templateId ?? randomUUID(),
+      bind: mel !== undefined,
+    });
+    // the terms must be enforceable (the objectives' actions, say) before anything is stored
+    compileAgreement(generateAgreement({ template: draft, consumer: 'check', expirationTime: '', agreementId: 'check' }), this.opts.pollMs);
+    const template = await this.createTemplate(draft);
+    if (b.consumer === undefined) return { template };
+    const agreement = await this.createAgreement(
+      generateAgreement({
+        template,
+        consumer: b.consumer,
+        expirationTime: b.expirationTime ?? '',
+        agreementId: b.agreementId ?? randomUUID(),
+      }),
+    );
+    return { template, agreement };
   }
 
   // ---- enforcement
