@@ -24,7 +24,7 @@ export const DEFAULT_FIELD: Record<'cpu' | 'mem' | 'net' | 'disk', string> = {
   disk: 'read_bytes_per_s',
 };
 /** A probe that gets no answer counts as this many seconds unless the source says otherwise. */
-export const DEFAULT_PROBE_TIMEOUT_MS = 2000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
 const Metric = z.enum(['cpu', 'mem', 'net', 'disk']);
 export const SourceWire = z.union([

@@ -264,6 +264,11 @@ const slaRoutes =
       return send(req, reply, s, () => writeGuaranteeStatusXml(s));
     });
 
+    // osmo's: terms with their last values and bindings, and the actions taken (JSON only)
+    app.get(`${PREFIX}/agreements/:id/status`, { schema: { tags, params: Id } }, async (_req, reply) =>
+      reply.type('application/json').send(JSON.stringify(await sla.detail(_req.params.id))),
+    );
+
     // ---- enforcement jobs (E.5.6, E.5.9)
     app.get(`${PREFIX}/enforcements`, { schema: { tags } }, async (req, reply) => {
       const js = (await sla.repo.listJobs()).map(jobView);

@@ -27,6 +27,8 @@ import {
   type CompiledTerm,
   generateAgreement,
   generateTemplate,
+  isoSeconds,
+  printConstraint,
   type Slo,
 } from '../../sla/index.js';
 import type { SlaRepo, StoredRecord } from '../../store/repos/sla.js';
@@ -63,6 +65,24 @@ export interface GenerateRequest {
   consumer?: string;
   expirationTime?: string;
   agreementId?: string;
+}
+
+export interface AgreementDetail {
+  agreementId: string;
+  status: string;
+  enabled: boolean;
+  lastExecuted: string | null;
+  terms: {
+    name: string;
+    status: string;
+    constraint: string;
+    lastValue: number | null;
+    observedAt: string | null;
+    mel: string;
+    source: string | null;
+    actions: string[];
+  }[];
+  actions: Record<string, unknown>[];
 }
 
 export interface SlaOptions {
@@ -190,6 +210,38 @@ export class SlaService {
     const a = await this.agreement(id);
     const j = await this.repo.getJob(id);
     return statusFromStates(id, a.terms.guaranteeTerms, JSON.parse(j?.states ?? '{}') as Record<string, TermState>);
+  }
+
+  /**
+   * osmo's detailed status of an agreement: each term with its status, last value, binding,
+   * and the compensating actions taken (GET /sla-service/agreements/{id}/status, `osmo sla status`).
+   */
+  async detail(id: string): Promise<AgreementDetail> {
+    const a = await this.agreement(id);
+    const j = await this.job(id);
+    const states = JSON.parse(j.states) as Record<string, TermState>;
+    const terms = compileAgreement(a, this.opts.pollMs);
+    const status = statusFromStates(id, a.terms.guaranteeTerms, states);
+    return {
+      agreementId: id,
+      status: status.guaranteestatus,
+      enabled: j.enabled,
+      lastExecuted: j.lastExecuted === null ? null : isoSeconds(j.lastExecuted),
+      terms: terms.map((t, i) => {
+        const st = states[t.name];
+        return {
+          name: t.name,
+          status: status.guaranteeterms[i]!.status,
+          constraint: printConstraint(t.level.constraint),
+          lastValue: st?.lastValue ?? null,
+          observedAt: st?.observedAt == null ? null : isoSeconds(st.observedAt),
+          mel: melOf(t),
+          source: t.level.source?.type === 'metric' ? `${t.level.source.metric}.${t.level.source.field}` : (t.level.source?.type ?? null),
+          actions: t.level.actions.map((x) => x.type),
+        };
+      }),
+      actions: (await this.repo.listActions(id)).map((r) => ({ at: isoSeconds(r.at), ...(JSON.parse(r.body) as Record<string, unknown>) })),
+    };
   }
 
   // ---- the mediator (E.6)
