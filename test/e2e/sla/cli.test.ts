@@ -57,7 +57,7 @@ test('osmo sla generate MEL: template + agreement from the slo block, bound to t
   assert.equal(list.code, 0, list.out);
   const [ag] = JSON.parse(list.out) as Array<{ agreementId: string; terms: { allTerms: { guaranteeTerms: any[] } } }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- Atos JSON
   assert.equal(ag?.agreementId, 'sla2-ag');
-  const csl = ag!.terms.allTerms.guaranteeTerms.map((t) => JSON.parse(t.serviceLevelObjective.kpitarget.customServiceLevel as string));
+  const csl = ag.terms.allTerms.guaranteeTerms.map((t) => JSON.parse(t.serviceLevelObjective.kpitarget.customServiceLevel as string));
   assert.deepEqual(csl[0], { constraint: 'qosConstraint_c1_Violated NOT_EXISTS', qos: { hasMaxValue: 2 }, source: 'http' });
   assert.deepEqual(csl[1], {
     constraint: 'qosConstraint_c2_Violated NOT_EXISTS',
