@@ -97,6 +97,9 @@ export const providerOf = (c: Context): string | undefined =>
 export const consumerOf = (c: Context): string | undefined =>
   c.serviceProvider === 'AgreementInitiator' ? c.agreementResponder : c.agreementInitiator;
 
+/** Rounds of different agreements that one poll tick runs at once. */
+const TICK_CONCURRENCY = 8;
+
 export class SlaService {
   private timer: NodeJS.Timeout | undefined;
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -401,12 +404,27 @@ export class SlaService {
     this.timer ??= setInterval(() => void this.tick(), this.opts.pollMs);
     this.timer.unref();
   }
+  // A tick that is still running when the next one is due is not doubled; within a tick,
+  // rounds run a few at a time so that one slow source (a probe waiting for its timeout)
+  // does not hold every other agreement back.
+  private ticking = false;
   private async tick(): Promise<void> {
-    for (const j of await this.repo.listJobs()) {
-      if (j.enabled)
-        await this.enforce(j.agreementId).catch((e: unknown) =>
-          process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`),
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const jobs = (await this.repo.listJobs()).filter((j) => j.enabled);
+      for (let i = 0; i < jobs.length; i += TICK_CONCURRENCY)
+        await Promise.all(
+          jobs
+            .slice(i, i + TICK_CONCURRENCY)
+            .map((j) =>
+              this.enforce(j.agreementId).catch((e: unknown) =>
+                process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`),
+              ),
+            ),
         );
+    } finally {
+      this.ticking = false;
     }
   }
   async stop(): Promise<void> {
