@@ -243,7 +243,11 @@ export class SlaService {
           actions: t.level.actions.map((x) => x.type),
         };
       }),
-      actions: (await this.repo.listActions(id)).map((r) => ({ at: isoSeconds(r.at), ...(JSON.parse(r.body) as Record<string, unknown>) })),
+      // the claim's time in ms: the cooldown is measured between claims
+      actions: (await this.repo.listActions(id)).map((r) => ({
+        at: new Date(r.at).toISOString(),
+        ...(JSON.parse(r.body) as Record<string, unknown>),
+      })),
     };
   }
 
