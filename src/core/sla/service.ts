@@ -246,6 +246,8 @@ export class SlaService {
       // the claim's time in ms: the cooldown is measured between claims
       actions: (await this.repo.listActions(id)).map((r) => ({
         at: new Date(r.at).toISOString(),
+        term: r.term,
+        action: r.type,
         ...(JSON.parse(r.body) as Record<string, unknown>),
       })),
     };
