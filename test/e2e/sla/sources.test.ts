@@ -17,8 +17,14 @@ let okPort: number;
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 const ctx = (): MeasureContext => ({ state, store, windowMs: 10_000, now: NOW });
 
-const spec = (name: string, replicas: number): MelSpec =>
-  ({ name, image: 'i', replicas, privileged: false, resources: { cpus: 0.1, memoryBytes: 1 }, placement: {} }) as MelSpec;
+const spec = (name: string, replicas: number): MelSpec => ({
+  name,
+  image: 'i',
+  replicas,
+  privileged: false,
+  resources: { cpus: 0.1, memoryBytes: 1 },
+  placement: {},
+});
 let n = 0;
 const inst = (mel: string, st: InstanceRecord['state'], hostPort?: number, desired: InstanceRecord['desired'] = 'run'): InstanceRecord => {
   n += 1;
