@@ -163,6 +163,21 @@ export const CoreEventData = {
     health: z.string().optional(),
     error: z.string().optional(),
   }),
+  /** a compensating action of an SLA term, caused by one violation (src/core/sla/actions.ts) */
+  sla: z.object({
+    agreement: z.string(),
+    term: z.string(),
+    /** uuid of the violation (GET /sla-service/violations/{uuid}) */
+    violation: z.string(),
+    action: z.enum(['scale-out', 'migrate']),
+    mel: z.string(),
+    outcome: z.enum(['done', 'skipped', 'failed']),
+    reason: z.string(),
+    replicas: z.number().int().optional(),
+    previous: z.number().int().optional(),
+    instance: z.string().optional(),
+    to: z.string().optional(),
+  }),
 };
 export type CoreEventType = keyof typeof CoreEventData;
 export type CoreEventData<K extends CoreEventType> = z.infer<(typeof CoreEventData)[K]>;
@@ -214,6 +229,7 @@ export const OsmoEvent = z.discriminatedUnion('type', [
   envelope('load'),
   envelope('rebalance'),
   envelope('migration'),
+  envelope('sla'),
 ]);
 export type OsmoEvent = z.infer<typeof OsmoEvent>;
 /** An event before the log numbers it. */

@@ -23,6 +23,7 @@ const groups = {
   cluster: () => import('./commands/cluster.js'),
   policy: () => import('./commands/policy.js'),
   planner: () => import('./commands/planner.js'),
+  sla: () => import('./commands/sla.js'),
 } as const;
 type Group = keyof typeof groups;
 const groupOf: Record<string, Group> = {
@@ -39,6 +40,7 @@ const groupOf: Record<string, Group> = {
   migrate: 'policy',
   solve: 'planner',
   plan: 'planner',
+  sla: 'sla',
 };
 const first = process.argv[2];
 const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);

@@ -17,6 +17,7 @@ import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyVie
 import { LoadsView, MigrationDone } from '../core/migration/schema.js';
 import type { OsmoEvent } from '../bus/events.js';
 import { HttpClient, type HttpOptions, type Query } from './http.js';
+import { SlaClient } from './sla.js';
 
 export type { NodeView, InstanceView, MelView };
 export type Node = z.output<typeof NodeView>;
@@ -56,8 +57,12 @@ const enc = encodeURIComponent;
 export class CoreClient {
   readonly http: HttpClient;
 
+  /** the SLA manager's API (/sla-service/) */
+  readonly sla: SlaClient;
+
   constructor(o: HttpOptions) {
     this.http = new HttpClient('core', o);
+    this.sla = new SlaClient(this.http);
   }
 
   get base(): string {

@@ -16,6 +16,8 @@ export type {
   NodeAction,
   EventQuery,
 } from './core.js';
+export { SlaClient } from './sla.js';
+export type { SlaAgreement, SlaTemplate, SlaViolation, SlaPenalty, SlaStatus, RecordFilter } from './sla.js';
 export { AgentApi } from './agent.js';
 export type { AgentInstance, DeployRequest, UndeployRequest, MonitorRequest, MonitorOption } from './agent.js';
 export { ApiError, isApiError, type ApiErrorKind, type ApiErrorInfo } from './errors.js';

@@ -6,3 +6,4 @@ export * from './metric.js';
 export * from './node.js';
 export * from './resources.js';
 export * from './snapshot.js';
+export * from './slo.js';

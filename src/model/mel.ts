@@ -2,6 +2,7 @@
 // code and generates the OpenAPI document.
 import { z } from 'zod';
 import { NodeLayer } from './node.js';
+import { SloSchema } from './slo.js';
 
 export const MelName = z
   .string()
@@ -71,6 +72,9 @@ export const MelBody = z
     resources: ResourceRequest.default({ cpus: 0.1, memoryBytes: 64 * 1024 * 1024 }),
     placement: Placement.default({}),
     healthCheck: HealthCheck.optional(),
+    slo: SloSchema.optional().describe(
+      'QoS objectives, e.g. {"responseTime": {"max": 2.0}, "availability": {"min": 0.999}}: POST /sla-service/generate makes an agreement of them',
+    ),
   })
   .strict();
 export type MelBody = z.infer<typeof MelBody>;

@@ -4,6 +4,7 @@ export * from './model.js';
 export * from './constraint.js';
 export * from './duration.js';
 export * from './service-level.js';
+export * from './binding.js';
 export * from './json.js';
 export * from './xml.js';
 export * from './keys.js';

@@ -5,51 +5,11 @@
 // "violated" event a monitoring rule emits when the metric breaks the bound (E.6.1); the rule
 // is returned too (monitoringRules, violationEvents) so that whoever feeds the metrics can
 // emit exactly those events.
-import { z } from 'zod';
+import type { z } from 'zod';
+import { SloSchema, type PenaltySpec, type Slo, type SloItem } from '../model/slo.js';
 import { invalid } from '../shared/errors.js';
 import type { MetricValue } from './enforce.js';
 import { emptyTerms, type Agreement, type GuaranteeTerm, type Template } from './model.js';
-
-const PenaltySpec = z.object({
-  count: z.number().int().min(1).default(1),
-  duration: z.string().min(1).default('P1D'),
-  type: z.string().min(1).default('discount'),
-  expression: z.string().min(1),
-  unit: z.string().default('%'),
-  validity: z.string().min(1).default('P1D'),
-});
-
-const BoundShape = {
-  /** the metric must stay ≤ max (in the metric's unit; seconds for responseTime) */
-  max: z.number().finite().optional(),
-  /** the metric must stay ≥ min */
-  min: z.number().finite().optional(),
-  /** what inside the MEL it applies to (an endpoint, a method); the term's ServiceScope */
-  scope: z.string().min(1).optional(),
-  penalty: PenaltySpec.optional(),
-};
-const hasBound = (b: { max?: number | undefined; min?: number | undefined }) => b.max !== undefined || b.min !== undefined;
-const BOUND_MSG = 'an objective needs max or min';
-
-const SloItem = z
-  .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9-]+$/, 'ids are letters, digits and dashes')
-      .optional(),
-    metric: z.string().min(1),
-    ...BoundShape,
-  })
-  .refine(hasBound, BOUND_MSG);
-const SloBound = z.object(BoundShape).refine(hasBound, BOUND_MSG);
-
-/**
- * A MEL's QoS objectives: a map `{responseTime: {max: 2.0}, availability: {min: 0.999}}`, or a
- * list when one metric has several objectives (per scope) or ids matter:
- * `[{id: "c1", metric: "responseTime", max: 2.0, scope: "RequestHandler/quickadd"}]`.
- */
-export const SloSchema = z.union([z.array(SloItem).min(1), z.record(z.string().min(1), SloBound)]);
-export type Slo = z.input<typeof SloSchema>;
 
 export interface Objective {
   id: string;
@@ -58,7 +18,12 @@ export interface Objective {
   min?: number;
   scope?: string;
   penalty?: z.output<typeof PenaltySpec>;
+  /** osmo's compensating actions and their cooldown, copied into the term (binding.ts) */
+  actions?: unknown[];
+  cooldown?: number | string;
 }
+
+export type { Slo };
 
 /** The objectives of an slo block with their ids (c1, c2, … in order unless given). */
 export function objectives(slo: Slo): Objective[] {
@@ -79,6 +44,8 @@ export function objectives(slo: Slo): Objective[] {
     if (o.min !== undefined) out.min = o.min;
     if (o.scope !== undefined) out.scope = o.scope;
     if (o.penalty !== undefined) out.penalty = o.penalty;
+    if (o.actions !== undefined) out.actions = o.actions;
+    if (o.cooldown !== undefined) out.cooldown = o.cooldown;
     return out;
   });
 }
@@ -92,11 +59,27 @@ const kpiName = (metric: string): string => metric.charAt(0).toUpperCase() + met
 /** Numbers as the Atos mediator's JSON printed them (`2.0`, not `2`). */
 const num = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
-function serviceLevel(o: Objective): string {
+/** The source osmo measures an slo metric with (binding.ts), if it measures it at all. */
+export function sourceOf(metric: string): string | undefined {
+  const m = metric.toLowerCase();
+  if (m === 'responsetime') return 'http';
+  if (m === 'availability') return 'availability';
+  if (m === 'cpu' || m === 'mem' || m === 'net' || m === 'disk') return m;
+  return undefined;
+}
+
+function serviceLevel(o: Objective, bind: boolean): string {
   const qos: string[] = [];
   if (o.max !== undefined) qos.push(`"hasMaxValue":${num(o.max)}`);
   if (o.min !== undefined) qos.push(`"hasMinValue":${num(o.min)}`);
-  return `{"constraint": "${violatedKpi(o.id)} NOT_EXISTS", "qos": {${qos.join(', ')}}}`;
+  let osmo = '';
+  if (bind) {
+    const source = sourceOf(o.metric);
+    if (source !== undefined) osmo += `, "source": "${source}"`;
+    if (o.actions !== undefined) osmo += `, "actions": ${JSON.stringify(o.actions)}`;
+    if (o.cooldown !== undefined) osmo += `, "cooldown": ${JSON.stringify(o.cooldown)}`;
+  }
+  return `{"constraint": "${violatedKpi(o.id)} NOT_EXISTS", "qos": {${qos.join(', ')}}${osmo}}`;
 }
 
 export interface TemplateRequest {
@@ -108,6 +91,12 @@ export interface TemplateRequest {
   /** the caller supplies it (a fresh UUID in the core): this module has no randomness */
   templateId: string;
   name?: string;
+  /**
+   * osmo: the service is a MEL osmo runs, so each term gets the source that measures its
+   * metric (responseTime: HTTP probe, availability, cpu/mem/net/disk) and the objective's
+   * actions; without it the terms wait for pushed events, as in E.6.
+   */
+  bind?: boolean;
 }
 
 /** A template from a MEL's objectives (E.6.1). */
@@ -117,7 +106,7 @@ export function generateTemplate(req: TemplateRequest): Template {
     const gt: GuaranteeTerm = {
       name: o.id,
       serviceScope: { serviceName: req.service, ...(o.scope !== undefined && { value: o.scope }) },
-      serviceLevelObjective: { kpitarget: { kpiName: kpiName(o.metric), customServiceLevel: serviceLevel(o) } },
+      serviceLevelObjective: { kpitarget: { kpiName: kpiName(o.metric), customServiceLevel: serviceLevel(o, req.bind === true) } },
     };
     if (o.penalty) {
       const { count, duration, ...definition } = o.penalty;

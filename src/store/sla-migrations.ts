@@ -76,7 +76,27 @@ const m0001: Migration = {
   },
 };
 
-export const SLA_MIGRATIONS: Record<string, Migration> = { '0001_sla': m0001 };
+// compensating actions: one row per (violation, action), claimed before the action runs, so
+// a violation seen again after a crash never acts twice; `at` bounds the cooldown
+const m0002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('sla_actions')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('agreement_id', 'text', (c) => c.notNull())
+      .addColumn('term', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sla_actions_term').on('sla_actions').columns(['agreement_id', 'term', 'type', 'at']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('sla_actions').execute();
+  },
+};
+
+export const SLA_MIGRATIONS: Record<string, Migration> = { '0001_sla': m0001, '0002_sla_actions': m0002 };
 
 const provider: MigrationProvider = { getMigrations: async () => SLA_MIGRATIONS };
 

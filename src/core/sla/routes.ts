@@ -4,16 +4,12 @@
 // Bodies and answers are JSON or WS-Agreement XML, chosen by Content-Type and Accept
 // (E.5.1); creations answer 201 with a Location. Client mistakes are 4xx naming the problem,
 // in the negotiated format (the Atos `<message code message/>` in XML).
-import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { conflict, invalid } from '../../shared/errors.js';
+import { invalid } from '../../shared/errors.js';
 import { describeError, errorBody } from '../../shared/http-errors.js';
 import {
   contextView,
-  generateAgreement,
-  generateTemplate,
   penaltyView,
   readAgreementJson,
   readAgreementXml,
@@ -40,17 +36,15 @@ import {
   writeViolationsXml,
   writeViolationXml,
   isoSeconds,
-  DEFAULT_POLL_MS,
   type EnforcementJob,
   type MetricValue,
   type PenaltyRecord,
   type ViolationRecord,
-  type Slo,
 } from '../../sla/index.js';
-import { migrateSla } from '../../store/sla-migrations.js';
-import { SlaRepo, type SlaDatabase, type StoredJob } from '../../store/repos/sla.js';
+import type { StoredJob } from '../../store/repos/sla.js';
+import { acceptBasicAuth } from '../http/auth.js';
 import type { CoreRoutes } from '../module.js';
-import { parseInstant, SlaService } from './service.js';
+import { parseInstant, type SlaService } from './service.js';
 
 const PREFIX = '/sla-service';
 const Id = z.object({ id: z.string().min(1) });
@@ -98,13 +92,13 @@ const jobView = (j: StoredJob): EnforcementJob => ({
   ...(j.lastExecuted !== null && { last_executed: isoSeconds(j.lastExecuted) }),
 });
 
-const GenerateBody = z.object({
+export const GenerateBody = z.object({
   /** the MEL the objectives belong to (the agreement's Service) */
   service: z.string().min(1),
   /** an existing provider (the AgreementResponder) */
   provider: z.string().min(1),
-  /** the MEL's objectives, e.g. {"responseTime": {"max": 2.0}} (src/sla/mediator.ts) */
-  slo: z.unknown(),
+  /** the objectives, e.g. {"responseTime": {"max": 2.0}} (src/sla/mediator.ts); default: the MEL's `slo` block */
+  slo: z.unknown().optional(),
   templateId: z.string().min(1).optional(),
   /** with a consumer, an agreement is made from the template as well (E.6.2) */
   consumer: z.string().min(1).optional(),
@@ -168,200 +162,188 @@ function readMetrics(raw: unknown, now: number): MetricValue[] {
   });
 }
 
-const slaRoutes: CoreRoutes<'store'> = async (app, { ctx }) => {
-  const tags = ['sla'];
-  await migrateSla(ctx.store.db as unknown as Kysely<unknown>);
-  const pollMs = Number(process.env.OSMO_SLA_POLL_MS ?? DEFAULT_POLL_MS);
-  const sla = new SlaService(new SlaRepo(ctx.store.db as unknown as Kysely<SlaDatabase>), {
-    pollMs: pollMs > 0 ? pollMs : DEFAULT_POLL_MS,
-    now: Date.now,
-  });
-  sla.start();
-  app.addHook('onClose', async () => sla.stop());
+/** The routes over a running SlaService (built by the module, which owns its lifecycle). */
+const slaRoutes =
+  (sla: SlaService): CoreRoutes =>
+  async (app) => {
+    // Atos clients send HTTP basic auth: any user, the core's token as password (http/auth.ts)
+    acceptBasicAuth(app);
+    const tags = ['sla'];
+    app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, b, done) => done(null, b));
+    app.setErrorHandler((error: FastifyError, req, reply) => {
+      // the shared mapping (docs/errors.md); only the XML rendering is the SLA API's own
+      const { status, code, error: text } = describeError(error);
+      if (status === 500) process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${error.stack ?? error.message}\n`);
+      if (wantsXml(req)) return reply.status(status).type('application/xml').send(writeMessageXml(status, text));
+      return reply.status(status).send(errorBody(code, text));
+    });
 
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, b, done) => done(null, b));
-  app.setErrorHandler((error: FastifyError, req, reply) => {
-    // the shared mapping (docs/errors.md); only the XML rendering is the SLA API's own
-    const { status, code, error: text } = describeError(error);
-    if (status === 500) process.stderr.write(`osmo core: 500 on ${req.method} ${req.url}: ${error.stack ?? error.message}\n`);
-    if (wantsXml(req)) return reply.status(status).type('application/xml').send(writeMessageXml(status, text));
-    return reply.status(status).send(errorBody(code, text));
-  });
+    // ---- providers (E.5.3)
+    app.get(`${PREFIX}/providers`, { schema: { tags } }, async (req, reply) => {
+      const ps = await sla.repo.listProviders();
+      return send(req, reply, ps, () => writeProvidersXml(ps));
+    });
+    app.get(`${PREFIX}/providers/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const p = await sla.provider(req.params.id);
+      return send(req, reply, p, () => writeProviderXml(p));
+    });
+    app.post(`${PREFIX}/providers`, { schema: { tags } }, async (req, reply) => {
+      const p = await sla.createProvider(sentXml(req) ? readProviderXml(xmlBody(req)) : readProviderJson(body(req)));
+      return created(req, reply, 'providers', p.uuid, 'provider');
+    });
+    app.delete(`${PREFIX}/providers/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      await sla.removeProvider(req.params.id);
+      return message(req, reply, 200, `The provider with uuid ${req.params.id} was deleted successfully`, req.params.id);
+    });
 
-  // ---- providers (E.5.3)
-  app.get(`${PREFIX}/providers`, { schema: { tags } }, async (req, reply) => {
-    const ps = await sla.repo.listProviders();
-    return send(req, reply, ps, () => writeProvidersXml(ps));
-  });
-  app.get(`${PREFIX}/providers/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const p = await sla.provider(req.params.id);
-    return send(req, reply, p, () => writeProviderXml(p));
-  });
-  app.post(`${PREFIX}/providers`, { schema: { tags } }, async (req, reply) => {
-    const p = await sla.createProvider(sentXml(req) ? readProviderXml(xmlBody(req)) : readProviderJson(body(req)));
-    return created(req, reply, 'providers', p.uuid, 'provider');
-  });
-  app.delete(`${PREFIX}/providers/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    await sla.removeProvider(req.params.id);
-    return message(req, reply, 200, `The provider with uuid ${req.params.id} was deleted successfully`, req.params.id);
-  });
+    // ---- templates (E.5.4)
+    const readTemplate = (req: FastifyRequest) => (sentXml(req) ? readTemplateXml(xmlBody(req)) : readTemplateJson(body(req)));
+    app.get(`${PREFIX}/templates`, { schema: { tags, querystring: TemplateQuery } }, async (req, reply) => {
+      const q = req.query;
+      const ts = await sla.templates({
+        ...(q.providerId !== undefined && { providerId: q.providerId }),
+        ...(q.serviceIds !== undefined && {
+          serviceIds: q.serviceIds
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }),
+      });
+      return send(req, reply, ts.map(writeTemplateJson), () => writeTemplatesXml(ts));
+    });
+    app.get(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const t = await sla.template(req.params.id);
+      return send(req, reply, writeTemplateJson(t), () => writeTemplateXml(t));
+    });
+    app.post(`${PREFIX}/templates`, { schema: { tags } }, async (req, reply) => {
+      const t = await sla.createTemplate(readTemplate(req));
+      return created(req, reply, 'templates', t.templateId!, 'template');
+    });
+    app.put(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const t = await sla.updateTemplate(req.params.id, readTemplate(req));
+      return send(req, reply, writeTemplateJson(t), () => writeTemplateXml(t));
+    });
+    app.delete(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      await sla.removeTemplate(req.params.id);
+      return message(req, reply, 200, `The template with id ${req.params.id} was deleted successfully`, req.params.id);
+    });
 
-  // ---- templates (E.5.4)
-  const readTemplate = (req: FastifyRequest) => (sentXml(req) ? readTemplateXml(xmlBody(req)) : readTemplateJson(body(req)));
-  app.get(`${PREFIX}/templates`, { schema: { tags, querystring: TemplateQuery } }, async (req, reply) => {
-    const q = req.query;
-    const ts = await sla.templates({
+    // ---- agreements (E.5.5)
+    app.get(`${PREFIX}/agreements`, { schema: { tags, querystring: AgreementQuery } }, async (req, reply) => {
+      const { consumerId, providerId, templateId, active } = req.query;
+      const as = await sla.agreements({
+        ...(consumerId !== undefined && { consumerId }),
+        ...(providerId !== undefined && { providerId }),
+        ...(templateId !== undefined && { templateId }),
+        ...(active !== undefined && { active }),
+      });
+      return send(req, reply, as.map(writeAgreementJson), () => writeAgreementsXml(as));
+    });
+    app.get(`${PREFIX}/agreements/active`, { schema: { tags } }, async (req, reply) => {
+      const as = await sla.agreements({ active: true });
+      return send(req, reply, as.map(writeAgreementJson), () => writeAgreementsXml(as));
+    });
+    app.get(`${PREFIX}/agreements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const a = await sla.agreement(req.params.id);
+      return send(req, reply, writeAgreementJson(a), () => writeAgreementXml(a));
+    });
+    app.post(`${PREFIX}/agreements`, { schema: { tags } }, async (req, reply) => {
+      const a = await sla.createAgreement(sentXml(req) ? readAgreementXml(xmlBody(req)) : readAgreementJson(body(req)));
+      return created(req, reply, 'agreements', a.agreementId!, 'agreement');
+    });
+    app.delete(`${PREFIX}/agreements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      await sla.removeAgreement(req.params.id);
+      return message(req, reply, 200, `The agreement id ${req.params.id} with its enforcement job was successfully deleted`, req.params.id);
+    });
+    app.get(`${PREFIX}/agreements/:id/context`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const a = await sla.agreement(req.params.id);
+      return send(req, reply, contextView(a.context), () => writeContextXml(a.context));
+    });
+    app.get(`${PREFIX}/agreements/:id/guaranteestatus`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const s = await sla.guaranteeStatus(req.params.id);
+      return send(req, reply, s, () => writeGuaranteeStatusXml(s));
+    });
+
+    // osmo's: terms with their last values and bindings, and the actions taken (JSON only)
+    app.get(`${PREFIX}/agreements/:id/status`, { schema: { tags, params: Id } }, async (_req, reply) =>
+      reply.type('application/json').send(JSON.stringify(await sla.detail(_req.params.id))),
+    );
+
+    // ---- enforcement jobs (E.5.6, E.5.9)
+    app.get(`${PREFIX}/enforcements`, { schema: { tags } }, async (req, reply) => {
+      const js = (await sla.repo.listJobs()).map(jobView);
+      return send(req, reply, js, () => writeEnforcementsXml(js));
+    });
+    app.get(`${PREFIX}/enforcements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const j = jobView(await sla.job(req.params.id));
+      return send(req, reply, j, () => writeEnforcementXml(j));
+    });
+    app.post(`${PREFIX}/enforcements`, { schema: { tags } }, async (req, reply) => {
+      // jobs are created with their agreements (E.5.6): an existing agreement already has one
+      const raw = body(req) as { agreement_id?: unknown };
+      const id = typeof raw === 'object' && typeof raw.agreement_id === 'string' ? raw.agreement_id : undefined;
+      if (id === undefined) throw invalid('expected {"agreement_id": "..."}');
+      await sla.agreement(id);
+      return message(req, reply, 409, `the enforcement job of agreement ${id} exists (it is created with the agreement)`, id);
+    });
+    const toggle = (enabled: boolean) => async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      await sla.setEnabled(req.params.id, enabled);
+      return reply
+        .status(200)
+        .type('text/plain')
+        .send(`The enforcement job with agreement-uuid ${req.params.id} has ${enabled ? 'started' : 'stopped'}`);
+    };
+    app.put(`${PREFIX}/enforcements/:id/start`, { schema: { tags, params: Id } }, toggle(true));
+    app.put(`${PREFIX}/enforcements/:id/stop`, { schema: { tags, params: Id } }, toggle(false));
+    app.put(`${PREFIX}/modaclouds/:id/start`, { schema: { tags, params: Id } }, toggle(true));
+
+    // ---- metrics, push mode (E.5.10)
+    app.post(`${PREFIX}/metrics/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      if (sentXml(req)) throw invalid('metrics are accepted as JSON: [{"key": KPI, "value": number, "datetime": ISO 8601}]');
+      await sla.push(req.params.id, readMetrics(body(req), Date.now()));
+      return reply.status(200).type('text/plain').send('Metrics received');
+    });
+
+    // ---- the mediator (E.6), osmo's call: objectives -> template (+ agreement with a consumer)
+    app.post(`${PREFIX}/generate`, { schema: { tags, body: GenerateBody } }, async (req, reply) => {
+      const r = await sla.generate(req.body);
+      return r.agreement
+        ? created(req, reply, 'agreements', r.agreement.agreementId!, 'agreement')
+        : created(req, reply, 'templates', r.template.templateId!, 'template');
+    });
+
+    // ---- violations, penalties (E.5.7, E.5.8)
+    const recordQuery = (q: z.infer<typeof RecordQuery>) => ({
+      ...(q.agreementId !== undefined && { agreementId: q.agreementId }),
+      ...(q.guaranteeTerm !== undefined && { term: q.guaranteeTerm }),
       ...(q.providerId !== undefined && { providerId: q.providerId }),
-      ...(q.serviceIds !== undefined && {
-        serviceIds: q.serviceIds
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      }),
+      ...(q.begin !== undefined && { begin: parseInstant(q.begin, 'begin') }),
+      ...(q.end !== undefined && { end: parseInstant(q.end, 'end') }),
     });
-    return send(req, reply, ts.map(writeTemplateJson), () => writeTemplatesXml(ts));
-  });
-  app.get(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const t = await sla.template(req.params.id);
-    return send(req, reply, writeTemplateJson(t), () => writeTemplateXml(t));
-  });
-  app.post(`${PREFIX}/templates`, { schema: { tags } }, async (req, reply) => {
-    const t = await sla.createTemplate(readTemplate(req));
-    return created(req, reply, 'templates', t.templateId!, 'template');
-  });
-  app.put(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const t = await sla.updateTemplate(req.params.id, readTemplate(req));
-    return send(req, reply, writeTemplateJson(t), () => writeTemplateXml(t));
-  });
-  app.delete(`${PREFIX}/templates/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    await sla.removeTemplate(req.params.id);
-    return message(req, reply, 200, `The template with id ${req.params.id} was deleted successfully`, req.params.id);
-  });
-
-  // ---- agreements (E.5.5)
-  app.get(`${PREFIX}/agreements`, { schema: { tags, querystring: AgreementQuery } }, async (req, reply) => {
-    const { consumerId, providerId, templateId, active } = req.query;
-    const as = await sla.agreements({
-      ...(consumerId !== undefined && { consumerId }),
-      ...(providerId !== undefined && { providerId }),
-      ...(templateId !== undefined && { templateId }),
-      ...(active !== undefined && { active }),
+    app.get(`${PREFIX}/violations`, { schema: { tags, querystring: RecordQuery } }, async (req, reply) => {
+      const vs = (await sla.repo.listRecords('sla_violations', recordQuery(req.query))).map((r) =>
+        violationView(JSON.parse(r.body) as ViolationRecord),
+      );
+      return send(req, reply, vs, () => writeViolationsXml(vs));
     });
-    return send(req, reply, as.map(writeAgreementJson), () => writeAgreementsXml(as));
-  });
-  app.get(`${PREFIX}/agreements/active`, { schema: { tags } }, async (req, reply) => {
-    const as = await sla.agreements({ active: true });
-    return send(req, reply, as.map(writeAgreementJson), () => writeAgreementsXml(as));
-  });
-  app.get(`${PREFIX}/agreements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const a = await sla.agreement(req.params.id);
-    return send(req, reply, writeAgreementJson(a), () => writeAgreementXml(a));
-  });
-  app.post(`${PREFIX}/agreements`, { schema: { tags } }, async (req, reply) => {
-    const a = await sla.createAgreement(sentXml(req) ? readAgreementXml(xmlBody(req)) : readAgreementJson(body(req)));
-    return created(req, reply, 'agreements', a.agreementId!, 'agreement');
-  });
-  app.delete(`${PREFIX}/agreements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    await sla.removeAgreement(req.params.id);
-    return message(req, reply, 200, `The agreement id ${req.params.id} with its enforcement job was successfully deleted`, req.params.id);
-  });
-  app.get(`${PREFIX}/agreements/:id/context`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const a = await sla.agreement(req.params.id);
-    return send(req, reply, contextView(a.context), () => writeContextXml(a.context));
-  });
-  app.get(`${PREFIX}/agreements/:id/guaranteestatus`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const s = await sla.guaranteeStatus(req.params.id);
-    return send(req, reply, s, () => writeGuaranteeStatusXml(s));
-  });
-
-  // ---- enforcement jobs (E.5.6, E.5.9)
-  app.get(`${PREFIX}/enforcements`, { schema: { tags } }, async (req, reply) => {
-    const js = (await sla.repo.listJobs()).map(jobView);
-    return send(req, reply, js, () => writeEnforcementsXml(js));
-  });
-  app.get(`${PREFIX}/enforcements/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const j = jobView(await sla.job(req.params.id));
-    return send(req, reply, j, () => writeEnforcementXml(j));
-  });
-  app.post(`${PREFIX}/enforcements`, { schema: { tags } }, async (req, reply) => {
-    // jobs are created with their agreements (E.5.6): an existing agreement already has one
-    const raw = body(req) as { agreement_id?: unknown };
-    const id = typeof raw === 'object' && typeof raw.agreement_id === 'string' ? raw.agreement_id : undefined;
-    if (id === undefined) throw invalid('expected {"agreement_id": "..."}');
-    await sla.agreement(id);
-    return message(req, reply, 409, `the enforcement job of agreement ${id} exists (it is created with the agreement)`, id);
-  });
-  const toggle = (enabled: boolean) => async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    await sla.setEnabled(req.params.id, enabled);
-    return reply
-      .status(200)
-      .type('text/plain')
-      .send(`The enforcement job with agreement-uuid ${req.params.id} has ${enabled ? 'started' : 'stopped'}`);
+    app.get(`${PREFIX}/violations/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const r = await sla.repo.getRecord('sla_violations', req.params.id);
+      if (!r) return message(req, reply, 404, `no violation ${req.params.id}`);
+      const v = violationView(JSON.parse(r.body) as ViolationRecord);
+      return send(req, reply, v, () => writeViolationXml(v));
+    });
+    app.get(`${PREFIX}/penalties`, { schema: { tags, querystring: RecordQuery.omit({ providerId: true }) } }, async (req, reply) => {
+      const ps = (await sla.repo.listRecords('sla_penalties', recordQuery(req.query))).map((r) =>
+        penaltyView(JSON.parse(r.body) as PenaltyRecord),
+      );
+      return send(req, reply, ps, () => writePenaltiesXml(ps));
+    });
+    app.get(`${PREFIX}/penalties/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      const r = await sla.repo.getRecord('sla_penalties', req.params.id);
+      if (!r) return message(req, reply, 404, `no penalty ${req.params.id}`);
+      const p = penaltyView(JSON.parse(r.body) as PenaltyRecord);
+      return send(req, reply, p, () => writePenaltyXml(p));
+    });
   };
-  app.put(`${PREFIX}/enforcements/:id/start`, { schema: { tags, params: Id } }, toggle(true));
-  app.put(`${PREFIX}/enforcements/:id/stop`, { schema: { tags, params: Id } }, toggle(false));
-  app.put(`${PREFIX}/modaclouds/:id/start`, { schema: { tags, params: Id } }, toggle(true));
-
-  // ---- metrics, push mode (E.5.10)
-  app.post(`${PREFIX}/metrics/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    if (sentXml(req)) throw invalid('metrics are accepted as JSON: [{"key": KPI, "value": number, "datetime": ISO 8601}]');
-    await sla.push(req.params.id, readMetrics(body(req), Date.now()));
-    return reply.status(200).type('text/plain').send('Metrics received');
-  });
-
-  // ---- the mediator (E.6), osmo's call: objectives -> template (+ agreement with a consumer)
-  app.post(`${PREFIX}/generate`, { schema: { tags, body: GenerateBody } }, async (req, reply) => {
-    const b = req.body;
-    // check the agreement's id first: a refused agreement must not leave its template behind
-    if (b.consumer !== undefined && b.agreementId !== undefined && (await sla.repo.getAgreement(b.agreementId)))
-      throw conflict(`agreement ${b.agreementId} exists`);
-    const template = await sla.createTemplate(
-      generateTemplate({ service: b.service, provider: b.provider, slo: b.slo as Slo, templateId: b.templateId ?? randomUUID() }),
-    );
-    if (b.consumer === undefined) return created(req, reply, 'templates', template.templateId!, 'template');
-    const a = await sla.createAgreement(
-      generateAgreement({
-        template,
-        consumer: b.consumer,
-        expirationTime: b.expirationTime ?? '',
-        agreementId: b.agreementId ?? randomUUID(),
-      }),
-    );
-    return created(req, reply, 'agreements', a.agreementId!, 'agreement');
-  });
-
-  // ---- violations, penalties (E.5.7, E.5.8)
-  const recordQuery = (q: z.infer<typeof RecordQuery>) => ({
-    ...(q.agreementId !== undefined && { agreementId: q.agreementId }),
-    ...(q.guaranteeTerm !== undefined && { term: q.guaranteeTerm }),
-    ...(q.providerId !== undefined && { providerId: q.providerId }),
-    ...(q.begin !== undefined && { begin: parseInstant(q.begin, 'begin') }),
-    ...(q.end !== undefined && { end: parseInstant(q.end, 'end') }),
-  });
-  app.get(`${PREFIX}/violations`, { schema: { tags, querystring: RecordQuery } }, async (req, reply) => {
-    const vs = (await sla.repo.listRecords('sla_violations', recordQuery(req.query))).map((r) =>
-      violationView(JSON.parse(r.body) as ViolationRecord),
-    );
-    return send(req, reply, vs, () => writeViolationsXml(vs));
-  });
-  app.get(`${PREFIX}/violations/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const r = await sla.repo.getRecord('sla_violations', req.params.id);
-    if (!r) return message(req, reply, 404, `no violation ${req.params.id}`);
-    const v = violationView(JSON.parse(r.body) as ViolationRecord);
-    return send(req, reply, v, () => writeViolationXml(v));
-  });
-  app.get(`${PREFIX}/penalties`, { schema: { tags, querystring: RecordQuery.omit({ providerId: true }) } }, async (req, reply) => {
-    const ps = (await sla.repo.listRecords('sla_penalties', recordQuery(req.query))).map((r) =>
-      penaltyView(JSON.parse(r.body) as PenaltyRecord),
-    );
-    return send(req, reply, ps, () => writePenaltiesXml(ps));
-  });
-  app.get(`${PREFIX}/penalties/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
-    const r = await sla.repo.getRecord('sla_penalties', req.params.id);
-    if (!r) return message(req, reply, 404, `no penalty ${req.params.id}`);
-    const p = penaltyView(JSON.parse(r.body) as PenaltyRecord);
-    return send(req, reply, p, () => writePenaltyXml(p));
-  });
-};
 
 export default slaRoutes;

@@ -3,6 +3,8 @@
 // are pushed for it; each round reads the metrics and stored records it needs, evaluates,
 // and writes records + term states in one transaction (dedupe keys make a replay a no-op).
 // Rounds of one agreement never overlap (a promise chain per agreement).
+// With the cluster at hand (`deps`), terms bound to a MEL are measured at the start of each
+// round (sources.ts) and new violations of terms with compensating actions act (actions.ts).
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import {
@@ -22,8 +24,66 @@ import {
   type Template,
   type TermState,
   type ViolationRecord,
+  type CompiledTerm,
+  generateAgreement,
+  generateTemplate,
+  isoSeconds,
+  printConstraint,
+  type Slo,
 } from '../../sla/index.js';
 import type { SlaRepo, StoredRecord } from '../../store/repos/sla.js';
+import type { Store } from '../../store/index.js';
+import { compensate, type ActionDeps } from './actions.js';
+import { measure } from './sources.js';
+
+/** The cluster a core's SLA manager measures and acts on (absent: pushed metrics only). */
+export interface SlaDeps extends ActionDeps {
+  store: Store;
+}
+
+/** The MEL a term is about: its own `mel`, else its scope's ServiceName, else the agreement's Service. */
+export const melOf = (t: CompiledTerm): string => t.level.mel ?? t.serviceName;
+
+/**
+ * The value a bound term stores this round. For an event KPI (EXISTS / NOT_EXISTS, the E.6
+ * `qosConstraint_<id>_Violated` terms) the measured value is stored only when it breaks the
+ * term's `qos` bound (the monitoring rule of E.6.1); otherwise the value itself.
+ */
+function observed(t: CompiledTerm, value: number): number | undefined {
+  if (t.level.constraint.op !== 'EXISTS' && t.level.constraint.op !== 'NOT_EXISTS') return value;
+  const max = t.level.qos?.hasMaxValue;
+  const min = t.level.qos?.hasMinValue;
+  const broken = (typeof max === 'number' && value > max) || (typeof min === 'number' && value < min);
+  return broken ? value : undefined;
+}
+
+export interface GenerateRequest {
+  service: string;
+  provider: string;
+  slo?: unknown;
+  templateId?: string;
+  consumer?: string;
+  expirationTime?: string;
+  agreementId?: string;
+}
+
+export interface AgreementDetail {
+  agreementId: string;
+  status: string;
+  enabled: boolean;
+  lastExecuted: string | null;
+  terms: {
+    name: string;
+    status: string;
+    constraint: string;
+    lastValue: number | null;
+    observedAt: string | null;
+    mel: string;
+    source: string | null;
+    actions: string[];
+  }[];
+  actions: Record<string, unknown>[];
+}
 
 export interface SlaOptions {
   pollMs: number;
@@ -37,13 +97,20 @@ export const providerOf = (c: Context): string | undefined =>
 export const consumerOf = (c: Context): string | undefined =>
   c.serviceProvider === 'AgreementInitiator' ? c.agreementResponder : c.agreementInitiator;
 
+/** Rounds of different agreements that one poll tick runs at once. */
+const TICK_CONCURRENCY = 8;
+
 export class SlaService {
   private timer: NodeJS.Timeout | undefined;
   private readonly chains = new Map<string, Promise<unknown>>();
 
+  // per agreement, so that two rounds' actions never race past one cooldown check
+  private readonly acting = new Map<string, Promise<unknown>>();
+
   constructor(
     readonly repo: SlaRepo,
     private readonly opts: SlaOptions = { pollMs: DEFAULT_POLL_MS, now: Date.now },
+    private readonly deps?: SlaDeps,
   ) {}
 
   // ---- providers
@@ -148,6 +215,82 @@ export class SlaService {
     return statusFromStates(id, a.terms.guaranteeTerms, JSON.parse(j?.states ?? '{}') as Record<string, TermState>);
   }
 
+  /**
+   * osmo's detailed status of an agreement: each term with its status, last value, binding,
+   * and the compensating actions taken (GET /sla-service/agreements/{id}/status, `osmo sla status`).
+   */
+  async detail(id: string): Promise<AgreementDetail> {
+    const a = await this.agreement(id);
+    const j = await this.job(id);
+    const states = JSON.parse(j.states) as Record<string, TermState>;
+    const terms = compileAgreement(a, this.opts.pollMs);
+    const status = statusFromStates(id, a.terms.guaranteeTerms, states);
+    return {
+      agreementId: id,
+      status: status.guaranteestatus,
+      enabled: j.enabled,
+      lastExecuted: j.lastExecuted === null ? null : isoSeconds(j.lastExecuted),
+      terms: terms.map((t, i) => {
+        const st = states[t.name];
+        return {
+          name: t.name,
+          status: status.guaranteeterms[i]!.status,
+          constraint: printConstraint(t.level.constraint),
+          lastValue: st?.lastValue ?? null,
+          observedAt: st?.observedAt == null ? null : isoSeconds(st.observedAt),
+          mel: melOf(t),
+          source: t.level.source?.type === 'metric' ? `${t.level.source.metric}.${t.level.source.field}` : (t.level.source?.type ?? null),
+          actions: t.level.actions.map((x) => x.type),
+        };
+      }),
+      // the claim's time in ms: the cooldown is measured between claims
+      actions: (await this.repo.listActions(id)).map((r) => ({
+        at: new Date(r.at).toISOString(),
+        term: r.term,
+        action: r.type,
+        ...(JSON.parse(r.body) as Record<string, unknown>),
+      })),
+    };
+  }
+
+  // ---- the mediator (E.6)
+  /**
+   * A template from objectives (the body's `slo`, else the `slo` block of the MEL the service
+   * names) and, with a consumer, an agreement from it. When the service is a MEL of this core
+   * the terms are bound to it (measured by osmo, with the objectives' actions).
+   */
+  async generate(b: GenerateRequest): Promise<{ template: Template; agreement?: Agreement }> {
+    const mel = this.deps?.state.mels.get(b.service);
+    const slo = b.slo ?? mel?.spec.slo;
+    if (slo === undefined)
+      throw mel
+        ? conflict(`MEL ${b.service} has no slo block (PUT /api/v1/mels/${b.service} with "slo", or send "slo" here)`)
+        : invalid(`no "slo" in the body and no MEL ${b.service} to take it from`);
+    // check the agreement's id first: a refused agreement must not leave its template behind
+    if (b.consumer !== undefined && b.agreementId !== undefined && (await this.repo.getAgreement(b.agreementId)))
+      throw conflict(`agreement ${b.agreementId} exists`);
+    const draft = generateTemplate({
+      service: b.service,
+      provider: b.provider,
+      slo: slo as Slo,
+      templateId: b.templateId ?? randomUUID(),
+      bind: mel !== undefined,
+    });
+    // the terms must be enforceable (the objectives' actions, say) before anything is stored
+    compileAgreement(generateAgreement({ template: draft, consumer: 'check', expirationTime: '', agreementId: 'check' }), this.opts.pollMs);
+    const template = await this.createTemplate(draft);
+    if (b.consumer === undefined) return { template };
+    const agreement = await this.createAgreement(
+      generateAgreement({
+        template,
+        consumer: b.consumer,
+        expirationTime: b.expirationTime ?? '',
+        agreementId: b.agreementId ?? randomUUID(),
+      }),
+    );
+    return { template, agreement };
+  }
+
   // ---- enforcement
   async job(id: string) {
     const j = await this.repo.getJob(id);
@@ -185,6 +328,7 @@ export class SlaService {
     const a = JSON.parse(row.body) as Agreement;
     const terms = compileAgreement(a, this.opts.pollMs);
     const now = this.opts.now();
+    if (j.enabled) await this.measureTerms(id, terms, now);
     const back = Math.max(this.opts.pollMs, ...terms.map(lookbackMs));
     const metricsFrom = j.lastExecuted === null ? -1 : j.lastExecuted - back;
     const historyFrom = metricsFrom - back;
@@ -221,7 +365,44 @@ export class SlaService {
       },
       metricsFrom,
     );
+    if (this.deps && j.enabled) this.act(id, terms, o.violations, now);
     return o.status;
+  }
+
+  private async measureTerms(id: string, terms: readonly CompiledTerm[], now: number): Promise<void> {
+    const deps = this.deps;
+    if (!deps) return;
+    const bound = terms.filter((t) => t.level.source !== undefined);
+    const values = await Promise.all(
+      bound.map(async (t) => {
+        const v = await measure(t.level.source!, melOf(t), { ...deps, windowMs: Math.max(2 * this.opts.pollMs, 10_000), now });
+        const stored = v === undefined ? undefined : observed(t, v);
+        return stored === undefined ? [] : [{ key: t.level.constraint.kpi, value: stored, at: now }];
+      }),
+    );
+    await this.repo.addMetrics(id, values.flat());
+  }
+
+  /** Compensating actions run beside the rounds (a migration takes seconds); stop() waits for them. */
+  private act(id: string, terms: readonly CompiledTerm[], violations: readonly ViolationRecord[], now: number): void {
+    const todo = terms.filter((t) => t.level.actions.length > 0 && violations.some((v) => v.term === t.name));
+    if (todo.length === 0) return;
+    const run = async () => {
+      for (const t of todo)
+        await compensate(
+          this.repo,
+          this.deps!,
+          t,
+          melOf(t),
+          violations.filter((v) => v.term === t.name),
+          now,
+        ).catch((e: unknown) => process.stderr.write(`osmo sla: actions of ${id}/${t.name} failed: ${String(e)}\n`));
+    };
+    const next = (this.acting.get(id) ?? Promise.resolve()).then(run);
+    this.acting.set(id, next);
+    void next.finally(() => {
+      if (this.acting.get(id) === next) this.acting.delete(id);
+    });
   }
 
   /** Starts the poll loop over started jobs (they survive a restart: `enabled` is stored). */
@@ -229,18 +410,34 @@ export class SlaService {
     this.timer ??= setInterval(() => void this.tick(), this.opts.pollMs);
     this.timer.unref();
   }
+  // A tick that is still running when the next one is due is not doubled; within a tick,
+  // rounds run a few at a time so that one slow source (a probe waiting for its timeout)
+  // does not hold every other agreement back.
+  private ticking = false;
   private async tick(): Promise<void> {
-    for (const j of await this.repo.listJobs()) {
-      if (j.enabled)
-        await this.enforce(j.agreementId).catch((e: unknown) =>
-          process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`),
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const jobs = (await this.repo.listJobs()).filter((j) => j.enabled);
+      for (let i = 0; i < jobs.length; i += TICK_CONCURRENCY)
+        await Promise.all(
+          jobs
+            .slice(i, i + TICK_CONCURRENCY)
+            .map((j) =>
+              this.enforce(j.agreementId).catch((e: unknown) =>
+                process.stderr.write(`osmo sla: round of ${j.agreementId} failed: ${String(e)}\n`),
+              ),
+            ),
         );
+    } finally {
+      this.ticking = false;
     }
   }
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.chains.values()]);
+    await Promise.allSettled([...this.acting.values()]);
   }
 }
 

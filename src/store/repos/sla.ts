@@ -40,7 +40,16 @@ interface RecordTable {
   at: number;
   body: string;
 }
+interface ActionsTable {
+  key: string;
+  agreement_id: string;
+  term: string;
+  type: string;
+  at: number;
+  body: string;
+}
 export interface SlaDatabase {
+  sla_actions: ActionsTable;
   sla_providers: ProvidersTable;
   sla_templates: DocTable;
   sla_agreements: AgreementsTable;
@@ -73,6 +82,14 @@ export interface StoredRecord {
   uuid: string;
   agreementId: string;
   term: string;
+  at: number;
+  body: string;
+}
+export interface StoredAction {
+  key: string;
+  agreementId: string;
+  term: string;
+  type: string;
   at: number;
   body: string;
 }
@@ -201,6 +218,7 @@ export class SlaRepo {
     await this.db.transaction().execute(async (tx) => {
       for (const t of ['sla_breaches', 'sla_violations', 'sla_penalties', 'sla_metrics', 'sla_enforcements'] as const)
         await tx.deleteFrom(t).where('agreement_id', '=', id).execute();
+      await tx.deleteFrom('sla_actions').where('agreement_id', '=', id).execute();
       await tx.deleteFrom('sla_agreements').where('id', '=', id).execute();
     });
   }
@@ -281,5 +299,34 @@ export class SlaRepo {
   async getRecord(table: 'sla_violations' | 'sla_penalties', uuid: string): Promise<StoredRecord | undefined> {
     const r = await this.db.selectFrom(table).selectAll().where('uuid', '=', uuid).executeTakeFirst();
     return r && rec(r);
+  }
+
+  // compensating actions
+  /** Claims an action (false: it was claimed before, e.g. by the round a crash interrupted). */
+  async claimAction(a: StoredAction): Promise<boolean> {
+    const r = await this.db
+      .insertInto('sla_actions')
+      .values({ key: a.key, agreement_id: a.agreementId, term: a.term, type: a.type, at: a.at, body: a.body })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async finishAction(key: string, body: string): Promise<void> {
+    await this.db.updateTable('sla_actions').set({ body }).where('key', '=', key).execute();
+  }
+  /** When the term last ran (claimed) an action of this type. */
+  async lastActionAt(agreementId: string, term: string, type: string): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('sla_actions')
+      .select((eb) => eb.fn.max('at').as('at'))
+      .where('agreement_id', '=', agreementId)
+      .where('term', '=', term)
+      .where('type', '=', type)
+      .executeTakeFirst();
+    return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
+  }
+  async listActions(agreementId: string): Promise<StoredAction[]> {
+    const rows = await this.db.selectFrom('sla_actions').selectAll().where('agreement_id', '=', agreementId).orderBy('at').execute();
+    return rows.map((r) => ({ key: r.key, agreementId: r.agreement_id, term: r.term, type: r.type, at: Number(r.at), body: r.body }));
   }
 }

@@ -306,6 +306,21 @@ describe('event log lines', () => {
     );
     assert.equal(summary({ type: 'mel', action: 'scale', mel: 'web', replicas: 2, previous: 1 }), 'scale MEL web replicas 1 → 2');
     assert.equal(
+      summary({
+        type: 'sla',
+        agreement: 'ag',
+        term: 'c2',
+        violation: 'v1',
+        action: 'scale-out',
+        mel: 'web',
+        outcome: 'done',
+        replicas: 2,
+        previous: 1,
+        reason: 'violation of c2',
+      }),
+      'SLA ag/c2: scale-out of web done replicas 1 → 2 — violation of c2',
+    );
+    assert.equal(
       summary({ type: 'novel', instance: '0123abcd-1111-2222-3333-444455556666', x: 1, origin: 'core' }),
       'instance=0123abcd · x=1',
     );

@@ -58,6 +58,7 @@ const KNOWN: Record<OsmoEvent['type'], true> = {
   policy: true,
   load: true,
   rebalance: true,
+  sla: true,
   migration: true,
 };
 

@@ -59,6 +59,14 @@ export function summary(e: StreamEvent): string {
         str(e.url),
         e.nodes !== undefined && `(${str(e.nodes)} nodes, ${str(e.mels)} MELs, ${str(e.instances)} instances)`,
       );
+    case 'sla':
+      return (
+        join(
+          `SLA ${str(e.agreement) ?? ''}/${str(e.term) ?? ''}: ${str(e.action) ?? ''} of ${str(e.mel) ?? '?'}`,
+          str(e.outcome),
+          e.replicas !== undefined && `replicas ${e.previous !== undefined ? `${str(e.previous)} → ` : ''}${str(e.replicas)}`,
+        ) + why
+      );
     case 'load':
       return join(`node ${str(e.node) ?? ''}`, e.overloaded === true ? 'overloaded' : e.overloaded === false ? 'back to normal' : '') + why;
     default:
