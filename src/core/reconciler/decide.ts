@@ -22,6 +22,12 @@ export interface DecideInput {
   /** a command for this instance is in flight or was sent too recently to repeat */
   busy: (id: string) => boolean;
   newId: () => string;
+  /**
+   * Most rows one MEL may write or delete (and commands it may issue) in this pass. A MEL
+   * may ask for 100,000 replicas: its work is spread over passes (the plan says `more`), so
+   * one pass stays small and the other MELs are served in between. Default 1000.
+   */
+  budget?: number;
 }
 
 export interface ReconcilePlan {
@@ -34,11 +40,16 @@ export interface ReconcilePlan {
   stops: string[];
   /** new placements in this plan */
   placed: number;
+  /** some MEL had more to do than its budget: run another pass soon */
+  more: boolean;
 }
+
+const DEFAULT_BUDGET = 1000;
 
 export function decide(input: DecideInput): ReconcilePlan {
   const { state } = input;
-  const plan: ReconcilePlan = { writes: [], deletes: [], events: [], deploys: [], stops: [], placed: 0 };
+  const plan: ReconcilePlan = { writes: [], deletes: [], events: [], deploys: [], stops: [], placed: 0, more: false };
+  const budget = Math.max(1, input.budget ?? DEFAULT_BUDGET);
   const groups = new Map<string, InstanceRecord[]>();
   for (const i of state.instances.values()) {
     let g = groups.get(i.mel);
@@ -60,37 +71,46 @@ export function decide(input: DecideInput): ReconcilePlan {
       now: input.now,
       failedHoldMs: input.holdFor(name),
     });
-    for (const a of actions) apply(input, a, mel, plan);
+    let left = budget;
+    for (const a of actions) {
+      if (left <= 0) {
+        plan.more = true;
+        break;
+      }
+      left -= apply(input, a, mel, plan, left);
+    }
   }
   return plan;
 }
 
-function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: ReconcilePlan): void {
+/** Applies one action within `left` units of work; returns the units spent. */
+function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: ReconcilePlan, left: number): number {
   const { state, now } = input;
   switch (a.kind) {
     case 'lost': {
       const i = state.instances.get(a.id);
-      if (!i) return;
+      if (!i) return 0;
       out.writes.push({ ...i, state: 'lost', reason: `node ${i.node} down`, updatedAt: now });
       out.events.push({
         type: 'reconcile',
         node: i.node,
         data: { action: 'lost', mel: i.mel, instance: i.id, name: i.name, reason: `node ${i.node} down; replacing` },
       });
-      return;
+      return 1;
     }
     case 'drop-pending':
-      out.deletes.push(...a.ids);
-      return;
+      if (a.ids.length > left) out.more = true;
+      out.deletes.push(...a.ids.slice(0, left));
+      return Math.min(left, a.ids.length);
     case 'deploy':
       if (!input.busy(a.id)) out.deploys.push(a.id);
-      return;
+      return 1;
     case 'stop': {
       const i = state.instances.get(a.id);
-      if (!i) return;
+      if (!i) return 0;
       if (i.node === null) {
         out.deletes.push(i.id);
-        return;
+        return 1;
       }
       if (i.desired !== 'stop' || i.state !== 'stopping') {
         out.writes.push({ ...i, desired: 'stop', state: 'stopping', reason: a.reason, updatedAt: now });
@@ -101,20 +121,25 @@ function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: Reconci
         });
       }
       if (!input.busy(a.id)) out.stops.push(a.id);
-      return;
+      return 1;
     }
     case 'place':
-      if (mel) place(input, a, mel, out);
-      return;
+      return mel ? place(input, a, mel, out, left) : 0;
   }
 }
 
-function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: Mel, out: ReconcilePlan): void {
+/**
+ * Tries to place up to `left` of the `a.count` missing replicas (pending rows first); when
+ * some do not fit, the rest of the missing replicas get pending rows too (up to `left` more
+ * per pass), so a MEL's pending rows reach its shortfall over a few passes.
+ */
+function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: Mel, out: ReconcilePlan, left: number): number {
   const { state, now } = input;
   const spec = mel.spec;
+  const attempts = Math.min(a.count, left);
   const result = input.schedule(input.snapshot, {
     mel: { name: mel.name, image: spec.image, resources: spec.resources, placement: spec.placement },
-    count: a.count,
+    count: attempts,
   });
   let k = 0;
   for (const p of result.placements) {
@@ -145,7 +170,7 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
     out.placed++;
   }
   const reason = result.reason ?? 'not placed';
-  const unplaced = a.count - result.placements.length;
+  const unplaced = attempts - result.placements.length;
   for (let u = 0; u < unplaced; u++) {
     const reuse = a.reuse[k] ? state.instances.get(a.reuse[k]!) : undefined;
     k++;
@@ -156,22 +181,44 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
       }
       continue;
     }
-    const id = input.newId();
-    out.writes.push({
-      id,
-      mel: mel.name,
-      node: null,
-      name: instanceName(mel.name, id),
-      generation: mel.generation,
-      desired: 'run',
-      state: 'pending',
-      reason,
-      ports: [],
-      createdAt: now,
-      updatedAt: now,
-    });
-    out.events.push({ type: 'reconcile', node: null, data: { action: 'pending', mel: mel.name, instance: id, reason } });
+    newPending(input, mel, reason, out);
   }
-  // reused pending rows beyond what this pass needed
-  for (; k < a.reuse.length; k++) out.deletes.push(a.reuse[k]!);
+  let spent = attempts;
+  if (a.count > attempts) {
+    if (unplaced === 0) {
+      // everything tried fitted: try the rest in the next pass
+      out.more = true;
+    } else {
+      // room ran out: the replicas not tried get pending rows (those that have none yet); once
+      // they all have one, another try waits for the next regular pass or a change
+      const missing = Math.max(0, a.count - Math.max(a.reuse.length, attempts));
+      const add = Math.min(left, missing);
+      for (let u = 0; u < add; u++) newPending(input, mel, reason, out);
+      spent += add;
+      if (missing > add) out.more = true;
+    }
+  }
+  // pending rows beyond the shortfall (replicas scaled down meanwhile)
+  const excess = a.reuse.slice(a.count, a.count + left);
+  if (a.reuse.length > a.count + left) out.more = true;
+  out.deletes.push(...excess);
+  return spent + excess.length;
+}
+
+function newPending(input: DecideInput, mel: Mel, reason: string, out: ReconcilePlan): void {
+  const id = input.newId();
+  out.writes.push({
+    id,
+    mel: mel.name,
+    node: null,
+    name: instanceName(mel.name, id),
+    generation: mel.generation,
+    desired: 'run',
+    state: 'pending',
+    reason,
+    ports: [],
+    createdAt: input.now,
+    updatedAt: input.now,
+  });
+  out.events.push({ type: 'reconcile', node: null, data: { action: 'pending', mel: mel.name, instance: id, reason } });
 }

@@ -24,6 +24,8 @@ export interface ReconcilerOptions {
   pendingSyncGapMs: number;
   /** ... for a node whose heartbeat disagrees with the store (drift) */
   driftSyncGapMs: number;
+  /** rows one MEL may write or delete in one pass; the rest follows in the next passes */
+  maxActionsPerMel: number;
 }
 
 export const DEFAULT_RECONCILER: ReconcilerOptions = {
@@ -38,4 +40,5 @@ export const DEFAULT_RECONCILER: ReconcilerOptions = {
   syncGapMs: 1000,
   pendingSyncGapMs: 5000,
   driftSyncGapMs: 2000,
+  maxActionsPerMel: 1000,
 };

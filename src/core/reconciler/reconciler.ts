@@ -101,6 +101,7 @@ export class Reconciler {
       holdFor: (mel) => this.dispatch.holdFor(mel),
       busy: (id) => this.dispatch.busy(id, now),
       newId: randomUUID,
+      budget: this.opts.maxActionsPerMel,
     });
     if (plan.writes.length) await state.saveInstances(plan.writes);
     if (plan.deletes.length) await state.deleteInstances(plan.deletes);
@@ -109,6 +110,8 @@ export class Reconciler {
     // commands only after the commit above
     for (const id of plan.deploys) this.dispatch.deploy(id);
     for (const id of plan.stops) this.dispatch.stop(id);
+    // a MEL had more to do than one pass may: carry on soon, after other work had its turn
+    if (plan.more) this.kick();
   }
 
   /** See Syncer.syncNode. */

@@ -35,6 +35,9 @@ function toRow(i: InstanceRecord): InstancesTable {
   };
 }
 
+/** ids per `IN (...)` list: well under SQLite's variable cap, one statement per chunk */
+const IN_CHUNK = 1000;
+
 export class InstanceRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -73,8 +76,16 @@ export class InstanceRepo {
     });
   }
 
+  /** Deletes many in one transaction, in chunks: SQLite caps one statement's bound variables (32,766). */
   async removeMany(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.deleteFrom('instances').where('id', 'in', ids).execute();
+    await this.db.transaction().execute(async (tx) => {
+      for (let k = 0; k < ids.length; k += IN_CHUNK) {
+        await tx
+          .deleteFrom('instances')
+          .where('id', 'in', ids.slice(k, k + IN_CHUNK))
+          .execute();
+      }
+    });
   }
 }
