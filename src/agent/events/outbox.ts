@@ -5,6 +5,10 @@
 //   cursor                          {"segment": n, "offset": bytes} of the first unacked byte
 // Bounded: when the segments exceed maxBytes the oldest segment is dropped and the number of
 // undelivered events in it is counted and reported (a warning, and a metric).
+// A full disk (ENOSPC and any other write error) never throws out of here: an append that
+// does not fit drops the oldest segments first (counted the same way), and as a last resort
+// the event itself; a cursor that cannot be saved stays in memory (after a restart the sink
+// sees some events again and drops them by seq).
 import {
   closeSync,
   existsSync,
@@ -20,6 +24,7 @@ import {
   writeFileSync,
   writeSync,
   fsyncSync,
+  ftruncateSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../bus/events.js';
@@ -31,6 +36,8 @@ export interface OutboxOptions {
   /** a segment is closed and a new one started past this size */
   segmentBytes?: number;
   onDrop?: (events: number, segment: string) => void;
+  /** a write failed (disk full), or works again: said once per change, for the log */
+  onWriteError?: (msg: string) => void;
 }
 
 export interface Position {
@@ -53,6 +60,10 @@ export class Outbox {
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly onDrop: (events: number, segment: string) => void;
+  private readonly onWriteError: (msg: string) => void;
+  /** kinds of failed writes already reported (cleared by the next success of that kind) */
+  private readonly failing = new Set<'append' | 'cursor'>();
+
   /** segment numbers on disk, ascending; the last one is the active (appended) segment */
   private segments: number[] = [];
   private sizes = new Map<number, number>();
@@ -65,6 +76,7 @@ export class Outbox {
     this.maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
     this.segmentBytes = Math.min(o.segmentBytes ?? 4 * 1024 * 1024, Math.max(1024, Math.floor(this.maxBytes / 4)));
     this.onDrop = o.onDrop ?? (() => {});
+    this.onWriteError = o.onWriteError ?? (() => {});
     mkdirSync(this.dir, { recursive: true });
     for (const f of readdirSync(this.dir)) {
       const m = NAME.exec(f);
@@ -76,7 +88,12 @@ export class Outbox {
     this.segments.sort((a, b) => a - b);
     this.cursor = this.loadCursor();
     // never append after a line a crash may have cut short: always open a fresh segment
-    this.openSegment((this.segments.at(-1) ?? 0) + 1);
+    try {
+      this.openSegment((this.segments.at(-1) ?? 0) + 1);
+    } catch (e) {
+      // a disk too full for even an empty file: append() tries again
+      this.failed('append', 'cannot open a new outbox segment', e);
+    }
   }
 
   get bytes(): number {
@@ -91,16 +108,69 @@ export class Outbox {
     return this.cursor.segment === active && this.cursor.offset >= (this.sizes.get(active) ?? 0);
   }
 
+  /** Appends one event; never throws (see the top of this file for what a full disk costs). */
   append(e: AgentEvent): void {
     const line = Buffer.from(JSON.stringify(e) + '\n');
+    for (;;) {
+      try {
+        this.write(line);
+        if (this.failing.delete('append')) this.onWriteError('event outbox: appends work again');
+        break;
+      } catch (err) {
+        this.failed('append', 'disk full? dropping the oldest undelivered events to make room', err);
+        // make room: the oldest segment goes first; the active one only after being rolled over
+        if (this.segments.length > 1) this.dropOldest();
+        else if ((this.sizes.get(this.segments[0]!) ?? 0) > 0) this.roll();
+        else {
+          // nothing left to drop: this event is lost (and counted)
+          this.dropped++;
+          this.onDrop(1, 'new event (no room on disk)');
+          return;
+        }
+      }
+    }
+    this.enforceBound();
+  }
+
+  private write(line: Buffer): void {
     const active = this.segments.at(-1)!;
-    if ((this.sizes.get(active) ?? 0) + line.length > this.segmentBytes && (this.sizes.get(active) ?? 0) > 0) {
+    if (this.fd < 0) this.openActive();
+    else if ((this.sizes.get(active) ?? 0) + line.length > this.segmentBytes && (this.sizes.get(active) ?? 0) > 0) {
       this.openSegment(active + 1);
     }
     const seg = this.segments.at(-1)!;
-    writeSync(this.fd, line);
-    this.sizes.set(seg, (this.sizes.get(seg) ?? 0) + line.length);
-    this.enforceBound();
+    const size = this.sizes.get(seg) ?? 0;
+    let n = 0;
+    try {
+      n = writeSync(this.fd, line);
+    } finally {
+      // a short or failed write must leave no torn line behind
+      if (n !== line.length) {
+        try {
+          ftruncateSync(this.fd, size);
+        } catch {
+          /* cannot happen on a file we hold open for writing; if it does, peek skips the torn line */
+        }
+      }
+    }
+    if (n !== line.length) throw Object.assign(new Error(`short write (${n} of ${line.length} bytes)`), { code: 'ENOSPC' });
+    this.sizes.set(seg, size + line.length);
+  }
+
+  /** Starts a fresh active segment (its file is created by the next write), so the current one can be dropped like any old one. */
+  private roll(): void {
+    const active = this.segments.at(-1)!;
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.segments.push(active + 1);
+    this.sizes.set(active + 1, 0);
+    this.dropOldest();
+  }
+
+  private failed(kind: 'append' | 'cursor', what: string, err: unknown): void {
+    if (this.failing.has(kind)) return;
+    this.failing.add(kind);
+    this.onWriteError(`event outbox: ${what}: ${(err as Error).message}`);
   }
 
   /** The oldest unacknowledged events, in order, at most `max`. */
@@ -142,20 +212,40 @@ export class Outbox {
     return { events, next: pos };
   }
 
+  /** Moves the cursor past an acknowledged batch; never throws (an unsaved cursor stays in memory). */
   ack(next: Position): void {
     this.cursor = next;
-    const tmp = join(this.dir, 'cursor.tmp');
-    writeFileSync(tmp, JSON.stringify(next));
-    renameSync(tmp, join(this.dir, 'cursor'));
-    const active = this.segments.at(-1)!;
+    // acknowledged segments go first: on a full disk their room is what lets the cursor be saved
+    const active = this.segments.at(-1);
     for (const s of [...this.segments]) {
       if (s < next.segment && s !== active) this.removeSegment(s);
+    }
+    this.saveCursor();
+  }
+
+  private saveCursor(): void {
+    const tmp = join(this.dir, 'cursor.tmp');
+    try {
+      writeFileSync(tmp, JSON.stringify(this.cursor));
+      renameSync(tmp, join(this.dir, 'cursor'));
+      if (this.failing.delete('cursor')) this.onWriteError('event outbox: the cursor is saved again');
+    } catch (e) {
+      this.failed('cursor', 'cannot save the outbox cursor (kept in memory; after a restart some events are sent again)', e);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never created */
+      }
     }
   }
 
   close(): void {
     if (this.fd >= 0) {
-      fsyncSync(this.fd);
+      try {
+        fsyncSync(this.fd);
+      } catch {
+        /* what did not reach the disk is sent again from the sink's side of the cursor, or lost with the disk */
+      }
       closeSync(this.fd);
       this.fd = -1;
     }
@@ -192,23 +282,39 @@ export class Outbox {
     }
   }
 
+  /** Makes segment n the active one; when its file cannot be opened it stays active with no fd and the next write tries again. */
   private openSegment(n: number): void {
     if (this.fd >= 0) closeSync(this.fd);
-    this.fd = openSync(join(this.dir, fname(n)), 'a');
+    this.fd = -1;
     this.segments.push(n);
+    this.sizes.set(n, 0);
+    this.openActive();
+  }
+
+  private openActive(): void {
+    const n = this.segments.at(-1)!;
+    this.fd = openSync(join(this.dir, fname(n)), 'a');
     this.sizes.set(n, fstatSync(this.fd).size);
   }
 
   private enforceBound(): void {
-    while (this.bytes > this.maxBytes && this.segments.length > 1) {
-      const oldest = this.segments[0]!;
-      const lost = this.countUnacked(oldest);
-      this.removeSegment(oldest);
-      if (this.cursor.segment <= oldest) this.cursor = { segment: this.segments[0]!, offset: 0 };
-      if (lost > 0) {
-        this.dropped += lost;
-        this.onDrop(lost, fname(oldest));
-      }
+    while (this.bytes > this.maxBytes && this.segments.length > 1) this.dropOldest();
+  }
+
+  /** Drops the oldest segment, counting the undelivered events it held. */
+  private dropOldest(): void {
+    const oldest = this.segments[0]!;
+    let lost = 0;
+    try {
+      lost = this.countUnacked(oldest);
+    } catch {
+      /* unreadable: counted as none rather than guessed */
+    }
+    this.removeSegment(oldest);
+    if (this.cursor.segment <= oldest) this.cursor = { segment: this.segments[0] ?? oldest + 1, offset: 0 };
+    if (lost > 0) {
+      this.dropped += lost;
+      this.onDrop(lost, fname(oldest));
     }
   }
 

@@ -28,13 +28,14 @@ export class EventProducer {
   private readonly locals = new Set<Local>();
   private readonly unsubscribe: () => void;
   private fileFd: number | undefined;
+  private fileFailing = false;
   readonly outbox: Outbox | undefined;
   readonly forwarder: Forwarder | undefined;
   readonly counts = new Map<string, number>();
 
   constructor(private readonly o: ProducerOptions) {
     mkdirSync(o.dataDir, { recursive: true });
-    this.seq = new SeqCounter(o.dataDir);
+    this.seq = new SeqCounter(o.dataDir, (m) => o.log?.('warn', m));
     if (o.eventsFile && o.eventsFile !== '-') {
       mkdirSync(dirname(o.eventsFile), { recursive: true });
       this.fileFd = openSync(o.eventsFile, 'a');
@@ -49,6 +50,7 @@ export class EventProducer {
             'warn',
             `event outbox full: dropped ${n} undelivered events (segment ${seg}); ${this.outbox?.dropped ?? n} dropped so far`,
           ),
+        onWriteError: (m) => o.log?.('warn', m),
       });
       this.forwarder = new Forwarder({
         outbox: this.outbox,
@@ -84,8 +86,16 @@ export class EventProducer {
     }
     if (this.o.eventsFile) {
       const line = JSON.stringify(e) + '\n';
-      if (this.fileFd !== undefined) writeSync(this.fileFd, line);
-      else process.stdout.write(line);
+      try {
+        if (this.fileFd !== undefined) writeSync(this.fileFd, line);
+        else process.stdout.write(line);
+        this.fileFailing = false;
+      } catch (err) {
+        // a full disk costs the file its lines, never the agent its life
+        if (!this.fileFailing)
+          this.o.log?.('warn', `events file: cannot write (${(err as Error).message}); lines are lost until it works again`);
+        this.fileFailing = true;
+      }
     }
     if (this.outbox) {
       this.outbox.append(e);
