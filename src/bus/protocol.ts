@@ -6,8 +6,11 @@ import { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import { AgentEvent } from './events.js';
 
 /** POST /api/v1/agent/register */
+/** the longest node id (UTF-16 code units, as zod counts): registration and every /api/v1/nodes/{id} route agree on it */
+export const NODE_ID_MAX = 128;
+
 export const RegisterRequest = z.object({
-  id: z.string().min(1).max(128),
+  id: z.string().min(1).max(NODE_ID_MAX),
   /** base URL of the agent's REST API, e.g. http://127.0.0.1:5001 */
   address: z.string().url(),
   layer: NodeLayer,

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { NODE_ID_MAX } from '../../bus/protocol.js';
 import { VERSION } from '../../shared/version.js';
 import type { CoreContext } from '../context.js';
 import type { ModuleRoutes } from '../module.js';
@@ -17,6 +18,10 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     logger: false,
     bodyLimit: 8 * 1024 * 1024,
     forceCloseConnections: true,
+    // the router refuses longer path segments before any schema sees them; a node id of
+    // NODE_ID_MAX UTF-16 units percent-encodes to at most 9 characters per unit (a 3-byte
+    // UTF-8 character as %XX%XX%XX), and zod then judges the decoded length
+    maxParamLength: NODE_ID_MAX * 9,
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

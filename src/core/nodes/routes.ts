@@ -4,6 +4,7 @@ import type { CoreRoutes } from '../module.js';
 import type { ClusterState, LiveNode } from '../state.js';
 import { shownStatus } from './service.js';
 import { notFound } from '../../shared/errors.js';
+import { NODE_ID_MAX } from '../../bus/protocol.js';
 
 export function nodeView(state: ClusterState, n: LiveNode): NodeView {
   return {
@@ -29,7 +30,7 @@ export function nodeView(state: ClusterState, n: LiveNode): NodeView {
   };
 }
 
-const Id = z.object({ id: z.string().min(1).max(128) });
+const Id = z.object({ id: z.string().min(1).max(NODE_ID_MAX) });
 
 const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
   const tags = ['nodes'];
