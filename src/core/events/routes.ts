@@ -32,9 +32,23 @@ const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
     {
       schema: {
         tags: ['events'],
-        summary: 'event stream (text/event-stream), or JSON history with follow=false',
+        summary: 'event stream (text/event-stream, the default: it never ends), or JSON history with follow=false',
         querystring: Query,
-        response: { 200: z.object({ events: z.array(OsmoEvent) }).describe('with follow=false; otherwise a text/event-stream') },
+        response: {
+          200: {
+            description: 'follow=true (the default): server-sent events, history first and then live; follow=false: the history as JSON',
+            content: {
+              'text/event-stream': {
+                schema: z
+                  .string()
+                  .describe(
+                    'server-sent events: "id: <n>", "event: <type>", "data: <one event as JSON>" per event; ": ping" comments every 15 s',
+                  ),
+              },
+              'application/json': { schema: z.object({ events: z.array(OsmoEvent) }) },
+            },
+          },
+        },
       },
     },
     async (req, reply) => {

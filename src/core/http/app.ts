@@ -12,6 +12,7 @@ import type { ModuleRoutes } from '../module.js';
 import { defaultAuth, installAuth } from './auth.js';
 import { frameworkErrors } from '../../shared/http-errors.js';
 import { installErrorHandling } from './errors.js';
+import { documentCommonStatuses } from './statuses.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,6 +61,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
   for (const { plugin, auth } of routes) {
     await app.register(async (scope) => {
       defaultAuth(scope, auth);
+      documentCommonStatuses(scope);
       await scope.register(plugin, { ctx });
     });
   }
