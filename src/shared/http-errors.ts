@@ -73,6 +73,11 @@ export function describeError(err: unknown, opts: { httpBodyStatuses?: boolean }
       return described('OSMO_INVALID_JSON', `body is not valid JSON: ${fe.message}`);
   }
   if (err instanceof SyntaxError) return described('OSMO_INVALID_JSON', `body is not valid JSON: ${err.message}`);
+  if (isDiskFull(err))
+    return described(
+      'OSMO_STORE_FULL',
+      `no space left on the data disk: this change was not saved (${(err as Error).message}); reads keep working; free space and retry`,
+    );
   const status = fe.statusCode ?? fe.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // the framework's other client errors (a bad URL encoding, a path parameter too long...)
@@ -80,6 +85,12 @@ export function describeError(err: unknown, opts: { httpBodyStatuses?: boolean }
     return described(CLIENT_STATUS_CODE[status] ?? 'OSMO_BAD_REQUEST', fe.message ?? 'bad request');
   }
   return described('OSMO_INTERNAL', `internal error: ${(err as Error | undefined)?.message ?? String(err)}`);
+}
+
+/** SQLite's "database or disk is full" and the file system's ENOSPC / EDQUOT. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, error: string): FastifyReply {

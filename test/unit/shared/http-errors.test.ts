@@ -103,3 +103,12 @@ test('every code has a 4xx/5xx status and a section in docs/errors.md, and the p
   assert.deepEqual(documented.map(([c]) => c).sort(), Object.keys(ERROR_CODES).sort());
   for (const [code, status] of documented) assert.equal(status, ERROR_CODES[code as ErrorCode], `${code}: status in the doc`);
 });
+
+test('a full disk (SQLITE_FULL, ENOSPC, EDQUOT) is 503 OSMO_STORE_FULL, not a 500', () => {
+  for (const code of ['SQLITE_FULL', 'ENOSPC', 'EDQUOT']) {
+    const d = describeError(Object.assign(new Error('database or disk is full'), { code }));
+    assert.equal(d.status, 503, code);
+    assert.equal(d.code, 'OSMO_STORE_FULL');
+    assert.match(d.error, /no space left .*not saved/);
+  }
+});
