@@ -94,5 +94,10 @@ test(
     assert.equal((await api(core, 'GET', '/api/v1/mels/rel-after')).status, 200);
     assert.equal(integrity(join(dataDir, 'osmo.db')), 'ok');
     assert.doesNotMatch(core.proc.output(), /500 on /, 'no request answered 500');
+    // the answer given while full is part of the contract
+    const doc = (await (await fetch(`${core.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: object }>>;
+    };
+    assert.ok('503' in doc.paths['/api/v1/mels']!.post!.responses, 'POST /api/v1/mels documents its 503');
   },
 );
