@@ -23,10 +23,20 @@ export class CoreError extends Error {
     super(message);
     this.name = 'CoreError';
   }
-  /** worth retrying: unreachable, overloaded, or a server error */
+  /**
+   * worth retrying: unreachable, overloaded, a server error, or "node not registered" (404):
+   * a batch can reach a core that just came back before the agent's registration does, and
+   * the agent registers by itself
+   */
   get retryable(): boolean {
     return (
-      this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500 || this.status === 401 || this.status === 403
+      this.status === 0 ||
+      this.status === 404 ||
+      this.status === 408 ||
+      this.status === 429 ||
+      this.status >= 500 ||
+      this.status === 401 ||
+      this.status === 403
     );
   }
 }
