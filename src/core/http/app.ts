@@ -22,7 +22,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     // the router refuses longer path segments before any schema sees them; a node id of
     // NODE_ID_MAX UTF-16 units percent-encodes to at most 9 characters per unit (a 3-byte
     // UTF-8 character as %XX%XX%XX), and zod then judges the decoded length
-    maxParamLength: NODE_ID_MAX * 9,
+    routerOptions: { maxParamLength: NODE_ID_MAX * 9 },
     frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -77,7 +77,7 @@ export class Reconciler {
         try {
           await this.pass();
         } catch (e) {
-          process.emitWarning(`reconcile pass failed: ${String((e as Error).stack ?? e)}`);
+          this.warnFailed(e);
         } finally {
           end();
         }
@@ -112,6 +112,20 @@ export class Reconciler {
     for (const id of plan.stops) this.dispatch.stop(id);
     // a MEL had more to do than one pass may: carry on soon, after other work had its turn
     if (plan.more) this.kick();
+  }
+
+  private lastFailure = { message: '', at: 0 };
+
+  /**
+   * A pass that fails the same way again (a full disk fails every pass, once a second) is
+   * said once a minute, not once a pass.
+   */
+  private warnFailed(e: unknown): void {
+    const message = String((e as Error).message ?? e);
+    const now = Date.now();
+    if (message === this.lastFailure.message && now - this.lastFailure.at < 60_000) return;
+    this.lastFailure = { message, at: now };
+    process.emitWarning(`reconcile pass failed (the same failure is reported at most once a minute): ${String((e as Error).stack ?? e)}`);
   }
 
   /** See Syncer.syncNode. */
