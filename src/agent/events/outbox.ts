@@ -8,7 +8,8 @@
 // A full disk (ENOSPC and any other write error) never throws out of here: an append that
 // does not fit drops the oldest segments first (counted the same way), and as a last resort
 // the event itself; a cursor that cannot be saved stays in memory (after a restart the sink
-// sees some events again and drops them by seq).
+// sees some events again and drops them by seq). The count is exact: a batch on its way when
+// its segment goes counts only if it is then not acknowledged.
 import {
   closeSync,
   existsSync,
@@ -63,6 +64,12 @@ export class Outbox {
   private readonly onWriteError: (msg: string) => void;
   /** kinds of failed writes already reported (cleared by the next success of that kind) */
   private readonly failing = new Set<'append' | 'cursor'>();
+  /** the batch last handed out by peek() and not yet acknowledged (the forwarder sends one at a time) */
+  private inflight: { from: Position; next: Position } | undefined;
+  /** events of that batch whose segment was dropped while it was on its way: lost unless it is acknowledged */
+  private inflightDropped = 0;
+  /** a write has failed for lack of room: acknowledged segments are let go as soon as possible */
+  private pressure = false;
 
   /** segment numbers on disk, ascending; the last one is the active (appended) segment */
   private segments: number[] = [];
@@ -118,6 +125,7 @@ export class Outbox {
         break;
       } catch (err) {
         this.failed('append', 'disk full? dropping the oldest undelivered events to make room', err);
+        this.pressure = true;
         // make room: the oldest segment goes first; the active one only after being rolled over
         if (this.segments.length > 1) this.dropOldest();
         else if ((this.sizes.get(this.segments[0]!) ?? 0) > 0) this.roll();
@@ -175,6 +183,8 @@ export class Outbox {
 
   /** The oldest unacknowledged events, in order, at most `max`. */
   peek(max = 1000): Batch {
+    // a batch handed out before and never acknowledged: what of it was dropped meanwhile is lost now
+    this.settleInflight();
     const events: AgentEvent[] = [];
     let pos = { ...this.cursor };
     while (events.length < max) {
@@ -209,16 +219,39 @@ export class Outbox {
       }
       pos = { segment: pos.segment, offset: pos.offset + consumed };
     }
+    this.inflight = events.length ? { from: { ...this.cursor }, next: pos } : undefined;
     return { events, next: pos };
+  }
+
+  private settleInflight(): void {
+    if (this.inflightDropped > 0) {
+      this.dropped += this.inflightDropped;
+      this.onDrop(this.inflightDropped, 'a batch that was not delivered');
+    }
+    this.inflightDropped = 0;
+    this.inflight = undefined;
   }
 
   /** Moves the cursor past an acknowledged batch; never throws (an unsaved cursor stays in memory). */
   ack(next: Position): void {
+    // delivered after all: nothing of it was lost
+    this.inflightDropped = 0;
+    this.inflight = undefined;
     this.cursor = next;
+    const active = this.segments.at(-1)!;
+    // on a disk that ran full, an active segment delivered to its end is let go at once rather
+    // than when it reaches segmentBytes: its room is what the next events and the cursor need
+    if (this.pressure && next.segment === active && next.offset >= (this.sizes.get(active) ?? 0) && next.offset > 0) {
+      this.segments.push(active + 1);
+      this.sizes.set(active + 1, 0);
+      if (this.fd >= 0) closeSync(this.fd);
+      this.fd = -1;
+      this.cursor = { segment: active + 1, offset: 0 };
+    }
     // acknowledged segments go first: on a full disk their room is what lets the cursor be saved
-    const active = this.segments.at(-1);
+    const now = this.segments.at(-1);
     for (const s of [...this.segments]) {
-      if (s < next.segment && s !== active) this.removeSegment(s);
+      if (s < this.cursor.segment && s !== now) this.removeSegment(s);
     }
     this.saveCursor();
   }
@@ -307,6 +340,15 @@ export class Outbox {
     let lost = 0;
     try {
       lost = this.countUnacked(oldest);
+      // the batch on its way counts only if it is not acknowledged (see settleInflight)
+      const f = this.inflight;
+      if (f && f.from.segment <= oldest && f.next.segment >= oldest) {
+        const from = f.from.segment === oldest ? Math.max(f.from.offset, this.cursor.segment === oldest ? this.cursor.offset : 0) : 0;
+        const to = f.next.segment === oldest ? f.next.offset : Infinity;
+        const inBatch = this.countLines(oldest, from, to);
+        lost -= inBatch;
+        this.inflightDropped += inBatch;
+      }
     } catch {
       /* unreadable: counted as none rather than guessed */
     }
@@ -320,10 +362,15 @@ export class Outbox {
 
   private countUnacked(seg: number): number {
     if (seg < this.cursor.segment) return 0;
-    const from = seg === this.cursor.segment ? this.cursor.offset : 0;
+    return this.countLines(seg, seg === this.cursor.segment ? this.cursor.offset : 0, Infinity);
+  }
+
+  /** complete lines in segment `seg` between byte offsets `from` and `to` */
+  private countLines(seg: number, from: number, to: number): number {
+    if (this.sizes.get(seg) === 0) return 0;
     const buf = readFileSync(join(this.dir, fname(seg)));
     let n = 0;
-    for (let i = from; i < buf.length; i++) if (buf[i] === 10) n++;
+    for (let i = from; i < Math.min(to, buf.length); i++) if (buf[i] === 10) n++;
     return n;
   }
 

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { eventually, freePort, tempDir } from '../../../testing/proc.js';
 import { api, startAgentProc, RUN, type AgentProc } from '../../../testing/agent-proc.js';
 import { startCoreStubPeer, type CoreStubPeer } from '../../../testing/core-stub.js';
+import { cleanupNodes } from '../../../testing/cluster.js';
 
 const TOKEN = 'rel-disk-token';
+const NODE = `rel-${RUN}-disk`;
 const auth = { authorization: `Bearer ${TOKEN}` };
 const mnt = tempDir('osmo-rel-tmpfs-');
 let mounted = false;
@@ -22,6 +24,7 @@ const peers: CoreStubPeer[] = [];
 after(async () => {
   await agent?.proc.stop('SIGKILL');
   for (const p of peers) await p.close().catch(() => undefined);
+  cleanupNodes([NODE]);
   if (mounted) execFileSync('umount', [mnt]);
   rmSync(mnt, { recursive: true, force: true });
 });
@@ -75,13 +78,16 @@ test(
     const corePort = await freePort();
     peers.push(await startCoreStubPeer({ port: corePort, token: TOKEN }));
     agent = await startAgentProc({
-      nodeId: `rel-${RUN}-disk`,
+      nodeId: NODE,
       dataDir,
       args: ['--core', `http://127.0.0.1:${corePort}`, '--token', TOKEN, '--outbox-max', '256k', '--log-level', 'warn'],
     });
     for (const m of ['cpu', 'net', 'disk'])
       assert.equal((await api(agent.url, 'PUT', `/api/v1/monitor/${m}`, { time: 0.1, source: 'host' }, auth)).status, 200);
     await eventually(() => maxSeq() >= 20, 30_000, 'events delivered before the disk fills');
+    const running = (name: string) =>
+      execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', name], { encoding: 'utf8' }).trim() === 'true';
+    assert.equal((await api(agent.url, 'PUT', '/api/v1/deploy', { image: 'osmo-test/sleeper:1', name: `${NODE}-a` }, auth)).status, 200);
 
     // 1. the disk is full while the core is up: every ack must save the cursor on it
     fill(filler);
@@ -105,6 +111,9 @@ test(
       200,
       'the agent still serves',
     );
+    // instances keep running, and new ones start (containers do not live in the data dir)
+    assert.equal((await api(agent.url, 'PUT', '/api/v1/deploy', { image: 'osmo-test/sleeper:1', name: `${NODE}-b` }, auth)).status, 200);
+    assert.ok(running(`${NODE}-a`) && running(`${NODE}-b`), 'both containers run');
     assert.equal(agent.proc.child.exitCode, null, `the agent is alive:\n${agent.proc.output()}`);
 
     // 3. space back, core back: delivery resumes and reaches what the agent produces now
