@@ -111,7 +111,14 @@ export class SensorDeployer {
     const installErrors = [...new Set(d.bindings.flatMap((b) => (b.where && 'node' in b.where ? [b.where.node] : [])))]
       .map((n) => this.installed.get(n)?.error)
       .filter((e): e is string => !!e);
-    const waiting = d.bindings.filter((b) => b.waiting).map((b) => b.waiting!);
+    const waiting = d.bindings.flatMap((b) => {
+      if (b.waiting) return [b.waiting];
+      const w = b.where;
+      if (!w || w.kind === 'state') return [];
+      const i = this.installed.get(w.node);
+      const done = w.kind === 'monitor' ? i?.monitors.has(`${w.metric}:${w.source}`) : i?.probes.has(w.id);
+      return i?.sig && done ? [] : [`installing on node ${w.node}`];
+    });
     const notes = [...d.notes, ...(this.problems.has(id) ? [this.problems.get(id)!] : [])];
     if (problems.length || installErrors.length) return { state: 'failed', message: [...problems, ...installErrors, ...notes].join('; ') };
     if (waiting.length) return { state: 'deploying', message: waiting.join('; ') };
@@ -205,11 +212,7 @@ export class SensorDeployer {
     const id = `${HOLDER}.${c.id}`;
     const port = a('port') as number | undefined;
     const hostname = metric === 'tcp-reachable' ? (a('hostname') as string | undefined) : undefined;
-    const at = hostname
-      ? { host: hostname }
-      : instance
-        ? { instance: instance.name }
-        : { host: '127.0.0.1' };
+    const at = hostname ? { host: hostname } : instance ? { instance: instance.name } : { host: '127.0.0.1' };
     if (!instance && port === undefined) return { problem: `collector ${c.id}: osmo.metric.${metric}.port is required for a node target` };
     const spec: ProbeRequest =
       metric === 'http-probe'
@@ -312,20 +315,10 @@ export class SensorDeployer {
     const now = Date.now();
     const nodes = new Set([...want.keys(), ...this.installed.keys()]);
     await Promise.all([...nodes].map((n) => this.install(n, want.get(n) ?? { monitors: new Map(), probes: new Map() }, now)));
-    for (const d of this.deployed.values())
-      for (const b of d.bindings) {
-        const w = b.where;
-        if (!b.waiting && w && w.kind !== 'state' && this.installed.get(w.node)?.sig === undefined)
-          b.waiting = `installing on node ${w.node}`;
-      }
   }
 
   /** Brings one agent to what the sensors want of it: puts what is missing, deletes what nobody needs. */
-  private async install(
-    nodeId: string,
-    want: { monitors: Map<string, number>; probes: Map<string, string> },
-    now: number,
-  ): Promise<void> {
+  private async install(nodeId: string, want: { monitors: Map<string, number>; probes: Map<string, string> }, now: number): Promise<void> {
     const n = this.o.state.nodes.get(nodeId);
     const had = this.installed.get(nodeId);
     const empty = want.monitors.size === 0 && want.probes.size === 0;

@@ -133,7 +133,7 @@ describe('OCCI server in the core', () => {
     assert.deepEqual(schemaErrors('resource', g.json), []);
     assert.equal(g.json.links[0].target.location, nodeLoc);
     assert.equal(g.json.attributes['osmo.sensor.state'], 'inactive');
-    assert.match(g.json.attributes['osmo.sensor.state.message'], /not wired yet/);
+    assert.match(g.json.attributes['osmo.sensor.state.message'], /stopped: POST \?action=start/);
     const links = await occi('GET', '/occi/collector/');
     assert.deepEqual(schemaErrors('link_collection', links.json), []);
     assert.deepEqual(
