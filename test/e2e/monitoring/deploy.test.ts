@@ -6,13 +6,13 @@
 // sensors gives the agent back exactly the monitors it had; a restarted core resumes them.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AgentApi } from '../../../src/client/index.js';
 import { api, cleanupNodes, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
-import { eventually, freePort } from '../../../testing/proc.js';
+import { eventually, freePort, ROOT, spawnOsmo, tempDir } from '../../../testing/proc.js';
 
 const NODE = 'occi2-mon-n1';
 const MEL = 'occi2-mon-web';
@@ -281,6 +281,37 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
     core = await spawnCore(core.dataDir, core.port);
     await active('occi2-web-latency');
     await eventually(() => udp.of('occi2-web-latency').length >= seen + 3, 60_000, 'datagrams after the restart');
+  });
+
+  test('osmo sensor create -f (the seed CPU/EWMA/log example), ls, tail and rm over the CLI', async () => {
+    const yaml = readFileSync(join(ROOT, 'examples/monitoring/cpu-ewma-log.yaml'), 'utf8').replace('mel/web', `mel/${MEL}`);
+    const file = join(tempDir('occi2-cli-'), 'sensor.yaml');
+    writeFileSync(file, yaml);
+    const run = async (...args: string[]) => {
+      const p = spawnOsmo([...args, '--core', core.url]);
+      const code = await p.exit(60_000);
+      assert.equal(code, 0, p.output());
+      return p.output();
+    };
+    const dry = JSON.parse(await run('sensor', 'create', '-f', file, '--dry-run')) as Record<string, any>;
+    assert.equal(dry.links[0].target.location, `/occi/compute/instance.${instance.id}`);
+    assert.equal((await occi('GET', '/occi/sensor/web-cpu')).status, 404, 'a dry run sends nothing');
+    assert.match(await run('sensor', 'create', '-f', file), /sensor web-cpu created and started/);
+    await active('web-cpu');
+    const ls = JSON.parse(await run('sensor', 'ls', '--json')) as Array<Record<string, any>>;
+    assert.ok(
+      ls.some((x) => x.id === 'web-cpu' && x.attributes['osmo.sensor.state'] === 'active'),
+      JSON.stringify(ls),
+    );
+    const tail = spawnOsmo(['sensor', 'tail', 'web-cpu', '--publisher', 'stream', '--core', core.url]);
+    try {
+      await eventually(() => /smooth {2}stream {2}\d/.test(tail.output()), 30_000, 'a value from osmo sensor tail');
+    } finally {
+      await tail.stop();
+    }
+    await eventually(() => logLines('web-cpu.jsonl').length > 0, 30_000, 'the log publisher wrote');
+    assert.match(await run('sensor', 'rm', 'web-cpu'), /deleted web-cpu/);
+    assert.equal((await occi('GET', '/occi/sensor/web-cpu')).status, 404);
   });
 
   test('deleting the sensors gives the agent back exactly the monitors it had, and no probes', async () => {
