@@ -134,6 +134,10 @@ export function register(program: Command): void {
     const lookup: TargetLookup = async (kind, name) => {
       if (kind === 'instance' && /^[0-9a-f-]{36}$/.test(name)) return `/occi/compute/instance.${name}`;
       const all = ((await occi('GET', '/occi/compute/')).resources ?? []) as Json[];
+      // running instances first: a MEL's list may still hold a replaced one
+      all.sort(
+        (a, b) => Number(b.attributes?.['occi.compute.state'] === 'active') - Number(a.attributes?.['occi.compute.state'] === 'active'),
+      );
       const hit = all.find((r) =>
         kind === 'mel'
           ? r.attributes?.['osmo.compute.mel'] === name

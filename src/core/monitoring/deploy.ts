@@ -30,6 +30,9 @@ type Where =
 
 interface Binding {
   input: PipeInput;
+  /** the MEL of the target instance, and the instance followed since the target went away (replaced, migrated) */
+  mel?: string;
+  followed?: string;
   pipe: Pipe;
   periodMs: number;
   lastAt: number;
@@ -136,6 +139,7 @@ export class SensorDeployer {
 
   private deploy(s: ResourceEntity): void {
     const d: Deployed = { key: keyOf(s), sensor: s, publishers: [], bindings: [], notes: [] };
+    if (s.attributes['osmo.sensor.placement'] === 'edge') d.notes.push('placement edge is not implemented yet: the pipe runs in the core');
     this.deployed.set(s.id, d);
     const host: PublisherHost = {
       ...this.o.host,
@@ -189,7 +193,7 @@ export class SensorDeployer {
       node = target.slice(5);
       if (!this.o.state.nodes.has(node)) return { problem: `collector ${c.id}: no node ${node}` };
     } else if (target.startsWith('instance.')) {
-      const i = this.o.state.instances.get(target.slice(9));
+      const i = this.follow(b, target.slice(9));
       if (!i) return { problem: `collector ${c.id}: no instance ${target.slice(9)}` };
       if (metric === 'instance-state') return { where: { kind: 'state', instance: i.id } };
       node = i.node;
@@ -226,6 +230,28 @@ export class SensorDeployer {
           }
         : { kind: 'tcp', ...at, port: port!, timeoutMs: Number(a('maxdelay')), time };
     return { where: { kind: 'probe', node, id, spec } };
+  }
+
+  /**
+   * The target instance, or once it is gone (replaced after its node was lost, migrated) a
+   * running instance of the same MEL: the sensor follows the service, not one container.
+   */
+  private follow(b: Binding, id: string): { id: string; name: string; node: string | null; mel: string } | undefined {
+    const instances = this.o.state.instances;
+    const own = instances.get(id);
+    const cur = instances.get(b.followed ?? id);
+    if (own && (own.state === 'running' || !b.mel)) {
+      b.mel = own.mel;
+      b.followed = undefined;
+      return own;
+    }
+    if (cur && cur.state === 'running') return cur;
+    const next = b.mel ? [...instances.values()].find((x) => x.mel === b.mel && x.state === 'running' && x.node) : undefined;
+    if (next) {
+      b.followed = next.id;
+      return next;
+    }
+    return cur ?? own;
   }
 
   private onEvent(e: OsmoEvent): void {

@@ -283,6 +283,22 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
     await eventually(() => udp.of('occi2-web-latency').length >= seen + 3, 60_000, 'datagrams after the restart');
   });
 
+  test('a restarted agent gets its probe and monitors back', async () => {
+    await agent.proc.stop();
+    agent = await spawnAgent(core, NODE, 'edge', 'occi2-d1', [], agent);
+    agentApi = new AgentApi({ base: agent.url, token: core.token });
+    await eventually(async () => (await agentApi.probes()).some((p) => p.id === 'occi.occi2-web-probe'), 60_000, 'the probe re-installed');
+    await eventually(
+      async () => (await agentApi.monitors()).some((m) => m.metric === 'mem' && m.source === 'host' && m.holders.includes('occi')),
+      60_000,
+      'the host mem monitor re-installed',
+    );
+    const seen = udp.of('occi2-web-latency').length;
+    await eventually(() => udp.of('occi2-web-latency').length >= seen + 2, 60_000, 'datagrams after the agent restart');
+    // the core may have replaced the instance meanwhile (then the sensor follows its MEL)
+    instance = await eventually(async () => (await instances(core, MEL)).find((i) => i.state === 'running'), 60_000, 'a running instance');
+  });
+
   test('osmo sensor create -f (the seed CPU/EWMA/log example), ls, tail and rm over the CLI', async () => {
     const yaml = readFileSync(join(ROOT, 'examples/monitoring/cpu-ewma-log.yaml'), 'utf8').replace('mel/web', `mel/${MEL}`);
     const file = join(tempDir('occi2-cli-'), 'sensor.yaml');
