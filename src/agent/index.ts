@@ -179,7 +179,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       link?.stop();
       monitors.close();
       probes.close();
-    probes.close();
+      probes.close();
       await app.close();
       offMetrics();
       deploy.close();

@@ -103,7 +103,14 @@ export function readSensorFile(path: string): SensorFile {
   return r.data;
 }
 
-type Json = Record<string, any>;
+/** What the CLI reads of OCCI renderings (the server validated them). */
+interface Json {
+  id?: string;
+  title?: string;
+  attributes?: Record<string, unknown>;
+  links?: unknown[];
+  resources?: Json[];
+}
 
 export function register(program: Command): void {
   const sensor = program.command('sensor').description('OCCI monitoring sensors: create from YAML, list, remove, follow values');
@@ -129,11 +136,11 @@ export function register(program: Command): void {
           status: r.status,
         });
       }
-      return (r.json ?? {}) as Json;
+      return r.json ?? {};
     };
     const lookup: TargetLookup = async (kind, name) => {
       if (kind === 'instance' && /^[0-9a-f-]{36}$/.test(name)) return `/occi/compute/instance.${name}`;
-      const all = ((await occi('GET', '/occi/compute/')).resources ?? []) as Json[];
+      const all = (await occi('GET', '/occi/compute/')).resources ?? [];
       // running instances first: a MEL's list may still hold a replaced one
       all.sort(
         (a, b) => Number(b.attributes?.['occi.compute.state'] === 'active') - Number(a.attributes?.['occi.compute.state'] === 'active'),
@@ -145,7 +152,7 @@ export function register(program: Command): void {
       );
       if (!hit)
         throw new InvalidArgumentError(`target ${kind}/${name}: no such ${kind === 'mel' ? 'MEL instance' : 'instance'} in the core`);
-      return `/occi/compute/${hit.id as string}`;
+      return `/occi/compute/${hit.id ?? ''}`;
     };
     const body = await sensorToOcci(f, lookup);
     if (o.dryRun) {
@@ -154,18 +161,18 @@ export function register(program: Command): void {
     }
     let made = await occi('POST', '/occi/sensor/', body);
     if (f.start) made = await occi('POST', `/occi/sensor/${f.name}?action=start`, { action: START });
-    print(o, made, () => `sensor ${f.name} created${f.start ? ' and started' : ''}: ${made.attributes?.['osmo.sensor.state'] as string}\n`);
+    print(o, made, () => `sensor ${f.name} created${f.start ? ' and started' : ''}: ${String(made.attributes?.['osmo.sensor.state'])}\n`);
   });
 
   clientFlags(sensor.command('ls').description('sensors with their state and collectors')).action(async (o: ClientFlags) => {
     const r = await coreClient(o).http.send('GET', '/occi/sensor/');
     if (r.status !== 200) throw new Error(`GET /occi/sensor/: ${r.status}`);
-    const list = ((r.json as Json).resources ?? []) as Json[];
+    const list = (r.json as Json).resources ?? [];
     print(o, list, () =>
       table([
         ['NAME', 'STATE', 'COLLECTORS', 'MESSAGE'],
         ...list.map((s) => [
-          s.id as string,
+          s.id ?? '',
           String(s.attributes?.['osmo.sensor.state'] ?? ''),
           String((s.links ?? []).length),
           String(s.attributes?.['osmo.sensor.state.message'] ?? ''),

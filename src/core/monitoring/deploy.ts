@@ -353,7 +353,7 @@ export class SensorDeployer {
       if (empty) this.installed.delete(nodeId);
       return;
     }
-    const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort())}|${JSON.stringify([...want.probes].sort())}`;
+    const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}`;
     if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;
     const api = new AgentApi({ base: n.address, token: this.o.token });
     const sameAgent = had && had.sig.startsWith(`${n.registeredAt}|${n.address}|`);
@@ -384,6 +384,8 @@ export class SensorDeployer {
     }
   }
 }
+
+const byKey = (a: [string, unknown], b: [string, unknown]): number => a[0].localeCompare(b[0]);
 
 function ignoreNotFound(e: unknown): void {
   if ((e as { status?: number }).status === 404 || /: 404 /.test((e as Error).message)) return;
