@@ -6,7 +6,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isIP } from 'node:net';
-import type { PublisherInfo } from '../../monitoring/index.js';
+import { OSMO_PUBLISHER, type PublisherInfo, type ResourceEntity } from '../../monitoring/index.js';
+import { invalid } from '../../shared/errors.js';
 import type { SampleRow } from '../../store/index.js';
 
 /** One value as every publisher delivers it. */
@@ -58,11 +59,42 @@ export function makePublisher(sensor: string, p: PublisherInfo, host: PublisherH
   }
 }
 
+/**
+ * Refuses publisher attributes that can never work (a log file outside the sensor
+ * directory, an address that is not host:port, a webhook that is not http) with a 400 naming
+ * the attribute, before anything is stored.
+ */
+export function checkPublishers(s: ResourceEntity): void {
+  const check = (term: string, name: string, f: (v: string) => unknown) => {
+    if (!s.mixins.includes(OSMO_PUBLISHER + term)) return;
+    const attribute = `osmo.publisher.${term}.${name}`;
+    try {
+      f(String(s.attributes[attribute] ?? ''));
+    } catch (e) {
+      throw invalid(`attributes.${attribute}: ${(e as Error).message}`, { field: `attributes.${attribute}` });
+    }
+  };
+  check('log', 'filename', (v) => resolveLogFile('/sensors', v));
+  check('udp', 'udpAddr', hostPort);
+  check('webhook', 'url', webhookUrl);
+}
+
+function webhookUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`webhook url "${url}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`webhook url "${url}" must be http or https`);
+  return u;
+}
+
 export function resolveLogFile(dir: string, filename: string): string {
   const path = resolve(dir, filename);
   const rel = relative(dir, path);
   if (!filename || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new Error(`log filename "${filename}" must name a file inside ${dir} (relative names are taken from there)`);
+    throw new Error(`log filename "${filename}" must be a relative name: files go to <core data dir>/sensors/`);
   }
   return path;
 }
@@ -135,8 +167,7 @@ class WebhookPublisher implements Publisher {
     private readonly url: string,
     private readonly problem: (m: string) => void,
   ) {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`webhook url "${url}" must be http or https`);
+    webhookUrl(url);
   }
   send(v: SensorValue): void {
     if (this.closed) return;

@@ -27,6 +27,7 @@ import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { KvRepo } from '../../store/repos/kv.js';
 import type { ClusterState } from '../state.js';
 import type { SensorDeployer } from './deploy.js';
+import { checkPublishers } from './publishers.js';
 
 const KEY = 'occi.entities';
 
@@ -224,6 +225,7 @@ export class OcciService {
 
   /** Checks a sensor with the collectors it would have; throws naming the channel. */
   private checkSensor(sensor: ResourceEntity, collectors: readonly LinkEntity[]): void {
+    checkPublishers(sensor);
     checkWiring(this.reg, sensor, collectors, { requireProducers: collectors.length > 0 });
   }
 
