@@ -348,11 +348,13 @@ export class SensorDeployer {
     const n = this.o.state.nodes.get(nodeId);
     const had = this.installed.get(nodeId);
     const empty = want.monitors.size === 0 && want.probes.size === 0;
-    if (!n || n.status !== 'ready') {
-      // an unreachable agent that nobody needs any more is forgotten (a restarted agent has no monitors of ours)
-      if (empty) this.installed.delete(nodeId);
+    if (!n) {
+      this.installed.delete(nodeId);
       return;
     }
+    // an unreachable agent keeps what we put there: it is cleaned up when it is back (a
+    // restarted one, with a new registration, has nothing of ours left)
+    if (n.status !== 'ready') return;
     const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}`;
     if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;
     const api = new AgentApi({ base: n.address, token: this.o.token });

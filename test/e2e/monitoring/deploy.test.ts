@@ -214,6 +214,47 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
     }
   });
 
+  test('instance-state → stream: the SSE stream of the sensor says the instance runs', async () => {
+    const c = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'occi2-up',
+      mixins: [`${M}publisher#stream`],
+      attributes: { 'occi.sensor.period': 1, 'osmo.publisher.stream.input': 'running' },
+      links: [
+        {
+          kind: COLLECTOR,
+          id: 'occi2-up-state',
+          mixins: [`${M}metric#instance-state`],
+          attributes: { 'occi.collector.period': 1, 'osmo.metric.instance-state.out': 'running' },
+          target: { location: `/occi/compute/instance.${instance.id}` },
+        },
+      ],
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await occi('POST', '/occi/sensor/occi2-up?action=start', START)).status, 200);
+    const ac = new AbortController();
+    const res = await fetch(`${core.url}/api/v1/sensors/occi2-up/stream?publisher=stream`, { signal: ac.signal });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    let text = '';
+    const reader = res.body!.getReader();
+    try {
+      await eventually(
+        async () => {
+          const { value } = await reader.read();
+          text += new TextDecoder().decode(value);
+          return /event: value\ndata: \{"sensor":"occi2-up","channel":"running","publisher":"stream","value":true,/.test(text);
+        },
+        30_000,
+        'a value on the stream',
+      );
+    } finally {
+      ac.abort();
+    }
+    assert.equal((await fetch(`${core.url}/api/v1/sensors/nope/stream`)).status, 404);
+    assert.equal((await occi('DELETE', '/occi/sensor/occi2-up')).status, 200);
+  });
+
   test('tcp-reachable → threshold with hysteresis: one change per crossing, on the raw samples the log wrote', async () => {
     const c = await occi('POST', '/occi/sensor/', {
       kind: SENSOR,
