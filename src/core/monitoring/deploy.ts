@@ -49,6 +49,8 @@ interface Deployed {
   publishers: Publisher[];
   bindings: Binding[];
   failed?: string;
+  /** outside its schedule (timebase/timestart/timestop): why */
+  off?: string | undefined;
   notes: string[];
 }
 
@@ -110,6 +112,7 @@ export class SensorDeployer {
     const d = this.deployed.get(id);
     if (!d) return undefined;
     if (d.failed) return { state: 'failed', message: d.failed };
+    if (d.off) return { state: 'inactive', message: d.off };
     const problems = d.bindings.filter((b) => b.problem).map((b) => b.problem!);
     const installErrors = [...new Set(d.bindings.flatMap((b) => (b.where && 'node' in b.where ? [b.where.node] : [])))]
       .map((n) => this.installed.get(n)?.error)
@@ -308,7 +311,10 @@ export class SensorDeployer {
     const want = new Map<string, { monitors: Map<string, number>; probes: Map<string, string> }>();
     const wantOf = (n: string) => want.get(n) ?? want.set(n, { monitors: new Map(), probes: new Map() }).get(n)!;
     const push = <K>(m: Map<K, Binding[]>, k: K, b: Binding) => (m.get(k) ?? m.set(k, []).get(k)!).push(b);
+    const now = Date.now();
     for (const d of this.deployed.values()) {
+      d.off = offSchedule(d.sensor, now);
+      if (d.off) continue;
       for (const b of d.bindings) {
         const r = this.resolve(b);
         if (JSON.stringify(r.where) !== JSON.stringify(b.where)) b.lastAt = -Infinity;
@@ -338,7 +344,6 @@ export class SensorDeployer {
     this.byProbe = byProbe;
     this.byState = byState;
 
-    const now = Date.now();
     const nodes = new Set([...want.keys(), ...this.installed.keys()]);
     await Promise.all([...nodes].map((n) => this.install(n, want.get(n) ?? { monitors: new Map(), probes: new Map() }, now)));
   }
@@ -392,6 +397,23 @@ const byKey = (a: [string, unknown], b: [string, unknown]): number => a[0].local
 function ignoreNotFound(e: unknown): void {
   if ((e as { status?: number }).status === 404 || /: 404 /.test((e as Error).message)) return;
   throw e;
+}
+
+/**
+ * The sensor's schedule (OCCI monitoring: timebase in epoch seconds, timestart/timestop in
+ * seconds after it; a negative timebase suspends): undefined while it should run, otherwise
+ * why not.
+ */
+export function offSchedule(s: ResourceEntity, nowMs: number): string | undefined {
+  const base = s.attributes['occi.sensor.timebase'];
+  if (typeof base !== 'number') return undefined;
+  if (base < 0) return 'suspended: occi.sensor.timebase is negative';
+  const start = s.attributes['occi.sensor.timestart'];
+  const stop = s.attributes['occi.sensor.timestop'];
+  const at = (x: number) => new Date((base + x) * 1000).toISOString();
+  if (typeof start === 'number' && nowMs < (base + start) * 1000) return `scheduled: starts at ${at(start)}`;
+  if (typeof stop === 'number' && nowMs >= (base + stop) * 1000) return `finished: stopped at ${at(stop)} (occi.sensor.timestop)`;
+  return undefined;
 }
 
 function keyOf(s: ResourceEntity): string {

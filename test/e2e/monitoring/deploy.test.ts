@@ -319,6 +319,53 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
     );
   });
 
+  test('timebase/timestop: the sensor runs in its window, then stops measuring by itself', async () => {
+    const c = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'occi2-sched',
+      mixins: [`${M}publisher#log`],
+      attributes: {
+        'occi.sensor.period': 1,
+        'occi.sensor.timebase': Math.floor(Date.now() / 1000),
+        'occi.sensor.timestart': 0,
+        'occi.sensor.timestop': 8,
+        'osmo.publisher.log.filename': 'occi2-sched.jsonl',
+        'osmo.publisher.log.input': 'up',
+      },
+      links: [
+        {
+          kind: COLLECTOR,
+          id: 'occi2-sched-dial',
+          mixins: [`${M}metric#tcp-reachable`],
+          attributes: {
+            'occi.collector.period': 1,
+            'osmo.metric.tcp-reachable.hostname': '127.0.0.1',
+            'osmo.metric.tcp-reachable.port': tcpPort,
+            'osmo.metric.tcp-reachable.maxdelay': 500,
+            'osmo.metric.tcp-reachable.out': 'up',
+          },
+          target: { location: `/occi/compute/node.${NODE}` },
+        },
+      ],
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await occi('POST', '/occi/sensor/occi2-sched?action=start', START)).status, 200);
+    await active('occi2-sched');
+    assert.ok((await agentApi.probes()).some((p) => p.id === 'occi.occi2-sched-dial'));
+    const done = await eventually(
+      async () => {
+        const a = await stateOf('occi2-sched');
+        return a['osmo.sensor.state'] === 'inactive' ? a : undefined;
+      },
+      30_000,
+      'the sensor past its timestop',
+    );
+    assert.match(done['osmo.sensor.state.message']!, /finished: stopped at/);
+    await eventually(async () => !(await agentApi.probes()).some((p) => p.id === 'occi.occi2-sched-dial'), 30_000, 'its probe removed');
+    assert.ok(logLines('occi2-sched.jsonl').length > 0, 'it measured while in its window');
+    assert.equal((await occi('DELETE', '/occi/sensor/occi2-sched')).status, 200);
+  });
+
   test('a restarted core resumes its started sensors', async () => {
     await core.proc.stop();
     const seen = udp.of('occi2-web-latency').length;
