@@ -22,6 +22,7 @@ import { EventProducer } from './events/producer.js';
 import { buildServer } from './http/server.js';
 import { AgentMetrics } from './metrics.js';
 import { MonitorService } from './monitor/service.js';
+import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
 
 export interface AgentOptions {
@@ -106,6 +107,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     lastMonitorError.set(key, msg);
     logger.warn(`monitor ${key}: ${msg}`);
   });
+  const probes = new ProbeService(bus, (name) => deploy.get(name));
   const metrics = new AgentMetrics(
     {
       instances: () => deploy.list(),
@@ -122,12 +124,13 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   });
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
-  const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token }, logger);
+  const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, probes, producer, metrics, token: auth.token }, logger);
   try {
     await app.listen({ host, port });
   } catch (e) {
     // leave nothing running behind a failed start (an embedding caller may carry on)
     monitors.close();
+    probes.close();
     offMetrics();
     deploy.close();
     await producer.close(0);
@@ -175,6 +178,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     (closing ??= (async () => {
       link?.stop();
       monitors.close();
+      probes.close();
+      probes.close();
       await app.close();
       offMetrics();
       deploy.close();

@@ -27,6 +27,20 @@ export const SampleEvent = z.object({
 });
 export type SampleEvent = z.infer<typeof SampleEvent>;
 
+/** One run of a probe (agent: PUT /api/v1/probe/{id}): an HTTP GET or a TCP dial of a target. */
+export const ProbeEvent = z.object({
+  ...base,
+  type: z.literal('probe'),
+  /** the probe's id, as the one who put it chose */
+  id: z.string(),
+  kind: z.enum(['http', 'tcp']),
+  /** the instance name, or host:port */
+  target: z.string(),
+  /** up (1/0), latency (ms), status (HTTP code, 0 without an answer) */
+  fields: z.record(z.string(), Field),
+});
+export type ProbeEvent = z.infer<typeof ProbeEvent>;
+
 export const InstanceEvent = z.object({
   ...base,
   type: z.literal('instance'),
@@ -58,7 +72,7 @@ export const MonitorEvent = z.object({
 });
 export type MonitorEvent = z.infer<typeof MonitorEvent>;
 
-export const AgentEvent = z.discriminatedUnion('type', [SampleEvent, InstanceEvent, PullEvent, MonitorEvent]);
+export const AgentEvent = z.discriminatedUnion('type', [SampleEvent, ProbeEvent, InstanceEvent, PullEvent, MonitorEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 /** An event before the producer stamps seq/node/ts on it. */
 export type AgentEventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'seq' | 'node' | 'ts'> : never) : never;
@@ -192,6 +206,7 @@ const lifted = { seq: true, node: true, ts: true, type: true } as const;
 /** What each event type's `data` holds: an agent event without its envelope fields, or a core event's data. */
 export const EventData = {
   sample: SampleEvent.omit(lifted),
+  probe: ProbeEvent.omit(lifted),
   instance: InstanceEvent.omit(lifted),
   pull: PullEvent.omit(lifted),
   monitor: MonitorEvent.omit(lifted),
@@ -216,6 +231,7 @@ const envelope = <K extends EventType>(type: K) =>
 /** Any event of the log or the live stream, discriminated by `type`. */
 export const OsmoEvent = z.discriminatedUnion('type', [
   envelope('sample'),
+  envelope('probe'),
   envelope('instance'),
   envelope('pull'),
   envelope('monitor'),

@@ -11,12 +11,14 @@ import {
   MonitorStartResponse,
   MonitorsResponse,
   OkResponse,
+  ProbesResponse,
   UndeployResponse,
   WhoAmIResponse,
   type CheckBody,
   type DeployBody,
   type InstanceInfoSchema,
   type MonitorStartBody,
+  type ProbeBody,
   type UndeployBody,
 } from '../agent/http/schemas.js';
 import { HttpClient, type HttpOptions } from './http.js';
@@ -25,6 +27,7 @@ export type AgentInstance = z.output<typeof InstanceInfoSchema>;
 export type DeployRequest = z.input<typeof DeployBody>;
 export type UndeployRequest = z.input<typeof UndeployBody>;
 export type MonitorRequest = z.input<typeof MonitorStartBody>;
+export type ProbeRequest = z.input<typeof ProbeBody>;
 /** a path option of PUT/DELETE /api/v1/monitor/{option} (the seed also takes memory, network) */
 export type MonitorOption = 'cpu' | 'mem' | 'memory' | 'net' | 'network' | 'disk';
 
@@ -96,8 +99,22 @@ export class AgentApi {
     });
   }
 
-  stopMonitor(option: MonitorOption, source: 'host' | 'guest') {
-    return this.http.call('DELETE', `/api/v1/monitor/${option}`, { body: { source }, response: OkResponse });
+  /** stops the monitor; with `holder`, only that holder lets go (the sampler runs on while others hold it) */
+  stopMonitor(option: MonitorOption, source: 'host' | 'guest', holder?: string) {
+    return this.http.call('DELETE', `/api/v1/monitor/${option}`, { body: { source, ...(holder ? { holder } : {}) }, response: OkResponse });
+  }
+
+  /** starts or replaces probe `id` (an HTTP GET or a TCP dial the agent runs on a period) */
+  probe(id: string, body: ProbeRequest, timeoutMs?: number) {
+    return this.http.call('PUT', `/api/v1/probe/${enc(id)}`, { body, response: OkResponse, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  stopProbe(id: string) {
+    return this.http.call('DELETE', `/api/v1/probe/${enc(id)}`, { response: OkResponse });
+  }
+
+  async probes() {
+    return (await this.http.call('GET', '/api/v1/probe', { response: ProbesResponse })).probes;
   }
 
   async monitors() {

@@ -19,6 +19,6 @@ export type {
 export { SlaClient } from './sla.js';
 export type { SlaAgreement, SlaTemplate, SlaViolation, SlaPenalty, SlaStatus, RecordFilter } from './sla.js';
 export { AgentApi } from './agent.js';
-export type { AgentInstance, DeployRequest, UndeployRequest, MonitorRequest, MonitorOption } from './agent.js';
+export type { AgentInstance, DeployRequest, UndeployRequest, MonitorRequest, MonitorOption, ProbeRequest } from './agent.js';
 export { ApiError, isApiError, type ApiErrorKind, type ApiErrorInfo } from './errors.js';
 export type { HttpOptions } from './http.js';

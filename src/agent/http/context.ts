@@ -1,6 +1,7 @@
 import type { DriverName, NodeLayer } from '../../model/index.js';
 import type { DeployService } from '../deploy/service.js';
 import type { MonitorService } from '../monitor/service.js';
+import type { ProbeService } from '../monitor/probes.js';
 import type { EventProducer } from '../events/producer.js';
 import type { AgentMetrics } from '../metrics.js';
 
@@ -12,6 +13,7 @@ export interface AgentContext {
   driver: DriverName;
   deploy: DeployService;
   monitors: MonitorService;
+  probes: ProbeService;
   producer: EventProducer;
   metrics: AgentMetrics;
   /** undefined = the API is open (loopback without a configured token) */

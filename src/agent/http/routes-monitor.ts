@@ -3,7 +3,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { MONITOR_OPTIONS, MonitorStartBody, MonitorStartResponse, MonitorStopBody, MonitorsResponse, OkResponse } from './schemas.js';
+import {
+  MONITOR_OPTIONS,
+  MonitorStartBody,
+  MonitorStartResponse,
+  MonitorStopBody,
+  MonitorsResponse,
+  OkResponse,
+  ProbeBody,
+  ProbeParams,
+  ProbesResponse,
+} from './schemas.js';
 
 const Params = z.object({ option: z.string().max(64) });
 
@@ -26,7 +36,7 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse } } },
       async (req) => {
         const metric = metricOf(req.params.option);
-        const action = await ctx.monitors.start(metric, req.body.source, req.body.time);
+        const action = await ctx.monitors.start(metric, req.body.source, req.body.time, req.body.holder);
         return {
           response: true as const,
           status: 200 as const,
@@ -39,10 +49,25 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       '/api/v1/monitor/:option',
       { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse } } },
       async (req) => {
-        ctx.monitors.stop(metricOf(req.params.option), req.body.source);
+        ctx.monitors.stop(metricOf(req.params.option), req.body.source, req.body.holder || undefined);
         return { response: true as const, status: 200 as const };
       },
     );
+
+    // beyond the seed: probes the agent runs next to the target (OCCI http-probe, tcp-reachable)
+    app.put('/api/v1/probe/:id', { schema: { params: ProbeParams, body: ProbeBody, response: { 200: OkResponse } } }, async (req) => {
+      ctx.probes.put(req.params.id, req.body);
+      return { response: true as const, status: 200 as const };
+    });
+    app.delete('/api/v1/probe/:id', { schema: { params: ProbeParams, response: { 200: OkResponse } } }, async (req) => {
+      ctx.probes.stop(req.params.id);
+      return { response: true as const, status: 200 as const };
+    });
+    app.get('/api/v1/probe', { schema: { response: { 200: ProbesResponse } } }, async () => ({
+      response: true as const,
+      status: 200 as const,
+      probes: ctx.probes.list(),
+    }));
 
     app.get('/api/v1/monitor', { schema: { response: { 200: MonitorsResponse } } }, async () => ({
       response: true as const,

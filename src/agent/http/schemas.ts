@@ -176,8 +176,33 @@ const Period = z
   )
   .pipe(z.number().min(0.1, 'time must be at least 0.1 seconds').max(86400, 'time must be at most 86400 seconds'));
 
-export const MonitorStartBody = z.object({ time: Period, source: Source });
-export const MonitorStopBody = z.object({ source: Source });
+/** beyond the seed: who holds the monitor ("" or absent = the seed's caller) */
+const Holder = z
+  .string()
+  .max(200, 'holder must be at most 200 characters')
+  .nullish()
+  .transform((h) => h ?? '');
+export const MonitorStartBody = z.object({ time: Period, source: Source, holder: Holder });
+export const MonitorStopBody = z.object({ source: Source, holder: Holder });
+
+/** PUT /api/v1/probe/{id} (beyond the seed): a probe the agent runs against an instance of its own or a host */
+export const ProbeBody = z
+  .object({
+    kind: z.enum(['http', 'tcp'], { error: 'kind must be "http" or "tcp"' }),
+    /** an instance on this node: its published port is dialled where this host publishes it */
+    instance: z.string().min(1).max(200).optional(),
+    /** or a host name / address to dial as given */
+    host: z.string().min(1).max(255).optional(),
+    /** the instance's container port (default: its first published tcp port), or the host's port */
+    port: z.number().int().min(1).max(65535).optional(),
+    path: z.string().max(2048).startsWith('/', 'path must start with /').optional(),
+    /** ms: a slower answer counts as a failure */
+    timeoutMs: z.number().min(1).max(60_000).default(5000),
+    time: Period,
+  })
+  .refine((b) => (b.instance === undefined) !== (b.host === undefined), { message: 'give exactly one of instance and host' })
+  .refine((b) => b.instance !== undefined || b.port !== undefined, { message: 'port: required with host', path: ['port'] });
+export const ProbeParams = z.object({ id: z.string().min(1).max(200) });
 
 export const EventsQuery = z.object({
   type: z
@@ -192,7 +217,7 @@ export const EventsQuery = z.object({
             .filter(Boolean)
         : undefined,
     )
-    .pipe(z.array(z.enum(['sample', 'instance', 'pull', 'monitor'])).optional()),
+    .pipe(z.array(z.enum(['sample', 'probe', 'instance', 'pull', 'monitor'])).optional()),
 });
 
 /** path option -> metric; the seed also accepts "memory" and "network" */
@@ -269,7 +294,21 @@ export const OkResponse = z.object(Ok);
 /** GET /api/v1/monitor */
 export const MonitorsResponse = z.object({
   ...Ok,
-  monitors: z.array(z.object({ metric: MetricName, source: SampleSource, period: z.number(), startedAt: z.string(), samples: z.number() })),
+  monitors: z.array(
+    z.object({
+      metric: MetricName,
+      source: SampleSource,
+      period: z.number(),
+      startedAt: z.string(),
+      samples: z.number(),
+      holders: z.array(z.string()),
+    }),
+  ),
+});
+/** GET /api/v1/probe */
+export const ProbesResponse = z.object({
+  ...Ok,
+  probes: z.array(z.object({ id: z.string(), kind: z.enum(['http', 'tcp']), target: z.string(), period: z.number(), samples: z.number() })),
 });
 /** GET /healthz */
 export const HealthResponse = z.object({ status: z.literal('ok'), node: z.string() });

@@ -49,6 +49,9 @@ export class Ingest {
           samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
         if (e.source === 'host') trackLoad(node.load, e);
         this.events.publishLive(toLogged(e));
+      } else if (e.type === 'probe') {
+        // like samples, live only: the monitoring context reads them, the log does not keep them
+        this.events.publishLive(toLogged(e));
       } else {
         logged.push(toLogged(e));
       }
@@ -67,6 +70,8 @@ function toLogged(e: AgentEvent): NewOsmoEvent {
   const env = { origin: e.node, seq: e.seq, node: e.node, ts: e.ts };
   switch (e.type) {
     case 'sample':
+      return { ...env, type: e.type, data: stripBase(e) };
+    case 'probe':
       return { ...env, type: e.type, data: stripBase(e) };
     case 'instance':
       return { ...env, type: e.type, data: stripBase(e) };

@@ -57,7 +57,9 @@ const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
       const sinceTs = parseSince(q.since);
       const lastId = Number(req.headers['last-event-id']);
       const match = (e: OsmoEvent) =>
-        (!types || types.includes(e.type)) && (!q.node || e.node === q.node) && (types?.includes('sample') || e.type !== 'sample');
+        (!types || types.includes(e.type)) &&
+        (!q.node || e.node === q.node) &&
+        (types?.includes(e.type) || (e.type !== 'sample' && e.type !== 'probe'));
       const history =
         sinceTs !== undefined || Number.isFinite(lastId) || q.follow === 'false'
           ? await ctx.events.history({

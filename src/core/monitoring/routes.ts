@@ -32,7 +32,10 @@ import { invalid, notFound } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import { describeError, errorBody } from '../../shared/http-errors.js';
 import type { CoreRoutes } from '../module.js';
+import { join } from 'node:path';
+import { SensorDeployer } from './deploy.js';
 import { OcciService } from './service.js';
+import { sensorStreamRoutes } from './stream.js';
 
 type Media = 'application/occi+json' | 'application/json' | 'text/plain' | 'text/occi' | 'text/uri-list';
 const SUPPORTED: Media[] = ['application/occi+json', 'application/json', 'text/plain', 'text/occi', 'text/uri-list'];
@@ -129,9 +132,23 @@ const mixinIdOf = (m: unknown, i: number): string => {
   return o.scheme + o.term;
 };
 
-const occiRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
+const occiRoutes: CoreRoutes<'state' | 'store' | 'events'> = async (app, { ctx }) => {
   const svc = new OcciService(ctx.state, ctx.store.kv);
   await svc.load();
+  const deployer = new SensorDeployer({
+    state: ctx.state,
+    reg: svc.reg,
+    token: ctx.token,
+    host: { logDir: join(ctx.config.dataDir, 'sensors'), metrics: (rows) => ctx.store.samples.insertMany(rows) },
+    subscribe: (l) => {
+      const a = ctx.events.live.subscribe('sample', l);
+      const b = ctx.events.live.subscribe('probe', l);
+      return () => (a(), b());
+    },
+  });
+  svc.attach(deployer);
+  app.addHook('onClose', () => deployer.close());
+  await app.register(sensorStreamRoutes(svc, deployer));
 
   // JSON in both spellings; anything else with a body is refused in preHandler (415).
   app.addContentTypeParser('application/occi+json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {

@@ -26,6 +26,8 @@ import {
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { KvRepo } from '../../store/repos/kv.js';
 import type { ClusterState } from '../state.js';
+import type { SensorDeployer } from './deploy.js';
+import { checkPublishers } from './publishers.js';
 
 const KEY = 'occi.entities';
 
@@ -40,7 +42,7 @@ interface Saved {
 const GiB = 1024 ** 3;
 const START = 'http://schemas.ogf.org/occi/monitoring/sensor/action#start';
 const STOP = 'http://schemas.ogf.org/occi/monitoring/sensor/action#stop';
-const NOT_DEPLOYED = 'not deployed: automated deployment of sensors is not wired yet';
+const STOPPED = 'stopped: POST ?action=start to deploy it';
 
 export class OcciService {
   readonly reg = new Registry('/occi');
@@ -50,11 +52,23 @@ export class OcciService {
 
   /** serialises changes: each one is applied and stored before the next starts */
   private chain: Promise<unknown> = Promise.resolve();
+  /** runs the started sensors (absent: entities only, nothing deployed) */
+  private deployer: SensorDeployer | undefined;
 
   constructor(
     private readonly state: ClusterState,
     private readonly kv?: KvRepo,
   ) {}
+
+  /** Hands the started sensors to the deployer now and after every change. */
+  attach(d: SensorDeployer): void {
+    this.deployer = d;
+    this.redeploy();
+  }
+
+  private redeploy(): void {
+    this.deployer?.sync([...this.started].flatMap((id) => (this.sensors.has(id) ? [this.withLinks(this.sensors.get(id)!)] : [])));
+  }
 
   /** Reads what a previous run stored. */
   async load(): Promise<void> {
@@ -104,6 +118,7 @@ export class OcciService {
         this.restore(before);
         throw e;
       }
+      this.redeploy();
       return result;
     };
     const p = this.chain.then(run, run);
@@ -165,8 +180,18 @@ export class OcciService {
     return out;
   }
 
+  /** A sensor as served: its collectors inside, its state as the deployer sees it. */
   private withLinks(s: ResourceEntity): ResourceEntity {
-    return { ...s, links: this.collectorsOf(s) };
+    const st = this.started.has(s.id) ? this.deployer?.stateOf(s.id) : undefined;
+    const state = st ?? {
+      state: 'inactive',
+      message: this.started.has(s.id) ? 'started, but this server deploys nothing (no deployer)' : STOPPED,
+    };
+    return {
+      ...s,
+      links: this.collectorsOf(s),
+      attributes: { ...s.attributes, 'osmo.sensor.state': state.state, 'osmo.sensor.state.message': state.message },
+    };
   }
 
   private collectorsOf(s: ResourceEntity): LinkEntity[] {
@@ -200,6 +225,7 @@ export class OcciService {
 
   /** Checks a sensor with the collectors it would have; throws naming the channel. */
   private checkSensor(sensor: ResourceEntity, collectors: readonly LinkEntity[]): void {
+    checkPublishers(sensor);
     checkWiring(this.reg, sensor, collectors, { requireProducers: collectors.length > 0 });
   }
 
@@ -227,11 +253,11 @@ export class OcciService {
       if (other && !own.some((o) => o.id === l.id)) throw conflict(`collector ${l.id} already exists (of another sensor)`);
     }
     const collectors = gaveLinks ? s.links : own;
-    // osmo sets the state, not the client; nothing deploys sensors yet, and the state says so
+    // osmo sets the state, not the client (withLinks shows the deployer's)
     const sensor: ResourceEntity = {
       ...s,
       links: [],
-      attributes: { ...s.attributes, 'osmo.sensor.state': 'inactive', 'osmo.sensor.state.message': NOT_DEPLOYED },
+      attributes: { ...s.attributes, 'osmo.sensor.state': 'inactive', 'osmo.sensor.state.message': STOPPED },
     };
     this.checkSensor(sensor, collectors);
     if (gaveLinks) for (const o of own) this.collectors.delete(o.id);

@@ -138,4 +138,37 @@ describe('MonitorService (guest source over MockRuntime)', () => {
       monitors.close();
     }
   });
+  test('holders share a monitor: it runs at the shortest period asked, and stops when the last holder lets go', async () => {
+    const { bus, seen, deploy } = setup();
+    const monitors = new MonitorService(bus, deploy);
+    try {
+      assert.equal(await monitors.start('cpu', 'guest', 5), 'started');
+      assert.equal(await monitors.start('cpu', 'guest', 1, 'occi'), 'retimed');
+      const row = () => monitors.list().map((m) => [m.period, m.holders]);
+      assert.deepEqual(row(), [[1, ['', 'occi']]]);
+      // the seed's caller re-times its own wish only; the shorter one still rules
+      assert.equal(await monitors.start('cpu', 'guest', 10), 'retimed');
+      assert.deepEqual(row(), [[1, ['', 'occi']]]);
+      monitors.stop('cpu', 'guest', 'occi');
+      assert.deepEqual(row(), [[10, ['']]]);
+      assert.throws(
+        () => monitors.stop('cpu', 'guest', 'occi'),
+        (e) => kind(e) === 'not_found',
+      );
+      await monitors.start('mem', 'guest', 2, 'occi');
+      monitors.stop('mem', 'guest', 'occi');
+      assert.deepEqual(
+        monitors.list().map((m) => m.metric),
+        ['cpu'],
+      );
+      assert.deepEqual(
+        seen
+          .filter((s) => s.channel === 'monitor')
+          .map((s) => (s.e as { metric: string; action: string }).metric + ' ' + (s.e as { action: string }).action),
+        ['cpu started', 'cpu retimed', 'cpu retimed', 'cpu retimed', 'mem started', 'mem stopped'],
+      );
+    } finally {
+      monitors.close();
+    }
+  });
 });

@@ -46,6 +46,7 @@ export type StreamEvent = KnownStreamEvent | OtherStreamEvent;
 
 const KNOWN: Record<OsmoEvent['type'], true> = {
   sample: true,
+  probe: true,
   instance: true,
   pull: true,
   monitor: true,
