@@ -4,8 +4,10 @@ import { Link } from './components/Link.js';
 import { TokenPrompt } from './components/TokenPrompt.js';
 import { href, useRoute, type View } from './router.js';
 import { useTopic } from './state/hooks.js';
+import { AgreementsView } from './views/Agreements.js';
 import { EventsView } from './views/Events.js';
 import { MetricsView } from './views/Metrics.js';
+import { MonitoringView } from './views/Monitoring.js';
 import { PlannerView } from './views/Planner.js';
 import { PoliciesView } from './views/Policies.js';
 import { ServicesView } from './views/Services.js';
@@ -18,6 +20,8 @@ const TITLES: Record<View, string> = {
   events: 'Events',
   policies: 'Policies',
   planner: 'Planner',
+  monitoring: 'Monitoring',
+  agreements: 'Agreements',
 };
 
 const STATUS_TEXT = {
@@ -79,6 +83,8 @@ export function App() {
         {!needToken && route.view === 'events' && <EventsView />}
         {!needToken && route.view === 'policies' && <PoliciesView />}
         {!needToken && route.view === 'planner' && <PlannerView />}
+        {!needToken && route.view === 'monitoring' && <MonitoringView />}
+        {!needToken && route.view === 'agreements' && <AgreementsView />}
       </main>
     </div>
   );

@@ -8,11 +8,12 @@ export { ApiError };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+/** `media`: the JSON media type both ways (the OCCI API speaks application/occi+json). */
+export async function api<T>(method: Method, path: string, body?: unknown, media = 'application/json'): Promise<T> {
+  const headers: Record<string, string> = { accept: media, ...authHeaders() };
   const init: RequestInit = { method, headers };
   if (body !== undefined) {
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = media;
     init.body = JSON.stringify(body);
   }
   let res: Response;
