@@ -47,6 +47,8 @@ export class SimAgent {
   monitors = 0;
   heartbeatErrors = 0;
   paused = false;
+  /** this node's own credential, once the core has issued it */
+  credential: string | undefined;
 
   constructor(readonly o: SimAgentOptions) {}
 
@@ -69,7 +71,8 @@ export class SimAgent {
   private async post(path: string, b: unknown): Promise<Response> {
     return fetch(`${this.o.core}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` },
+      // the node credential the core issued at registration, the join token before that
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
       body: JSON.stringify(b),
     });
   }
@@ -88,7 +91,8 @@ export class SimAgent {
     };
     const r = await this.post('/api/v1/agent/register', req);
     if (r.status !== 200) throw new Error(`register ${this.o.id}: ${r.status} ${await r.text()}`);
-    await r.arrayBuffer();
+    const body = (await r.json()) as { credential?: string };
+    if (body.credential) this.credential = body.credential;
   }
 
   async heartbeat(): Promise<void> {

@@ -18,6 +18,7 @@ import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
 import { CoreClient } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
+import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
 import { EventProducer } from './events/producer.js';
 import { buildServer } from './http/server.js';
 import { AgentMetrics } from './metrics.js';
@@ -78,7 +79,15 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     o.runtime ??
     (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
   const bus = new PubSub<AgentEventBody>();
-  const core = o.core ? new CoreClient({ url: o.core, ...(auth.token ? { token: auth.token } : {}) }) : undefined;
+  // the core issues this node its own credential at the first registration; kept across restarts
+  let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
+  const core = o.core
+    ? new CoreClient({
+        url: o.core,
+        ...(auth.token ? { token: auth.token } : {}),
+        ...(saved.credential ? { credential: saved.credential } : {}),
+      })
+    : undefined;
   const producer = new EventProducer({
     nodeId,
     dataDir,
@@ -122,7 +131,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   });
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
-  const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token }, logger);
+  const app = await buildServer(
+    { nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
+    logger,
+  );
   try {
     await app.listen({ host, port });
   } catch (e) {
@@ -161,6 +173,17 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         lastSeq: producer.lastSeq,
       }),
       instances: async () => (await deploy.list()).map((i) => i.name),
+      onCredentials: (r) => {
+        const next = { node: nodeId, credential: r.credential ?? saved.credential, agentToken: r.agentToken ?? saved.agentToken };
+        if (next.credential === saved.credential && next.agentToken === saved.agentToken) return;
+        saved = next;
+        try {
+          saveCredential(dataDir, saved);
+          if (r.credential) logger.info(`the core issued this node its credential (kept in ${dataDir}/node-credential.json)`);
+        } catch (e) {
+          logger.warn(`could not store the node credential: ${(e as Error).message}`);
+        }
+      },
       onRegistered: (acked) => {
         logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`);
         producer.forwarder?.resume();

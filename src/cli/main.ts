@@ -24,6 +24,7 @@ const groups = {
   policy: () => import('./commands/policy.js'),
   planner: () => import('./commands/planner.js'),
   sla: () => import('./commands/sla.js'),
+  security: () => import('./commands/security.js'),
 } as const;
 type Group = keyof typeof groups;
 const groupOf: Record<string, Group> = {
@@ -41,6 +42,7 @@ const groupOf: Record<string, Group> = {
   solve: 'planner',
   plan: 'planner',
   sla: 'sla',
+  token: 'security',
 };
 const first = process.argv[2];
 const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);

@@ -17,6 +17,7 @@ import type { PolicyService } from './policies/service.js';
 import type { ReconcilerOptions } from './reconciler/options.js';
 import type { Reconciler } from './reconciler/reconciler.js';
 import type { ScheduleFn } from './scheduler/types.js';
+import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 
 export interface CoreConfig {
@@ -39,6 +40,7 @@ export interface CoreBase {
 export interface CoreServices {
   store: Store;
   state: ClusterState;
+  security: Security;
   events: EventLog;
   metrics: CoreMetrics;
   agents: AgentClient;

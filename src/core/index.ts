@@ -25,6 +25,7 @@ import { policies } from './policies/module.js';
 import { reconciler } from './reconciler/module.js';
 import { DEFAULT_RECONCILER, type ReconcilerOptions } from './reconciler/options.js';
 import { scheduler } from './scheduler/module.js';
+import { security } from './security/module.js';
 import { sla } from './sla/module.js';
 import { state, store } from './state-module.js';
 import { system } from './system/module.js';
@@ -35,6 +36,7 @@ import { parseListen } from '../shared/net.js';
 export const CORE_MODULES: readonly AnyCoreModule[] = [
   store,
   state,
+  security,
   events,
   metrics,
   agents,
@@ -69,7 +71,8 @@ export interface CoreOptions {
 
 export interface CoreHandle {
   url: string;
-  token: string;
+  /** the join token in force (it changes when rotated) */
+  readonly token: string;
   dataDir: string;
   ctx: CoreContext;
   app: FastifyInstance;
@@ -114,7 +117,9 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   let closed = false;
   return {
     url,
-    token,
+    get token() {
+      return ctx.security.currentJoinToken;
+    },
     dataDir,
     ctx,
     app,

@@ -39,7 +39,9 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     // percent-encoding): only routes declaring `config.auth = 'public'` are open
     app.addHook('onRequest', async (req, reply) => {
       if (req.routeOptions.url !== undefined && req.routeOptions.config.auth === 'public') return;
-      if (!bearerMatches(req.headers.authorization, token)) {
+      const fromCore = ctx.coreToken?.();
+      const h = req.headers.authorization;
+      if (!bearerMatches(h, token) && !(fromCore && bearerMatches(h, fromCore))) {
         return sendError(reply, 'OSMO_UNAUTHORIZED', 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
       }
     });

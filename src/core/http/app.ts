@@ -13,6 +13,7 @@ import { defaultAuth, installAuth } from './auth.js';
 import { frameworkErrors } from '../../shared/http-errors.js';
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
+import { installAudit } from '../security/audit.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -28,7 +29,8 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  installAuth(app, ctx.token, ctx.config.openClientApi);
+  installAuth(app, ctx.security, ctx.config.openClientApi);
+  installAudit(app, ctx.events);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.apiSeconds.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
