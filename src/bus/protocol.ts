@@ -22,7 +22,8 @@ export const AgentAddress = z
       c.addIssue({ code: 'custom', message: 'not a URL' });
       return;
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') c.addIssue({ code: 'custom', message: `must be http:// or https://, not ${u.protocol}` });
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      c.addIssue({ code: 'custom', message: `must be http:// or https://, not ${u.protocol}` });
     else if (!u.hostname) c.addIssue({ code: 'custom', message: 'names no host' });
     if (u.username || u.password) c.addIssue({ code: 'custom', message: 'must not carry credentials' });
     if (u.search || u.hash) c.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });

@@ -175,9 +175,11 @@ export function register(program: Command): void {
   withCommon(
     nodesCmd
       .command('revoke')
-      .description("cut a node off: its credential is refused from now on, it goes down; it may join again only after `osmo nodes rm`")
+      .description('cut a node off: its credential is refused from now on, it goes down; it may join again only after `osmo nodes rm`')
       .argument('<node>'),
-  ).action(async (node: string, o: Common) => {
+  ).action(async (node: string, sub: Common) => {
+    // `nodes` takes the same flags and, written after the subcommand, may have parsed them
+    const o = { ...nodesCmd.opts<Common>(), ...sub };
     const n = await coreClient(o).revokeNode(node);
     print(o, n, () => `${node} revoked: ${n.status}\n`);
   });
@@ -186,7 +188,8 @@ export function register(program: Command): void {
       .command('rm')
       .description('forget a node (refused while it runs instances, unless down); its id may join again with the join token')
       .argument('<node>'),
-  ).action(async (node: string, o: Common) => {
+  ).action(async (node: string, sub: Common) => {
+    const o = { ...nodesCmd.opts<Common>(), ...sub };
     const r = await coreClient(o).removeNode(node);
     print(o, r, () => `${node} removed\n`);
   });

@@ -13,14 +13,10 @@ export function register(program: Command): void {
     token
       .command('create')
       .description('create an API token; its secret is printed once, keep it')
-      .requiredOption(
-        '--scope <scope>',
-        'admin | read-only',
-        (v: string): Scope => {
-          if (!(SCOPES as readonly string[]).includes(v)) throw new InvalidArgumentError('--scope must be admin or read-only');
-          return v as Scope;
-        },
-      )
+      .requiredOption('--scope <scope>', 'admin | read-only', (v: string): Scope => {
+        if (!(SCOPES as readonly string[]).includes(v)) throw new InvalidArgumentError('--scope must be admin or read-only');
+        return v as Scope;
+      })
       .option('--name <name>', 'a name to list, audit and revoke it by'),
   ).action(async (o: ClientFlags & { scope: Scope; name?: string }) => {
     const t = await coreClient(o).createToken(o.scope, o.name);
