@@ -37,6 +37,9 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return s ? (JSON.parse(s) as Record<string, unknown>) : {};
 }
 
+/** node id -> the credential a core issued it: what a real agent keeps in its data dir */
+const issued = new Map<string, string>();
+
 export class SimAgent {
   readonly containers = new Map<string, SimContainer>();
   server!: Server;
@@ -89,10 +92,21 @@ export class SimAgent {
       version: 'sim',
       lastSeq: this.seq,
     };
-    const r = await this.post('/api/v1/agent/register', req);
+    // like a real agent's data dir: a new SimAgent for the same id speaks with the credential
+    // the core issued before; one the core does not know (a fresh core) is dropped for the join token
+    this.credential ??= issued.get(this.o.id);
+    let r = await this.post('/api/v1/agent/register', req);
+    if (r.status === 401 && this.credential) {
+      await r.arrayBuffer();
+      this.credential = undefined;
+      r = await this.post('/api/v1/agent/register', req);
+    }
     if (r.status !== 200) throw new Error(`register ${this.o.id}: ${r.status} ${await r.text()}`);
     const body = (await r.json()) as { credential?: string };
-    if (body.credential) this.credential = body.credential;
+    if (body.credential) {
+      this.credential = body.credential;
+      issued.set(this.o.id, body.credential);
+    }
   }
 
   async heartbeat(): Promise<void> {

@@ -21,7 +21,7 @@
 // `Bearer <password>`, scopes included); everywhere else Basic is refused like any wrong
 // credential.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { AuthClass } from '../../shared/route-auth.js';
+import { bearerMatches, type AuthClass } from '../../shared/route-auth.js';
 import type { Principal, Refused } from '../security/service.js';
 import { errorBody } from './errors.js';
 
@@ -59,6 +59,13 @@ export function acceptBasicAuth(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     route.config = { ...((route.config ?? {}) as object), basicAuth: true };
   });
+}
+
+/** An authenticator that knows the join token only (a core without the security module). */
+export function joinTokenOnly(token: string): Authenticator {
+  return {
+    authenticate: (header) => (bearerMatches(header, token) ? { kind: 'join', subject: 'join-token', scope: 'admin' } : undefined),
+  };
 }
 
 /**
