@@ -51,7 +51,11 @@ export class MonitorKeeper {
     await Promise.all(calls);
   }
 
-  private async put(to: { id: string; address: string }, metric: MonitorOption, body: { time: number; source: 'host' | 'guest' }): Promise<void> {
+  private async put(
+    to: { id: string; address: string },
+    metric: MonitorOption,
+    body: { time: number; source: 'host' | 'guest' },
+  ): Promise<void> {
     await new AgentApi({ base: to.address, token: this.tokenFor(to.id) }).monitor(metric, body, 5000);
   }
 }

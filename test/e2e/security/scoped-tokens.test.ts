@@ -90,10 +90,13 @@ test('osmo token create / ls: the secret is printed once, listings never show it
   assert.match(readOnly, /^osmot_[0-9a-f]{12}_/);
   const ls = await cli(['token', 'ls', '--json']);
   const tokens = (JSON.parse(ls) as { tokens: Array<{ name: string; scope: string }> }).tokens;
-  assert.deepEqual(tokens.map((t) => [t.name, t.scope]).sort(), [
-    [`ops-${RUN}`, 'admin'],
-    [`ro-${RUN}`, 'read-only'],
-  ]);
+  assert.deepEqual(
+    tokens.map((t) => [t.name, t.scope]).sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    [
+      [`ops-${RUN}`, 'admin'],
+      [`ro-${RUN}`, 'read-only'],
+    ],
+  );
   for (const s of secrets) assert.ok(!ls.includes(s), 'no secret in the listing');
   const db =
     readFileSync(join(core.dataDir, 'osmo.db')).toString('latin1') + readFileSync(join(core.dataDir, 'osmo.db-wal')).toString('latin1');
