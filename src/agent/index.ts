@@ -13,6 +13,7 @@ import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
 import { parseListen } from '../shared/net.js';
+import { readTls } from '../shared/tls.js';
 import { VERSION } from '../shared/version.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
@@ -51,6 +52,9 @@ export interface AgentOptions {
   runtime?: Runtime;
   logger?: Logger;
   logLevel?: string;
+  /** PEM certificate and key files: the agent's API speaks HTTPS only */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface RunningAgent {
@@ -73,6 +77,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   mkdirSync(dataDir, { recursive: true });
   const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
   const auth = resolveToken(host, dataDir, o.token);
+  const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
 
   const runtime =
@@ -134,6 +139,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const app = await buildServer(
     { nodeId, layer, domain, driver, deploy, monitors, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
     logger,
+    tls,
   );
   try {
     await app.listen({ host, port });
@@ -151,7 +157,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   }
   const addr = app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
 
   let link: CoreLink | undefined;
   if (core) {

@@ -11,6 +11,7 @@ import type { CoreContext } from '../context.js';
 import type { ModuleRoutes } from '../module.js';
 import { defaultAuth, installAuth, joinTokenOnly } from './auth.js';
 import { frameworkErrors } from '../../shared/http-errors.js';
+import { httpsServerFactory } from '../../shared/tls.js';
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
@@ -25,6 +26,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     // UTF-8 character as %XX%XX%XX), and zod then judges the decoded length
     routerOptions: { maxParamLength: NODE_ID_MAX * 9 },
     frameworkErrors,
+    ...(ctx.config.tls ? { serverFactory: httpsServerFactory(ctx.config.tls, 'core') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
