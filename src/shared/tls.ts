@@ -56,6 +56,6 @@ export function httpsServerFactory(tls: TlsFiles, service: string): (handler: Re
       });
       socket.on('error', () => socket.destroy());
     });
-    return server as unknown as HttpServer;
+    return server;
   };
 }
