@@ -139,7 +139,8 @@ export function installAuth(app: FastifyInstance, authn: Authenticator, openClie
     if (basic && d.status === 401)
       return refuse(reply.header('www-authenticate', 'Basic realm="osmo", charset="UTF-8"'), {
         status: 401,
-        error: 'missing or wrong credentials: send Authorization: Basic with any user and the join token (or an API token) as password, or Bearer <token>',
+        error:
+          'missing or wrong credentials: send Authorization: Basic with any user and the join token (or an API token) as password, or Bearer <token>',
       });
     return refuse(reply, d);
   });
