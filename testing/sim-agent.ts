@@ -37,6 +37,9 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return s ? (JSON.parse(s) as Record<string, unknown>) : {};
 }
 
+/** node id -> the credential a core issued it: what a real agent keeps in its data dir */
+const issued = new Map<string, string>();
+
 export class SimAgent {
   readonly containers = new Map<string, SimContainer>();
   server!: Server;
@@ -47,6 +50,8 @@ export class SimAgent {
   monitors = 0;
   heartbeatErrors = 0;
   paused = false;
+  /** this node's own credential, once the core has issued it */
+  credential: string | undefined;
 
   constructor(readonly o: SimAgentOptions) {}
 
@@ -69,7 +74,8 @@ export class SimAgent {
   private async post(path: string, b: unknown): Promise<Response> {
     return fetch(`${this.o.core}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` },
+      // the node credential the core issued at registration, the join token before that
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
       body: JSON.stringify(b),
     });
   }
@@ -86,9 +92,21 @@ export class SimAgent {
       version: 'sim',
       lastSeq: this.seq,
     };
-    const r = await this.post('/api/v1/agent/register', req);
+    // like a real agent's data dir: a new SimAgent for the same id speaks with the credential
+    // the core issued before; one the core does not know (a fresh core) is dropped for the join token
+    this.credential ??= issued.get(this.o.id);
+    let r = await this.post('/api/v1/agent/register', req);
+    if (r.status === 401 && this.credential) {
+      await r.arrayBuffer();
+      this.credential = undefined;
+      r = await this.post('/api/v1/agent/register', req);
+    }
     if (r.status !== 200) throw new Error(`register ${this.o.id}: ${r.status} ${await r.text()}`);
-    await r.arrayBuffer();
+    const body = (await r.json()) as { credential?: string };
+    if (body.credential) {
+      this.credential = body.credential;
+      issued.set(this.o.id, body.credential);
+    }
   }
 
   async heartbeat(): Promise<void> {

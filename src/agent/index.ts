@@ -13,11 +13,13 @@ import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
 import { parseListen } from '../shared/net.js';
+import { readTls } from '../shared/tls.js';
 import { VERSION } from '../shared/version.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
 import { CoreClient } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
+import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
 import { EventProducer } from './events/producer.js';
 import { buildServer } from './http/server.js';
 import { AgentMetrics } from './metrics.js';
@@ -51,6 +53,9 @@ export interface AgentOptions {
   runtime?: Runtime;
   logger?: Logger;
   logLevel?: string;
+  /** PEM certificate and key files: the agent's API speaks HTTPS only */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface RunningAgent {
@@ -73,13 +78,22 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   mkdirSync(dataDir, { recursive: true });
   const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
   const auth = resolveToken(host, dataDir, o.token);
+  const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
 
   const runtime =
     o.runtime ??
     (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
   const bus = new PubSub<AgentEventBody>();
-  const core = o.core ? new CoreClient({ url: o.core, ...(auth.token ? { token: auth.token } : {}) }) : undefined;
+  // the core issues this node its own credential at the first registration; kept across restarts
+  let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
+  const core = o.core
+    ? new CoreClient({
+        url: o.core,
+        ...(auth.token ? { token: auth.token } : {}),
+        ...(saved.credential ? { credential: saved.credential } : {}),
+      })
+    : undefined;
   const producer = new EventProducer({
     nodeId,
     dataDir,
@@ -124,7 +138,11 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   });
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
-  const app = await buildServer({ nodeId, layer, domain, driver, deploy, monitors, probes, producer, metrics, token: auth.token }, logger);
+  const app = await buildServer(
+    { nodeId, layer, domain, driver, deploy, monitors, probes, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
+    logger,
+    tls,
+  );
   try {
     await app.listen({ host, port });
   } catch (e) {
@@ -142,7 +160,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   }
   const addr = app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
 
   let link: CoreLink | undefined;
   if (core) {
@@ -164,6 +182,17 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         lastSeq: producer.lastSeq,
       }),
       instances: async () => (await deploy.list()).map((i) => i.name),
+      onCredentials: (r) => {
+        const next = { node: nodeId, credential: r.credential ?? saved.credential, agentToken: r.agentToken ?? saved.agentToken };
+        if (next.credential === saved.credential && next.agentToken === saved.agentToken) return;
+        saved = next;
+        try {
+          saveCredential(dataDir, saved);
+          if (r.credential) logger.info(`the core issued this node its credential (kept in ${dataDir}/node-credential.json)`);
+        } catch (e) {
+          logger.warn(`could not store the node credential: ${(e as Error).message}`);
+        }
+      },
       onRegistered: (acked) => {
         logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`);
         producer.forwarder?.resume();

@@ -93,7 +93,7 @@ export const CoreEventData = {
   /** a node joined, changed status, was cordoned, drained or forgotten */
   node: z.object({
     node: z.string(),
-    action: z.enum(['register', 're-register', 'status', 'cordon', 'uncordon', 'drain', 'undrain', 'removed']),
+    action: z.enum(['register', 're-register', 'status', 'cordon', 'uncordon', 'drain', 'undrain', 'removed', 'revoke']),
     status: NodeStatus.optional(),
     previous: NodeStatus.nullable().optional(),
     reason: z.string().optional(),
@@ -161,6 +161,17 @@ export const CoreEventData = {
       loads: z.object({ from: z.number().optional(), to: z.number().optional() }).optional(),
     }),
   ]),
+  /**
+   * a call that changes something, through the API: who (the token's subject: "join-token",
+   * "token:<name>", "node:<id>", "loopback"), what (method, matched route, path) and the answer
+   */
+  audit: z.object({
+    subject: z.string(),
+    method: z.string(),
+    route: z.string(),
+    path: z.string(),
+    status: z.number().int(),
+  }),
   /** one migration's phases: start, then done or rolled-back */
   migration: z.object({
     mel: z.string(),
@@ -246,6 +257,7 @@ export const OsmoEvent = z.discriminatedUnion('type', [
   envelope('rebalance'),
   envelope('migration'),
   envelope('sla'),
+  envelope('audit'),
 ]);
 export type OsmoEvent = z.infer<typeof OsmoEvent>;
 /** An event before the log numbers it. */

@@ -1,9 +1,33 @@
 // The agent <-> core wire contract. Agents call the core (register, heartbeat, events);
 // the core calls the agent's REST API (src/agent, DESIGN.md "Agent API") for commands.
-// All calls carry `Authorization: Bearer <token>` (the core's join token).
+// Agents authenticate with `Authorization: Bearer <token>`: the core's join token for a
+// node's first registration, then the node credential that registration hands out.
 import { z } from 'zod';
 import { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import { AgentEvent } from './events.js';
+
+/**
+ * Where the core will send commands: an http(s) URL with a host, no credentials, no query,
+ * at most 512 characters (a registration is the one place a caller names a URL the core
+ * then calls, so it is held to what an agent's address looks like).
+ */
+export const AgentAddress = z
+  .string()
+  .max(512)
+  .superRefine((s, c) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      c.addIssue({ code: 'custom', message: 'not a URL' });
+      return;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      c.addIssue({ code: 'custom', message: `must be http:// or https://, not ${u.protocol}` });
+    else if (!u.hostname) c.addIssue({ code: 'custom', message: 'names no host' });
+    if (u.username || u.password) c.addIssue({ code: 'custom', message: 'must not carry credentials' });
+    if (u.search || u.hash) c.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });
+  });
 
 /** POST /api/v1/agent/register */
 /** the longest node id (UTF-16 code units, as zod counts): registration and every /api/v1/nodes/{id} route agree on it */
@@ -12,7 +36,7 @@ export const NODE_ID_MAX = 128;
 export const RegisterRequest = z.object({
   id: z.string().min(1).max(NODE_ID_MAX),
   /** base URL of the agent's REST API, e.g. http://127.0.0.1:5001 */
-  address: z.string().url(),
+  address: AgentAddress,
   layer: NodeLayer,
   domain: z.string().min(1).max(128),
   labels: z.record(z.string(), z.string()).default({}),
@@ -27,6 +51,10 @@ export const RegisterResponse = z.object({
   heartbeatIntervalMs: z.number().int().positive(),
   /** highest event seq the core has stored from this node: the agent resends anything after it */
   ackedSeq: z.number().int().nonnegative(),
+  /** this node's own credential, on its first registration only: every later call sends it */
+  credential: z.string().optional(),
+  /** the token the core sends with its commands to this agent; the agent accepts it on its API */
+  agentToken: z.string().optional(),
 });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 

@@ -25,6 +25,7 @@ const groups = {
   planner: () => import('./commands/planner.js'),
   sla: () => import('./commands/sla.js'),
   sensor: () => import('./commands/sensor.js'),
+  security: () => import('./commands/security.js'),
 } as const;
 type Group = keyof typeof groups;
 const groupOf: Record<string, Group> = {
@@ -43,6 +44,7 @@ const groupOf: Record<string, Group> = {
   plan: 'planner',
   sla: 'sla',
   sensor: 'sensor',
+  token: 'security',
 };
 const first = process.argv[2];
 const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);

@@ -15,6 +15,7 @@ import {
 } from '../model/index.js';
 import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyView } from '../core/policies/schema.js';
 import { LoadsView, MigrationDone } from '../core/migration/schema.js';
+import { CreatedToken, RotatedJoin, TokenInfo, TokenList, type TokenScope } from '../core/security/schema.js';
 import type { OsmoEvent } from '../bus/events.js';
 import { HttpClient, type HttpOptions, type Query } from './http.js';
 import { SlaClient } from './sla.js';
@@ -84,6 +85,30 @@ export class CoreClient {
   /** cordon | uncordon | drain | undrain; answers the node as it is afterwards */
   nodeAction(id: string, action: NodeAction): Promise<Node> {
     return this.http.call('POST', `/api/v1/nodes/${enc(id)}/${action}`, { response: NodeView });
+  }
+
+  /** cuts the node off: its credential is refused from now on and it is marked down */
+  revokeNode(id: string): Promise<Node> {
+    return this.http.call('POST', `/api/v1/nodes/${enc(id)}/revoke`, { response: NodeView });
+  }
+
+  /** a new API token; the answer is the only place its secret appears */
+  createToken(scope: TokenScope, name?: string) {
+    return this.http.call('POST', '/api/v1/tokens', { body: { scope, ...(name ? { name } : {}) }, response: CreatedToken });
+  }
+
+  async tokens() {
+    return (await this.http.call('GET', '/api/v1/tokens', { response: TokenList })).tokens;
+  }
+
+  /** by id or name */
+  revokeToken(ref: string) {
+    return this.http.call('DELETE', `/api/v1/tokens/${enc(ref)}`, { response: TokenInfo });
+  }
+
+  /** a new join token (the answer carries it); joined nodes keep working */
+  rotateJoinToken() {
+    return this.http.call('POST', '/api/v1/join-token/rotate', { response: RotatedJoin });
   }
 
   removeNode(id: string) {

@@ -53,6 +53,9 @@ export function oneLine(s: string): string {
 export function causeOf(e: unknown): string {
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
   const c = err.cause;
+  // a certificate the client does not trust: say what it is and how to trust it
+  if (c?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(c.code))
+    return `TLS certificate not trusted (${c.code}): give its CA with NODE_EXTRA_CA_CERTS=<ca.pem>`;
   if (c?.code) return c.code;
   if (c?.message) return c.message;
   return err.message ?? String(e);

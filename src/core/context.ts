@@ -17,7 +17,9 @@ import type { PolicyService } from './policies/service.js';
 import type { ReconcilerOptions } from './reconciler/options.js';
 import type { Reconciler } from './reconciler/reconciler.js';
 import type { ScheduleFn } from './scheduler/types.js';
+import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
+import type { TlsFiles } from '../shared/tls.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -28,6 +30,8 @@ export interface CoreConfig {
   reconciler: ReconcilerOptions;
   /** Node's default process metrics in /metrics */
   processMetrics: boolean;
+  /** PEM certificate and key: the API is HTTPS only */
+  tls?: TlsFiles;
 }
 
 export interface CoreBase {
@@ -39,6 +43,7 @@ export interface CoreBase {
 export interface CoreServices {
   store: Store;
   state: ClusterState;
+  security: Security;
   events: EventLog;
   metrics: CoreMetrics;
   agents: AgentClient;

@@ -25,16 +25,19 @@ import { policies } from './policies/module.js';
 import { reconciler } from './reconciler/module.js';
 import { DEFAULT_RECONCILER, type ReconcilerOptions } from './reconciler/options.js';
 import { scheduler } from './scheduler/module.js';
+import { security } from './security/module.js';
 import { sla } from './sla/module.js';
 import { state, store } from './state-module.js';
 import { system } from './system/module.js';
 import { loadOrCreateToken } from './token.js';
 import { parseListen } from '../shared/net.js';
+import { readTls } from '../shared/tls.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
   store,
   state,
+  security,
   events,
   metrics,
   agents,
@@ -65,11 +68,15 @@ export interface CoreOptions {
   openClientApi?: boolean;
   /** Node's default process metrics in /metrics (off in tests running many cores) */
   processMetrics?: boolean;
+  /** PEM certificate and key files: the API speaks HTTPS only (plain HTTP gets a 400 saying so) */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface CoreHandle {
   url: string;
-  token: string;
+  /** the join token in force (it changes when rotated) */
+  readonly token: string;
   dataDir: string;
   ctx: CoreContext;
   app: FastifyInstance;
@@ -88,6 +95,8 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     reconciler: { ...DEFAULT_RECONCILER, ...options.reconciler },
     processMetrics: options.processMetrics ?? true,
   };
+  const tls = readTls(options.tlsCert, options.tlsKey);
+  if (tls) config.tls = tls;
   const core = await startModules(CORE_MODULES, { config, token });
   const { ctx } = core;
 
@@ -102,7 +111,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
-  const url = `http://${host}:${port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   await ctx.events.core('core', null, {
     action: 'start',
     url,
@@ -114,7 +123,9 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   let closed = false;
   return {
     url,
-    token,
+    get token() {
+      return ctx.security.currentJoinToken;
+    },
     dataDir,
     ctx,
     app,

@@ -1,6 +1,7 @@
 // The agent's side of the agent <-> core wire contract (src/bus/protocol.ts): register,
 // heartbeat, and event batches, over the shared transport (src/client/http.ts: bearer
-// token, a deadline per call). Answers are read with the contract's own schemas so a wrong
+// token, a deadline per call). The bearer is the node's own credential once the core has
+// issued one, the join token before that. Answers are read with the contract's own schemas so a wrong
 // core answer is an error here, not a surprise later.
 import type { z } from 'zod';
 import {
@@ -43,14 +44,34 @@ export class CoreError extends Error {
 
 export interface CoreClientOptions {
   url: string;
+  /** the join token */
   token?: string;
+  /** this node's credential, when the core issued one before */
+  credential?: string;
   timeoutMs?: number;
 }
 
 export class CoreClient {
-  private readonly http: HttpClient;
-  constructor(o: CoreClientOptions) {
-    this.http = new HttpClient('core', { base: o.url, token: o.token, timeoutMs: o.timeoutMs ?? 10_000 });
+  private http: HttpClient;
+  private credential: string | undefined;
+  constructor(private readonly o: CoreClientOptions) {
+    this.credential = o.credential;
+    this.http = this.transport();
+  }
+
+  private transport(): HttpClient {
+    return new HttpClient('core', { base: this.o.url, token: this.credential ?? this.o.token, timeoutMs: this.o.timeoutMs ?? 10_000 });
+  }
+
+  /** true while calls carry the node credential rather than the join token */
+  get usingCredential(): boolean {
+    return this.credential !== undefined;
+  }
+
+  /** From now on, calls carry this credential (undefined: the join token again). */
+  useCredential(credential: string | undefined): void {
+    this.credential = credential;
+    this.http = this.transport();
   }
 
   register(req: RegisterRequest): Promise<RegisterResponse> {

@@ -1,7 +1,10 @@
 // Keeps the agent registered with the core: registers (retrying with back-off until the core
 // answers), then heartbeats at the interval the core asked for. A heartbeat the core refuses
 // with 404 (it forgot us, e.g. after a core restart) triggers a fresh registration.
-import type { RegisterRequest } from '../../bus/protocol.js';
+// A stored node credential the core does not know at all (401: its store was replaced) is
+// dropped for the join token, which joins the node afresh; a refused one (403: revoked, or
+// not this node's) is not: the node stays cut off until an operator acts.
+import type { RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { backoffMs, CoreError, type CoreClient } from './core-client.js';
 
 export interface CoreLinkOptions {
@@ -9,6 +12,8 @@ export interface CoreLinkOptions {
   registration: () => RegisterRequest;
   instances: () => Promise<string[]>;
   onRegistered?: (ackedSeq: number) => void;
+  /** the core handed out a node credential and/or the token of its commands: keep them */
+  onCredentials?: (r: Pick<RegisterResponse, 'credential' | 'agentToken'>) => void;
   log?: (msg: string) => void;
 }
 
@@ -39,6 +44,8 @@ export class CoreLink {
   private async register(): Promise<void> {
     try {
       const r = await this.o.client.register(this.o.registration());
+      if (r.credential) this.o.client.useCredential(r.credential);
+      if (r.credential || r.agentToken) this.o.onCredentials?.({ credential: r.credential, agentToken: r.agentToken });
       this.registered = true;
       this.attempt = 0;
       this.intervalMs = r.heartbeatIntervalMs;
@@ -46,6 +53,12 @@ export class CoreLink {
       this.later(() => this.heartbeat(), this.intervalMs);
     } catch (e) {
       this.registered = false;
+      if (e instanceof CoreError && e.status === 401 && this.o.client.usingCredential) {
+        this.o.log?.('the core does not know this node credential: joining again with the join token');
+        this.o.client.useCredential(undefined);
+        this.later(() => this.register(), 0);
+        return;
+      }
       this.o.log?.(`register failed (attempt ${this.attempt + 1}): ${(e as Error).message}`);
       // capped at 5 s: a core that comes back should not wait half a minute for its nodes
       this.later(() => this.register(), backoffMs(this.attempt++, 250, 5000));

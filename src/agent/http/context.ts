@@ -18,4 +18,6 @@ export interface AgentContext {
   metrics: AgentMetrics;
   /** undefined = the API is open (loopback without a configured token) */
   token: string | undefined;
+  /** the token the core signs its commands to this node with (issued at registration), accepted beside `token` */
+  coreToken?: () => string | undefined;
 }

@@ -9,6 +9,7 @@ import { bearerMatches } from '../auth.js';
 import '../../shared/route-auth.js';
 import type { AgentContext } from './context.js';
 import { frameworkErrors, installErrorHandlers, sendError } from '../../shared/http-errors.js';
+import { httpsServerFactory, type TlsFiles } from '../../shared/tls.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
@@ -17,7 +18,7 @@ export const BODY_LIMIT = 1024 * 1024;
 
 export type AgentServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
-export async function buildServer(ctx: AgentContext, logger: Logger): Promise<AgentServer> {
+export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFiles): Promise<AgentServer> {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -25,6 +26,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     // router-level failures (bad URL encoding, an over-long path parameter) bypass the error
     // handler; they are client mistakes too
     frameworkErrors,
+    ...(tls ? { serverFactory: httpsServerFactory(tls, 'agent') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -39,7 +41,9 @@ export async function buildServer(ctx: AgentContext, logger: Logger): Promise<Ag
     // percent-encoding): only routes declaring `config.auth = 'public'` are open
     app.addHook('onRequest', async (req, reply) => {
       if (req.routeOptions.url !== undefined && req.routeOptions.config.auth === 'public') return;
-      if (!bearerMatches(req.headers.authorization, token)) {
+      const fromCore = ctx.coreToken?.();
+      const h = req.headers.authorization;
+      if (!bearerMatches(h, token) && !(fromCore && bearerMatches(h, fromCore))) {
         return sendError(reply, 'OSMO_UNAUTHORIZED', 'unauthorized: send "Authorization: Bearer <token>" (the agent token)');
       }
     });

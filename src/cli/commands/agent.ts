@@ -46,6 +46,8 @@ interface Flags {
   stopGrace?: number;
   outboxMax?: number;
   logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function register(program: Command): void {
@@ -69,6 +71,8 @@ export function register(program: Command): void {
     .option('--stop-grace <seconds>', 'seconds between SIGTERM and SIGKILL when removing an instance', positive('--stop-grace'))
     .option('--outbox-max <bytes>', 'bound of the on-disk event outbox (default 64m)', parseBytes)
     .option('--log-level <level>', 'pino log level', 'info')
+    .option('--tls-cert <file>', 'PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .action(async (f: Flags) => {
       let agent;
       try {
@@ -92,6 +96,8 @@ export function register(program: Command): void {
           ...(f.stopGrace ? { stopGraceSeconds: f.stopGrace } : {}),
           ...(f.outboxMax ? { outboxMaxBytes: f.outboxMax } : {}),
           logLevel: f.logLevel,
+          ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
+          ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);

@@ -171,7 +171,29 @@ async function waitConverged(api: CoreClient, names: string[], timeoutMs: number
 }
 
 export function register(program: Command): void {
-  withCommon(program.command('nodes').description('list the nodes of the cluster')).action(async (o: Common) => {
+  const nodesCmd = program.command('nodes').description('list the nodes of the cluster');
+  withCommon(
+    nodesCmd
+      .command('revoke')
+      .description('cut a node off: its credential is refused from now on, it goes down; it may join again only after `osmo nodes rm`')
+      .argument('<node>'),
+  ).action(async (node: string, sub: Common) => {
+    // `nodes` takes the same flags and, written after the subcommand, may have parsed them
+    const o = { ...nodesCmd.opts<Common>(), ...sub };
+    const n = await coreClient(o).revokeNode(node);
+    print(o, n, () => `${node} revoked: ${n.status}\n`);
+  });
+  withCommon(
+    nodesCmd
+      .command('rm')
+      .description('forget a node (refused while it runs instances, unless down); its id may join again with the join token')
+      .argument('<node>'),
+  ).action(async (node: string, sub: Common) => {
+    const o = { ...nodesCmd.opts<Common>(), ...sub };
+    const r = await coreClient(o).removeNode(node);
+    print(o, r, () => `${node} removed\n`);
+  });
+  withCommon(nodesCmd).action(async (o: Common) => {
     const nodes = await coreClient(o).nodes();
     print(o, { nodes }, () =>
       table([

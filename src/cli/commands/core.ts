@@ -47,6 +47,8 @@ interface Flags {
   suspectAfter: number;
   downAfter: number;
   restartGrace: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function register(program: Command): void {
@@ -69,6 +71,8 @@ export function register(program: Command): void {
       nonNegativeMs('--restart-grace'),
       10_000,
     )
+    .option('--tls-cert <file>', 'PEM certificate (chain): the API speaks HTTPS only (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .action(async (f: Flags) => {
       let core: CoreHandle;
       try {
@@ -77,6 +81,8 @@ export function register(program: Command): void {
           listen: f.listen,
           dataDir: f.dataDir,
           liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
+          ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
+          ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);

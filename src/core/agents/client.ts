@@ -1,4 +1,6 @@
-// Commands to agents over their REST API (DESIGN.md "Agent API"), with the join token,
+// Commands to agents over their REST API (DESIGN.md "Agent API"), each with the token the
+// core derives for that node (src/core/security: not the join token, so a rotated join
+// token leaves joined agents reachable, and no node holds a token another node accepts),
 // through the typed AgentApi (src/client): answers are read with the response schemas the
 // agent's routes declare. This file maps the outcomes onto the core's error kinds.
 // Every call has a deadline: a hung agent must not hold a reconcile pass.
@@ -9,6 +11,12 @@ import { AgentApi, isApiError, type AgentInstance } from '../../client/index.js'
 import { causeOf } from '../../client/errors.js';
 
 export type { AgentInstance };
+
+/** the agent a command goes to: a node's id (whose token signs it) and address */
+export interface AgentTarget {
+  id: string;
+  address: string;
+}
 
 export interface DeployOutcome {
   /** false when the agent said the name is taken (the container already exists) */
@@ -25,20 +33,21 @@ function unusable(address: string, e: unknown): OsmoError {
 
 export class AgentClient {
   constructor(
-    private readonly token: string,
+    /** the token the node's agent accepts from the core */
+    readonly tokenFor: (node: string) => string,
     private readonly timeoutMs = 120_000,
   ) {}
 
-  private api(address: string): AgentApi {
-    return new AgentApi({ base: address, token: this.token, timeoutMs: this.timeoutMs });
+  private api(to: AgentTarget): AgentApi {
+    return new AgentApi({ base: to.address, token: this.tokenFor(to.id), timeoutMs: this.timeoutMs });
   }
 
-  async deploy(address: string, spec: DeploySpec): Promise<DeployOutcome> {
+  async deploy(to: AgentTarget, spec: DeploySpec): Promise<DeployOutcome> {
     try {
-      const r = await this.api(address).deploy(spec);
+      const r = await this.api(to).deploy(spec);
       return { created: true, ports: r.instance.ports };
     } catch (e) {
-      if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
+      if (!isApiError(e) || e.kind !== 'status') throw unusable(to.address, e);
       if (e.status === 409) return { created: false, ports: [] };
       // the agent answered and refused (bad image, engine error): the instance failed and is
       // replaced with backoff; only no answer at all (unusable above) keeps retrying the same placement
@@ -47,22 +56,22 @@ export class AgentClient {
   }
 
   /** Stops and removes; an absent container counts as removed. The image is kept (other instances may come back). */
-  async remove(address: string, name: string): Promise<void> {
+  async remove(to: AgentTarget, name: string): Promise<void> {
     try {
-      await this.api(address).undeploy({ name, keepImage: true }, 60_000);
+      await this.api(to).undeploy({ name, keepImage: true }, 60_000);
     } catch (e) {
-      if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
+      if (!isApiError(e) || e.kind !== 'status') throw unusable(to.address, e);
       if (e.status === 404) return;
       throw new OsmoError('unavailable', `agent refused removal of ${name}: ${e.info.error}`);
     }
   }
 
   /** The newest `bytes` of an instance's output, from the agent that runs it. */
-  async logs(address: string, name: string, bytes: number): Promise<string> {
+  async logs(to: AgentTarget, name: string, bytes: number): Promise<string> {
     try {
-      return await this.api(address).logs(name, bytes, 30_000);
+      return await this.api(to).logs(name, bytes, 30_000);
     } catch (e) {
-      if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
+      if (!isApiError(e) || e.kind !== 'status') throw unusable(to.address, e);
       if (e.status === 404)
         throw new OsmoError('not_found', `node has no container "${name}" (it may not have started yet): ${e.info.error}`);
       throw new OsmoError('unavailable', `agent could not read the logs of ${name}: ${e.info.error}`);
@@ -70,14 +79,14 @@ export class AgentClient {
   }
 
   /** Runs one health check of an instance on the agent that runs it. */
-  async check(address: string, name: string, check: HealthCheckSpec): Promise<HealthResult> {
+  async check(to: AgentTarget, name: string, check: HealthCheckSpec): Promise<HealthResult> {
     // a command check may use its whole timeout; the agent answers soon after
     const timeout = (check.kind === 'command' ? (check.timeoutMs ?? 5000) : 2000) + 10_000;
     try {
-      const r = await this.api(address).check(name, check, timeout);
+      const r = await this.api(to).check(name, check, timeout);
       return { healthy: r.healthy, detail: r.detail };
     } catch (e) {
-      if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
+      if (!isApiError(e) || e.kind !== 'status') throw unusable(to.address, e);
       if (e.status === 404) throw new OsmoError('not_found', `node has no container "${name}": ${e.info.error}`);
       throw new OsmoError(
         (e.status ?? 500) < 500 ? 'invalid' : 'unavailable',
@@ -86,12 +95,12 @@ export class AgentClient {
     }
   }
 
-  async list(address: string): Promise<AgentInstance[]> {
+  async list(to: AgentTarget): Promise<AgentInstance[]> {
     try {
-      return await this.api(address).list(10_000);
+      return await this.api(to).list(10_000);
     } catch (e) {
-      if (!isApiError(e) || e.kind !== 'status') throw unusable(address, e);
-      throw new OsmoError('unavailable', `agent ${address} could not list instances: ${e.info.error}`);
+      if (!isApiError(e) || e.kind !== 'status') throw unusable(to.address, e);
+      throw new OsmoError('unavailable', `agent ${to.address} could not list instances: ${e.info.error}`);
     }
   }
 }

@@ -7,13 +7,13 @@ import { Ingest } from './service.js';
 
 export const agents = defineModule({
   name: 'agents',
-  deps: [],
-  start: ({ token }) => ({ service: new AgentClient(token) }),
+  deps: ['security'],
+  start: ({ security }) => ({ service: new AgentClient((node) => security.commandTokenFor(node)) }),
 });
 
 export const ingest = defineModule({
   name: 'ingest',
-  deps: ['state', 'events', 'reconciler', 'metrics', 'nodes'],
+  deps: ['state', 'events', 'reconciler', 'metrics', 'nodes', 'security'],
   auth: 'agent',
   start: ({ state, events, reconciler, metrics }) => ({ service: new Ingest(state, events, reconciler, metrics), routes: agentRoutes }),
 });

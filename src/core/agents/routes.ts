@@ -1,4 +1,6 @@
 // The agent <-> core wire contract (src/bus/protocol.ts): register, heartbeat, events.
+// The auth hook has let in the join token or a node credential; which node a caller may
+// speak for is decided here, before anything is stored (src/core/security).
 import {
   EventBatch,
   EventBatchResponse,
@@ -10,7 +12,7 @@ import {
 import { ErrorBody } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 
-const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
+const agentRoutes: CoreRoutes<'nodes' | 'ingest' | 'security'> = async (app, { ctx }) => {
   const tags = ['agent protocol'];
   app.post(
     '/api/v1/agent/register',
@@ -19,10 +21,13 @@ const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
         tags,
         summary: 'an agent announces itself (idempotent; also after restarts)',
         body: RegisterRequest,
-        response: { 200: RegisterResponse, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: RegisterResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (req) => ctx.nodes.register(req.body),
+    async (req) => {
+      const r = await ctx.security.register(req.principal!, req.body.id, () => ctx.nodes.register(req.body));
+      return { ...r.result, ...(r.credential ? { credential: r.credential } : {}), agentToken: ctx.security.commandTokenFor(req.body.id) };
+    },
   );
 
   app.post(
@@ -32,10 +37,13 @@ const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
         tags,
         summary: 'liveness; 404 means: register again',
         body: HeartbeatRequest,
-        response: { 200: HeartbeatResponse, 404: ErrorBody },
+        response: { 200: HeartbeatResponse, 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (req) => ctx.nodes.heartbeat(req.body),
+    async (req) => {
+      ctx.security.checkNode(req.principal!, req.body.id);
+      return ctx.nodes.heartbeat(req.body);
+    },
   );
 
   app.post(
@@ -45,10 +53,13 @@ const agentRoutes: CoreRoutes<'nodes' | 'ingest'> = async (app, { ctx }) => {
         tags,
         summary: 'a batch of agent events; at-least-once, deduplicated by seq',
         body: EventBatch,
-        response: { 200: EventBatchResponse, 400: ErrorBody, 404: ErrorBody },
+        response: { 200: EventBatchResponse, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (req) => ctx.ingest.accept(req.body),
+    async (req) => {
+      ctx.security.checkNode(req.principal!, req.body.node);
+      return ctx.ingest.accept(req.body);
+    },
   );
 };
 

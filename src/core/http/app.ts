@@ -9,10 +9,12 @@ import { NODE_ID_MAX } from '../../bus/protocol.js';
 import { VERSION } from '../../shared/version.js';
 import type { CoreContext } from '../context.js';
 import type { ModuleRoutes } from '../module.js';
-import { defaultAuth, installAuth } from './auth.js';
+import { defaultAuth, installAuth, joinTokenOnly } from './auth.js';
 import { frameworkErrors } from '../../shared/http-errors.js';
+import { httpsServerFactory } from '../../shared/tls.js';
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
+import { installAudit } from '../security/audit.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -24,11 +26,16 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     // UTF-8 character as %XX%XX%XX), and zod then judges the decoded length
     routerOptions: { maxParamLength: NODE_ID_MAX * 9 },
     frameworkErrors,
+    ...(ctx.config.tls ? { serverFactory: httpsServerFactory(ctx.config.tls, 'core') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  installAuth(app, ctx.token, ctx.config.openClientApi);
+  // a partial core (a test of the module registry) may lack these modules: the join token
+  // alone then, and no audit trail
+  const modules = ctx as Partial<CoreContext>;
+  installAuth(app, modules.security ?? joinTokenOnly(ctx.token), ctx.config.openClientApi);
+  if (modules.events) installAudit(app, modules.events);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.apiSeconds.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -35,6 +35,6 @@ export class InstanceService {
     const i = this.find(idOrName);
     const node = i.node ? this.state.nodes.get(i.node) : undefined;
     if (!node) throw conflict(`instance ${i.id} is not placed on a node yet (state ${i.state}): no logs`);
-    return { id: i.id, node: node.id, name: i.name, logs: await this.agents.logs(node.address, i.name, bytes) };
+    return { id: i.id, node: node.id, name: i.name, logs: await this.agents.logs(node, i.name, bytes) };
   }
 }

@@ -119,12 +119,12 @@ export class Migrator {
     await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
     let ok = false;
     try {
-      const out = await withDeadline(ctx.agents.deploy(dest.address, deploySpec(rec, mel)), deadline, 'deploy on the destination');
+      const out = await withDeadline(ctx.agents.deploy(dest, deploySpec(rec, mel)), deadline, 'deploy on the destination');
       let ports: PublishedPort[] = out.ports;
       // running
       for (;;) {
         if (this.closed) throw new OsmoError('unavailable', 'core shutting down');
-        const list = await withDeadline(ctx.agents.list(dest.address), deadline, 'listing the destination');
+        const list = await withDeadline(ctx.agents.list(dest), deadline, 'listing the destination');
         const c = list.find((x) => x.name === rec.name);
         if (c && c.state === 'running') {
           if (c.ports.length) ports = c.ports;
@@ -151,7 +151,7 @@ export class Migrator {
         }
         for (;;) {
           // bounded by the agent client's own timeout; the deadline is judged between checks
-          const r = await ctx.agents.check(dest.address, rec.name, check);
+          const r = await ctx.agents.check(dest, rec.name, check);
           if (r.healthy) {
             health = `healthy (${r.detail})`;
             break;
@@ -163,7 +163,7 @@ export class Migrator {
       }
       // still running a moment later: a container that dies on start fails here, not after the switch
       await sleep(this.opts.confirmMs);
-      const again = await withDeadline(ctx.agents.list(dest.address), deadline + this.opts.confirmSlackMs, 'listing the destination');
+      const again = await withDeadline(ctx.agents.list(dest), deadline + this.opts.confirmSlackMs, 'listing the destination');
       if (again.find((x) => x.name === rec.name)?.state !== 'running')
         throw new OsmoError('unavailable', `copy on ${dest.id} stopped right after starting`);
 
@@ -181,7 +181,7 @@ export class Migrator {
       return { ok: true, instance: src.id, newInstance: newId, mel: mel.name, from, to: dest.id, ms };
     } catch (e) {
       const error = (e as Error).message;
-      await ctx.agents.remove(dest.address, rec.name).catch(() => undefined);
+      await ctx.agents.remove(dest, rec.name).catch(() => undefined);
       await ctx.events.core('migration', from, { ...base, phase: 'rolled-back', error });
       return { ok: false, instance: src.id, mel: mel.name, from, to: dest.id, ms: Date.now() - t0, error };
     } finally {

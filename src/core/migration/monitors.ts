@@ -16,7 +16,8 @@ export class MonitorKeeper {
 
   constructor(
     private readonly state: ClusterState,
-    private readonly token: string,
+    /** the token each node's agent accepts from the core */
+    private readonly tokenFor: (node: string) => string,
   ) {}
 
   async ensure(now: number, policyOf: (node: string) => PolicyDocument): Promise<void> {
@@ -40,7 +41,7 @@ export class MonitorKeeper {
       if (prev && prev.key === key && now - prev.at < RESEND_MS) continue;
       this.sent.set(n.id, { key, at: now });
       calls.push(
-        Promise.all(wants.map(([metric, source]) => this.put(n.address, metric, { time, source }))).then(
+        Promise.all(wants.map(([metric, source]) => this.put(n, metric, { time, source }))).then(
           () => undefined,
           // try again in a few seconds, not on every refresh
           () => void this.sent.set(n.id, { key: 'failed', at: now - RESEND_MS + RETRY_MS }),
@@ -50,7 +51,11 @@ export class MonitorKeeper {
     await Promise.all(calls);
   }
 
-  private async put(address: string, metric: MonitorOption, body: { time: number; source: 'host' | 'guest' }): Promise<void> {
-    await new AgentApi({ base: address, token: this.token }).monitor(metric, body, 5000);
+  private async put(
+    to: { id: string; address: string },
+    metric: MonitorOption,
+    body: { time: number; source: 'host' | 'guest' },
+  ): Promise<void> {
+    await new AgentApi({ base: to.address, token: this.tokenFor(to.id) }).monitor(metric, body, 5000);
   }
 }

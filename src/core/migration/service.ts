@@ -44,7 +44,7 @@ export class PolicyEngine {
 
   constructor(private readonly ctx: EngineContext) {
     this.migrator = new Migrator(ctx, ctx.policyState);
-    this.monitors = new MonitorKeeper(ctx.state, ctx.token);
+    this.monitors = new MonitorKeeper(ctx.state, ctx.agents.tokenFor);
   }
 
   private get ps() {
@@ -108,7 +108,7 @@ export class PolicyEngine {
         .filter((n) => n.status === 'ready')
         .map(async (n) => {
           try {
-            const list = await this.ctx.agents.list(n.address);
+            const list = await this.ctx.agents.list(n);
             this.ps.catalog.set(n.id, [...new Set(list.map((c) => c.image).filter((i): i is string => !!i))]);
           } catch {
             // unreachable now: keep what we knew

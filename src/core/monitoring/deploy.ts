@@ -65,7 +65,8 @@ interface Installed {
 export interface DeployerOptions {
   state: ClusterState;
   reg: Registry;
-  token: string;
+  /** the token a node's agent accepts from the core (src/core/security: one per node) */
+  tokenFor: (node: string) => string;
   host: Omit<PublisherHost, 'live' | 'problem'>;
   /** subscribes to the core's live events; returns an unsubscribe */
   subscribe: (listener: (e: OsmoEvent) => void) => () => void;
@@ -362,7 +363,7 @@ export class SensorDeployer {
     if (n.status !== 'ready') return;
     const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}`;
     if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;
-    const api = new AgentApi({ base: n.address, token: this.o.token });
+    const api = new AgentApi({ base: n.address, token: this.o.tokenFor(n.id) });
     const sameAgent = had && had.sig.startsWith(`${n.registeredAt}|${n.address}|`);
     try {
       for (const [k, period] of want.monitors) {

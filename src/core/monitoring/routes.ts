@@ -132,13 +132,13 @@ const mixinIdOf = (m: unknown, i: number): string => {
   return o.scheme + o.term;
 };
 
-const occiRoutes: CoreRoutes<'state' | 'store' | 'events'> = async (app, { ctx }) => {
+const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents'> = async (app, { ctx }) => {
   const svc = new OcciService(ctx.state, ctx.store.kv);
   await svc.load();
   const deployer = new SensorDeployer({
     state: ctx.state,
     reg: svc.reg,
-    token: ctx.token,
+    tokenFor: ctx.agents.tokenFor,
     host: { logDir: join(ctx.config.dataDir, 'sensors'), metrics: (rows) => ctx.store.samples.insertMany(rows) },
     subscribe: (l) => {
       const a = ctx.events.live.subscribe('sample', l);

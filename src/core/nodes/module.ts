@@ -6,7 +6,7 @@ import { Registry } from './service.js';
 
 export const nodes = defineModule({
   name: 'nodes',
-  deps: ['state', 'events', 'reconciler', 'metrics'],
+  deps: ['state', 'events', 'reconciler', 'metrics', 'security'],
   auth: 'client',
   start({ state, events, reconciler, metrics, config }) {
     const r = new Registry(state, events, reconciler, config.liveness);

@@ -32,7 +32,7 @@ export function nodeView(state: ClusterState, n: LiveNode): NodeView {
 
 const Id = z.object({ id: z.string().min(1).max(NODE_ID_MAX) });
 
-const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
+const nodeRoutes: CoreRoutes<'nodes' | 'state' | 'security'> = async (app, { ctx }) => {
   const tags = ['nodes'];
   app.get(
     '/api/v1/nodes',
@@ -81,7 +81,27 @@ const nodeRoutes: CoreRoutes<'nodes' | 'state'> = async (app, { ctx }) => {
     },
     async (req) => {
       await ctx.nodes.remove(req.params.id);
+      // the id is free again: the join token may register it anew
+      await ctx.security.forgetNode(req.params.id);
       return { response: true as const, status: 200 };
+    },
+  );
+
+  app.post(
+    '/api/v1/nodes/:id/revoke',
+    {
+      // cutting a node off is a security act: a token even on loopback
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: "revoke the node's credential: its next call is refused (403) and it is marked down; it may join again only after `rm`",
+        params: Id,
+        response: { 200: NodeView, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      await ctx.security.revokeNode(req.params.id);
+      return nodeView(ctx.state, await ctx.nodes.revoked(req.params.id));
     },
   );
 };

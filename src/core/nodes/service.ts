@@ -182,6 +182,15 @@ export class Registry {
     return n;
   }
 
+  /** Its credential was revoked: down at once (its heartbeats are refused from now on), instances replaced elsewhere. */
+  async revoked(id: string): Promise<LiveNode> {
+    const n = this.get(id);
+    this.spared.delete(id);
+    await this.events.core('node', id, { node: id, action: 'revoke' });
+    await this.setStatus(n, 'down', 'credential revoked');
+    return n;
+  }
+
   /** Forgets a node; refused while it still holds instances the core placed. */
   async remove(id: string): Promise<void> {
     const n = this.get(id);

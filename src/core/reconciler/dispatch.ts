@@ -71,7 +71,7 @@ export class Dispatcher {
     this.inflight.add(id);
     this.lastAttempt.set(id, Date.now());
     void this.limiter
-      .run(() => this.agents.deploy(node.address, deploySpec(i, mel)))
+      .run(() => this.agents.deploy(node, deploySpec(i, mel)))
       .then(
         (out) =>
           this.record(id, (cur) => {
@@ -117,7 +117,7 @@ export class Dispatcher {
     this.inflight.add(id);
     this.lastAttempt.set(id, Date.now());
     void this.limiter
-      .run(() => this.agents.remove(node.address, i.name))
+      .run(() => this.agents.remove(node, i.name))
       .then(
         () => {
           this.lastAttempt.delete(id);

@@ -35,7 +35,7 @@ export class Syncer {
     this.syncing.set(nodeId, now);
     let containers: AgentInstance[];
     try {
-      containers = await this.agents.list(node.address);
+      containers = await this.agents.list(node);
     } catch {
       // keep the timestamp: an agent that cannot list (engine down) is asked again after minGapMs, not every heartbeat
       return;
@@ -109,7 +109,7 @@ export class Syncer {
         node: nodeId,
         data: { action: 'remove-orphan', name: c.name, reason: 'container of an instance the core does not know' },
       });
-      void this.agents.remove(node.address, c.name).catch(() => undefined);
+      void this.agents.remove(node, c.name).catch(() => undefined);
     }
     if (writes.length) await this.state.saveInstances(writes);
     if (deletes.length) await this.state.deleteInstances(deletes);

@@ -19,6 +19,18 @@ export class KvRepo {
       .execute();
   }
 
+  /** every entry whose key starts with `prefix` (a prefix of letters, digits, "/", "-") */
+  async withPrefix(prefix: string): Promise<Array<{ key: string; value: string }>> {
+    // LIKE treats % and _ as wildcards: the ranged comparison has none
+    return this.db
+      .selectFrom('kv')
+      .select(['key', 'value'])
+      .where('key', '>=', prefix)
+      .where('key', '<', `${prefix}\uffff`)
+      .orderBy('key')
+      .execute();
+  }
+
   async remove(key: string): Promise<void> {
     await this.db.deleteFrom('kv').where('key', '=', key).execute();
   }

@@ -1,0 +1,201 @@
+// Who is calling: the join token, a scoped API token, or one node's credential. Records live
+// in the store's kv table (only hashes) and in memory, because every heartbeat is checked.
+//   join token    — admin; the only secret that may register a node that has no credential.
+//   node credential — issued at a node's first registration; the only secret that may
+//                 heartbeat, send events or re-register for that node id (after Kubernetes'
+//                 node authorizer: a kubelet touches only its own node).
+//   API tokens    — `admin` or `read-only`, named, listed, revocable.
+// The core also derives, per node, the token it sends with its commands to that agent
+// (HMAC of a key in the data dir), so a node never holds a secret valid on another node.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { forbidden, notFound, OsmoError } from '../../shared/errors.js';
+import type { Store } from '../../store/index.js';
+import type { ClusterState } from '../state.js';
+import { joinTokenFile, newJoinToken } from '../token.js';
+import { hashMatches, hmac, idOf, issue, loadOrCreateKey, NODE_PREFIX, sameSecret, TOKEN_PREFIX, writeSecretFile } from './secrets.js';
+
+import { TokenScope, type TokenInfo } from './schema.js';
+
+export { TokenScope };
+
+/** Who a request was authenticated as. `subject` is what the audit trail names. */
+export type Principal =
+  | { kind: 'join'; subject: 'join-token'; scope: 'admin' }
+  | { kind: 'token'; subject: string; scope: TokenScope; id: string }
+  | { kind: 'node'; subject: string; node: string }
+  | { kind: 'loopback'; subject: 'loopback'; scope: 'admin' };
+
+/** A secret we know but no longer accept: answered 403 with the reason, never treated as absent. */
+export interface Refused {
+  refused: string;
+}
+
+const NodeCred = z.object({ credId: z.string(), hash: z.string(), issuedAt: z.number(), revokedAt: z.number().optional() });
+type NodeCred = z.infer<typeof NodeCred>;
+const ApiToken = z.object({ id: z.string(), name: z.string(), scope: TokenScope, hash: z.string(), createdAt: z.number() });
+type ApiToken = z.infer<typeof ApiToken>;
+
+const NODE_KEY = 'security/node/';
+const TOKEN_KEY = 'security/token/';
+
+export class Security {
+  private joinToken: string;
+  private readonly commandKey: Buffer;
+  private readonly nodes = new Map<string, NodeCred>();
+  private readonly nodeOfCred = new Map<string, string>();
+  private readonly tokens = new Map<string, ApiToken>();
+  /** join-token registrations in flight: a second one for the same id must not get a credential too */
+  private readonly joining = new Set<string>();
+
+  private constructor(
+    private readonly store: Store,
+    private readonly state: ClusterState,
+    private readonly dataDir: string,
+    joinToken: string,
+  ) {
+    this.joinToken = joinToken;
+    this.commandKey = loadOrCreateKey(join(dataDir, 'command-key'));
+  }
+
+  static async open(store: Store, state: ClusterState, dataDir: string, joinToken: string): Promise<Security> {
+    const s = new Security(store, state, dataDir, joinToken);
+    for (const { key, value } of await store.kv.withPrefix(NODE_KEY)) {
+      const r = NodeCred.safeParse(JSON.parse(value));
+      if (!r.success) continue;
+      const node = key.slice(NODE_KEY.length);
+      s.nodes.set(node, r.data);
+      s.nodeOfCred.set(r.data.credId, node);
+    }
+    for (const { value } of await store.kv.withPrefix(TOKEN_KEY)) {
+      const r = ApiToken.safeParse(JSON.parse(value));
+      if (r.success) s.tokens.set(r.data.id, r.data);
+    }
+    return s;
+  }
+
+  /** The principal an `Authorization` header names; undefined = no or an unknown secret (401). */
+  authenticate(header: string | undefined): Principal | Refused | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!m) return undefined;
+    const presented = m[1]!;
+    if (sameSecret(presented, this.joinToken)) return { kind: 'join', subject: 'join-token', scope: 'admin' };
+    const credId = idOf(NODE_PREFIX, presented);
+    if (credId !== undefined) {
+      const node = this.nodeOfCred.get(credId);
+      const rec = node === undefined ? undefined : this.nodes.get(node);
+      if (node === undefined || !rec || rec.credId !== credId || !hashMatches(presented, rec.hash)) return undefined;
+      if (rec.revokedAt !== undefined) return { refused: `the credential of node ${node} was revoked` };
+      return { kind: 'node', subject: `node:${node}`, node };
+    }
+    const tokenId = idOf(TOKEN_PREFIX, presented);
+    if (tokenId !== undefined) {
+      const t = this.tokens.get(tokenId);
+      if (!t || !hashMatches(presented, t.hash)) return undefined;
+      return { kind: 'token', subject: `token:${t.name}`, scope: t.scope, id: t.id };
+    }
+    return undefined;
+  }
+
+  /**
+   * Registers node `id` if this principal may: its own credential, or the join token for a
+   * node that holds none (a new node, or one forgotten with `osmo nodes rm`). With the join
+   * token, a credential is issued once `register` has succeeded and handed back. Throws 403
+   * otherwise, before anything is stored.
+   */
+  async register<R>(p: Principal, id: string, register: () => Promise<R>): Promise<{ result: R; credential?: string }> {
+    if (p.kind === 'node') {
+      if (p.node !== id) throw forbidden(`this credential belongs to node ${p.node}, not ${id}`);
+      return { result: await register() };
+    }
+    if (p.kind !== 'join') throw forbidden('registering a node needs the join token (or the node its own credential)');
+    const rec = this.nodes.get(id);
+    if (rec?.revokedAt !== undefined) throw forbidden(`node ${id} was revoked; remove it (osmo nodes rm ${id}) before it may join again`);
+    if (rec || this.joining.has(id)) throw forbidden(`node ${id} has already joined: only its own node credential may register it again`);
+    this.joining.add(id);
+    try {
+      const result = await register();
+      const cred = issue(NODE_PREFIX);
+      await this.putNode(id, { credId: cred.id, hash: cred.hash, issuedAt: Date.now() });
+      return { result, credential: cred.secret };
+    } finally {
+      this.joining.delete(id);
+    }
+  }
+
+  /** Heartbeats and event batches: only the node's own credential. */
+  checkNode(p: Principal, id: string): void {
+    if (p.kind === 'node' && p.node === id) return;
+    if (p.kind === 'node') throw forbidden(`this credential belongs to node ${p.node}, not ${id}`);
+    throw forbidden(`only node ${id}'s own credential (issued when it registered) may send its heartbeats and events`);
+  }
+
+  /** The token the core sends with commands to this node's agent. */
+  commandTokenFor(node: string): string {
+    return `osmoc_${hmac(this.commandKey, `agent-api\0${node}`)}`;
+  }
+
+  /** Cuts a node off: its credential is refused from now on (403), and it cannot re-join with the join token. */
+  async revokeNode(id: string): Promise<void> {
+    const rec = this.nodes.get(id);
+    if (!this.state.nodes.has(id)) throw notFound(`node ${id} not found`);
+    await this.putNode(id, { ...(rec ?? { credId: '', hash: '', issuedAt: Date.now() }), revokedAt: Date.now() });
+  }
+
+  get currentJoinToken(): string {
+    return this.joinToken;
+  }
+
+  /** `osmo nodes rm`: the id is free again, the join token may register it anew. */
+  async forgetNode(id: string): Promise<void> {
+    const rec = this.nodes.get(id);
+    if (!rec) return;
+    this.nodes.delete(id);
+    this.nodeOfCred.delete(rec.credId);
+    await this.store.kv.remove(NODE_KEY + id);
+  }
+
+  /** A new join token, in memory and in <data-dir>/join-token; joined nodes keep their credentials. */
+  rotateJoin(): string {
+    const t = newJoinToken();
+    writeSecretFile(joinTokenFile(this.dataDir), `${t}\n`);
+    this.joinToken = t;
+    return t;
+  }
+
+  async createToken(scope: TokenScope, name: string | undefined): Promise<TokenInfo & { token: string }> {
+    const t = issue(TOKEN_PREFIX);
+    const label = name ?? t.id;
+    if ([...this.tokens.values()].some((x) => x.name === label)) throw new OsmoError('conflict', `a token named "${label}" exists`);
+    const rec: ApiToken = { id: t.id, name: label, scope, hash: t.hash, createdAt: Date.now() };
+    await this.store.kv.set(TOKEN_KEY + t.id, JSON.stringify(rec));
+    this.tokens.set(t.id, rec);
+    return { ...info(rec), token: t.secret };
+  }
+
+  listTokens(): TokenInfo[] {
+    return [...this.tokens.values()].map(info).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** by id or by name */
+  async revokeToken(ref: string): Promise<TokenInfo> {
+    const t = this.tokens.get(ref) ?? [...this.tokens.values()].find((x) => x.name === ref);
+    if (!t) throw notFound(`no API token with id or name "${ref}"`);
+    await this.store.kv.remove(TOKEN_KEY + t.id);
+    this.tokens.delete(t.id);
+    return info(t);
+  }
+
+  private async putNode(id: string, rec: NodeCred): Promise<void> {
+    const old = this.nodes.get(id);
+    if (old) this.nodeOfCred.delete(old.credId);
+    // memory first, so that a second registration racing this one sees the credential
+    this.nodes.set(id, rec);
+    if (rec.credId) this.nodeOfCred.set(rec.credId, id);
+    await this.store.kv.set(NODE_KEY + id, JSON.stringify(rec));
+  }
+}
+
+function info(t: ApiToken): TokenInfo {
+  return { id: t.id, name: t.name, scope: t.scope, createdAt: t.createdAt };
+}
