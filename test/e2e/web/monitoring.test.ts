@@ -88,7 +88,7 @@ test('a sensor made from the form shows its pipeline, turns active and charts li
   // the instance of the MEL as the target (its OCCI title is the instance name)
   const option = page.locator('#sf-target option', { hasText: MEL });
   await eventually(async () => (await option.count()) > 0, 20_000, 'the instance offered as a target');
-  await page.getByLabel('Target').selectOption((await option.first().getAttribute('value'))!);
+  await page.getByLabel('Target').selectOption(await option.first().getAttribute('value'));
   await page.getByLabel('Period (s)').fill('1');
   await page.getByRole('button', { name: 'Create and start' }).click();
 

@@ -6,7 +6,7 @@ import { api } from './http.js';
 import type { OcciCategory, OcciResource } from './occiTypes.js';
 import { authHeaders } from './token.js';
 
-export type { OcciCategory, OcciLink, OcciResource } from './occiTypes.js';
+export type { OcciCategory, OcciResource } from './occiTypes.js';
 
 const OCCI_JSON = 'application/occi+json';
 
