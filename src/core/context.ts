@@ -12,6 +12,7 @@ import type { CoreMetrics } from './metrics/service.js';
 import type { PolicyEngine } from './migration/service.js';
 import type { PolicyState } from './migration/policy-state.js';
 import type { Registry, LivenessOptions } from './nodes/service.js';
+import type { SlaService } from './sla/service.js';
 import type { PlanService } from './planner/service.js';
 import type { PolicyService } from './policies/service.js';
 import type { ReconcilerOptions } from './reconciler/options.js';
@@ -57,6 +58,7 @@ export interface CoreServices {
   instances: InstanceService;
   engine: PolicyEngine;
   plans: PlanService;
+  sla: SlaService;
 }
 
 export type ServiceName = keyof CoreServices;

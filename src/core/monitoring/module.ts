@@ -6,7 +6,7 @@ import occiRoutes from './routes.js';
 
 export const monitoring = defineModule({
   name: 'monitoring',
-  deps: ['state', 'store', 'events', 'agents'],
+  deps: ['state', 'store', 'events', 'agents', 'sla'],
   auth: 'client', // OCCI: /occi/… and /.well-known/org/ogf/occi/-/
   start: () => ({ routes: occiRoutes }),
 });

@@ -34,6 +34,8 @@ export interface PublisherHost {
   logDir: string;
   live(v: SensorValue): void;
   metrics(rows: SampleRow[]): Promise<void>;
+  /** the SLA manager's feed: a KPI value for an agreement (as POST /sla-service/metrics/{id}) */
+  sla(agreement: string, kpi: string, value: number, ts: number): Promise<void>;
   /** a publisher's trouble, once per new message */
   problem(sensor: string, message: string): void;
 }
@@ -53,8 +55,9 @@ export function makePublisher(sensor: string, p: PublisherInfo, host: PublisherH
       return { term: 'stream', send: (v) => host.live(v), close: async () => {} };
     case 'metrics':
       return new MetricsPublisher(attr(p, 'name'), host);
+    case 'sla':
+      return new SlaPublisher(attr(p, 'agreement'), attr(p, 'kpi'), host, (m) => host.problem(sensor, m));
     default:
-      // sla: the SLA manager's feed is wired by whichever of the two lands second; the deployer says so on the sensor
       return { term: p.stage.mixin.term, send: () => undefined, close: async () => {} };
   }
 }
@@ -242,3 +245,40 @@ class MetricsPublisher implements Publisher {
     await this.flush();
   }
 }
+
+/**
+ * Feeds an agreement's KPI (the SLA manager's push path, so its rules about time and
+ * duplicates apply): booleans count as 1/0. One value in flight at a time keeps the order;
+ * values arriving meanwhile replace the waiting one (the SLA manager judges the latest).
+ */
+class SlaPublisher implements Publisher {
+  readonly term = 'sla';
+  private busy = false;
+  private next: SensorValue | undefined;
+  constructor(
+    private readonly agreement: string,
+    private readonly kpi: string,
+    private readonly host: PublisherHost,
+    private readonly problem: (m: string) => void,
+  ) {}
+  send(v: SensorValue): void {
+    this.next = v;
+    if (!this.busy) void this.drain();
+  }
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.next) {
+        const v = this.next;
+        this.next = undefined;
+        await this.host
+          .sla(this.agreement, this.kpi, typeof v.value === 'boolean' ? Number(v.value) : v.value, v.ts)
+          .catch((e: Error) => this.problem(`sla publisher: agreement ${this.agreement}: ${e.message}`));
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+  async close(): Promise<void> {}
+}
+

@@ -132,14 +132,18 @@ const mixinIdOf = (m: unknown, i: number): string => {
   return o.scheme + o.term;
 };
 
-const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents'> = async (app, { ctx }) => {
+const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents' | 'sla'> = async (app, { ctx }) => {
   const svc = new OcciService(ctx.state, ctx.store.kv);
   await svc.load();
   const deployer = new SensorDeployer({
     state: ctx.state,
     reg: svc.reg,
     tokenFor: ctx.agents.tokenFor,
-    host: { logDir: join(ctx.config.dataDir, 'sensors'), metrics: (rows) => ctx.store.samples.insertMany(rows) },
+    host: {
+      logDir: join(ctx.config.dataDir, 'sensors'),
+      metrics: (rows) => ctx.store.samples.insertMany(rows),
+      sla: (agreement, kpi, value, ts) => ctx.sla.push(agreement, [{ key: kpi, value, at: ts }]),
+    },
     subscribe: (l) => {
       const a = ctx.events.live.subscribe('sample', l);
       const b = ctx.events.live.subscribe('probe', l);

@@ -28,6 +28,6 @@ export const sla = defineModule({
       { store, state, events, mels, engine },
     );
     svc.start();
-    return { routes: slaRoutes(svc), stop: () => svc.stop() };
+    return { service: svc, routes: slaRoutes(svc), stop: () => svc.stop() };
   },
 });

@@ -20,17 +20,25 @@ test('a core stalled longer than down-after keeps its beating nodes ready', asyn
   const liveness = { heartbeatMs: 100, suspectMs: 1500, downMs: 3000, restartGraceMs: 0 };
   const core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-stall-'), liveness, processMetrics: false });
   const id = 'stall-node-1';
-  await core.ctx.nodes.register({
-    id,
-    address: 'http://127.0.0.1:1',
-    layer: 'edge',
-    domain: 'lab',
-    labels: {},
-    capacity: { cpus: 1, memoryBytes: 1 << 30 },
-    drivers: ['docker'],
-    version: '0.0.0',
+  // registered over HTTP with the join token, as an agent does: the answer carries the node's own
+  // credential, which its heartbeats must then present
+  const reg = await fetch(`${core.url}/api/v1/agent/register`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${core.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id,
+      address: 'http://127.0.0.1:1',
+      layer: 'edge',
+      domain: 'lab',
+      labels: {},
+      capacity: { cpus: 1, memoryBytes: 1 << 30 },
+      drivers: ['docker'],
+      version: '0.0.0',
+    }),
   });
-  const sender = spawn(process.execPath, ['-e', SENDER, core.url, core.token, id], { stdio: 'ignore' });
+  const credential = ((await reg.json()) as { credential?: string }).credential;
+  assert.ok(credential, `registration answered ${reg.status} with a credential`);
+  const sender = spawn(process.execPath, ['-e', SENDER, core.url, credential, id], { stdio: 'ignore' });
   try {
     const status = () => core.ctx.state.nodes.get(id)!.status;
     const beats = () => core.ctx.state.nodes.get(id)!.lastHeartbeat;

@@ -214,6 +214,74 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
     }
   });
 
+  test('http-probe → sla publisher: the latency feeds a real agreement, which the SLA manager judges', async () => {
+    const AG = 'occi2-sla-ag';
+    assert.equal((await api(core, 'POST', '/sla-service/providers', { uuid: 'occi2-prov', name: 'occi2-prov' })).status, 201);
+    const term = (name: string, constraint: string) => ({
+      name,
+      serviceLevelObjective: { kpitarget: { kpiName: 'ResponseTime', customServiceLevel: JSON.stringify({ constraint }) } },
+    });
+    const made = await api(core, 'POST', '/sla-service/agreements', {
+      agreementId: AG,
+      name: 'latency of the web MEL',
+      context: {
+        AgreementInitiator: 'occi2-client',
+        AgreementResponder: 'occi2-prov',
+        ServiceProvider: 'AgreementResponder',
+        Service: MEL,
+      },
+      // both terms read the sensor's values (ms): one any answer meets, one no answer can
+      terms: { allTerms: { guaranteeTerms: [term('GTAnswers', 'ResponseTime LT 60000'), term('GTImpossible', 'ResponseTime LT 0')] } },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    const put = (path: string) => fetch(`${core.url}/sla-service${path}`, { method: 'PUT' }).then((r) => r.status);
+    assert.equal(await put(`/enforcements/${AG}/start`), 200);
+    const c = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'occi2-web-sla',
+      mixins: [`${M}publisher#sla`],
+      attributes: {
+        'occi.sensor.period': 1,
+        'osmo.publisher.sla.agreement': AG,
+        'osmo.publisher.sla.kpi': 'ResponseTime',
+        'osmo.publisher.sla.input': 'lat',
+      },
+      links: [
+        {
+          kind: COLLECTOR,
+          id: 'occi2-web-sla-probe',
+          mixins: [`${M}metric#http-probe`],
+          attributes: { 'occi.collector.period': 1, 'osmo.metric.http-probe.latency': 'lat', 'osmo.metric.http-probe.port': 80 },
+          target: { location: `/occi/compute/instance.${instance.id}` },
+        },
+      ],
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await occi('POST', '/occi/sensor/occi2-web-sla?action=start', START)).status, 200);
+    const st = await active('occi2-web-sla');
+    assert.doesNotMatch(st['osmo.sensor.state.message'] ?? '', /not wired/);
+    type Detail = { status: string; terms: { name: string; status: string; lastValue: number | null }[] };
+    const detail = await eventually(
+      async () => {
+        const d = (await api(core, 'GET', `/sla-service/agreements/${AG}/status`)).json as unknown as Detail;
+        return d.terms.every((t) => t.lastValue !== null) ? d : undefined;
+      },
+      60_000,
+      'the sensor values reach the agreement',
+    );
+    const by = Object.fromEntries(detail.terms.map((t) => [t.name, t]));
+    assert.equal(by.GTAnswers!.status, 'FULFILLED');
+    assert.equal(by.GTImpossible!.status, 'VIOLATED');
+    assert.ok(by.GTAnswers!.lastValue! > 0, `a latency in ms: ${by.GTAnswers!.lastValue}`);
+    assert.equal(detail.status, 'VIOLATED');
+    const vs = (await fetch(`${core.url}/sla-service/violations?agreementId=${AG}`, { headers: { accept: 'application/json' } }).then((r) =>
+      r.json(),
+    )) as { metric_name: string }[];
+    assert.ok(vs.length >= 1 && vs.every((v) => v.metric_name === 'ResponseTime'), JSON.stringify(vs));
+    assert.equal((await occi('DELETE', '/occi/sensor/occi2-web-sla')).status, 200);
+    assert.equal(await put(`/enforcements/${AG}/stop`), 200);
+  });
+
   test('instance-state → stream: the SSE stream of the sensor says the instance runs', async () => {
     const c = await occi('POST', '/occi/sensor/', {
       kind: SENSOR,

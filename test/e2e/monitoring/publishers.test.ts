@@ -26,6 +26,7 @@ const host: PublisherHost = {
   logDir: tempDir('occi2-pub-'),
   live: () => undefined,
   metrics: async (r) => void rows.push(...r),
+  sla: async () => undefined,
   problem: (_s, m) => void problems.push(m),
 };
 const value = (i: number): SensorValue => ({ sensor: 's', channel: 'c', publisher: 'x', value: i, ts: 1_700_000_000_000 + i });
@@ -129,5 +130,36 @@ describe('sensor publishers', () => {
     p.send(value(3));
     await p.close();
     assert.deepEqual(rows, [{ ts: value(3).ts, node: 'occi', target: 's', metric: 'web_p95', field: 'c', value: 3, unit: '' }]);
+  });
+
+  test('sla: values reach the agreement in order, booleans as 1/0; a refusal is told on the sensor, not thrown', async () => {
+    const fed: Array<[string, string, number, number]> = [];
+    let release: (() => void) | undefined;
+    const slow: PublisherHost = {
+      ...host,
+      // the first push waits until the test releases it: values sent meanwhile must not overtake it
+      sla: (a, k, v, ts) => {
+        fed.push([a, k, v, ts]);
+        return fed.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+    };
+    const p = makePublisher('s', info('sla', { 'osmo.publisher.sla.agreement': 'ag-1', 'osmo.publisher.sla.kpi': 'ResponseTime' }), slow);
+    p.send(value(1));
+    p.send(value(2));
+    p.send({ ...value(3), value: true });
+    await eventually(() => release !== undefined, 5_000, 'the first push in flight');
+    release!();
+    await eventually(() => fed.length === 2, 5_000, 'the latest value after the first');
+    assert.deepEqual(fed, [
+      ['ag-1', 'ResponseTime', 1, value(1).ts],
+      ['ag-1', 'ResponseTime', 1, value(3).ts],
+    ]);
+    const refusing = makePublisher('s', info('sla', { 'osmo.publisher.sla.agreement': 'ghost', 'osmo.publisher.sla.kpi': 'K' }), {
+      ...host,
+      sla: () => Promise.reject(new Error('agreement ghost not found')),
+    });
+    refusing.send(value(4));
+    await eventually(() => problems.some((m) => /agreement ghost: agreement ghost not found/.test(m)), 5_000, 'the refusal told');
+    await p.close();
   });
 });
