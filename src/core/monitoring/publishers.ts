@@ -281,4 +281,3 @@ class SlaPublisher implements Publisher {
   }
   async close(): Promise<void> {}
 }
-
