@@ -161,3 +161,22 @@ export const PenaltyViewSchema = z.object({
 export type PenaltyView = z.infer<typeof PenaltyViewSchema>;
 
 export const emptyTerms = (): Terms => ({ serviceDescriptionTerms: [], serviceProperties: [], guaranteeTerms: [] });
+
+/** osmo's status of an agreement (GET /sla-service/agreements/{id}/status): each term with its last value and binding, and the actions taken. */
+export interface AgreementDetail {
+  agreementId: string;
+  status: string;
+  enabled: boolean;
+  lastExecuted: string | null;
+  terms: {
+    name: string;
+    status: string;
+    constraint: string;
+    lastValue: number | null;
+    observedAt: string | null;
+    mel: string;
+    source: string | null;
+    actions: string[];
+  }[];
+  actions: Record<string, unknown>[];
+}

@@ -5,6 +5,7 @@
 // Rounds of one agreement never overlap (a promise chain per agreement).
 // With the cluster at hand (`deps`), terms bound to a MEL are measured at the start of each
 // round (sources.ts) and new violations of terms with compensating actions act (actions.ts).
+import type { AgreementDetail } from '../../sla/model.js';
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import {
@@ -65,24 +66,6 @@ export interface GenerateRequest {
   consumer?: string;
   expirationTime?: string;
   agreementId?: string;
-}
-
-export interface AgreementDetail {
-  agreementId: string;
-  status: string;
-  enabled: boolean;
-  lastExecuted: string | null;
-  terms: {
-    name: string;
-    status: string;
-    constraint: string;
-    lastValue: number | null;
-    observedAt: string | null;
-    mel: string;
-    source: string | null;
-    actions: string[];
-  }[];
-  actions: Record<string, unknown>[];
 }
 
 export interface SlaOptions {

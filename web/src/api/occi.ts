@@ -1,7 +1,7 @@
 // The dashboard's side of the OCCI monitoring API (/occi/, GFD.223 over the JSON rendering
 // GFD.226): sensors (resources) with their collectors (links), the query interface, the
 // start/stop actions, and a sensor's live values (GET /api/v1/sensors/{id}/stream, SSE).
-import { SseParser } from '../../../src/client/sse.js';
+import { readSse } from '../../../src/client/sse.js';
 import { api } from './http.js';
 import type { OcciCategory, OcciResource } from './occiTypes.js';
 import { authHeaders } from './token.js';
@@ -47,20 +47,13 @@ export function followSensor(id: string, onValue: (v: SensorValue) => void, onEr
         onError?.(`stream answered ${res.status}`);
         return;
       }
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      const parser = new SseParser((m) => {
+      await readSse(res.body, (m) => {
         try {
           onValue(JSON.parse(m.data) as SensorValue);
         } catch {
           // a frame that is not a value (comments are already skipped): ignore it
         }
       });
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        parser.push(decoder.decode(value, { stream: true }));
-      }
     } catch (e) {
       if (!ctrl.signal.aborted) onError?.(e instanceof Error ? e.message : String(e));
     }

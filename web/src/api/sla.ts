@@ -1,32 +1,15 @@
 // The dashboard's side of the SLA manager (/sla-service/, the Atos SLA core's API in JSON):
 // agreements, osmo's per-agreement status (terms with their last values and the actions
 // taken), violations, penalties, and the enforcement switch.
+import type { AgreementDetail } from '../../../src/sla/model.js';
 import { api } from './http.js';
+
+export type { AgreementDetail };
 
 export interface AgreementSummary {
   agreementId?: string;
   name?: string;
   context?: { agreementInitiator?: string; agreementResponder?: string; service?: string; expirationTime?: string; templateId?: string };
-}
-
-export interface TermDetail {
-  name: string;
-  status: string;
-  constraint: string;
-  lastValue: number | null;
-  observedAt: string | null;
-  mel: string;
-  source: string | null;
-  actions: string[];
-}
-
-export interface AgreementDetail {
-  agreementId: string;
-  status: string;
-  enabled: boolean;
-  lastExecuted: string | null;
-  terms: TermDetail[];
-  actions: Record<string, unknown>[];
 }
 
 export interface ViolationView {
