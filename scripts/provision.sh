@@ -17,11 +17,10 @@ PACKAGES=(
   "iproute2                 ip"                                   # network namespaces for separate hosts
   "prometheus-node-exporter /usr/bin/prometheus-node-exporter"    # host-metrics comparison
   "docker-registry          /usr/bin/docker-registry"             # pulls from a local registry
-  # ---- added by later issues (uncomment with the tests that need them) ----
-  # "postgresql             /usr/lib/postgresql"                  # store on PostgreSQL
-  # "nats-server            /usr/bin/nats-server"                 # bus on NATS JetStream
-  # "python3-zeroconf       /usr/lib/python3/dist-packages/zeroconf"  # mDNS interoperability
-  # "avahi-utils            avahi-browse"                         # mDNS announcements seen by avahi
+  "postgresql               /usr/lib/postgresql"                  # store on PostgreSQL
+  "nats-server              /usr/sbin/nats-server"                # bus on NATS JetStream
+  "python3-zeroconf         /usr/lib/python3/dist-packages/zeroconf"  # mDNS interoperability
+  "avahi-utils              /usr/bin/avahi-browse"                # mDNS announcements seen by avahi
 )
 
 present() { # probe
