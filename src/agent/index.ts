@@ -26,6 +26,7 @@ import { AgentMetrics } from './metrics.js';
 import { MonitorService } from './monitor/service.js';
 import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
+import { EdgeSensors } from '../sensors/edge-host.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -56,6 +57,12 @@ export interface AgentOptions {
   /** PEM certificate and key files: the agent's API speaks HTTPS only */
   tlsCert?: string;
   tlsKey?: string;
+  /**
+   * How to start `osmo sensor-edge` (program and arguments) for sensors the core places here
+   * with `osmo.sensor.placement=edge`. The CLI passes its own; default: this process's node,
+   * its exec arguments and its main script.
+   */
+  edgeSensorCommand?: readonly string[];
 }
 
 export interface RunningAgent {
@@ -131,6 +138,12 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     nodeId,
   );
   const offMetrics = producer.onEvent((e) => metrics.observe(e));
+  const sensors = new EdgeSensors({
+    command: o.edgeSensorCommand ?? [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'sensor-edge'],
+    logDir: resolve(dataDir, 'sensors'),
+    log: (level, msg) => logger[level](msg),
+  });
+  const offSensors = producer.onEvent((e) => sensors.onEvent(e));
 
   const adopted = await deploy.adopt().catch((e: unknown) => {
     logger.warn(`could not list existing instances: ${(e as Error).message}`);
@@ -139,7 +152,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
   const app = await buildServer(
-    { nodeId, layer, domain, driver, deploy, monitors, probes, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
+    { nodeId, layer, domain, driver, deploy, monitors, probes, sensors, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
     logger,
     tls,
   );
@@ -150,6 +163,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     monitors.close();
     probes.close();
     offMetrics();
+    offSensors();
+    await sensors.close();
     deploy.close();
     await producer.close(0);
     if (!o.runtime) await runtime.close();
@@ -208,9 +223,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       link?.stop();
       monitors.close();
       probes.close();
-      probes.close();
       await app.close();
       offMetrics();
+      offSensors();
+      await sensors.close();
       deploy.close();
       await producer.close();
       if (!o.runtime) await runtime.close();

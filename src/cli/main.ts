@@ -25,6 +25,7 @@ const groups = {
   planner: () => import('./commands/planner.js'),
   sla: () => import('./commands/sla.js'),
   sensor: () => import('./commands/sensor.js'),
+  'sensor-edge': () => import('./commands/sensor-edge.js'),
   security: () => import('./commands/security.js'),
 } as const;
 type Group = keyof typeof groups;
@@ -44,6 +45,7 @@ const groupOf: Record<string, Group> = {
   plan: 'planner',
   sla: 'sla',
   sensor: 'sensor',
+  'sensor-edge': 'sensor-edge',
   token: 'security',
 };
 const first = process.argv[2];

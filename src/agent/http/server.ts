@@ -13,6 +13,7 @@ import { httpsServerFactory, type TlsFiles } from '../../shared/tls.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
+import { sensorRoutes } from './routes-sensors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -57,5 +58,6 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
   await app.register(metaRoutes(ctx, streams));
   await app.register(deployRoutes(ctx));
   await app.register(monitorRoutes(ctx));
+  await app.register(sensorRoutes(ctx));
   return app;
 }

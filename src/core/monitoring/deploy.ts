@@ -6,12 +6,12 @@
 // the pipes; publishers do the I/O (publishers.ts). One pass every PASS_MS (and after each
 // change) re-resolves targets, installs what is missing, removes what nobody needs and sets
 // each sensor's state: deploying, active or failed, with a message.
-import type { Field } from '../../model/index.js';
 import type { OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
 import { AgentApi, type ProbeRequest } from '../../client/index.js';
 import { type LinkEntity, Pipe, type PipeInput, type Registry, type ResourceEntity } from '../../monitoring/index.js';
 import type { ClusterState } from '../state.js';
+import { due, readMonitor, readProbe } from '../../sensors/read.js';
 import { makePublisher, type Publisher, type PublisherHost, type SensorValue } from './publishers.js';
 
 /** the holder name the core's sensors use on the agents' monitors */
@@ -271,7 +271,7 @@ export class SensorDeployer {
     if (x === undefined || !Number.isFinite(x)) return;
     // the agent's monitor runs at the shortest period anyone asked for: keep this collector's
     // own period (with slack for timer jitter)
-    if (ts - b.lastAt < b.periodMs - Math.min(b.periodMs / 2, 500)) return;
+    if (!due(ts, b.lastAt, b.periodMs)) return;
     b.lastAt = ts;
     b.pipe.push(b.input.handle, x, ts);
   }
@@ -426,39 +426,4 @@ function describe(w: Where): string {
   if (w.kind === 'state') return `instance ${w.instance} state (core)`;
   if (w.kind === 'monitor') return `${w.metric}/${w.source} of ${w.target} on ${w.node}`;
   return `${w.spec.kind} probe of ${w.spec.instance ?? `${w.spec.host}:${w.spec.port}`} on ${w.node}`;
-}
-
-const sumOf = (fields: Record<string, Field>, suffixes: string[]): number => {
-  let sum = 0;
-  for (const [k, f] of Object.entries(fields)) if (!k.startsWith('lo.') && suffixes.some((s) => k.endsWith(s))) sum += f.value;
-  return sum;
-};
-
-/** The one number a metric mixin means, out of a monitor sample's fields. */
-function readMonitor(input: PipeInput, fields: Record<string, Field>, source: 'host' | 'guest'): number | undefined {
-  const dir = String(input.collector.attributes[`osmo.metric.${input.metric}.direction`] ?? 'both');
-  switch (input.metric) {
-    case 'cpu':
-      return fields.total?.value;
-    case 'mem':
-      return (source === 'host' ? fields.used : fields.usage)?.value;
-    case 'net': {
-      const s = dir === 'rx' ? ['rx_bytes_rate'] : dir === 'tx' ? ['tx_bytes_rate'] : ['rx_bytes_rate', 'tx_bytes_rate'];
-      return sumOf(fields, s);
-    }
-    case 'disk': {
-      const s = dir === 'read' ? ['read_bytes_rate'] : dir === 'write' ? ['write_bytes_rate'] : ['read_bytes_rate', 'write_bytes_rate'];
-      return sumOf(fields, s);
-    }
-    default:
-      return undefined;
-  }
-}
-
-function readProbe(input: PipeInput, fields: Record<string, Field>): number | undefined {
-  const up = fields.up?.value === 1;
-  // an HTTP answer has a latency whatever its status; no answer has none
-  if (input.attribute.endsWith('.latency')) return up || (fields.status?.value ?? 0) > 0 ? fields.latency?.value : undefined;
-  if (input.attribute.endsWith('.status')) return fields.status?.value;
-  return up ? 1 : 0;
 }

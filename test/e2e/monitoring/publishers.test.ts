@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { PublisherInfo } from '../../../src/monitoring/index.js';
-import { makePublisher, resolveLogFile, type PublisherHost, type SensorValue } from '../../../src/core/monitoring/publishers.js';
+import { makePublisher, type PublisherHost, type SensorValue } from '../../../src/core/monitoring/publishers.js';
+import { resolveLogFile } from '../../../src/sensors/publishers.js';
 import type { SampleRow } from '../../../src/store/index.js';
 import { eventually, tempDir } from '../../../testing/proc.js';
 
