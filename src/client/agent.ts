@@ -12,6 +12,8 @@ import {
   MonitorsResponse,
   OkResponse,
   ProbesResponse,
+  SensorPutResponse,
+  SensorsResponse,
   UndeployResponse,
   WhoAmIResponse,
   type CheckBody,
@@ -21,6 +23,7 @@ import {
   type ProbeBody,
   type UndeployBody,
 } from '../agent/http/schemas.js';
+import type { EdgeSensorSpec } from '../sensors/edge-protocol.js';
 import { HttpClient, type HttpOptions } from './http.js';
 
 export type AgentInstance = z.output<typeof InstanceInfoSchema>;
@@ -119,5 +122,18 @@ export class AgentApi {
 
   async monitors() {
     return (await this.http.call('GET', '/api/v1/monitor', { response: MonitorsResponse })).monitors;
+  }
+
+  /** runs (or replaces) an edge sensor's pipe as a process on this agent */
+  async putSensor(id: string, spec: EdgeSensorSpec, timeoutMs?: number) {
+    return (await this.http.call('PUT', `/api/v1/sensor/${enc(id)}`, { body: spec, response: SensorPutResponse, ...(timeoutMs ? { timeoutMs } : {}) })).sensor;
+  }
+
+  stopSensor(id: string) {
+    return this.http.call('DELETE', `/api/v1/sensor/${enc(id)}`, { response: OkResponse });
+  }
+
+  async sensors(timeoutMs?: number) {
+    return (await this.http.call('GET', '/api/v1/sensor', { response: SensorsResponse, ...(timeoutMs ? { timeoutMs } : {}) })).sensors;
   }
 }

@@ -80,9 +80,10 @@ export class EdgeSensors {
   }
 
   /** Feeds one of this agent's events to the sensors that read it. */
-  onEvent(e: { type: string; ts: number; data?: unknown }): void {
+  onEvent(e: { type: string; ts: number }): void {
     if (this.sensors.size === 0 || (e.type !== 'sample' && e.type !== 'probe')) return;
-    const d = e.data as { metric?: string; source?: string; target?: string; id?: string; fields: Record<string, { value: number }> };
+    // the agent's events are flat (src/bus/events.ts SampleEvent, ProbeEvent)
+    const d = e as unknown as { metric?: string; source?: string; target?: string; id?: string; fields: Record<string, { value: number }> };
     const key = e.type === 'sample' ? `m|${d.metric}|${d.source}|${d.target}` : `p|${d.id}`;
     let line: string | undefined;
     for (const r of this.sensors.values()) {

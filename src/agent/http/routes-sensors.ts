@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import type { AgentContext } from './context.js';
-import { OkResponse } from './schemas.js';
+import { OkResponse, SensorPutResponse, SensorsResponse } from './schemas.js';
 
 const Params = z.object({
   id: z
@@ -14,23 +14,12 @@ const Params = z.object({
     .max(200)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'sensor ids are letters, digits, ".", "_", ":" and "-"'),
 });
-const Info = z.object({
-  id: z.string(),
-  state: z.enum(['starting', 'running', 'restarting', 'failed']),
-  pid: z.number().nullable(),
-  restarts: z.number(),
-  values: z.number(),
-  last: z.object({ channel: z.string(), value: z.union([z.number(), z.boolean()]), ts: z.number() }).optional(),
-  problem: z.string().optional(),
-  dropped: z.number(),
-});
-const Ok = { response: z.literal(true), status: z.literal(200) };
 
 export function sensorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.put(
       '/api/v1/sensor/:id',
-      { schema: { params: Params, body: EdgeSensorSpec, response: { 200: z.object({ ...Ok, sensor: Info }) } } },
+      { schema: { params: Params, body: EdgeSensorSpec, response: { 200: SensorPutResponse } } },
       async (req) => {
         if (req.body.sensor.id !== req.params.id) throw invalid(`sensor.id "${req.body.sensor.id}" is not the path's "${req.params.id}"`);
         return { response: true as const, status: 200 as const, sensor: ctx.sensors.put(req.params.id, req.body) };
@@ -40,7 +29,7 @@ export function sensorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       if (!ctx.sensors.delete(req.params.id)) throw notFound(`no edge sensor "${req.params.id}" on this node`);
       return { response: true as const, status: 200 as const };
     });
-    app.get('/api/v1/sensor', { schema: { response: { 200: z.object({ ...Ok, sensors: z.array(Info) }) } } }, async () => ({
+    app.get('/api/v1/sensor', { schema: { response: { 200: SensorsResponse } } }, async () => ({
       response: true as const,
       status: 200 as const,
       sensors: ctx.sensors.list(),

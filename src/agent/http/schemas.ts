@@ -310,5 +310,18 @@ export const ProbesResponse = z.object({
   ...Ok,
   probes: z.array(z.object({ id: z.string(), kind: z.enum(['http', 'tcp']), target: z.string(), period: z.number(), samples: z.number() })),
 });
+/** an edge sensor process on this agent (PUT/GET /api/v1/sensor) */
+const EdgeSensorInfo = z.object({
+  id: z.string(),
+  state: z.enum(['starting', 'running', 'restarting', 'failed']),
+  pid: z.number().nullable(),
+  restarts: z.number(),
+  values: z.number(),
+  last: z.object({ channel: z.string(), value: z.union([z.number(), z.boolean()]), ts: z.number() }).optional(),
+  problem: z.string().optional(),
+  dropped: z.number(),
+});
+export const SensorPutResponse = z.object({ ...Ok, sensor: EdgeSensorInfo });
+export const SensorsResponse = z.object({ ...Ok, sensors: z.array(EdgeSensorInfo) });
 /** GET /healthz */
 export const HealthResponse = z.object({ status: z.literal('ok'), node: z.string() });

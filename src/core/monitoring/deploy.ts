@@ -9,6 +9,7 @@
 import type { OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
 import { AgentApi, type ProbeRequest } from '../../client/index.js';
+import type { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { type LinkEntity, Pipe, type PipeInput, type Registry, type ResourceEntity } from '../../monitoring/index.js';
 import type { ClusterState } from '../state.js';
 import { due, readMonitor, readProbe } from '../../sensors/read.js';
@@ -45,7 +46,10 @@ interface Binding {
 interface Deployed {
   key: string;
   sensor: ResourceEntity;
+  /** the pipe in the core; none for an edge sensor (its pipe runs on the agent of its targets' node) */
   pipe?: Pipe;
+  /** placement edge: the node it runs on, or why it cannot */
+  edge?: { node?: string; problem?: string };
   publishers: Publisher[];
   bindings: Binding[];
   failed?: string;
@@ -59,8 +63,16 @@ interface Installed {
   at: number;
   monitors: Map<string, number>;
   probes: Map<string, string>;
+  /** edge sensors: id → spec (JSON) */
+  sensors: Map<string, string>;
   error?: string;
 }
+
+type Want = { monitors: Map<string, number>; probes: Map<string, string>; sensors: Map<string, string> };
+const noWant = (): Want => ({ monitors: new Map(), probes: new Map(), sensors: new Map() });
+
+/** What an agent says of an edge sensor process (GET /api/v1/sensor). */
+type EdgeReport = Awaited<ReturnType<AgentApi['sensors']>>[number];
 
 export interface DeployerOptions {
   state: ClusterState;
@@ -84,6 +96,8 @@ export class SensorDeployer {
   private byProbe = new Map<string, Binding[]>();
   private byState: Binding[] = [];
   private readonly problems = new Map<string, string>();
+  /** edge sensors as their agents last reported them */
+  private readonly edgeReports = new Map<string, EdgeReport>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly off: () => void;
   private passing: Promise<void> | undefined;
@@ -114,6 +128,7 @@ export class SensorDeployer {
     if (!d) return undefined;
     if (d.failed) return { state: 'failed', message: d.failed };
     if (d.off) return { state: 'inactive', message: d.off };
+    if (d.edge?.problem) return { state: 'failed', message: d.edge.problem };
     const problems = d.bindings.filter((b) => b.problem).map((b) => b.problem!);
     const installErrors = [...new Set(d.bindings.flatMap((b) => (b.where && 'node' in b.where ? [b.where.node] : [])))]
       .map((n) => this.installed.get(n)?.error)
@@ -130,7 +145,17 @@ export class SensorDeployer {
     if (problems.length || installErrors.length) return { state: 'failed', message: [...problems, ...installErrors, ...notes].join('; ') };
     if (waiting.length) return { state: 'deploying', message: waiting.join('; ') };
     const where = d.bindings.map((b) => describe(b.where!)).join(', ');
-    return { state: 'active', message: [`measuring ${where || 'nothing (no collectors)'}`, ...notes].join('; ') };
+    const measuring = `measuring ${where || 'nothing (no collectors)'}`;
+    if (d.edge) {
+      const node = d.edge.node;
+      const r = this.edgeReports.get(id);
+      const on = `the pipe runs on node ${node ?? '?'}`;
+      if (!node || !this.installed.get(node)?.sensors.has(id) || !r) return { state: 'deploying', message: `starting the edge sensor process on node ${node ?? '?'}` };
+      if (r.state === 'failed') return { state: 'failed', message: `${on}: ${r.problem ?? 'the process failed'}` };
+      if (r.state !== 'running') return { state: 'deploying', message: `${on}: ${r.state}${r.problem ? ` (${r.problem})` : ''}` };
+      return { state: 'active', message: [`${measuring}; ${on} (pid ${r.pid}, ${r.values} values)`, ...(r.problem ? [r.problem] : []), ...notes].join('; ') };
+    }
+    return { state: 'active', message: [measuring, ...notes].join('; ') };
   }
 
   async close(): Promise<void> {
@@ -143,8 +168,24 @@ export class SensorDeployer {
 
   private deploy(s: ResourceEntity): void {
     const d: Deployed = { key: keyOf(s), sensor: s, publishers: [], bindings: [], notes: [] };
-    if (s.attributes['osmo.sensor.placement'] === 'edge') d.notes.push('placement edge is not implemented yet: the pipe runs in the core');
     this.deployed.set(s.id, d);
+    if (s.attributes['osmo.sensor.placement'] === 'edge') {
+      d.edge = {};
+      try {
+        // the core only needs the pipe's inputs (which collector measures what); the agent runs it
+        const pipe = new Pipe(this.o.reg, s, s.links, () => () => undefined);
+        d.bindings = pipe.inputs.map((input) => ({
+          input,
+          pipe,
+          periodMs: Number(attr(input.collector, 'occi.collector.period')) * 1000,
+          lastAt: -Infinity,
+          waiting: 'resolving the target',
+        }));
+      } catch (e) {
+        d.failed = (e as Error).message;
+      }
+      return;
+    }
     const host: PublisherHost = {
       ...this.o.host,
       live: () => undefined,
@@ -181,6 +222,7 @@ export class SensorDeployer {
     if (!d) return;
     this.deployed.delete(id);
     this.problems.delete(id);
+    this.edgeReports.delete(id);
     for (const p of d.publishers) void p.close().catch(() => undefined);
   }
 
@@ -308,13 +350,17 @@ export class SensorDeployer {
     const byMonitor = new Map<string, Binding[]>();
     const byProbe = new Map<string, Binding[]>();
     const byState: Binding[] = [];
-    const want = new Map<string, { monitors: Map<string, number>; probes: Map<string, string> }>();
-    const wantOf = (n: string) => want.get(n) ?? want.set(n, { monitors: new Map(), probes: new Map() }).get(n)!;
+    const want = new Map<string, Want>();
+    const wantOf = (n: string) => want.get(n) ?? want.set(n, noWant()).get(n)!;
     const push = <K>(m: Map<K, Binding[]>, k: K, b: Binding) => (m.get(k) ?? m.set(k, []).get(k)!).push(b);
     const now = Date.now();
     for (const d of this.deployed.values()) {
       d.off = offSchedule(d.sensor, now);
       if (d.off) continue;
+      if (d.edge) {
+        this.placeEdge(d, wantOf);
+        continue;
+      }
       for (const b of d.bindings) {
         const r = this.resolve(b);
         if (JSON.stringify(r.where) !== JSON.stringify(b.where)) b.lastAt = -Infinity;
@@ -345,14 +391,58 @@ export class SensorDeployer {
     this.byState = byState;
 
     const nodes = new Set([...want.keys(), ...this.installed.keys()]);
-    await Promise.all([...nodes].map((n) => this.install(n, want.get(n) ?? { monitors: new Map(), probes: new Map() }, now)));
+    await Promise.all([...nodes].map((n) => this.install(n, want.get(n) ?? noWant(), now)));
+  }
+
+  /**
+   * An edge sensor: its collectors' monitors and probes go on the agent of its targets' node as
+   * for any sensor, and so does its pipe (a process the agent runs). All its targets must live
+   * on one node, and what only the core sees (instance-state) cannot feed it.
+   */
+  private placeEdge(d: Deployed, wantOf: (n: string) => Want): void {
+    const nodes = new Set<string>();
+    const bindings: EdgeSensorSpec['bindings'] = [];
+    for (const b of d.bindings) {
+      const r = this.resolve(b);
+      b.where = r.where;
+      b.problem = r.problem;
+      b.waiting = r.waiting;
+      const w = r.where;
+      if (!w) continue;
+      if (w.kind === 'state') {
+        b.problem = `collector ${b.input.collector.id}: instance-state is known only to the core; an edge sensor cannot read it (use placement core)`;
+        continue;
+      }
+      nodes.add(w.node);
+      const n = this.o.state.nodes.get(w.node);
+      if (n?.status !== 'ready') b.waiting = `node ${w.node} is ${n?.status ?? 'unknown'}`;
+      bindings.push({
+        collector: b.input.collector.id,
+        where: w.kind === 'monitor' ? { kind: 'monitor', metric: w.metric, source: w.source, target: w.target } : { kind: 'probe', id: w.id },
+      });
+    }
+    d.edge = nodes.size > 1 ? { problem: `placement edge needs every collector's target on one node; they are on ${[...nodes].sort().join(', ')}` } : {};
+    const node = [...nodes][0];
+    if (d.edge.problem || !node || d.bindings.some((b) => b.problem || b.waiting)) return;
+    d.edge.node = node;
+    const w = wantOf(node);
+    for (const b of d.bindings) {
+      const where = b.where!;
+      if (where.kind === 'monitor') {
+        const k = `${where.metric}:${where.source}`;
+        w.monitors.set(k, Math.min(w.monitors.get(k) ?? Infinity, b.periodMs / 1000));
+      } else if (where.kind === 'probe') w.probes.set(where.id, JSON.stringify(where.spec));
+    }
+    const { ['osmo.sensor.state']: _s, ['osmo.sensor.state.message']: _m, ...attributes } = d.sensor.attributes;
+    const spec: EdgeSensorSpec = { sensor: { ...d.sensor, attributes } as unknown as EdgeSensorSpec['sensor'], bindings };
+    w.sensors.set(d.sensor.id, JSON.stringify(spec));
   }
 
   /** Brings one agent to what the sensors want of it: puts what is missing, deletes what nobody needs. */
-  private async install(nodeId: string, want: { monitors: Map<string, number>; probes: Map<string, string> }, now: number): Promise<void> {
+  private async install(nodeId: string, want: Want, now: number): Promise<void> {
     const n = this.o.state.nodes.get(nodeId);
     const had = this.installed.get(nodeId);
-    const empty = want.monitors.size === 0 && want.probes.size === 0;
+    const empty = want.monitors.size === 0 && want.probes.size === 0 && want.sensors.size === 0;
     if (!n) {
       this.installed.delete(nodeId);
       return;
@@ -360,9 +450,11 @@ export class SensorDeployer {
     // an unreachable agent keeps what we put there: it is cleaned up when it is back (a
     // restarted one, with a new registration, has nothing of ours left)
     if (n.status !== 'ready') return;
-    const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}`;
-    if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;
+    const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}|${JSON.stringify([...want.sensors].sort(byKey))}`;
     const api = new AgentApi({ base: n.address, token: this.o.tokenFor(n.id) });
+    // edge sensors say how their process is doing on every pass
+    if (want.sensors.size > 0) await this.readEdge(nodeId, api, want);
+    if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;
     const sameAgent = had && had.sig.startsWith(`${n.registeredAt}|${n.address}|`);
     try {
       for (const [k, period] of want.monitors) {
@@ -370,6 +462,7 @@ export class SensorDeployer {
         await api.monitor(metric, { time: period, source, holder: HOLDER }, 5000);
       }
       for (const [id, spec] of want.probes) await api.probe(id, JSON.parse(spec) as ProbeRequest, 5000);
+      for (const [id, spec] of want.sensors) this.edgeReports.set(id, await api.putSensor(id, JSON.parse(spec) as EdgeSensorSpec, 5000));
       if (sameAgent) {
         for (const k of had.monitors.keys()) {
           if (want.monitors.has(k)) continue;
@@ -377,17 +470,35 @@ export class SensorDeployer {
           await api.stopMonitor(metric, source, HOLDER).catch(ignoreNotFound);
         }
         for (const id of had.probes.keys()) if (!want.probes.has(id)) await api.stopProbe(id).catch(ignoreNotFound);
+        for (const id of had.sensors.keys()) if (!want.sensors.has(id)) await api.stopSensor(id).catch(ignoreNotFound);
       }
       if (empty) this.installed.delete(nodeId);
-      else this.installed.set(nodeId, { sig, at: now, monitors: want.monitors, probes: want.probes });
+      else this.installed.set(nodeId, { sig, at: now, monitors: want.monitors, probes: want.probes, sensors: want.sensors });
     } catch (e) {
       this.installed.set(nodeId, {
         sig: had?.sig ?? '',
         at: now,
         monitors: new Map([...(had?.monitors ?? []), ...want.monitors]),
         probes: new Map([...(had?.probes ?? []), ...want.probes]),
+        sensors: new Map([...(had?.sensors ?? []), ...want.sensors]),
         error: `node ${nodeId}: ${(e as Error).message}`,
       });
+    }
+  }
+
+  private async readEdge(nodeId: string, api: AgentApi, want: Want): Promise<void> {
+    try {
+      const reports = new Map((await api.sensors(5000)).map((r) => [r.id, r]));
+      for (const id of want.sensors.keys()) {
+        const r = reports.get(id);
+        if (r) this.edgeReports.set(id, r);
+        else this.edgeReports.delete(id);
+      }
+      // an agent that lost a sensor (restarted) gets it again on this pass
+      const had = this.installed.get(nodeId);
+      if (had && [...want.sensors.keys()].some((id) => !reports.has(id))) had.at = -Infinity;
+    } catch {
+      /* the install below reports the agent's trouble */
     }
   }
 }

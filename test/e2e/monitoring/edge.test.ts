@@ -1,0 +1,246 @@
+// Edge sensors (`osmo.sensor.placement=edge`) with a real core, a real agent and a real httpd
+// container: the sensor's pipe runs as an `osmo sensor-edge` process the agent starts next to
+// its target, not in the core. The test receives the pipe's UDP datagrams, checks the EWMA
+// arithmetic on the raw samples its log publisher wrote in the agent's data dir, kills the
+// core and sees the datagrams keep coming, and stops the container to see tcp-reachable say
+// "unreachable".
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Docker from 'dockerode';
+import { AgentApi } from '../../../src/client/index.js';
+import { api, cleanupNodes, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
+import { eventually } from '../../../testing/proc.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OCCI renderings the server validated, read freely
+type Occi = any;
+
+const NODE = 'edge-mon-n1';
+const MEL = 'edge-mon-web';
+const M = 'http://osmo/occi/monitoring/';
+const SENSOR = 'http://schemas.ogf.org/occi/monitoring#sensor';
+const COLLECTOR = 'http://schemas.ogf.org/occi/monitoring#collector';
+const START = { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' };
+
+interface Value {
+  sensor: string;
+  channel: string;
+  value: number | boolean;
+  ts: number;
+}
+
+class UdpInbox {
+  readonly values: Value[] = [];
+  readonly socket: Socket = createSocket('udp4');
+  port = 0;
+  async open(): Promise<this> {
+    this.socket.on('message', (m) => this.values.push(JSON.parse(m.toString()) as Value));
+    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', () => r()));
+    this.port = this.socket.address().port;
+    return this;
+  }
+  of(sensor: string): Value[] {
+    return this.values.filter((v) => v.sensor === sensor);
+  }
+}
+
+/** the parent pid of a process, from /proc */
+const ppidOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
+
+describe('edge sensors: the pipe runs next to its target, on a real agent', { timeout: 300_000 }, () => {
+  let core: CoreProc;
+  let agent: AgentProc;
+  let agentApi: AgentApi;
+  let instance: { id: string; name: string };
+  const udp = new UdpInbox();
+
+  const occi = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${core.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/occi+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, text, json: (text ? JSON.parse(text) : {}) as Occi };
+  };
+  const stateOf = async (id: string) => (await occi('GET', `/occi/sensor/${id}`)).json.attributes as Record<string, string>;
+  const active = (id: string) =>
+    eventually(
+      async () => {
+        const a = await stateOf(id);
+        return a['osmo.sensor.state'] === 'active' ? a : undefined;
+      },
+      60_000,
+      `sensor ${id} active`,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; last state: ${JSON.stringify(await stateOf(id))}`);
+    });
+  const edgeLog = (file: string): Value[] => {
+    const path = join(agent.dataDir, 'sensors', file);
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Value);
+  };
+
+  before(async () => {
+    cleanupNodes([NODE]);
+    await udp.open();
+    core = await spawnCore();
+    agent = await spawnAgent(core, NODE, 'edge', 'edge-d1');
+    agentApi = new AgentApi({ base: agent.url, token: core.token });
+    const r = await api(core, 'POST', '/api/v1/mels', { name: MEL, image: 'osmo-test/httpd:1', replicas: 1, ports: { '80/tcp': null } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    instance = await eventually(
+      async () => (await instances(core, MEL)).find((i) => i.state === 'running'),
+      60_000,
+      'the httpd instance running',
+    );
+  });
+
+  after(async () => {
+    udp.socket.close();
+    await api(core, 'DELETE', `/api/v1/mels/${MEL}`).catch(() => undefined);
+    await eventually(async () => (await instances(core, MEL).catch(() => [])).length === 0, 60_000, 'the MEL gone').catch(() => undefined);
+    await agent?.proc.stop();
+    await core?.proc.stop();
+    cleanupNodes([NODE]);
+  });
+
+  test('an edge sensor that needs the core (a stream publisher) is refused with a 400 naming the placement', async () => {
+    const r = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'edge-bad',
+      mixins: [`${M}publisher#stream`],
+      attributes: { 'occi.sensor.period': 1, 'osmo.sensor.placement': 'edge', 'osmo.publisher.stream.input': 'x', 'osmo.sensor.dangling': true },
+    });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.text, /osmo\.sensor\.placement/);
+    assert.match(r.text, /stream/);
+    assert.equal((await occi('GET', '/occi/sensor/edge-bad')).status, 404);
+  });
+
+  test('http-probe → ewma → udp at the edge: a child process of the agent, the EWMA formula on the raw samples, and it runs on without the core', async () => {
+    const gain = 2;
+    const c = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'edge-latency',
+      mixins: [`${M}aggregator#ewma`, `${M}publisher#udp`, `${M}publisher#log`],
+      attributes: {
+        'occi.sensor.period': 1,
+        'osmo.sensor.placement': 'edge',
+        'osmo.aggregator.ewma.gain': gain,
+        'osmo.aggregator.ewma.instream': 'lat',
+        'osmo.aggregator.ewma.outstream': 'smooth',
+        'osmo.publisher.udp.udpAddr': `127.0.0.1:${udp.port}`,
+        'osmo.publisher.udp.input': 'smooth',
+        'osmo.publisher.log.filename': 'edge-latency.jsonl',
+        'osmo.publisher.log.input': 'lat',
+      },
+      links: [
+        {
+          kind: COLLECTOR,
+          id: 'edge-latency-probe',
+          mixins: [`${M}metric#http-probe`],
+          attributes: { 'occi.collector.period': 1, 'osmo.metric.http-probe.latency': 'lat', 'osmo.metric.http-probe.port': 80 },
+          target: { location: `/occi/compute/instance.${instance.id}` },
+        },
+      ],
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await occi('POST', '/occi/sensor/edge-latency?action=start', START)).status, 200);
+    const a = await active('edge-latency');
+    assert.match(a['osmo.sensor.state.message']!, new RegExp(`the pipe runs on node ${NODE} \\(pid \\d+`));
+
+    // the agent runs it: an `osmo sensor-edge` child of the agent process
+    const [s] = await agentApi.sensors();
+    assert.equal(s?.id, 'edge-latency');
+    assert.equal(s?.state, 'running');
+    const pid = s!.pid!;
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '), /sensor-edge/);
+    assert.equal(ppidOf(pid), agent.proc.child.pid);
+
+    await eventually(() => udp.of('edge-latency').length >= 5, 60_000, 'five ewma datagrams from the edge');
+    // the log publisher ran on the agent too: its file is in the agent's data dir, not the core's
+    assert.equal(existsSync(join(core.dataDir, 'sensors', 'edge-latency.jsonl')), false);
+    const raw = edgeLog('edge-latency.jsonl');
+    let v = NaN;
+    const expected = new Map<number, number>();
+    for (const [i, r] of raw.entries()) {
+      v = i === 0 ? (r.value as number) : ((r.value as number) + gain * v) / (gain + 1);
+      expected.set(r.ts, v);
+    }
+    for (const d of udp.of('edge-latency')) {
+      const want = expected.get(d.ts);
+      assert.ok(want !== undefined, `datagram at ${d.ts} has no raw sample in the edge log`);
+      assert.ok(Math.abs((d.value as number) - want) <= 1e-9 * Math.max(1, want), `ewma ${d.value} != ${want}`);
+    }
+
+    // no core: the pipe at the edge goes on
+    await core.proc.stop('SIGKILL');
+    const before = udp.of('edge-latency').length;
+    await eventually(() => udp.of('edge-latency').length >= before + 3, 30_000, 'datagrams while the core is down');
+    assert.ok(alive(pid), 'the same edge process');
+    // the core back: the sensor is active again, the process was not restarted
+    core = await spawnCore(core.dataDir, core.port);
+    await active('edge-latency');
+    assert.equal((await agentApi.sensors())[0]?.pid, pid);
+  });
+
+  test('tcp-reachable of the container → threshold → udp: stopping the container turns the alarm off', async () => {
+    const c = await occi('POST', '/occi/sensor/', {
+      kind: SENSOR,
+      id: 'edge-reach',
+      mixins: [`${M}aggregator#threshold`, `${M}publisher#udp`],
+      attributes: {
+        'occi.sensor.period': 1,
+        'osmo.sensor.placement': 'edge',
+        'osmo.aggregator.threshold.high': 1,
+        'osmo.aggregator.threshold.low': 0,
+        'osmo.aggregator.threshold.instream': 'up',
+        'osmo.aggregator.threshold.outstream': 'alarm',
+        'osmo.publisher.udp.udpAddr': `127.0.0.1:${udp.port}`,
+        'osmo.publisher.udp.input': 'alarm',
+      },
+      links: [
+        {
+          kind: COLLECTOR,
+          id: 'edge-reach-dial',
+          mixins: [`${M}metric#tcp-reachable`],
+          attributes: {
+            'occi.collector.period': 0.5,
+            'osmo.metric.tcp-reachable.port': 80,
+            'osmo.metric.tcp-reachable.maxdelay': 500,
+            'osmo.metric.tcp-reachable.out': 'up',
+          },
+          target: { location: `/occi/compute/instance.${instance.id}` },
+        },
+      ],
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await occi('POST', '/occi/sensor/edge-reach?action=start', START)).status, 200);
+    await active('edge-reach');
+    const alarms = () => udp.of('edge-reach').map((d) => d.value);
+    await eventually(() => alarms()[0] === 1, 30_000, 'reachable: alarm state 1');
+    // stop the container behind osmo's back (the engine, not the API): the dial fails
+    const docker = new Docker();
+    const [ct] = await docker.listContainers({ filters: { name: [instance.name] } });
+    assert.ok(ct, `container ${instance.name}`);
+    await docker.getContainer(ct.Id).stop({ t: 0 });
+    await eventually(() => alarms().includes(0), 30_000, 'unreachable: alarm state 0');
+    assert.deepEqual(alarms().slice(0, 2), [1, 0]);
+  });
+
+  test('deleting edge sensors ends their processes and takes their probes off the agent', async () => {
+    const pids = (await agentApi.sensors()).map((s) => s.pid).filter((p): p is number => p !== null);
+    assert.ok(pids.length >= 1, 'edge processes before');
+    for (const id of ['edge-latency', 'edge-reach']) assert.equal((await occi('DELETE', `/occi/sensor/${id}`)).status, 200);
+    await eventually(async () => (await agentApi.sensors()).length === 0, 30_000, 'no edge sensors on the agent');
+    await eventually(async () => (await agentApi.probes()).length === 0, 30_000, 'no probes on the agent');
+    await eventually(() => pids.every((p) => !alive(p)), 10_000, 'the edge processes ended');
+  });
+});
