@@ -152,7 +152,20 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   if (adopted.length > 0) logger.info(`adopted ${adopted.length} instance(s): ${adopted.map((i) => i.name).join(', ')}`);
 
   const app = await buildServer(
-    { nodeId, layer, domain, driver, deploy, monitors, probes, sensors, producer, metrics, token: auth.token, coreToken: () => saved.agentToken },
+    {
+      nodeId,
+      layer,
+      domain,
+      driver,
+      deploy,
+      monitors,
+      probes,
+      sensors,
+      producer,
+      metrics,
+      token: auth.token,
+      coreToken: () => saved.agentToken,
+    },
     logger,
     tls,
   );

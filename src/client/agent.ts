@@ -126,7 +126,13 @@ export class AgentApi {
 
   /** runs (or replaces) an edge sensor's pipe as a process on this agent */
   async putSensor(id: string, spec: EdgeSensorSpec, timeoutMs?: number) {
-    return (await this.http.call('PUT', `/api/v1/sensor/${enc(id)}`, { body: spec, response: SensorPutResponse, ...(timeoutMs ? { timeoutMs } : {}) })).sensor;
+    return (
+      await this.http.call('PUT', `/api/v1/sensor/${enc(id)}`, {
+        body: spec,
+        response: SensorPutResponse,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      })
+    ).sensor;
   }
 
   stopSensor(id: string) {

@@ -52,7 +52,7 @@ export class EdgeSensors {
     const sig = JSON.stringify(spec);
     const had = this.sensors.get(id);
     if (had && had.sig === sig && had.info.state !== 'failed') return had.info;
-    if (had) this.stopOne(had);
+    if (had) void this.stopOne(had);
     const r: Running = {
       spec,
       sig,
@@ -71,7 +71,7 @@ export class EdgeSensors {
     const r = this.sensors.get(id);
     if (!r) return false;
     this.sensors.delete(id);
-    this.stopOne(r);
+    void this.stopOne(r);
     return true;
   }
 

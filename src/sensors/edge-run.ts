@@ -68,11 +68,16 @@ export async function runEdgeSensor(stdin: Readable, stdout: Writable): Promise<
   }
 }
 
-function build(msg: Extract<ToEdge, { t: 'spec' }>, publishers: Publisher[], byKey: Map<string, Input[]>, say: (m: FromEdge) => void): Pipe {
+function build(
+  msg: Extract<ToEdge, { t: 'spec' }>,
+  publishers: Publisher[],
+  byKey: Map<string, Input[]>,
+  say: (m: FromEdge) => void,
+): Pipe {
   const spec = EdgeSensorSpec.parse(msg.spec);
   const sensor = spec.sensor as unknown as ResourceEntity;
   const where = new Map(spec.bindings.map((b) => [b.collector, b.where]));
-  const pipe = new Pipe(new Registry('/occi'), sensor, sensor.links as LinkEntity[], (p) => {
+  const pipe = new Pipe(new Registry('/occi'), sensor, sensor.links, (p) => {
     const term = p.stage.mixin.term;
     const attr = (n: string) => String(p.stage.entity.attributes[`osmo.publisher.${term}.${n}`] ?? '');
     const pub = portablePublisher(term, attr, msg.logDir, (m) => say({ t: 'problem', m }));

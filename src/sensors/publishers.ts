@@ -66,7 +66,9 @@ export function resolveLogFile(dir: string, filename: string): string {
   const path = resolve(dir, filename);
   const rel = relative(dir, path);
   if (!filename || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new Error(`log filename "${filename}" must be a relative name: files go to the sensors directory of the core's (or, at the edge, the agent's) data dir`);
+    throw new Error(
+      `log filename "${filename}" must be a relative name: files go to the sensors directory of the core's (or, at the edge, the agent's) data dir`,
+    );
   }
   return path;
 }

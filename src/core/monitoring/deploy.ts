@@ -150,10 +150,14 @@ export class SensorDeployer {
       const node = d.edge.node;
       const r = this.edgeReports.get(id);
       const on = `the pipe runs on node ${node ?? '?'}`;
-      if (!node || !this.installed.get(node)?.sensors.has(id) || !r) return { state: 'deploying', message: `starting the edge sensor process on node ${node ?? '?'}` };
+      if (!node || !this.installed.get(node)?.sensors.has(id) || !r)
+        return { state: 'deploying', message: `starting the edge sensor process on node ${node ?? '?'}` };
       if (r.state === 'failed') return { state: 'failed', message: `${on}: ${r.problem ?? 'the process failed'}` };
       if (r.state !== 'running') return { state: 'deploying', message: `${on}: ${r.state}${r.problem ? ` (${r.problem})` : ''}` };
-      return { state: 'active', message: [`${measuring}; ${on} (pid ${r.pid}, ${r.values} values)`, ...(r.problem ? [r.problem] : []), ...notes].join('; ') };
+      return {
+        state: 'active',
+        message: [`${measuring}; ${on} (pid ${r.pid}, ${r.values} values)`, ...(r.problem ? [r.problem] : []), ...notes].join('; '),
+      };
     }
     return { state: 'active', message: [measuring, ...notes].join('; ') };
   }
@@ -418,10 +422,14 @@ export class SensorDeployer {
       if (n?.status !== 'ready') b.waiting = `node ${w.node} is ${n?.status ?? 'unknown'}`;
       bindings.push({
         collector: b.input.collector.id,
-        where: w.kind === 'monitor' ? { kind: 'monitor', metric: w.metric, source: w.source, target: w.target } : { kind: 'probe', id: w.id },
+        where:
+          w.kind === 'monitor' ? { kind: 'monitor', metric: w.metric, source: w.source, target: w.target } : { kind: 'probe', id: w.id },
       });
     }
-    d.edge = nodes.size > 1 ? { problem: `placement edge needs every collector's target on one node; they are on ${[...nodes].sort().join(', ')}` } : {};
+    d.edge =
+      nodes.size > 1
+        ? { problem: `placement edge needs every collector's target on one node; they are on ${[...nodes].sort().join(', ')}` }
+        : {};
     const node = [...nodes][0];
     if (d.edge.problem || !node || d.bindings.some((b) => b.problem || b.waiting)) return;
     d.edge.node = node;

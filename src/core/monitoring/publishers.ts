@@ -2,7 +2,15 @@
 // webhook: src/sensors/publishers.ts, shared with edge sensors) and those that need the core
 // itself: the live stream (SSE), osmo's metrics store and the SLA manager's feed.
 import { OSMO_PUBLISHER, type PublisherInfo, type ResourceEntity } from '../../monitoring/index.js';
-import { hostPort, PORTABLE_PUBLISHERS, portablePublisher, resolveLogFile, webhookUrl, type Publisher, type SensorValue } from '../../sensors/publishers.js';
+import {
+  hostPort,
+  PORTABLE_PUBLISHERS,
+  portablePublisher,
+  resolveLogFile,
+  webhookUrl,
+  type Publisher,
+  type SensorValue,
+} from '../../sensors/publishers.js';
 import { invalid } from '../../shared/errors.js';
 import type { SampleRow } from '../../store/index.js';
 
@@ -25,7 +33,12 @@ const attr = (p: PublisherInfo, n: string): string => String(p.stage.entity.attr
 /** The publisher for one pipe output; throws (a message for the sensor's state) when its attributes cannot work. */
 export function makePublisher(sensor: string, p: PublisherInfo, host: PublisherHost): Publisher {
   const term = p.stage.mixin.term;
-  const portable = portablePublisher(term, (n) => attr(p, n), host.logDir, (m) => host.problem(sensor, m));
+  const portable = portablePublisher(
+    term,
+    (n) => attr(p, n),
+    host.logDir,
+    (m) => host.problem(sensor, m),
+  );
   if (portable) return portable;
   switch (term) {
     case 'stream':
@@ -55,7 +68,9 @@ export function checkPublishers(s: ResourceEntity): void {
     }
   };
   if (s.attributes['osmo.sensor.placement'] === 'edge') {
-    const coreOnly = s.mixins.filter((m) => m.startsWith(OSMO_PUBLISHER) && !(PORTABLE_PUBLISHERS as readonly string[]).includes(m.slice(OSMO_PUBLISHER.length)));
+    const coreOnly = s.mixins.filter(
+      (m) => m.startsWith(OSMO_PUBLISHER) && !(PORTABLE_PUBLISHERS as readonly string[]).includes(m.slice(OSMO_PUBLISHER.length)),
+    );
     if (coreOnly.length)
       throw invalid(
         `attributes.osmo.sensor.placement: an edge sensor runs only the ${PORTABLE_PUBLISHERS.join(', ')} publishers; ${coreOnly.map((m) => m.slice(OSMO_PUBLISHER.length)).join(', ')} need the core (use placement core)`,

@@ -64,7 +64,7 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
-    return { status: r.status, text, json: (text ? JSON.parse(text) : {}) as Occi };
+    return { status: r.status, text, json: (text ? JSON.parse(text) : {}) };
   };
   const stateOf = async (id: string) => (await occi('GET', `/occi/sensor/${id}`)).json.attributes as Record<string, string>;
   const active = (id: string) =>
@@ -116,7 +116,12 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
       kind: SENSOR,
       id: 'edge-bad',
       mixins: [`${M}publisher#stream`],
-      attributes: { 'occi.sensor.period': 1, 'osmo.sensor.placement': 'edge', 'osmo.publisher.stream.input': 'x', 'osmo.sensor.dangling': true },
+      attributes: {
+        'occi.sensor.period': 1,
+        'osmo.sensor.placement': 'edge',
+        'osmo.publisher.stream.input': 'x',
+        'osmo.sensor.dangling': true,
+      },
     });
     assert.equal(r.status, 400, r.text);
     assert.match(r.text, /osmo\.sensor\.placement/);
@@ -160,7 +165,7 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
     const [s] = await agentApi.sensors();
     assert.equal(s?.id, 'edge-latency');
     assert.equal(s?.state, 'running');
-    const pid = s!.pid!;
+    const pid = s.pid!;
     assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '), /sensor-edge/);
     assert.equal(ppidOf(pid), agent.proc.child.pid);
 
