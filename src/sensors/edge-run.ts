@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Field } from '../model/index.js';
-import { Pipe, Registry, type LinkEntity, type PipeInput, type ResourceEntity } from '../monitoring/index.js';
+import { Pipe, Registry, type PipeInput, type ResourceEntity } from '../monitoring/index.js';
 import { EdgeSensorSpec, whereKey, type FromEdge, type ToEdge } from './edge-protocol.js';
 import { portablePublisher, type Publisher, type SensorValue } from './publishers.js';
 import { due, readMonitor, readProbe } from './read.js';

@@ -14,9 +14,6 @@ import { AgentApi } from '../../../src/client/index.js';
 import { api, cleanupNodes, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
 import { eventually } from '../../../testing/proc.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OCCI renderings the server validated, read freely
-type Occi = any;
-
 const NODE = 'edge-mon-n1';
 const MEL = 'edge-mon-web';
 const M = 'http://osmo/occi/monitoring/';
@@ -64,7 +61,7 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
-    return { status: r.status, text, json: (text ? JSON.parse(text) : {}) };
+    return { status: r.status, text, json: text ? JSON.parse(text) : {} };
   };
   const stateOf = async (id: string) => (await occi('GET', `/occi/sensor/${id}`)).json.attributes as Record<string, string>;
   const active = (id: string) =>
