@@ -194,7 +194,7 @@ export const CoreEventData = {
     term: z.string(),
     /** uuid of the violation (GET /sla-service/violations/{uuid}) */
     violation: z.string(),
-    action: z.enum(['scale-out', 'migrate']),
+    action: z.enum(['scale-out', 'migrate', 'replan']),
     mel: z.string(),
     outcome: z.enum(['done', 'skipped', 'failed']),
     reason: z.string(),
@@ -202,6 +202,8 @@ export const CoreEventData = {
     previous: z.number().int().optional(),
     instance: z.string().optional(),
     to: z.string().optional(),
+    /** replan: the new plan (followed from now on) */
+    plan: z.string().optional(),
   }),
 };
 export type CoreEventType = keyof typeof CoreEventData;

@@ -14,7 +14,7 @@ export type Source =
   | { type: 'metric'; metric: 'cpu' | 'mem' | 'net' | 'disk'; field: string; aggregate: 'avg' | 'max' | 'min' | 'sum' }
   | { type: 'http'; path: string; timeoutMs: number; port?: number };
 
-export type Action = { type: 'scale-out'; step: number; max: number } | { type: 'migrate' };
+export type Action = { type: 'scale-out'; step: number; max: number } | { type: 'migrate' } | { type: 'replan' };
 
 /** The field a metric source reads when none is named (what `osmo` samples per guest). */
 export const DEFAULT_FIELD: Record<'cpu' | 'mem' | 'net' | 'disk', string> = {
@@ -49,6 +49,7 @@ export const SourceWire = z.union([
 export const ActionWire = z.discriminatedUnion('type', [
   z.object({ type: z.literal('scale-out'), step: z.number().int().min(1).default(1), max: z.number().int().min(1) }),
   z.object({ type: z.literal('migrate') }),
+  z.object({ type: z.literal('replan') }),
 ]);
 
 /** The canonical source of a term from its wire form (already checked by SourceWire). */
@@ -70,17 +71,15 @@ export function readSource(w: z.infer<typeof SourceWire>): Source {
   };
 }
 
-/** Checks a term's `actions` list; errors name the entry. `replan` is refused (not built yet). */
+/** Checks a term's `actions` list; errors name the entry. */
 export function readActions(ws: readonly unknown[]): Action[] {
   const seen = new Set<string>();
   return ws.map((raw, i) => {
-    if ((raw as { type?: unknown } | null)?.type === 'replan')
-      throw invalid(`actions.${i}: "replan" is not supported yet (scale-out, migrate)`);
     const r = ActionWire.safeParse(raw);
     if (!r.success) {
       const issue = r.error.issues[0];
       throw invalid(
-        `actions.${i}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message ?? 'invalid'} (scale-out {step, max} or migrate)`,
+        `actions.${i}${issue?.path.length ? '.' + issue.path.join('.') : ''}: ${issue?.message ?? 'invalid'} (scale-out {step, max}, migrate or replan)`,
       );
     }
     const a = r.data;

@@ -4,7 +4,7 @@
 // plan applies it again one second past every UTC hour until unfollowed. The planner
 // itself (src/planner) is pure.
 import { randomUUID } from 'node:crypto';
-import { planAsync, replicaSchedule, type PlanInput, type PlanResult } from '../../planner/index.js';
+import { parsePlanInput, planAsync, replicaSchedule, type PlanInput, type PlanResult } from '../../planner/index.js';
 import { notFound } from '../../shared/errors.js';
 import type { PlanRow, Store } from '../../store/index.js';
 import type { MelService } from '../mels/service.js';
@@ -73,12 +73,15 @@ export class PlanService {
   async create(input: PlanInput, seed: number): Promise<StoredPlan & { following?: FollowView }> {
     const now = Date.now();
     const stored: StoredPlan = { id: randomUUID(), createdAt: new Date(now).toISOString(), plan: await planAsync(input, { seed }) };
+    // the input too, for a replan (an SLA's compensating action) with the load observed later
+    await this.store.kv.set(INPUT_KEY + stored.id, JSON.stringify({ input, seed }));
     await this.store.plans.put({ id: stored.id, createdAt: now, body: JSON.stringify(stored.plan), follow: null });
     this.plans.set(stored.id, stored);
     for (const old of [...this.plans.keys()]) {
       if (this.plans.size <= this.keep) break;
       if (this.following.has(old)) continue;
       await this.store.plans.remove(old);
+      await this.store.kv.remove(INPUT_KEY + old);
       this.plans.delete(old);
     }
     return this.view(stored);
@@ -117,6 +120,67 @@ export class PlanService {
       this.follow(p, req.mels, req.provider);
     }
     return { id: p.id, ...done, following: this.followView(p.id) };
+  }
+
+  /**
+   * Plans again, with the load observed now, the followed plan that scales `mel`, and follows
+   * the new plan instead (the SLA manager's `replan` action). `cpuPercent` is the MEL's
+   * instances' mean CPU (% of one core, as the agents measure it). By the utilization law
+   * (U = X·D) the ratio of the observed to the planned utilization of the MEL's tier is the
+   * ratio of the real to the forecast load; the current hour's population and arrival rate
+   * are scaled by it (never down: the SLA was violated at this load), the other hours keep
+   * their forecast.
+   */
+  async replan(mel: string, cpuPercent: number, now = Date.now()): Promise<ReplanOutcome> {
+    const hit = [...this.following.entries()].find(([, f]) => Object.values(f.mels).includes(mel));
+    if (!hit) return { done: false, reason: `no followed plan scales MEL ${mel} (apply a plan with follow: true and a tier mapped to it)` };
+    const [oldId, f] = hit;
+    const saved = await this.store.kv.get(INPUT_KEY + oldId);
+    if (!saved) return { done: false, reason: `plan ${oldId} was made before plans kept their input: make it again to replan it` };
+    const { input, seed } = JSON.parse(saved) as { input: PlanInput; seed: number };
+    const old = this.require(oldId).plan;
+    const hour = new Date(now).getUTCHours();
+    const tier = Object.keys(f.mels).find((t) => f.mels[t] === mel)!;
+    const deps = old.hours.find((h) => h.hour === hour)?.deployments.filter((d) => !f.provider || d.provider === f.provider) ?? [];
+    let vms = 0;
+    let planned = 0;
+    let cores = 0;
+    for (const d of deps) {
+      const t = d.tiers[tier];
+      if (!t) continue;
+      vms += t.count;
+      planned += t.utilization * t.count;
+      cores += t.cores * t.count;
+    }
+    if (vms === 0 || planned <= 0)
+      return { done: false, reason: `plan ${oldId} runs no VM of tier ${tier} at hour ${hour}: nothing to compare the load with` };
+    planned /= vms;
+    const observed = cpuPercent / 100 / (cores / vms);
+    const factor = Math.max(1, observed / planned);
+    const parsed = parsePlanInput(input);
+    const next: PlanInput = {
+      ...parsed,
+      workload: {
+        ...parsed.workload,
+        hours: parsed.workload.hours.map((h) =>
+          h.hour === hour ? { ...h, population: h.population * factor, arrivalRate: h.arrivalRate * factor } : h,
+        ),
+      },
+    };
+    const created = await this.create(next, seed);
+    const applied = await this.apply(created.id, {
+      mels: f.mels,
+      ...(f.provider === undefined ? {} : { provider: f.provider }),
+      follow: true,
+    });
+    await this.unfollow(oldId);
+    return {
+      done: true,
+      reason: `tier ${tier}: utilization observed ${observed.toFixed(3)} vs planned ${planned.toFixed(3)}: hour ${hour}'s load × ${factor.toFixed(2)}; plan ${created.id} follows plan ${oldId}`,
+      plan: created.id,
+      previousPlan: oldId,
+      replicas: applied.replicas,
+    };
   }
 
   async unfollow(id: string): Promise<void> {
@@ -172,6 +236,12 @@ export class PlanService {
     arm();
   }
 }
+
+/** kv key prefix of a plan's input (and seed) */
+const INPUT_KEY = 'plans.input.';
+
+export type ReplanOutcome =
+  { done: false; reason: string } | { done: true; reason: string; plan: string; previousPlan: string; replicas: Record<string, number> };
 
 function followRow(mels: Record<string, string>, provider: string | undefined): PlanRow['follow'] {
   return provider === undefined ? { mels } : { mels, provider };

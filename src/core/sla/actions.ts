@@ -8,20 +8,31 @@
 //   scale-out {step, max} — replicas + step (at most max), through the MEL service the API uses
 //   migrate               — one running instance of the MEL moves where the destination policy
 //                           says, make-before-break (the policy engine's manual migration)
+//   replan                — the followed plan that scales the MEL is made again with the load
+//                           observed now (the MEL's CPU against the plan's utilization) and
+//                           followed instead (PlanService.replan)
 import type { CoreEventData } from '../../bus/events.js';
 import type { Action, CompiledTerm, ViolationRecord } from '../../sla/index.js';
 import type { SlaRepo } from '../../store/repos/sla.js';
 import type { EventLog } from '../events/service.js';
 import type { MelService } from '../mels/service.js';
 import type { PolicyEngine } from '../migration/service.js';
+import type { PlanService } from '../planner/service.js';
 import type { ClusterState } from '../state.js';
+import type { Store } from '../../store/index.js';
+import { measure } from './sources.js';
 
 export interface ActionDeps {
   state: ClusterState;
   events: EventLog;
   mels: MelService;
   engine?: PolicyEngine;
+  plans?: PlanService;
+  store: Store;
 }
+
+/** How far back `replan` looks for the MEL's CPU samples. */
+const REPLAN_WINDOW_MS = 60_000;
 
 type Outcome = Omit<CoreEventData<'sla'>, 'agreement' | 'term' | 'violation' | 'action' | 'mel'>;
 
@@ -71,6 +82,27 @@ async function act(a: Action, mel: string, deps: ActionDeps, v: ViolationRecord)
     const replicas = Math.min(a.max, previous + a.step);
     await deps.mels.scale(mel, replicas);
     return { outcome: 'done', reason: why, replicas, previous };
+  }
+  if (a.type === 'replan') {
+    if (!deps.plans) return { outcome: 'skipped', reason: `${why}; no planner runs on this core` };
+    const now = Date.now();
+    const cpu = await measure({ type: 'metric', metric: 'cpu', field: 'total', aggregate: 'avg' }, mel, {
+      state: deps.state,
+      store: deps.store,
+      windowMs: REPLAN_WINDOW_MS,
+      now,
+    });
+    if (cpu === undefined)
+      return { outcome: 'skipped', reason: `${why}; no CPU samples of ${mel}'s instances in the last minute to measure its load` };
+    const r = await deps.plans.replan(mel, cpu, now);
+    if (!r.done) return { outcome: 'skipped', reason: `${why}; ${r.reason}` };
+    return {
+      outcome: 'done',
+      reason: `${why}; ${r.reason}`,
+      plan: r.plan,
+      ...(r.replicas[mel] === undefined ? {} : { replicas: r.replicas[mel] }),
+      previous: m.spec.replicas,
+    };
   }
   if (!deps.engine) return { outcome: 'skipped', reason: `${why}; no policy engine runs on this core` };
   const running = deps.state.instancesOf(mel).find((i) => i.desired === 'run' && i.state === 'running' && i.node);

@@ -17,15 +17,15 @@ export function slaPollMs(env: NodeJS.ProcessEnv = process.env): number {
 
 export const sla = defineModule({
   name: 'sla',
-  deps: ['store', 'state', 'events', 'mels', 'engine'],
+  deps: ['store', 'state', 'events', 'mels', 'engine', 'plans'],
   leaderOnly: true,
   auth: 'client', // /sla-service/…, the Atos SLA core's API
-  async start({ store, state, events, mels, engine }) {
+  async start({ store, state, events, mels, engine, plans }) {
     await migrateSla(store.db as unknown as Kysely<unknown>);
     const svc = new SlaService(
       new SlaRepo(store.db as unknown as Kysely<SlaDatabase>),
       { pollMs: slaPollMs(), now: Date.now },
-      { store, state, events, mels, engine },
+      { store, state, events, mels, engine, plans },
     );
     svc.start();
     return { service: svc, routes: slaRoutes(svc), stop: () => svc.stop() };

@@ -70,9 +70,9 @@ const cases: Case[] = [
   [
     'POST',
     '/agreements',
-    J(agreementWith('{"constraint": "x GT 1", "actions": [{"type": "replan"}]}')),
+    J(agreementWith('{"constraint": "x GT 1", "actions": [{"type": "reboot"}]}')),
     400,
-    /replan.+ is not supported yet/,
+    /actions\.0.+scale-out \{step, max\}, migrate or replan/,
   ],
   [
     'POST',

@@ -107,11 +107,11 @@ test('osmo sla: unknown agreement, MEL without slo, bad actions: one line, non-z
   const bare = await osmo(['generate', 'sla2-cli-bare', '--provider', 'sla2-p']);
   assert.notEqual(bare.code, 0);
   assert.match(bare.out, /has no slo block/);
-  const badSlo = { availability: { min: 0.9, actions: [{ type: 'replan' }] } };
+  const badSlo = { availability: { min: 0.9, actions: [{ type: 'reboot' }] } };
   assert.equal((await post('/api/v1/mels', { name: 'sla2-cli-bad', image: 'osmo-test/httpd:1', replicas: 0, slo: badSlo })).status, 201);
   const bad = await osmo(['generate', 'sla2-cli-bad', '--provider', 'sla2-p', '--template-id', 'sla2-bad-tpl']);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.out, /replan.+not supported/);
+  assert.match(bad.out, /actions\.0.+migrate or replan/);
   assert.equal((await fetch(`${core.url}/sla-service/templates/sla2-bad-tpl`)).status, 404, 'no template left behind');
   assert.equal((await post('/api/v1/mels', { name: 'sla2-cli-x', image: 'i', slo: { availability: {} } })).status, 400);
 });

@@ -37,8 +37,10 @@ describe('term binding (source, mel, actions, cooldown)', () => {
   });
 
   test('actions with defaults, mel and cooldown (seconds or ISO 8601)', () => {
-    const l = parseServiceLevel(csl({ mel: 'web', actions: [{ type: 'scale-out', max: 4 }, { type: 'migrate' }], cooldown: 'PT2M' }));
-    assert.deepEqual(l.actions, [{ type: 'scale-out', step: 1, max: 4 }, { type: 'migrate' }]);
+    const l = parseServiceLevel(
+      csl({ mel: 'web', actions: [{ type: 'scale-out', max: 4 }, { type: 'migrate' }, { type: 'replan' }], cooldown: 'PT2M' }),
+    );
+    assert.deepEqual(l.actions, [{ type: 'scale-out', step: 1, max: 4 }, { type: 'migrate' }, { type: 'replan' }]);
     assert.equal(l.mel, 'web');
     assert.equal(l.cooldownMs, 120_000);
     assert.equal(parseServiceLevel(csl({ cooldown: 30 })).cooldownMs, 30_000);
@@ -50,7 +52,6 @@ describe('term binding (source, mel, actions, cooldown)', () => {
       [{ source: { type: 'metric', metric: 'gpu' } }, /source/],
       [{ source: { type: 'http', path: 'no-slash' } }, /source/],
       [{ source: { type: 'http', timeout: 0 } }, /source/],
-      [{ actions: [{ type: 'replan' }] }, /actions\.0: "replan" is not supported yet/],
       [{ actions: [{ type: 'scale-out' }] }, /actions\.0\.max/],
       [{ actions: [{ type: 'scale-out', max: 2, step: 0 }] }, /actions\.0\.step/],
       [{ actions: [{ type: 'reboot' }] }, /actions\.0/],
