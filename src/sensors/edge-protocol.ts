@@ -1,7 +1,7 @@
 // What the core puts on an agent for an edge sensor (PUT /api/v1/sensor/{id}) and the JSON
 // lines the agent and its edge sensor process exchange over the child's stdin/stdout.
 import { z } from 'zod';
-import type { SensorValue } from './publishers.js';
+import type { SensorValue } from './value.js';
 
 /** Where a collector's samples come from on this agent (the core resolved the target). */
 export const EdgeWhere = z.discriminatedUnion(

@@ -6,24 +6,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isIP } from 'node:net';
+import type { Publisher, SensorValue } from './value.js';
 
-/** One value as every publisher delivers it. */
-export interface SensorValue {
-  sensor: string;
-  /** the channel the publisher reads */
-  channel: string;
-  /** the publisher's term: log, udp, webhook, stream, metrics, sla */
-  publisher: string;
-  value: number | boolean;
-  /** ms since epoch */
-  ts: number;
-}
-
-export interface Publisher {
-  readonly term: string;
-  send(v: SensorValue): void;
-  close(): Promise<void>;
-}
+export type { Publisher, SensorValue };
 
 /** The publishers that need nothing but the network and a directory: the ones an edge sensor can run. */
 export const PORTABLE_PUBLISHERS = ['log', 'udp', 'webhook'] as const;

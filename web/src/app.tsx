@@ -1,5 +1,6 @@
 // The shell: header with the stream status, the navigation, and the current view.
 import { useEffect, useRef } from 'preact/hooks';
+import { useScope } from './api/scope.js';
 import { Link } from './components/Link.js';
 import { TokenPrompt } from './components/TokenPrompt.js';
 import { href, useRoute, type View } from './router.js';
@@ -37,6 +38,7 @@ export function App() {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   const needToken = s.status === 'unauthorized' || s.cluster.error?.status === 401;
+  const readOnly = useScope() === 'read-only';
 
   useEffect(() => {
     document.title = `${TITLES[route.view]} · osmo`;
@@ -47,7 +49,8 @@ export function App() {
   }, [route.view]);
 
   return (
-    <div class="shell">
+    // a read-only token: every control that changes something is marked data-mutates and hidden by CSS
+    <div class={`shell${readOnly ? ' read-only' : ''}`}>
       <a class="skip" href="#main">
         Skip to content
       </a>
@@ -69,6 +72,11 @@ export function App() {
         </span>
       </header>
       {needToken && <TokenPrompt />}
+      {readOnly && (
+        <p class="banner" role="status" data-testid="read-only">
+          Read-only token: you can look at everything; the controls that change the cluster are hidden.
+        </p>
+      )}
       {s.cluster.error && s.cluster.error.status !== 401 && (
         <p class="banner error" role="alert">
           {s.cluster.error.message}

@@ -5,8 +5,22 @@ import { ErrorBody } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
 import { CreatedToken, CreateToken, RotatedJoin, TokenInfo, TokenList } from './schema.js';
 
+const WhoAmI = z.object({
+  subject: z.string().describe('join-token, token:<name>, loopback'),
+  scope: z.enum(['admin', 'read-only']),
+});
+
 const tokenRoutes: CoreRoutes<'security'> = async (app, { ctx }) => {
   const tags = ['security'];
+  // any client token may ask what it may do (the dashboard hides what a read-only token cannot)
+  app.get(
+    '/api/v1/whoami',
+    { config: { auth: 'client' }, schema: { tags, summary: "the caller's subject and scope", response: { 200: WhoAmI } } },
+    async (req) => {
+      const p = req.principal!;
+      return { subject: p.subject, scope: 'scope' in p ? p.scope : 'read-only' };
+    },
+  );
   app.post(
     '/api/v1/tokens',
     {

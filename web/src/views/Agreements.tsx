@@ -110,7 +110,7 @@ function AgreementCard({ summary, id }: { summary: AgreementSummary; id: string 
           {summary.context?.agreementResponder && <>provider {summary.context.agreementResponder}</>}
         </span>
         {detail && (
-          <button type="button" disabled={busy} onClick={() => void toggle()}>
+          <button type="button" data-mutates disabled={busy} onClick={() => void toggle()}>
             {detail.enabled ? 'Stop enforcement' : 'Start enforcement'}
           </button>
         )}

@@ -89,10 +89,15 @@ function SensorCard({ shape, onChange }: { shape: SensorShape; onChange: () => P
           {shape.state}
         </span>
         {shape.period !== undefined && <span class="muted small">every {shape.period} s</span>}
-        <button type="button" disabled={busy} onClick={() => void act(() => sensorAction(shape.id, shape.started ? 'stop' : 'start'))}>
+        <button
+          type="button"
+          data-mutates
+          disabled={busy}
+          onClick={() => void act(() => sensorAction(shape.id, shape.started ? 'stop' : 'start'))}
+        >
           {shape.started ? 'Stop' : 'Start'}
         </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void act(() => deleteSensor(shape.id))}>
+        <button type="button" class="danger" data-mutates disabled={busy} onClick={() => void act(() => deleteSensor(shape.id))}>
           Delete
         </button>
       </header>
@@ -222,7 +227,7 @@ function SensorForm({ computes, onCreated }: { computes: OcciResource[]; onCreat
   }
 
   return (
-    <section class="panel" aria-labelledby="sensor-form-h">
+    <section class="panel" data-mutates aria-labelledby="sensor-form-h">
       <h2 id="sensor-form-h">New sensor</h2>
       <form onSubmit={(e) => void submit(e)} data-testid="sensor-form">
         <div class="field">

@@ -47,7 +47,7 @@ export function PlannerView() {
 
   return (
     <div class="planner">
-      <form class="panel" onSubmit={(e) => void run(e)}>
+      <form class="panel" data-mutates onSubmit={(e) => void run(e)}>
         <div class="field">
           <label for="plan-model">Planner input (JSON or YAML)</label>
           <textarea id="plan-model" rows={12} value={text} onInput={(e) => setText(e.currentTarget.value)} spellcheck={false} />

@@ -116,7 +116,7 @@ function ParamRow({ param, onSaved }: { param: PolicyParam; onSaved: () => void 
           onInput={(e) => setValue(e.currentTarget.value)}
         />
       )}
-      <button type="submit" disabled={!changed}>
+      <button type="submit" data-mutates disabled={!changed}>
         Save
       </button>
       <span id={`${id}-help`} class={error ? 'error small' : 'muted small'} role={error ? 'alert' : undefined}>

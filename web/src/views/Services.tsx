@@ -24,7 +24,7 @@ export function ServicesView() {
         {!loaded ? (
           <p class="muted">Loading…</p>
         ) : mels.length === 0 ? (
-          <p class="muted">No MEL yet: deploy one with the form.</p>
+          <p class="muted">No MEL yet.</p>
         ) : (
           <div class="mel-list">
             {mels.map((m) => (
@@ -79,6 +79,7 @@ function MelCard({ mel, instances, nodes }: { mel: Mel; instances: Instance[]; n
       </header>
       <form
         class="inline"
+        data-mutates
         onSubmit={(e) => {
           e.preventDefault();
           const n = Number(replicas);
@@ -194,6 +195,7 @@ function InstanceRow({
       <td>
         <form
           class="inline"
+          data-mutates
           onSubmit={(e) => {
             e.preventDefault();
             void onMigrate(dest || undefined);
@@ -297,7 +299,7 @@ function DeployForm({ nodes }: { nodes: OsmoNode[] }) {
   );
 
   return (
-    <section class="panel" aria-labelledby="deploy-h">
+    <section class="panel" data-mutates aria-labelledby="deploy-h">
       <h2 id="deploy-h">Deploy a MEL</h2>
       <form class="deploy" onSubmit={(e) => void submit(e)} noValidate>
         {text('name', 'Name', 'e.g. web')}

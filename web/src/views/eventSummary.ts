@@ -67,6 +67,8 @@ export function summary(e: StreamEvent): string {
           e.replicas !== undefined && `replicas ${e.previous !== undefined ? `${str(e.previous)} → ` : ''}${str(e.replicas)}`,
         ) + why
       );
+    case 'audit':
+      return join(str(e.subject) ?? '?', str(e.method), str(e.path) ?? str(e.route), e.status !== undefined && `→ ${str(e.status)}`);
     case 'load':
       return join(`node ${str(e.node) ?? ''}`, e.overloaded === true ? 'overloaded' : e.overloaded === false ? 'back to normal' : '') + why;
     default:
