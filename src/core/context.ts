@@ -2,7 +2,7 @@
 // other field is the service of the module with that name (src/core/module.ts), present
 // once that module has started. A module sees only the fields of the modules it declares
 // in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
-import type { Store } from '../store/index.js';
+import type { Store, StoreLocation } from '../store/index.js';
 import type { AgentClient } from './agents/client.js';
 import type { Ingest } from './agents/service.js';
 import type { InstanceService } from './instances/service.js';
@@ -25,6 +25,8 @@ import type { TlsFiles } from '../shared/tls.js';
 export interface CoreConfig {
   listen: { host: string; port: number };
   dataDir: string;
+  /** where the store lives: `<dataDir>/osmo.db` unless `--store` / OSMO_STORE says otherwise */
+  store: StoreLocation;
   /** client API without a token (loopback listen addresses only; agent endpoints always need it) */
   openClientApi: boolean;
   liveness: LivenessOptions;

@@ -32,6 +32,7 @@ import { system } from './system/module.js';
 import { loadOrCreateToken } from './token.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
+import { parseStoreUrl } from '../store/index.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
@@ -62,6 +63,8 @@ export interface CoreOptions {
   /** "HOST:PORT"; port 0 picks a free one. Default 127.0.0.1:7700 */
   listen?: string;
   dataDir?: string;
+  /** `sqlite:PATH` or `postgres://user:pass@host:port/db`; default `<dataDir>/osmo.db` */
+  store?: string;
   liveness?: Partial<LivenessOptions>;
   reconciler?: Partial<ReconcilerOptions>;
   /** default: open on a loopback listen address */
@@ -90,6 +93,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const config: CoreConfig = {
     listen,
     dataDir,
+    store: parseStoreUrl(options.store, dataDir),
     openClientApi: options.openClientApi ?? isLoopback(listen.host),
     liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
     reconciler: { ...DEFAULT_RECONCILER, ...options.reconciler },

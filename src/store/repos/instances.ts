@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, InstancesTable } from '../schema.js';
 import type { InstanceRecord } from '../records.js';
 import type { PublishedPort } from '../../model/index.js';
+import { byCodeUnit } from './order.js';
 
 function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   return {
@@ -52,7 +53,8 @@ export class InstanceRepo {
   async upsertMany(items: InstanceRecord[]): Promise<void> {
     if (items.length === 0) return;
     // the last write of an id wins (a pass may touch one instance twice)
-    const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()];
+    // sorted by id: one lock order for every writer, so concurrent passes on PostgreSQL never deadlock
+    const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()].sort((a, b) => byCodeUnit(a.id, b.id));
     await this.db.transaction().execute(async (tx) => {
       for (let k = 0; k < rows.length; k += 200) {
         await tx
