@@ -37,7 +37,19 @@ function node(id: string, over: Partial<NodeRecord> = {}): NodeRecord {
 
 function pending(k: number): InstanceRecord {
   const id = `big-${k}`;
-  return { id, mel: 'big', node: null, name: id, generation: 1, desired: 'run', state: 'pending', reason: 'no node', ports: [], createdAt: k, updatedAt: k };
+  return {
+    id,
+    mel: 'big',
+    node: null,
+    name: id,
+    generation: 1,
+    desired: 'run',
+    state: 'pending',
+    reason: 'no node',
+    ports: [],
+    createdAt: k,
+    updatedAt: k,
+  };
 }
 
 export interface CaseOptions {
@@ -74,7 +86,13 @@ export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions):
 
       await s.mels.upsert({ name: 'web', spec: { image: 'x', replicas: 2 }, generation: 1, createdAt: 5, updatedAt: 5 });
       await s.mels.upsert({ name: 'web', spec: { image: 'y', replicas: 2 }, generation: 2, createdAt: 9, updatedAt: 9 });
-      assert.deepEqual(await s.mels.get('web'), { name: 'web', spec: { image: 'y', replicas: 2 }, generation: 2, createdAt: 5, updatedAt: 9 });
+      assert.deepEqual(await s.mels.get('web'), {
+        name: 'web',
+        spec: { image: 'y', replicas: 2 },
+        generation: 2,
+        createdAt: 5,
+        updatedAt: 9,
+      });
       assert.equal(await s.mels.remove('nope'), false);
 
       const i: InstanceRecord = {
@@ -224,7 +242,13 @@ export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions):
       ]);
       const v = { key: 'k1', uuid: 'u1', agreementId: 'a1', term: 't', at: 1_764_000_000_005, body: '{}' };
       for (let round = 0; round < 2; round++)
-        await sla.saveRound('a1', 1_764_000_000_010, '{"t":1}', { sla_breaches: [], sla_violations: [v], sla_penalties: [] }, 1_764_000_000_000);
+        await sla.saveRound(
+          'a1',
+          1_764_000_000_010,
+          '{"t":1}',
+          { sla_breaches: [], sla_violations: [v], sla_penalties: [] },
+          1_764_000_000_000,
+        );
       assert.deepEqual(await sla.listRecords('sla_violations', { agreementId: 'a1' }), [v]);
       assert.deepEqual(await sla.getJob('a1'), { agreementId: 'a1', enabled: true, lastExecuted: 1_764_000_000_010, states: '{"t":1}' });
       const act = { key: 'act1', agreementId: 'a1', term: 't', type: 'scale', at: 1_764_000_000_020, body: '{}' };

@@ -26,12 +26,7 @@ const UNAVAILABLE = new Set([
   '40P01',
 ]);
 // node-postgres raises these as plain Errors without a code
-const UNAVAILABLE_MESSAGES = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'is not queryable',
-  'Connection ended',
-];
+const UNAVAILABLE_MESSAGES = ['Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable', 'Connection ended'];
 
 export function storeErrorKind(err: unknown): StoreErrorKind | undefined {
   if (err === null || typeof err !== 'object') return undefined;

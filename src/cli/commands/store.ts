@@ -10,7 +10,7 @@ const storeOption = () =>
   new Option('--store <url>', 'sqlite:PATH or postgres://user:pass@host:port/db (default: <data-dir>/osmo.db)').env('OSMO_STORE');
 
 export function register(program: Command): void {
-  const store = program.command('store').description('the core\'s store: migrate its schema, copy it to another database');
+  const store = program.command('store').description("the core's store: migrate its schema, copy it to another database");
 
   store
     .command('migrate')
@@ -22,9 +22,7 @@ export function register(program: Command): void {
       const db = openDatabase(loc);
       try {
         const applied = await migrateAll(db);
-        process.stdout.write(
-          `${describeLocation(loc)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}\n`,
-        );
+        process.stdout.write(`${describeLocation(loc)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}\n`);
       } finally {
         await db.db.destroy();
       }

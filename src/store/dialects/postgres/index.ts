@@ -47,6 +47,11 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): OpenedDat
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (e) => (opts.onIdleError ?? ((x: Error) => process.emitWarning(`postgres: idle connection lost: ${x.message}`)))(e));
+  // A connection cut while checked out (inside a transaction, between two statements) emits
+  // 'error' on its client, which the pool listens to only while the client is idle: without
+  // this listener a PostgreSQL restart kills the process. The error is not lost: the
+  // client's next query fails ("not queryable", a 503) and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
