@@ -73,7 +73,7 @@ describe('a core on PostgreSQL', { timeout: 300_000 }, () => {
     assert.equal(containersOf(mel).length, 5, 'no duplicate after the restart');
   });
 
-  test('PostgreSQL restarted under load: the API answers 503 at worst, never 500, nothing acknowledged is lost, the fleet converges', async () => {
+  test('PostgreSQL restarted under load: the API answers 503 at worst, never 500, nothing acknowledged is lost, the fleet converges', async (t) => {
     const mel = 'pg-core-web';
     const statuses = new Map<number, number>();
     const created: string[] = [];
@@ -121,6 +121,7 @@ describe('a core on PostgreSQL', { timeout: 300_000 }, () => {
     // the load alternated 4 and 5; the last word is ours
     assert.equal((await api(core, 'POST', `/api/v1/mels/${mel}/scale`, { replicas: 4 })).status, 200);
     const seen = Object.fromEntries(statuses);
+    t.diagnostic(`answers during the load: ${JSON.stringify(seen)}`);
     assert.equal(core.proc.child.exitCode, null, `the core is still running; its output:\n${core.proc.output().slice(-4000)}`);
     assert.equal(statuses.get(500) ?? 0, 0, `no 500: ${JSON.stringify(seen)}`);
     assert.deepEqual(
