@@ -19,7 +19,7 @@ export * from './records.js';
 export type { EventQuery } from './repos/events.js';
 export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
-export { parseStoreUrl, describeLocation, type StoreLocation, type DialectName } from './dialects/index.js';
+export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/index.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
