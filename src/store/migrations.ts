@@ -123,10 +123,28 @@ const m0002: Migration = {
   },
 };
 
+// the leader's term (several cores on one PostgreSQL, src/store/dialects/postgres/lease.ts):
+// one row, bumped by each new leader; its writes check it (src/store/fence.ts)
+const m0003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('core_leader')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('term', 'bigint', (c) => c.notNull())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('since', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('core_leader').execute();
+  },
+};
+
 /** Append new migrations here; names sort in apply order. Never edit an applied one. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_plans': m0002,
+  '0003_core_leader': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -104,3 +104,19 @@ test('osmo store copy: a populated SQLite store moves to PostgreSQL whole, and a
   await sim2.stop();
   await onPg.proc.stop();
 });
+
+test('osmo store migrate: creates the schema of an empty PostgreSQL database once, then has nothing to do; a bad URL is refused', async () => {
+  const url = await pg.database('migrate_only');
+  const first = spawnOsmo(['store', 'migrate', '--store', url]);
+  assert.equal(await first.exit(60_000), 0, first.output());
+  assert.match(
+    first.output(),
+    /postgres:\/\/osmo:\*\*\*@127\.0\.0\.1:\d+\/migrate_only: applied 0001_initial, 0002_plans, 0003_core_leader/,
+  );
+  const second = spawnOsmo(['store', 'migrate'], { OSMO_STORE: url });
+  assert.equal(await second.exit(60_000), 0, second.output());
+  assert.match(second.output(), /migrate_only: up to date/);
+  const bad = spawnOsmo(['store', 'migrate', '--store', 'mysql://x@y/z']);
+  assert.equal(await bad.exit(30_000), 1);
+  assert.match(bad.output(), /expected sqlite:PATH or postgres:\/\/user:pass@host:port\/db/);
+});
