@@ -21,6 +21,7 @@ import type { ScheduleFn } from './scheduler/types.js';
 import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 import type { TlsFiles } from '../shared/tls.js';
+import type { Leadership } from './leadership.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -40,6 +41,8 @@ export interface CoreConfig {
 export interface CoreBase {
   config: CoreConfig;
   token: string;
+  /** present when the store is PostgreSQL: this core leads (src/core/leadership.ts) */
+  leadership?: Leadership;
 }
 
 /** Service of each module, under the module's name. */

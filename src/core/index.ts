@@ -33,6 +33,7 @@ import { loadOrCreateToken } from './token.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
 import { parseStoreUrl } from '../store/index.js';
+import { awaitLeadership } from './leadership.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
@@ -73,6 +74,10 @@ export interface CoreOptions {
   processMetrics?: boolean;
   /** PEM certificate and key files: the API speaks HTTPS only (plain HTTP gets a 400 saying so) */
   tlsCert?: string;
+  /** several cores on a PostgreSQL store: called when another core took the lead (default: close this core) */
+  onLeadershipLost?: (why: string) => void;
+  /** standby and leadership messages (default: stderr) */
+  log?: (line: string) => void;
   tlsKey?: string;
 }
 
@@ -101,8 +106,23 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
-  const core = await startModules(CORE_MODULES, { config, token });
+  const log = options.log ?? ((line: string) => process.stderr.write(`osmo core: ${line}\n`));
+  // on PostgreSQL, cores are active/standby: wait for the lead before starting anything
+  const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, log) : undefined;
+  let core: Awaited<ReturnType<typeof startModules>>;
+  try {
+    core = await startModules(CORE_MODULES, { config, token, ...(leadership ? { leadership } : {}) });
+  } catch (e) {
+    await leadership?.stop();
+    throw e;
+  }
   const { ctx } = core;
+  let handle: CoreHandle | undefined;
+  leadership?.fenceWith(ctx.store, (why) => {
+    log(`stepping down: ${why}`);
+    if (options.onLeadershipLost) options.onLeadershipLost(why);
+    else void handle?.close();
+  });
 
   let app: FastifyInstance;
   try {
@@ -110,6 +130,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     await app.listen({ host: listen.host, port: listen.port });
   } catch (e) {
     await core.stop();
+    await leadership?.stop();
     throw e;
   }
   const addr = app.server.address();
@@ -125,7 +146,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   });
 
   let closed = false;
-  return {
+  handle = {
     url,
     get token() {
       return ctx.security.currentJoinToken;
@@ -138,6 +159,8 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
       closed = true;
       await app.close();
       await core.stop();
+      await leadership?.stop();
     },
   };
+  return handle;
 }

@@ -24,6 +24,8 @@ const UNAVAILABLE = new Set([
   '53300',
   '40001',
   '40P01',
+  // a write of a core that lost the leader lease (src/store/fence.ts)
+  'OSMO_FENCED',
 ]);
 // node-postgres raises these as plain Errors without a code
 const UNAVAILABLE_MESSAGES = ['Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable', 'Connection ended'];

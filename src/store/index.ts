@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateAll } from './db.js';
+import { Fence } from './fence.js';
 import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
 import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
@@ -24,6 +25,8 @@ export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** off unless several cores share the store: then the leader's term (src/store/fence.ts) */
+  readonly fence: Fence;
   readonly nodes: NodeRepo;
   readonly mels: MelRepo;
   readonly instances: InstanceRepo;
@@ -35,13 +38,15 @@ export interface Store {
 }
 
 export function storeOver(db: Kysely<Database>, dialect: DialectName = 'sqlite'): Store {
+  const fence = new Fence();
   return {
     db,
     dialect,
-    nodes: new NodeRepo(db),
+    fence,
+    nodes: new NodeRepo(db, dialect, fence),
     mels: new MelRepo(db),
-    instances: new InstanceRepo(db),
-    events: new EventRepo(db),
+    instances: new InstanceRepo(db, dialect, fence),
+    events: new EventRepo(db, dialect, fence),
     samples: new SampleRepo(db),
     kv: new KvRepo(db),
     plans: new PlanRepo(db),

@@ -87,6 +87,10 @@ export function register(program: Command): void {
           listen: f.listen,
           dataDir: f.dataDir,
           ...(f.store ? { store: f.store } : {}),
+          // another core leads now: exit, and a supervisor's restart makes this one a standby
+          onLeadershipLost: () => {
+            void core.close().finally(() => process.exit(1));
+          },
           liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),

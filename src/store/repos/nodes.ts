@@ -1,4 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import { Fence, writeTransaction } from '../fence.js';
+import type { DialectName } from '../dialects/index.js';
 import type { Database, NodesTable } from '../schema.js';
 import type { NodeRecord } from '../records.js';
 import { byCodeUnit } from './order.js';
@@ -45,7 +47,11 @@ function toRow(n: NodeRecord): NodesTable {
 }
 
 export class NodeRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+    private readonly fence: Fence = new Fence(),
+  ) {}
 
   async list(): Promise<NodeRecord[]> {
     return (await this.db.selectFrom('nodes').selectAll().execute()).map(toRecord).sort((a, b) => byCodeUnit(a.id, b.id));
@@ -68,7 +74,7 @@ export class NodeRepo {
 
   async upsertMany(list: NodeRecord[]): Promise<void> {
     if (list.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
+    await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
       // one lock order for every writer: two concurrent flushes on PostgreSQL never deadlock
       for (const n of [...list].sort((a, b) => byCodeUnit(a.id, b.id))) {
         const row = toRow(n);

@@ -2,14 +2,12 @@
 // store of a real core (MELs, a policy, a plan, a registered node with its credential,
 // events) to PostgreSQL: every table holds the same rows,
 // a second copy onto the now non-empty target is refused, and a core started on PostgreSQL
-// with the same data dir serves the same MELs, policies, plans and events. `osmo store
-// migrate`, and two cores started at once on an empty database (the migration lock).
+// with the same data dir serves the same MELs, policies, plans and events; `osmo store migrate`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import pgClient from 'pg';
 import { openDatabase, parseStoreUrl, type OpenedDatabase } from '../../../src/store/dialects/index.js';
 import { api, spawnCore, type CoreProc } from '../../../testing/cluster.js';
 import { startPostgres, type TestPostgres } from '../../../testing/pg.js';
@@ -122,26 +120,4 @@ test('osmo store migrate: creates the schema of an empty PostgreSQL database onc
   const bad = spawnOsmo(['store', 'migrate', '--store', 'mysql://x@y/z']);
   assert.equal(await bad.exit(30_000), 1);
   assert.match(bad.output(), /expected sqlite:PATH or postgres:\/\/user:pass@host:port\/db/);
-});
-
-test('two cores started at once on one empty PostgreSQL database both come up; the schema is migrated once', async () => {
-  const url = await pg.database('two_cores');
-  const [a, b] = await Promise.all([
-    spawnCore(tempDir('osmo-pg-two-a-'), undefined, ['--store', url]),
-    spawnCore(tempDir('osmo-pg-two-b-'), undefined, ['--store', url]),
-  ]);
-  cores.push(a, b);
-  for (const c of [a, b]) assert.equal((await api(c, 'GET', '/api/v1/mels')).status, 200);
-  const check = new pgClient.Client({ connectionString: url });
-  await check.connect();
-  try {
-    const r = await check.query<{ name: string }>('select name from kysely_migration order by name');
-    assert.deepEqual(
-      r.rows.map((x) => x.name),
-      ['0001_initial', '0002_plans', '0003_core_leader'],
-    );
-  } finally {
-    await check.end();
-  }
-  await Promise.all([a.proc.stop(), b.proc.stop()]);
 });

@@ -2,9 +2,11 @@
 // connection of its own (not the pool's: the lock lives exactly as long as that session, and
 // PostgreSQL drops it the moment the holder's process dies or its connection is cut). The
 // winner bumps the term in `core_leader`; its writes are fenced by that term (../../fence.ts).
-// Not wired into the core yet (docs/decisions.md): a building block with its own test.
+// The core uses it when its store is PostgreSQL (src/core/leadership.ts).
 import { EventEmitter } from 'node:events';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../../schema.js';
 
 /** The advisory lock key of the leader lease (the migration lock uses another). */
 const LEADER_LOCK = 0x6f736d6c; // "osml"
@@ -17,6 +19,8 @@ export interface LeaseOptions {
 export interface LeaseEvents {
   elected: [term: number];
   deposed: [reason: string];
+  /** after leading, the lock is found held by another holder: this one will not lead again soon */
+  taken: [];
 }
 
 export class LeaderLease extends EventEmitter<LeaseEvents> {
@@ -28,6 +32,7 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   term: number | undefined;
   /** rounds done (tried the lock or checked the session) */
   rounds = 0;
+  private led = false;
 
   constructor(
     private readonly url: string,
@@ -90,7 +95,13 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
         return;
       }
       const got = await c.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [LEADER_LOCK]);
-      if (!got.rows[0]?.ok) return;
+      if (!got.rows[0]?.ok) {
+        if (this.led) {
+          this.led = false;
+          this.emit('taken');
+        }
+        return;
+      }
       const r = await c.query<{ term: string }>(
         `insert into core_leader (id, term, holder, since) values (1, 1, $1, $2)
          on conflict (id) do update set term = core_leader.term + 1, holder = excluded.holder, since = excluded.since
@@ -98,6 +109,7 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
         [this.holder, Date.now()],
       );
       this.term = Number(r.rows[0]!.term);
+      this.led = true;
       this.emit('elected', this.term);
     } catch (e) {
       const c = this.client;
@@ -109,4 +121,20 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
       this.busy = false;
     }
   }
+}
+
+/** Who holds or waits for the lease now (every holder keeps a session named after itself), and the term. */
+export async function leaseMembers(db: Kysely<Database>): Promise<LeaseMembers> {
+  const a = await sql<{ name: string }>`select application_name as name from pg_stat_activity
+      where datname = current_database() and application_name like 'osmo-lease:%' order by 1`.execute(db);
+  const row = await db.selectFrom('core_leader').select(['holder', 'term', 'since']).where('id', '=', 1).executeTakeFirst();
+  return {
+    holders: a.rows.map((r) => r.name.slice('osmo-lease:'.length)),
+    leader: row ? { holder: row.holder, term: Number(row.term), since: Number(row.since) } : null,
+  };
+}
+
+export interface LeaseMembers {
+  holders: string[];
+  leader: { holder: string; term: number; since: number } | null;
 }
