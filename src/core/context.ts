@@ -3,6 +3,7 @@
 // once that module has started. A module sees only the fields of the modules it declares
 // in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
 import type { Store, StoreLocation } from '../store/index.js';
+import type { LeaderLease } from '../store/dialects/postgres/lease.js';
 import type { AgentClient } from './agents/client.js';
 import type { Ingest } from './agents/service.js';
 import type { InstanceService } from './instances/service.js';
@@ -21,7 +22,6 @@ import type { ScheduleFn } from './scheduler/types.js';
 import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 import type { TlsFiles } from '../shared/tls.js';
-import type { Leadership } from './leadership.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -36,6 +36,15 @@ export interface CoreConfig {
   processMetrics: boolean;
   /** PEM certificate and key: the API is HTTPS only */
   tls?: TlsFiles;
+}
+
+/** This core's hold on the leader lease, with a PostgreSQL store (src/core/leadership.ts). */
+export interface Leadership {
+  lease: LeaderLease;
+  holder: string;
+  /** fence the store's writes with the lease's term, and follow it as it changes */
+  fenceWith(store: Store, onLost: (why: string) => void): void;
+  stop(): Promise<void>;
 }
 
 export interface CoreBase {

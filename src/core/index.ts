@@ -117,11 +117,12 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     throw e;
   }
   const { ctx } = core;
-  let handle: CoreHandle | undefined;
+  // the handle is made below; losing the lead before then closes it when it exists
+  const made: { handle?: CoreHandle } = {};
   leadership?.fenceWith(ctx.store, (why) => {
     log(`stepping down: ${why}`);
     if (options.onLeadershipLost) options.onLeadershipLost(why);
-    else void handle?.close();
+    else void made.handle?.close();
   });
 
   let app: FastifyInstance;
@@ -146,7 +147,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   });
 
   let closed = false;
-  handle = {
+  const handle: CoreHandle = {
     url,
     get token() {
       return ctx.security.currentJoinToken;
@@ -162,5 +163,6 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
       await leadership?.stop();
     },
   };
+  made.handle = handle;
   return handle;
 }

@@ -7,18 +7,10 @@
 // A SQLite store has one core: none of this runs.
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { openStoreAt, type Store } from '../store/index.js';
+import { openStoreAt } from '../store/index.js';
 import { LeaderLease } from '../store/dialects/postgres/lease.js';
 import { errorBody } from '../shared/http-errors.js';
-import type { CoreConfig } from './context.js';
-
-export interface Leadership {
-  lease: LeaderLease;
-  holder: string;
-  /** fence the store's writes with the lease's term, and follow it as it changes */
-  fenceWith(store: Store, onLost: (why: string) => void): void;
-  stop(): Promise<void>;
-}
+import type { CoreConfig, Leadership } from './context.js';
 
 /** Serves 503 on the core's address while it waits (plain HTTP only; with TLS it just waits). */
 async function standbyServer(config: CoreConfig, holder: string): Promise<Server | undefined> {
