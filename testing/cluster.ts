@@ -13,9 +13,10 @@ export interface CoreProc {
   token: string;
 }
 
-export async function spawnCore(dataDir = tempDir('osmo-co-core-'), port?: number): Promise<CoreProc> {
+/** `extra`: more flags, e.g. `['--store', 'postgres://…']` */
+export async function spawnCore(dataDir = tempDir('osmo-co-core-'), port?: number, extra: string[] = []): Promise<CoreProc> {
   const p = port ?? (await freePort());
-  const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${p}`, '--data-dir', dataDir]);
+  const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${p}`, '--data-dir', dataDir, ...extra]);
   const url = `http://127.0.0.1:${p}`;
   await waitForHttp(`${url}/healthz`, 30_000);
   return { proc, url, port: p, dataDir, token: readFileSync(join(dataDir, 'join-token'), 'utf8').trim() };

@@ -27,6 +27,7 @@ const groups = {
   sensor: () => import('./commands/sensor.js'),
   'sensor-edge': () => import('./commands/sensor-edge.js'),
   security: () => import('./commands/security.js'),
+  store: () => import('./commands/store.js'),
 } as const;
 type Group = keyof typeof groups;
 const groupOf: Record<string, Group> = {
@@ -47,6 +48,7 @@ const groupOf: Record<string, Group> = {
   sensor: 'sensor',
   'sensor-edge': 'sensor-edge',
   token: 'security',
+  store: 'store',
 };
 const first = process.argv[2];
 const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);

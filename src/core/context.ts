@@ -2,7 +2,8 @@
 // other field is the service of the module with that name (src/core/module.ts), present
 // once that module has started. A module sees only the fields of the modules it declares
 // in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
-import type { Store } from '../store/index.js';
+import type { Store, StoreLocation } from '../store/index.js';
+import type { LeaderLease } from '../store/dialects/postgres/lease.js';
 import type { AgentClient } from './agents/client.js';
 import type { Ingest } from './agents/service.js';
 import type { InstanceService } from './instances/service.js';
@@ -25,6 +26,8 @@ import type { TlsFiles } from '../shared/tls.js';
 export interface CoreConfig {
   listen: { host: string; port: number };
   dataDir: string;
+  /** where the store lives: `<dataDir>/osmo.db` unless `--store` / OSMO_STORE says otherwise */
+  store: StoreLocation;
   /** client API without a token (loopback listen addresses only; agent endpoints always need it) */
   openClientApi: boolean;
   liveness: LivenessOptions;
@@ -35,9 +38,20 @@ export interface CoreConfig {
   tls?: TlsFiles;
 }
 
+/** This core's hold on the leader lease, with a PostgreSQL store (src/core/leadership.ts). */
+export interface Leadership {
+  lease: LeaderLease;
+  holder: string;
+  /** fence the store's writes with the lease's term, and follow it as it changes */
+  fenceWith(store: Store, onLost: (why: string) => void): void;
+  stop(): Promise<void>;
+}
+
 export interface CoreBase {
   config: CoreConfig;
   token: string;
+  /** present when the store is PostgreSQL: this core leads (src/core/leadership.ts) */
+  leadership?: Leadership;
 }
 
 /** Service of each module, under the module's name. */

@@ -32,6 +32,8 @@ import { system } from './system/module.js';
 import { loadOrCreateToken } from './token.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
+import { parseStoreUrl } from '../store/index.js';
+import { awaitLeadership } from './leadership.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
@@ -62,6 +64,8 @@ export interface CoreOptions {
   /** "HOST:PORT"; port 0 picks a free one. Default 127.0.0.1:7700 */
   listen?: string;
   dataDir?: string;
+  /** `sqlite:PATH` or `postgres://user:pass@host:port/db`; default `<dataDir>/osmo.db` */
+  store?: string;
   liveness?: Partial<LivenessOptions>;
   reconciler?: Partial<ReconcilerOptions>;
   /** default: open on a loopback listen address */
@@ -70,6 +74,10 @@ export interface CoreOptions {
   processMetrics?: boolean;
   /** PEM certificate and key files: the API speaks HTTPS only (plain HTTP gets a 400 saying so) */
   tlsCert?: string;
+  /** several cores on a PostgreSQL store: called when another core took the lead (default: close this core) */
+  onLeadershipLost?: (why: string) => void;
+  /** standby and leadership messages (default: stderr) */
+  log?: (line: string) => void;
   tlsKey?: string;
 }
 
@@ -90,6 +98,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const config: CoreConfig = {
     listen,
     dataDir,
+    store: parseStoreUrl(options.store, dataDir),
     openClientApi: options.openClientApi ?? isLoopback(listen.host),
     liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
     reconciler: { ...DEFAULT_RECONCILER, ...options.reconciler },
@@ -97,8 +106,24 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
-  const core = await startModules(CORE_MODULES, { config, token });
+  const log = options.log ?? ((line: string) => process.stderr.write(`osmo core: ${line}\n`));
+  // on PostgreSQL, cores are active/standby: wait for the lead before starting anything
+  const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, log) : undefined;
+  let core: Awaited<ReturnType<typeof startModules>>;
+  try {
+    core = await startModules(CORE_MODULES, { config, token, ...(leadership ? { leadership } : {}) });
+  } catch (e) {
+    await leadership?.stop();
+    throw e;
+  }
   const { ctx } = core;
+  // the handle is made below; losing the lead before then closes it when it exists
+  const made: { handle?: CoreHandle } = {};
+  leadership?.fenceWith(ctx.store, (why) => {
+    log(`stepping down: ${why}`);
+    if (options.onLeadershipLost) options.onLeadershipLost(why);
+    else void made.handle?.close();
+  });
 
   let app: FastifyInstance;
   try {
@@ -106,6 +131,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     await app.listen({ host: listen.host, port: listen.port });
   } catch (e) {
     await core.stop();
+    await leadership?.stop();
     throw e;
   }
   const addr = app.server.address();
@@ -121,7 +147,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   });
 
   let closed = false;
-  return {
+  const handle: CoreHandle = {
     url,
     get token() {
       return ctx.security.currentJoinToken;
@@ -134,6 +160,9 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
       closed = true;
       await app.close();
       await core.stop();
+      await leadership?.stop();
     },
   };
+  made.handle = handle;
+  return handle;
 }

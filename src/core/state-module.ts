@@ -1,7 +1,7 @@
 // The two modules everything else stands on: the store (opened and migrated) and the
 // in-memory state rebuilt from it. Stopped last: dirty node rows are flushed, then the
 // store is closed.
-import { openStore } from '../store/index.js';
+import { openStoreAt } from '../store/index.js';
 import { defineModule } from './module.js';
 import { ClusterState } from './state.js';
 
@@ -9,7 +9,7 @@ export const store = defineModule({
   name: 'store',
   deps: [],
   async start({ config }) {
-    const s = await openStore(config.dataDir);
+    const s = await openStoreAt(config.store);
     return { service: s, stop: () => s.close() };
   },
 });

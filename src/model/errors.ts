@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   OSMO_UNAVAILABLE: 503,
   OSMO_ENGINE_UNAVAILABLE: 503,
   OSMO_STORE_FULL: 503,
+  OSMO_STORE_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../model/errors.js';
 import { isOsmoError } from './errors.js';
+import { storeErrorKind } from './store-errors.js';
 
 export interface DescribedError {
   status: number;
@@ -73,10 +74,16 @@ export function describeError(err: unknown, opts: { httpBodyStatuses?: boolean }
       return described('OSMO_INVALID_JSON', `body is not valid JSON: ${fe.message}`);
   }
   if (err instanceof SyntaxError) return described('OSMO_INVALID_JSON', `body is not valid JSON: ${err.message}`);
-  if (isDiskFull(err))
+  const storeKind = storeErrorKind(err);
+  if (storeKind === 'full')
     return described(
       'OSMO_STORE_FULL',
       `no space left on the data disk: this change was not saved (${(err as Error).message}); reads keep working; free space and retry`,
+    );
+  if (storeKind === 'unavailable')
+    return described(
+      'OSMO_STORE_UNAVAILABLE',
+      `the store cannot be reached: this request was not completed (${(err as Error).message}); retry in a moment`,
     );
   const status = fe.statusCode ?? fe.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -87,13 +94,9 @@ export function describeError(err: unknown, opts: { httpBodyStatuses?: boolean }
   return described('OSMO_INTERNAL', `internal error: ${(err as Error | undefined)?.message ?? String(err)}`);
 }
 
-/** SQLite's "database or disk is full" and the file system's ENOSPC / EDQUOT. */
-function isDiskFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 export function sendError(reply: FastifyReply, code: ErrorCode, error: string): FastifyReply {
+  // the database is restarting or failing over: seconds, not minutes
+  if (code === 'OSMO_STORE_UNAVAILABLE') void reply.header('retry-after', '1');
   return reply.code(ERROR_CODES[code]).type('application/json').send(errorBody(code, error));
 }
 

@@ -1,23 +1,24 @@
-// Opening the database: the only file that knows the dialect. A PostgreSQL variant is a
-// second function here returning the same Kysely<Database> (see docs/decisions.md).
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+// Bringing a database's schema to the latest version: the core's migrations and the SLA
+// manager's, under the dialect's migration lock so two cores starting at once never race.
+import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { migrateSla } from './sla-migrations.js';
+import type { OpenedDatabase } from './dialects/index.js';
 
-export function openSqlite(file: string): Kysely<Database> {
-  const raw = new BetterSqlite3(file);
-  // WAL: readers never block the writer; NORMAL sync is durable across process crashes
-  // (kill -9), which is the crash model the reconciler relies on.
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-}
-
+/** The core's own migrations (not the SLA tables); returns the names applied now. */
 export async function migrate(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Every table of the store, once, whichever process gets there first. */
+export async function migrateAll(opened: OpenedDatabase): Promise<string[]> {
+  return opened.withMigrationLock(async () => {
+    const applied = await migrate(opened.db);
+    await migrateSla(opened.db as unknown as Kysely<unknown>);
+    return applied;
+  });
 }

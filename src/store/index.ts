@@ -1,10 +1,13 @@
 // The store: one object holding a repository per table. Services only ever call these
 // repositories; nothing outside src/store writes SQL.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { migrate, openSqlite } from './db.js';
+import { migrateAll } from './db.js';
+import { Fence } from './fence.js';
+import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
+import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
 import { MelRepo } from './repos/mels.js';
 import { InstanceRepo } from './repos/instances.js';
@@ -17,9 +20,13 @@ export * from './records.js';
 export type { EventQuery } from './repos/events.js';
 export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
+export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/index.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** off unless several cores share the store: then the leader's term (src/store/fence.ts) */
+  readonly fence: Fence;
   readonly nodes: NodeRepo;
   readonly mels: MelRepo;
   readonly instances: InstanceRepo;
@@ -30,13 +37,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export function storeOver(db: Kysely<Database>): Store {
+export function storeOver(db: Kysely<Database>, dialect: DialectName = 'sqlite'): Store {
+  const fence = new Fence();
   return {
     db,
-    nodes: new NodeRepo(db),
+    dialect,
+    fence,
+    nodes: new NodeRepo(db, dialect, fence),
     mels: new MelRepo(db),
-    instances: new InstanceRepo(db),
-    events: new EventRepo(db),
+    instances: new InstanceRepo(db, dialect, fence),
+    events: new EventRepo(db, dialect, fence),
     samples: new SampleRepo(db),
     kv: new KvRepo(db),
     plans: new PlanRepo(db),
@@ -46,8 +56,21 @@ export function storeOver(db: Kysely<Database>): Store {
 
 /** Opens (creating if needed) `<dataDir>/osmo.db` and brings its schema to the latest version. */
 export async function openStore(dataDir: string, file = 'osmo.db'): Promise<Store> {
-  mkdirSync(dataDir, { recursive: true });
-  const db = openSqlite(join(dataDir, file));
-  await migrate(db);
-  return storeOver(db);
+  return openStoreAt({ dialect: 'sqlite', file: join(dataDir, file) });
+}
+
+/**
+ * Opens the store at `loc` (a SQLite file, created with its directory if needed, or a
+ * PostgreSQL database that must exist) and brings every table to the latest version.
+ */
+export async function openStoreAt(loc: StoreLocation, pg?: PostgresOptions): Promise<Store> {
+  if (loc.dialect === 'sqlite') mkdirSync(dirname(loc.file), { recursive: true });
+  const opened = openDatabase(loc, pg);
+  try {
+    await migrateAll(opened);
+  } catch (e) {
+    await opened.db.destroy();
+    throw e;
+  }
+  return storeOver(opened.db, opened.dialect);
 }

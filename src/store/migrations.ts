@@ -1,10 +1,13 @@
 // Versioned schema migrations, kept in code (no files to ship) and run by kysely's
 // Migrator, which records applied names in its own table: running them twice is a no-op.
-// Only kysely's schema builder is used, so the same list runs on PostgreSQL.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+// Only kysely's schema builder is used, so the same list runs on both dialects; the two
+// column types that differ come from columns.ts (SQLite's files stay byte-identical).
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { autoId, real } from './columns.js';
 
 const m0001: Migration = {
   async up(db: Kysely<unknown>) {
+    const REAL = real(db);
     await db.schema
       .createTable('nodes')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -12,7 +15,7 @@ const m0001: Migration = {
       .addColumn('layer', 'text', (c) => c.notNull())
       .addColumn('domain', 'text', (c) => c.notNull())
       .addColumn('labels', 'text', (c) => c.notNull().defaultTo('{}'))
-      .addColumn('cpus', 'real', (c) => c.notNull())
+      .addColumn('cpus', REAL, (c) => c.notNull())
       .addColumn('memory_bytes', 'bigint', (c) => c.notNull())
       .addColumn('drivers', 'text', (c) => c.notNull().defaultTo('[]'))
       .addColumn('version', 'text', (c) => c.notNull())
@@ -53,7 +56,7 @@ const m0001: Migration = {
 
     await db.schema
       .createTable('events')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', ...autoId(db))
       .addColumn('origin', 'text', (c) => c.notNull())
       .addColumn('seq', 'bigint')
       .addColumn('node', 'text')
@@ -71,7 +74,7 @@ const m0001: Migration = {
       .addColumn('target', 'text', (c) => c.notNull())
       .addColumn('metric', 'text', (c) => c.notNull())
       .addColumn('field', 'text', (c) => c.notNull())
-      .addColumn('value', 'real', (c) => c.notNull())
+      .addColumn('value', REAL, (c) => c.notNull())
       .addColumn('unit', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('samples_key_ts').on('samples').columns(['node', 'metric', 'ts']).execute();
@@ -84,9 +87,9 @@ const m0001: Migration = {
       .addColumn('target', 'text', (c) => c.notNull())
       .addColumn('metric', 'text', (c) => c.notNull())
       .addColumn('field', 'text', (c) => c.notNull())
-      .addColumn('avg', 'real', (c) => c.notNull())
-      .addColumn('min', 'real', (c) => c.notNull())
-      .addColumn('max', 'real', (c) => c.notNull())
+      .addColumn('avg', REAL, (c) => c.notNull())
+      .addColumn('min', REAL, (c) => c.notNull())
+      .addColumn('max', REAL, (c) => c.notNull())
       .addColumn('n', 'integer', (c) => c.notNull())
       .addColumn('unit', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('samples_1m_pk', ['node', 'metric', 'target', 'field', 'bucket'])
@@ -99,7 +102,6 @@ const m0001: Migration = {
       .addColumn('value', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    void sql;
   },
   async down(db: Kysely<unknown>) {
     for (const t of ['kv', 'samples_1m', 'samples', 'events', 'instances', 'mels', 'nodes']) await db.schema.dropTable(t).execute();
@@ -121,10 +123,28 @@ const m0002: Migration = {
   },
 };
 
+// the leader's term (several cores on one PostgreSQL, src/store/dialects/postgres/lease.ts):
+// one row, bumped by each new leader; its writes check it (src/store/fence.ts)
+const m0003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('core_leader')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('term', 'bigint', (c) => c.notNull())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('since', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('core_leader').execute();
+  },
+};
+
 /** Append new migrations here; names sort in apply order. Never edit an applied one. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_plans': m0002,
+  '0003_core_leader': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

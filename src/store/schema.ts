@@ -89,6 +89,14 @@ export interface PlansTable {
   follow: string | null;
 }
 
+/** one row (id 1) once a core has led: the current term and who holds it */
+export interface CoreLeaderTable {
+  id: number;
+  term: number;
+  holder: string;
+  since: number;
+}
+
 export interface Database {
   nodes: NodesTable;
   mels: MelsTable;
@@ -98,4 +106,5 @@ export interface Database {
   samples_1m: SamplesMinuteTable;
   kv: KvTable;
   plans: PlansTable;
+  core_leader: CoreLeaderTable;
 }

@@ -4,6 +4,7 @@
 // own bookkeeping table, so nothing else changes. Moving them into MIGRATIONS as
 // '0003_sla' later is one line (the up/down stay as they are). Never edit an applied one.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { autoId, real } from './columns.js';
 
 const m0001: Migration = {
   async up(db: Kysely<unknown>) {
@@ -39,10 +40,10 @@ const m0001: Migration = {
       .execute();
     await db.schema
       .createTable('sla_metrics')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', ...autoId(db))
       .addColumn('agreement_id', 'text', (c) => c.notNull())
       .addColumn('key', 'text', (c) => c.notNull())
-      .addColumn('value', 'real', (c) => c.notNull())
+      .addColumn('value', real(db), (c) => c.notNull())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('sla_metrics_agreement_at').on('sla_metrics').columns(['agreement_id', 'at']).execute();

@@ -1,5 +1,5 @@
 // `osmo core`: the control plane as its own process.
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { dashboardUrl } from '../dashboard-url.js';
 
@@ -43,6 +43,7 @@ export function stopOnSignals(name: string, close: () => Promise<void>): void {
 interface Flags {
   listen: string;
   dataDir: string;
+  store?: string;
   heartbeat: number;
   suspectAfter: number;
   downAfter: number;
@@ -57,6 +58,11 @@ export function register(program: Command): void {
     .description('run the control plane: registry, scheduler, reconciler, REST API (agents register here)')
     .option('--listen <host:port>', 'address of the API', '127.0.0.1:7700')
     .option('--data-dir <dir>', 'store (osmo.db) and join token', './.osmo')
+    .addOption(
+      new Option('--store <url>', 'the store: sqlite:PATH or postgres://user:pass@host:port/db (default: <data-dir>/osmo.db)').env(
+        'OSMO_STORE',
+      ),
+    )
     .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), 1000)
     .option('--suspect-after <ms>', 'a node without heartbeat this long is suspect', positiveMs('--suspect-after'), 2000)
     .option(
@@ -80,6 +86,11 @@ export function register(program: Command): void {
         core = await startCore({
           listen: f.listen,
           dataDir: f.dataDir,
+          ...(f.store ? { store: f.store } : {}),
+          // another core leads now: exit, and a supervisor's restart makes this one a standby
+          onLeadershipLost: () => {
+            void core.close().finally(() => process.exit(1));
+          },
           liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),

@@ -3,7 +3,8 @@
 //   400 — the route validates params, a query string or a body (zod), so bad input is a 400
 //         naming the problem (unknown query keys too: the query schemas are strict);
 //   401 — any class but `public` can be refused without the right token (src/core/http/auth.ts);
-//   503 — a write (any method but GET/HEAD) meets a full data disk: OSMO_STORE_FULL.
+//   503 — a write (any method but GET/HEAD) meets a full data disk: OSMO_STORE_FULL; and any
+//         request, reads too, while a PostgreSQL store is out of reach: OSMO_STORE_UNAVAILABLE.
 // A route that documents a status itself keeps its own description.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { ErrorBody } from '../../model/index.js';
@@ -20,7 +21,6 @@ export function documentCommonStatuses(app: FastifyInstance): void {
     if (schema.params || schema.querystring || schema.body) add(400);
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'admin';
     if (auth !== 'public') add(401);
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.some((m) => m !== 'GET' && m !== 'HEAD')) add(503);
+    add(503);
   });
 }

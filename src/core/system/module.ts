@@ -3,7 +3,7 @@ import systemRoutes from './routes.js';
 
 export const system = defineModule({
   name: 'system',
-  deps: ['state'],
+  deps: ['state', 'store'],
   auth: 'client', // /healthz declares itself public
   start: () => ({ routes: systemRoutes }),
 });

@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { Fence, writeTransaction } from '../fence.js';
+import type { DialectName } from '../dialects/index.js';
 import type { Database, EventsTable } from '../schema.js';
 import type { EventRecord } from '../records.js';
 
@@ -26,7 +28,11 @@ function toRecord(r: Selectable<EventsTable>): EventRecord {
 }
 
 export class EventRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+    private readonly fence: Fence = new Fence(),
+  ) {}
 
   /**
    * Appends events; an agent event whose (origin, seq) is already stored is skipped
@@ -35,7 +41,7 @@ export class EventRepo {
   async append(events: NewEvent[]): Promise<EventRecord[]> {
     if (events.length === 0) return [];
     const out: EventRecord[] = [];
-    await this.db.transaction().execute(async (tx) => {
+    await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
       for (let k = 0; k < events.length; k += 200) {
         const rows = await tx
           .insertInto('events')

@@ -1,7 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
+import { Fence, writeTransaction } from '../fence.js';
+import type { DialectName } from '../dialects/index.js';
 import type { Database, InstancesTable } from '../schema.js';
 import type { InstanceRecord } from '../records.js';
 import type { PublishedPort } from '../../model/index.js';
+import { byCodeUnit } from './order.js';
 
 function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   return {
@@ -39,7 +42,11 @@ function toRow(i: InstanceRecord): InstancesTable {
 const IN_CHUNK = 1000;
 
 export class InstanceRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+    private readonly fence: Fence = new Fence(),
+  ) {}
 
   async list(): Promise<InstanceRecord[]> {
     return (await this.db.selectFrom('instances').selectAll().orderBy('created_at').execute()).map(toRecord);
@@ -52,8 +59,9 @@ export class InstanceRepo {
   async upsertMany(items: InstanceRecord[]): Promise<void> {
     if (items.length === 0) return;
     // the last write of an id wins (a pass may touch one instance twice)
-    const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()];
-    await this.db.transaction().execute(async (tx) => {
+    // sorted by id: one lock order for every writer, so concurrent passes on PostgreSQL never deadlock
+    const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()].sort((a, b) => byCodeUnit(a.id, b.id));
+    await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
       for (let k = 0; k < rows.length; k += 200) {
         await tx
           .insertInto('instances')
@@ -79,7 +87,7 @@ export class InstanceRepo {
   /** Deletes many in one transaction, in chunks: SQLite caps one statement's bound variables (32,766). */
   async removeMany(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
+    await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
       for (let k = 0; k < ids.length; k += IN_CHUNK) {
         await tx
           .deleteFrom('instances')

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { byCodeUnit } from './order.js';
 
 /** Small settings: join token fingerprint, policy documents, watermarks of periodic jobs. */
 export class KvRepo {
@@ -19,16 +20,17 @@ export class KvRepo {
       .execute();
   }
 
-  /** every entry whose key starts with `prefix` (a prefix of letters, digits, "/", "-") */
+  /** every entry whose key starts with `prefix`, in code-unit order of the keys */
   async withPrefix(prefix: string): Promise<Array<{ key: string; value: string }>> {
-    // LIKE treats % and _ as wildcards: the ranged comparison has none
-    return this.db
+    // LIKE treats % and _ as wildcards, and a ranged comparison follows the database's
+    // collation (a PostgreSQL in en_US ignores "/" and "-"): compare the prefix itself, and
+    // sort here (the table holds settings and credentials, not bulk data)
+    const rows = await this.db
       .selectFrom('kv')
       .select(['key', 'value'])
-      .where('key', '>=', prefix)
-      .where('key', '<', `${prefix}\uffff`)
-      .orderBy('key')
+      .where((eb) => eb(eb.fn('substr', ['key', eb.lit(1), eb.val(prefix.length)]), '=', prefix))
       .execute();
+    return rows.sort((a, b) => byCodeUnit(a.key, b.key));
   }
 
   async remove(key: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MelsTable } from '../schema.js';
 import type { MelRecord } from '../records.js';
+import { byCodeUnit } from './order.js';
 
 function toRecord<S>(r: Selectable<MelsTable>): MelRecord<S> {
   return {
@@ -16,7 +17,7 @@ export class MelRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async list<S>(): Promise<MelRecord<S>[]> {
-    return (await this.db.selectFrom('mels').selectAll().orderBy('name').execute()).map((r) => toRecord<S>(r));
+    return (await this.db.selectFrom('mels').selectAll().execute()).map((r) => toRecord<S>(r)).sort((a, b) => byCodeUnit(a.name, b.name));
   }
 
   async get<S>(name: string): Promise<MelRecord<S> | undefined> {

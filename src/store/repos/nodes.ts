@@ -1,6 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
+import { Fence, writeTransaction } from '../fence.js';
+import type { DialectName } from '../dialects/index.js';
 import type { Database, NodesTable } from '../schema.js';
 import type { NodeRecord } from '../records.js';
+import { byCodeUnit } from './order.js';
 
 function toRecord(r: Selectable<NodesTable>): NodeRecord {
   return {
@@ -44,10 +47,14 @@ function toRow(n: NodeRecord): NodesTable {
 }
 
 export class NodeRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+    private readonly fence: Fence = new Fence(),
+  ) {}
 
   async list(): Promise<NodeRecord[]> {
-    return (await this.db.selectFrom('nodes').selectAll().orderBy('id').execute()).map(toRecord);
+    return (await this.db.selectFrom('nodes').selectAll().execute()).map(toRecord).sort((a, b) => byCodeUnit(a.id, b.id));
   }
 
   async get(id: string): Promise<NodeRecord | undefined> {
@@ -67,8 +74,9 @@ export class NodeRepo {
 
   async upsertMany(list: NodeRecord[]): Promise<void> {
     if (list.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
-      for (const n of list) {
+    await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
+      // one lock order for every writer: two concurrent flushes on PostgreSQL never deadlock
+      for (const n of [...list].sort((a, b) => byCodeUnit(a.id, b.id))) {
         const row = toRow(n);
         const { id: _id, registered_at: _r, ...rest } = row;
         await tx

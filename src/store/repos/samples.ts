@@ -29,6 +29,11 @@ export interface SeriesPoint {
 
 const MINUTE = 60_000;
 
+// A bound JS number is a REAL to SQLite (better-sqlite3), which turns `ts / step` into a
+// fraction and every sample into its own bucket; the cast makes it integer division on both
+// dialects (PostgreSQL would infer bigint from `ts` anyway).
+const int = (n: number) => sql`cast(${n} as bigint)`;
+
 export class SampleRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -57,7 +62,7 @@ export class SampleRepo {
           'metric',
           'field',
           sql<string>`max(unit)`.as('unit'),
-          sql<number>`(ts / ${step}) * ${step}`.as('bucket'),
+          sql<number>`(ts / ${int(step)}) * ${int(step)}`.as('bucket'),
           sql<number>`avg(value)`.as('avg'),
           sql<number>`min(value)`.as('min'),
           sql<number>`max(value)`.as('max'),
@@ -92,7 +97,7 @@ export class SampleRepo {
         'metric',
         'field',
         sql<string>`max(unit)`.as('unit'),
-        sql<number>`(bucket / ${mstep}) * ${mstep}`.as('b'),
+        sql<number>`(bucket / ${int(mstep)}) * ${int(mstep)}`.as('b'),
         sql<number>`sum(avg * n) / sum(n)`.as('avg'),
         sql<number>`min(min)`.as('min'),
         sql<number>`max(max)`.as('max'),

@@ -1,6 +1,7 @@
 // The core's module registry: dependency order, refusal of broken lists, services handed
 // to later modules, reverse stop order, deny-by-default auth for a module's routes.
 import { test } from 'node:test';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { CoreBase, CoreConfig } from '../../../src/core/context.js';
 import { buildApp } from '../../../src/core/http/app.js';
@@ -23,9 +24,11 @@ const mod = (name: string, deps: string[], log?: string[], extra: Partial<AnyCor
 });
 
 const base = (openClientApi: boolean): CoreBase => {
+  const dataDir = tempDir('osmo-modules-');
   const config: CoreConfig = {
     listen: { host: '127.0.0.1', port: 0 },
-    dataDir: tempDir('osmo-modules-'),
+    dataDir,
+    store: { dialect: 'sqlite', file: join(dataDir, 'osmo.db') },
     openClientApi,
     liveness: DEFAULT_LIVENESS,
     reconciler: DEFAULT_RECONCILER,

@@ -104,11 +104,32 @@ test('every code has a 4xx/5xx status and a section in docs/errors.md, and the p
   for (const [code, status] of documented) assert.equal(status, ERROR_CODES[code as ErrorCode], `${code}: status in the doc`);
 });
 
-test('a full disk (SQLITE_FULL, ENOSPC, EDQUOT) is 503 OSMO_STORE_FULL, not a 500', () => {
-  for (const code of ['SQLITE_FULL', 'ENOSPC', 'EDQUOT']) {
+test('a full disk (SQLITE_FULL, ENOSPC, EDQUOT, PostgreSQL 53100/53200) is 503 OSMO_STORE_FULL, not a 500', () => {
+  for (const code of ['SQLITE_FULL', 'ENOSPC', 'EDQUOT', '53100', '53200']) {
     const d = describeError(Object.assign(new Error('database or disk is full'), { code }));
     assert.equal(d.status, 503, code);
     assert.equal(d.code, 'OSMO_STORE_FULL');
     assert.match(d.error, /no space left .*not saved/);
   }
+});
+
+test('a store out of reach (PostgreSQL restarting, connection cut or refused) is 503 OSMO_STORE_UNAVAILABLE, not a 500', () => {
+  const cases: unknown[] = [
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    Object.assign(new Error('connection failure'), { code: '08006' }),
+    Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('Connection terminated unexpectedly'),
+    new Error('timeout exceeded when trying to connect'),
+    new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'connect failed'),
+  ];
+  for (const err of cases) {
+    const d = describeError(err);
+    assert.equal(d.code, 'OSMO_STORE_UNAVAILABLE', (err as Error).message);
+    assert.equal(d.status, 503);
+  }
+  // a PostgreSQL error that is the caller's or ours stays what it is
+  assert.equal(describeError(Object.assign(new Error('syntax error'), { code: '42601' })).code, 'OSMO_INTERNAL');
+  assert.equal(describeError(new AggregateError([new Error('x')], 'mixed')).code, 'OSMO_INTERNAL');
 });

@@ -1,0 +1,277 @@
+// The store's behaviour, written once and run on each dialect: test/unit/store/store.test.ts
+// on SQLite files, test/e2e/store/store-pg.test.ts on a private PostgreSQL. `open(name)` opens
+// (creating on first use) the store called `name`; opening the same name again reopens it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
+import { migrate } from '../src/store/db.js';
+import type { InstanceRecord, NodeRecord, Store } from '../src/store/index.js';
+import { SlaRepo, type SlaDatabase } from '../src/store/repos/sla.js';
+import { runRetention } from '../src/store/retention.js';
+
+export type OpenNamed = (name: string) => Promise<Store>;
+
+const CORE_TABLES = ['nodes', 'mels', 'instances', 'events', 'samples', 'samples_1m', 'kv', 'plans'];
+const SLA_TABLES = ['sla_providers', 'sla_templates', 'sla_agreements', 'sla_enforcements', 'sla_metrics', 'sla_breaches', 'sla_actions'];
+
+function node(id: string, over: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    id,
+    address: `http://127.0.0.1:1/${id}`,
+    layer: 'edge',
+    domain: 'd1',
+    labels: { zone: 'a' },
+    capacity: { cpus: 1.5, memoryBytes: 8 * 2 ** 30 },
+    drivers: ['docker'],
+    version: '1',
+    status: 'ready',
+    schedulable: true,
+    draining: false,
+    ackedSeq: 41,
+    registeredAt: 1_764_000_000_000,
+    updatedAt: 1_764_000_000_001,
+    lastHeartbeat: 1_764_000_000_002,
+    ...over,
+  };
+}
+
+function pending(k: number): InstanceRecord {
+  const id = `big-${k}`;
+  return {
+    id,
+    mel: 'big',
+    node: null,
+    name: id,
+    generation: 1,
+    desired: 'run',
+    state: 'pending',
+    reason: 'no node',
+    ports: [],
+    createdAt: k,
+    updatedAt: k,
+  };
+}
+
+export interface CaseOptions {
+  bulkRows: number;
+  /** two opens of one store racing (PostgreSQL: two cores starting at once; a SQLite file has one owner) */
+  concurrentOpen: boolean;
+}
+
+export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions): void {
+  const race = opts.concurrentOpen ? ', and two stores opening at once both succeed' : '';
+  test(`${dialect}: migrations create every table and are idempotent${race}`, async () => {
+    const [a, b] = opts.concurrentOpen ? await Promise.all([open('mig'), open('mig')]) : [await open('mig'), await open('mig')];
+    assert.deepEqual(await migrate(a.db), [], 'a third run applies nothing');
+    const tables = (await a.db.introspection.getTables()).map((t) => t.name);
+    for (const t of [...CORE_TABLES, ...SLA_TABLES]) assert.ok(tables.includes(t), `table ${t} in ${tables.join(',')}`);
+    await Promise.all([a.close(), b.close()]);
+    const c = await open('mig');
+    await c.close();
+  });
+
+  test(`${dialect}: every repository round-trips its records with JS types (numbers, booleans, JSON)`, async () => {
+    const s = await open('repos');
+    try {
+      await s.nodes.upsertMany([node('n2', { schedulable: false, draining: true }), node('n1')]);
+      await s.nodes.upsert(node('n1', { lastHeartbeat: 1_764_000_009_999, labels: { zone: 'b' } }));
+      const nodes = await s.nodes.list();
+      assert.deepEqual(
+        nodes.map((n) => n.id),
+        ['n1', 'n2'],
+      );
+      assert.deepEqual(nodes[0], node('n1', { lastHeartbeat: 1_764_000_009_999, labels: { zone: 'b' } }));
+      assert.equal(nodes[1]!.schedulable, false);
+      assert.equal(nodes[1]!.draining, true);
+
+      await s.mels.upsert({ name: 'web', spec: { image: 'x', replicas: 2 }, generation: 1, createdAt: 5, updatedAt: 5 });
+      await s.mels.upsert({ name: 'web', spec: { image: 'y', replicas: 2 }, generation: 2, createdAt: 9, updatedAt: 9 });
+      assert.deepEqual(await s.mels.get('web'), {
+        name: 'web',
+        spec: { image: 'y', replicas: 2 },
+        generation: 2,
+        createdAt: 5,
+        updatedAt: 9,
+      });
+      assert.equal(await s.mels.remove('nope'), false);
+
+      const i: InstanceRecord = {
+        id: 'i1',
+        mel: 'web',
+        node: 'n1',
+        name: 'osmo-web-i1',
+        generation: 2,
+        desired: 'run',
+        state: 'running',
+        reason: null,
+        ports: [{ containerPort: 80, hostPort: 8080, hostIp: '0.0.0.0', protocol: 'tcp' }],
+        createdAt: 1_764_000_000_000,
+        updatedAt: 1_764_000_000_000,
+      };
+      await s.instances.upsertMany([i, { ...i, id: 'i2', name: 'osmo-web-i2' }, { ...i, state: 'stopped', updatedAt: 1_764_000_000_500 }]);
+      const inst = await s.instances.list();
+      assert.equal(inst.length, 2);
+      assert.deepEqual(
+        inst.find((x) => x.id === 'i1'),
+        { ...i, state: 'stopped', updatedAt: 1_764_000_000_500 },
+      );
+
+      await s.plans.put({ id: 'p1', createdAt: 3, body: '{"hours":[]}', follow: { mels: { web: 'web' } } });
+      await s.plans.setFollow('p1', null);
+      assert.deepEqual(await s.plans.list(), [{ id: 'p1', createdAt: 3, body: '{"hours":[]}', follow: null }]);
+
+      // a prefix never matches by wildcard or by collation: "_" and "%" are plain characters
+      for (const k of ['node/a', 'node/b', 'node_x', 'node%y', 'nodeZ', 'nod', 'policy/x']) await s.kv.set(k, k.toUpperCase());
+      await s.kv.set('node/a', 'again');
+      assert.deepEqual(await s.kv.withPrefix('node/'), [
+        { key: 'node/a', value: 'again' },
+        { key: 'node/b', value: 'NODE/B' },
+      ]);
+      assert.deepEqual(
+        (await s.kv.withPrefix('node_')).map((x) => x.key),
+        ['node_x'],
+      );
+      assert.equal(await s.kv.get('nod'), 'NOD');
+
+      assert.equal(await s.events.maxId(), 0);
+      const [e] = await s.events.append([{ origin: 'core', seq: null, node: null, type: 't', ts: 1_764_000_000_000, data: { x: [1] } }]);
+      assert.equal(typeof e!.id, 'number');
+      assert.equal(await s.events.maxId(), e!.id);
+      assert.equal(typeof (await s.samples.counts()).raw, 'number');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${dialect}: agent events dedupe on (origin, seq); core events never collide`, async () => {
+    const s = await open('events');
+    const e = { origin: 'n1', seq: 5, node: 'n1', type: 'instance', ts: 1, data: { a: 1 } };
+    assert.equal((await s.events.append([e, { ...e, seq: 6 }])).length, 2);
+    assert.equal((await s.events.append([e, { ...e, seq: 7 }])).length, 1);
+    const core = { origin: 'core', seq: null, node: null, type: 'mel', ts: 2, data: {} };
+    assert.equal((await s.events.append([core, core])).length, 2);
+    assert.equal((await s.events.list({ types: ['instance'] })).length, 3);
+    await s.events.forgetAbove('n1', 5);
+    assert.deepEqual(
+      (await s.events.list({ node: 'n1' })).map((x) => x.seq),
+      [5],
+    );
+    await s.close();
+  });
+
+  test(`${dialect}: retention folds raw samples into 1-minute averages and drops what is past its horizon`, async () => {
+    const s = await open('retention');
+    const now = Date.UTC(2026, 0, 1, 12, 0, 30);
+    const min = 60_000;
+    const rows = [];
+    // two hours of samples, one every 15 s, values 0..479
+    for (let t = now - 2 * 3_600_000, v = 0; t < now; t += 15_000, v++)
+      rows.push({ ts: t, node: 'n1', target: 'host', metric: 'cpu', field: 'total', value: v, unit: 'percent' });
+    await s.samples.insertMany(rows);
+    await s.kv.set('retention.downsampled_until', String(now - 3 * 3_600_000));
+    const r = await runRetention(s, now);
+    const c = await s.samples.counts();
+    assert.ok(r.rawDeleted > 0);
+    assert.ok(c.raw <= 3_600_000 / 15_000 + 4, `raw kept ~1 h: ${c.raw}`);
+    assert.ok(c.minute >= 119 && c.minute <= 121, `minutes: ${c.minute}`);
+    // a minute's average is the mean of its four samples
+    // (samples start at hh:00:30, so the first whole minute holds values 2..5)
+    const first = now - 2 * 3_600_000 + 30_000;
+    const old = await s.samples.query({ node: 'n1', metric: 'cpu', from: first, to: first + min - 1, step: min }, now - 3_600_000);
+    assert.equal(old.length, 1);
+    assert.equal(old[0]!.n, 4);
+    assert.equal(old[0]!.avg, 3.5);
+    // the raw window still answers at fine steps
+    const recent = await s.samples.query({ node: 'n1', metric: 'cpu', from: now - 10 * min, to: now, step: 30_000 }, now - 3_600_000);
+    assert.ok(recent.length >= 19 && recent.every((p) => p.n <= 2));
+    assert.ok(recent.every((p) => typeof p.ts === 'number' && p.ts % 30_000 === 0));
+    // idempotent: running again changes nothing
+    await runRetention(s, now);
+    assert.deepEqual(await s.samples.counts(), c);
+    // the 7-day horizon of the minute table
+    await runRetention(s, now + 8 * 86_400_000);
+    assert.equal((await s.samples.counts()).minute, 0);
+    await s.close();
+  });
+
+  test(`${dialect}: retention drops events past the event horizon and keeps the rest, agent and core alike`, async () => {
+    const s = await open('retevents');
+    const now = Date.UTC(2026, 0, 10, 12, 0, 0);
+    const day = 86_400_000;
+    const policy = { rawMs: 3_600_000, minuteMs: 7 * day, eventsMs: 2 * day };
+    await s.events.append([
+      { origin: 'n1', seq: 1, node: 'n1', type: 'instance', ts: now - 3 * day, data: { age: 'old' } },
+      { origin: 'core', seq: null, node: null, type: 'node', ts: now - 2 * day - 1, data: { age: 'old' } },
+      { origin: 'n1', seq: 2, node: 'n1', type: 'instance', ts: now - 2 * day + 1, data: { age: 'new' } },
+      { origin: 'core', seq: null, node: 'n1', type: 'placement', ts: now - 1000, data: { age: 'new' } },
+    ]);
+    const r = await runRetention(s, now, policy);
+    assert.equal(r.eventsDeleted, 2);
+    const left = await s.events.list({ limit: 100 });
+    assert.deepEqual(
+      left.map((e) => [e.type, e.data.age]),
+      [
+        ['instance', 'new'],
+        ['placement', 'new'],
+      ],
+    );
+    // a second pass finds nothing more to drop
+    assert.equal((await runRetention(s, now, policy)).eventsDeleted, 0);
+    await s.close();
+  });
+
+  test(`${dialect}: the SLA tables keep a round once, claim an action once, and return numbers`, async () => {
+    const s = await open('sla');
+    try {
+      const sla = new SlaRepo(s.db as unknown as Kysely<SlaDatabase>);
+      await sla.addProvider({ uuid: 'p', name: 'prov' });
+      assert.equal(await sla.providerTaken('x', 'prov'), true);
+      await sla.addAgreement({ id: 'a1', providerId: 'p', service: 'web', body: '{}', templateId: null, consumerId: 'c' }, 10);
+      await sla.setEnabled('a1', true);
+      assert.deepEqual(
+        (await sla.listAgreements({ active: true })).map((a) => a.id),
+        ['a1'],
+      );
+      await sla.addMetrics('a1', [
+        { key: 'latency', value: 12.5, at: 1_764_000_000_000 },
+        { key: 'latency', value: 0.1, at: 1_764_000_000_001 },
+      ]);
+      assert.deepEqual(await sla.metricsSince('a1', 0), [
+        { key: 'latency', value: 12.5, at: 1_764_000_000_000 },
+        { key: 'latency', value: 0.1, at: 1_764_000_000_001 },
+      ]);
+      const v = { key: 'k1', uuid: 'u1', agreementId: 'a1', term: 't', at: 1_764_000_000_005, body: '{}' };
+      for (let round = 0; round < 2; round++)
+        await sla.saveRound(
+          'a1',
+          1_764_000_000_010,
+          '{"t":1}',
+          { sla_breaches: [], sla_violations: [v], sla_penalties: [] },
+          1_764_000_000_000,
+        );
+      assert.deepEqual(await sla.listRecords('sla_violations', { agreementId: 'a1' }), [v]);
+      assert.deepEqual(await sla.getJob('a1'), { agreementId: 'a1', enabled: true, lastExecuted: 1_764_000_000_010, states: '{"t":1}' });
+      const act = { key: 'act1', agreementId: 'a1', term: 't', type: 'scale', at: 1_764_000_000_020, body: '{}' };
+      assert.equal(await sla.claimAction(act), true);
+      assert.equal(await sla.claimAction(act), false);
+      assert.equal(await sla.lastActionAt('a1', 't', 'scale'), 1_764_000_000_020);
+      await sla.removeAgreement('a1');
+      assert.equal(await sla.getAgreement('a1'), undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${dialect}: ${opts.bulkRows.toLocaleString('en')} instance rows are written and removed in one call each`, async () => {
+    const s = await open('bulk');
+    try {
+      const rows = Array.from({ length: opts.bulkRows }, (_, k) => pending(k));
+      await s.instances.upsertMany(rows);
+      assert.equal((await s.instances.list()).length, opts.bulkRows);
+      await s.instances.removeMany(rows.map((r) => r.id));
+      assert.equal((await s.instances.list()).length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+}
