@@ -173,30 +173,17 @@ export class SensorDeployer {
   private deploy(s: ResourceEntity): void {
     const d: Deployed = { key: keyOf(s), sensor: s, publishers: [], bindings: [], notes: [] };
     this.deployed.set(s.id, d);
-    if (s.attributes['osmo.sensor.placement'] === 'edge') {
-      d.edge = {};
-      try {
-        // the core only needs the pipe's inputs (which collector measures what); the agent runs it
-        const pipe = new Pipe(this.o.reg, s, s.links, () => () => undefined);
-        d.bindings = pipe.inputs.map((input) => ({
-          input,
-          pipe,
-          periodMs: Number(attr(input.collector, 'occi.collector.period')) * 1000,
-          lastAt: -Infinity,
-          waiting: 'resolving the target',
-        }));
-      } catch (e) {
-        d.failed = (e as Error).message;
-      }
-      return;
-    }
+    const edge = s.attributes['osmo.sensor.placement'] === 'edge';
+    if (edge) d.edge = {};
     const host: PublisherHost = {
       ...this.o.host,
       live: () => undefined,
       problem: (sensor, m) => this.problems.set(sensor, m),
     };
     try {
+      // an edge sensor's pipe runs on the agent: the core only needs its inputs (which collector measures what)
       const pipe = new Pipe(this.o.reg, s, s.links, (p) => {
+        if (edge) return () => undefined;
         const pub = makePublisher(s.id, p, host);
         d.publishers.push(pub);
         const asBool = p.type === 'boolean';
@@ -206,7 +193,7 @@ export class SensorDeployer {
           this.live.publish(s.id, v);
         };
       });
-      d.pipe = pipe;
+      if (!edge) d.pipe = pipe;
       d.bindings = pipe.inputs.map((input) => ({
         input,
         pipe,

@@ -5,7 +5,6 @@
 // The arithmetic is checked against the raw samples the log publisher wrote; deleting the
 // sensors gives the agent back exactly the monitors it had; a restarted core resumes them.
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -13,39 +12,13 @@ import { after, before, describe, test } from 'node:test';
 import { AgentApi } from '../../../src/client/index.js';
 import { api, cleanupNodes, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
 import { eventually, freePort, ROOT, spawnOsmo, tempDir } from '../../../testing/proc.js';
+import { COLLECTOR, M, occiClient, SENSOR, START, UdpInbox, type Value } from '../../../testing/occi.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- OCCI renderings the server validated, read freely
 type Occi = any;
 
 const NODE = 'occi2-mon-n1';
 const MEL = 'occi2-mon-web';
-const M = 'http://osmo/occi/monitoring/';
-const SENSOR = 'http://schemas.ogf.org/occi/monitoring#sensor';
-const COLLECTOR = 'http://schemas.ogf.org/occi/monitoring#collector';
-const START = { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' };
-
-interface Value {
-  sensor: string;
-  channel: string;
-  value: number | boolean;
-  ts: number;
-}
-
-/** Datagrams arriving on a local UDP socket, parsed. */
-class UdpInbox {
-  readonly values: Value[] = [];
-  readonly socket: Socket = createSocket('udp4');
-  port = 0;
-  async open(): Promise<this> {
-    this.socket.on('message', (m) => this.values.push(JSON.parse(m.toString()) as Value));
-    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', () => r()));
-    this.port = this.socket.address().port;
-    return this;
-  }
-  of(sensor: string): Value[] {
-    return this.values.filter((v) => v.sensor === sensor);
-  }
-}
 
 describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
   let core: CoreProc;
@@ -57,27 +30,7 @@ describe('OCCI sensors deployed on a real agent', { timeout: 300_000 }, () => {
   let tcpServer: Server | undefined;
   let tcpPort = 0;
 
-  const occi = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${core.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/occi+json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, text, json: text ? JSON.parse(text) : {} };
-  };
-  const stateOf = async (id: string) => (await occi('GET', `/occi/sensor/${id}`)).json.attributes as Record<string, string>;
-  const active = (id: string) =>
-    eventually(
-      async () => {
-        const a = await stateOf(id);
-        return a['osmo.sensor.state'] === 'active' ? a : undefined;
-      },
-      60_000,
-      `sensor ${id} active`,
-    ).catch(async (e: Error) => {
-      throw new Error(`${e.message}; last state: ${JSON.stringify(await stateOf(id))}`);
-    });
+  const { occi, stateOf, active } = occiClient(() => core);
   const logLines = (file: string): Value[] => {
     const path = join(core.dataDir, 'sensors', file);
     if (!existsSync(path)) return [];

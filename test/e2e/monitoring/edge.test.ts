@@ -5,7 +5,6 @@
 // core and sees the datagrams keep coming, and stops the container to see tcp-reachable say
 // "unreachable".
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,35 +12,10 @@ import Docker from 'dockerode';
 import { AgentApi } from '../../../src/client/index.js';
 import { api, cleanupNodes, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
 import { eventually } from '../../../testing/proc.js';
+import { COLLECTOR, M, occiClient, SENSOR, START, UdpInbox, type Value } from '../../../testing/occi.js';
 
 const NODE = 'edge-mon-n1';
 const MEL = 'edge-mon-web';
-const M = 'http://osmo/occi/monitoring/';
-const SENSOR = 'http://schemas.ogf.org/occi/monitoring#sensor';
-const COLLECTOR = 'http://schemas.ogf.org/occi/monitoring#collector';
-const START = { action: 'http://schemas.ogf.org/occi/monitoring/sensor/action#start' };
-
-interface Value {
-  sensor: string;
-  channel: string;
-  value: number | boolean;
-  ts: number;
-}
-
-class UdpInbox {
-  readonly values: Value[] = [];
-  readonly socket: Socket = createSocket('udp4');
-  port = 0;
-  async open(): Promise<this> {
-    this.socket.on('message', (m) => this.values.push(JSON.parse(m.toString()) as Value));
-    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', () => r()));
-    this.port = this.socket.address().port;
-    return this;
-  }
-  of(sensor: string): Value[] {
-    return this.values.filter((v) => v.sensor === sensor);
-  }
-}
 
 /** the parent pid of a process, from /proc */
 const ppidOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
@@ -54,27 +28,7 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
   let instance: { id: string; name: string };
   const udp = new UdpInbox();
 
-  const occi = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${core.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/occi+json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, text, json: text ? JSON.parse(text) : {} };
-  };
-  const stateOf = async (id: string) => (await occi('GET', `/occi/sensor/${id}`)).json.attributes as Record<string, string>;
-  const active = (id: string) =>
-    eventually(
-      async () => {
-        const a = await stateOf(id);
-        return a['osmo.sensor.state'] === 'active' ? a : undefined;
-      },
-      60_000,
-      `sensor ${id} active`,
-    ).catch(async (e: Error) => {
-      throw new Error(`${e.message}; last state: ${JSON.stringify(await stateOf(id))}`);
-    });
+  const { occi, active } = occiClient(() => core);
   const edgeLog = (file: string): Value[] => {
     const path = join(agent.dataDir, 'sensors', file);
     if (!existsSync(path)) return [];
