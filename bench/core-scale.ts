@@ -1,13 +1,16 @@
 // Control-plane scale: one core process, N simulated agents (real protocol over HTTP on
-// 127.0.0.1: register, a heartbeat per second each, a tiny in-memory deploy API), then
-// R replicas submitted as M MELs. Prints placements/s, API latency, core CPU and RSS, each
+// 127.0.0.1: register, a heartbeat per second each, a tiny in-memory deploy API) in a
+// second process (bench/core-scale-sims.ts), then R replicas submitted as M MELs. This
+// process is the client: it times API calls and the heartbeats of a few probe agents of
+// its own, so what it sees is the core's latency, not the simulator's event-loop lag. Prints placements/s, API latency, core CPU and RSS, each
 // next to a baseline measured in the same run:
 //   - latency: a bare node:http server answering the same JSON POST on this machine
 //   - CPU: the same core with no agents
 //   - placements: schedule() alone, in process, over the same snapshot (no store, no HTTP)
 // Usage: node --import tsx bench/core-scale.ts   (env: AGENTS=1000 REPLICAS=10000 MELS=100
-//        OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx)
-import { spawn } from 'node:child_process';
+//        PROBES=10 OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx,
+//        CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" for the core's node flags)
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -20,6 +23,8 @@ const AGENTS = Number(process.env.AGENTS ?? 1000);
 const REPLICAS = Number(process.env.REPLICAS ?? 10_000);
 const MELS = Number(process.env.MELS ?? 100);
 const STEADY_S = Number(process.env.STEADY_S ?? 10);
+const PROBES = Number(process.env.PROBES ?? 10);
+let simsProc: ChildProcess | undefined;
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -137,7 +142,8 @@ async function main(): Promise<void> {
   const port = await freePort();
   const dataDir = tempDir('osmo-bench-core-');
   const bin = process.env.OSMO_CORE_BIN;
-  const args = bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const nodeArgs = (process.env.CORE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')])];
   const core = spawn(process.execPath, [...args, 'core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -153,39 +159,65 @@ async function main(): Promise<void> {
     const idleCpu = await cpuPercent(pid, 5000);
     const idleRss = rssMiB(pid);
 
-    // register in waves, then let heartbeats settle
+    // the fleet in its own process; the probes and API calls below are the client, here
+    const sims = fork(join(ROOT, 'bench/core-scale-sims.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, CORE_URL: url, TOKEN: token, AGENTS: String(AGENTS) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const fromSims = (kind: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const on = (m: Record<string, unknown>) => {
+          if (m.kind !== kind) return;
+          sims.off('message', on);
+          resolve(m);
+        };
+        sims.on('message', on);
+        sims.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
+      });
+    simsProc = sims;
+    const regS = Number((await fromSims('ready')).seconds);
+    // client-side probes: a few agents of their own whose heartbeat round-trips are measured here
     const hb: number[] = [];
     let recording = false;
-    const agents: SimAgent[] = [];
-    const tReg = performance.now();
-    for (let i = 0; i < AGENTS; i += 50) {
-      const wave = Array.from(
-        { length: Math.min(50, AGENTS - i) },
-        (_, k) =>
-          new SimAgent({
-            id: `co-sim-${i + k}`,
-            core: url,
-            token,
-            cpus: 16,
-            memoryBytes: 64 * 1024 ** 3,
-            onHeartbeat: (ms) => recording && hb.push(ms),
-          }),
-      );
-      await Promise.all(wave.map((a) => a.start()));
-      agents.push(...wave);
-    }
-    const regS = (performance.now() - tReg) / 1000;
+    const probes = await Promise.all(
+      Array.from({ length: PROBES }, (_, i) =>
+        new SimAgent({
+          id: `co-probe-${i}`,
+          core: url,
+          token,
+          cpus: 16,
+          memoryBytes: 64 * 1024 ** 3,
+          onHeartbeat: (ms) => recording && hb.push(ms),
+        }).start(),
+      ),
+    );
     await sleep(3000);
     recording = true;
+    sims.send({ kind: 'record' });
     const hbRoute = /agent\/heartbeat/;
     const s0 = await serverSide(url, hbRoute);
+    const steadyGet: number[] = [];
+    let steadyOn = true;
+    const steadyGetter = (async () => {
+      while (steadyOn) {
+        const t = performance.now();
+        await (await fetch(`${url}/api/v1/nodes/co-sim-0`)).arrayBuffer();
+        steadyGet.push(performance.now() - t);
+        await sleep(25);
+      }
+    })();
     const steadyCpu = await cpuPercent(pid, STEADY_S * 1000);
+    steadyOn = false;
+    await steadyGetter;
     const s1 = await serverSide(url, hbRoute);
     recording = false;
+    sims.send({ kind: 'stop-record' });
     const steadyServer = quantiles(minus(s1.buckets, s0.buckets));
     const hbPerS = (s1.count - s0.count) / STEADY_S;
     const steadyRss = rssMiB(pid);
     const hbSteady = [...hb];
+    const simSteady = (await (sims.send({ kind: 'report' }), fromSims('report'))) as { hb: number[] };
     hb.length = 0;
     const ready = await metric(url, 'osmo_nodes{status="ready"}');
 
@@ -194,8 +226,21 @@ async function main(): Promise<void> {
     let peakRss = steadyRss;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 100);
     recording = true;
+    sims.send({ kind: 'record' });
     const cpu0 = cpuTicks(pid);
     const t0 = performance.now();
+    // the client's reads while placing: one GET every 25 ms, measured here, apart from the progress polls
+    const get: number[] = [];
+    let placing = true;
+    const getter = (async () => {
+      while (placing) {
+        const t = performance.now();
+        const r = await fetch(`${url}/api/v1/mels/co-b-0`);
+        await r.arrayBuffer();
+        if (r.status === 200) get.push(performance.now() - t);
+        await sleep(25);
+      }
+    })();
     await Promise.all(
       Array.from({ length: 10 }, async (_, w) => {
         for (let m = w; m < MELS; m += 10) {
@@ -219,12 +264,7 @@ async function main(): Promise<void> {
     );
     let tPlaced = NaN;
     let tRunning = NaN;
-    const get: number[] = [];
     while (performance.now() - t0 < 300_000) {
-      const t = performance.now();
-      const r = await fetch(`${url}/api/v1/mels/co-b-0`);
-      await r.arrayBuffer();
-      get.push(performance.now() - t);
       const placed = await metric(url, 'osmo_placements_total');
       if (Number.isNaN(tPlaced) && placed >= REPLICAS) tPlaced = performance.now() - t0;
       const running = await metric(url, 'osmo_instances{state="running"}');
@@ -234,6 +274,8 @@ async function main(): Promise<void> {
       }
       await sleep(50);
     }
+    placing = false;
+    await getter;
     const busyCpu = ((cpuTicks(pid) - cpu0) / 100 / ((performance.now() - t0) / 1000)) * 100;
     const s2 = await serverSide(url, hbRoute);
     const busyServer = quantiles(minus(s2.buckets, s1.buckets));
@@ -241,8 +283,10 @@ async function main(): Promise<void> {
     const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     recording = false;
     clearInterval(rssTimer);
-    const deploys = agents.reduce((s, a) => s + a.deploys, 0);
-    const hbErrors = agents.reduce((s, a) => s + a.heartbeatErrors, 0);
+    sims.send({ kind: 'report' });
+    const simBusy = (await fromSims('report')) as { hb: number[]; deploys: number; hbErrors: number };
+    const deploys = simBusy.deploys + probes.reduce((s, a) => s + a.deploys, 0);
+    const hbErrors = simBusy.hbErrors + probes.reduce((s, a) => s + a.heartbeatErrors, 0);
     const schedRate = schedulerBaseline();
 
     const placeRate = REPLICAS / (tPlaced / 1000);
@@ -250,12 +294,12 @@ async function main(): Promise<void> {
     const rows: Array<[string, string, string, string]> = [
       ['agents registered (ready)', `${ready} in ${f(regS)} s`, '', ''],
       [
-        'placements/s (10k replicas committed to the store)',
+        'placements/s (replicas committed to the store)',
         f(placeRate, 0),
         `schedule() alone: ${f(schedRate, 0)}/s`,
         `${f(placeRate / schedRate, 3)}x`,
       ],
-      ['replicas running/s (agent deploy acked)', f(runRate, 0), '', ''],
+      ['replicas running/s (agent deploy acknowledged)', f(runRate, 0), '', ''],
       ['heartbeats received by the core per s, steady', f(hbPerS, 0), `agents: ${AGENTS}`, `${f(hbPerS / AGENTS, 2)}x`],
       [
         'heartbeat p50 / p99 ms inside the core (server histogram, bucket bounds), steady',
@@ -266,19 +310,31 @@ async function main(): Promise<void> {
       ['heartbeat p50 / p99 ms inside the core, while placing', `${f(busyServer.p50, 0)} / ${f(busyServer.p99, 0)}`, '', ''],
       ['client API p50 / p99 ms inside the core (mels, nodes, instances)', `${f(apiAll.p50, 0)} / ${f(apiAll.p99, 0)}`, '', ''],
       [
-        'heartbeat p50 / p99 ms, steady, seen by the simulator',
+        `heartbeat p50 / p99 ms, steady, at the client (${PROBES} probe agents, own process)`,
         `${f(pct(hbSteady, 50), 2)} / ${f(pct(hbSteady, 99), 2)}`,
         `bare http: ${f(pct(bare, 50), 2)} / ${f(pct(bare, 99), 2)}`,
         `${f(pct(hbSteady, 99) / pct(bare, 99))}x (p99)`,
       ],
       [
-        'heartbeat p50 / p99 ms, while placing',
+        'heartbeat p50 / p99 ms, while placing, at the client',
         `${f(pct(hb, 50), 2)} / ${f(pct(hb, 99), 2)}`,
         '',
         `${f(pct(hb, 99) / pct(bare, 99))}x (p99)`,
       ],
+      [
+        'heartbeat p50 / p99 ms seen by the simulator process (steady / placing)',
+        `${f(pct(simSteady.hb, 50), 1)} / ${f(pct(simSteady.hb, 99), 1)}; ${f(pct(simBusy.hb, 50), 1)} / ${f(pct(simBusy.hb, 99), 1)}`,
+        '',
+        '',
+      ],
+      ['GET /api/v1/nodes/{id} p50 / p99 ms, steady, at the client', `${f(pct(steadyGet, 50), 2)} / ${f(pct(steadyGet, 99), 2)}`, '', ''],
       ['POST /api/v1/mels p50 / p99 ms', `${f(pct(post, 50), 2)} / ${f(pct(post, 99), 2)}`, '', ''],
-      ['GET /api/v1/mels/{name} p50 / p99 ms, while placing', `${f(pct(get, 50), 2)} / ${f(pct(get, 99), 2)}`, '', ''],
+      [
+        `GET /api/v1/mels/{name} p50 / p99 / max ms, while placing, at the client (${get.length} calls)`,
+        `${f(pct(get, 50), 2)} / ${f(pct(get, 99), 2)} / ${f(Math.max(...get), 0)}`,
+        '',
+        '',
+      ],
       ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
       ['core CPU % while placing + deploying', f(busyCpu), '', ''],
       [
@@ -293,8 +349,13 @@ async function main(): Promise<void> {
     ];
     console.log('\n| figure | value | baseline (same run) | ratio |\n|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    for (const a of agents) await a.stop();
+    for (const a of probes) await a.stop();
+    sims.send({ kind: 'exit' });
   } finally {
+    simsProc?.kill('SIGKILL');
+    // a graceful stop lets --cpu-prof write its profile
+    core.kill('SIGTERM');
+    await Promise.race([new Promise((r) => core.once('exit', r)), sleep(15_000)]);
     core.kill('SIGKILL');
   }
 }

@@ -1,8 +1,9 @@
-// The transport under both API clients: JSON over fetch with the bearer token, a deadline
+// The transport under both API clients: JSON over node:http (exchange.ts; fetch only for event streams) with the bearer token, a deadline
 // per call, the response read against the route's zod schema, and every failure turned
 // into one ApiError (errors.ts). Nothing here knows a path; core.ts and agent.ts do.
 import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
+import { exchange, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
 
 export interface HttpOptions {
@@ -95,21 +96,11 @@ export class HttpClient {
   ): Promise<{ status: number; json: unknown }> {
     const url = `${this.base}${path}${queryString(query)}`;
     const info = { service: this.service, base: this.base, method, path };
-    // a timer we clear, not AbortSignal.timeout(): that one keeps the request alive until it fires
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
-    let res: Response;
-    let text: string;
+    let res: Exchange;
     try {
-      res = await fetch(url, {
-        method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: ac.signal,
-      });
-      text = await res.text();
+      res = await exchange(url, method, this.headers(body !== undefined), body === undefined ? null : JSON.stringify(body), timeoutMs);
     } catch (e) {
-      if (ac.signal.aborted)
+      if ((e as { timedOut?: boolean }).timedOut)
         throw new ApiError(
           'timeout',
           `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
@@ -117,9 +108,8 @@ export class HttpClient {
           { cause: e },
         );
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
-    } finally {
-      clearTimeout(timer);
     }
+    const { text } = res;
     let json: unknown = text;
     if (text) {
       try {

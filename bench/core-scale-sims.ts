@@ -1,0 +1,47 @@
+// The simulated fleet of bench/core-scale.ts, in its own process: its event loop is busy
+// with a thousand agents, so the latency the client measures (in the parent) is not
+// inflated by it. Driven over IPC: 'record' / 'stop-record' bracket the heartbeat
+// round-trips it keeps, 'report' answers with its counters, 'exit' stops the agents.
+// Env: CORE_URL, TOKEN, AGENTS.
+import { SimAgent } from '../testing/sim-agent.js';
+
+const url = process.env.CORE_URL!;
+const token = process.env.TOKEN!;
+const AGENTS = Number(process.env.AGENTS ?? 1000);
+
+const hb: number[] = [];
+let recording = false;
+const agents: SimAgent[] = [];
+const t0 = performance.now();
+for (let i = 0; i < AGENTS; i += 50) {
+  const wave = Array.from(
+    { length: Math.min(50, AGENTS - i) },
+    (_, k) =>
+      new SimAgent({
+        id: `co-sim-${i + k}`,
+        core: url,
+        token,
+        cpus: 16,
+        memoryBytes: 64 * 1024 ** 3,
+        onHeartbeat: (ms) => recording && hb.push(ms),
+      }),
+  );
+  await Promise.all(wave.map((a) => a.start()));
+  agents.push(...wave);
+}
+process.send!({ kind: 'ready', seconds: (performance.now() - t0) / 1000 });
+
+process.on('message', (m: { kind: string }) => {
+  if (m.kind === 'record') {
+    hb.length = 0;
+    recording = true;
+  } else if (m.kind === 'stop-record') recording = false;
+  else if (m.kind === 'report')
+    process.send!({
+      kind: 'report',
+      hb: [...hb],
+      deploys: agents.reduce((s, a) => s + a.deploys, 0),
+      hbErrors: agents.reduce((s, a) => s + a.heartbeatErrors, 0),
+    });
+  else if (m.kind === 'exit') void Promise.all(agents.map((a) => a.stop())).finally(() => process.exit(0));
+});

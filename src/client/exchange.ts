@@ -1,0 +1,75 @@
+// One HTTP exchange over node:http(s) with keep-alive: what HttpClient.send uses instead of
+// fetch. A core talks to a thousand agents: undici's per-origin pools, web streams and
+// abort-signal plumbing cost it about a third of its CPU and much of its memory while
+// placing (docs/benchmarks.md, core), and node:http is loaded anyway by the server side.
+// Failures look like fetch's (an Error whose `cause` carries the OS code), so causeOf()
+// reads both alike.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+// few idle sockets per origin (a core keeps one origin per agent, each idle socket costs
+// memory), closed after 4 s idle: before a server's usual keep-alive timeout (5 s in node:http)
+const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: 4000 };
+let plain: HttpAgent | undefined;
+let tls: HttpsAgent | undefined;
+
+export interface Exchange {
+  status: number;
+  text: string;
+}
+
+/** Sends one request; resolves with the status and the body as text, rejects when there is no answer. */
+export function exchange(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | null,
+  timeoutMs: number,
+): Promise<Exchange> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const h: Record<string, string | number> = { ...headers };
+  if (body !== null) h['content-length'] = Buffer.byteLength(body);
+  return once(u, secure, method, h, body, timeoutMs).catch((e: Error & { reused?: boolean }) => {
+    // a kept-alive socket the server closed just as it was reused: the request never reached it
+    if (!e.reused || (e.cause as { code?: string } | undefined)?.code !== 'ECONNRESET') throw e;
+    return once(u, secure, method, h, body, timeoutMs);
+  });
+}
+
+function once(
+  u: URL,
+  secure: boolean,
+  method: string,
+  h: Record<string, string | number>,
+  body: string | null,
+  timeoutMs: number,
+): Promise<Exchange> {
+  const request = secure ? httpsRequest : httpRequest;
+  const agent = secure ? (tls ??= new HttpsAgent(agentOptions)) : (plain ??= new HttpAgent(agentOptions));
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    let gotResponse = false;
+    const req = request(u, { method, headers: h, agent }, (res: IncomingMessage) => {
+      gotResponse = true;
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text });
+      });
+      res.on('error', fail);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error('timed out'));
+    }, timeoutMs);
+    function fail(e: Error): void {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`${method} ${u.href} failed`, { cause: e }), { timedOut, reused: req.reusedSocket && !gotResponse }));
+    }
+    req.on('error', fail);
+    req.end(body ?? undefined);
+  });
+}
