@@ -1,7 +1,7 @@
 // The core's in-memory view of the cluster, rebuilt from the store at start. Every
 // mutation goes to the store first and to memory second, so memory never holds
 // something a crash would lose; reads (API, scheduler snapshots) come from memory.
-import type { InstanceRecord, MelRecord, NodeRecord, Store } from '../store/index.js';
+import { inOneTransaction, type InstanceRecord, type MelRecord, type NodeRecord, type Store } from '../store/index.js';
 import type { MelSpec, Resources } from '../model/index.js';
 
 export interface LiveNode extends NodeRecord {
@@ -112,6 +112,25 @@ export class ClusterState {
 
   async deleteInstances(ids: string[]): Promise<void> {
     await this.store.instances.removeMany(ids);
+    this.forget(ids);
+  }
+
+  /**
+   * Writes and deletes instances and whatever `also` stores (a pass's events) in one
+   * transaction; memory follows only after the commit.
+   */
+  async commit<T>(writes: InstanceRecord[], deletes: string[], also: (tx: Store) => Promise<T>): Promise<T> {
+    const out = await inOneTransaction(this.store, async (tx) => {
+      await tx.instances.upsertMany(writes);
+      await tx.instances.removeMany(deletes);
+      return also(tx);
+    });
+    for (const i of writes) this.index(i);
+    this.forget(deletes);
+    return out;
+  }
+
+  private forget(ids: string[]): void {
     for (const id of ids) {
       const i = this.instances.get(id);
       if (!i) continue;

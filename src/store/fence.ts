@@ -35,6 +35,9 @@ export async function writeTransaction<T>(
   fence: Fence,
   fn: (tx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
+  // inside a caller's transaction (several repositories committing together, see
+  // inOneTransaction): join it; the caller's transaction is the fenced one
+  if (db.isTransaction) return fn(db as Transaction<Database>);
   if (!fence.enabled) return db.transaction().execute(fn);
   if (fence.term === undefined) throw new FencedError(0, undefined);
   return fencedTransaction(db, dialect, fence.term, fn);

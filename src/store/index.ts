@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateAll } from './db.js';
-import { Fence } from './fence.js';
+import { Fence, writeTransaction } from './fence.js';
 import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
 import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
@@ -52,6 +52,14 @@ export function storeOver(db: Kysely<Database>, dialect: DialectName = 'sqlite')
     plans: new PlanRepo(db),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Runs `fn` over a store bound to one (fenced) transaction, so several repositories' writes
+ * commit together or not at all (a reconcile pass's instances and their events).
+ */
+export function inOneTransaction<T>(store: Store, fn: (tx: Store) => Promise<T>): Promise<T> {
+  return writeTransaction(store.db, store.dialect, store.fence, (db) => fn(storeOver(db, store.dialect)));
 }
 
 /** Opens (creating if needed) `<dataDir>/osmo.db` and brings its schema to the latest version. */

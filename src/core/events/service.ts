@@ -23,8 +23,22 @@ export class EventLog {
   /** Commits then publishes (a subscriber never sees an event the log does not hold). */
   async append(events: NewOsmoEvent[]): Promise<OsmoEvent[]> {
     const stored = (await this.store.events.append(events)).map(typed);
-    for (const e of stored) this.live.publish(e.type, e);
+    this.publish(stored);
     return stored;
+  }
+
+  /**
+   * Stores the core's own events through `store` (a transaction's, see ClusterState.commit);
+   * the caller publishes what it returns once that transaction committed.
+   */
+  async storeCore(store: Store, items: CoreEvent[]): Promise<OsmoEvent[]> {
+    const ts = Date.now();
+    return (await store.events.append(items.map((i) => ({ origin: 'core', seq: null, ts, ...i })))).map(typed);
+  }
+
+  /** Hands stored events to live subscribers. */
+  publish(stored: OsmoEvent[]): void {
+    for (const e of stored) this.live.publish(e.type, e);
   }
 
   /** Logs one of the core's own events. */

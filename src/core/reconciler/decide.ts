@@ -28,6 +28,10 @@ export interface DecideInput {
    * one pass stays small and the other MELs are served in between. Default 1000.
    */
   budget?: number;
+  /** most units of work of all MELs together in this pass (default: no limit) */
+  passBudget?: number;
+  /** MELs are visited from this position on (a pass that runs out of budget leaves the rest to the next, which starts further on) */
+  startAt?: number;
 }
 
 export interface ReconcilePlan {
@@ -42,13 +46,32 @@ export interface ReconcilePlan {
   placed: number;
   /** some MEL had more to do than its budget: run another pass soon */
   more: boolean;
+  /** the pass budget ran out before every MEL was visited */
+  cut: boolean;
+  /** MELs visited to the end in this pass, of `mels` */
+  completed: number;
+  mels: number;
+  /** where the next pass should start (the first MEL not visited to the end) */
+  resumeAt: number;
 }
 
 const DEFAULT_BUDGET = 1000;
 
 export function decide(input: DecideInput): ReconcilePlan {
   const { state } = input;
-  const plan: ReconcilePlan = { writes: [], deletes: [], events: [], deploys: [], stops: [], placed: 0, more: false };
+  const plan: ReconcilePlan = {
+    writes: [],
+    deletes: [],
+    events: [],
+    deploys: [],
+    stops: [],
+    placed: 0,
+    more: false,
+    cut: false,
+    completed: 0,
+    mels: 0,
+    resumeAt: 0,
+  };
   const budget = Math.max(1, input.budget ?? DEFAULT_BUDGET);
   const groups = new Map<string, InstanceRecord[]>();
   for (const i of state.instances.values()) {
@@ -56,8 +79,16 @@ export function decide(input: DecideInput): ReconcilePlan {
     if (!g) groups.set(i.mel, (g = []));
     g.push(i);
   }
-  const names = new Set([...state.mels.keys(), ...groups.keys()]);
-  for (const name of names) {
+  const all = [...new Set([...state.mels.keys(), ...groups.keys()])];
+  const from = all.length ? (input.startAt ?? 0) % all.length : 0;
+  let total = input.passBudget ?? Infinity;
+  plan.mels = all.length;
+  for (let v = 0; v < all.length; v++) {
+    if (total <= 0) {
+      plan.cut = true;
+      break;
+    }
+    const name = all[(from + v) % all.length]!;
     const mel = state.mels.get(name);
     const actions = diff({
       mel: mel && {
@@ -71,15 +102,26 @@ export function decide(input: DecideInput): ReconcilePlan {
       now: input.now,
       failedHoldMs: input.holdFor(name),
     });
-    let left = budget;
+    let left = Math.min(budget, total);
+    const start = left;
+    let partial = false;
     for (const a of actions) {
       if (left <= 0) {
-        plan.more = true;
+        partial = true;
         break;
       }
       left -= apply(input, a, mel, plan, left);
     }
+    total -= start - left;
+    if (left <= 0 && start < budget) {
+      // the pass budget ran out in this MEL, not its own: the next pass resumes with it
+      plan.cut = true;
+      break;
+    }
+    if (partial) plan.more = true;
+    plan.completed++;
   }
+  plan.resumeAt = all.length ? (from + plan.completed) % all.length : 0;
   return plan;
 }
 
@@ -103,7 +145,9 @@ function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: Reconci
       out.deletes.push(...a.ids.slice(0, left));
       return Math.min(left, a.ids.length);
     case 'deploy':
-      if (!input.busy(a.id)) out.deploys.push(a.id);
+      // a command still in flight costs nothing this pass (thousands wait for their agents while a rollout goes on)
+      if (input.busy(a.id)) return 0;
+      out.deploys.push(a.id);
       return 1;
     case 'stop': {
       const i = state.instances.get(a.id);

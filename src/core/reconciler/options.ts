@@ -26,6 +26,12 @@ export interface ReconcilerOptions {
   driftSyncGapMs: number;
   /** rows one MEL may write or delete in one pass; the rest follows in the next passes */
   maxActionsPerMel: number;
+  /**
+   * rows (and commands) all MELs together may write in one pass: a pass holds the event loop
+   * while it decides and commits, so a big rollout goes out in passes of this size with
+   * heartbeats and API calls served in between
+   */
+  maxActionsPerPass: number;
 }
 
 export const DEFAULT_RECONCILER: ReconcilerOptions = {
@@ -41,4 +47,5 @@ export const DEFAULT_RECONCILER: ReconcilerOptions = {
   pendingSyncGapMs: 5000,
   driftSyncGapMs: 2000,
   maxActionsPerMel: 1000,
+  maxActionsPerPass: 500,
 };

@@ -81,6 +81,8 @@ export class Reconciler {
         } finally {
           end();
         }
+        // the next pass only after the loop served what arrived meanwhile (heartbeats, API calls)
+        if (this.again && !this.closed) await new Promise((r) => setImmediate(r));
       } while (this.again && !this.closed);
     })();
     try {
@@ -102,17 +104,30 @@ export class Reconciler {
       busy: (id) => this.dispatch.busy(id, now),
       newId: randomUUID,
       budget: this.opts.maxActionsPerMel,
+      passBudget: this.opts.maxActionsPerPass,
+      startAt: this.cursor,
     });
-    if (plan.writes.length) await state.saveInstances(plan.writes);
-    if (plan.deletes.length) await state.deleteInstances(plan.deletes);
-    if (plan.events.length) await this.events.coreMany(plan.events);
+    if (plan.writes.length || plan.deletes.length || plan.events.length) {
+      const stored = await state.commit(plan.writes, plan.deletes, (tx) => this.events.storeCore(tx, plan.events));
+      this.events.publish(stored);
+    }
     this.metrics.placements.inc(plan.placed);
     // commands only after the commit above
     for (const id of plan.deploys) this.dispatch.deploy(id);
     for (const id of plan.stops) this.dispatch.stop(id);
+    // the pass budget ran out: the next pass resumes where this one stopped, until every
+    // MEL had its turn since the first cut (then the regular passes go on from there)
+    this.cursor = plan.resumeAt;
+    this.cycleLeft = (this.cycleLeft ?? plan.mels) - plan.completed;
+    const unvisited = plan.cut && this.cycleLeft > 0;
+    if (!unvisited) this.cycleLeft = null;
     // a MEL had more to do than one pass may: carry on soon, after other work had its turn
-    if (plan.more) this.kick();
+    if (plan.more || unvisited) this.kick();
   }
+
+  /** where the next pass starts among the MELs, and how many have not had a turn since a pass was first cut short */
+  private cursor = 0;
+  private cycleLeft: number | null = null;
 
   private lastFailure = { message: '', at: 0 };
 

@@ -1,0 +1,115 @@
+// decide() with a pass budget (ReconcilerOptions.maxActionsPerPass): a rollout of many MELs
+// goes out in passes of bounded size, each resuming where the last stopped, every MEL gets
+// its turn, and instances whose command is still in flight cost a pass nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MelSpec } from '../../../src/model/index.js';
+import { decide, type ReconcilePlan } from '../../../src/core/reconciler/decide.js';
+import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
+import { schedule } from '../../../src/core/scheduler/index.js';
+import type { LiveNode, Mel } from '../../../src/core/state.js';
+
+function node(id: string): LiveNode {
+  return {
+    id,
+    address: `http://${id}`,
+    layer: 'edge',
+    domain: 'd',
+    labels: {},
+    capacity: { cpus: 64, memoryBytes: 64 * 1024 ** 3 },
+    drivers: ['docker'],
+    version: 't',
+    status: 'ready',
+    schedulable: true,
+    draining: false,
+    ackedSeq: 0,
+    registeredAt: 0,
+    updatedAt: 0,
+    lastHeartbeat: 0,
+    load: {},
+    needsSync: false,
+  };
+}
+
+function mel(name: string, replicas: number): Mel {
+  return {
+    name,
+    spec: MelSpec.parse({ name, image: 'x', replicas, resources: { cpus: 0.01, memoryBytes: 1024 ** 2 } }),
+    generation: 1,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+let ids = 0;
+function pass(view: ClusterView, startAt: number, passBudget: number, busy: (id: string) => boolean = () => false): ReconcilePlan {
+  const plan = decide({
+    state: view,
+    snapshot: buildSnapshot(view),
+    schedule,
+    now: 0,
+    holdFor: () => 3000,
+    busy,
+    newId: () => `i${++ids}`,
+    budget: 1000,
+    passBudget,
+    startAt,
+  });
+  for (const w of plan.writes) view.instances.set(w.id, w);
+  for (const d of plan.deletes) view.instances.delete(d);
+  return plan;
+}
+
+const MELS = 7;
+const REPLICAS = 30;
+const PASS = 50;
+
+function cluster(): ClusterView {
+  return {
+    nodes: new Map(Array.from({ length: 5 }, (_, k) => [`n${k}`, node(`n${k}`)])),
+    mels: new Map(Array.from({ length: MELS }, (_, k) => [`m${k}`, mel(`m${k}`, REPLICAS)])),
+    instances: new Map(),
+  };
+}
+
+test('a rollout larger than the pass budget goes out in bounded passes that resume where the last stopped', () => {
+  const view = cluster();
+  let at = 0;
+  let passes = 0;
+  const placedBy: string[][] = [];
+  // like the dispatcher: a command sent is in flight (its agent has not answered yet)
+  const sent = new Set<string>();
+  for (;;) {
+    const plan = pass(view, at, PASS, (id) => sent.has(id));
+    for (const id of plan.deploys) sent.add(id);
+    assert.ok(plan.deploys.length <= PASS, `pass ${passes}: ${plan.deploys.length} deploys`);
+    assert.ok(plan.writes.length <= PASS, `pass ${passes}: ${plan.writes.length} writes`);
+    placedBy.push([...new Set(plan.writes.map((w) => w.mel))]);
+    at = plan.resumeAt;
+    passes++;
+    if (!plan.cut && !plan.more) break;
+    assert.ok(passes < 50, 'converges');
+  }
+  assert.equal(view.instances.size, MELS * REPLICAS);
+  assert.ok([...view.instances.values()].every((i) => i.state === 'starting' && i.node !== null));
+  assert.equal(passes, Math.ceil((MELS * REPLICAS) / PASS));
+  // the second pass starts with the MEL the first one was cut short in
+  assert.equal(placedBy[1]![0], placedBy[0]!.at(-1));
+});
+
+test('instances whose deploy is in flight cost the pass budget nothing', () => {
+  const view = cluster();
+  view.mels = new Map([['m0', mel('m0', REPLICAS)]]);
+  const first = pass(view, 0, 1000);
+  assert.equal(first.deploys.length, REPLICAS);
+  // every command of m0 is in flight; a new MEL still gets the whole budget of the next pass
+  view.mels.set('m1', mel('m1', 10));
+  const inFlight = new Set(first.deploys);
+  const next = pass(view, 0, 20, (id) => inFlight.has(id));
+  assert.equal(next.cut, false);
+  assert.equal(next.writes.filter((w) => w.mel === 'm1').length, 10);
+  assert.deepEqual(
+    next.deploys.filter((id) => inFlight.has(id)),
+    [],
+  );
+});
