@@ -12,6 +12,7 @@ const RESEND_MS = 20_000;
 const RETRY_MS = 5_000;
 
 export class MonitorKeeper {
+  /** what was last sent to each node, and when it is due again */
   private readonly sent = new Map<string, { key: string; at: number }>();
 
   constructor(
@@ -38,13 +39,15 @@ export class MonitorKeeper {
       }
       const key = `${n.registeredAt}|${n.address}|${time}|${wants.map((w) => w.join(':')).join(',')}`;
       const prev = this.sent.get(n.id);
-      if (prev && prev.key === key && now - prev.at < RESEND_MS) continue;
-      this.sent.set(n.id, { key, at: now });
+      if (prev && prev.key === key && now < prev.at) continue;
+      // the safety-net resend of each node at its own moment within the next 15–25 s: nodes
+      // registered together must not make a thousand requests in one refresh every 20 s
+      this.sent.set(n.id, { key, at: now + RESEND_MS * (0.75 + Math.random() / 2) });
       calls.push(
         Promise.all(wants.map(([metric, source]) => this.put(n, metric, { time, source }))).then(
           () => undefined,
           // try again in a few seconds, not on every refresh
-          () => void this.sent.set(n.id, { key: 'failed', at: now - RESEND_MS + RETRY_MS }),
+          () => void this.sent.set(n.id, { key: 'failed', at: now + RETRY_MS }),
         ),
       );
     }

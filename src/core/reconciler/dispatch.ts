@@ -171,9 +171,10 @@ export class Dispatcher {
         if (r.event) events.push(r.event);
       });
       try {
-        if (writes.size) await this.state.saveInstances([...writes.values()]);
-        if (removes.length) await this.state.deleteInstances(removes);
-        if (events.length) await this.events.coreMany(events);
+        if (writes.size || removes.length || events.length) {
+          const stored = await this.state.commit([...writes.values()], removes, (tx) => this.events.storeCore(tx, events));
+          this.events.publish(stored);
+        }
       } catch (e) {
         process.emitWarning(`recording command outcomes failed: ${String(e)}`);
       }

@@ -98,8 +98,7 @@ test('a rollout larger than the pass budget goes out in bounded passes that resu
 });
 
 test('instances whose deploy is in flight cost the pass budget nothing', () => {
-  const view = cluster();
-  view.mels = new Map([['m0', mel('m0', REPLICAS)]]);
+  const view: ClusterView = { ...cluster(), mels: new Map([['m0', mel('m0', REPLICAS)]]) };
   const first = pass(view, 0, 1000);
   assert.equal(first.deploys.length, REPLICAS);
   // every command of m0 is in flight; a new MEL still gets the whole budget of the next pass
