@@ -26,7 +26,20 @@ for (let i = 0; i < AGENTS; i += 50) {
         onHeartbeat: (ms) => recording && hb.push(ms),
       }),
   );
-  await Promise.all(wave.map((a) => a.start()));
+  // a registration the busy core did not answer in time is tried again, not fatal
+  await Promise.all(
+    wave.map(async (a) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await a.start();
+        } catch (e) {
+          if (attempt === 3) throw e;
+          console.error(`sim ${a.o.id}: start failed (${String((e as Error).cause ?? e)}), trying again`);
+          await a.stop().catch(() => undefined);
+        }
+      }
+    }),
+  );
   agents.push(...wave);
 }
 process.send!({ kind: 'ready', seconds: (performance.now() - t0) / 1000 });

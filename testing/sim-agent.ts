@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AgentEvent } from '../src/bus/events.js';
 import type { RegisterRequest } from '../src/bus/protocol.js';
 import type { AgentInstance } from '../src/client/index.js';
+import { exchange } from '../src/client/exchange.js';
 
 /**
  * what the simulator "runs": the agent contract's instance shape (so its answers pass the
@@ -72,12 +73,17 @@ export class SimAgent {
   }
 
   private async post(path: string, b: unknown): Promise<Response> {
-    return fetch(`${this.o.core}${path}`, {
-      method: 'POST',
+    // node:http keep-alive like the real clients (src/client/exchange.ts): a thousand
+    // simulators beating each second through fetch would make this process the bottleneck
+    const r = await exchange(
+      `${this.o.core}${path}`,
+      'POST',
       // the node credential the core issued at registration, the join token before that
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
-      body: JSON.stringify(b),
-    });
+      { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
+      JSON.stringify(b),
+      30_000,
+    );
+    return new Response(r.text === '' || r.status === 204 ? null : r.text, { status: r.status });
   }
 
   async register(): Promise<void> {

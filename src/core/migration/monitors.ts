@@ -7,6 +7,7 @@
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
 import { AgentApi, type MonitorOption } from '../../client/index.js';
+import { Limiter } from '../reconciler/limiter.js';
 
 const RESEND_MS = 20_000;
 const RETRY_MS = 5_000;
@@ -14,6 +15,11 @@ const RETRY_MS = 5_000;
 export class MonitorKeeper {
   /** what was last sent to each node, and when it is due again */
   private readonly sent = new Map<string, { key: string; at: number }>();
+  /**
+   * nodes being sent to at once: a thousand nodes (just registered, or back after a stall)
+   * must not become thousands of requests built in one synchronous stretch of the loop
+   */
+  private readonly limiter = new Limiter(32);
 
   constructor(
     private readonly state: ClusterState,
@@ -44,11 +50,13 @@ export class MonitorKeeper {
       // registered together must not make a thousand requests in one refresh every 20 s
       this.sent.set(n.id, { key, at: now + RESEND_MS * (0.75 + Math.random() / 2) });
       calls.push(
-        Promise.all(wants.map(([metric, source]) => this.put(n, metric, { time, source }))).then(
-          () => undefined,
-          // try again in a few seconds, not on every refresh
-          () => void this.sent.set(n.id, { key: 'failed', at: now + RETRY_MS }),
-        ),
+        this.limiter
+          .run(() => Promise.all(wants.map(([metric, source]) => this.put(n, metric, { time, source }))))
+          .then(
+            () => undefined,
+            // try again in a few seconds, not on every refresh
+            () => void this.sent.set(n.id, { key: 'failed', at: now + RETRY_MS }),
+          ),
       );
     }
     await Promise.all(calls);

@@ -19,6 +19,7 @@ import type { ClusterState } from '../state.js';
 import { shownStatus } from '../nodes/service.js';
 import { buildSnapshot } from '../reconciler/snapshot.js';
 import { Migrator, type MigrationOutcome } from './migrator.js';
+import { Limiter } from '../reconciler/limiter.js';
 import { MonitorKeeper } from './monitors.js';
 import type { PolicyState } from './policy-state.js';
 
@@ -39,6 +40,9 @@ export class PolicyEngine {
   private readonly monitors: MonitorKeeper;
   private readonly lastNote = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private ensuring: Promise<void> | null = null;
+  /** catalog reads in flight: a thousand nodes are read a few dozen at a time, not in one burst */
+  private readonly catalogLimiter = new Limiter(32);
   private stopped = false;
   rounds = 0;
 
@@ -98,7 +102,9 @@ export class PolicyEngine {
 
   async refresh(now = Date.now()): Promise<void> {
     this.ps.loads.refresh(now, this.policyOf);
-    await this.monitors.ensure(now, this.policyOf);
+    // agents that do not answer (5 s each, a few dozen at a time) must not hold up the next load refresh
+    if (this.ensuring) return;
+    this.ensuring = this.monitors.ensure(now, this.policyOf).finally(() => (this.ensuring = null));
   }
 
   /** The seed's "libraries and services" table: which images each node already has. */
@@ -108,7 +114,7 @@ export class PolicyEngine {
         .filter((n) => n.status === 'ready')
         .map(async (n) => {
           try {
-            const list = await this.ctx.agents.list(n);
+            const list = await this.catalogLimiter.run(() => this.ctx.agents.list(n));
             this.ps.catalog.set(n.id, [...new Set(list.map((c) => c.image).filter((i): i is string => !!i))]);
           } catch {
             // unreachable now: keep what we knew
