@@ -88,10 +88,7 @@ function minus(a: Map<number, number>, b: Map<number, number>): Map<number, numb
  * both see the same machine (the other engineers' load on the 2 shared cores included).
  */
 async function bareServer(): Promise<{ url: string; proc: ChildProcess }> {
-  const code = `const s = require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => {
-    r.writeHead(200, { 'content-type': 'application/json' }); r.end('{"status":"ready","heartbeatIntervalMs":1000}'); }); });
-    s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
-  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/core-scale-bare.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   proc.once('exit', (c, sig) => console.error(`bare server exited: ${c ?? sig}`));
   const port = await new Promise<string>((r) => proc.stdout!.once('data', (d: Buffer) => r(d.toString().trim())));
   return { url: `http://127.0.0.1:${port}/`, proc };

@@ -66,6 +66,13 @@ export class ClusterState {
     this.nodes.set(n.id, n);
   }
 
+  /** Several nodes in one transaction (the failure detector's changes of one tick). */
+  async saveNodes(list: LiveNode[]): Promise<void> {
+    for (const n of list) this.dirtyNodes.delete(n.id);
+    await this.store.nodes.upsertMany(list.map(record));
+    for (const n of list) this.nodes.set(n.id, n);
+  }
+
   private readonly dirtyNodes = new Set<string>();
   private nodeFlush: NodeJS.Timeout | null = null;
   /**

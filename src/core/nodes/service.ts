@@ -5,6 +5,7 @@
 // After a core (re)start, nodes restored from the store have not had a chance to reach the
 // new process yet: they get restartGraceMs from the start before they are judged at all (the
 // idea of Nomad's failover heartbeat TTL), so a slow restart never reads as a dead cluster.
+import type { CoreEvent } from '../../bus/events.js';
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { notFound, OsmoError } from '../../shared/errors.js';
 import type { NodeStatus } from '../../model/index.js';
@@ -137,6 +138,16 @@ export class Registry {
     if (this.detecting) return;
     this.detecting = true;
     try {
+      // every change of this tick in one write and one batch of events: after a stall, hundreds
+      // of nodes may change at once, and one transaction each would stall the core further
+      const changed: LiveNode[] = [];
+      const events: CoreEvent[] = [];
+      const set = (n: LiveNode, status: NodeStatus, reason: string) => {
+        events.push({ type: 'node', node: n.id, data: { node: n.id, action: 'status', status, previous: n.status, reason } });
+        n.status = status;
+        n.updatedAt = now;
+        changed.push(n);
+      };
       for (const n of this.state.nodes.values()) {
         const spared = this.spared.get(n.id);
         if (spared !== undefined) {
@@ -144,9 +155,13 @@ export class Registry {
           this.spared.delete(n.id);
         }
         const age = now - n.lastHeartbeat;
-        if (n.status !== 'down' && age > this.liveness.downMs) await this.setStatus(n, 'down', `no heartbeat for ${age} ms`);
-        else if (n.status === 'ready' && age > this.liveness.suspectMs) await this.setStatus(n, 'suspect', `no heartbeat for ${age} ms`);
+        if (n.status !== 'down' && age > this.liveness.downMs) set(n, 'down', `no heartbeat for ${age} ms`);
+        else if (n.status === 'ready' && age > this.liveness.suspectMs) set(n, 'suspect', `no heartbeat for ${age} ms`);
       }
+      if (changed.length === 0) return;
+      await this.state.saveNodes(changed);
+      await this.events.coreMany(events);
+      this.reconciler.kick();
     } finally {
       this.detecting = false;
     }
