@@ -94,11 +94,16 @@ async function bareServer(): Promise<{ url: string; proc: ChildProcess }> {
   return { url: `http://127.0.0.1:${port}/`, proc };
 }
 
+let bareErrors = 0;
 async function timeBare(url: string, into: number[]): Promise<void> {
   const t = performance.now();
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x","instances":[]}' });
-  await r.arrayBuffer();
-  into.push(performance.now() - t);
+  try {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x","instances":[]}' });
+    await r.arrayBuffer();
+    into.push(performance.now() - t);
+  } catch {
+    bareErrors++;
+  }
 }
 
 function schedulerBaseline(): number {
@@ -200,12 +205,17 @@ async function main(): Promise<void> {
     const hbRoute = /agent\/heartbeat/;
     const s0 = await serverSide(url, hbRoute);
     const steadyGet: number[] = [];
+    const getErrors: string[] = [];
     let steadyOn = true;
     const steadyGetter = (async () => {
       while (steadyOn) {
         const t = performance.now();
-        await (await fetch(`${url}/api/v1/nodes/co-sim-0`)).arrayBuffer();
-        steadyGet.push(performance.now() - t);
+        try {
+          await (await fetch(`${url}/api/v1/nodes/co-sim-0`)).arrayBuffer();
+          steadyGet.push(performance.now() - t);
+        } catch (e) {
+          getErrors.push(String((e as Error).cause ?? e));
+        }
         await timeBare(bareSrv.url, bareSteady);
         await sleep(25);
       }
@@ -234,7 +244,6 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     // the client's reads while placing: one GET every 25 ms, measured here, apart from the progress polls
     const get: number[] = [];
-    const getErrors: string[] = [];
     let placing = true;
     const getter = (async () => {
       while (placing) {
@@ -358,7 +367,8 @@ async function main(): Promise<void> {
         `${f(peakRss / idleRss)}x idle`,
       ],
       ['deploys acknowledged by simulated agents', String(deploys), '', ''],
-      ['client GET errors while placing', `${getErrors.length}${getErrors.length ? ` (${getErrors[0]})` : ''}`, '', ''],
+      ['bare http baseline errors', String(bareErrors), '', ''],
+      ['client GET errors (steady and placing)', `${getErrors.length}${getErrors.length ? ` (${getErrors[0]})` : ''}`, '', ''],
       ['heartbeat errors (sim side)', String(hbErrors), '', ''],
       ['machine load average at the end (1/5/15 min, 2 cores)', loadavg, '', ''],
     ];
