@@ -88,9 +88,11 @@ function minus(a: Map<number, number>, b: Map<number, number>): Map<number, numb
  * both see the same machine (the other engineers' load on the 2 shared cores included).
  */
 async function bareServer(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/core-scale-bare.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/core-scale-bare.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   proc.once('exit', (c, sig) => console.error(`bare server exited: ${c ?? sig}`));
-  const port = await new Promise<string>((r) => proc.stdout!.once('data', (d: Buffer) => r(d.toString().trim())));
+  const port = await new Promise<string>((r) => proc.stdout.once('data', (d: Buffer) => r(d.toString().trim())));
   return { url: `http://127.0.0.1:${port}/`, proc };
 }
 
