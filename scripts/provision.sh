@@ -21,6 +21,8 @@ PACKAGES=(
   "nats-server              /usr/sbin/nats-server"                # bus on NATS JetStream
   "python3-zeroconf         /usr/lib/python3/dist-packages/zeroconf"  # mDNS interoperability
   "avahi-utils              /usr/bin/avahi-browse"                # mDNS announcements seen by avahi
+  "avahi-daemon             /usr/sbin/avahi-daemon"               # the device's own daemon avahi-browse asks
+  "dbus-daemon              /usr/bin/dbus-daemon"                 # a private system bus for that daemon
 )
 
 present() { # probe

@@ -15,6 +15,7 @@ import { conflict, invalid } from '../shared/errors.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
 import { VERSION } from '../shared/version.js';
+import { announce, announceProblem, type Announcement } from '../discovery/announcer.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
 import { CoreClient } from './events/core-client.js';
@@ -58,6 +59,12 @@ export interface AgentOptions {
   tlsCert?: string;
   tlsKey?: string;
   /**
+   * mDNS announcements (src/discovery): `agent` announces this REST API as `_osmo._tcp`;
+   * `cloudletPort` announces a cloudlet API on that port as pycloud's `_cloudlet._tcp`.
+   * Withdrawn (goodbye packets) by close().
+   */
+  announce?: { agent?: boolean; cloudletPort?: number; interface?: string };
+  /**
    * How to start `osmo sensor-edge` (program and arguments) for sensors the core places here
    * with `osmo.sensor.placement=edge`. The CLI passes its own; default: this process's node,
    * its exec arguments and its main script.
@@ -75,6 +82,8 @@ export interface RunningAgent {
 
 export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:5000');
+  const announceError = announceProblem(host, o.announce);
+  if (announceError) throw invalid(announceError);
   const nodeId = o.nodeId ?? hostname();
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(nodeId))
     throw invalid(`--node-id: "${nodeId}" must be 1-128 letters, digits, "_", "." or "-"`);
@@ -189,6 +198,15 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const addr = app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const announcement: Announcement = await announce({
+    nodeId,
+    layer,
+    domain,
+    ...(o.announce?.agent ? { agent: { port: realPort, path: '/api/v1', tls: !!tls } } : {}),
+    ...(o.announce?.cloudletPort ? { cloudlet: { port: o.announce.cloudletPort } } : {}),
+    ...(o.announce?.interface ? { interface: o.announce.interface } : {}),
+    log: (level, msg) => logger[level](msg),
+  });
 
   let link: CoreLink | undefined;
   if (core) {
@@ -233,6 +251,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await announcement.close();
       link?.stop();
       monitors.close();
       probes.close();

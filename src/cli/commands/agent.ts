@@ -48,6 +48,8 @@ interface Flags {
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
+  mdns?: boolean;
+  mdnsInterface?: string;
 }
 
 export function register(program: Command): void {
@@ -73,6 +75,8 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--tls-cert <file>', 'PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--mdns', 'announce this agent API on the LAN over mDNS as _osmo._tcp (TXT: node id, layer, domain, API path); off by default')
+    .option('--mdns-interface <ipv4>', 'send mDNS announcements on the interface with this address (default: the multicast route)')
     .action(async (f: Flags) => {
       let agent;
       try {
@@ -98,6 +102,7 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          announce: { agent: !!f.mdns, ...(f.mdnsInterface ? { interface: f.mdnsInterface } : {}) },
         });
       } catch (e) {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
