@@ -61,7 +61,7 @@ async function healthy(monitorPort: number, timeoutMs: number, out: () => string
  */
 export async function startNats(size: 1 | 3 = 1, opts: { timeoutMs?: number } = {}): Promise<NatsCluster> {
   const dir = tempDir('osmo-nats-');
-  const spec = [];
+  const spec: Array<{ name: string; port: number; clusterPort: number; monitorPort: number }> = [];
   for (let i = 0; i < size; i++)
     spec.push({ name: `n${i + 1}`, port: await freePort(), clusterPort: await freePort(), monitorPort: await freePort() });
   const nodes: NatsNode[] = spec.map((s) => {

@@ -17,7 +17,7 @@ export class MonitorKeeper {
   constructor(
     private readonly state: ClusterState,
     /** the token each node's agent accepts from the core */
-    private readonly tokenFor: (node: string) => string,
+    private readonly apiFor: (to: { id: string; address: string }) => AgentApi,
   ) {}
 
   async ensure(now: number, policyOf: (node: string) => PolicyDocument): Promise<void> {
@@ -56,6 +56,6 @@ export class MonitorKeeper {
     metric: MonitorOption,
     body: { time: number; source: 'host' | 'guest' },
   ): Promise<void> {
-    await new AgentApi({ base: to.address, token: this.tokenFor(to.id) }).monitor(metric, body, 5000);
+    await this.apiFor(to).monitor(metric, body, 5000);
   }
 }
