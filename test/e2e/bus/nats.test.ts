@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { api, cleanupNodes, containersOf, instances, spawnCore, type CoreProc } from '../../../testing/cluster.js';
 import { natsHealthy, startNats, type NatsCluster } from '../../../testing/nats.js';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../../../testing/proc.js';
@@ -89,33 +89,30 @@ async function loggedSeqs(core: CoreProc, node: string): Promise<number[]> {
   return (r.json.events as Array<{ origin: string; seq: number | null }>).filter((e) => e.origin === node).map((e) => e.seq!);
 }
 
-/** Every produced event in the core's log, each once. */
+/**
+ * Every produced event in the core's log, each once. The agent's file is read again on each
+ * look: the core itself makes the agent produce events too (it puts the load monitors).
+ */
 async function assertExactlyOnce(core: CoreProc, a: BusAgent, atLeast: number): Promise<void> {
-  const want = producedSeqs(a);
-  assert.ok(want.length >= atLeast, `the agent produced ${want.length} events, expected at least ${atLeast}`);
-  const got = await eventually(
+  let last = { missing: [] as number[], extra: [] as number[] };
+  const seen = await eventually(
     async () => {
-      const seqs = await loggedSeqs(core, a.id);
-      const have = new Set(seqs);
-      return want.every((s) => have.has(s)) ? seqs : undefined;
+      const want = producedSeqs(a);
+      const got = await loggedSeqs(core, a.id);
+      const have = new Set(got);
+      const wanted = new Set(want);
+      last = { missing: want.filter((x) => !have.has(x)), extra: got.filter((x) => !wanted.has(x)) };
+      return last.missing.length === 0 && last.extra.length === 0 ? { want, got } : undefined;
     },
     60_000,
-    `all ${want.length} events of ${a.id} in the core's log`,
-  ).catch(async (e: unknown) => {
-    const have = new Set(await loggedSeqs(core, a.id));
+    `the events of ${a.id} in the core's log`,
+  ).catch((e: unknown) => {
     throw new Error(
-      `${(e as Error).message}; missing seqs: ${want
-        .filter((s) => !have.has(s))
-        .slice(0, 20)
-        .join(',')}`,
+      `${(e as Error).message}; missing seqs: ${last.missing.slice(0, 20).join(',')}; not produced: ${last.extra.slice(0, 20).join(',')}`,
     );
   });
-  assert.equal(got.length, new Set(got).size, 'no event is logged twice');
-  assert.deepEqual(
-    [...got].sort((x, y) => x - y),
-    [...want].sort((x, y) => x - y),
-    'the log holds exactly what the agent produced',
-  );
+  assert.ok(seen.want.length >= atLeast, `the agent produced ${seen.want.length} events, expected at least ${atLeast}`);
+  assert.equal(seen.got.length, new Set(seen.got).size, 'no event is logged twice');
 }
 
 /** Produces `n` logged events on the agent (monitor re-timings through its local REST API). */
@@ -127,6 +124,19 @@ async function produce(a: BusAgent, token: string, n: number): Promise<void> {
       body: JSON.stringify({ time: 30 + (i % 2), source: 'host' }),
     });
     assert.equal(r.status, 200, await r.text());
+  }
+}
+
+/** Takes `n` messages on the core's durable consumer and never acknowledges them. */
+async function holdMessages(nats: NatsCluster, n: number): Promise<number> {
+  const nc = await connect({ servers: nats.url.split(',').map((u) => u.replace('nats://', '')) });
+  try {
+    const c = await jetstream(nc).consumers.get('OSMO_EVENTS', 'osmo-core');
+    let got = 0;
+    for await (const _m of await c.fetch({ max_messages: n, expires: 5000 })) got++;
+    return got;
+  } finally {
+    await nc.close();
   }
 }
 
@@ -147,7 +157,7 @@ async function assertSamplesOnce(core: CoreProc, a: BusAgent): Promise<void> {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; metric?: string; ts: number; fields?: Record<string, unknown> })
     .filter((e) => e.type === 'sample' && e.metric === 'mem');
-  assert.ok(samples.length >= 5, `the agent sampled memory ${samples.length} times`);
+  assert.ok(samples.length >= 3, `the agent sampled memory ${samples.length} times`);
   const field = Object.keys(samples[0]!.fields!)[0]!;
   const want = samples.filter((e) => field in e.fields!).length;
   const from = Math.min(...samples.map((e) => e.ts));
@@ -288,6 +298,11 @@ describe('NATS bus: events exactly once across a core and a NATS server killed',
     await flowing;
     // produced while no core reads: they wait in the stream
     await produce(agent, core.token, 100);
+    // a core killed while it held messages it had taken and not acknowledged (JetStream would
+    // redeliver them only after ack_wait, behind newer ones): made certain here by taking a few
+    // on the core's durable consumer and dropping them
+    const held = await holdMessages(nats, 3);
+    assert.equal(held, 3, 'messages waiting for the core');
     core = await spawnCore(core.dataDir, core.port, ['--bus', nats.url]);
     await produce(agent, core.token, 100);
     await assertExactlyOnce(core, agent, 500);
