@@ -99,7 +99,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
   if (o.bus && o.core) throw invalid('--bus and --core: give one (on the bus, the agent reaches the cores through NATS)');
   if (o.listenHttp === false && !o.bus) throw invalid('--no-listen needs --bus (the API is then served over the bus only)');
-  if (o.bus && !subjectSafe(nodeId)) throw invalid(`--node-id: "${nodeId}" cannot name a bus subject (letters, digits, "_", "-", dots between)`);
+  if (o.bus && !subjectSafe(nodeId))
+    throw invalid(`--node-id: "${nodeId}" cannot name a bus subject (letters, digits, "_", "-", dots between)`);
   const auth = resolveToken(host, dataDir, o.token);
   const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
@@ -113,10 +114,12 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   let link: CoreLink | undefined;
   let agentBus: AgentBus | undefined;
   if (o.bus) {
-    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, ...o.busAuth }, (m) => logger.warn(m)).catch(async (e: unknown) => {
-      if (!o.runtime) await runtime.close();
-      throw e;
-    });
+    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, ...o.busAuth }, (m) => logger.warn(m)).catch(
+      async (e: unknown) => {
+        if (!o.runtime) await runtime.close();
+        throw e;
+      },
+    );
     agentBus = new AgentBus(nc, nodeId);
   }
   const coreUrl = o.core ?? (agentBus ? 'nats://osmo-core' : undefined);
@@ -225,7 +228,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   }
   const addr = o.listenHttp === false ? null : app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = o.listenHttp === false ? `nats://${nodeId}` : `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const url =
+    o.listenHttp === false ? `nats://${nodeId}` : `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
   if (agentBus) {
     agentBus.serveCommands(
       async (r) => {

@@ -149,9 +149,14 @@ export class HttpClient {
       return { status: r.status, json: parseBody(r.text) };
     } catch (e) {
       if ((e as Error).name === 'TimeoutError')
-        throw new ApiError('timeout', `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`, info, {
-          cause: e,
-        });
+        throw new ApiError(
+          'timeout',
+          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+          info,
+          {
+            cause: e,
+          },
+        );
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
     }
   }

@@ -52,7 +52,11 @@ export function serveBus(nc: NatsConnection, subject: string, o: ServeOptions): 
     } catch (e) {
       // an answer larger than the servers' max_payload: say so instead of leaving the caller to time out
       o.log?.(`bus: cannot answer on ${m.subject}: ${(e as Error).message}`);
-      m.respond(enc.encode(JSON.stringify({ status: 502, text: JSON.stringify({ response: false, status: 502, error: 'answer too large for the bus' }) })));
+      m.respond(
+        enc.encode(
+          JSON.stringify({ status: 502, text: JSON.stringify({ response: false, status: 502, error: 'answer too large for the bus' }) }),
+        ),
+      );
     }
   };
   const error = (status: number, msg: string): BusReply => ({ status, text: JSON.stringify({ response: false, status, error: msg }) });

@@ -86,11 +86,15 @@ export function register(program: Command): void {
       '--bus <nats-urls>',
       'NATS JetStream servers (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): agents on the bus, the event stream; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
     )
-    .option('--bus-replicas <n>', 'replicas of the event stream when this core creates it (default: 3 on a NATS cluster, else 1)', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('--bus-replicas must be 1 to 5');
-      return n;
-    })
+    .option(
+      '--bus-replicas <n>',
+      'replicas of the event stream when this core creates it (default: 3 on a NATS cluster, else 1)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('--bus-replicas must be 1 to 5');
+        return n;
+      },
+    )
     .action(async (f: Flags) => {
       let core: CoreHandle;
       const busUrl = f.bus ?? (process.env.OSMO_BUS || undefined);

@@ -8,7 +8,12 @@ import { Ingest } from './service.js';
 export const agents = defineModule({
   name: 'agents',
   deps: ['security', 'bus'],
-  start: ({ security, bus }) => ({ service: new AgentClient((node) => security.commandTokenFor(node), (node) => bus.exchangeFor(node)) }),
+  start: ({ security, bus }) => ({
+    service: new AgentClient(
+      (node) => security.commandTokenFor(node),
+      (node) => bus.exchangeFor(node),
+    ),
+  }),
 });
 
 export const ingest = defineModule({

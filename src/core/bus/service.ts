@@ -30,7 +30,8 @@ export class CoreBus {
     const nc = await connectBus(o, log);
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log(`bus: ${s.type}${'server' in s ? ` ${String(s.server)}` : ''}`);
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+          log(`bus: ${s.type}${'server' in s ? ` ${String(s.server)}` : ''}`);
       }
     })().catch(() => undefined);
     return new CoreBus(nc, redactBusUrl(o.url));

@@ -6,7 +6,7 @@
 // every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
-import { AgentApi, type MonitorOption } from '../../client/index.js';
+import { type AgentApi, type MonitorOption } from '../../client/index.js';
 
 const RESEND_MS = 20_000;
 const RETRY_MS = 5_000;

@@ -8,7 +8,7 @@
 // each sensor's state: deploying, active or failed, with a message.
 import type { OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
-import { AgentApi, type ProbeRequest } from '../../client/index.js';
+import type { AgentApi, ProbeRequest } from '../../client/index.js';
 import type { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { type LinkEntity, Pipe, type PipeInput, type Registry, type ResourceEntity } from '../../monitoring/index.js';
 import type { ClusterState } from '../state.js';
