@@ -56,7 +56,8 @@ export function parseBusUrl(spec: string): BusTarget {
       if ((out.token && out.token !== user) || out.user) throw invalid('--bus: the servers name different credentials; give one set');
       out.token = user;
     }
-    out.servers.push(`${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${u.port || '4222'}`);
+    // an IPv6 hostname comes bracketed already
+    out.servers.push(`${u.hostname}:${u.port || '4222'}`);
   }
   return out;
 }
