@@ -59,7 +59,10 @@ async function healthy(monitorPort: number, timeoutMs: number, out: () => string
  * Starts `size` nats-server processes with JetStream (1: a single server; 3: a cluster in
  * which R3 streams survive one server lost). Resolves when every server is healthy.
  */
-export async function startNats(size: 1 | 3 = 1, opts: { timeoutMs?: number } = {}): Promise<NatsCluster> {
+export async function startNats(
+  size: 1 | 3 = 1,
+  opts: { timeoutMs?: number; /** more nats-server flags, e.g. --user/--pass */ args?: string[] } = {},
+): Promise<NatsCluster> {
   const dir = tempDir('osmo-nats-');
   const spec: Array<{ name: string; port: number; clusterPort: number; monitorPort: number }> = [];
   for (let i = 0; i < size; i++)
@@ -70,7 +73,20 @@ export async function startNats(size: 1 | 3 = 1, opts: { timeoutMs?: number } = 
     let child: ChildProcess | undefined;
     let out = '';
     let exited: Promise<void> = Promise.resolve();
-    const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(s.port), '-m', String(s.monitorPort), '-n', s.name];
+    const args = [
+      '-js',
+      '-sd',
+      storeDir,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(s.port),
+      '-m',
+      String(s.monitorPort),
+      '-n',
+      s.name,
+      ...(opts.args ?? []),
+    ];
     if (size > 1) {
       const routes = spec.filter((o) => o !== s).map((o) => `nats://127.0.0.1:${o.clusterPort}`);
       args.push('--cluster_name', 'osmo-test', '--cluster', `nats://127.0.0.1:${s.clusterPort}`, '--routes', routes.join(','));

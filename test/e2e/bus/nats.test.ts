@@ -366,3 +366,63 @@ describe('NATS bus: a three-server JetStream cluster loses the stream leader', {
     await assertSamplesOnce(core, agent);
   });
 });
+
+describe('NATS bus: credentials and bad flags', { timeout: 120_000 }, () => {
+  let nats: NatsCluster;
+  before(async () => {
+    nats = await startNats(1, { args: ['--user', 'osmo', '--pass', 'bus-secret'] });
+  });
+  after(async () => {
+    await nats?.stop();
+  });
+
+  const withCreds = (pass: string) => nats.url.replace('nats://', `nats://osmo:${pass}@`);
+
+  test('the core connects with the user and password in --bus; wrong ones stop it with the reason, not a hang', async () => {
+    const core = await spawnCore(tempDir('osmo-nb-core-'), undefined, ['--bus', withCreds('bus-secret')]);
+    try {
+      const bad = spawnOsmo([
+        'core',
+        '--listen',
+        `127.0.0.1:${await freePort()}`,
+        '--data-dir',
+        tempDir('osmo-nb-core-'),
+        '--bus',
+        withCreds('wrong'),
+      ]);
+      assert.equal(await bad.exit(30_000), 1);
+      assert.match(bad.output(), /Authorization Violation/i);
+      assert.doesNotMatch(bad.output(), /wrong/, 'the password is not echoed');
+      const agent = spawnOsmo([
+        'agent',
+        '--no-listen',
+        '--node-id',
+        id('cred'),
+        '--data-dir',
+        tempDir('osmo-nb-'),
+        '--bus',
+        withCreds('wrong'),
+        '--token',
+        core.token,
+      ]);
+      assert.equal(await agent.exit(30_000), 1);
+      assert.match(agent.output(), /Authorization Violation/i);
+    } finally {
+      await core.proc.stop('SIGKILL');
+    }
+  });
+
+  test('bad flag combinations are refused with the reason', async () => {
+    for (const [args, why] of [
+      [['agent', '--no-listen'], /--no-listen needs --bus/],
+      [['agent', '--bus', 'nats://127.0.0.1:1', '--core', 'http://127.0.0.1:1'], /--bus and --core: give one/],
+      [['agent', '--bus', 'http://127.0.0.1:4222'], /must be nats:\/\/ or tls:\/\//],
+      [['core', '--bus', 'nats://h/x', '--listen', '127.0.0.1:0'], /must not have a path/],
+      [['core', '--bus-replicas', '9'], /--bus-replicas must be 1 to 5/],
+    ] as const) {
+      const p = spawnOsmo([...args, '--data-dir', tempDir('osmo-nb-')]);
+      assert.notEqual(await p.exit(30_000), 0, args.join(' '));
+      assert.match(p.output(), why, args.join(' '));
+    }
+  });
+});
