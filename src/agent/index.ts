@@ -114,12 +114,12 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   let link: CoreLink | undefined;
   let agentBus: AgentBus | undefined;
   if (o.bus) {
-    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, ...o.busAuth }, (m) => logger.warn(m)).catch(
-      async (e: unknown) => {
-        if (!o.runtime) await runtime.close();
-        throw e;
-      },
-    );
+    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, inboxPrefix: `_INBOX.${nodeId}`, ...o.busAuth }, (m) =>
+      logger.warn(m),
+    ).catch(async (e: unknown) => {
+      if (!o.runtime) await runtime.close();
+      throw e;
+    });
     agentBus = new AgentBus(nc, nodeId);
   }
   const coreUrl = o.core ?? (agentBus ? 'nats://osmo-core' : undefined);

@@ -13,6 +13,11 @@ export interface BusOptions extends BusAuthFiles {
   url: string;
   /** how this client shows in the servers' monitoring (e.g. "osmo-agent nb-1") */
   name: string;
+  /**
+   * where replies to this client's requests arrive: an agent uses _INBOX.<node id>, so NATS
+   * permissions can let each node read its own replies only (docs/security.md "The bus")
+   */
+  inboxPrefix?: string;
 }
 
 /**
@@ -27,6 +32,7 @@ export async function connectBus(o: BusOptions, log: (msg: string) => void = () 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: timeoutMs,
+    ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
     ...(t.user ? { user: t.user, pass: t.pass } : {}),
     ...(t.token ? { token: t.token } : {}),
   };

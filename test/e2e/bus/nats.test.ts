@@ -7,7 +7,7 @@
 //    the NATS server leading the stream killed and brought back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -424,5 +424,88 @@ describe('NATS bus: credentials and bad flags', { timeout: 120_000 }, () => {
       assert.notEqual(await p.exit(30_000), 0, args.join(' '));
       assert.match(p.output(), why, args.join(' '));
     }
+  });
+});
+
+describe('NATS bus: per-node permissions (docs/security.md)', { timeout: 180_000 }, () => {
+  let nats: NatsCluster;
+  let core: CoreProc;
+  let agent: BusAgent;
+  const A = id('perm');
+  const B = id('perm-other');
+
+  before(async () => {
+    cleanupNodes([A]);
+    const dir = tempDir('osmo-nb-conf-');
+    const conf = join(dir, 'nats.conf');
+    // the configuration docs/security.md gives an operator, for one core user and one node
+    writeFileSync(
+      conf,
+      `authorization {
+  users = [
+    { user: osmo-core, password: core-secret }
+    { user: ${A}, password: node-secret, permissions: {
+        publish: { allow: ["osmo.events.${A}", "osmo.agent.${A}"] }
+        subscribe: { allow: ["osmo.cmd.${A}", "_INBOX.${A}.>"] }
+        allow_responses: true
+    } }
+  ]
+}
+`,
+    );
+    nats = await startNats(1, { args: ['-c', conf] });
+    const as = (user: string, pass: string) => nats.url.replace('nats://', `nats://${user}:${pass}@`);
+    core = await spawnCore(tempDir('osmo-nb-core-'), undefined, ['--bus', as('osmo-core', 'core-secret')]);
+    agent = await spawnBusAgent(core, as(A, 'node-secret'), A, true);
+    await nodeReady(core, A);
+  });
+  after(async () => {
+    await agent?.proc.stop('SIGKILL');
+    await core?.proc.stop('SIGKILL');
+    cleanupNodes([A]);
+    await nats?.stop();
+  });
+
+  test("a node's user works on its own subjects and cannot publish, ask or listen as another node", async () => {
+    await produce(agent, core.token, 20);
+    await assertExactlyOnce(core, agent, 20);
+    // a client holding the node's password, trying the other node's subjects
+    const nc = await connect({
+      servers: nats.url.split(',').map((u) => u.replace('nats://', '')),
+      user: A,
+      pass: 'node-secret',
+      inboxPrefix: `_INBOX.${A}`,
+    });
+    const errors: string[] = [];
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'error') errors.push(String((s as { error?: unknown }).error));
+    })();
+    try {
+      nc.publish(
+        `osmo.events.${B}`,
+        JSON.stringify([{ type: 'monitor', seq: 1, node: B, ts: Date.now(), metric: 'cpu', source: 'host', action: 'started' }]),
+      );
+      await assert.rejects(nc.request(`osmo.agent.${B}`, '{}', { timeout: 3000 }), "a request on another node's subject gets nowhere");
+      nc.subscribe(`osmo.cmd.${B}`);
+      nc.subscribe('osmo.agent.>');
+      await nc.flush();
+      await eventually(
+        () => errors.filter((e) => /Permissions Violation/i.test(e)).length >= 4 && errors,
+        10_000,
+        'four permission violations',
+      );
+      assert.ok(
+        errors.some((e) => e.includes(`osmo.events.${B}`)),
+        errors.join('\n'),
+      );
+      assert.ok(
+        errors.some((e) => e.includes(`osmo.cmd.${B}`)),
+        errors.join('\n'),
+      );
+    } finally {
+      await nc.close();
+    }
+    const nodes = (await api(core, 'GET', '/api/v1/nodes')).json.nodes as NodeView[];
+    assert.ok(!nodes.some((n) => n.id === B), 'nothing reached the core as the other node');
   });
 });
