@@ -438,12 +438,16 @@ describe('NATS bus: per-node permissions (docs/security.md)', { timeout: 180_000
     cleanupNodes([A]);
     const dir = tempDir('osmo-nb-conf-');
     const conf = join(dir, 'nats.conf');
-    // the configuration docs/security.md gives an operator, for one core user and one node
+    // the configuration docs/security.md gives an operator, for the core's user and one node's
     writeFileSync(
       conf,
       `authorization {
   users = [
-    { user: osmo-core, password: core-secret }
+    { user: osmo-core, password: core-secret, permissions: {
+        publish: { allow: ["osmo.cmd.>", "$JS.API.>", "$JS.ACK.OSMO_EVENTS.>"] }
+        subscribe: { allow: ["osmo.agent.>", "_INBOX.>"] }
+        allow_responses: true
+    } }
     { user: ${A}, password: node-secret, permissions: {
         publish: { allow: ["osmo.events.${A}", "osmo.agent.${A}"] }
         subscribe: { allow: ["osmo.cmd.${A}", "_INBOX.${A}.>"] }
@@ -467,6 +471,12 @@ describe('NATS bus: per-node permissions (docs/security.md)', { timeout: 180_000
   });
 
   test("a node's user works on its own subjects and cannot publish, ask or listen as another node", async () => {
+    // the core commands it under its restricted user (deploy, then remove)
+    const mel = id('perm-web');
+    assert.equal((await api(core, 'POST', '/api/v1/mels', { name: mel, image: 'osmo-test/sleeper:1', replicas: 1 })).status, 201);
+    await eventually(async () => containersOf(mel).filter((c) => c.running && c.node === A).length === 1, 60_000, 'deployed');
+    await api(core, 'DELETE', `/api/v1/mels/${mel}`);
+    await eventually(() => containersOf(mel).length === 0, 60_000, 'removed');
     await produce(agent, core.token, 20);
     await assertExactlyOnce(core, agent, 20);
     // a client holding the node's password, trying the other node's subjects
