@@ -307,6 +307,11 @@ describe('NATS bus: events exactly once across a core and a NATS server killed',
     await produce(agent, core.token, 100);
     await assertExactlyOnce(core, agent, 500);
     await assertSamplesOnce(core, agent);
+    // clients of the lost server moved to another within the heartbeat's margin
+    const statuses = (await api(core, 'GET', `/api/v1/events?follow=false&type=node&node=${A}`)).json.events as Array<{
+      data: { status?: string };
+    }>;
+    assert.ok(!statuses.some((e) => e.data.status === 'down'), `the node never went down: ${JSON.stringify(statuses.map((e) => e.data))}`);
   });
 
   test('the NATS server killed and restarted: the agent keeps its events in the outbox and delivers them after', async () => {
@@ -364,6 +369,11 @@ describe('NATS bus: a three-server JetStream cluster loses the stream leader', {
     await produce(agent, core.token, 100);
     await assertExactlyOnce(core, agent, 500);
     await assertSamplesOnce(core, agent);
+    // clients of the lost server moved to another within the heartbeat's margin
+    const statuses = (await api(core, 'GET', `/api/v1/events?follow=false&type=node&node=${A}`)).json.events as Array<{
+      data: { status?: string };
+    }>;
+    assert.ok(!statuses.some((e) => e.data.status === 'down'), `the node never went down: ${JSON.stringify(statuses.map((e) => e.data))}`);
   });
 });
 
