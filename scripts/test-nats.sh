@@ -15,7 +15,17 @@ set -euo pipefail
 NATS_SERVER=${OSMO_NATS_SERVER:-/usr/sbin/nats-server}
 log() { echo "test-nats: $*" >&2; }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# N distinct free ports of 127.0.0.1: all held open at once, so none is handed out twice
+free_ports() {
+  node -e '
+    const net = require("net");
+    const n = Number(process.argv[1]);
+    const servers = Array.from({ length: n }, () => net.createServer());
+    Promise.all(servers.map((s) => new Promise((r) => s.listen(0, "127.0.0.1", r)))).then(() => {
+      console.log(servers.map((s) => s.address().port).join(" "));
+      servers.forEach((s) => s.close());
+    });' "$1"
+}
 
 stop_dir() { # dir
   local dir="$1"
@@ -43,8 +53,9 @@ healthy() { # monitor-port
 start_into() { # dir size
   local dir="$1" size="$2" i
   bash "$(dirname "$0")/provision.sh" nats-server
-  local ports=() cports=() mports=()
-  for i in $(seq 1 "$size"); do ports+=("$(free_port)"); cports+=("$(free_port)"); mports+=("$(free_port)"); done
+  local all ports=() cports=() mports=()
+  read -r -a all <<<"$(free_ports $((size * 3)))"
+  for i in $(seq 0 $((size - 1))); do ports+=("${all[$((i * 3))]}"); cports+=("${all[$((i * 3 + 1))]}"); mports+=("${all[$((i * 3 + 2))]}"); done
   for i in $(seq 0 $((size - 1))); do
     local name="n$((i + 1))" args
     mkdir -p "$dir/$name"

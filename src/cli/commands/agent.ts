@@ -113,7 +113,11 @@ export function register(program: Command): void {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
         process.exit(1);
       }
-      process.stderr.write(`osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`);
+      process.stderr.write(
+        agent.url.startsWith('nats:')
+          ? `osmo agent ${agent.nodeId} on the bus only (no REST port; commands on osmo.cmd.${agent.nodeId})\n`
+          : `osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`,
+      );
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

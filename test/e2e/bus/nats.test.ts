@@ -197,7 +197,7 @@ describe('NATS bus: a bus-only agent managed through the core', { timeout: 240_0
   test('registers over the bus with no REST port; deploy, scale, logs and undeploy go over request/reply', async () => {
     const n = await nodeReady(core, A);
     assert.equal(n.address, `nats://${A}`);
-    assert.ok(!/listening on http/.test(agent.proc.output()), agent.proc.output());
+    await eventually(() => /on the bus only \(no REST port/.test(agent.proc.output()), 10_000, 'the agent says it has no REST port');
 
     const mel = id('web');
     const r = await api(core, 'POST', '/api/v1/mels', { name: mel, image: 'osmo-test/httpd:1', replicas: 2 });
