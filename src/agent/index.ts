@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { PubSub } from '../bus/pubsub.js';
-import type { AgentEventBody } from '../bus/events.js';
+import type { AgentEvent, AgentEventBody } from '../bus/events.js';
 import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
@@ -17,7 +17,7 @@ import { readTls } from '../shared/tls.js';
 import { VERSION } from '../shared/version.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
-import { CoreClient } from './events/core-client.js';
+import { CoreClient, CoreError } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
 import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
 import { EventProducer } from './events/producer.js';
@@ -27,6 +27,10 @@ import { MonitorService } from './monitor/service.js';
 import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
 import { EdgeSensors } from '../sensors/edge-host.js';
+import { connectBus, type BusOptions } from '../bus/nats/connect.js';
+import { subjectSafe } from '../bus/nats/subjects.js';
+import type { BusAuthFiles } from '../bus/nats/url.js';
+import { AgentBus } from './events/bus.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -38,6 +42,15 @@ export interface AgentOptions {
   dataDir?: string;
   /** base URL of the core: register, heartbeat, and event batches go there */
   core?: string;
+  /**
+   * NATS servers (nats://host:4222[,…]) instead of `core`: events to JetStream, register and
+   * heartbeat to the cores over request/reply, commands answered from the bus
+   */
+  bus?: BusOptions['url'];
+  /** files for the bus's auth (creds, nkey seed, CA, client certificate) */
+  busAuth?: BusAuthFiles;
+  /** false: no REST port at all (a bus-only agent); the API is still served over the bus */
+  listenHttp?: boolean;
   /** API token (and the token sent to the core); falls back to OSMO_TOKEN */
   token?: string;
   /** JSON lines of every event; "-" = stdout */
@@ -84,6 +97,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const dataDir = resolve(o.dataDir ?? '.osmo/agent');
   mkdirSync(dataDir, { recursive: true });
   const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
+  if (o.bus && o.core) throw invalid('--bus and --core: give one (on the bus, the agent reaches the cores through NATS)');
+  if (o.listenHttp === false && !o.bus) throw invalid('--no-listen needs --bus (the API is then served over the bus only)');
+  if (o.bus && !subjectSafe(nodeId))
+    throw invalid(`--node-id: "${nodeId}" cannot name a bus subject (letters, digits, "_", "-", dots between)`);
   const auth = resolveToken(host, dataDir, o.token);
   const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
@@ -94,13 +111,36 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const bus = new PubSub<AgentEventBody>();
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
-  const core = o.core
+  let link: CoreLink | undefined;
+  let agentBus: AgentBus | undefined;
+  if (o.bus) {
+    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, inboxPrefix: `_INBOX.${nodeId}`, ...o.busAuth }, (m) =>
+      logger.warn(m),
+    ).catch(async (e: unknown) => {
+      if (!o.runtime) await runtime.close();
+      throw e;
+    });
+    agentBus = new AgentBus(nc, nodeId);
+  }
+  const coreUrl = o.core ?? (agentBus ? 'nats://osmo-core' : undefined);
+  const core = coreUrl
     ? new CoreClient({
-        url: o.core,
+        url: coreUrl,
         ...(auth.token ? { token: auth.token } : {}),
         ...(saved.credential ? { credential: saved.credential } : {}),
+        ...(agentBus ? { exchange: agentBus.coreExchange } : {}),
       })
     : undefined;
+  const bus1 = agentBus;
+  const send = bus1
+    ? async (events: AgentEvent[]) => {
+        // the stream takes anything; the core counts a node's events only once it knows the node
+        if (!link?.registered) throw new CoreError('not registered with a core yet', 0);
+        await bus1.publish(events);
+      }
+    : async (events: AgentEvent[]) => {
+        await core!.sendEvents({ node: nodeId, events });
+      };
   const producer = new EventProducer({
     nodeId,
     dataDir,
@@ -109,9 +149,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     ...(core
       ? {
           remote: {
-            send: async (events) => {
-              await core.sendEvents({ node: nodeId, events });
-            },
+            send,
             ...(o.outboxMaxBytes ? { maxBytes: o.outboxMaxBytes } : {}),
           },
         }
@@ -170,7 +208,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     tls,
   );
   try {
-    await app.listen({ host, port });
+    if (o.listenHttp === false) await app.ready();
+    else await app.listen({ host, port });
   } catch (e) {
     // leave nothing running behind a failed start (an embedding caller may carry on)
     monitors.close();
@@ -180,17 +219,33 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     await sensors.close();
     deploy.close();
     await producer.close(0);
+    await agentBus?.close();
     if (!o.runtime) await runtime.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw conflict(`--listen ${host}:${port}: the address is already in use`);
     if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw invalid(`--listen ${host}:${port}: cannot listen there (${code})`);
     throw e;
   }
-  const addr = app.server.address();
+  const addr = o.listenHttp === false ? null : app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const url =
+    o.listenHttp === false ? `nats://${nodeId}` : `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  if (agentBus) {
+    agentBus.serveCommands(
+      async (r) => {
+        const res = await app.inject({
+          method: r.method,
+          url: r.path,
+          headers: r.authorization ? { authorization: r.authorization } : {},
+          ...(r.body !== undefined ? { payload: r.body as object } : {}),
+        });
+        return { status: res.statusCode, text: res.body };
+      },
+      () => [saved.agentToken, auth.token],
+      (m) => logger.warn(m),
+    );
+  }
 
-  let link: CoreLink | undefined;
   if (core) {
     const capacity: NodeCapacity = {
       cpus: o.capacity?.cpus ?? cpus().length,
@@ -200,7 +255,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       client: core,
       registration: () => ({
         id: nodeId,
-        address: url,
+        // on the bus the core commands this node through NATS, whatever it listens on
+        address: agentBus ? `nats://${nodeId}` : url,
         layer,
         domain,
         labels: o.labels ?? {},
@@ -222,7 +278,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         }
       },
       onRegistered: (acked) => {
-        logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`);
+        logger.info(`registered with core ${o.core ?? 'on the bus'} (core has events up to seq ${acked})`);
         producer.forwarder?.resume();
       },
       log: (m) => logger.warn(m),
@@ -242,6 +298,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       await sensors.close();
       deploy.close();
       await producer.close();
+      await agentBus?.close();
       if (!o.runtime) await runtime.close();
       // instances keep running: the next start adopts them
     })());

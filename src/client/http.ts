@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
 import { exchange, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
+import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
 export interface HttpOptions {
   /** base URL, e.g. http://127.0.0.1:7700 (a trailing slash is ignored) */
@@ -13,6 +14,8 @@ export interface HttpOptions {
   token?: string | undefined;
   /** deadline of one call unless the call names its own; default 60 s */
   timeoutMs?: number;
+  /** carry the calls over this transport instead of fetch (NATS request/reply: src/bus/nats/rpc.ts) */
+  exchange?: BusExchange;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,6 +41,7 @@ export class HttpClient {
   readonly base: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  private readonly exchange: BusExchange | undefined;
 
   constructor(
     /** "core" or "agent", for messages */
@@ -47,6 +51,7 @@ export class HttpClient {
     this.base = o.base.replace(/\/+$/, '');
     this.token = o.token;
     this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.exchange = o.exchange;
   }
 
   private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
@@ -94,6 +99,7 @@ export class HttpClient {
     query?: Query,
     timeoutMs = this.timeoutMs,
   ): Promise<{ status: number; json: unknown }> {
+    if (this.exchange) return this.sendOverExchange(this.exchange, method, path, body, query, timeoutMs);
     const url = `${this.base}${path}${queryString(query)}`;
     const info = { service: this.service, base: this.base, method, path };
     let res: Exchange;
@@ -110,15 +116,39 @@ export class HttpClient {
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
     }
     const { text } = res;
-    let json: unknown = text;
-    if (text) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        // not JSON (a proxy's error page, /metrics): callers get the text
-      }
-    } else json = undefined;
-    return { status: res.status, json };
+    return { status: res.status, json: parseBody(text) };
+  }
+
+  private async sendOverExchange(
+    exchange: BusExchange,
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; json: unknown }> {
+    const info = { service: this.service, base: this.base, method, path };
+    try {
+      const r = await exchange({
+        method: method as 'GET' | 'PUT' | 'POST' | 'DELETE',
+        path: `${path}${queryString(query)}`,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(body !== undefined ? { body } : {}),
+        timeoutMs,
+      });
+      return { status: r.status, json: parseBody(r.text) };
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError')
+        throw new ApiError(
+          'timeout',
+          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+          info,
+          {
+            cause: e,
+          },
+        );
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+    }
   }
 
   /**
@@ -132,6 +162,7 @@ export class HttpClient {
     opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
   ): Promise<void> {
     const info = { service: this.service, base: this.base, method: 'GET', path };
+    if (this.exchange) throw new ApiError('unreachable', `the ${this.service} at ${this.base} is on the bus: no event stream there`, info);
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}${queryString(query)}`, {
@@ -159,5 +190,15 @@ export class HttpClient {
       if (opts.signal?.aborted) return;
       throw new ApiError('unreachable', `the ${this.service} at ${this.base} closed the event stream (${causeOf(e)})`, info, { cause: e });
     }
+  }
+}
+
+/** parsed JSON, or the text when it is not JSON (a proxy's error page, /metrics), or undefined when empty */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

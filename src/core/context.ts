@@ -22,6 +22,8 @@ import type { ScheduleFn } from './scheduler/types.js';
 import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 import type { TlsFiles } from '../shared/tls.js';
+import type { BusOptions } from '../bus/nats/connect.js';
+import type { CoreBus } from './bus/service.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -36,6 +38,10 @@ export interface CoreConfig {
   processMetrics: boolean;
   /** PEM certificate and key: the API is HTTPS only */
   tls?: TlsFiles;
+  /** the NATS bus (--bus): agents on it, the event stream */
+  bus?: BusOptions;
+  /** replicas of the event stream when this core creates it */
+  busReplicas?: number;
 }
 
 /** This core's hold on the leader lease, with a PostgreSQL store (src/core/leadership.ts). */
@@ -57,6 +63,7 @@ export interface CoreBase {
 /** Service of each module, under the module's name. */
 export interface CoreServices {
   store: Store;
+  bus: CoreBus;
   state: ClusterState;
   security: Security;
   events: EventLog;

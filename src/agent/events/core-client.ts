@@ -14,6 +14,7 @@ import {
 } from '../../bus/protocol.js';
 import { HttpClient } from '../../client/http.js';
 import { isApiError } from '../../client/errors.js';
+import type { Exchange } from '../../bus/nats/rpc.js';
 
 export class CoreError extends Error {
   constructor(
@@ -49,6 +50,8 @@ export interface CoreClientOptions {
   /** this node's credential, when the core issued one before */
   credential?: string;
   timeoutMs?: number;
+  /** reach the core over the bus (NATS request/reply) instead of HTTP; `url` is then only for messages */
+  exchange?: Exchange;
 }
 
 export class CoreClient {
@@ -60,7 +63,12 @@ export class CoreClient {
   }
 
   private transport(): HttpClient {
-    return new HttpClient('core', { base: this.o.url, token: this.credential ?? this.o.token, timeoutMs: this.o.timeoutMs ?? 10_000 });
+    return new HttpClient('core', {
+      base: this.o.url,
+      token: this.credential ?? this.o.token,
+      timeoutMs: this.o.timeoutMs ?? 10_000,
+      ...(this.o.exchange ? { exchange: this.o.exchange } : {}),
+    });
   }
 
   /** true while calls carry the node credential rather than the join token */

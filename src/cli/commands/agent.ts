@@ -3,6 +3,7 @@
 // the next start adopts them.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
+import { busAuthFromEnv } from '../../bus/nats/connect.js';
 import { isOsmoError } from '../../shared/errors.js';
 import { DriverName, NodeLayer } from '../../model/index.js';
 
@@ -29,7 +30,9 @@ const label = (v: string, prev: Record<string, string> = {}): Record<string, str
 };
 
 interface Flags {
-  listen: string;
+  /** false: --no-listen */
+  listen: string | false;
+  bus?: string;
   nodeId?: string;
   layer: NodeLayer;
   domain: string;
@@ -55,12 +58,17 @@ export function register(program: Command): void {
     .command('agent')
     .description('run a node agent: the seed-compatible deploy/monitor REST API on this machine')
     .option('--listen <host:port>', 'address of the REST API', '127.0.0.1:5000')
+    .option('--no-listen', 'no REST port at all: the API is served over the bus only (needs --bus)')
     .option('--node-id <id>', 'node id (default: the hostname)')
     .addOption(new Option('--layer <layer>', 'layer of this node').choices(NodeLayer.options).default('edge'))
     .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
     .addOption(new Option('--driver <driver>', 'runtime driver').choices(DriverName.options).default('docker'))
     .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
     .option('--core <url>', 'core to register with and send events to')
+    .option(
+      '--bus <nats-urls>',
+      'NATS servers instead of --core (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): events to JetStream, commands over request/reply; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
+    )
     .option('--token <token>', 'API token (required by clients) and core join token; default $OSMO_TOKEN')
     .option('--events-file <path>', 'write every event as a JSON line to this file ("-" = stdout)')
     .option('--capacity-cpus <n>', 'declared CPU capacity (default: the CPU count)', positive('--capacity-cpus'))
@@ -76,8 +84,10 @@ export function register(program: Command): void {
     .action(async (f: Flags) => {
       let agent;
       try {
+        const busUrl = f.bus ?? (f.core ? undefined : process.env.OSMO_BUS || undefined);
         agent = await startAgent({
-          listen: f.listen,
+          ...(f.listen === false ? { listenHttp: false } : { listen: f.listen }),
+          ...(busUrl ? { bus: busUrl, busAuth: busAuthFromEnv() } : {}),
           ...(f.nodeId ? { nodeId: f.nodeId } : {}),
           layer: f.layer,
           domain: f.domain,
@@ -103,7 +113,11 @@ export function register(program: Command): void {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
         process.exit(1);
       }
-      process.stderr.write(`osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`);
+      process.stderr.write(
+        agent.url.startsWith('nats:')
+          ? `osmo agent ${agent.nodeId} on the bus only (no REST port; commands on osmo.cmd.${agent.nodeId})\n`
+          : `osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`,
+      );
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;
