@@ -19,6 +19,7 @@ import { CreatedToken, RotatedJoin, TokenInfo, TokenList, type TokenScope } from
 import type { OsmoEvent } from '../bus/events.js';
 import { HttpClient, type HttpOptions, type Query } from './http.js';
 import { SlaClient } from './sla.js';
+import { CloudletClient } from './cloudlets.js';
 
 export type { NodeView, InstanceView, MelView };
 export type Node = z.output<typeof NodeView>;
@@ -61,9 +62,13 @@ export class CoreClient {
   /** the SLA manager's API (/sla-service/) */
   readonly sla: SlaClient;
 
+  /** the cloudlet catalog and app repository (/api/v1/services, /api/v1/apps) */
+  readonly cloudlets: CloudletClient;
+
   constructor(o: HttpOptions) {
     this.http = new HttpClient('core', o);
     this.sla = new SlaClient(this.http);
+    this.cloudlets = new CloudletClient(this.http);
   }
 
   get base(): string {

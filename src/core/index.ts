@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { agents, ingest } from './agents/module.js';
+import { cloudlets } from './cloudlets/module.js';
 import type { CoreConfig, CoreContext } from './context.js';
 import { dashboard } from './dashboard/module.js';
 import { events, retention } from './events/module.js';
@@ -55,6 +56,7 @@ export const CORE_MODULES: readonly AnyCoreModule[] = [
   plans,
   sla,
   monitoring,
+  cloudlets,
   retention,
   system,
   dashboard,

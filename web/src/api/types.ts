@@ -60,6 +60,7 @@ const KNOWN: Record<OsmoEvent['type'], true> = {
   load: true,
   rebalance: true,
   sla: true,
+  cloudlet: true,
   audit: true,
   migration: true,
 };
