@@ -27,6 +27,7 @@ import { MonitorService } from './monitor/service.js';
 import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
 import { EdgeSensors } from '../sensors/edge-host.js';
+import { defaultAddress, startCloudlet, type CloudletInfo, type RunningCloudlet } from './cloudlet/server.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -63,11 +64,15 @@ export interface AgentOptions {
    * its exec arguments and its main script.
    */
   edgeSensorCommand?: readonly string[];
+  /** serve the pycloud-compatible cloudlet API (src/agent/cloudlet) */
+  cloudlet?: { port?: number; host?: string; address?: string; syncPeriodMs?: number };
 }
 
 export interface RunningAgent {
   url: string;
   nodeId: string;
+  /** the cloudlet API, when started with `cloudlet` (info() is what an mDNS announcer needs) */
+  cloudlet?: { url: string; info(): CloudletInfo };
   /** undefined when the API is open */
   token: string | undefined;
   close(): Promise<void>;
@@ -88,9 +93,18 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
 
+  // a cloudlet tells the core where devices reach it (the mailbox names the new address after a
+  // migration) and publishes its containers' ports there, not on loopback
+  const cloudletAddress = o.cloudlet ? (o.cloudlet.address ?? defaultAddress()) : undefined;
   const runtime =
     o.runtime ??
-    (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
+    (await openRuntime({
+      driver,
+      nodeId,
+      dataDir,
+      ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}),
+      ...(cloudletAddress ? { hostIp: cloudletAddress } : {}),
+    }));
   const bus = new PubSub<AgentEventBody>();
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
@@ -190,6 +204,36 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
 
+  let cloudlet: RunningCloudlet | undefined;
+  if (o.cloudlet) {
+    try {
+      cloudlet = await startCloudlet({
+        ...o.cloudlet,
+        address: cloudletAddress!,
+        nodeId,
+        layer,
+        domain,
+        dataDir,
+        deploy,
+        ...(core ? { core } : {}),
+        logger,
+      });
+    } catch (e) {
+      await app.close();
+      monitors.close();
+      probes.close();
+      offMetrics();
+      deploy.close();
+      await producer.close(0);
+      if (!o.runtime) await runtime.close();
+      throw e;
+    }
+  }
+
+  const cloudletLabels: Record<string, string> = cloudlet
+    ? { 'osmo.cloudlet/address': cloudletAddress!, 'osmo.cloudlet/port': String(cloudlet.info().port) }
+    : {};
+
   let link: CoreLink | undefined;
   if (core) {
     const capacity: NodeCapacity = {
@@ -203,7 +247,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         address: url,
         layer,
         domain,
-        labels: o.labels ?? {},
+        labels: { ...(o.labels ?? {}), ...cloudletLabels },
         capacity,
         drivers: [driver],
         version: VERSION,
@@ -234,6 +278,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       link?.stop();
+      await cloudlet?.close();
       monitors.close();
       probes.close();
       await app.close();
@@ -246,5 +291,5 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       // instances keep running: the next start adopts them
     })());
 
-  return { url, nodeId, token: auth.token, close };
+  return { url, nodeId, token: auth.token, ...(cloudlet ? { cloudlet: { url: cloudlet.url, info: cloudlet.info } } : {}), close };
 }

@@ -80,3 +80,56 @@ export function parseTags(s: string | undefined): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
+
+// ---- the agent protocol of cloudlets (agent <-> core) ---------------------------------
+
+/** Instance ids are MEL names: "cl-<service>-<8 hex>". */
+export const CloudletInstanceId = z
+  .string()
+  .regex(/^cl-[a-z0-9-]{1,35}-[0-9a-f]{8}$/, 'instance id: as the cloudlet gave it, cl-<service>-<8 hex>');
+
+/** A device id (X-Device-ID): whatever the device sends, within reason. */
+export const DeviceId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'X-Device-ID: 1-128 printable ASCII characters, no spaces');
+
+/** What a cloudlet agent tells the core about one instance it started for devices. */
+export const CloudletReport = z
+  .object({
+    node: z.string().min(1).max(128),
+    serviceId: ServiceId,
+    /** the container's name on the node */
+    container: z.string().min(1).max(128),
+    image: z.string().min(1).max(512),
+    servicePort: z.number().int().min(1).max(65535),
+    /** where the node publishes servicePort */
+    hostPort: z.number().int().min(1).max(65535).nullable(),
+    users: z.array(DeviceId).max(100_000),
+  })
+  .strict();
+export type CloudletReport = z.infer<typeof CloudletReport>;
+
+/** An instance the core has on a cloudlet (after a migration, the destination learns it so). */
+export const CloudletAssigned = z.object({
+  id: CloudletInstanceId,
+  serviceId: ServiceId,
+  container: z.string(),
+  image: z.string(),
+  servicePort: z.number().int(),
+  hostPort: z.number().int().nullable(),
+  users: z.array(z.string()),
+  state: z.string(),
+});
+export type CloudletAssigned = z.infer<typeof CloudletAssigned>;
+
+/** One message of the device mailbox (pycloud: "your service moved"). */
+export const MailboxMessage = z.object({
+  service_id: z.string(),
+  device_id: z.string(),
+  message: z.string(),
+  text: z.string(),
+  INSTANCE_ID: z.string().optional(),
+  IP_ADDRESS: z.string().optional(),
+  PORT: z.number().int().optional(),
+  cloudlet: z.string().optional(),
+  created: z.string(),
+});
+export type MailboxMessage = z.infer<typeof MailboxMessage>;
