@@ -223,6 +223,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       monitors.close();
       probes.close();
       offMetrics();
+      offSensors();
+      await sensors.close();
       deploy.close();
       await producer.close(0);
       if (!o.runtime) await runtime.close();
