@@ -22,7 +22,7 @@ export type { EventQuery } from './repos/events.js';
 export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
 export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/index.js';
-export type { AppRow, CloudletInstanceRow, MessageRow, ServiceRow } from './repos/cloudlets.js';
+export type { AppRow, CloudletInstanceRow, ServiceRow } from './repos/cloudlets.js';
 
 export interface Store {
   readonly db: Kysely<Database>;

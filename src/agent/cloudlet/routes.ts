@@ -8,7 +8,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DeviceId, MailboxMessage, parseTags } from '../../model/index.js';
 import { invalid, notFound, unavailable } from '../../shared/errors.js';
-import type { CloudletParts } from './server.js';
+import type { CoreClient } from '../events/core-client.js';
+import type { CatalogCache } from './cache.js';
+import type { DeviceInstances } from './instances.js';
+import type { CloudletSync } from './sync.js';
 import { appView, instanceView, serviceView } from './views.js';
 
 const Bool = z.enum(['true', 'false', 'True', 'False', '1', '0']).transform((v) => v === 'true' || v === 'True' || v === '1');
@@ -22,6 +25,18 @@ function device(h: unknown, required: boolean): string | undefined {
   const r = DeviceId.safeParse(h);
   if (!r.success) throw invalid(r.error.issues[0]!.message);
   return r.data;
+}
+
+/** What the pycloud routes work with. */
+export interface CloudletParts {
+  nodeId: string;
+  layer: string;
+  domain: string;
+  address: string;
+  cache: CatalogCache;
+  instances: DeviceInstances;
+  core?: CoreClient;
+  sync?: CloudletSync;
 }
 
 export function cloudletRoutes(p: CloudletParts): FastifyPluginAsyncZod {

@@ -13,7 +13,7 @@ import type { DeployService } from '../deploy/service.js';
 import type { CoreClient } from '../events/core-client.js';
 import { CatalogCache } from './cache.js';
 import { DeviceInstances } from './instances.js';
-import { cloudletRoutes } from './routes.js';
+import { cloudletRoutes, type CloudletParts } from './routes.js';
 import { CloudletSync } from './sync.js';
 
 export const DEFAULT_CLOUDLET_PORT = 9999;
@@ -34,18 +34,6 @@ export interface CloudletOptions {
   logger: Logger;
   /** how often the catalog is refreshed and instance state reconciled with the core */
   syncPeriodMs?: number;
-}
-
-/** What the pycloud routes work with. */
-export interface CloudletParts {
-  nodeId: string;
-  layer: string;
-  domain: string;
-  address: string;
-  cache: CatalogCache;
-  instances: DeviceInstances;
-  core?: CoreClient;
-  sync?: CloudletSync;
 }
 
 /** What an mDNS announcer (src/discovery) needs to announce a running cloudlet. */

@@ -21,8 +21,8 @@ import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, Mel } from '../state.js';
 import type { Catalog } from './catalog.js';
 
-export const LABEL_SERVICE = 'osmo.cloudlet/service';
-export const LABEL_USERS = 'osmo.cloudlet/users';
+const LABEL_SERVICE = 'osmo.cloudlet/service';
+const LABEL_USERS = 'osmo.cloudlet/users';
 const ADDRESS_LABEL = 'osmo.cloudlet/address';
 
 export interface CloudletInstanceView {
