@@ -58,11 +58,11 @@ export class CloudletClient {
       query,
       timeoutMs: 600_000,
     });
-    return AppView.parse(JSON.parse(r.data.toString('utf8')));
+    return AppView.parse(JSON.parse(new TextDecoder().decode(r.data)));
   }
 
   /** The app's file and the MD5 the core sent with it. */
-  async downloadApp(id: string): Promise<{ data: Buffer; md5: string | null; fileName: string | null }> {
+  async downloadApp(id: string): Promise<{ data: Uint8Array; md5: string | null; fileName: string | null }> {
     const r = await this.http.bytes('GET', `/api/v1/apps/${enc(id)}/file`, { timeoutMs: 600_000 });
     const cd = r.headers.get('content-disposition') ?? '';
     return { data: r.data, md5: r.headers.get('x-md5'), fileName: /filename="([^"]*)"/.exec(cd)?.[1] ?? null };

@@ -139,22 +139,23 @@ export class HttpClient {
     method: string,
     path: string,
     o: { body?: Uint8Array; contentType?: string; query?: Query; timeoutMs?: number } = {},
-  ): Promise<{ status: number; headers: Headers; data: Buffer }> {
+  ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
     const info = { service: this.service, base: this.base, method, path };
     const ac = new AbortController();
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
       let res: Response;
-      let data: Buffer;
+      let data: Uint8Array;
       try {
         res = await fetch(`${this.base}${path}${queryString(o.query)}`, {
           method,
           headers: this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
-          body: o.body ?? null,
+          // a Uint8Array is a valid fetch body; the DOM typings (the dashboard reads these types) only want ArrayBuffer-backed ones
+          body: (o.body ?? null) as Uint8Array<ArrayBuffer> | null,
           signal: ac.signal,
         });
-        data = Buffer.from(await res.arrayBuffer());
+        data = new Uint8Array(await res.arrayBuffer());
       } catch (e) {
         if (ac.signal.aborted)
           throw new ApiError(
@@ -168,10 +169,11 @@ export class HttpClient {
         throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
       }
       if (!res.ok) {
-        let error = data.toString('utf8').slice(0, 200) || `HTTP ${res.status}`;
+        const text = new TextDecoder().decode(data);
+        let error = text.slice(0, 200) || `HTTP ${res.status}`;
         let code: string | undefined;
         try {
-          const j = JSON.parse(data.toString('utf8')) as { error?: unknown; code?: unknown };
+          const j = JSON.parse(text) as { error?: unknown; code?: unknown };
           if (typeof j.error === 'string') error = j.error;
           if (typeof j.code === 'string') code = j.code;
         } catch {

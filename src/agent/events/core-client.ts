@@ -92,7 +92,7 @@ export class CoreClient {
   }
 
   /** A file of the agent protocol (an app of the cloudlet repository), as bytes. */
-  async bytes(path: string): Promise<Buffer> {
+  async bytes(path: string): Promise<Uint8Array> {
     return (await this.wrap(() => this.http.bytes('GET', path, { timeoutMs: 300_000 }))).data;
   }
 
