@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../../../testing/proc.js';
 import { launch, shot, type Browser } from '../../../testing/browser.js';
@@ -19,6 +19,7 @@ let core = '';
 let cl = '';
 let dashboardUrl = '';
 let browser: Browser;
+let token = '';
 
 before(async () => {
   const dataDir = tempDir('osmo-web-cl-');
@@ -40,9 +41,11 @@ before(async () => {
   cl = await eventually(() => /cloudlet:\s+(http:\/\/\S+)/.exec(osmo.output())?.[1], 60_000, 'the cloudlet URL');
   core = new URL(dashboardUrl).origin;
   await waitForHttp(`${core}/healthz`);
+  // catalog and repository writes are admin routes: a token even on loopback
+  token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
   const r = await fetch(`${core}/api/v1/services`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ id: 'edu.cmu.web-httpd', image: 'osmo-test/httpd:1', port: 80, tags: ['web'] }),
   });
   assert.equal(r.status, 201, await r.text());
@@ -73,7 +76,8 @@ test('the Cloudlets view shows the cloudlet, a device-started instance with its 
   const s = await start('phone-1', false);
   await start('phone-2', true);
   const { page } = browser;
-  await page.goto(dashboardUrl);
+  // the token in the fragment, as `osmo up` prints it off loopback: uploads are admin calls
+  await page.goto(`${dashboardUrl.split('#')[0]}#token=${encodeURIComponent(token)}`);
   await page.getByRole('link', { name: 'Cloudlets' }).click();
   await page.getByTestId('cloudlet-nodes').getByText(NODE).waitFor({ timeout: 20_000 });
   const row = page.locator(`[data-instance="${s.INSTANCE_ID}"]`);
