@@ -171,7 +171,7 @@ const m0004: Migration = {
       .execute();
     await db.schema
       .createTable('cloudlet_messages')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', ...autoId(db))
       .addColumn('node', 'text', (c) => c.notNull())
       .addColumn('device', 'text', (c) => c.notNull())
       .addColumn('service_id', 'text', (c) => c.notNull())
