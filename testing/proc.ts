@@ -39,10 +39,13 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-/** Runs `osmo <args>` from the TypeScript sources (no build needed), in `cwd` (default: the repository). */
-export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): OsmoProcess {
+/** Runs `osmo <args>` from the TypeScript sources (no build needed), in `cwd` (default: the repository), after `prefix` if given. */
+export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT, prefix: string[] = []): OsmoProcess {
   // tsx by its resolved URL: a bare "tsx" is looked up from cwd, which may be outside the repository
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args], {
+  const argv = [process.execPath, '--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args];
+  // a prefix runs it through another command, e.g. nsenter into a network namespace (which execs, keeping the pid)
+  const all = [...prefix, ...argv];
+  const child = spawn(all[0]!, all.slice(1), {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,6 +31,7 @@ import { connectBus, type BusOptions } from '../bus/nats/connect.js';
 import { subjectSafe } from '../bus/nats/subjects.js';
 import type { BusAuthFiles } from '../bus/nats/url.js';
 import { AgentBus } from './events/bus.js';
+import { defaultAddress, startCloudlet, type CloudletInfo, type RunningCloudlet } from './cloudlet/server.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -76,11 +77,15 @@ export interface AgentOptions {
    * its exec arguments and its main script.
    */
   edgeSensorCommand?: readonly string[];
+  /** serve the pycloud-compatible cloudlet API (src/agent/cloudlet) */
+  cloudlet?: { port?: number; host?: string; address?: string; syncPeriodMs?: number };
 }
 
 export interface RunningAgent {
   url: string;
   nodeId: string;
+  /** the cloudlet API, when started with `cloudlet` (info() is what an mDNS announcer needs) */
+  cloudlet?: { url: string; info(): CloudletInfo };
   /** undefined when the API is open */
   token: string | undefined;
   close(): Promise<void>;
@@ -105,9 +110,18 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
 
+  // a cloudlet tells the core where devices reach it (the mailbox names the new address after a
+  // migration) and publishes its containers' ports there, not on loopback
+  const cloudletAddress = o.cloudlet ? (o.cloudlet.address ?? defaultAddress()) : undefined;
   const runtime =
     o.runtime ??
-    (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
+    (await openRuntime({
+      driver,
+      nodeId,
+      dataDir,
+      ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}),
+      ...(cloudletAddress ? { hostIp: cloudletAddress } : {}),
+    }));
   const bus = new PubSub<AgentEventBody>();
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
@@ -246,6 +260,39 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     );
   }
 
+  let cloudlet: RunningCloudlet | undefined;
+  if (o.cloudlet) {
+    try {
+      cloudlet = await startCloudlet({
+        ...o.cloudlet,
+        address: cloudletAddress!,
+        nodeId,
+        layer,
+        domain,
+        dataDir,
+        deploy,
+        ...(core ? { core } : {}),
+        logger,
+      });
+    } catch (e) {
+      await app.close();
+      monitors.close();
+      probes.close();
+      offMetrics();
+      offSensors();
+      await sensors.close();
+      deploy.close();
+      await producer.close(0);
+      await agentBus?.close();
+      if (!o.runtime) await runtime.close();
+      throw e;
+    }
+  }
+
+  const cloudletLabels: Record<string, string> = cloudlet
+    ? { 'osmo.cloudlet/address': cloudletAddress!, 'osmo.cloudlet/port': String(cloudlet.info().port) }
+    : {};
+
   if (core) {
     const capacity: NodeCapacity = {
       cpus: o.capacity?.cpus ?? cpus().length,
@@ -259,7 +306,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         address: agentBus ? `nats://${nodeId}` : url,
         layer,
         domain,
-        labels: o.labels ?? {},
+        labels: { ...(o.labels ?? {}), ...cloudletLabels },
         capacity,
         drivers: [driver],
         version: VERSION,
@@ -290,6 +337,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       link?.stop();
+      await cloudlet?.close();
       monitors.close();
       probes.close();
       await app.close();
@@ -303,5 +351,5 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       // instances keep running: the next start adopts them
     })());
 
-  return { url, nodeId, token: auth.token, close };
+  return { url, nodeId, token: auth.token, ...(cloudlet ? { cloudlet: { url: cloudlet.url, info: cloudlet.info } } : {}), close };
 }

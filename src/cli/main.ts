@@ -28,6 +28,7 @@ const groups = {
   'sensor-edge': () => import('./commands/sensor-edge.js'),
   security: () => import('./commands/security.js'),
   store: () => import('./commands/store.js'),
+  cloudlets: () => import('./commands/cloudlets.js'),
 } as const;
 type Group = keyof typeof groups;
 const groupOf: Record<string, Group> = {
@@ -49,6 +50,8 @@ const groupOf: Record<string, Group> = {
   'sensor-edge': 'sensor-edge',
   token: 'security',
   store: 'store',
+  service: 'cloudlets',
+  app: 'cloudlets',
 };
 const first = process.argv[2];
 const wanted: Group[] = first && Object.hasOwn(groupOf, first) ? [groupOf[first]!] : (Object.keys(groups) as Group[]);

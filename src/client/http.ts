@@ -152,6 +152,67 @@ export class HttpClient {
   }
 
   /**
+   * A call whose body or answer is not JSON (file uploads and downloads): the body as given,
+   * the answer as bytes. Non-2xx answers throw ApiError like `call`.
+   */
+  async bytes(
+    method: string,
+    path: string,
+    o: { body?: Uint8Array; contentType?: string; query?: Query; timeoutMs?: number } = {},
+  ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
+    const info = { service: this.service, base: this.base, method, path };
+    const ac = new AbortController();
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      let res: Response;
+      let data: Uint8Array;
+      try {
+        res = await fetch(`${this.base}${path}${queryString(o.query)}`, {
+          method,
+          headers: this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
+          // a Uint8Array is a valid fetch body; the DOM typings (the dashboard reads these types) only want ArrayBuffer-backed ones
+          body: (o.body ?? null) as Uint8Array<ArrayBuffer> | null,
+          signal: ac.signal,
+        });
+        data = new Uint8Array(await res.arrayBuffer());
+      } catch (e) {
+        if (ac.signal.aborted)
+          throw new ApiError(
+            'timeout',
+            `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+            info,
+            {
+              cause: e,
+            },
+          );
+        throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+      }
+      if (!res.ok) {
+        const text = new TextDecoder().decode(data);
+        let error = text.slice(0, 200) || `HTTP ${res.status}`;
+        let code: string | undefined;
+        try {
+          const j = JSON.parse(text) as { error?: unknown; code?: unknown };
+          if (typeof j.error === 'string') error = j.error;
+          if (typeof j.code === 'string') code = j.code;
+        } catch {
+          // keep the text
+        }
+        throw new ApiError('status', `${method} ${path}: ${res.status} ${oneLine(error)}`, {
+          ...info,
+          status: res.status,
+          error,
+          ...(code ? { code } : {}),
+        });
+      }
+      return { status: res.status, headers: res.headers, data };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Follows a server-sent event stream: `on` per message until it returns true, the
    * stream ends, or `signal` aborts. Non-2xx answers throw ApiError like `call`.
    */

@@ -4,6 +4,7 @@
 // in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
 import type { Store, StoreLocation } from '../store/index.js';
 import type { LeaderLease } from '../store/dialects/postgres/lease.js';
+import type { CloudletService } from './cloudlets/service.js';
 import type { AgentClient } from './agents/client.js';
 import type { Ingest } from './agents/service.js';
 import type { InstanceService } from './instances/service.js';
@@ -80,6 +81,7 @@ export interface CoreServices {
   engine: PolicyEngine;
   plans: PlanService;
   sla: SlaService;
+  cloudlets: CloudletService;
 }
 
 export type ServiceName = keyof CoreServices;

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { agents, ingest } from './agents/module.js';
 import { bus, busEvents } from './bus/module.js';
 import type { BusOptions } from '../bus/nats/connect.js';
+import { cloudlets } from './cloudlets/module.js';
 import type { CoreConfig, CoreContext } from './context.js';
 import { dashboard } from './dashboard/module.js';
 import { events, retention } from './events/module.js';
@@ -59,6 +60,7 @@ export const CORE_MODULES: readonly AnyCoreModule[] = [
   plans,
   sla,
   monitoring,
+  cloudlets,
   retention,
   system,
   dashboard,

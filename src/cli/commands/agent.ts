@@ -51,7 +51,16 @@ interface Flags {
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
+  cloudlet?: number | true;
+  cloudletListen?: string;
+  cloudletAddress?: string;
 }
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--cloudlet: port must be 0..65535, got "${v}"`);
+  return n;
+};
 
 export function register(program: Command): void {
   program
@@ -81,6 +90,9 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--tls-cert <file>', 'PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--cloudlet [port]', 'serve the pycloud-compatible cloudlet API to devices on this port (default 9999)', port)
+    .option('--cloudlet-listen <host>', 'address the cloudlet API listens on', '0.0.0.0')
+    .option('--cloudlet-address <ip>', 'address devices reach this node on (default: the first non-loopback IPv4)')
     .action(async (f: Flags) => {
       let agent;
       try {
@@ -108,6 +120,15 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          ...(f.cloudlet !== undefined
+            ? {
+                cloudlet: {
+                  ...(f.cloudlet !== true ? { port: f.cloudlet } : {}),
+                  ...(f.cloudletListen ? { host: f.cloudletListen } : {}),
+                  ...(f.cloudletAddress ? { address: f.cloudletAddress } : {}),
+                },
+              }
+            : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
@@ -118,6 +139,7 @@ export function register(program: Command): void {
           ? `osmo agent ${agent.nodeId} on the bus only (no REST port; commands on osmo.cmd.${agent.nodeId})\n`
           : `osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`,
       );
+      if (agent.cloudlet) process.stderr.write(`osmo agent ${agent.nodeId}: cloudlet API on ${agent.cloudlet.url}/api\n`);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

@@ -1,0 +1,175 @@
+// Separate "hosts" on one machine for tests (the recipe of the multi-host notes): a LAN
+// namespace holding a bridge, one namespace per host with eth0 on that bridge, an address in
+// a private /24 and a default route; optionally a private dockerd per host (its own socket,
+// data root, exec root, --bip), so the ports it publishes are reachable from the other
+// hosts. Everything is named with the caller's prefix and removed by close(), even after a
+// failure halfway through. Needs root.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const run = (cmd: string, args: string[], input?: Buffer) =>
+  execFileSync(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(input ? { input } : {}), maxBuffer: 256 * 1024 * 1024 });
+const tryRun = (cmd: string, args: string[]) => {
+  try {
+    run(cmd, args);
+  } catch {
+    // already gone
+  }
+};
+
+export interface Host {
+  ns: string;
+  ip: string;
+  /** argv prefix that runs a command in this host's network namespace */
+  enter: string[];
+  /** DOCKER_HOST of its private engine, when it has one */
+  docker?: string;
+}
+
+export interface Lan {
+  hosts: Record<string, Host>;
+  /** a private dockerd in this host, with these images copied from the machine's engine */
+  dockerd(host: string, bip: string, images: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Makes `<prefix>-lan` with a bridge and one namespace `<prefix>-<name>` per host, addressed
+ * `<subnet>.<n>` in the order given (n from 1).
+ */
+export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
+  const lan = `${prefix}-lan`;
+  const br = `${prefix}-br0`;
+  const hosts: Record<string, Host> = {};
+  const daemons: Array<{ proc: ChildProcess; dirs: string[]; sock: string }> = [];
+  const made: string[] = [];
+  const close = async () => {
+    for (const d of daemons) {
+      try {
+        const ids = run('docker', ['-H', d.sock, 'ps', '-aq']).toString().split('\n').filter(Boolean);
+        if (ids.length) run('docker', ['-H', d.sock, 'rm', '-f', ...ids]);
+      } catch {
+        // the engine is gone already
+      }
+      if (d.proc.exitCode === null) {
+        d.proc.kill('SIGTERM');
+        await new Promise<void>((r) => {
+          const t = setTimeout(() => {
+            d.proc.kill('SIGKILL');
+            r();
+          }, 15_000);
+          d.proc.once('exit', () => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
+      for (const dir of d.dirs) {
+        // overlay mounts a crashed engine left behind would make rm fail: unmount first
+        tryRun('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    for (const ns of made.reverse()) tryRun('ip', ['netns', 'del', ns]);
+  };
+  try {
+    for (const ns of [lan, ...names.map((n) => `${prefix}-${n}`)]) tryRun('ip', ['netns', 'del', ns]);
+    run('ip', ['netns', 'add', lan]);
+    made.push(lan);
+    run('ip', ['-n', lan, 'link', 'set', 'lo', 'up']);
+    run('ip', ['-n', lan, 'link', 'add', br, 'type', 'bridge', 'mcast_snooping', '0']);
+    run('ip', ['-n', lan, 'link', 'set', br, 'up']);
+    names.forEach((name, k) => {
+      const ns = `${prefix}-${name}`;
+      const ip = `${subnet}.${k + 1}`;
+      run('ip', ['netns', 'add', ns]);
+      made.push(ns);
+      const peer = `v-${prefix}-${name}`.slice(0, 15);
+      run('ip', ['link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', peer, 'netns', lan]);
+      run('ip', ['-n', lan, 'link', 'set', peer, 'master', br, 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      run('ip', ['-n', ns, 'route', 'add', 'default', 'dev', 'eth0']);
+      hosts[name] = { ns, ip, enter: ['nsenter', `--net=/run/netns/${ns}`] };
+    });
+  } catch (e) {
+    void close();
+    throw e;
+  }
+
+  const dockerd = async (name: string, bip: string, images: string[]): Promise<string> => {
+    const h = hosts[name]!;
+    const base = join(tmpdir(), `${h.ns}-docker`);
+    const dirs = [`${base}-data`, `${base}-exec`];
+    const sock = `unix://${base}.sock`;
+    rmSync(`${base}.sock`, { force: true });
+    const proc = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${h.ns}`,
+        'dockerd',
+        '--host',
+        sock,
+        '--data-root',
+        dirs[0]!,
+        '--exec-root',
+        dirs[1]!,
+        '--pidfile',
+        `${base}.pid`,
+        '--bip',
+        bip,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    daemons.push({ proc, dirs, sock });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        run('docker', ['-H', sock, 'version', '--format', '{{.Server.Version}}']);
+        break;
+      } catch {
+        if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`dockerd in ${h.ns} did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    for (const image of images) {
+      const tar = join(tmpdir(), `${prefix}-${image.replace(/[^a-z0-9]/gi, '_')}.tar`);
+      if (!existsSync(tar)) run('docker', ['save', '-o', tar, image]);
+      run('docker', ['-H', sock, 'load', '-i', tar]);
+    }
+    h.docker = sock;
+    return sock;
+  };
+
+  return { hosts, dockerd, close };
+}
+
+/** curl from inside a host: status and body (argv, never a shell string). */
+export function nsCurl(h: Host, args: string[]): { status: number; body: string } {
+  let out: string;
+  try {
+    out = run(h.enter[0]!, [...h.enter.slice(1), 'curl', '-sS', '-m', '120', '-w', '\n%{http_code}', ...args]).toString();
+  } catch (e) {
+    const err = e as { stdout?: Buffer; stderr?: Buffer; message: string };
+    throw new Error(`curl ${args.join(' ')} in ${h.ns} failed: ${err.stderr?.toString() ?? err.message}`, { cause: e });
+  }
+  const at = out.lastIndexOf('\n');
+  return { status: Number(out.slice(at + 1)), body: out.slice(0, at) };
+}
+
+/** nsCurl, the body read as JSON. */
+export function nsJson<T = Record<string, unknown>>(h: Host, args: string[]): { status: number; json: T } {
+  const r = nsCurl(h, args);
+  let json: unknown = r.body;
+  try {
+    json = JSON.parse(r.body);
+  } catch {
+    // not JSON
+  }
+  return { status: r.status, json: json as T };
+}
