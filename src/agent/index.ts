@@ -8,17 +8,17 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { PubSub } from '../bus/pubsub.js';
-import type { AgentEventBody } from '../bus/events.js';
+import type { AgentEvent, AgentEventBody } from '../bus/events.js';
 import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
-import { parseListen } from '../shared/net.js';
+import { isLoopback, parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
 import { VERSION } from '../shared/version.js';
 import { announce, announceProblem, type Announcement } from '../discovery/announcer.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
-import { CoreClient } from './events/core-client.js';
+import { CoreClient, CoreError } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
 import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
 import { EventProducer } from './events/producer.js';
@@ -28,6 +28,11 @@ import { MonitorService } from './monitor/service.js';
 import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
 import { EdgeSensors } from '../sensors/edge-host.js';
+import { connectBus, type BusOptions } from '../bus/nats/connect.js';
+import { subjectSafe } from '../bus/nats/subjects.js';
+import type { BusAuthFiles } from '../bus/nats/url.js';
+import { AgentBus } from './events/bus.js';
+import { defaultAddress, startCloudlet, type CloudletInfo, type RunningCloudlet } from './cloudlet/server.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -39,6 +44,15 @@ export interface AgentOptions {
   dataDir?: string;
   /** base URL of the core: register, heartbeat, and event batches go there */
   core?: string;
+  /**
+   * NATS servers (nats://host:4222[,…]) instead of `core`: events to JetStream, register and
+   * heartbeat to the cores over request/reply, commands answered from the bus
+   */
+  bus?: BusOptions['url'];
+  /** files for the bus's auth (creds, nkey seed, CA, client certificate) */
+  busAuth?: BusAuthFiles;
+  /** false: no REST port at all (a bus-only agent); the API is still served over the bus */
+  listenHttp?: boolean;
   /** API token (and the token sent to the core); falls back to OSMO_TOKEN */
   token?: string;
   /** JSON lines of every event; "-" = stdout */
@@ -59,22 +73,26 @@ export interface AgentOptions {
   tlsCert?: string;
   tlsKey?: string;
   /**
-   * mDNS announcements (src/discovery): `agent` announces this REST API as `_osmo._tcp`;
-   * `cloudletPort` announces a cloudlet API on that port as pycloud's `_cloudlet._tcp`.
-   * Withdrawn (goodbye packets) by close().
+   * mDNS announcements (src/discovery): `agent` announces this REST API as `_osmo._tcp`; the
+   * cloudlet API, when it runs, is announced as pycloud's `_cloudlet._tcp` unless `cloudlet`
+   * is false. Withdrawn (goodbye packets) by close().
    */
-  announce?: { agent?: boolean; cloudletPort?: number; interface?: string };
+  announce?: { agent?: boolean; cloudlet?: boolean; interface?: string };
   /**
    * How to start `osmo sensor-edge` (program and arguments) for sensors the core places here
    * with `osmo.sensor.placement=edge`. The CLI passes its own; default: this process's node,
    * its exec arguments and its main script.
    */
   edgeSensorCommand?: readonly string[];
+  /** serve the pycloud-compatible cloudlet API (src/agent/cloudlet) */
+  cloudlet?: { port?: number; host?: string; address?: string; syncPeriodMs?: number };
 }
 
 export interface RunningAgent {
   url: string;
   nodeId: string;
+  /** the cloudlet API, when started with `cloudlet` (info() is what an mDNS announcer needs) */
+  cloudlet?: { url: string; info(): CloudletInfo };
   /** undefined when the API is open */
   token: string | undefined;
   close(): Promise<void>;
@@ -93,23 +111,59 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   const dataDir = resolve(o.dataDir ?? '.osmo/agent');
   mkdirSync(dataDir, { recursive: true });
   const logger = o.logger ?? pino({ level: o.logLevel ?? 'info', base: { node: nodeId } }, pino.destination(2));
+  if (o.bus && o.core) throw invalid('--bus and --core: give one (on the bus, the agent reaches the cores through NATS)');
+  if (o.listenHttp === false && !o.bus) throw invalid('--no-listen needs --bus (the API is then served over the bus only)');
+  if (o.bus && !subjectSafe(nodeId))
+    throw invalid(`--node-id: "${nodeId}" cannot name a bus subject (letters, digits, "_", "-", dots between)`);
   const auth = resolveToken(host, dataDir, o.token);
   const tls = readTls(o.tlsCert, o.tlsKey);
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
 
+  // a cloudlet tells the core where devices reach it (the mailbox names the new address after a
+  // migration) and publishes its containers' ports there, not on loopback
+  const cloudletAddress = o.cloudlet ? (o.cloudlet.address ?? defaultAddress()) : undefined;
   const runtime =
     o.runtime ??
-    (await openRuntime({ driver, nodeId, dataDir, ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}) }));
+    (await openRuntime({
+      driver,
+      nodeId,
+      dataDir,
+      ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}),
+      ...(cloudletAddress ? { hostIp: cloudletAddress } : {}),
+    }));
   const bus = new PubSub<AgentEventBody>();
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
-  const core = o.core
+  let link: CoreLink | undefined;
+  let agentBus: AgentBus | undefined;
+  if (o.bus) {
+    const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, inboxPrefix: `_INBOX.${nodeId}`, ...o.busAuth }, (m) =>
+      logger.warn(m),
+    ).catch(async (e: unknown) => {
+      if (!o.runtime) await runtime.close();
+      throw e;
+    });
+    agentBus = new AgentBus(nc, nodeId);
+  }
+  const coreUrl = o.core ?? (agentBus ? 'nats://osmo-core' : undefined);
+  const core = coreUrl
     ? new CoreClient({
-        url: o.core,
+        url: coreUrl,
         ...(auth.token ? { token: auth.token } : {}),
         ...(saved.credential ? { credential: saved.credential } : {}),
+        ...(agentBus ? { exchange: agentBus.coreExchange } : {}),
       })
     : undefined;
+  const bus1 = agentBus;
+  const send = bus1
+    ? async (events: AgentEvent[]) => {
+        // the stream takes anything; the core counts a node's events only once it knows the node
+        if (!link?.registered) throw new CoreError('not registered with a core yet', 0);
+        await bus1.publish(events);
+      }
+    : async (events: AgentEvent[]) => {
+        await core!.sendEvents({ node: nodeId, events });
+      };
   const producer = new EventProducer({
     nodeId,
     dataDir,
@@ -118,9 +172,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     ...(core
       ? {
           remote: {
-            send: async (events) => {
-              await core.sendEvents({ node: nodeId, events });
-            },
+            send,
             ...(o.outboxMaxBytes ? { maxBytes: o.outboxMaxBytes } : {}),
           },
         }
@@ -179,7 +231,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     tls,
   );
   try {
-    await app.listen({ host, port });
+    if (o.listenHttp === false) await app.ready();
+    else await app.listen({ host, port });
   } catch (e) {
     // leave nothing running behind a failed start (an embedding caller may carry on)
     monitors.close();
@@ -189,26 +242,81 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     await sensors.close();
     deploy.close();
     await producer.close(0);
+    await agentBus?.close();
     if (!o.runtime) await runtime.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw conflict(`--listen ${host}:${port}: the address is already in use`);
     if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw invalid(`--listen ${host}:${port}: cannot listen there (${code})`);
     throw e;
   }
-  const addr = app.server.address();
+  const addr = o.listenHttp === false ? null : app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  const url =
+    o.listenHttp === false ? `nats://${nodeId}` : `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${realPort}`;
+  if (agentBus) {
+    agentBus.serveCommands(
+      async (r) => {
+        const res = await app.inject({
+          method: r.method,
+          url: r.path,
+          headers: r.authorization ? { authorization: r.authorization } : {},
+          ...(r.body !== undefined ? { payload: r.body as object } : {}),
+        });
+        return { status: res.statusCode, text: res.body };
+      },
+      () => [saved.agentToken, auth.token],
+      (m) => logger.warn(m),
+    );
+  }
+
+  let cloudlet: RunningCloudlet | undefined;
+  if (o.cloudlet) {
+    try {
+      cloudlet = await startCloudlet({
+        ...o.cloudlet,
+        address: cloudletAddress!,
+        nodeId,
+        layer,
+        domain,
+        dataDir,
+        deploy,
+        ...(core ? { core } : {}),
+        logger,
+      });
+    } catch (e) {
+      await app.close();
+      monitors.close();
+      probes.close();
+      offMetrics();
+      offSensors();
+      await sensors.close();
+      deploy.close();
+      await producer.close(0);
+      await agentBus?.close();
+      if (!o.runtime) await runtime.close();
+      throw e;
+    }
+  }
+
+  // on the LAN once what it names answers (src/discovery); a cloudlet on a loopback address
+  // is not announced: every device would be sent to a port it cannot reach
+  const cloudletHost = o.cloudlet?.host ?? '0.0.0.0';
+  if (cloudlet && o.announce?.cloudlet !== false && isLoopback(cloudletHost))
+    logger.warn(`mDNS: the cloudlet API listens on ${cloudletHost}, which devices cannot reach: not announcing it`);
   const announcement: Announcement = await announce({
     nodeId,
     layer,
     domain,
     ...(o.announce?.agent ? { agent: { port: realPort, path: '/api/v1', tls: !!tls } } : {}),
-    ...(o.announce?.cloudletPort ? { cloudlet: { port: o.announce.cloudletPort } } : {}),
+    ...(cloudlet && o.announce?.cloudlet !== false && !isLoopback(cloudletHost) ? { cloudlet: { port: cloudlet.info().port } } : {}),
     ...(o.announce?.interface ? { interface: o.announce.interface } : {}),
     log: (level, msg) => logger[level](msg),
   });
 
-  let link: CoreLink | undefined;
+  const cloudletLabels: Record<string, string> = cloudlet
+    ? { 'osmo.cloudlet/address': cloudletAddress!, 'osmo.cloudlet/port': String(cloudlet.info().port) }
+    : {};
+
   if (core) {
     const capacity: NodeCapacity = {
       cpus: o.capacity?.cpus ?? cpus().length,
@@ -218,10 +326,11 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       client: core,
       registration: () => ({
         id: nodeId,
-        address: url,
+        // on the bus the core commands this node through NATS, whatever it listens on
+        address: agentBus ? `nats://${nodeId}` : url,
         layer,
         domain,
-        labels: o.labels ?? {},
+        labels: { ...(o.labels ?? {}), ...cloudletLabels },
         capacity,
         drivers: [driver],
         version: VERSION,
@@ -240,7 +349,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
         }
       },
       onRegistered: (acked) => {
-        logger.info(`registered with core ${o.core} (core has events up to seq ${acked})`);
+        logger.info(`registered with core ${o.core ?? 'on the bus'} (core has events up to seq ${acked})`);
         producer.forwarder?.resume();
       },
       log: (m) => logger.warn(m),
@@ -253,6 +362,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     (closing ??= (async () => {
       await announcement.close();
       link?.stop();
+      await cloudlet?.close();
       monitors.close();
       probes.close();
       await app.close();
@@ -261,9 +371,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       await sensors.close();
       deploy.close();
       await producer.close();
+      await agentBus?.close();
       if (!o.runtime) await runtime.close();
       // instances keep running: the next start adopts them
     })());
 
-  return { url, nodeId, token: auth.token, close };
+  return { url, nodeId, token: auth.token, ...(cloudlet ? { cloudlet: { url: cloudlet.url, info: cloudlet.info } } : {}), close };
 }

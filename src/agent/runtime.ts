@@ -9,6 +9,8 @@ export interface RuntimeChoice {
   nodeId: string;
   dataDir: string;
   stopGraceSeconds?: number;
+  /** address published ports bind to (a cloudlet publishes where devices reach it) */
+  hostIp?: string;
 }
 
 export function openRuntime(c: RuntimeChoice): Promise<Runtime> {
@@ -16,5 +18,6 @@ export function openRuntime(c: RuntimeChoice): Promise<Runtime> {
     nodeId: c.nodeId,
     dataDir: c.dataDir,
     ...(c.stopGraceSeconds !== undefined ? { stopGraceSeconds: c.stopGraceSeconds } : {}),
+    ...(c.hostIp !== undefined ? { hostIp: c.hostIp } : {}),
   });
 }

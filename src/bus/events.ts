@@ -188,6 +188,26 @@ export const CoreEventData = {
     health: z.string().optional(),
     error: z.string().optional(),
   }),
+  /** the cloudlet catalog, app repository and device-started instances (src/core/cloudlets) */
+  cloudlet: z.object({
+    action: z.enum([
+      'service-put',
+      'service-removed',
+      'app-added',
+      'app-removed',
+      'instance-adopted',
+      'instance-users',
+      'instance-released',
+      'instance-moved',
+    ]),
+    service: z.string().optional(),
+    app: z.string().optional(),
+    mel: z.string().optional(),
+    users: z.number().int().optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    reason: z.string().optional(),
+  }),
   /** a compensating action of an SLA term, caused by one violation (src/core/sla/actions.ts) */
   sla: z.object({
     agreement: z.string(),
@@ -259,6 +279,7 @@ export const OsmoEvent = z.discriminatedUnion('type', [
   envelope('rebalance'),
   envelope('migration'),
   envelope('sla'),
+  envelope('cloudlet'),
   envelope('audit'),
 ]);
 export type OsmoEvent = z.infer<typeof OsmoEvent>;

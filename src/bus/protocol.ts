@@ -7,7 +7,8 @@ import { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import { AgentEvent } from './events.js';
 
 /**
- * Where the core will send commands: an http(s) URL with a host, no credentials, no query,
+ * Where the core will send commands: an http(s) URL with a host, or nats://<node id> for an
+ * agent on the bus (commands then go to its subject, osmo.cmd.<node id>), no credentials, no query,
  * at most 512 characters (a registration is the one place a caller names a URL the core
  * then calls, so it is held to what an agent's address looks like).
  */
@@ -22,8 +23,8 @@ export const AgentAddress = z
       c.addIssue({ code: 'custom', message: 'not a URL' });
       return;
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      c.addIssue({ code: 'custom', message: `must be http:// or https://, not ${u.protocol}` });
+    if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'nats:')
+      c.addIssue({ code: 'custom', message: `must be http://, https:// or nats:// (on the bus), not ${u.protocol}` });
     else if (!u.hostname) c.addIssue({ code: 'custom', message: 'names no host' });
     if (u.username || u.password) c.addIssue({ code: 'custom', message: 'must not carry credentials' });
     if (u.search || u.hash) c.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });

@@ -28,6 +28,7 @@ const groups = {
   'sensor-edge': () => import('./commands/sensor-edge.js'),
   security: () => import('./commands/security.js'),
   store: () => import('./commands/store.js'),
+  cloudlets: () => import('./commands/cloudlets.js'),
   discovery: () => import('./commands/discovery.js'),
 } as const;
 type Group = keyof typeof groups;
@@ -50,6 +51,8 @@ const groupOf: Record<string, Group> = {
   'sensor-edge': 'sensor-edge',
   token: 'security',
   store: 'store',
+  service: 'cloudlets',
+  app: 'cloudlets',
   discover: 'discovery',
   cloudlet: 'discovery',
 };

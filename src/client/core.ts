@@ -2,38 +2,39 @@
 // reference). Request and answer types are inferred from the zod schemas the routes
 // declare, and every answer is read with its route's schema.
 import { z } from 'zod';
-import {
-  CoreHealth,
-  InstanceLogs,
-  InstanceView,
-  type MelBody,
-  type MelName,
-  type MelSpec,
-  MelView,
-  NodeView,
-  OkBody,
-} from '../model/index.js';
+import { CoreHealth, InstanceLogs, InstanceView, MelView, NodeView, OkBody } from '../model/index.js';
 import { GlobalPolicyChanged, GlobalPolicyView, NodePolicyChanged, NodePolicyView } from '../core/policies/schema.js';
 import { LoadsView, MigrationDone } from '../core/migration/schema.js';
 import { CreatedToken, RotatedJoin, TokenInfo, TokenList, type TokenScope } from '../core/security/schema.js';
-import type { OsmoEvent } from '../bus/events.js';
 import { HttpClient, type HttpOptions, type Query } from './http.js';
 import { SlaClient } from './sla.js';
+import { CloudletClient } from './cloudlets.js';
+import type {
+  Node,
+  Instance,
+  Mel,
+  MelSpecInput,
+  MelPutInput,
+  MigrationResult,
+  Loads,
+  GlobalPolicy,
+  NodePolicy,
+  CoreEvent,
+} from './views.js';
 
 export type { NodeView, InstanceView, MelView };
-export type Node = z.output<typeof NodeView>;
-export type Instance = z.output<typeof InstanceView>;
-export type Mel = z.output<typeof MelView>;
-/** what a client sends to create a MEL (defaults filled in by the core) */
-export type MelSpecInput = z.input<typeof MelSpec>;
-/** PUT /api/v1/mels/{name}: the spec, the name optional (it is the path's) */
-export type MelPutInput = z.input<typeof MelBody> & { name?: z.input<typeof MelName> };
-export type MigrationResult = z.output<typeof MigrationDone>;
-export type Loads = z.output<typeof LoadsView>;
-export type GlobalPolicy = z.output<typeof GlobalPolicyView>;
-export type NodePolicy = z.output<typeof NodePolicyView>;
-/** one stored event, as GET /api/v1/events sends it (history or stream) */
-export type CoreEvent = OsmoEvent;
+export type {
+  Node,
+  Instance,
+  Mel,
+  MelSpecInput,
+  MelPutInput,
+  MigrationResult,
+  Loads,
+  GlobalPolicy,
+  NodePolicy,
+  CoreEvent,
+} from './views.js';
 
 const NodeList = z.object({ nodes: z.array(NodeView) });
 const MelList = z.object({ mels: z.array(MelView) });
@@ -61,9 +62,13 @@ export class CoreClient {
   /** the SLA manager's API (/sla-service/) */
   readonly sla: SlaClient;
 
+  /** the cloudlet catalog and app repository (/api/v1/services, /api/v1/apps) */
+  readonly cloudlets: CloudletClient;
+
   constructor(o: HttpOptions) {
     this.http = new HttpClient('core', o);
     this.sla = new SlaClient(this.http);
+    this.cloudlets = new CloudletClient(this.http);
   }
 
   get base(): string {

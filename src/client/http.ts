@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
 import { exchange, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
+import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
 export interface HttpOptions {
   /** base URL, e.g. http://127.0.0.1:7700 (a trailing slash is ignored) */
@@ -13,6 +14,8 @@ export interface HttpOptions {
   token?: string | undefined;
   /** deadline of one call unless the call names its own; default 60 s */
   timeoutMs?: number;
+  /** carry the calls over this transport instead of fetch (NATS request/reply: src/bus/nats/rpc.ts) */
+  exchange?: BusExchange;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,6 +41,7 @@ export class HttpClient {
   readonly base: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  private readonly exchange: BusExchange | undefined;
 
   constructor(
     /** "core" or "agent", for messages */
@@ -47,6 +51,7 @@ export class HttpClient {
     this.base = o.base.replace(/\/+$/, '');
     this.token = o.token;
     this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.exchange = o.exchange;
   }
 
   private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
@@ -94,6 +99,7 @@ export class HttpClient {
     query?: Query,
     timeoutMs = this.timeoutMs,
   ): Promise<{ status: number; json: unknown }> {
+    if (this.exchange) return this.sendOverExchange(this.exchange, method, path, body, query, timeoutMs);
     const url = `${this.base}${path}${queryString(query)}`;
     const info = { service: this.service, base: this.base, method, path };
     let res: Exchange;
@@ -110,15 +116,100 @@ export class HttpClient {
       throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
     }
     const { text } = res;
-    let json: unknown = text;
-    if (text) {
+    return { status: res.status, json: parseBody(text) };
+  }
+
+  private async sendOverExchange(
+    exchange: BusExchange,
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; json: unknown }> {
+    const info = { service: this.service, base: this.base, method, path };
+    try {
+      const r = await exchange({
+        method: method as 'GET' | 'PUT' | 'POST' | 'DELETE',
+        path: `${path}${queryString(query)}`,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(body !== undefined ? { body } : {}),
+        timeoutMs,
+      });
+      return { status: r.status, json: parseBody(r.text) };
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError')
+        throw new ApiError(
+          'timeout',
+          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+          info,
+          {
+            cause: e,
+          },
+        );
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+    }
+  }
+
+  /**
+   * A call whose body or answer is not JSON (file uploads and downloads): the body as given,
+   * the answer as bytes. Non-2xx answers throw ApiError like `call`.
+   */
+  async bytes(
+    method: string,
+    path: string,
+    o: { body?: Uint8Array; contentType?: string; query?: Query; timeoutMs?: number } = {},
+  ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
+    const info = { service: this.service, base: this.base, method, path };
+    const ac = new AbortController();
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      let res: Response;
+      let data: Uint8Array;
       try {
-        json = JSON.parse(text);
-      } catch {
-        // not JSON (a proxy's error page, /metrics): callers get the text
+        res = await fetch(`${this.base}${path}${queryString(o.query)}`, {
+          method,
+          headers: this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
+          // a Uint8Array is a valid fetch body; the DOM typings (the dashboard reads these types) only want ArrayBuffer-backed ones
+          body: (o.body ?? null) as Uint8Array<ArrayBuffer> | null,
+          signal: ac.signal,
+        });
+        data = new Uint8Array(await res.arrayBuffer());
+      } catch (e) {
+        if (ac.signal.aborted)
+          throw new ApiError(
+            'timeout',
+            `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+            info,
+            {
+              cause: e,
+            },
+          );
+        throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
       }
-    } else json = undefined;
-    return { status: res.status, json };
+      if (!res.ok) {
+        const text = new TextDecoder().decode(data);
+        let error = text.slice(0, 200) || `HTTP ${res.status}`;
+        let code: string | undefined;
+        try {
+          const j = JSON.parse(text) as { error?: unknown; code?: unknown };
+          if (typeof j.error === 'string') error = j.error;
+          if (typeof j.code === 'string') code = j.code;
+        } catch {
+          // keep the text
+        }
+        throw new ApiError('status', `${method} ${path}: ${res.status} ${oneLine(error)}`, {
+          ...info,
+          status: res.status,
+          error,
+          ...(code ? { code } : {}),
+        });
+      }
+      return { status: res.status, headers: res.headers, data };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -132,6 +223,7 @@ export class HttpClient {
     opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
   ): Promise<void> {
     const info = { service: this.service, base: this.base, method: 'GET', path };
+    if (this.exchange) throw new ApiError('unreachable', `the ${this.service} at ${this.base} is on the bus: no event stream there`, info);
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}${queryString(query)}`, {
@@ -159,5 +251,15 @@ export class HttpClient {
       if (opts.signal?.aborted) return;
       throw new ApiError('unreachable', `the ${this.service} at ${this.base} closed the event stream (${causeOf(e)})`, info, { cause: e });
     }
+  }
+}
+
+/** parsed JSON, or the text when it is not JSON (a proxy's error page, /metrics), or undefined when empty */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

@@ -18,6 +18,8 @@ export type {
 } from './core.js';
 export { SlaClient } from './sla.js';
 export type { SlaAgreement, SlaTemplate, SlaViolation, SlaPenalty, SlaStatus, RecordFilter } from './sla.js';
+export { CloudletClient } from './cloudlets.js';
+export type { Service, App, ServiceInput, AppInput } from './cloudlets.js';
 export { AgentApi } from './agent.js';
 export type { AgentInstance, DeployRequest, UndeployRequest, MonitorRequest, MonitorOption, ProbeRequest } from './agent.js';
 export { ApiError, isApiError, type ApiErrorKind, type ApiErrorInfo } from './errors.js';

@@ -4,6 +4,7 @@
 // in `deps` (its `start` and its routes are typed with `ModuleContext<deps>`).
 import type { Store, StoreLocation } from '../store/index.js';
 import type { LeaderLease } from '../store/dialects/postgres/lease.js';
+import type { CloudletService } from './cloudlets/service.js';
 import type { AgentClient } from './agents/client.js';
 import type { Ingest } from './agents/service.js';
 import type { InstanceService } from './instances/service.js';
@@ -22,6 +23,8 @@ import type { ScheduleFn } from './scheduler/types.js';
 import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 import type { TlsFiles } from '../shared/tls.js';
+import type { BusOptions } from '../bus/nats/connect.js';
+import type { CoreBus } from './bus/service.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -36,6 +39,10 @@ export interface CoreConfig {
   processMetrics: boolean;
   /** PEM certificate and key: the API is HTTPS only */
   tls?: TlsFiles;
+  /** the NATS bus (--bus): agents on it, the event stream */
+  bus?: BusOptions;
+  /** replicas of the event stream when this core creates it */
+  busReplicas?: number;
 }
 
 /** This core's hold on the leader lease, with a PostgreSQL store (src/core/leadership.ts). */
@@ -57,6 +64,7 @@ export interface CoreBase {
 /** Service of each module, under the module's name. */
 export interface CoreServices {
   store: Store;
+  bus: CoreBus;
   state: ClusterState;
   security: Security;
   events: EventLog;
@@ -73,6 +81,7 @@ export interface CoreServices {
   engine: PolicyEngine;
   plans: PlanService;
   sla: SlaService;
+  cloudlets: CloudletService;
 }
 
 export type ServiceName = keyof CoreServices;

@@ -7,6 +7,9 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { agents, ingest } from './agents/module.js';
+import { bus, busEvents } from './bus/module.js';
+import type { BusOptions } from '../bus/nats/connect.js';
+import { cloudlets } from './cloudlets/module.js';
 import type { CoreConfig, CoreContext } from './context.js';
 import { dashboard } from './dashboard/module.js';
 import { events, retention } from './events/module.js';
@@ -38,6 +41,7 @@ import { awaitLeadership } from './leadership.js';
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
   store,
+  bus,
   state,
   security,
   events,
@@ -49,12 +53,14 @@ export const CORE_MODULES: readonly AnyCoreModule[] = [
   reconciler,
   nodes,
   ingest,
+  busEvents,
   mels,
   instances,
   engine,
   plans,
   sla,
   monitoring,
+  cloudlets,
   retention,
   system,
   dashboard,
@@ -79,6 +85,10 @@ export interface CoreOptions {
   /** standby and leadership messages (default: stderr) */
   log?: (line: string) => void;
   tlsKey?: string;
+  /** NATS servers and auth files (--bus): agents on the bus, the event stream */
+  bus?: BusOptions;
+  /** replicas of the event stream when this core creates it (default 3 on a NATS cluster, else 1) */
+  busReplicas?: number;
 }
 
 export interface CoreHandle {
@@ -103,6 +113,8 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
     reconciler: { ...DEFAULT_RECONCILER, ...options.reconciler },
     processMetrics: options.processMetrics ?? true,
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.busReplicas ? { busReplicas: options.busReplicas } : {}),
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
@@ -134,6 +146,19 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     await leadership?.stop();
     throw e;
   }
+  // agents on the bus register and heartbeat through this core's own routes
+  ctx.bus.serveAgents(
+    async (r) => {
+      const res = await app.inject({
+        method: r.method,
+        url: r.path,
+        headers: r.authorization ? { authorization: r.authorization } : {},
+        ...(r.body !== undefined ? { payload: r.body as object } : {}),
+      });
+      return { status: res.statusCode, text: res.body };
+    },
+    (m) => process.emitWarning(m),
+  );
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;

@@ -112,6 +112,31 @@ export class ClusterState {
     return had;
   }
 
+  /**
+   * A MEL and its instances at once: both are in the store before memory shows either, so a
+   * reconciler pass never sees the MEL without them (and places a copy) or them without it.
+   */
+  async saveMelWithInstances(m: Mel, list: InstanceRecord[]): Promise<void> {
+    await this.store.mels.upsert(m);
+    await this.store.instances.upsertMany(list);
+    this.mels.set(m.name, m);
+    for (const i of list) this.index(i);
+  }
+
+  /** Forgets a MEL and its instance records at once (their containers are gone already). */
+  async forgetMel(name: string): Promise<void> {
+    const ids = this.instancesOf(name).map((i) => i.id);
+    await this.store.instances.removeMany(ids);
+    await this.store.mels.remove(name);
+    for (const id of ids) {
+      const i = this.instances.get(id);
+      if (!i) continue;
+      this.instances.delete(id);
+      this.unindex(i);
+    }
+    this.mels.delete(name);
+  }
+
   async saveInstances(list: InstanceRecord[]): Promise<void> {
     await this.store.instances.upsertMany(list);
     for (const i of list) this.index(i);

@@ -7,3 +7,4 @@ export * from './node.js';
 export * from './resources.js';
 export * from './snapshot.js';
 export * from './slo.js';
+export * from './cloudlet.js';

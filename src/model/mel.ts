@@ -34,6 +34,7 @@ export const Placement = z
     domain: z.string().min(1).optional().describe('hard: only nodes of this domain'),
     preferDomain: z.string().min(1).optional().describe('soft: prefer this domain'),
     labels: z.record(z.string(), z.string()).optional().describe('hard: node labels that must match'),
+    node: z.string().min(1).max(128).optional().describe('hard: only this node (a cloudlet instance is pinned to its cloudlet)'),
     spread: z.boolean().optional().describe('at most one replica per node while possible'),
   })
   .strict();
@@ -72,6 +73,10 @@ export const MelBody = z
     resources: ResourceRequest.default({ cpus: 0.1, memoryBytes: 64 * 1024 * 1024 }),
     placement: Placement.default({}),
     healthCheck: HealthCheck.optional(),
+    labels: z
+      .record(z.string().max(128), z.string().max(256))
+      .optional()
+      .describe('free-form labels (not part of the template: changing them replaces nothing), e.g. a cloudlet service and its user count'),
     slo: SloSchema.optional().describe(
       'QoS objectives, e.g. {"responseTime": {"max": 2.0}, "availability": {"min": 0.999}}: POST /sla-service/generate makes an agreement of them',
     ),

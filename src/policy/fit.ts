@@ -5,13 +5,21 @@ import type { PolicyDocument } from './document.js';
 
 /** Why a node was filtered out; these strings are counted in "0/3 nodes: ..." messages. */
 export type FilterReason =
-  'not ready' | 'cordoned' | 'layer mismatch' | 'domain mismatch' | 'label mismatch' | 'insufficient cpu' | 'insufficient memory';
+  | 'not ready'
+  | 'cordoned'
+  | 'layer mismatch'
+  | 'domain mismatch'
+  | 'label mismatch'
+  | 'node mismatch'
+  | 'insufficient cpu'
+  | 'insufficient memory';
 
 export function constraintFilter(node: NodeSnapshot, c: PlacementConstraints): FilterReason | null {
   if (node.status !== 'ready') return 'not ready';
   if (!node.schedulable) return 'cordoned';
   if (c.layer !== undefined && node.layer !== c.layer) return 'layer mismatch';
   if (c.domain !== undefined && node.domain !== c.domain) return 'domain mismatch';
+  if (c.node !== undefined && node.id !== c.node) return 'node mismatch';
   if (c.labels) for (const [k, v] of Object.entries(c.labels)) if (node.labels[k] !== v) return 'label mismatch';
   return null;
 }

@@ -15,12 +15,14 @@ import { EventRepo } from './repos/events.js';
 import { SampleRepo } from './repos/samples.js';
 import { KvRepo } from './repos/kv.js';
 import { PlanRepo } from './repos/plans.js';
+import { CloudletRepo } from './repos/cloudlets.js';
 
 export * from './records.js';
 export type { EventQuery } from './repos/events.js';
 export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
 export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/index.js';
+export type { AppRow, CloudletInstanceRow, ServiceRow } from './repos/cloudlets.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -34,6 +36,7 @@ export interface Store {
   readonly samples: SampleRepo;
   readonly kv: KvRepo;
   readonly plans: PlanRepo;
+  readonly cloudlets: CloudletRepo;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export function storeOver(db: Kysely<Database>, dialect: DialectName = 'sqlite')
     samples: new SampleRepo(db),
     kv: new KvRepo(db),
     plans: new PlanRepo(db),
+    cloudlets: new CloudletRepo(db),
     close: () => db.destroy(),
   };
 }

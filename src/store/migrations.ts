@@ -140,11 +140,59 @@ const m0003: Migration = {
   },
 };
 
+// Cloudlets (src/core/cloudlets): the service catalog, the app repository (files live in
+// the data dir; the row holds metadata and md5), device-started instances with their users,
+// and the device mailbox.
+const m0004: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('cloudlet_services')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('cloudlet_apps')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('meta', 'text', (c) => c.notNull())
+      .addColumn('md5', 'text', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('cloudlet_instances')
+      .addColumn('mel', 'text', (c) => c.primaryKey())
+      .addColumn('service_id', 'text', (c) => c.notNull())
+      .addColumn('node', 'text', (c) => c.notNull())
+      .addColumn('users', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('cloudlet_messages')
+      .addColumn('id', ...autoId(db))
+      .addColumn('node', 'text', (c) => c.notNull())
+      .addColumn('device', 'text', (c) => c.notNull())
+      .addColumn('service_id', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('read_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('cloudlet_messages_node_device').on('cloudlet_messages').columns(['node', 'device']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const t of ['cloudlet_messages', 'cloudlet_instances', 'cloudlet_apps', 'cloudlet_services'])
+      await db.schema.dropTable(t).execute();
+  },
+};
+
 /** Append new migrations here; names sort in apply order. Never edit an applied one. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_plans': m0002,
   '0003_core_leader': m0003,
+  '0004_cloudlets': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

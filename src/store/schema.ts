@@ -97,6 +97,42 @@ export interface CoreLeaderTable {
   since: number;
 }
 
+export interface CloudletServicesTable {
+  id: string;
+  spec: string; // JSON ServiceSpec
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CloudletAppsTable {
+  id: string;
+  meta: string; // JSON AppFields (fileName filled in)
+  md5: string;
+  size: number;
+  created_at: number;
+}
+
+export interface CloudletInstancesTable {
+  /** the MEL made for the instance (one MEL per device-started instance) */
+  mel: string;
+  service_id: string;
+  node: string;
+  users: string; // JSON string[] of device ids
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CloudletMessagesTable {
+  id: Generated<number>;
+  /** the cloudlet whose mailbox holds it (where the device last used the service) */
+  node: string;
+  device: string;
+  service_id: string;
+  body: string; // JSON
+  created_at: number;
+  read_at: number | null;
+}
+
 export interface Database {
   nodes: NodesTable;
   mels: MelsTable;
@@ -107,4 +143,8 @@ export interface Database {
   kv: KvTable;
   plans: PlansTable;
   core_leader: CoreLeaderTable;
+  cloudlet_services: CloudletServicesTable;
+  cloudlet_apps: CloudletAppsTable;
+  cloudlet_instances: CloudletInstancesTable;
+  cloudlet_messages: CloudletMessagesTable;
 }

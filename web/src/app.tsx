@@ -6,6 +6,7 @@ import { TokenPrompt } from './components/TokenPrompt.js';
 import { href, useRoute, type View } from './router.js';
 import { useTopic } from './state/hooks.js';
 import { AgreementsView } from './views/Agreements.js';
+import { CloudletsView } from './views/Cloudlets.js';
 import { EventsView } from './views/Events.js';
 import { MetricsView } from './views/Metrics.js';
 import { MonitoringView } from './views/Monitoring.js';
@@ -23,6 +24,7 @@ const TITLES: Record<View, string> = {
   planner: 'Planner',
   monitoring: 'Monitoring',
   agreements: 'Agreements',
+  cloudlets: 'Cloudlets',
 };
 
 const STATUS_TEXT = {
@@ -93,6 +95,7 @@ export function App() {
         {!needToken && route.view === 'planner' && <PlannerView />}
         {!needToken && route.view === 'monitoring' && <MonitoringView />}
         {!needToken && route.view === 'agreements' && <AgreementsView />}
+        {!needToken && route.view === 'cloudlets' && <CloudletsView />}
       </main>
     </div>
   );

@@ -3,7 +3,7 @@
 // index.html. State worth sharing (selected node, target) goes in the query string.
 import { useEffect, useState } from 'preact/hooks';
 
-export const VIEWS = ['topology', 'services', 'metrics', 'events', 'policies', 'planner', 'monitoring', 'agreements'] as const;
+export const VIEWS = ['topology', 'services', 'metrics', 'events', 'policies', 'planner', 'monitoring', 'agreements', 'cloudlets'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Route {

@@ -12,8 +12,9 @@ import {
   type HeartbeatRequest,
   type RegisterRequest,
 } from '../../bus/protocol.js';
-import { HttpClient } from '../../client/http.js';
+import { HttpClient, type Query } from '../../client/http.js';
 import { isApiError } from '../../client/errors.js';
+import type { Exchange } from '../../bus/nats/rpc.js';
 
 export class CoreError extends Error {
   constructor(
@@ -49,6 +50,8 @@ export interface CoreClientOptions {
   /** this node's credential, when the core issued one before */
   credential?: string;
   timeoutMs?: number;
+  /** reach the core over the bus (NATS request/reply) instead of HTTP; `url` is then only for messages */
+  exchange?: Exchange;
 }
 
 export class CoreClient {
@@ -60,7 +63,12 @@ export class CoreClient {
   }
 
   private transport(): HttpClient {
-    return new HttpClient('core', { base: this.o.url, token: this.credential ?? this.o.token, timeoutMs: this.o.timeoutMs ?? 10_000 });
+    return new HttpClient('core', {
+      base: this.o.url,
+      token: this.credential ?? this.o.token,
+      timeoutMs: this.o.timeoutMs ?? 10_000,
+      ...(this.o.exchange ? { exchange: this.o.exchange } : {}),
+    });
   }
 
   /** true while calls carry the node credential rather than the join token */
@@ -86,9 +94,23 @@ export class CoreClient {
     return this.post('/api/v1/agent/events', batch, EventBatchResponseSchema);
   }
 
-  private async post<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
+  /** Any other agent-protocol call (the cloudlet's catalog and instance reports), with this node's bearer. */
+  call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown, query?: Query): Promise<z.output<S>> {
+    return this.wrap(() => this.http.call(method, path, { body, response: schema, ...(query ? { query } : {}) }));
+  }
+
+  /** A file of the agent protocol (an app of the cloudlet repository), as bytes. */
+  async bytes(path: string): Promise<Uint8Array> {
+    return (await this.wrap(() => this.http.bytes('GET', path, { timeoutMs: 300_000 }))).data;
+  }
+
+  private post<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
+    return this.wrap(() => this.http.call('POST', path, { body, response: schema }));
+  }
+
+  private async wrap<T>(f: () => Promise<T>): Promise<T> {
     try {
-      return await this.http.call('POST', path, { body, response: schema });
+      return await f();
     } catch (e) {
       if (!isApiError(e)) throw e;
       // status 0: nothing answered (retry); an answer outside the contract counts as a bad gateway

@@ -3,6 +3,7 @@
 // the next start adopts them.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
+import { busAuthFromEnv } from '../../bus/nats/connect.js';
 import { isOsmoError } from '../../shared/errors.js';
 import { DriverName, NodeLayer } from '../../model/index.js';
 
@@ -29,7 +30,9 @@ const label = (v: string, prev: Record<string, string> = {}): Record<string, str
 };
 
 interface Flags {
-  listen: string;
+  /** false: --no-listen */
+  listen: string | false;
+  bus?: string;
   nodeId?: string;
   layer: NodeLayer;
   domain: string;
@@ -48,21 +51,36 @@ interface Flags {
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
+  cloudlet?: number | true;
+  cloudletListen?: string;
+  cloudletAddress?: string;
   mdns?: boolean;
   mdnsInterface?: string;
+  cloudletMdns: boolean;
 }
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--cloudlet: port must be 0..65535, got "${v}"`);
+  return n;
+};
 
 export function register(program: Command): void {
   program
     .command('agent')
     .description('run a node agent: the seed-compatible deploy/monitor REST API on this machine')
     .option('--listen <host:port>', 'address of the REST API', '127.0.0.1:5000')
+    .option('--no-listen', 'no REST port at all: the API is served over the bus only (needs --bus)')
     .option('--node-id <id>', 'node id (default: the hostname)')
     .addOption(new Option('--layer <layer>', 'layer of this node').choices(NodeLayer.options).default('edge'))
     .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
     .addOption(new Option('--driver <driver>', 'runtime driver').choices(DriverName.options).default('docker'))
     .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
     .option('--core <url>', 'core to register with and send events to')
+    .option(
+      '--bus <nats-urls>',
+      'NATS servers instead of --core (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): events to JetStream, commands over request/reply; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
+    )
     .option('--token <token>', 'API token (required by clients) and core join token; default $OSMO_TOKEN')
     .option('--events-file <path>', 'write every event as a JSON line to this file ("-" = stdout)')
     .option('--capacity-cpus <n>', 'declared CPU capacity (default: the CPU count)', positive('--capacity-cpus'))
@@ -75,13 +93,19 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--tls-cert <file>', 'PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--cloudlet [port]', 'serve the pycloud-compatible cloudlet API to devices on this port (default 9999)', port)
+    .option('--cloudlet-listen <host>', 'address the cloudlet API listens on', '0.0.0.0')
+    .option('--cloudlet-address <ip>', 'address devices reach this node on (default: the first non-loopback IPv4)')
+    .option('--no-cloudlet-mdns', 'with --cloudlet: do not announce it on the LAN as _cloudlet._tcp (announced by default)')
     .option('--mdns', 'announce this agent API on the LAN over mDNS as _osmo._tcp (TXT: node id, layer, domain, API path); off by default')
     .option('--mdns-interface <ipv4>', 'send mDNS announcements on the interface with this address (default: the multicast route)')
     .action(async (f: Flags) => {
       let agent;
       try {
+        const busUrl = f.bus ?? (f.core ? undefined : process.env.OSMO_BUS || undefined);
         agent = await startAgent({
-          listen: f.listen,
+          ...(f.listen === false ? { listenHttp: false } : { listen: f.listen }),
+          ...(busUrl ? { bus: busUrl, busAuth: busAuthFromEnv() } : {}),
           ...(f.nodeId ? { nodeId: f.nodeId } : {}),
           layer: f.layer,
           domain: f.domain,
@@ -102,13 +126,27 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
-          announce: { agent: !!f.mdns, ...(f.mdnsInterface ? { interface: f.mdnsInterface } : {}) },
+          ...(f.cloudlet !== undefined
+            ? {
+                cloudlet: {
+                  ...(f.cloudlet !== true ? { port: f.cloudlet } : {}),
+                  ...(f.cloudletListen ? { host: f.cloudletListen } : {}),
+                  ...(f.cloudletAddress ? { address: f.cloudletAddress } : {}),
+                },
+              }
+            : {}),
+          announce: { agent: !!f.mdns, cloudlet: f.cloudletMdns, ...(f.mdnsInterface ? { interface: f.mdnsInterface } : {}) },
         });
       } catch (e) {
         process.stderr.write(`osmo agent: ${isOsmoError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
         process.exit(1);
       }
-      process.stderr.write(`osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`);
+      process.stderr.write(
+        agent.url.startsWith('nats:')
+          ? `osmo agent ${agent.nodeId} on the bus only (no REST port; commands on osmo.cmd.${agent.nodeId})\n`
+          : `osmo agent ${agent.nodeId} listening on ${agent.url}${agent.token ? ' (token required)' : ''}\n`,
+      );
+      if (agent.cloudlet) process.stderr.write(`osmo agent ${agent.nodeId}: cloudlet API on ${agent.cloudlet.url}/api\n`);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

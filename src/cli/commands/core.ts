@@ -1,6 +1,7 @@
 // `osmo core`: the control plane as its own process.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
+import { busAuthFromEnv } from '../../bus/nats/connect.js';
 import { dashboardUrl } from '../dashboard-url.js';
 
 export function positiveMs(flag: string) {
@@ -50,6 +51,8 @@ interface Flags {
   restartGrace: number;
   tlsCert?: string;
   tlsKey?: string;
+  bus?: string;
+  busReplicas?: number;
 }
 
 export function register(program: Command): void {
@@ -79,8 +82,22 @@ export function register(program: Command): void {
     )
     .option('--tls-cert <file>', 'PEM certificate (chain): the API speaks HTTPS only (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--bus <nats-urls>',
+      'NATS JetStream servers (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): agents on the bus, the event stream; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
+    )
+    .option(
+      '--bus-replicas <n>',
+      'replicas of the event stream when this core creates it (default: 3 on a NATS cluster, else 1)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('--bus-replicas must be 1 to 5');
+        return n;
+      },
+    )
     .action(async (f: Flags) => {
       let core: CoreHandle;
+      const busUrl = f.bus ?? (process.env.OSMO_BUS || undefined);
       try {
         if (f.suspectAfter >= f.downAfter) throw new Error('--suspect-after must be shorter than --down-after');
         core = await startCore({
@@ -94,6 +111,8 @@ export function register(program: Command): void {
           liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),
+          ...(f.busReplicas ? { busReplicas: f.busReplicas } : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);

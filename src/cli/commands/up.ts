@@ -17,6 +17,10 @@ interface Flags {
   layer: NodeLayer;
   domain: string;
   driver: DriverName;
+  cloudlet?: number | true;
+  cloudletAddress?: string;
+  cloudletMdns: boolean;
+  mdnsInterface?: string;
 }
 
 /** A missing engine is the commonest first-run problem: say so once, with the fix, instead of a warning per request. */
@@ -60,6 +64,14 @@ export function register(program: Command): void {
       },
       'docker',
     )
+    .option('--cloudlet [port]', "serve the cloudlet API (pycloud's) from the local node, default port 9999", (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--cloudlet: port must be 0..65535, got "${v}"`);
+      return n;
+    })
+    .option('--cloudlet-address <ip>', 'address devices reach this node on (default: the first non-loopback IPv4)')
+    .option('--no-cloudlet-mdns', 'with --cloudlet: do not announce it on the LAN as _cloudlet._tcp (announced by default)')
+    .option('--mdns-interface <ipv4>', 'send mDNS announcements on the interface with this address (default: the multicast route)')
     .action(async (f: Flags) => {
       let core: CoreHandle | undefined;
       let agent: RunningAgent | undefined;
@@ -79,6 +91,15 @@ export function register(program: Command): void {
           core: core.url,
           token: core.token,
           logLevel: 'warn',
+          ...(f.cloudlet !== undefined
+            ? {
+                cloudlet: {
+                  ...(f.cloudlet !== true ? { port: f.cloudlet } : {}),
+                  ...(f.cloudletAddress ? { address: f.cloudletAddress } : {}),
+                },
+              }
+            : {}),
+          announce: { cloudlet: f.cloudletMdns, ...(f.mdnsInterface ? { interface: f.mdnsInterface } : {}) },
         });
       } catch (e) {
         process.stderr.write(`osmo up: ${(e as Error).message}\n`);
@@ -91,6 +112,9 @@ export function register(program: Command): void {
           `  API:        ${core.url}/api/v1   (docs ${core.url}/docs)`,
           `  dashboard:  ${dashboardUrl(core.url, core.token)}`,
           `  agent:      ${agent.url}`,
+          ...(agent.cloudlet
+            ? [`  cloudlet:   ${agent.cloudlet.url}/api   (devices; osmo service add ... then GET /api/servicevm/start)`]
+            : []),
           `  try:        osmo deploy --name hello --image osmo-test/httpd:1 --port 80   then   osmo ps`,
           '',
         ].join('\n'),

@@ -9,6 +9,7 @@ import type { PublishedPort } from '../../model/index.js';
 import type { DeploySpec, HealthCheckSpec, HealthResult } from '../../runtime/types.js';
 import { AgentApi, isApiError, type AgentInstance } from '../../client/index.js';
 import { causeOf } from '../../client/errors.js';
+import type { Exchange } from '../../bus/nats/rpc.js';
 
 export type { AgentInstance };
 
@@ -31,15 +32,31 @@ function unusable(address: string, e: unknown): OsmoError {
   return new OsmoError('unavailable', `agent ${address} unreachable: ${e.kind === 'timeout' ? 'no answer in time' : causeOf(e.cause)}`);
 }
 
+/** an agent on the bus registers nats://<node id>: its commands go over NATS request/reply */
+export const onBus = (to: AgentTarget): boolean => to.address.startsWith('nats:');
+
 export class AgentClient {
   constructor(
     /** the token the node's agent accepts from the core */
     readonly tokenFor: (node: string) => string,
+    /** the transport to an agent on the bus (src/core/bus) */
+    private readonly busExchange?: (node: string) => Exchange,
     private readonly timeoutMs = 120_000,
   ) {}
 
+  /**
+   * The agent's API, over its REST port or over the bus (as its registered address says),
+   * signed with the node's command token. Every command to an agent is made through this.
+   */
+  readonly apiFor = (to: AgentTarget, timeoutMs = this.timeoutMs): AgentApi => {
+    const token = this.tokenFor(to.id);
+    if (!onBus(to)) return new AgentApi({ base: to.address, token, timeoutMs });
+    if (!this.busExchange) throw new OsmoError('unavailable', `node ${to.id} is on the bus and this core has no --bus`);
+    return new AgentApi({ base: to.address, token, timeoutMs, exchange: this.busExchange(to.id) });
+  };
+
   private api(to: AgentTarget): AgentApi {
-    return new AgentApi({ base: to.address, token: this.tokenFor(to.id), timeoutMs: this.timeoutMs });
+    return this.apiFor(to);
   }
 
   async deploy(to: AgentTarget, spec: DeploySpec): Promise<DeployOutcome> {

@@ -7,8 +7,13 @@ import { Ingest } from './service.js';
 
 export const agents = defineModule({
   name: 'agents',
-  deps: ['security'],
-  start: ({ security }) => ({ service: new AgentClient((node) => security.commandTokenFor(node)) }),
+  deps: ['security', 'bus'],
+  start: ({ security, bus }) => ({
+    service: new AgentClient(
+      (node) => security.commandTokenFor(node),
+      (node) => bus.exchangeFor(node),
+    ),
+  }),
 });
 
 export const ingest = defineModule({

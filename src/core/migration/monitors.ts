@@ -6,7 +6,7 @@
 // every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
-import { AgentApi, type MonitorOption } from '../../client/index.js';
+import type { AgentApi, MonitorOption } from '../../client/index.js';
 import { Limiter } from '../reconciler/limiter.js';
 
 const RESEND_MS = 20_000;
@@ -24,7 +24,7 @@ export class MonitorKeeper {
   constructor(
     private readonly state: ClusterState,
     /** the token each node's agent accepts from the core */
-    private readonly tokenFor: (node: string) => string,
+    private readonly apiFor: (to: { id: string; address: string }) => AgentApi,
   ) {}
 
   async ensure(now: number, policyOf: (node: string) => PolicyDocument): Promise<void> {
@@ -67,6 +67,6 @@ export class MonitorKeeper {
     metric: MonitorOption,
     body: { time: number; source: 'host' | 'guest' },
   ): Promise<void> {
-    await new AgentApi({ base: to.address, token: this.tokenFor(to.id) }).monitor(metric, body, 5000);
+    await this.apiFor(to).monitor(metric, body, 5000);
   }
 }

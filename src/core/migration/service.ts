@@ -48,7 +48,7 @@ export class PolicyEngine {
 
   constructor(private readonly ctx: EngineContext) {
     this.migrator = new Migrator(ctx, ctx.policyState);
-    this.monitors = new MonitorKeeper(ctx.state, ctx.agents.tokenFor);
+    this.monitors = new MonitorKeeper(ctx.state, ctx.agents.apiFor);
   }
 
   private get ps() {

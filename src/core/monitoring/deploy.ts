@@ -8,7 +8,7 @@
 // each sensor's state: deploying, active or failed, with a message.
 import type { OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
-import { AgentApi, type ProbeRequest } from '../../client/index.js';
+import type { AgentApi, ProbeRequest } from '../../client/index.js';
 import type { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { type LinkEntity, Pipe, type PipeInput, type Registry, type ResourceEntity } from '../../monitoring/index.js';
 import type { ClusterState } from '../state.js';
@@ -78,7 +78,8 @@ export interface DeployerOptions {
   state: ClusterState;
   reg: Registry;
   /** the token a node's agent accepts from the core (src/core/security: one per node) */
-  tokenFor: (node: string) => string;
+  /** the agent's API (REST or bus), signed with the node's command token */
+  apiFor: (to: { id: string; address: string }) => AgentApi;
   host: Omit<PublisherHost, 'live' | 'problem'>;
   /** subscribes to the core's live events; returns an unsubscribe */
   subscribe: (listener: (e: OsmoEvent) => void) => () => void;
@@ -446,7 +447,7 @@ export class SensorDeployer {
     // restarted one, with a new registration, has nothing of ours left)
     if (n.status !== 'ready') return;
     const sig = `${n.registeredAt}|${n.address}|${JSON.stringify([...want.monitors].sort(byKey))}|${JSON.stringify([...want.probes].sort(byKey))}|${JSON.stringify([...want.sensors].sort(byKey))}`;
-    const api = new AgentApi({ base: n.address, token: this.o.tokenFor(n.id) });
+    const api = this.o.apiFor(n);
     // edge sensors say how their process is doing on every pass
     if (want.sensors.size > 0) await this.readEdge(nodeId, api, want);
     if (had && had.sig === sig && now - had.at < (had.error ? RETRY_MS : RESEND_MS)) return;

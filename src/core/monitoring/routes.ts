@@ -138,7 +138,7 @@ const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents' | 'sla'> = 
   const deployer = new SensorDeployer({
     state: ctx.state,
     reg: svc.reg,
-    tokenFor: ctx.agents.tokenFor,
+    apiFor: ctx.agents.apiFor,
     host: {
       logDir: join(ctx.config.dataDir, 'sensors'),
       metrics: (rows) => ctx.store.samples.insertMany(rows),

@@ -1,9 +1,9 @@
 // mDNS interop across real network namespaces (testing/netns.ts): other people's clients —
 // Debian's python3-zeroconf (as pycloud's own CloudletFinder uses it) and avahi-browse with
 // its own avahi-daemon — find what osmo announces, from another host; `osmo discover` and
-// `osmo cloudlet pick` do the same from a device. Cloudlet announcements come from osmo's
-// real announcer; the /api/system answers behind them come from testing/stub-cloudlet.ts
-// (a STUB: fixed figures a test can change, so each ranking rule can be shown).
+// `osmo cloudlet pick` do the same from a device. Two real agents run the cloudlet API
+// (`osmo agent --cloudlet`, one also with --mdns); for the ranking rules, testing/stub-cloudlet.ts
+// (a STUB: osmo's real announcer in front of fixed /api/system figures a test can change).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,15 @@ import { osmoIn, scriptIn, spawnIn, startAvahi, type Avahi, type HostProcess } f
 
 const SUBNET = '10.213.21';
 // host names = namespace names (testing/netns.ts names them <prefix>-<name>)
-const [CL1, CL2, JUNK, DUP, DEV] = ['dc-io-cl1', 'dc-io-cl2', 'dc-io-junk', 'dc-io-dup', 'dc-io-dev'];
+const [AG1, AG2, CL1, CL2, JUNK, DUP, DEV] = ['ag1', 'ag2', 'cl1', 'cl2', 'junk', 'dup', 'dev'].map((n) => `dc-io-${n}`) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const host = (ns: string) => lan.hosts[ns.slice('dc-io-'.length)]!;
 const ip = (ns: string) => host(ns).ip;
 const GiB = 1024 ** 3;
@@ -45,7 +53,7 @@ describe('mDNS discovery across network namespaces', () => {
   let avahi: Avahi;
   let dir: string;
   const stubs: Record<string, HostProcess> = {};
-  let agent: HostProcess;
+  const agents: Record<string, HostProcess> = {};
   const file = (h: string) => join(dir, `${h}.json`);
 
   const startStub = async (h: string, nodeId = h) => {
@@ -77,48 +85,52 @@ describe('mDNS discovery across network namespaces', () => {
 
   before(async () => {
     dir = tempDir('dc-io-');
-    lan = makeLan('dc-io', SUBNET, ['cl1', 'cl2', 'junk', 'dup', 'dev']);
+    lan = makeLan('dc-io', SUBNET, ['ag1', 'ag2', 'cl1', 'cl2', 'junk', 'dup', 'dev']);
     writeFileSync(file(CL1), system(0.2, 2 * GiB, [{ service_id: 'httpd', running: false }]));
     writeFileSync(file(CL2), system(0.6, 8 * GiB, [{ service_id: 'httpd', running: false }]));
     writeFileSync(file(JUNK), '<html>this network requires a login</html>');
     writeFileSync(file(DUP), system(0.1, GiB, []));
     for (const h of [CL1, CL2, JUNK]) stubs[h] = await startStub(h);
-    agent = osmoIn(
-      host(CL2),
-      [
-        'agent',
-        '--listen',
-        '0.0.0.0:5000',
-        '--mdns',
-        '--driver',
-        'process',
-        '--node-id',
-        'dc-io-agent',
-        '--layer',
-        'edge',
-        '--domain',
-        'lab',
-        '--data-dir',
-        join(dir, 'agent'),
-      ],
-      { OSMO_TOKEN: 'dc-io-token' },
-    );
-    await agent.waitFor(/mDNS: announcing _osmo\._tcp/);
+    for (const ag of [AG1, AG2]) {
+      agents[ag] = osmoIn(
+        host(ag),
+        [
+          'agent',
+          '--listen',
+          '0.0.0.0:5000',
+          ...(ag === AG2 ? ['--mdns'] : []),
+          '--cloudlet',
+          '9999',
+          '--driver',
+          'process',
+          '--node-id',
+          ag,
+          '--layer',
+          'edge',
+          '--domain',
+          'lab',
+          '--data-dir',
+          join(dir, ag),
+        ],
+        { OSMO_TOKEN: 'dc-io-token' },
+      );
+    }
+    for (const ag of [AG1, AG2]) await agents[ag]!.waitFor(/mDNS: announcing _cloudlet\._tcp/);
     avahi = await startAvahi(host(DEV), join(dir, 'avahi'));
   });
 
   after(async () => {
     await avahi?.close();
-    for (const p of [...Object.values(stubs), agent]) await p?.stop();
+    for (const p of [...Object.values(stubs), ...Object.values(agents)]) await p.stop();
     await lan?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('python3-zeroconf on a device finds each cloudlet as pycloud announces it: _cloudlet._tcp, TXT encryption=disabled, its port and address', async () => {
+  test('python3-zeroconf on a device finds each osmo agent --cloudlet as pycloud announces it: _cloudlet._tcp, TXT encryption=disabled, its port and address', async () => {
     const ev = await zeroconf('_cloudlet._tcp.local.', (e) =>
-      [CL1, CL2, JUNK].every((h) => e.some((x) => x.event === 'add' && x.name?.startsWith(h))),
+      [AG1, AG2, CL1].every((h) => e.some((x) => x.event === 'add' && x.name === `${h}._cloudlet._tcp.local.`)),
     );
-    for (const h of [CL1, CL2, JUNK]) {
+    for (const h of [AG1, AG2, CL1]) {
       const add = ev.find((x) => x.event === 'add' && x.name === `${h}._cloudlet._tcp.local.`);
       assert.ok(add, `${h} in ${JSON.stringify(ev)}`);
       assert.equal(add.server, `${h}.local.`);
@@ -128,17 +140,17 @@ describe('mDNS discovery across network namespaces', () => {
     }
   });
 
-  test("avahi-browse -rtp _cloudlet._tcp (the device's own avahi-daemon) resolves both cloudlets", async () => {
+  test("avahi-browse -rtp _cloudlet._tcp (the device's own avahi-daemon) resolves both agents' cloudlets", async () => {
     const resolved = new Map<string, string[]>();
     const deadline = Date.now() + 30_000;
     // one browse is a snapshot of the daemon's cache: ask again until both are in it
-    while (!(resolved.has(CL1) && resolved.has(CL2)) && Date.now() < deadline) {
+    while (!(resolved.has(AG1) && resolved.has(AG2)) && Date.now() < deadline) {
       for (const l of await avahi.browse('_cloudlet._tcp')) {
         const f = l.split(';');
         if (f[0] === '=' && f[4] === '_cloudlet._tcp') resolved.set(f[3]!, f);
       }
     }
-    for (const h of [CL1, CL2]) {
+    for (const h of [AG1, AG2]) {
       const f = resolved.get(h);
       assert.ok(f, `${h} resolved by avahi-browse: ${JSON.stringify([...resolved.keys()])}`);
       assert.deepEqual(f.slice(6), [`${h}.local`, ip(h), '9999', '"encryption=disabled"']);
@@ -156,13 +168,13 @@ describe('mDNS discovery across network namespaces', () => {
       txt: Record<string, string>;
     }>;
     const cloudlets = found.filter((f) => f.kind === 'cloudlet').map((f) => f.name);
-    assert.deepEqual(cloudlets, [CL1, CL2, JUNK].sort());
-    const ag = found.find((f) => f.kind === 'agent');
-    assert.ok(ag, p.output());
-    assert.equal(ag.name, 'dc-io-agent');
-    assert.equal(ag.port, 5000);
-    assert.equal(ag.addresses[0], ip(CL2));
-    assert.deepEqual(ag.txt, { node: 'dc-io-agent', layer: 'edge', domain: 'lab', path: '/api/v1', scheme: 'http' });
+    assert.deepEqual(cloudlets, [AG1, AG2, CL1, CL2, JUNK].sort());
+    const ag = found.filter((f) => f.kind === 'agent');
+    assert.equal(ag.length, 1, 'only the agent started with --mdns announces its API');
+    assert.equal(ag[0]!.name, AG2);
+    assert.equal(ag[0]!.port, 5000);
+    assert.equal(ag[0]!.addresses[0], ip(AG2));
+    assert.deepEqual(ag[0]!.txt, { node: AG2, layer: 'edge', domain: 'lab', path: '/api/v1', scheme: 'http' });
   });
 
   const pick = async () => {
@@ -176,14 +188,16 @@ describe('mDNS discovery across network namespaces', () => {
     return { code, ...json, out: p.output() };
   };
 
-  test('osmo cloudlet pick: the lowest load wins; a cloudlet answering garbage is skipped with the reason', async () => {
+  test('osmo cloudlet pick: the lowest load wins; garbage is skipped with the reason; real agents read, without the service', async () => {
     const r = await pick();
     assert.equal(r.code, 0, r.out);
     assert.equal(r.best?.name, CL1);
     assert.equal(r.best?.url, `http://${ip(CL1)}:9999`);
     assert.match(r.why, /lowest load/);
-    const junk = r.rejected.find((x) => x.name === JUNK);
-    assert.match(junk?.reason ?? '', /unexpected body/);
+    const reason = (n: string) => r.rejected.find((x) => x.name === n)?.reason ?? '';
+    assert.match(reason(JUNK), /unexpected body/);
+    // the agents' real /api/system answers are read; with no core their catalog is empty
+    for (const ag of [AG1, AG2]) assert.equal(reason(ag), 'does not offer service "httpd"');
   });
 
   test('osmo cloudlet pick: a cloudlet already running the service wins over a less loaded one', async () => {
@@ -205,40 +219,40 @@ describe('mDNS discovery across network namespaces', () => {
     const p = osmoIn(host(DEV), ['cloudlet', 'pick', '--service', 'nope', '--timeout', '2']);
     assert.equal(await p.exited, 1);
     assert.ok(p.output().includes(`skipped dc-io-cl1 (http://${ip(CL1)}:9999): does not offer service "nope"`), p.output());
-    assert.match(p.output(), /osmo: no cloudlet to run "nope" on: 3 answered within 2 s, none offers it/);
+    assert.match(p.output(), /osmo: no cloudlet to run "nope" on: 5 answered within 2 s, none offers it/);
   });
 
   test('a name already announced on the LAN is not taken over: the second one is "name (2)" on its own host name', async () => {
-    stubs[DUP] = await startStub(DUP, CL1);
-    assert.match(stubs[DUP].output(), /announced as dc-io-cl1 \(2\)/);
+    stubs[DUP] = await startStub(DUP, AG1);
+    assert.match(stubs[DUP].output(), /announced as dc-io-ag1 \(2\)/);
     const ev = await zeroconf('_cloudlet._tcp.local.', (e) =>
-      e.some((x) => x.event === 'add' && x.name === `${CL1} (2)._cloudlet._tcp.local.`),
+      e.some((x) => x.event === 'add' && x.name === `${AG1} (2)._cloudlet._tcp.local.`),
     );
-    const dup = ev.find((x) => x.name === `${CL1} (2)._cloudlet._tcp.local.`)!;
+    const dup = ev.find((x) => x.name === `${AG1} (2)._cloudlet._tcp.local.`)!;
     assert.ok(dup.addresses?.includes(ip(DUP)), JSON.stringify(dup));
-    assert.equal(dup.server, `${CL1}-2.local.`);
-    const first = ev.find((x) => x.name === `${CL1}._cloudlet._tcp.local.`);
-    assert.ok(first?.addresses?.includes(ip(CL1)), 'the first cloudlet keeps its name and address');
+    assert.equal(dup.server, `${AG1}-2.local.`);
+    const first = ev.find((x) => x.name === `${AG1}._cloudlet._tcp.local.`);
+    assert.ok(first?.addresses?.includes(ip(AG1)), 'the first cloudlet keeps its name and address');
     await stubs[DUP].stop();
   });
 
-  test('stopping sends goodbyes: python3-zeroconf drops the cloudlet and the agent at once, not after their TTL', async () => {
+  test('stopping an agent sends goodbyes: python3-zeroconf drops its cloudlet and its API at once, not after their TTL', async () => {
     const gone = await zeroconf(
       '_cloudlet._tcp.local.',
-      (e) => e.some((x) => x.event === 'remove' && x.name === `${CL1}._cloudlet._tcp.local.`),
+      (e) => e.some((x) => x.event === 'remove' && x.name === `${AG1}._cloudlet._tcp.local.`),
       async () => {
-        assert.equal(await stubs[CL1]!.stop(), 0);
+        assert.equal(await agents[AG1]!.stop(), 0);
       },
     );
-    assert.ok(gone.some((x) => x.event === 'add' && x.name === `${CL1}._cloudlet._tcp.local.`));
+    assert.ok(gone.some((x) => x.event === 'add' && x.name === `${AG1}._cloudlet._tcp.local.`));
     const agentGone = await zeroconf(
       '_osmo._tcp.local.',
-      (e) => e.some((x) => x.event === 'remove' && x.name === 'dc-io-agent._osmo._tcp.local.'),
+      (e) => e.some((x) => x.event === 'remove' && x.name === `${AG2}._osmo._tcp.local.`),
       async () => {
-        assert.equal(await agent.stop(), 0);
+        assert.equal(await agents[AG2]!.stop(), 0);
       },
     );
-    assert.ok(agentGone.some((x) => x.event === 'add' && x.name === 'dc-io-agent._osmo._tcp.local.'));
+    assert.ok(agentGone.some((x) => x.event === 'add' && x.name === `${AG2}._osmo._tcp.local.`));
   });
 });
 

@@ -3,7 +3,7 @@
 import { api } from './http.js';
 import { normalizeParams, normalizeSeries, nestPatch } from './readers.js';
 import type { Instance, Mel, MelSpec, MetricSeries, OsmoNode, PolicyParam } from './types.js';
-import type { Loads, MigrationResult } from '../../../src/client/index.js';
+import type { Loads, MigrationResult } from '../../../src/client/views.js';
 
 const enc = encodeURIComponent;
 

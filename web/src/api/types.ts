@@ -4,7 +4,7 @@
 // Fields the core may add later are optional here so an older or newer core still renders.
 import type { OsmoEvent } from '../../../src/bus/events.js';
 import type { MetricName, NodeLayer } from '../../../src/model/index.js';
-import type { Instance as InstanceView, Mel as MelView, MelSpecInput, Node as NodeView } from '../../../src/client/index.js';
+import type { Instance as InstanceView, Mel as MelView, MelSpecInput, Node as NodeView } from '../../../src/client/views.js';
 
 export type { MetricName, NodeLayer, OsmoEvent };
 
@@ -60,6 +60,7 @@ const KNOWN: Record<OsmoEvent['type'], true> = {
   load: true,
   rebalance: true,
   sla: true,
+  cloudlet: true,
   audit: true,
   migration: true,
 };
