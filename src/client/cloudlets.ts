@@ -8,7 +8,6 @@ import type { Service, App } from './views.js';
 
 const enc = encodeURIComponent;
 
-export type { Service, App } from './views.js';
 export type ServiceInput = z.input<typeof ServiceSpec>;
 export type AppInput = z.input<typeof AppFields>;
 

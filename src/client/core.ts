@@ -23,18 +23,6 @@ import type {
 } from './views.js';
 
 export type { NodeView, InstanceView, MelView };
-export type {
-  Node,
-  Instance,
-  Mel,
-  MelSpecInput,
-  MelPutInput,
-  MigrationResult,
-  Loads,
-  GlobalPolicy,
-  NodePolicy,
-  CoreEvent,
-} from './views.js';
 
 const NodeList = z.object({ nodes: z.array(NodeView) });
 const MelList = z.object({ mels: z.array(MelView) });
