@@ -4,7 +4,7 @@
 // collectors the same way: the agent re-executes its own program.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { whereKey, type EdgeSensorSpec, type FromEdge, type ToEdge } from './edge-protocol.js';
+import { eventKey, whereKey, type EdgeSensorSpec, type FromEdge, type ToEdge } from './edge-protocol.js';
 
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -84,7 +84,7 @@ export class EdgeSensors {
     if (this.sensors.size === 0 || (e.type !== 'sample' && e.type !== 'probe')) return;
     // the agent's events are flat (src/bus/events.ts SampleEvent, ProbeEvent)
     const d = e as unknown as { metric?: string; source?: string; target?: string; id?: string; fields: Record<string, { value: number }> };
-    const key = e.type === 'sample' ? `m|${d.metric}|${d.source}|${d.target}` : `p|${d.id}`;
+    const key = eventKey(e.type === 'sample' ? { metric: d.metric, source: d.source, target: d.target } : { id: d.id });
     let line: string | undefined;
     for (const r of this.sensors.values()) {
       if (!r.keys.has(key) || !r.child?.stdin?.writable) continue;

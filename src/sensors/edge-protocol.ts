@@ -57,4 +57,9 @@ export type ToEdge =
 export type FromEdge = { t: 'ready' } | { t: 'value'; v: SensorValue } | { t: 'problem'; m: string } | { t: 'fatal'; m: string };
 
 /** The key a sample or probe is matched by. */
-export const whereKey = (w: EdgeWhere): string => (w.kind === 'monitor' ? `m|${w.metric}|${w.source}|${w.target}` : `p|${w.id}`);
+export const whereKey = (w: EdgeWhere): string =>
+  eventKey(w.kind === 'monitor' ? { metric: w.metric, source: w.source, target: w.target } : { id: w.id });
+
+/** The same key for a sample (metric, source, target) or a probe run (id), as the agent sees them. */
+export const eventKey = (e: { metric?: string; source?: string; target?: string; id?: string }): string =>
+  e.id !== undefined ? `p|${e.id}` : `m|${e.metric}|${e.source}|${e.target}`;

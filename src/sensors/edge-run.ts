@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Field } from '../model/index.js';
 import { Pipe, Registry, type PipeInput, type ResourceEntity } from '../monitoring/index.js';
-import { EdgeSensorSpec, whereKey, type FromEdge, type ToEdge } from './edge-protocol.js';
+import { EdgeSensorSpec, eventKey, whereKey, type FromEdge, type ToEdge } from './edge-protocol.js';
 import { portablePublisher, type Publisher, type SensorValue } from './publishers.js';
 import { due, readMonitor, readProbe } from './read.js';
 
@@ -51,7 +51,7 @@ export async function runEdgeSensor(stdin: Readable, stdout: Writable): Promise<
         tick = setInterval(() => p.tick(Date.now()), TICK_MS);
         say({ t: 'ready' });
       } else if (pipe && (msg.t === 'sample' || msg.t === 'probe')) {
-        const key = msg.t === 'sample' ? `m|${msg.metric}|${msg.source}|${msg.target}` : `p|${msg.id}`;
+        const key = eventKey(msg.t === 'sample' ? { metric: msg.metric, source: msg.source, target: msg.target } : { id: msg.id });
         for (const i of byKey.get(key) ?? []) {
           const fields = msg.fields as Record<string, Field>;
           const x = i.source === 'probe' ? readProbe(i.input, fields) : readMonitor(i.input, fields, i.source);
