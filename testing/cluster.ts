@@ -38,6 +38,8 @@ export async function spawnAgent(
   domain: string,
   extra: string[] = [],
   reuse?: AgentProc,
+  /** e.g. `{ DOCKER_HOST }` of a private engine */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<AgentProc> {
   const port = reuse?.port ?? (await freePort());
   const dataDir = reuse?.dataDir ?? tempDir(`osmo-${id}-`);
@@ -67,7 +69,7 @@ export async function spawnAgent(
     'warn',
     ...extra,
   ];
-  const proc = spawnOsmo(args);
+  const proc = spawnOsmo(args, env);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
   return { id, proc, url, port, dataDir, args };

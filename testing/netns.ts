@@ -32,6 +32,10 @@ export interface Lan {
   hosts: Record<string, Host>;
   /** a private dockerd in this host, with these images copied from the machine's engine */
   dockerd(host: string, bip: string, images: string[]): Promise<string>;
+  /** stops that host's engine the way a service manager does (SIGTERM; its containers stop) */
+  stopDockerd(host: string): Promise<void>;
+  /** starts it again on the same data root and socket */
+  startDockerd(host: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,7 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
   const lan = `${prefix}-lan`;
   const br = `${prefix}-br0`;
   const hosts: Record<string, Host> = {};
-  const daemons: Array<{ proc: ChildProcess; dirs: string[]; sock: string }> = [];
+  const daemons: Daemon[] = [];
   const made: string[] = [];
   const close = async () => {
     for (const d of daemons) {
@@ -53,19 +57,7 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
       } catch {
         // the engine is gone already
       }
-      if (d.proc.exitCode === null) {
-        d.proc.kill('SIGTERM');
-        await new Promise<void>((r) => {
-          const t = setTimeout(() => {
-            d.proc.kill('SIGKILL');
-            r();
-          }, 15_000);
-          d.proc.once('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-        });
-      }
+      if (d.proc && d.proc.exitCode === null) await stopProc(d.proc);
       for (const dir of d.dirs) {
         // overlay mounts a crashed engine left behind would make rm fail: unmount first
         tryRun('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
@@ -100,43 +92,35 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
     throw e;
   }
 
+  const launch = async (d: Daemon): Promise<void> => {
+    d.proc = spawn('nsenter', d.argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    d.proc.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        run('docker', ['-H', d.sock, 'version', '--format', '{{.Server.Version}}']);
+        return;
+      } catch {
+        if (d.proc.exitCode !== null || Date.now() > deadline) throw new Error(`dockerd in ${d.ns} did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
+
   const dockerd = async (name: string, bip: string, images: string[]): Promise<string> => {
     const h = hosts[name]!;
     const base = join(tmpdir(), `${h.ns}-docker`);
     const dirs = [`${base}-data`, `${base}-exec`];
     const sock = `unix://${base}.sock`;
     rmSync(`${base}.sock`, { force: true });
-    const proc = spawn(
-      'nsenter',
-      [
-        `--net=/run/netns/${h.ns}`,
-        'dockerd',
-        '--host',
-        sock,
-        '--data-root',
-        dirs[0]!,
-        '--exec-root',
-        dirs[1]!,
-        '--pidfile',
-        `${base}.pid`,
-        '--bip',
-        bip,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    daemons.push({ proc, dirs, sock });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        run('docker', ['-H', sock, 'version', '--format', '{{.Server.Version}}']);
-        break;
-      } catch {
-        if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`dockerd in ${h.ns} did not start:\n${log}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    // A short shutdown timeout: a restart in a test should not wait 10 s for each container
+    // that ignores SIGTERM (PID 1 `sleep` does).
+    const argv = [`--net=/run/netns/${h.ns}`, 'dockerd', '--host', sock, '--data-root', dirs[0]!, '--exec-root', dirs[1]!];
+    argv.push('--pidfile', `${base}.pid`, '--bip', bip, '--shutdown-timeout', '2');
+    const d: Daemon = { name, ns: h.ns, argv, dirs, sock };
+    daemons.push(d);
+    await launch(d);
     for (const image of images) {
       const tar = join(tmpdir(), `${prefix}-${image.replace(/[^a-z0-9]/gi, '_')}.tar`);
       if (!existsSync(tar)) run('docker', ['save', '-o', tar, image]);
@@ -146,7 +130,40 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
     return sock;
   };
 
-  return { hosts, dockerd, close };
+  const stopDockerd = async (name: string): Promise<void> => {
+    const d = daemons.find((x) => x.name === name);
+    if (!d?.proc) throw new Error(`no dockerd in host ${name}`);
+    if (d.proc.exitCode === null) await stopProc(d.proc);
+  };
+  const startDockerd = async (name: string): Promise<void> => {
+    const d = daemons.find((x) => x.name === name);
+    if (!d) throw new Error(`no dockerd in host ${name}`);
+    if (d.proc?.exitCode === null) throw new Error(`dockerd in host ${name} is running`);
+    await launch(d);
+  };
+
+  return { hosts, dockerd, stopDockerd, startDockerd, close };
+}
+
+interface Daemon {
+  name: string;
+  ns: string;
+  argv: string[];
+  dirs: string[];
+  sock: string;
+  proc?: ChildProcess;
+}
+
+/** SIGTERM (the engine stops its containers, as `systemctl stop docker` does), SIGKILL after 15 s. */
+function stopProc(proc: ChildProcess): Promise<void> {
+  return new Promise<void>((r) => {
+    const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+    proc.kill('SIGTERM');
+  });
 }
 
 /** curl from inside a host: status and body (argv, never a shell string). */
