@@ -5,6 +5,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
 
+/** waitForHttp, with the process's own output in the error (why it did not come up) */
+async function ready(proc: OsmoProcess, url: string): Promise<void> {
+  try {
+    await waitForHttp(url, 60_000);
+  } catch (e) {
+    await proc.stop('SIGKILL');
+    throw new Error(
+      `${(e as Error).message}; exit code ${proc.child.exitCode ?? proc.child.signalCode}; output:\n${proc.output().slice(-3000)}`,
+      { cause: e },
+    );
+  }
+}
+
 export interface CoreProc {
   proc: OsmoProcess;
   url: string;
@@ -18,7 +31,7 @@ export async function spawnCore(dataDir = tempDir('osmo-co-core-'), port?: numbe
   const p = port ?? (await freePort());
   const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${p}`, '--data-dir', dataDir, ...extra]);
   const url = `http://127.0.0.1:${p}`;
-  await waitForHttp(`${url}/healthz`, 30_000);
+  await ready(proc, `${url}/healthz`);
   return { proc, url, port: p, dataDir, token: readFileSync(join(dataDir, 'join-token'), 'utf8').trim() };
 }
 
@@ -71,7 +84,7 @@ export async function spawnAgent(
   ];
   const proc = spawnOsmo(args, env);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, 30_000);
+  await ready(proc, `${url}/healthz`);
   return { id, proc, url, port, dataDir, args };
 }
 

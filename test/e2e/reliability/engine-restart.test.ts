@@ -19,9 +19,13 @@ let agent: AgentProc;
 
 /** The MEL's containers in the private engine: name and state. */
 function containers(): Array<{ name: string; state: string }> {
-  const out = execFileSync('docker', ['-H', sock, 'ps', '-a', '--filter', `label=io.osmo.mel=${MEL}`, '--format', '{{.Names}}|{{.State}}'], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'docker',
+    ['-H', sock, 'ps', '-a', '--filter', `label=io.osmo.mel=${MEL}`, '--format', '{{.Names}}|{{.State}}'],
+    {
+      encoding: 'utf8',
+    },
+  );
   return out
     .split('\n')
     .filter(Boolean)
