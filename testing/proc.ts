@@ -42,7 +42,11 @@ process.on('exit', () => {
 /** Runs `osmo <args>` from the TypeScript sources (no build needed), in `cwd` (default: the repository), after `prefix` if given. */
 export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT, prefix: string[] = []): OsmoProcess {
   // tsx by its resolved URL: a bare "tsx" is looked up from cwd, which may be outside the repository
-  const argv = [process.execPath, '--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args];
+  // OSMO_SPAWN_COMPILED=1 (benches): the built dist/ instead, as users run it (no loader in memory)
+  const argv =
+    process.env['OSMO_SPAWN_COMPILED'] === '1'
+      ? [process.execPath, join(ROOT, 'dist/cli/main.js'), ...args]
+      : [process.execPath, '--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args];
   // a prefix runs it through another command, e.g. nsenter into a network namespace (which execs, keeping the pid)
   const all = [...prefix, ...argv];
   const child = spawn(all[0]!, all.slice(1), {

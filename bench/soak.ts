@@ -1,0 +1,288 @@
+// Soak: one core, 3 agents, 50 MELs under continuous churn (scale, replace, delete and
+// recreate), host and guest monitors at 1 s on every agent. Every SAMPLE_S seconds: RSS and
+// open file descriptors of each process, event lag (events the agents produced that the core
+// has not ingested yet), and the store's size on disk. At the end: the slope of each series
+// after the warm-up beside its noise (no monotonic growth means the growth over the run stays
+// within the residual noise), events lost (produced − ingested after a drain, and the agents'
+// own dropped counters), orphan containers; and a PNG of the series in docs/.
+// Baseline in the same invocation: Debian's prometheus-node-exporter, scraped once a second,
+// a long-running daemon with no known leak, sampled the same way.
+//   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/soak.ts
+//   env: SOAK_MIN=30 (run length), SAMPLE_S=30, WARMUP_MIN=3, MELS=50, PNG=docs/soak.png
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { mulberry32 } from '../src/planner/rng.js';
+import { AgentApi, type MonitorOption } from '../src/client/index.js';
+import { api, cleanupNodes, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../testing/cluster.js';
+import { eventually, freePort, tempDir } from '../testing/proc.js';
+import { launch } from '../testing/browser.js';
+import { compiledCli, docker, procUsage, ROOT, sleep, waitHttp } from './agent-lib.js';
+
+const SOAK_MIN = Number(process.env['SOAK_MIN'] ?? 30);
+const SAMPLE_S = Number(process.env['SAMPLE_S'] ?? 30);
+const WARMUP_MIN = Number(process.env['WARMUP_MIN'] ?? 3);
+const MELS = Number(process.env['MELS'] ?? 50);
+const PNG = process.env['PNG'] ?? join(ROOT, 'docs', 'soak.png');
+const IDS = ['soak-a', 'soak-b', 'soak-c'];
+const rnd = mulberry32(7);
+
+interface Point {
+  t: number; // minutes since start
+  rss: Record<string, number>; // MiB
+  fds: Record<string, number>;
+  lag: number; // events
+  storeMiB: number;
+}
+
+const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+const mib = (b: number) => b / 1024 / 1024;
+
+async function metric(url: string, name: string, token?: string): Promise<number> {
+  const r = await fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const text = await r.text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+function storeSize(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir)) if (/^osmo\.db(-wal|-shm)?$/.test(f)) n += statSync(join(dir, f)).size;
+  return n;
+}
+
+/** least-squares slope per minute, and the standard deviation of the residuals */
+function fit(xs: number[], ys: number[]): { slope: number; noise: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  const res = ys.map((y, i) => y - (my + slope * (xs[i]! - mx)));
+  return { slope, noise: Math.sqrt(res.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2)) };
+}
+
+// the compiled CLI, as users run it: under tsx every process would carry the loader's memory
+compiledCli();
+process.env['OSMO_SPAWN_COMPILED'] = '1';
+
+let core: CoreProc | undefined;
+const agents: AgentProc[] = [];
+const nePort = await freePort();
+const neUrl = `http://127.0.0.1:${nePort}`;
+const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+let churning = true;
+try {
+  cleanupNodes(IDS);
+  core = await spawnCore(tempDir('osmo-soak-core-'));
+  for (const id of IDS) agents.push(await spawnAgent(core, id, 'edge', 'site', ['--log-level', 'error']));
+  const c = core;
+  await eventually(
+    async () =>
+      ((await api(c, 'GET', '/api/v1/nodes')).json.nodes as Array<{ status: string }>).filter((n) => n.status === 'ready').length === 3,
+    60_000,
+    'three nodes ready',
+  );
+  for (const a of agents) {
+    const agentApi = new AgentApi({ base: a.url, token: c.token });
+    for (const source of ['host', 'guest'] as const)
+      for (const m of ['cpu', 'mem'] as MonitorOption[]) await agentApi.monitor(m, { time: 1, source });
+  }
+  const names = Array.from({ length: MELS }, (_, k) => `soak-m${k}`);
+  for (const name of names) await api(c, 'PUT', `/api/v1/mels/${name}`, { image: 'osmo-test/sleeper:1', replicas: 1 });
+
+  // churn: one operation every second, a client that retries through hiccups
+  let ops = 0;
+  const churn = (async () => {
+    while (churning) {
+      const name = names[Math.floor(rnd() * names.length)]!;
+      const roll = rnd();
+      try {
+        if (roll < 0.5) await api(c, 'POST', `/api/v1/mels/${name}/scale`, { replicas: 1 + Math.floor(rnd() * 2) });
+        else if (roll < 0.8)
+          await api(c, 'PUT', `/api/v1/mels/${name}`, { image: 'osmo-test/sleeper:1', replicas: 1, env: { ROUND: String(ops) } });
+        else {
+          await api(c, 'DELETE', `/api/v1/mels/${name}`);
+          await api(c, 'PUT', `/api/v1/mels/${name}`, { image: 'osmo-test/sleeper:1', replicas: 1 });
+        }
+        ops++;
+      } catch {
+        // counted as not done; the run goes on
+      }
+      await sleep(1000);
+    }
+  })();
+  await waitHttp(`${neUrl}/metrics`);
+  const scraper = (async () => {
+    while (churning) {
+      await fetch(`${neUrl}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      await sleep(1000);
+    }
+  })();
+
+  const pids: Record<string, number> = { core: c.proc.child.pid!, node_exporter: ne.pid! };
+  for (const a of agents) pids[a.id] = a.proc.child.pid!;
+  const produced = async () => {
+    let n = 0;
+    for (const a of agents) n += await metric(a.url, 'osmo_agent_events_total', c.token);
+    return n;
+  };
+  const ingested = () => metric(c.url, 'osmo_agent_events_total');
+  const points: Point[] = [];
+  const t0 = Date.now();
+  while (Date.now() - t0 < SOAK_MIN * 60_000) {
+    await sleep(SAMPLE_S * 1000);
+    const rss: Record<string, number> = {};
+    const fds: Record<string, number> = {};
+    for (const [k, pid] of Object.entries(pids)) {
+      rss[k] = mib(procUsage(pid).rssBytes);
+      fds[k] = fdCount(pid);
+    }
+    // ingested first: events produced between the two reads then count as lag, never as a
+    // negative one (the figure is an upper bound of the events in flight)
+    const seen = await ingested();
+    const lag = (await produced()) - seen;
+    const p: Point = { t: (Date.now() - t0) / 60_000, rss, fds, lag, storeMiB: mib(storeSize(c.dataDir)) };
+    points.push(p);
+    console.log(
+      `${p.t.toFixed(1)} min  rss ${Object.entries(rss)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(
+          ' ',
+        )} MiB  fds core ${fds['core']}  lag ${lag}  store ${p.storeMiB.toFixed(1)} MiB  ops ${ops}  load ${loadavg()[0]!.toFixed(1)}`,
+    );
+  }
+  churning = false;
+  await churn;
+  await scraper;
+
+  // drain: every event produced reaches the core (nothing is produced faster than it drains:
+  // the monitors go on, so compare after the agents' own counters stop moving ahead)
+  for (const a of agents) {
+    const agentApi = new AgentApi({ base: a.url, token: c.token });
+    for (const source of ['host', 'guest'] as const)
+      for (const m of ['cpu', 'mem'] as MonitorOption[]) await agentApi.stopMonitor(m, source).catch(() => undefined);
+  }
+  let lost = Number.NaN;
+  await eventually(
+    async () => {
+      const seen = await ingested();
+      lost = (await produced()) - seen;
+      return lost === 0;
+    },
+    120_000,
+    'every produced event ingested',
+  ).catch(() => undefined);
+  let dropped = 0;
+  for (const a of agents) dropped += await metric(a.url, 'osmo_agent_outbox_dropped_events_total', c.token);
+
+  // orphans: containers of our nodes whose instance the core does not know
+  const known = new Set(((await api(c, 'GET', '/api/v1/instances')).json.instances as Array<{ name: string }>).map((i) => i.name));
+  const ours = IDS.flatMap((id) =>
+    docker(['ps', '-a', '--filter', `label=io.osmo.node=${id}`, '--format', '{{.Names}}'])
+      .split('\n')
+      .filter(Boolean),
+  );
+  const orphans = ours.filter((n) => !known.has(n));
+
+  const after = points.filter((p) => p.t >= WARMUP_MIN);
+  console.log(
+    `\nsoak ${SOAK_MIN} min, ${MELS} MELs, ${ops} churn operations, samples every ${SAMPLE_S} s, warm-up ${WARMUP_MIN} min excluded from the fits`,
+  );
+  console.log('| series | first after warm-up | last | slope per 10 min | residual noise (sd) | growth over the run vs noise |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const row = (label: string, ys: number[], unit: string) => {
+    const xs = after.map((p) => p.t);
+    const { slope, noise } = fit(xs, ys);
+    const span = xs[xs.length - 1]! - xs[0]!;
+    const growth = slope * span;
+    const verdict = growth <= 2 * noise || growth <= 0 ? 'within noise' : `GROWS (${(growth / Math.max(noise, 1e-9)).toFixed(1)} × noise)`;
+    console.log(
+      `| ${label} | ${ys[0]!.toFixed(1)} ${unit} | ${ys[ys.length - 1]!.toFixed(1)} ${unit} | ${(slope * 10).toFixed(2)} ${unit} | ${noise.toFixed(2)} ${unit} | ${verdict} |`,
+    );
+  };
+  if (after.length >= 3) {
+    for (const k of Object.keys(pids))
+      row(
+        `RSS ${k}${k === 'node_exporter' ? ' (baseline)' : ''}`,
+        after.map((p) => p.rss[k]!),
+        'MiB',
+      );
+    for (const k of Object.keys(pids))
+      row(
+        `fds ${k}${k === 'node_exporter' ? ' (baseline)' : ''}`,
+        after.map((p) => p.fds[k]!),
+        '',
+      );
+    row(
+      'event lag',
+      after.map((p) => p.lag),
+      'events',
+    );
+    row(
+      'store size',
+      after.map((p) => p.storeMiB),
+      'MiB',
+    );
+  } else console.log('(too few samples after the warm-up for a fit: run longer)');
+  console.log(
+    `events lost (produced − ingested after the drain): ${lost}; dropped by the agents' outboxes: ${dropped}; orphan containers: ${orphans.length}`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+  await plot(points, PNG);
+  console.log(`plot: ${PNG}`);
+} finally {
+  churning = false;
+  for (const a of agents) await a.proc.stop('SIGKILL');
+  await core?.proc.stop('SIGKILL');
+  ne.kill('SIGKILL');
+  cleanupNodes(IDS);
+}
+
+/** Four panels of polylines as SVG, screenshotted to PNG by the test browser (chromium). */
+async function plot(points: Point[], file: string): Promise<void> {
+  if (points.length < 2) return;
+  const W = 900;
+  const H = 200;
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#7f7f7f'];
+  const panel = (title: string, series: Record<string, number[]>, y0: number) => {
+    const all = Object.values(series).flat();
+    const max = Math.max(1, ...all) * 1.1;
+    const tmax = points[points.length - 1]!.t;
+    const x = (t: number) => 60 + (t / tmax) * (W - 80);
+    const y = (v: number) => y0 + H - 20 - (v / max) * (H - 40);
+    const lines = Object.entries(series).map(([name, ys], k) => {
+      const d = ys.map((v, i) => `${x(points[i]!.t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+      return `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="1.5" points="${d}"/><text x="${W - 180}" y="${y0 + 20 + k * 14}" font-size="11" fill="${colors[k % colors.length]}">${name}</text>`;
+    });
+    return `<text x="10" y="${y0 + 14}" font-size="13" font-weight="bold">${title}</text><text x="10" y="${y0 + 30}" font-size="10">max ${max.toFixed(0)}</text><line x1="60" x2="${W - 20}" y1="${y(0)}" y2="${y(0)}" stroke="#ccc"/><text x="${W - 60}" y="${y0 + H - 4}" font-size="10">${tmax.toFixed(0)} min</text>${lines.join('')}`;
+  };
+  const keys = Object.keys(points[0]!.rss);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H * 4}" style="background:#fff;font-family:sans-serif">${[
+    panel('RSS (MiB)', Object.fromEntries(keys.map((k) => [k, points.map((p) => p.rss[k]!)])), 0),
+    panel('open file descriptors', Object.fromEntries(keys.map((k) => [k, points.map((p) => p.fds[k]!)])), H),
+    panel('event lag (events produced, not yet ingested)', { lag: points.map((p) => p.lag) }, 2 * H),
+    panel('store size (MiB)', { store: points.map((p) => p.storeMiB) }, 3 * H),
+  ].join('')}</svg>`;
+  const b = await launch({ width: W, height: H * 4 });
+  try {
+    await b.page.setContent(`<html><body style="margin:0">${svg}</body></html>`);
+    await b.page.screenshot({ path: file, fullPage: true });
+  } finally {
+    await b.close();
+  }
+}
