@@ -203,6 +203,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     command: o.edgeSensorCommand ?? [process.execPath, ...process.execArgv, process.argv[1] ?? '', 'sensor-edge'],
     logDir: resolve(dataDir, 'sensors'),
     log: (level, msg) => logger[level](msg),
+    onValue: (v) => bus.publish('sensor', { type: 'sensor', sensor: v.sensor, channel: v.channel, publisher: v.publisher, value: v.value }),
   });
   const offSensors = producer.onEvent((e) => sensors.onEvent(e));
 

@@ -72,7 +72,20 @@ export const MonitorEvent = z.object({
 });
 export type MonitorEvent = z.infer<typeof MonitorEvent>;
 
-export const AgentEvent = z.discriminatedUnion('type', [SampleEvent, ProbeEvent, InstanceEvent, PullEvent, MonitorEvent]);
+/** A value an edge sensor's pipe delivered to one of its publishers on the agent (live only). */
+export const SensorValueEvent = z.object({
+  ...base,
+  type: z.literal('sensor'),
+  /** the sensor's id */
+  sensor: z.string(),
+  channel: z.string(),
+  /** the publisher's term (log, udp, webhook) */
+  publisher: z.string(),
+  value: z.union([z.number(), z.boolean()]),
+});
+export type SensorValueEvent = z.infer<typeof SensorValueEvent>;
+
+export const AgentEvent = z.discriminatedUnion('type', [SampleEvent, ProbeEvent, InstanceEvent, PullEvent, MonitorEvent, SensorValueEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 /** An event before the producer stamps seq/node/ts on it. */
 export type AgentEventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'seq' | 'node' | 'ts'> : never) : never;
@@ -243,6 +256,7 @@ export const EventData = {
   instance: InstanceEvent.omit(lifted),
   pull: PullEvent.omit(lifted),
   monitor: MonitorEvent.omit(lifted),
+  sensor: SensorValueEvent.omit(lifted),
   ...CoreEventData,
 };
 export type EventType = keyof typeof EventData;
@@ -268,6 +282,7 @@ export const OsmoEvent = z.discriminatedUnion('type', [
   envelope('instance'),
   envelope('pull'),
   envelope('monitor'),
+  envelope('sensor'),
   envelope('core'),
   envelope('node'),
   envelope('mel'),

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { eventKey, whereKey, type EdgeSensorSpec, type FromEdge, type ToEdge } from './edge-protocol.js';
+import type { SensorValue } from './value.js';
 
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -41,6 +42,8 @@ export interface EdgeHostOptions {
   /** directory for `log` publishers' files */
   logDir: string;
   log?: (level: 'info' | 'warn', msg: string) => void;
+  /** every value a sensor's pipe delivered (the agent sends them on to the core's live stream) */
+  onValue?: (v: SensorValue) => void;
 }
 
 export class EdgeSensors {
@@ -131,6 +134,7 @@ export class EdgeSensors {
       } else if (m.t === 'value') {
         r.info.values++;
         r.info.last = { channel: m.v.channel, value: m.v.value, ts: m.v.ts };
+        this.o.onValue?.(m.v);
       } else if (m.t === 'problem') r.info.problem = m.m;
       else {
         fatal = true;

@@ -217,7 +217,7 @@ export const EventsQuery = z.object({
             .filter(Boolean)
         : undefined,
     )
-    .pipe(z.array(z.enum(['sample', 'probe', 'instance', 'pull', 'monitor'])).optional()),
+    .pipe(z.array(z.enum(['sample', 'probe', 'instance', 'pull', 'monitor', 'sensor'])).optional()),
 });
 
 /** path option -> metric; the seed also accepts "memory" and "network" */

@@ -49,7 +49,7 @@ export class Ingest {
           samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
         if (e.source === 'host') trackLoad(node.load, e);
         this.events.publishLive(toLogged(e));
-      } else if (e.type === 'probe') {
+      } else if (e.type === 'probe' || e.type === 'sensor') {
         // like samples, live only: the monitoring context reads them, the log does not keep them
         this.events.publishLive(toLogged(e));
       } else {
@@ -78,6 +78,8 @@ function toLogged(e: AgentEvent): NewOsmoEvent {
     case 'pull':
       return { ...env, type: e.type, data: stripBase(e) };
     case 'monitor':
+      return { ...env, type: e.type, data: stripBase(e) };
+    case 'sensor':
       return { ...env, type: e.type, data: stripBase(e) };
   }
 }

@@ -59,7 +59,7 @@ const eventRoutes: CoreRoutes<'events' | 'store'> = async (app, { ctx }) => {
       const match = (e: OsmoEvent) =>
         (!types || types.includes(e.type)) &&
         (!q.node || e.node === q.node) &&
-        (types?.includes(e.type) || (e.type !== 'sample' && e.type !== 'probe'));
+        (types?.includes(e.type) || (e.type !== 'sample' && e.type !== 'probe' && e.type !== 'sensor'));
       const history =
         sinceTs !== undefined || Number.isFinite(lastId) || q.follow === 'false'
           ? await ctx.events.history({

@@ -298,6 +298,10 @@ export class SensorDeployer {
     } else if (e.type === 'probe') {
       const bs = this.byProbe.get(`${e.node}|${e.data.id}`);
       if (bs) for (const b of bs) this.feed(b, e.ts, readProbe(b.input, e.data.fields));
+    } else if (e.type === 'sensor' && this.deployed.get(e.data.sensor)?.edge) {
+      // an edge sensor's value, as its agent's process delivered it: the same live face as a core-side one
+      const d = e.data;
+      this.live.publish(d.sensor, { sensor: d.sensor, channel: d.channel, publisher: d.publisher, value: d.value, ts: e.ts });
     }
   }
 

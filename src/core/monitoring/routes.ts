@@ -147,7 +147,8 @@ const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents' | 'sla'> = 
     subscribe: (l) => {
       const a = ctx.events.live.subscribe('sample', l);
       const b = ctx.events.live.subscribe('probe', l);
-      return () => (a(), b());
+      const c = ctx.events.live.subscribe('sensor', l);
+      return () => (a(), b(), c());
     },
   });
   svc.attach(deployer);

@@ -136,6 +136,15 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
       assert.ok(Math.abs((d.value as number) - want) <= 1e-9 * Math.max(1, want), `ewma ${d.value} != ${want}`);
     }
 
+    // the values reach the core's live stream too (what `osmo sensor tail` shows), through the agent's events
+    const streamed = await sseValues(`${core.url}/api/v1/sensors/edge-latency/stream?publisher=udp`, 3);
+    for (const x of streamed) assert.equal(x.channel, 'smooth');
+    await eventually(
+      () => streamed.every((x) => udp.of('edge-latency').some((d) => d.value === x.value)),
+      30_000,
+      'every streamed value is one the edge sent by UDP',
+    );
+
     // no core: the pipe at the edge goes on
     await core.proc.stop('SIGKILL');
     const before = udp.of('edge-latency').length;
@@ -200,3 +209,31 @@ describe('edge sensors: the pipe runs next to its target, on a real agent', { ti
     await eventually(() => pids.every((p) => !alive(p)), 10_000, 'the edge processes ended');
   });
 });
+
+/** The first `n` `value` events of a server-sent event stream. */
+async function sseValues(url: string, n: number): Promise<Array<{ channel: string; publisher: string; value: number | boolean }>> {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(), 60_000);
+  const out: Array<{ channel: string; publisher: string; value: number | boolean }> = [];
+  try {
+    const r = await fetch(url, { signal: ac.signal });
+    assert.equal(r.status, 200);
+    const dec = new TextDecoder();
+    let buf = '';
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      let at: number;
+      while ((at = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        const data = /^data: (.*)$/m.exec(block);
+        if (/^event: value$/m.test(block) && data) out.push(JSON.parse(data[1]!) as (typeof out)[number]);
+        if (out.length >= n) return out;
+      }
+    }
+    throw new Error(`the stream ended after ${out.length} values`);
+  } finally {
+    clearTimeout(t);
+    ac.abort();
+  }
+}

@@ -50,6 +50,7 @@ const KNOWN: Record<OsmoEvent['type'], true> = {
   instance: true,
   pull: true,
   monitor: true,
+  sensor: true,
   core: true,
   node: true,
   mel: true,
