@@ -40,7 +40,10 @@ const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const mib = (b: number) => b / 1024 / 1024;
 
 async function metric(url: string, name: string, token?: string): Promise<number> {
-  const r = await fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const r = await fetch(`${url}/metrics`, {
+    signal: AbortSignal.timeout(20_000),
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  });
   const text = await r.text();
   let sum = 0;
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'gm'))) sum += Number(m[1]);
@@ -139,6 +142,7 @@ try {
   };
   const ingested = () => metric(c.url, 'osmo_agent_events_total');
   const points: Point[] = [];
+  let scrapeFailures = 0;
   const t0 = Date.now();
   while (Date.now() - t0 < SOAK_MIN * 60_000) {
     await sleep(SAMPLE_S * 1000);
@@ -150,8 +154,14 @@ try {
     }
     // ingested first: events produced between the two reads then count as lag, never as a
     // negative one (the figure is an upper bound of the events in flight)
-    const seen = await ingested();
-    const lag = (await produced()) - seen;
+    let lag = Number.NaN;
+    try {
+      const seen = await ingested();
+      lag = (await produced()) - seen;
+    } catch (e) {
+      console.log(`(a /metrics read failed: ${(e as Error).message}; this point has no lag)`);
+      scrapeFailures++;
+    }
     const p: Point = { t: (Date.now() - t0) / 60_000, rss, fds, lag, storeMiB: mib(storeSize(c.dataDir)) };
     points.push(p);
     console.log(
@@ -201,8 +211,9 @@ try {
   );
   console.log('| series | first after warm-up | last | slope per 10 min | residual noise (sd) | growth over the run vs noise |');
   console.log('| --- | --- | --- | --- | --- | --- |');
-  const row = (label: string, ys: number[], unit: string) => {
-    const xs = after.map((p) => p.t);
+  const row = (label: string, series: Array<[number, number]>, unit: string) => {
+    const xs = series.map(([t]) => t);
+    const ys = series.map(([, y]) => y);
     const { slope, noise } = fit(xs, ys);
     const span = xs[xs.length - 1]! - xs[0]!;
     const growth = slope * span;
@@ -215,13 +226,13 @@ try {
     for (const k of Object.keys(pids))
       row(
         `RSS ${k}${k === 'node_exporter' ? ' (baseline)' : ''}`,
-        after.map((p) => p.rss[k]!),
+        after.map((p) => [p.t, p.rss[k]!]),
         'MiB',
       );
     for (const k of Object.keys(pids))
       row(
         `fds ${k}${k === 'node_exporter' ? ' (baseline)' : ''}`,
-        after.map((p) => p.fds[k]!),
+        after.map((p) => [p.t, p.fds[k]!]),
         '',
       );
     row(
@@ -231,13 +242,14 @@ try {
     );
     row(
       'store size',
-      after.map((p) => p.storeMiB),
+      after.map((p) => [p.t, p.storeMiB]),
       'MiB',
     );
   } else console.log('(too few samples after the warm-up for a fit: run longer)');
   console.log(
     `events lost (produced − ingested after the drain): ${lost}; dropped by the agents' outboxes: ${dropped}; orphan containers: ${orphans.length}`,
   );
+  console.log(`/metrics reads that failed (20 s timeout): ${scrapeFailures}`);
   console.log(
     `load average at the end: ${loadavg()
       .map((x) => x.toFixed(1))

@@ -10,6 +10,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentEvent } from '../bus/events.js';
 import type { InstanceInfo } from '../runtime/types.js';
 import { parseDiskstats, parseMeminfo, parseMounts, parseNetDev, parseProcStat, readProc } from './monitor/procfs.js';
+import { withinMs } from '../shared/within.js';
+
+const SCRAPE_ENGINE_MS = 5000;
 
 export interface MetricsSources {
   instances: () => Promise<InstanceInfo[]>;
@@ -146,14 +149,17 @@ export class AgentMetrics {
     fs('size');
     fs('avail');
 
+    let lastInstances: Awaited<ReturnType<typeof src.instances>> = [];
     new Gauge({
       name: 'osmo_instance_up',
       help: 'One series per instance this agent runs: 1 for its current state, 0 for the others.',
       labelNames: ['name', 'image', 'driver', 'state'],
       registers: [r],
       async collect() {
+        // an engine that hangs must not hang the scrape: after 5 s the last answer stands
+        const list = (await withinMs(src.instances(), SCRAPE_ENGINE_MS)) ?? lastInstances;
+        lastInstances = list;
         this.reset();
-        const list = await src.instances().catch(() => []);
         for (const i of list) {
           for (const st of STATES) this.set({ name: i.name, image: i.image, driver: i.driver, state: st }, i.state === st ? 1 : 0);
         }

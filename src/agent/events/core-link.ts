@@ -6,6 +6,7 @@
 // not this node's) is not: the node stays cut off until an operator acts.
 import type { RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { backoffMs, CoreError, type CoreClient } from './core-client.js';
+import { withinMs } from '../../shared/within.js';
 
 export interface CoreLinkOptions {
   client: CoreClient;
@@ -87,16 +88,5 @@ export class CoreLink {
       this.o.log?.(`heartbeat failed: ${(e as Error).message}`);
       this.later(() => this.heartbeat(), Math.min(Math.max(0, began + this.intervalMs - Date.now()), backoffMs(this.attempt++)));
     }
-  }
-}
-
-/** The promise's value if it settles successfully within ms, else undefined (it keeps running). */
-async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
-  try {
-    return await Promise.race([p.catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
