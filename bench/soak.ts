@@ -237,12 +237,12 @@ try {
       );
     row(
       'event lag',
-      after.map((p) => p.lag),
+      after.filter((p) => Number.isFinite(p.lag)).map((p) => [p.t, p.lag] as [number, number]),
       'events',
     );
     row(
       'store size',
-      after.map((p) => [p.t, p.storeMiB]),
+      after.map((p) => [p.t, p.storeMiB] as [number, number]),
       'MiB',
     );
   } else console.log('(too few samples after the warm-up for a fit: run longer)');
