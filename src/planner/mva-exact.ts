@@ -15,8 +15,8 @@
 //    where X^{−k} is the throughput of the network with one copy of station k fewer (a
 //    station with `copies` n stands for n identical stations), solved first over the same
 //    lattice (recursively, memoized by the copies vector).
-//  - Populations n−e_r are either in the same "slab" (same count of the largest class)
-//    or in the previous one, so only two slabs of queue lengths are kept.
+//  - Populations n−e_r are at most one "slab" (the states with the same count of the
+//    largest class) behind n in the walk's order, so only a ring of slab + 1 records is kept.
 //  - The complement networks need their throughputs at the same population only, so all
 //    networks of the family (every copies vector below the given one, one per lattice pass
 //    before) are walked together, complements first, in one pass over the lattice: nothing
@@ -48,11 +48,10 @@ interface Net {
   off: Int32Array;
   W: number;
   delaySum: Float64Array;
-  /** two slabs of per-state records */
+  /** per-state records, a ring of slab + 1 states (walk()) */
   buf: Float64Array;
   X: Float64Array;
   Rq: Float64Array;
-  Qn: Float64Array;
   /** for each multi-server station q: the index of its complement network (one copy fewer), else −1 */
   comp: Int32Array;
   /** for a single-server station q: the end of the run of single-server stations from q; else q */
@@ -91,10 +90,9 @@ function buildNet(net: NumNetwork, cp: number[], slab: number, comp: Int32Array)
     off,
     W,
     delaySum,
-    buf: new Float64Array(2 * slab * W),
+    buf: new Float64Array((slab + 1) * W),
     X: new Float64Array(Rn),
     Rq: new Float64Array(Rn * Math.max(Kq, 1)),
-    Qn: new Float64Array(Math.max(Kq, 1)),
     comp: Int32Array.from(qs, (k) => comp[k]!),
     runEnd: runsOfSingles(qc),
     keep,
@@ -159,42 +157,48 @@ function walk(nets: Net[], N: number[], s: number, slab: number, stride: Int32Ar
   const Rn = N.length;
   const n = new Int32Array(Rn);
   const Nmax = Int32Array.from(N);
-  /** state index (in the two-slab ring) of n − e_r, for each class present */
+  // Records live in a ring of slab + 1 states: n − e_r is stride_r states back (slab for the
+  // slab class), so that is all that must be kept. The slot written next is the one just read
+  // as n − e_s, still in cache, and the one read as n − e_s is the next slot: both sequential.
+  const L = slab + 1;
+  /** ring slot of n − e_r, for each class present */
   const prev = new Int32Array(Rn);
   for (const t of nets) for (let q = 0; q < t.Kq; q++) if (t.qc[q]! > 1) t.buf[t.off[q]! + 1] = 1; // p(0|0)=1
+  let cur = 0;
   for (let m = 0; m <= N[s]!; m++) {
     n.fill(0);
     n[s] = m;
-    const slabCur = (m & 1) * slab;
-    const slabPrev = ((m - 1) & 1) * slab;
     for (let rest = 0; rest < slab; rest++) {
-      if (rest > 0) {
+      if (rest > 0 || m > 0) {
+        cur = cur + 1 === L ? 0 : cur + 1;
         // advance the mixed-radix counter over the non-slab classes
-        for (let r = 0; r < Rn; r++) {
-          if (r === s) continue;
-          if (n[r]! < Nmax[r]!) {
-            n[r]!++;
-            break;
+        if (rest > 0)
+          for (let r = 0; r < Rn; r++) {
+            if (r === s) continue;
+            if (n[r]! < Nmax[r]!) {
+              n[r]!++;
+              break;
+            }
+            n[r] = 0;
           }
-          n[r] = 0;
-        }
-      } else if (m === 0) continue;
+      } else continue;
       let r0 = -1; // a class present at n, for the p(0) ratio
       for (let r = 0; r < Rn; r++) {
         if (n[r]! === 0) continue;
         if (r0 < 0) r0 = r;
-        prev[r] = r === s ? slabPrev + rest : slabCur + rest - stride[r]!;
+        const back = r === s ? slab : stride[r]!;
+        prev[r] = cur >= back ? cur - back : cur - back + L;
       }
-      for (let t = 0; t < nets.length; t++) step(nets[t]!, nets, n, prev, slabCur + rest, r0, Z);
+      for (let t = 0; t < nets.length; t++) step(nets[t]!, nets, n, prev, cur, r0, Z);
     }
   }
 }
 
 /** MVA at one population `n` for one network; its complements have already stepped to `n`. */
 function step(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, state: number, r0: number, Z: Float64Array): void {
-  const { Kq, qc, qcopies, unit, Dr, off, W, delaySum, buf, X, Rq, Qn, runEnd } = t;
+  const { Kq, qc, qcopies, unit, Dr, off, W, delaySum, buf, X, Rq, runEnd } = t;
   const Rn = n.length;
-  Qn.fill(0);
+  const cur = state * W;
   for (let r = 0; r < Rn; r++) {
     X[r] = 0;
     const nr = n[r]!;
@@ -238,12 +242,12 @@ function step(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, state: numbe
     }
     const x = nr / (Z[r]! + sum);
     X[r] = x;
-    for (let q = 0; q < Kq; q++) Qn[q]! += x * Rq[rb + q]!;
+    // Q(n) = Σ_r X_r R_r, summed straight into the record (0 + a = a: the first class sets it)
+    if (r === r0) for (let q = 0; q < Kq; q++) buf[cur + off[q]!] = x * Rq[rb + q]!;
+    else for (let q = 0; q < Kq; q++) buf[cur + off[q]!]! += x * Rq[rb + q]!;
   }
-  const cur = state * W;
   for (let q = 0; q < Kq; q++) {
     const o = cur + off[q]!;
-    buf[o] = Qn[q]!;
     const ck = qc[q]!;
     if (ck === 1) continue;
     // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for 1 ≤ j ≤ c−2 (higher j are not needed)
