@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { DEFAULT_LIVENESS } from '../../core/nodes/service.js';
-import { busAuthFromEnv } from '../../bus/nats/connect.js';
+import { busAuthFromEnv } from '../../bus/nats/url.js';
 import { dashboardUrl } from '../dashboard-url.js';
 
 export function positiveMs(flag: string) {
