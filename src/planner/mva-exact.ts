@@ -117,7 +117,14 @@ function family(net: NumNetwork, cp: number[], slab: number, nets: Net[], seen: 
   const comp = new Int32Array(cp.length).fill(-1);
   cp.forEach((n, k) => {
     const s = net.stations[k]!;
-    if (n > 0 && !s.delay && s.servers > 1) comp[k] = family(net, cp.map((m, i) => (i === k ? m - 1 : m)), slab, nets, seen);
+    if (n > 0 && !s.delay && s.servers > 1)
+      comp[k] = family(
+        net,
+        cp.map((m, i) => (i === k ? m - 1 : m)),
+        slab,
+        nets,
+        seen,
+      );
   });
   nets.push(buildNet(net, cp, slab, comp));
   seen.set(key, nets.length - 1);
@@ -206,7 +213,7 @@ function step(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, state: numbe
     const pb = prev[r]! * W;
     let sum = delaySum[r]!;
     const rb = r * Kq;
-    for (let q = 0; q < Kq; ) {
+    for (let q = 0; q < Kq;) {
       const end = runEnd[q]!;
       if (end > q) {
         // a run of single-server stations: their records are adjacent, R = D·(1 + Q(n−e_r))

@@ -78,7 +78,12 @@ export async function startCloudlet(o: CloudletOptions): Promise<RunningCloudlet
     ...(o.core ? { core: o.core } : {}),
     ...(sync ? { sync } : {}),
   };
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, frameworkErrors, schemaController: zodCompilers }).withTypeProvider<ZodTypeProvider>();
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    frameworkErrors,
+    schemaController: zodCompilers,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, (req, d, err) => {

@@ -55,4 +55,3 @@ export async function connectBus(o: BusOptions, log: (msg: string) => void = () 
     }
   }
 }
-
