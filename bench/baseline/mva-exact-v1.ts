@@ -1,5 +1,6 @@
 // The exact MVA as it was before the 2026-11-30 rewrite (923,521 states in ~0.9 s cpu), kept
-// verbatim as the baseline of bench/planner-solvers.ts: the new one must give identical results.
+// as the baseline of bench/planner-solvers.ts, verbatim but for two helpers that only the new
+// one exports: the new one must give identical results.
 // Exact multi-class MVA (Reiser & Lavenberg 1980) with exact load-dependent MVA for
 // multi-server stations, μ(j) = min(j, c) (Bruell, Balbo & Afshari 1984).
 //
@@ -21,15 +22,6 @@
 //    or in the previous one, so only two slabs of queue lengths are kept; only the
 //    complement networks' throughputs are stored for the whole lattice.
 import type { NumNetwork, NumResult } from '../../src/planner/network.js';
-
-export function latticeSize(N: readonly number[]): number {
-  return N.reduce((a, n) => a * (Math.floor(n) + 1), 1);
-}
-
-/** How many lattice passes exact MVA makes: Π (copies + 1) over the multi-server stations. */
-export function exactPasses(net: NumNetwork): number {
-  return net.stations.reduce((a, s) => (!s.delay && s.servers > 1 ? a * (s.copies + 1) : a), 1);
-}
 
 interface Lattice {
   N: number[];
