@@ -28,6 +28,12 @@ export function compiledCli(): string {
 
 export { freePort };
 
+/** The node flags on the first line of bin/osmo-agent.js (`#!/usr/bin/env -S node FLAGS`). */
+export function launcherFlags(): string {
+  const first = readFileSync(join(ROOT, 'bin', 'osmo-agent.js'), 'utf8').split('\n')[0]!;
+  return first.replace(/^#!\/usr\/bin\/env -S node\s*/, '');
+}
+
 export async function waitHttp(url: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -53,8 +59,9 @@ export interface Agent {
 export async function startCompiledAgent(nodeId: string, extra: string[] = []): Promise<Agent> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'osmo-bench-agent-'));
-  // AGENT_NODE_FLAGS: V8/node flags for the agent process, e.g. "--max-semi-space-size=1"
-  const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // AGENT_NODE_FLAGS: V8/node flags for the agent process, e.g. "--max-semi-space-size=1";
+  // by default those of the agent's launcher, bin/osmo-agent.js (what a deployed agent runs with)
+  const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? launcherFlags()).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, compiledCli(), ...agentArgs(port, nodeId, dataDir, extra)], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,27 +1,38 @@
 // Recovery: kill -9 of an agent -> all its instances running again elsewhere, with real
-// containers, default settings (heartbeat 1 s, down after 4 s). One core and three agents
+// containers, default settings (heartbeat 500 ms, accrual detector). One core and three agents
 // as child processes on one Docker engine. Baseline in the same run: the time the same
 // cluster takes to bring up the same number of fresh instances (the floor any recovery
 // pays for starting containers), so the ratio shows what detection + rescheduling adds.
-// Usage: node --import tsx bench/core-recovery.ts   (env ROUNDS=3, needs DOCKER_HOST:
+// Also counted: false downs (a suspect or down of a node nobody killed), the detector's
+// reason for each down, and the load average per round (a loaded machine is the point).
+// Usage: node --import tsx bench/core-recovery.ts   (env ROUNDS=10, CORE_ARGS="--heartbeat
+//        1000 ..." to try other detector settings; needs DOCKER_HOST:
 //        eval "$(bash scripts/test-docker.sh | tail -1)")
+import { loadavg } from 'node:os';
 import { cleanupNodes, containersOf, spawnAgent, spawnCore, type AgentProc } from '../testing/cluster.js';
 import { CoreClient } from '../src/client/index.js';
 import { eventually } from '../testing/proc.js';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const CORE_ARGS = (process.env.CORE_ARGS ?? '').split(' ').filter(Boolean);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PER_NODE = 2;
 const IDS = ['co-rb-a', 'co-rb-b', 'co-rb-c'];
 
 async function main(): Promise<void> {
   cleanupNodes(IDS);
-  const core = await spawnCore();
+  const core = await spawnCore(undefined, undefined, CORE_ARGS);
   const api = new CoreClient({ base: core.url, token: core.token });
   const instances = (mel: string) => api.instances({ mel });
   const agents: AgentProc[] = [];
   for (const id of IDS) agents.push(await spawnAgent(core, id, 'edge', 'd1'));
   await eventually(async () => (await api.nodes()).length === 3, 30_000, 'nodes');
-  const results: Array<{ baseline: number; down: number; recovered: number }> = [];
+  const results: Array<{ baseline: number; down: number; recovered: number; load: number }> = [];
+  /** when each victim was legitimately silent: [node, from, to] */
+  const silent: Array<[string, number, number]> = [];
+  const reasons: string[] = [];
+  const falseDowns: string[] = [];
+  const tStart = Date.now();
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const mel = `co-rb-m${r}`;
@@ -32,44 +43,63 @@ async function main(): Promise<void> {
       const baseline = Date.now() - t0;
       const victim = agents[r % 3]!;
       const onVictim = (await instances(mel)).filter((i) => i.node === victim.id).length;
+      const load = loadavg()[0]!;
       const t1 = Date.now();
       await victim.proc.stop('SIGKILL');
       let down = NaN;
-      await eventually(
-        async () => {
-          if (Number.isNaN(down) && (await api.node(victim.id)).status === 'down') down = Date.now() - t1;
-          const l = (await instances(mel)).filter((i) => i.state === 'running');
-          return l.length === n && l.every((i) => i.node !== victim.id);
-        },
-        60_000,
-        'recovered',
-      );
+      // polled every 50 ms (eventually() polls every 200 ms, which would blur the figure)
+      for (;;) {
+        if (Date.now() - t1 > 60_000) throw new Error('not recovered within 60 s');
+        if (Number.isNaN(down) && (await api.node(victim.id)).status === 'down') down = Date.now() - t1;
+        const l = (await instances(mel)).filter((i) => i.state === 'running');
+        if (l.length === n && l.every((i) => i.node !== victim.id)) break;
+        await sleep(50);
+      }
       const recovered = Date.now() - t1;
-      results.push({ baseline, down, recovered });
+      results.push({ baseline, down, recovered, load });
       console.log(
-        `round ${r + 1}: ${onVictim} instance(s) on the killed node; fresh start of ${n}: ${baseline} ms; down after ${down} ms; all running elsewhere after ${recovered} ms`,
+        `round ${r + 1}: ${onVictim} instance(s) on the killed node; fresh start of ${n}: ${baseline} ms; down after ${down} ms; all running elsewhere after ${recovered} ms; load average ${load.toFixed(1)}`,
       );
       const back = await spawnAgent(core, victim.id, 'edge', 'd1', [], victim);
+      silent.push([victim.id, t1, Date.now()]);
       agents.splice(agents.indexOf(victim), 1, back);
       await eventually(async () => containersOf(mel).length === n, 60_000, 'originals removed after return');
       await api.removeMel(mel);
       await eventually(() => containersOf(mel).length === 0, 60_000, 'cleanup');
+    }
+    // every suspect or down outside a victim's own silence is a false one
+    const evs = await api.eventHistory({ type: 'node', since: String(tStart), limit: 10_000 });
+    for (const e of evs) {
+      const d = e.data as { action?: string; status?: string; reason?: string };
+      if (d.action !== 'status' || (d.status !== 'down' && d.status !== 'suspect')) continue;
+      const legit = silent.some(([id, from, to]) => id === e.node && e.ts >= from && e.ts <= to);
+      if (!legit) falseDowns.push(`${e.node} ${d.status} at +${e.ts - tStart} ms: ${d.reason}`);
+      else if (d.status === 'down') reasons.push(d.reason ?? '');
     }
   } finally {
     for (const a of agents) await a.proc.stop('SIGKILL');
     await core.proc.stop('SIGKILL');
     cleanupNodes(IDS);
   }
+  // nearest rank: with 10 rounds, p99 is the slowest round
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!;
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const b = med(results.map((x) => x.baseline));
-  const d = med(results.map((x) => x.down));
-  const rec = med(results.map((x) => x.recovered));
-  console.log('\n| figure (median of %d rounds) | value | baseline (same run) | ratio |\n|---|---|---|---|', ROUNDS);
-  console.log(`| kill -9 agent -> node down | ${d} ms | | |`);
+  const d = results.map((x) => x.down);
+  const rec = results.map((x) => x.recovered);
+  const loads = results.map((x) => x.load);
+  console.log('\ndown reasons:\n  ' + reasons.join('\n  '));
+  console.log(`false suspects/downs (nodes nobody killed): ${falseDowns.length}${falseDowns.map((f) => `\n  ${f}`).join('')}`);
   console.log(
-    `| kill -9 agent -> all its instances running elsewhere | ${rec} ms | fresh start of ${PER_NODE * 3} instances: ${b} ms | ${(rec / b).toFixed(2)}x |`,
+    `\n| figure (%d rounds, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}) | median | p99 | baseline (same run) | ratio of medians |\n|---|---|---|---|---|`,
+    ROUNDS,
   );
-  console.log(`| target | <= 10000 ms | | ${rec <= 10_000 ? 'met' : 'missed'} |`);
+  console.log(`| kill -9 agent -> node down | ${med(d)} ms | ${q(d, 0.99)} ms | | |`);
+  console.log(
+    `| kill -9 agent -> all its instances running elsewhere | ${med(rec)} ms | ${q(rec, 0.99)} ms | fresh start of ${PER_NODE * 3} instances: ${b} ms | ${(med(rec) / b).toFixed(2)}x |`,
+  );
+  const met = med(rec) <= 3000 && q(rec, 0.99) <= 5000 && falseDowns.length === 0;
+  console.log(`| target: median <= 3000 ms, p99 <= 5000 ms, no false downs | | | | ${met ? 'met' : 'missed'} |`);
 }
 
 await main();

@@ -28,11 +28,11 @@ import { MonitorService } from './monitor/service.js';
 import { ProbeService } from './monitor/probes.js';
 import { openRuntime } from './runtime.js';
 import { EdgeSensors } from '../sensors/edge-host.js';
-import { connectBus, type BusOptions } from '../bus/nats/connect.js';
+import type { BusOptions } from '../bus/nats/connect.js';
 import { subjectSafe } from '../bus/nats/subjects.js';
 import type { BusAuthFiles } from '../bus/nats/url.js';
-import { AgentBus } from './events/bus.js';
-import { defaultAddress, startCloudlet, type CloudletInfo, type RunningCloudlet } from './cloudlet/server.js';
+import type { AgentBus } from './events/bus.js';
+import type { CloudletInfo, RunningCloudlet } from './cloudlet/server.js';
 
 export interface AgentOptions {
   /** "HOST:PORT" ("[::1]:5000" for IPv6); port 0 picks a free port. Default 127.0.0.1:5000 */
@@ -121,7 +121,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
 
   // a cloudlet tells the core where devices reach it (the mailbox names the new address after a
   // migration) and publishes its containers' ports there, not on loopback
-  const cloudletAddress = o.cloudlet ? (o.cloudlet.address ?? defaultAddress()) : undefined;
+  // the NATS client and the cloudlet API are loaded only by agents that use them (their memory
+  // is most of what a plain agent would otherwise carry for nothing: docs/benchmarks.md)
+  const cloudletServer = o.cloudlet ? await import('./cloudlet/server.js') : undefined;
+  const cloudletAddress = o.cloudlet ? (o.cloudlet.address ?? cloudletServer!.defaultAddress()) : undefined;
   const runtime =
     o.runtime ??
     (await openRuntime({
@@ -137,6 +140,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   let link: CoreLink | undefined;
   let agentBus: AgentBus | undefined;
   if (o.bus) {
+    const { connectBus } = await import('../bus/nats/connect.js');
+    const { AgentBus } = await import('./events/bus.js');
     const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, inboxPrefix: `_INBOX.${nodeId}`, ...o.busAuth }, (m) =>
       logger.warn(m),
     ).catch(async (e: unknown) => {
@@ -273,7 +278,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   let cloudlet: RunningCloudlet | undefined;
   if (o.cloudlet) {
     try {
-      cloudlet = await startCloudlet({
+      cloudlet = await cloudletServer!.startCloudlet({
         ...o.cloudlet,
         address: cloudletAddress!,
         nodeId,

@@ -6,9 +6,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { Bonjour, Service } from 'bonjour-service';
-import { browseOn } from './browse.js';
 import { isLoopback } from '../shared/net.js';
-import { openMdns } from './mdns.js';
 import { AGENT_TYPE, CLOUDLET_TXT, CLOUDLET_TYPE, type ServiceKind } from './types.js';
 
 export interface AnnounceOptions {
@@ -72,6 +70,8 @@ export async function announce(o: AnnounceOptions): Promise<Announcement> {
   if (o.agent) wanted.push({ kind: 'agent', type: AGENT_TYPE, port: o.agent.port, txt: agentTxt(o, o.agent) });
   if (wanted.length === 0) return { services: [], close: async () => {} };
 
+  // the mDNS stack (bonjour-service and its DNS codec) is loaded only by an agent that announces
+  const { openMdns } = await import('./mdns.js');
   const b = openMdns({ ...(o.interface ? { interface: o.interface } : {}), log: (m) => log('warn', m) });
   const taken = await namesInUse(
     b,
@@ -118,6 +118,7 @@ export async function announce(o: AnnounceOptions): Promise<Announcement> {
 
 /** Lower-cased instance names other hosts answer for, of the given types, heard within `ms`. */
 async function namesInUse(b: Bonjour, types: string[], ms: number): Promise<Set<string>> {
+  const { browseOn } = await import('./browse.js');
   const found = await browseOn(
     b,
     types.map((t) => (t === CLOUDLET_TYPE ? 'cloudlet' : 'agent')),

@@ -15,9 +15,14 @@
 //    where X^{−k} is the throughput of the network with one copy of station k fewer (a
 //    station with `copies` n stands for n identical stations), solved first over the same
 //    lattice (recursively, memoized by the copies vector).
-//  - Populations n−e_r are either in the same "slab" (same count of the largest class)
-//    or in the previous one, so only two slabs of queue lengths are kept; only the
-//    complement networks' throughputs are stored for the whole lattice.
+//  - Populations n−e_r are at most one "slab" (the states with the same count of the
+//    largest class) behind n in the walk's order, so only a ring of slab + 1 records is kept.
+//  - The complement networks need their throughputs at the same population only, so all
+//    networks of the family (every copies vector below the given one, one per lattice pass
+//    before) are walked together, complements first, in one pass over the lattice: nothing
+//    is stored per lattice point, and no state allocates. A population vector is a
+//    mixed-radix counter (Int32Array); its neighbours n−e_r are fixed offsets in the
+//    two-slab ring, so no map or key is built per state.
 import type { NumNetwork, NumResult } from './network.js';
 
 export function latticeSize(N: readonly number[]): number {
@@ -29,60 +34,34 @@ export function exactPasses(net: NumNetwork): number {
   return net.stations.reduce((a, s) => (!s.delay && s.servers > 1 ? a * (s.copies + 1) : a), 1);
 }
 
-interface Lattice {
-  N: number[];
-  Rn: number;
-  s: number;
-  slab: number;
-  stride: number[];
-  size: number;
+/** One network of the family: the given one with `cp[k]` copies of each station k. */
+interface Net {
+  /** queueing stations kept, their server counts and copies */
+  Kq: number;
+  qc: Int32Array;
+  qcopies: Float64Array;
+  /** every kept queueing station has one copy (then the multiplication by 1 is skipped: same result) */
+  unit: boolean;
+  /** demands, class-major: Dr[r·Kq + q] */
+  Dr: Float64Array;
+  /** per-state record: for each queueing station, Q then p(0..c−2), at off[q] */
+  off: Int32Array;
+  W: number;
+  delaySum: Float64Array;
+  /** per-state records, a ring of slab + 1 states (walk()) */
+  buf: Float64Array;
+  X: Float64Array;
+  Rq: Float64Array;
+  /** for each multi-server station q: the index of its complement network (one copy fewer), else −1 */
+  comp: Int32Array;
+  /** for a single-server station q: the end of the run of single-server stations from q; else q */
+  runEnd: Int32Array;
+  keep: number[];
 }
 
-function lattice(N: number[]): Lattice {
-  const Rn = N.length;
-  let s = 0;
-  for (let r = 1; r < Rn; r++) if (N[r]! > N[s]!) s = r;
-  const stride = new Array<number>(Rn).fill(0);
-  let slab = 1;
-  for (let r = 0; r < Rn; r++) {
-    if (r === s) continue;
-    stride[r] = slab;
-    slab *= N[r]! + 1;
-  }
-  return { N, Rn, s, slab, stride, size: slab * (N[s]! + 1) };
-}
-
-export function exactMva(net: NumNetwork): NumResult {
-  const N = net.N.map((n) => {
-    if (!Number.isInteger(n) || n < 0) throw new Error(`exact MVA needs integer populations, got ${n}`);
-    return n;
-  });
-  const lat = lattice(N);
-  const memo = new Map<string, Float64Array>();
-  return pass(
-    net,
-    lat,
-    net.stations.map((x) => x.copies),
-    memo,
-    false,
-  ).result;
-}
-
-/**
- * One lattice pass over the network with `cp[k]` copies of station k (0: absent).
- * With `record`, returns X_r(n) for every lattice point (index (m·slab + rest)·R + r).
- */
-function pass(
-  net: NumNetwork,
-  lat: Lattice,
-  cp: number[],
-  memo: Map<string, Float64Array>,
-  record: boolean,
-): { result: NumResult; Xall?: Float64Array } {
-  const { N, Rn, s, slab, stride } = lat;
+function buildNet(net: NumNetwork, cp: number[], slab: number, comp: Int32Array): Net {
+  const Rn = net.N.length;
   const st = net.stations;
-  const K = st.length;
-  const c = st.map((x) => (x.delay ? 1 : x.servers));
   const delaySum = new Float64Array(Rn);
   const qs: number[] = [];
   const keep = cp.flatMap((n, k) => (n > 0 ? [k] : []));
@@ -91,25 +70,10 @@ function pass(
     else qs.push(k);
   }
   const Kq = qs.length;
-  const qc = Int32Array.from(qs, (k) => c[k]!);
+  const qc = Int32Array.from(qs, (k) => st[k]!.servers);
   const qcopies = Float64Array.from(qs, (k) => cp[k]!);
-  // class-major demands: the hot loop walks the stations of one class
   const Dr = new Float64Array(Kq * Rn);
   for (let q = 0; q < Kq; q++) for (let r = 0; r < Rn; r++) Dr[r * Kq + q] = st[qs[q]!]!.D[r]!;
-  const Qn = new Float64Array(Math.max(Kq, 1));
-  // throughputs of each multi-server station's complement network, over the whole lattice
-  const comp: Array<Float64Array | undefined> = qs.map((k, q) => {
-    if (qc[q]! === 1) return undefined;
-    const fewer = cp.map((n, i) => (i === k ? n - 1 : n));
-    const key = fewer.join(',');
-    let Xc = memo.get(key);
-    if (!Xc) {
-      Xc = pass(net, lat, fewer, memo, true).Xall!;
-      memo.set(key, Xc);
-    }
-    return Xc;
-  });
-  // Per-state record layout: for each queueing station, Q then p(0..c-2).
   const off = new Int32Array(Kq);
   let W = 0;
   for (let q = 0; q < Kq; q++) {
@@ -117,98 +81,210 @@ function pass(
     W += qc[q]!;
   }
   W = Math.max(W, 1);
-  const buf = new Float64Array(2 * slab * W);
-  const Xall = record ? new Float64Array(lat.size * Rn) : undefined;
-  const X = new Float64Array(Rn);
-  const Rq = new Float64Array(Rn * Math.max(Kq, 1));
-  const prevBase = new Int32Array(Rn);
+  return {
+    Kq,
+    qc,
+    qcopies,
+    unit: qcopies.every((x) => x === 1),
+    Dr,
+    off,
+    W,
+    delaySum,
+    buf: new Float64Array((slab + 1) * W),
+    X: new Float64Array(Rn),
+    Rq: new Float64Array(Rn * Math.max(Kq, 1)),
+    comp: Int32Array.from(qs, (k) => comp[k]!),
+    runEnd: runsOfSingles(qc),
+    keep,
+  };
+}
+
+function runsOfSingles(qc: Int32Array): Int32Array {
+  const end = new Int32Array(qc.length);
+  for (let q = qc.length - 1; q >= 0; q--) end[q] = qc[q] !== 1 ? q : q + 1 < qc.length && qc[q + 1] === 1 ? end[q + 1]! : q + 1;
+  return end;
+}
+
+/**
+ * The family of networks one solve needs: `cp`, and for each of its multi-server stations
+ * the network with one copy fewer, recursively; complements come before the networks that
+ * read them. Returns the index of `cp`'s network.
+ */
+function family(net: NumNetwork, cp: number[], slab: number, nets: Net[], seen: Map<string, number>): number {
+  const key = cp.join(',');
+  const known = seen.get(key);
+  if (known !== undefined) return known;
+  const comp = new Int32Array(cp.length).fill(-1);
+  cp.forEach((n, k) => {
+    const s = net.stations[k]!;
+    if (n > 0 && !s.delay && s.servers > 1)
+      comp[k] = family(
+        net,
+        cp.map((m, i) => (i === k ? m - 1 : m)),
+        slab,
+        nets,
+        seen,
+      );
+  });
+  nets.push(buildNet(net, cp, slab, comp));
+  seen.set(key, nets.length - 1);
+  return nets.length - 1;
+}
+
+export function exactMva(net: NumNetwork): NumResult {
+  const N = net.N.map((n) => {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`exact MVA needs integer populations, got ${n}`);
+    return n;
+  });
+  const Rn = N.length;
+  // the largest class numbers the slabs; the others form the mixed-radix rest within a slab
+  let s = 0;
+  for (let r = 1; r < Rn; r++) if (N[r]! > N[s]!) s = r;
+  const stride = new Int32Array(Rn);
+  let slab = 1;
+  for (let r = 0; r < Rn; r++) {
+    if (r === s) continue;
+    stride[r] = slab;
+    slab *= N[r]! + 1;
+  }
+  const nets: Net[] = [];
+  const top = family(
+    net,
+    net.stations.map((x) => x.copies),
+    slab,
+    nets,
+    new Map(),
+  );
+  walk(nets, N, s, slab, stride, Float64Array.from(net.Z));
+  return result(net, N, nets[top]!);
+}
+
+/** One walk over the population lattice, every network of the family at each point. */
+function walk(nets: Net[], N: number[], s: number, slab: number, stride: Int32Array, Z: Float64Array): void {
+  const Rn = N.length;
   const n = new Int32Array(Rn);
   const Nmax = Int32Array.from(N);
-  const strideA = Int32Array.from(stride);
-  const Z = Float64Array.from(net.Z);
-
+  // Records live in a ring of slab + 1 states: n − e_r is stride_r states back (slab for the
+  // slab class), so that is all that must be kept. The slot written next is the one just read
+  // as n − e_s, still in cache, and the one read as n − e_s is the next slot: both sequential.
+  const L = slab + 1;
+  /** ring slot of n − e_r, for each class present */
+  const prev = new Int32Array(Rn);
+  for (const t of nets) for (let q = 0; q < t.Kq; q++) if (t.qc[q]! > 1) t.buf[t.off[q]! + 1] = 1; // p(0|0)=1
+  let cur = 0;
   for (let m = 0; m <= N[s]!; m++) {
     n.fill(0);
     n[s] = m;
-    const slabCur = (m & 1) * slab;
-    const slabPrev = ((m - 1) & 1) * slab;
     for (let rest = 0; rest < slab; rest++) {
-      if (rest > 0) {
+      if (rest > 0 || m > 0) {
+        cur = cur + 1 === L ? 0 : cur + 1;
         // advance the mixed-radix counter over the non-slab classes
-        for (let r = 0; r < Rn; r++) {
-          if (r === s) continue;
-          if (n[r]! < Nmax[r]!) {
-            n[r]!++;
-            break;
-          }
-          n[r] = 0;
-        }
-      }
-      const cur = (slabCur + rest) * W;
-      const gidx = m * slab + rest;
-      if (m === 0 && rest === 0) {
-        for (let q = 0; q < Kq; q++) if (qc[q]! > 1) buf[cur + off[q]! + 1] = 1; // p(0|0)=1
-        continue;
-      }
-      let r0 = -1; // a class present at n, for the p(0) ratio
-      Qn.fill(0);
-      for (let r = 0; r < Rn; r++) {
-        X[r] = 0;
-        const nr = n[r]!;
-        if (nr === 0) continue;
-        if (r0 < 0) r0 = r;
-        const pb = (r === s ? slabPrev + rest : slabCur + rest - strideA[r]!) * W;
-        prevBase[r] = pb;
-        let sum = delaySum[r]!;
-        const rb = r * Kq;
-        for (let q = 0; q < Kq; q++) {
-          const d = Dr[rb + q]!;
-          let Rk = 0;
-          if (d !== 0) {
-            const o = pb + off[q]!;
-            const ck = qc[q]!;
-            if (ck === 1) Rk = d * (1 + buf[o]!);
-            else {
-              let acc = 1 + buf[o]!;
-              for (let i = 0; i <= ck - 2; i++) acc += (ck - 1 - i) * buf[o + 1 + i]!;
-              Rk = (d / ck) * acc;
+        if (rest > 0)
+          for (let r = 0; r < Rn; r++) {
+            if (r === s) continue;
+            if (n[r]! < Nmax[r]!) {
+              n[r]!++;
+              break;
             }
+            n[r] = 0;
           }
-          Rq[rb + q] = Rk;
-          sum += qcopies[q]! * Rk;
-        }
-        const x = nr / (Z[r]! + sum);
-        X[r] = x;
-        for (let q = 0; q < Kq; q++) Qn[q]! += x * Rq[rb + q]!;
-        if (Xall) Xall[gidx * Rn + r] = x;
+      } else continue;
+      let r0 = -1; // a class present at n, for the p(0) ratio
+      for (let r = 0; r < Rn; r++) {
+        if (n[r]! === 0) continue;
+        if (r0 < 0) r0 = r;
+        const back = r === s ? slab : stride[r]!;
+        prev[r] = cur >= back ? cur - back : cur - back + L;
       }
-      for (let q = 0; q < Kq; q++) {
-        const o = cur + off[q]!;
-        buf[o] = Qn[q]!;
-        const ck = qc[q]!;
-        if (ck === 1) continue;
-        // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for 1 ≤ j ≤ c−2 (higher j are not needed)
-        for (let j = ck - 2; j >= 1; j--) {
-          let pj = 0;
-          for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += Dr[r * Kq + q]! * X[r]! * buf[prevBase[r]! + off[q]! + j]!;
-          buf[o + 1 + j] = pj / j;
-        }
-        // p(0|n) = p(0|n−e_r0) · X_r0(n) / X_r0^{−k}(n); an infinite complement throughput
-        // (nothing left to slow the class down) means the station is never idle
-        const Xc = comp[q]![gidx * Rn + r0]!;
-        buf[o + 1] = Xc < Number.POSITIVE_INFINITY ? (buf[prevBase[r0]! + off[q]! + 1]! * X[r0]!) / Xc : 0;
-      }
+      for (let t = 0; t < nets.length; t++) step(nets[t]!, nets, n, prev, cur, r0, Z);
     }
   }
-  // residence times at the full population, all kept stations (others: 0)
+}
+
+/** MVA at one population `n` for one network; its complements have already stepped to `n`. */
+function step(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, state: number, r0: number, Z: Float64Array): void {
+  const { Kq, qc, qcopies, unit, Dr, off, W, delaySum, buf, X, Rq, runEnd } = t;
+  const Rn = n.length;
+  const cur = state * W;
+  for (let r = 0; r < Rn; r++) {
+    X[r] = 0;
+    const nr = n[r]!;
+    if (nr === 0) continue;
+    const pb = prev[r]! * W;
+    let sum = delaySum[r]!;
+    const rb = r * Kq;
+    for (let q = 0; q < Kq;) {
+      const end = runEnd[q]!;
+      if (end > q) {
+        // a run of single-server stations: their records are adjacent, R = D·(1 + Q(n−e_r))
+        // (a zero demand gives 0 as the branch of the general case below does)
+        const o = pb + off[q]!;
+        if (unit)
+          for (let i = q; i < end; i++) {
+            const Rk = Dr[rb + i]! * (1 + buf[o + i - q]!);
+            Rq[rb + i] = Rk;
+            sum += Rk;
+          }
+        else
+          for (let i = q; i < end; i++) {
+            const Rk = Dr[rb + i]! * (1 + buf[o + i - q]!);
+            Rq[rb + i] = Rk;
+            sum += qcopies[i]! * Rk;
+          }
+        q = end;
+        continue;
+      }
+      const d = Dr[rb + q]!;
+      let Rk = 0;
+      if (d !== 0) {
+        const o = pb + off[q]!;
+        const ck = qc[q]!;
+        let acc = 1 + buf[o]!;
+        for (let i = 0; i <= ck - 2; i++) acc += (ck - 1 - i) * buf[o + 1 + i]!;
+        Rk = (d / ck) * acc;
+      }
+      Rq[rb + q] = Rk;
+      sum += unit ? Rk : qcopies[q]! * Rk;
+      q++;
+    }
+    const x = nr / (Z[r]! + sum);
+    X[r] = x;
+    // Q(n) = Σ_r X_r R_r, summed straight into the record (0 + a = a: the first class sets it)
+    if (r === r0) for (let q = 0; q < Kq; q++) buf[cur + off[q]!] = x * Rq[rb + q]!;
+    else for (let q = 0; q < Kq; q++) buf[cur + off[q]!]! += x * Rq[rb + q]!;
+  }
+  for (let q = 0; q < Kq; q++) {
+    const o = cur + off[q]!;
+    const ck = qc[q]!;
+    if (ck === 1) continue;
+    // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for 1 ≤ j ≤ c−2 (higher j are not needed)
+    for (let j = ck - 2; j >= 1; j--) {
+      let pj = 0;
+      for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += Dr[r * Kq + q]! * X[r]! * buf[prev[r]! * W + off[q]! + j]!;
+      buf[o + 1 + j] = pj / j;
+    }
+    // p(0|n) = p(0|n−e_r0) · X_r0(n) / X_r0^{−k}(n); an infinite complement throughput
+    // (nothing left to slow the class down) means the station is never idle
+    const Xc = nets[t.comp[q]!]!.X[r0]!;
+    buf[o + 1] = Xc < Number.POSITIVE_INFINITY ? (buf[prev[r0]! * W + off[q]! + 1]! * X[r0]!) / Xc : 0;
+  }
+}
+
+/** Residence times, queue lengths and utilizations at the full population (stations not kept: 0). */
+function result(net: NumNetwork, N: number[], t: Net): NumResult {
+  const st = net.stations;
+  const Rn = N.length;
+  const K = st.length;
+  const c = st.map((x) => (x.delay ? 1 : x.servers));
+  const qs = t.keep.filter((k) => !st[k]!.delay);
   const Rt = new Float64Array(Rn * K);
   for (let r = 0; r < Rn; r++) {
-    for (const k of keep) if (st[k]!.delay) Rt[r * K + k] = st[k]!.D[r]!;
-    for (let q = 0; q < Kq; q++) Rt[r * K + qs[q]!] = Rq[r * Kq + q]!;
+    for (const k of t.keep) if (st[k]!.delay) Rt[r * K + k] = st[k]!.D[r]!;
+    for (let q = 0; q < t.Kq; q++) Rt[r * K + qs[q]!] = t.Rq[r * t.Kq + q]!;
   }
-  const Xs = Array.from(X);
+  const Xs = Array.from(t.X);
   const R = st.map((_, k) => N.map((Nr, r) => (Nr > 0 ? Rt[r * K + k]! : st[k]!.D[r]!)));
   const Q = R.map((row) => row.map((v, r) => Xs[r]! * v));
   const U = st.map((stn, k) => stn.D.map((d, r) => (Xs[r]! * d) / c[k]!));
-  return { result: { X: Xs, R, Q, U }, Xall };
+  return { X: Xs, R, Q, U };
 }

@@ -3,8 +3,8 @@
 // the same handlers, so a wrong content type or an oversized body is the same answer from
 // either (400, as the seed's "bad body -> 400" says, with a code that says which mistake).
 // Client mistakes are 4xx naming the problem; only our own bugs are 500.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../model/errors.js';
 import { isOsmoError } from './errors.js';
 import { storeErrorKind } from './store-errors.js';
@@ -101,6 +101,16 @@ export function sendError(reply: FastifyReply, code: ErrorCode, error: string): 
 }
 
 /** For `Fastify({ frameworkErrors })`: router-level failures bypass the error handler and are client mistakes too. */
+/**
+ * Fastify's `schemaController` option for servers whose every route is validated and
+ * serialized by zod: with these factories fastify never loads its defaults (ajv,
+ * fast-json-stringify), which an agent would carry in memory for nothing.
+ */
+export const zodCompilers = {
+  compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: () => serializerCompiler },
+  // fastify's types describe its ajv factories; at run time it only calls what the factory returns
+} as unknown as NonNullable<FastifyServerOptions['schemaController']>;
+
 export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const d = describeError(err);
   void sendError(reply, d.status >= 500 ? 'OSMO_BAD_REQUEST' : d.code, d.error);

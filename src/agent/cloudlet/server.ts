@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { frameworkErrors, installErrorHandlers } from '../../shared/http-errors.js';
+import { frameworkErrors, installErrorHandlers, zodCompilers } from '../../shared/http-errors.js';
 import { conflict, invalid } from '../../shared/errors.js';
 import type { DeployService } from '../deploy/service.js';
 import type { CoreClient } from '../events/core-client.js';
@@ -78,7 +78,12 @@ export async function startCloudlet(o: CloudletOptions): Promise<RunningCloudlet
     ...(o.core ? { core: o.core } : {}),
     ...(sync ? { sync } : {}),
   };
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, frameworkErrors }).withTypeProvider<ZodTypeProvider>();
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    frameworkErrors,
+    schemaController: zodCompilers,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, (req, d, err) => {

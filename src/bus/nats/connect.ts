@@ -55,14 +55,3 @@ export async function connectBus(o: BusOptions, log: (msg: string) => void = () 
     }
   }
 }
-
-/** The auth files from the environment (OSMO_BUS_CREDS, OSMO_BUS_NKEY, OSMO_BUS_CA, OSMO_BUS_CERT, OSMO_BUS_KEY). */
-export function busAuthFromEnv(env: NodeJS.ProcessEnv = process.env): BusAuthFiles {
-  return {
-    ...(env.OSMO_BUS_CREDS ? { creds: env.OSMO_BUS_CREDS } : {}),
-    ...(env.OSMO_BUS_NKEY ? { nkeySeed: env.OSMO_BUS_NKEY } : {}),
-    ...(env.OSMO_BUS_CA ? { ca: env.OSMO_BUS_CA } : {}),
-    ...(env.OSMO_BUS_CERT ? { cert: env.OSMO_BUS_CERT } : {}),
-    ...(env.OSMO_BUS_KEY ? { key: env.OSMO_BUS_KEY } : {}),
-  };
-}

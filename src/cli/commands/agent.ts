@@ -3,7 +3,7 @@
 // the next start adopts them.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
-import { busAuthFromEnv } from '../../bus/nats/connect.js';
+import { busAuthFromEnv } from '../../bus/nats/url.js';
 import { isOsmoError } from '../../shared/errors.js';
 import { DriverName, NodeLayer } from '../../model/index.js';
 

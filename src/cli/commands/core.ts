@@ -1,7 +1,8 @@
 // `osmo core`: the control plane as its own process.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
-import { busAuthFromEnv } from '../../bus/nats/connect.js';
+import { DEFAULT_LIVENESS } from '../../core/nodes/service.js';
+import { busAuthFromEnv } from '../../bus/nats/url.js';
 import { dashboardUrl } from '../dashboard-url.js';
 
 export function positiveMs(flag: string) {
@@ -48,6 +49,7 @@ interface Flags {
   heartbeat: number;
   suspectAfter: number;
   downAfter: number;
+  downPhi: number;
   restartGrace: number;
   tlsCert?: string;
   tlsKey?: string;
@@ -66,13 +68,28 @@ export function register(program: Command): void {
         'OSMO_STORE',
       ),
     )
-    .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), 1000)
-    .option('--suspect-after <ms>', 'a node without heartbeat this long is suspect', positiveMs('--suspect-after'), 2000)
+    .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), DEFAULT_LIVENESS.heartbeatMs)
+    .option(
+      '--suspect-after <ms>',
+      'a node is never suspect before this much silence (later where its heartbeats have been irregular)',
+      positiveMs('--suspect-after'),
+      DEFAULT_LIVENESS.suspectMs,
+    )
     .option(
       '--down-after <ms>',
-      'a node without heartbeat this long is down (its instances are replaced)',
+      'a node is never down (its instances replaced) before this much silence (later where its heartbeats have been irregular)',
       positiveMs('--down-after'),
-      4000,
+      DEFAULT_LIVENESS.downMs,
+    )
+    .option(
+      '--down-phi <phi>',
+      'suspicion level (phi, -log10 of the chance a heartbeat this late still comes) from which a silent node is down',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 1 || n > 30) throw new InvalidArgumentError('--down-phi must be a number from 1 to 30');
+        return n;
+      },
+      DEFAULT_LIVENESS.downPhi,
     )
     .option(
       '--restart-grace <ms>',
@@ -108,7 +125,13 @@ export function register(program: Command): void {
           onLeadershipLost: () => {
             void core.close().finally(() => process.exit(1));
           },
-          liveness: { heartbeatMs: f.heartbeat, suspectMs: f.suspectAfter, downMs: f.downAfter, restartGraceMs: f.restartGrace },
+          liveness: {
+            heartbeatMs: f.heartbeat,
+            suspectMs: f.suspectAfter,
+            downMs: f.downAfter,
+            downPhi: f.downPhi,
+            restartGraceMs: f.restartGrace,
+          },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
           ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),

@@ -1,7 +1,9 @@
 // The node registry: registration, heartbeats, failure detection, cordon and drain.
 // Liveness lives in memory (a heartbeat per node per second must not be a disk write);
-// status changes are committed and logged. A node is `suspect` after suspectMs without a
-// heartbeat and `down` after downMs; the detector ticks every heartbeat interval / 4.
+// status changes are committed and logged. The detector (detector.ts, an accrual detector)
+// ticks every heartbeat interval / 4: a node is `suspect` or `down` once its silence is both
+// past the floor (suspectMs, downMs) and unlikely under its own recent heartbeat intervals
+// (φ ≥ suspectPhi, downPhi), so a loaded machine's jitter widens the timeouts by itself.
 // After a core (re)start, nodes restored from the store have not had a chance to reach the
 // new process yet: they get restartGraceMs from the start before they are judged at all (the
 // idea of Nomad's failover heartbeat TTL), so a slow restart never reads as a dead cluster.
@@ -12,21 +14,36 @@ import type { NodeStatus } from '../../model/index.js';
 import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, LiveNode } from '../state.js';
+import { ArrivalWindow, judge, type DetectorOptions } from './detector.js';
 
-export interface LivenessOptions {
-  heartbeatMs: number;
-  suspectMs: number;
-  downMs: number;
+export interface LivenessOptions extends DetectorOptions {
   /** nodes known at start are not judged before this long after it (0: judged at once) */
   restartGraceMs: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessOptions = { heartbeatMs: 1000, suspectMs: 2000, downMs: 4000, restartGraceMs: 10_000 };
+/**
+ * Heartbeat 500 ms; suspect after 2 missed beats at the earliest, down after 3 at the
+ * earliest: on a quiet machine (spread at its 100 ms floor) φ reaches 8 at ≈ 1.5 s of silence,
+ * and later wherever the intervals have been scattered (bench/core-recovery.ts).
+ */
+export const DEFAULT_LIVENESS: LivenessOptions = {
+  heartbeatMs: 500,
+  suspectMs: 1000,
+  downMs: 1500,
+  suspectPhi: 3,
+  downPhi: 8,
+  minStdMs: 100,
+  pauseMs: 500,
+  window: 64,
+  restartGraceMs: 10_000,
+};
 
 export class Registry {
   private timer: NodeJS.Timeout | null = null;
   /** restored nodes not heard from since start, and until when they are spared */
   private readonly spared = new Map<string, number>();
+  /** heartbeat inter-arrival times per node (memory only: a restarted core learns them again) */
+  private readonly arrivals = new Map<string, ArrivalWindow>();
 
   constructor(
     private readonly state: ClusterState,
@@ -93,6 +110,10 @@ export class Registry {
       load: old?.load ?? {},
       needsSync: true,
     };
+    // a (re-)registering agent is a fresh process: its history starts over
+    const w = new ArrivalWindow(this.liveness.window);
+    w.record(now);
+    this.arrivals.set(node.id, w);
     await this.state.saveNode(node);
     await this.events.core('node', node.id, {
       node: node.id,
@@ -113,6 +134,7 @@ export class Registry {
     // 404 tells the agent to register again (e.g. after its node was removed)
     if (!n) throw notFound(`node ${req.id} is not registered; register first`);
     n.lastHeartbeat = Date.now();
+    this.window(n.id).record(n.lastHeartbeat);
     this.spared.delete(n.id);
     if (n.status === 'suspect' || n.status === 'down') {
       const wasDown = n.status === 'down';
@@ -121,6 +143,12 @@ export class Registry {
     }
     this.reconciler.checkHeartbeat(n.id, req.instances);
     return { status: n.draining ? 'draining' : n.status, heartbeatIntervalMs: this.liveness.heartbeatMs };
+  }
+
+  private window(id: string): ArrivalWindow {
+    let w = this.arrivals.get(id);
+    if (!w) this.arrivals.set(id, (w = new ArrivalWindow(this.liveness.window)));
+    return w;
   }
 
   private async setStatus(n: LiveNode, status: NodeStatus, reason: string): Promise<void> {
@@ -154,9 +182,13 @@ export class Registry {
           if (now < spared) continue;
           this.spared.delete(n.id);
         }
+        if (n.status === 'down') continue;
         const age = now - n.lastHeartbeat;
-        if (n.status !== 'down' && age > this.liveness.downMs) set(n, 'down', `no heartbeat for ${age} ms`);
-        else if (n.status === 'ready' && age > this.liveness.suspectMs) set(n, 'suspect', `no heartbeat for ${age} ms`);
+        if (age < this.liveness.suspectMs) continue;
+        const j = judge(age, this.window(n.id), this.liveness);
+        const why = () => `no heartbeat for ${age} ms (phi ${j.phi.toFixed(1)}; intervals ${Math.round(j.mean)} ± ${Math.round(j.std)} ms)`;
+        if (j.verdict === 'down') set(n, 'down', why());
+        else if (j.verdict === 'suspect' && n.status === 'ready') set(n, 'suspect', why());
       }
       if (changed.length === 0) return;
       await this.state.saveNodes(changed);
@@ -214,6 +246,7 @@ export class Registry {
       throw new OsmoError('conflict', `node ${id} still runs ${held.length} instance(s); drain it first`);
     await this.state.deleteInstances(this.state.instancesOn(id).map((i) => i.id));
     await this.state.removeNode(id);
+    this.arrivals.delete(id);
     await this.events.core('node', id, { node: id, action: 'removed' });
     this.reconciler.kick();
   }

@@ -12,6 +12,7 @@ import {
   type AgentProc,
   type CoreProc,
 } from '../../../testing/cluster.js';
+import { DEFAULT_LIVENESS } from '../../../src/core/nodes/service.js';
 
 const IDS = ['co-c1-cloud', 'co-c1-edge', 'co-c1-iot'];
 let core: CoreProc;
@@ -154,7 +155,8 @@ describe('three agents, one core', { timeout: 240_000 }, () => {
     const down = evs.find((e) => e.node === victim.id && e.data.action === 'status' && e.data.status === 'down' && e.ts >= killedAt);
     assert.ok(down, 'a node status=down event for the victim');
     const silence = Number(/no heartbeat for (\d+) ms/.exec(down.data.reason ?? '')?.[1]);
-    assert.ok(silence >= 4000, `declared down after ${silence} ms of silence (downMs is 4000): ${down.data.reason}`);
+    const floor = DEFAULT_LIVENESS.downMs;
+    assert.ok(silence >= floor, `declared down after ${silence} ms of silence (the floor, downMs, is ${floor}): ${down.data.reason}`);
     const placed = evs.filter((e) => e.type === 'placement' && e.data.mel === 'co-c1-web' && e.ts >= down.ts);
     assert.ok(placed.length >= before.length, `${before.length} replacement(s) placed after the down event, saw ${placed.length}`);
     assert.ok(

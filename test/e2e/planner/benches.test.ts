@@ -30,6 +30,7 @@ test('bench/planner-solvers.ts reports exact and amva figures with their ratio',
   assert.match(out, /4 classes × 30 jobs[\s\S]*exact\s+[\d.]+ ms wall/, 'the 4 × 30 exact figure is printed');
   assert.match(out, /N = 5,000[\s\S]*exact\s+[\d.]+ ms wall/, 'the N = 5,000 exact figure is printed');
   assert.equal((out.match(/ratio exact \/ amva = [\d.]+/g) ?? []).length, 2, 'each case prints its ratio to the amva baseline');
+  assert.equal((out.match(/previous exact .* results identical/g) ?? []).length, 2, 'each case matches the previous exact MVA bit for bit');
   assert.equal((out.match(/target ≤ [\d,]+ ms: (OK|MISSED)/g) ?? []).length, 2, 'each case reports its target and verdict');
   for (const m of out.matchAll(/max \|ΔX\|\/X vs exact ([\d.]+) %/g)) assert.ok(Number(m[1]) < 10, `approximation error ${m[1]} % is sane`);
 });
