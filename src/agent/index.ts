@@ -18,6 +18,7 @@ import { VERSION } from '../shared/version.js';
 import { announce, announceProblem, type Announcement } from '../discovery/announcer.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
+import { DisconnectGuard } from './deploy/disconnect-guard.js';
 import { CoreClient, CoreError } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
 import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
@@ -135,6 +136,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
   let link: CoreLink | undefined;
+  let guard: DisconnectGuard | undefined;
   let agentBus: AgentBus | undefined;
   if (o.bus) {
     const nc = await connectBus({ url: o.bus, name: `osmo-agent ${nodeId}`, inboxPrefix: `_INBOX.${nodeId}`, ...o.busAuth }, (m) =>
@@ -356,6 +358,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       log: (m) => logger.warn(m),
     });
     link.start();
+    guard = new DisconnectGuard({ deploy, link, log: (m) => logger.warn(m) });
+    guard.start();
   }
 
   let closing: Promise<void> | undefined;
@@ -363,6 +367,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     (closing ??= (async () => {
       await announcement.close();
       link?.stop();
+      guard?.stop();
       await cloudlet?.close();
       monitors.close();
       probes.close();
