@@ -5,7 +5,7 @@
 // hosts. Everything is named with the caller's prefix and removed by close(), even after a
 // failure halfway through. Needs root.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -36,6 +36,21 @@ export interface Lan {
   stopDockerd(host: string): Promise<void>;
   /** starts it again on the same data root and socket */
   startDockerd(host: string): Promise<void>;
+  /**
+   * Partitions a host: its switch port (the veth end on the bridge) goes down. The host keeps
+   * its address and routes (taking its own eth0 down would drop its default route), it only
+   * loses the carrier, as with a pulled cable.
+   */
+  cut(host: string): void;
+  /** Plugs the cable back in. */
+  heal(host: string): void;
+  /**
+   * Adds latency and loss to a host's link (`tc netem` on its eth0). Throws, saying so, when
+   * the kernel has no netem (containers without kernel modules often have none).
+   */
+  degrade(host: string, o: { delayMs?: number; lossPercent?: number }): void;
+  /** Removes what degrade() added. */
+  restore(host: string): void;
   close(): Promise<void>;
 }
 
@@ -113,6 +128,7 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
     const base = join(tmpdir(), `${h.ns}-docker`);
     const dirs = [`${base}-data`, `${base}-exec`];
     const sock = `unix://${base}.sock`;
+    stale(`${base}.pid`);
     rmSync(`${base}.sock`, { force: true });
     // A short shutdown timeout: a restart in a test should not wait 10 s for each container
     // that ignores SIGTERM (PID 1 `sleep` does).
@@ -142,7 +158,29 @@ export function makeLan(prefix: string, subnet: string, names: string[]): Lan {
     await launch(d);
   };
 
-  return { hosts, dockerd, stopDockerd, startDockerd, close };
+  const port = (name: string) => {
+    if (!hosts[name]) throw new Error(`no host ${name} on ${lan}`);
+    return `v-${prefix}-${name}`.slice(0, 15);
+  };
+  const cut = (name: string) => run('ip', ['-n', lan, 'link', 'set', port(name), 'down']);
+  const heal = (name: string) => run('ip', ['-n', lan, 'link', 'set', port(name), 'up']);
+  const degrade = (name: string, o: { delayMs?: number; lossPercent?: number }) => {
+    const ns = hosts[name]?.ns;
+    if (!ns) throw new Error(`no host ${name} on ${lan}`);
+    const args = [
+      ...(o.delayMs !== undefined ? ['delay', `${o.delayMs}ms`] : []),
+      ...(o.lossPercent !== undefined ? ['loss', `${o.lossPercent}%`] : []),
+    ];
+    try {
+      run('tc', ['-n', ns, 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', ...args]);
+    } catch (e) {
+      const why = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e);
+      throw new Error(`tc netem on ${ns}: ${why} (no netem in this kernel?)`, { cause: e });
+    }
+  };
+  const restore = (name: string) => tryRun('tc', ['-n', hosts[name]?.ns ?? '', 'qdisc', 'del', 'dev', 'eth0', 'root']);
+
+  return { hosts, dockerd, stopDockerd, startDockerd, cut, heal, degrade, restore, close };
 }
 
 interface Daemon {
@@ -164,6 +202,24 @@ function stopProc(proc: ChildProcess): Promise<void> {
     });
     proc.kill('SIGTERM');
   });
+}
+
+/**
+ * A dockerd of an earlier run that was killed before its close() (a test file past its
+ * deadline is SIGKILLed) still holds the pid file and socket: a new one would not start.
+ */
+function stale(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(pidFile)) return;
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  const deadline = Date.now() + 10_000;
+  while (existsSync(`/proc/${pid}`) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
 }
 
 /** curl from inside a host: status and body (argv, never a shell string). */

@@ -18,6 +18,7 @@ import { VERSION } from '../shared/version.js';
 import { announce, announceProblem, type Announcement } from '../discovery/announcer.js';
 import { resolveToken } from './auth.js';
 import { DeployService } from './deploy/service.js';
+import { DisconnectGuard } from './deploy/disconnect-guard.js';
 import { CoreClient, CoreError } from './events/core-client.js';
 import { CoreLink } from './events/core-link.js';
 import { loadCredential, saveCredential, type NodeCredential } from './events/credential.js';
@@ -138,6 +139,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   // the core issues this node its own credential at the first registration; kept across restarts
   let saved: NodeCredential = loadCredential(dataDir, nodeId) ?? { node: nodeId };
   let link: CoreLink | undefined;
+  let guard: DisconnectGuard | undefined;
   let agentBus: AgentBus | undefined;
   if (o.bus) {
     const { connectBus } = await import('../bus/nats/connect.js');
@@ -361,6 +363,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       log: (m) => logger.warn(m),
     });
     link.start();
+    guard = new DisconnectGuard({ deploy, link, log: (m) => logger.warn(m) });
+    guard.start();
   }
 
   let closing: Promise<void> | undefined;
@@ -368,6 +372,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
     (closing ??= (async () => {
       await announcement.close();
       link?.stop();
+      guard?.stop();
       await cloudlet?.close();
       monitors.close();
       probes.close();

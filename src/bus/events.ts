@@ -127,7 +127,7 @@ export const CoreEventData = {
   placement: z.object({ mel: z.string(), instance: z.string(), name: z.string(), node: z.string(), score: z.number(), reason: z.string() }),
   /** what the reconciler did about an instance (or a container it does not know) */
   reconcile: z.object({
-    action: z.enum(['lost', 'stop', 'pending', 'adopt', 'remove-orphan']),
+    action: z.enum(['lost', 'unknown', 'stop', 'pending', 'adopt', 'remove-orphan']),
     mel: z.string().optional(),
     instance: z.string().optional(),
     name: z.string().optional(),

@@ -191,9 +191,9 @@ function record(n: LiveNode): NodeRecord {
   return rec;
 }
 
-/** Instances that occupy node resources from the scheduler's point of view. */
+/** Instances that occupy node resources from the scheduler's point of view (an unknown one keeps its place for its node's return). */
 export function holdsPlace(i: InstanceRecord): boolean {
-  return i.node !== null && (i.state === 'starting' || i.state === 'running' || i.state === 'stopping');
+  return i.node !== null && (i.state === 'starting' || i.state === 'running' || i.state === 'stopping' || i.state === 'unknown');
 }
 
 function add(m: Map<string, Map<string, InstanceRecord>>, key: string, i: InstanceRecord): void {

@@ -2,8 +2,12 @@
 // agent's runtime driver reports its container or process (ContainerState).
 import { z } from 'zod';
 
-/** The core's lifecycle of an instance, from placement to its end. */
-export const InstanceState = z.enum(['pending', 'starting', 'running', 'stopping', 'stopped', 'failed', 'lost']);
+/**
+ * The core's lifecycle of an instance, from placement to its end. `unknown`: its node stopped
+ * answering and the MEL's disconnect.lostAfter has not run out (it still counts); `lost`: it
+ * no longer counts (replaced unless disconnect.replace is false).
+ */
+export const InstanceState = z.enum(['pending', 'starting', 'running', 'stopping', 'stopped', 'failed', 'unknown', 'lost']);
 export type InstanceState = z.infer<typeof InstanceState>;
 
 /** What the core wants of an instance. */

@@ -50,6 +50,47 @@ export const HealthCheck = z
   .strict()
   .refine((h) => (h.tcpPort === undefined) !== (h.command === undefined), 'healthCheck: give exactly one of tcpPort or command');
 
+/** ISO 8601 durations (`PT30S`, `PT5M`, `P1DT2H`), as the SLA documents and MEL cooldowns spell them too. */
+export const ISO_DURATION =
+  /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** A duration in a MEL: seconds (a number, at least `min`, at most 30 days) or ISO 8601. */
+const Duration = (what: string, min: 0 | 1) =>
+  z.union([
+    z
+      .number()
+      .min(min, `${what}: seconds must be >= ${min}`)
+      .max(30 * 86_400, `${what}: at most 30 days (2592000 seconds)`),
+    z
+      .string()
+      .regex(ISO_DURATION, `${what}: seconds (a number) or ISO 8601 like "PT30S" or "PT5M"`)
+      .refine((s) => /[1-9]/.test(s), `${what}: a zero duration is written 0`),
+  ]);
+
+/** What the core does with a MEL's instances when their node stops answering (after Nomad's `disconnect` block). */
+export const DisconnectReconcile = z.enum(['keep-original', 'keep-replacement', 'best-score']);
+export type DisconnectReconcile = z.infer<typeof DisconnectReconcile>;
+
+export const Disconnect = z
+  .object({
+    lostAfter: Duration('disconnect.lostAfter', 0)
+      .optional()
+      .describe('how long the instances of a down node still count (state unknown) before they are lost; 0 (default) = lost at once'),
+    replace: z.boolean().optional().describe('place replacements for lost instances (default true)'),
+    reconcile: DisconnectReconcile.optional().describe(
+      'when the node comes back with its lost instances still running, which copies stay (default keep-replacement)',
+    ),
+    stopAfter: Duration('disconnect.stopAfter', 1)
+      .optional()
+      .describe("the agent stops the MEL's instances once it has not reached the core for this long (absent: never)"),
+  })
+  .strict()
+  .refine(
+    (d) => !(d.replace === false && d.stopAfter !== undefined),
+    'disconnect: stopAfter with replace false would leave nothing running during a partition',
+  );
+export type Disconnect = z.infer<typeof Disconnect>;
+
 /** Everything but the name: the body of PUT /mels/{name}. */
 export const MelBody = z
   .object({
@@ -77,6 +118,9 @@ export const MelBody = z
       .record(z.string().max(128), z.string().max(256))
       .optional()
       .describe('free-form labels (not part of the template: changing them replaces nothing), e.g. a cloudlet service and its user count'),
+    disconnect: Disconnect.optional().describe(
+      'what happens to instances on a node that stops answering, e.g. {"lostAfter": "PT5M", "reconcile": "keep-original"}; absent = lost and replaced at once, the replacement kept',
+    ),
     slo: SloSchema.optional().describe(
       'QoS objectives, e.g. {"responseTime": {"max": 2.0}, "availability": {"min": 0.999}}: POST /sla-service/generate makes an agreement of them',
     ),
@@ -98,6 +142,8 @@ export const MelView = MelSpec.extend({
     pending: z.number().int(),
     starting: z.number().int(),
     failed: z.number().int(),
+    /** on a node that stopped answering, still counted (disconnect.lostAfter) */
+    unknown: z.number().int().optional(),
     /** why replicas are pending, when they are */
     reason: z.string().optional(),
   }),

@@ -106,3 +106,5 @@ export const LABEL_NODE = 'io.osmo.node';
 export const LABEL_NAME = 'io.osmo.name';
 export const LABEL_MEL = 'io.osmo.mel';
 export const LABEL_INSTANCE = 'io.osmo.instance';
+/** ms: the agent stops this instance once it has not reached the core for this long (a MEL's disconnect.stopAfter) */
+export const LABEL_STOP_AFTER = 'io.osmo.stop-after-ms';

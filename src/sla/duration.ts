@@ -1,10 +1,11 @@
 // Durations as the SLA documents write them: ISO 8601 (`P1D`, `PT10S`, `P1DT2H30M`) in
 // business values and penalty validity, plain seconds in term policies. Years and months have
 // no fixed length; they count as 365 and 30 days, which is what a penalty window needs.
+import { ISO_DURATION } from '../model/mel.js';
 import { invalid } from '../shared/errors.js';
 
-const ISO =
-  /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+// one pattern for every duration osmo reads (model/mel.ts validates MEL durations with it)
+const ISO = ISO_DURATION;
 
 const SECOND = 1000;
 const DAY = 86_400 * SECOND;

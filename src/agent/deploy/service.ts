@@ -71,8 +71,11 @@ export class DeployService implements GuestSource {
     }
   }
 
-  /** Stops and removes; the image goes too when `image` is given and no other container uses it. */
-  async remove(name: string, image?: string): Promise<{ imageRemoved: boolean }> {
+  /**
+   * Stops and removes; the image goes too when `image` is given and no other container uses
+   * it. `reason` rides on the event when the agent removes it of its own accord.
+   */
+  async remove(name: string, image?: string, reason?: string): Promise<{ imageRemoved: boolean }> {
     this.removing.add(name);
     let r: { imageRemoved: boolean };
     try {
@@ -83,7 +86,7 @@ export class DeployService implements GuestSource {
     this.listCache = undefined;
     this.published.set(name, { state: 'removed', at: Date.now() });
     this.statsCache.delete(name);
-    this.bus.publish('instance', { type: 'instance', name, state: 'removed', ...(image ? { image } : {}) });
+    this.bus.publish('instance', { type: 'instance', name, state: 'removed', ...(image ? { image } : {}), ...(reason ? { reason } : {}) });
     return r;
   }
 

@@ -24,8 +24,24 @@ export class CoreLink {
   private attempt = 0;
   private intervalMs = 5000;
   registered = false;
+  /** when the core last answered a registration or heartbeat (the agent's start, before the first) */
+  lastContact = Date.now();
+  private failed = false;
 
   constructor(private readonly o: CoreLinkOptions) {}
+
+  /**
+   * The core is out of reach: the last attempt failed, or nothing came back for three
+   * heartbeat intervals (on a cut link a request hangs until its timeout, 10 s, before it fails).
+   */
+  get cutOff(): boolean {
+    return this.failed || Date.now() - this.lastContact > 3 * this.intervalMs;
+  }
+
+  private reached(): void {
+    this.lastContact = Date.now();
+    this.failed = false;
+  }
 
   start(): void {
     void this.register();
@@ -45,6 +61,7 @@ export class CoreLink {
   private async register(): Promise<void> {
     try {
       const r = await this.o.client.register(this.o.registration());
+      this.reached();
       if (r.credential) this.o.client.useCredential(r.credential);
       if (r.credential || r.agentToken) this.o.onCredentials?.({ credential: r.credential, agentToken: r.agentToken });
       this.registered = true;
@@ -54,6 +71,7 @@ export class CoreLink {
       this.later(() => this.heartbeat(), this.intervalMs);
     } catch (e) {
       this.registered = false;
+      this.failed = true;
       if (e instanceof CoreError && e.status === 401 && this.o.client.usingCredential) {
         this.o.log?.('the core does not know this node credential: joining again with the join token');
         this.o.client.useCredential(undefined);
@@ -77,14 +95,18 @@ export class CoreLink {
     try {
       const instances = await withinMs(this.o.instances(), this.intervalMs / 2);
       await this.o.client.heartbeat(instances ? { id, instances } : { id });
+      this.reached();
       this.attempt = 0;
       this.later(() => this.heartbeat(), Math.max(0, began + this.intervalMs - Date.now()));
     } catch (e) {
       if (e instanceof CoreError && e.status === 404) {
+        // the core answered: the link is up, only the registration is gone
+        this.reached();
         this.registered = false;
         this.later(() => this.register(), 0);
         return;
       }
+      this.failed = true;
       this.o.log?.(`heartbeat failed: ${(e as Error).message}`);
       this.later(() => this.heartbeat(), Math.min(Math.max(0, began + this.intervalMs - Date.now()), backoffMs(this.attempt++)));
     }

@@ -72,8 +72,25 @@ interface DeployFlags extends Common {
   nodeLabel?: string[];
   spread?: boolean;
   privileged?: boolean;
+  lostAfter?: string;
+  replace?: boolean;
+  reconcile?: string;
+  stopAfter?: string;
   detach?: boolean;
   timeout: string;
+}
+
+/** A duration flag as the MEL takes it: seconds (a number) or ISO 8601 (checked by the core). */
+const duration = (v: string): number | string => (/^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
+/** The disconnect block from --lost-after, --no-replace, --reconcile, --stop-after (undefined when none is given). */
+function disconnectFromFlags(f: DeployFlags): Json | undefined {
+  const d: Json = {};
+  if (f.lostAfter !== undefined) d.lostAfter = duration(f.lostAfter);
+  if (f.replace === false) d.replace = false;
+  if (f.reconcile !== undefined) d.reconcile = f.reconcile;
+  if (f.stopAfter !== undefined) d.stopAfter = duration(f.stopAfter);
+  return Object.keys(d).length ? d : undefined;
 }
 
 function melsFromFlags(f: DeployFlags): Json[] {
@@ -107,6 +124,8 @@ function melsFromFlags(f: DeployFlags): Json[] {
   if (f.cpus || f.memory)
     mel.resources = { ...(f.cpus ? { cpus: Number(f.cpus) } : {}), ...(f.memory ? { memoryBytes: Number(f.memory) } : {}) };
   if (f.privileged) mel.privileged = true;
+  const disconnect = disconnectFromFlags(f);
+  if (disconnect) mel.disconnect = disconnect;
   return [mel];
 }
 
@@ -234,6 +253,16 @@ export function register(program: Command): void {
       .option('--node-label <k=v>', 'only nodes with this label (repeatable)', collect)
       .option('--spread', 'at most one replica per node while possible')
       .option('--privileged', 'run privileged (the agent must allow it)')
+      .option(
+        '--lost-after <duration>',
+        "a down node's instances still count this long (seconds or ISO 8601, e.g. PT5M) before they are replaced",
+      )
+      .option('--no-replace', 'never replace the instances of a down node (the MEL runs short until it is back)')
+      .option('--reconcile <rule>', 'a lost node back with its instances: keep-original, keep-replacement (default) or best-score')
+      .option(
+        '--stop-after <duration>',
+        'the agent stops the instances once cut off from the core this long (for MELs that must not run twice)',
+      )
       .option('-d, --detach', 'do not wait for the replicas to run')
       .option('--timeout <seconds>', 'how long to wait', '300'),
   ).action(async (f: DeployFlags) => {

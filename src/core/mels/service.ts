@@ -82,6 +82,7 @@ export class MelService {
         pending: count('pending'),
         starting: count('starting'),
         failed: count('failed'),
+        ...(count('unknown') ? { unknown: count('unknown') } : {}),
         ...(pendingReason ? { reason: pendingReason } : {}),
       },
     };

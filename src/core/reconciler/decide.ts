@@ -8,6 +8,7 @@ import type { CoreEvent } from '../../bus/events.js';
 import { instanceName } from '../instances/spec.js';
 import type { ClusterSnapshot, ScheduleFn } from '../scheduler/types.js';
 import type { Mel } from '../state.js';
+import { disconnectPolicy } from '../mels/disconnect.js';
 import { diff, type Action } from './diff.js';
 import { applyToSnapshot, type ClusterView } from './snapshot.js';
 
@@ -96,6 +97,7 @@ export function decide(input: DecideInput): ReconcilePlan {
         replicas: mel.spec.replicas,
         generation: mel.generation,
         stopFirst: Object.values(mel.spec.ports ?? {}).some((hostPort) => hostPort !== null),
+        disconnect: disconnectPolicy(mel.spec),
       },
       instances: groups.get(name) ?? [],
       nodes: state.nodes,
@@ -132,12 +134,22 @@ function apply(input: DecideInput, a: Action, mel: Mel | undefined, out: Reconci
     case 'lost': {
       const i = state.instances.get(a.id);
       if (!i) return 0;
+      const p = disconnectPolicy(mel?.spec);
+      const why = !mel || p.replace ? 'replacing' : 'not replaced (disconnect.replace false)';
       out.writes.push({ ...i, state: 'lost', reason: `node ${i.node} down`, updatedAt: now });
       out.events.push({
         type: 'reconcile',
         node: i.node,
-        data: { action: 'lost', mel: i.mel, instance: i.id, name: i.name, reason: `node ${i.node} down; replacing` },
+        data: { action: 'lost', mel: i.mel, instance: i.id, name: i.name, reason: `node ${i.node} down; ${why}` },
       });
+      return 1;
+    }
+    case 'unknown': {
+      const i = state.instances.get(a.id);
+      if (!i) return 0;
+      const reason = `node ${i.node} down; still counted for disconnect.lostAfter (${disconnectPolicy(mel?.spec).lostAfterMs} ms)`;
+      out.writes.push({ ...i, state: 'unknown', reason, updatedAt: now });
+      out.events.push({ type: 'reconcile', node: i.node, data: { action: 'unknown', mel: i.mel, instance: i.id, name: i.name, reason } });
       return 1;
     }
     case 'drop-pending':

@@ -3,6 +3,7 @@
 // clock; reconciler.ts applies the actions. Unit tested in test/unit/core/diff.test.ts.
 import type { NodeStatus } from '../../model/index.js';
 import type { InstanceRecord } from '../../store/index.js';
+import { DEFAULT_DISCONNECT, type DisconnectPolicy } from '../mels/disconnect.js';
 
 export interface NodeFacts {
   status: NodeStatus;
@@ -16,6 +17,8 @@ export interface DiffInput {
     replicas: number;
     generation: number;
     /** fixed host ports: old and new cannot run side by side on one node, so replace stop-first */ stopFirst?: boolean;
+    /** what a down node's instances become (default: lost at once and replaced) */
+    disconnect?: DisconnectPolicy;
   };
   instances: InstanceRecord[];
   nodes: ReadonlyMap<string, NodeFacts> | Record<string, NodeFacts>;
@@ -33,8 +36,10 @@ export type Action =
   | { kind: 'drop-pending'; ids: string[] }
   /** stop and remove the container, then forget the row */
   | { kind: 'stop'; id: string; reason: string }
-  /** the node is down: the instance no longer counts, a replacement will be placed */
+  /** the node is down: the instance no longer counts, a replacement will be placed (unless disconnect.replace is false) */
   | { kind: 'lost'; id: string }
+  /** the node is down but disconnect.lostAfter has not run out: the instance still counts */
+  | { kind: 'unknown'; id: string }
   /** (re)send the deploy command of a placed instance whose container is not confirmed */
   | { kind: 'deploy'; id: string };
 
@@ -53,6 +58,9 @@ export function diff(input: DiffInput): Action[] {
   const draining: InstanceRecord[] = [];
   /** running instances of an older generation: they keep serving until their replacements run */
   const outdated: InstanceRecord[] = [];
+  const policy = mel?.disconnect ?? DEFAULT_DISCONNECT;
+  /** lost instances that are not to be replaced (disconnect.replace false): their slots stay taken */
+  let held = 0;
 
   for (const i of input.instances) {
     const node = facts(input.nodes, i.node);
@@ -62,13 +70,25 @@ export function diff(input: DiffInput): Action[] {
       actions.push({ kind: 'stop', id: i.id, reason: i.reason ?? 'stopping' });
       continue;
     }
-    if (i.state === 'lost' || i.state === 'stopped') continue;
+    if (i.state === 'stopped') continue;
+    if (i.state === 'lost') {
+      // on a node that is back, sync decides about it (reconnect.ts); until then it keeps a slot only if it is not replaced
+      if (mel && !policy.replace && node) held++;
+      continue;
+    }
     if (i.state === 'pending') {
       pending.push(i);
       continue;
     }
     if (!node || node.status === 'down') {
+      if (mel && node && isAway(i, policy, input.now)) {
+        // still counted: a partition shorter than lostAfter must not start a second copy
+        if (i.state !== 'unknown') actions.push({ kind: 'unknown', id: i.id });
+        placed.push(i);
+        continue;
+      }
       actions.push({ kind: 'lost', id: i.id });
+      if (mel && !policy.replace) held++;
       continue;
     }
     if (!mel) {
@@ -101,7 +121,7 @@ export function diff(input: DiffInput): Action[] {
     return actions;
   }
 
-  const want = mel.replicas;
+  const want = Math.max(0, mel.replicas - held);
   if (outdated.length) return [...actions, ...rollingUpdate(mel, want, placed, pending, outdated, input.maxParallel ?? 1)];
   if (placed.length < want) {
     actions.push({ kind: 'place', count: want - placed.length, reuse: pending.map((p) => p.id) });
@@ -150,6 +170,16 @@ function rollingUpdate(
   for (const i of order.slice(0, Math.max(0, surplus)))
     actions.push({ kind: 'stop', id: i.id, reason: `rolling update to generation ${mel.generation}: replacement running` });
   return actions;
+}
+
+/**
+ * An instance of a down node still counts while disconnect.lostAfter runs: from the moment it
+ * was marked unknown (its updatedAt), or from now for one about to be.
+ */
+function isAway(i: InstanceRecord, p: DisconnectPolicy, now: number | undefined): boolean {
+  if (p.lostAfterMs <= 0) return false;
+  if (i.state === 'unknown') return now === undefined || now - i.updatedAt < p.lostAfterMs;
+  return i.state === 'running' || i.state === 'starting';
 }
 
 function rank(i: InstanceRecord): number {

@@ -17,6 +17,7 @@ import { Dispatcher } from './dispatch.js';
 import { DEFAULT_RECONCILER, type ReconcilerOptions } from './options.js';
 import { buildSnapshot } from './snapshot.js';
 import { Syncer } from './sync.js';
+import { rankNodes } from '../scheduler/index.js';
 
 export class Reconciler {
   private running: Promise<void> | null = null;
@@ -38,7 +39,15 @@ export class Reconciler {
   ) {
     const kick = () => this.kick();
     this.dispatch = new Dispatcher(state, events, agents, opts, kick);
-    this.sync = new Syncer(state, events, agents, this.dispatch, opts, kick);
+    this.sync = new Syncer(
+      state,
+      events,
+      agents,
+      this.dispatch,
+      opts,
+      kick,
+      schedule.rank ?? ((snap, mel, nodes) => rankNodes(snap, mel, nodes)),
+    );
   }
 
   start(): void {

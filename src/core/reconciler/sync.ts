@@ -1,7 +1,7 @@
 // sync: reads the actual state of a node (what its agent runs, and the instance changes
-// it reports) and brings the store in line: adopt, mark failed, restart or remove. Lost
-// instances on a node that came back: the replacement wins (see docs/architecture.md),
-// unless the MEL is still short of replicas, then the original is adopted again.
+// it reports) and brings the store in line: adopt, mark failed, restart or remove. Unknown
+// and lost instances on a node that came back: the MEL's disconnect.reconcile rule decides
+// which copies stay (reconnect.ts, pure; docs/architecture.md).
 import type { CoreEvent, InstanceEvent } from '../../bus/events.js';
 import { LABEL_INSTANCE } from '../../runtime/types.js';
 import type { InstanceRecord } from '../../store/index.js';
@@ -10,6 +10,11 @@ import type { EventLog } from '../events/service.js';
 import type { ClusterState } from '../state.js';
 import type { Dispatcher } from './dispatch.js';
 import type { ReconcilerOptions } from './options.js';
+import { reconnect, type ContainerFact } from './reconnect.js';
+import { buildSnapshot } from './snapshot.js';
+import { disconnectPolicy } from '../mels/disconnect.js';
+import type { PublishedPort } from '../../model/index.js';
+import type { RankFn } from '../scheduler/types.js';
 
 export class Syncer {
   private readonly syncing = new Map<string, number>();
@@ -21,6 +26,8 @@ export class Syncer {
     private readonly dispatch: Dispatcher,
     private readonly opts: ReconcilerOptions,
     private readonly kick: () => void,
+    /** node ranking for disconnect.reconcile best-score */
+    private readonly rank: RankFn,
   ) {}
 
   /**
@@ -46,38 +53,15 @@ export class Syncer {
     const deletes: string[] = [];
     const events: CoreEvent[] = [];
     const t = Date.now();
+    const returning = new Map<string, Array<{ instance: InstanceRecord; container: ContainerFact; ports: PublishedPort[] }>>();
     for (const i of this.state.instancesOn(nodeId)) {
       if (this.dispatch.inFlight(i.id)) continue;
       const c = byName.get(i.name);
       const alive = c !== undefined && /running|restarting|created|pulling/.test(c.state);
-      if (i.state === 'lost') {
-        const mel = this.state.mels.get(i.mel);
-        const healthy = this.state
-          .instancesOf(i.mel)
-          .filter((x) => x.desired === 'run' && (x.state === 'running' || x.state === 'starting')).length;
-        if (alive && mel && i.generation === mel.generation && healthy < mel.spec.replicas) {
-          writes.push({
-            ...i,
-            state: 'running',
-            reason: 'node back; original adopted (no replacement yet)',
-            ports: c.ports.length ? c.ports : i.ports,
-            updatedAt: t,
-          });
-          events.push({
-            type: 'reconcile',
-            node: nodeId,
-            data: { action: 'adopt', mel: i.mel, instance: i.id, name: i.name, reason: 'node back, MEL short of replicas' },
-          });
-        } else if (c) {
-          writes.push({ ...i, desired: 'stop', state: 'stopping', reason: 'node back; replacement kept', updatedAt: t });
-          events.push({
-            type: 'reconcile',
-            node: nodeId,
-            data: { action: 'stop', mel: i.mel, instance: i.id, name: i.name, reason: 'node back; replacement kept (keep_replacement)' },
-          });
-        } else {
-          deletes.push(i.id);
-        }
+      if ((i.state === 'lost' || i.state === 'unknown') && i.desired === 'run') {
+        let g = returning.get(i.mel);
+        if (!g) returning.set(i.mel, (g = []));
+        g.push({ instance: i, container: alive ? 'alive' : c ? 'dead' : 'absent', ports: c?.ports ?? [] });
         continue;
       }
       if (i.desired === 'stop') {
@@ -100,6 +84,7 @@ export class Syncer {
         this.dispatch.forgetAttempt(i.id); // never confirmed: send it (again) in the next pass
       }
     }
+    for (const [mel, list] of returning) this.reconnect(nodeId, mel, list, t, { writes, deletes, events });
     // containers the core placed but no longer knows (e.g. the stop was lost in a crash)
     for (const c of containers) {
       const owner = c.labels[LABEL_INSTANCE];
@@ -115,6 +100,63 @@ export class Syncer {
     if (deletes.length) await this.state.deleteInstances(deletes);
     if (events.length) await this.events.coreMany(events);
     this.kick();
+  }
+
+  /** The node's unknown and lost instances of one MEL against the MEL's other copies: reconnect.ts decides. */
+  private reconnect(
+    nodeId: string,
+    melName: string,
+    list: Array<{ instance: InstanceRecord; container: ContainerFact; ports: PublishedPort[] }>,
+    t: number,
+    out: { writes: InstanceRecord[]; deletes: string[]; events: CoreEvent[] },
+  ): void {
+    const mel = this.state.mels.get(melName);
+    const ids = new Set(list.map((r) => r.instance.id));
+    if (!mel) {
+      // the MEL went meanwhile: everything still there stops
+      for (const r of list) {
+        if (r.container === 'absent') out.deletes.push(r.instance.id);
+        else out.writes.push({ ...r.instance, desired: 'stop', state: 'stopping', reason: 'node back; MEL deleted', updatedAt: t });
+      }
+      return;
+    }
+    const plan = reconnect({
+      replicas: mel.spec.replicas,
+      generation: mel.generation,
+      policy: disconnectPolicy(mel.spec),
+      returning: list,
+      others: this.state.instancesOf(melName).filter((i) => !ids.has(i.id)),
+      rank: (nodes) => {
+        const spec = mel.spec;
+        return this.rank(
+          buildSnapshot(this.state),
+          { name: melName, image: spec.image, resources: spec.resources, placement: spec.placement },
+          nodes,
+        );
+      },
+    });
+    const rec = (id: string) => this.state.instances.get(id);
+    for (const id of plan.adopt) {
+      const i = rec(id)!;
+      const ports = list.find((r) => r.instance.id === id)?.ports ?? [];
+      const reason =
+        i.state === 'unknown'
+          ? 'node back within disconnect.lostAfter'
+          : `node back; original kept (${disconnectPolicy(mel.spec).reconcile})`;
+      out.writes.push({ ...i, state: 'running', reason, ports: ports.length ? ports : i.ports, updatedAt: t });
+      out.events.push({ type: 'reconcile', node: nodeId, data: { action: 'adopt', mel: melName, instance: id, name: i.name, reason } });
+    }
+    for (const id of plan.fail) {
+      const i = rec(id)!;
+      out.writes.push({ ...i, state: 'failed', reason: 'node back; container not running', updatedAt: t });
+    }
+    for (const { id, reason } of plan.stop) {
+      const i = rec(id);
+      if (!i) continue;
+      out.writes.push({ ...i, desired: 'stop', state: 'stopping', reason, updatedAt: t });
+      out.events.push({ type: 'reconcile', node: i.node, data: { action: 'stop', mel: melName, instance: id, name: i.name, reason } });
+    }
+    out.deletes.push(...plan.forget);
   }
 
   /** Cheap drift check from a heartbeat's instance list; a full sync only when something disagrees. */
@@ -133,7 +175,7 @@ export class Syncer {
       const settled = now - i.updatedAt > this.opts.settleMs;
       if (
         (i.state === 'running' && settled && !seen.has(i.name)) ||
-        (i.state === 'lost' && seen.has(i.name)) ||
+        ((i.state === 'lost' || i.state === 'unknown') && i.desired === 'run') ||
         (i.state === 'starting' && settled && seen.has(i.name))
       ) {
         void this.syncNode(nodeId, this.opts.driftSyncGapMs);

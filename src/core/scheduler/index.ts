@@ -8,7 +8,7 @@ import { accepts, projectedLoad } from '../../policy/acceptance.js';
 import { capacityFilter, constraintFilter, estimateLoad } from '../../policy/fit.js';
 import { tierOf } from '../../policy/osmotic.js';
 import { Heap, lexLess } from '../../policy/heap.js';
-import type { ClusterSnapshot, NodeSnapshot } from '../../model/index.js';
+import type { ClusterSnapshot, MelSnapshot, NodeSnapshot } from '../../model/index.js';
 import type { Placement, ScheduleRequest, ScheduleResult } from './types.js';
 
 export type * from './types.js';
@@ -119,6 +119,41 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
   const reason =
     total === 0 ? 'no nodes registered' : `${total - [...refused.values()].reduce((a, b) => a + b, 0)}/${total} nodes: ${parts.join(', ')}`;
   return { placements, unplaced, reason };
+}
+
+/**
+ * The given nodes, best first, by the placement ranking (tier, preferred domain, then
+ * utilization plus load) without the capacity and acceptance checks: each already runs a
+ * copy of the MEL (a returning node's original against its replacement, disconnect.reconcile
+ * best-score). Nodes the snapshot does not know, or that fail a hard constraint, come last.
+ */
+export function rankNodes(snapshot: ClusterSnapshot, mel: MelSnapshot, nodes: string[], params: ScheduleParams = {}): string[] {
+  const policies = params.policy ?? defaultPolicy();
+  const c = mel.placement;
+  const key = new Map<string, number[]>();
+  for (const n of snapshot.nodes) {
+    if (!nodes.includes(n.id)) continue;
+    const policy = policyFor(policies, n.id);
+    // judged without its own copy, so that a node counting its copy (a replacement) and one
+    // not counting it (a lost original) compare fairly
+    const own = n.mels[mel.name] ? 1 : 0;
+    const cpus = n.allocated.cpus - own * mel.resources.cpus;
+    const mem = n.allocated.memoryBytes - own * mel.resources.memoryBytes;
+    const util = Math.max(cpus / n.capacity.cpus, mem / n.capacity.memoryBytes);
+    const load = projectedLoad(
+      { load: n.load, overloaded: n.overloaded, pendingLoad: n.pendingLoad },
+      0,
+      policy.management.phantomLoadWeight,
+    );
+    key.set(n.id, [
+      constraintFilter(n, c) ? 1 : 0,
+      tierOf(n, c.preferLayer, c.preferDomain),
+      c.preferDomain !== undefined && n.domain !== c.preferDomain ? 1 : 0,
+      util + load,
+    ]);
+  }
+  const last = [2, Infinity, 1, Infinity];
+  return [...nodes].sort((a, b) => (lexLess(key.get(a) ?? last, a, key.get(b) ?? last, b) ? -1 : 1));
 }
 
 function reasonFor(k: Candidate, preferLayer: string | undefined, spread: boolean | undefined, binpack: boolean): string {

@@ -2,8 +2,8 @@
 // what the policy engine knows (loads, hysteresis, acceptance, pending tables, images) and
 // ranked by the current policies. Given to the reconciler when it is built.
 import { defineModule } from '../module.js';
-import { schedule } from './index.js';
-import type { ClusterSnapshot, ScheduleFn } from './types.js';
+import { rankNodes, schedule } from './index.js';
+import type { ClusterSnapshot, MelSnapshot, ScheduleFn, ScheduleRequest } from './types.js';
 
 export const scheduler = defineModule({
   name: 'scheduler',
@@ -12,13 +12,24 @@ export const scheduler = defineModule({
     // a pass schedules many MELs over one snapshot: enrich it once, not once per MEL (1,000
     // nodes' policies, loads and pending tables cost about a millisecond each time)
     const enriched = new WeakSet<ClusterSnapshot>();
-    const fn: ScheduleFn = (snap, req) => {
+    const enrich = (snap: ClusterSnapshot) => {
       if (!enriched.has(snap)) {
         policyState.enrich(snap);
         enriched.add(snap);
       }
-      return schedule(snap, req, { policy: policies.set });
     };
+    const fn: ScheduleFn = Object.assign(
+      (snap: ClusterSnapshot, req: ScheduleRequest) => {
+        enrich(snap);
+        return schedule(snap, req, { policy: policies.set });
+      },
+      {
+        rank: (snap: ClusterSnapshot, mel: MelSnapshot, nodes: string[]) => {
+          enrich(snap);
+          return rankNodes(snap, mel, nodes, { policy: policies.set });
+        },
+      },
+    );
     return { service: fn };
   },
 });

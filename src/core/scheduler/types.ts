@@ -27,5 +27,12 @@ export interface ScheduleResult {
   reason?: string;
 }
 
-/** A scheduler as the reconciler calls it (the core's: src/core/scheduler/module.ts). */
-export type ScheduleFn = (snapshot: ClusterSnapshot, req: ScheduleRequest) => ScheduleResult;
+/** Node ids best first for a MEL that already runs on each of them (see rankNodes). */
+export type RankFn = (snapshot: ClusterSnapshot, mel: MelSnapshot, nodes: string[]) => string[];
+
+/**
+ * A scheduler as the reconciler calls it (the core's: src/core/scheduler/module.ts), with the
+ * ranking it uses to pick survivors when a lost node comes back (default: rankNodes on the
+ * default policy).
+ */
+export type ScheduleFn = ((snapshot: ClusterSnapshot, req: ScheduleRequest) => ScheduleResult) & { rank?: RankFn };

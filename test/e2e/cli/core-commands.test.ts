@@ -95,3 +95,28 @@ test('client mistakes: a clear message and exit code 1', async () => {
   assert.equal(await down.exit(), 1);
   assert.match(down.output(), /cannot reach the core at http:\/\/127\.0\.0\.1:9/);
 });
+
+test('deploy --lost-after/--reconcile/--stop-after make the disconnect block; a bad rule is the core 400 naming the field', async () => {
+  const d = await run([
+    'deploy',
+    '--name',
+    'co-cli-dis',
+    '--image',
+    'osmo-test/sleeper:1',
+    '--lost-after',
+    'PT5M',
+    '--reconcile',
+    'keep-original',
+    '--stop-after',
+    '60',
+    '--detach',
+    '--json',
+  ]);
+  assert.equal(d.code, 0, d.out);
+  const body = JSON.parse(d.out.slice(d.out.indexOf('{'))) as { mels: Array<{ disconnect?: unknown }> };
+  assert.deepEqual(body.mels[0]!.disconnect, { lostAfter: 'PT5M', reconcile: 'keep-original', stopAfter: 60 });
+  const bad = await run(['deploy', '--name', 'co-cli-dis2', '--image', 'x', '--reconcile', 'newest', '--detach']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /disconnect\.reconcile/);
+  assert.equal((await run(['rm', 'co-cli-dis'])).code, 0);
+});
