@@ -13,6 +13,7 @@ import { httpsServerFactory, type TlsFiles } from '../../shared/tls.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
+import { installOpenApi } from './openapi.js';
 import { sensorRoutes } from './routes-sensors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -55,6 +56,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     for (const s of streams) s.end();
   });
 
+  await installOpenApi(app);
   await app.register(metaRoutes(ctx, streams));
   await app.register(deployRoutes(ctx));
   await app.register(monitorRoutes(ctx));
