@@ -5,8 +5,8 @@
 // For every operation of each server's own /openapi.json it sends generated valid requests
 // and mutated negative ones (requests.ts) through Prism and checks every answer (check.ts).
 // Prints one JSON report on stdout; exits 1 when anything failed.
-//   OSMO_FUZZ_SEED (default 15), OSMO_FUZZ_VALID (valid requests per operation, default 4),
-//   OSMO_FUZZ_NEGATIVE (negative ones, default 8), OSMO_FUZZ_ONLY (a substring of "METHOD /path").
+//   OSMO_FUZZ_SEED (default 15), OSMO_FUZZ_VALID (valid requests per operation, default 3),
+//   OSMO_FUZZ_NEGATIVE (negative ones, default 5), OSMO_FUZZ_ONLY (a substring of "METHOD /path").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ import { check, type Failure, type Target } from './check.js';
 import { operationsOf, requestsFor, type FuzzRequest } from './requests.js';
 
 const seed = Number(process.env.OSMO_FUZZ_SEED ?? 15);
-const valid = Number(process.env.OSMO_FUZZ_VALID ?? 4);
-const negative = Number(process.env.OSMO_FUZZ_NEGATIVE ?? 8);
+const valid = Number(process.env.OSMO_FUZZ_VALID ?? 3);
+const negative = Number(process.env.OSMO_FUZZ_NEGATIVE ?? 5);
 const only = process.env.OSMO_FUZZ_ONLY;
 
 /**

@@ -10,6 +10,7 @@ import '../../shared/route-auth.js';
 import type { AgentContext } from './context.js';
 import { frameworkErrors, installErrorHandlers, sendError } from '../../shared/http-errors.js';
 import { httpsServerFactory, type TlsFiles } from '../../shared/tls.js';
+import { AGENT_HTTP_LIMITS, applyHttpLimits, fastifyTimeouts } from '../../shared/http-limits.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
@@ -25,11 +26,13 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    ...fastifyTimeouts(AGENT_HTTP_LIMITS),
     // router-level failures (bad URL encoding, an over-long path parameter) bypass the error
     // handler; they are client mistakes too
     frameworkErrors,
     ...(tls ? { serverFactory: httpsServerFactory(tls, 'agent') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  applyHttpLimits(app.server, AGENT_HTTP_LIMITS);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, (req, d, err) => {
