@@ -3,8 +3,10 @@
 // its connections every 30 s (its connectionsCheckingInterval), so a socket is closed at
 // most ~30 s after its limit passed:
 //   - headersTimeout: the request line and headers must have arrived this long after the
-//     connection opened or the last request ended (a slowloris client dribbling headers, or a
-//     connection that never sends anything, is closed with 408);
+//     request began (a slowloris client dribbling headers is closed with 408);
+//   - the same bound for a connection that never sends a byte: node's checks only start with
+//     a request's first byte, so such a socket would be held forever (10,000 of them cost a
+//     server 10,000 file descriptors); we close it ourselves;
 //   - requestTimeout: the whole request, body included, within this (a body dribbled slowly);
 //   - keepAliveTimeout: an idle keep-alive connection between requests is closed after this;
 //   - bodyLimit (each server's own, fastify's option): larger bodies are refused by their
@@ -14,6 +16,7 @@
 // out, while the timeouts above close what an attacker holds open; the process's file
 // descriptor limit (ulimit -n, LimitNOFILE) bounds the sockets.
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface HttpLimits {
   headersTimeoutMs: number;
@@ -30,8 +33,17 @@ export const AGENT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, request
 export const fastifyTimeouts = (l: HttpLimits) => ({ requestTimeout: l.requestTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs });
 
 /** Sets them on `app.server` before listen: fastify passes no headersTimeout on, nor anything to a server its serverFactory made (TLS). */
-export function applyHttpLimits(server: Pick<Server, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'>, l: HttpLimits): void {
+export function applyHttpLimits(server: Server, l: HttpLimits): void {
   server.headersTimeout = l.headersTimeoutMs;
   server.requestTimeout = l.requestTimeoutMs;
   server.keepAliveTimeout = l.keepAliveTimeoutMs;
+  server.on('connection', (socket: Socket) => {
+    // bytesRead counts what the HTTP parser consumed too (it reads the handle directly, so no
+    // 'data' listener is needed, which would slow every connection down)
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, l.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
