@@ -91,7 +91,7 @@ function partsArb(op: Operation): fc.Arbitrary<Parts> {
     path: fc.record(path),
     query: fc.record(query, { requiredKeys: requiredQuery }),
     ...(op.body ? { body: arbitraryOf(op.body) } : {}),
-  }) as fc.Arbitrary<Parts>;
+  });
 }
 
 const queryValue = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));

@@ -80,7 +80,7 @@ function objectArb(s: Schema): fc.Arbitrary<Record<string, unknown>> {
     // a map: keys are free strings (or the schema's propertyNames, which the documents do not use)
     return fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), arbitraryOf(s.additionalProperties), { maxKeys: ITEMS_CAP });
   }
-  return known as fc.Arbitrary<Record<string, unknown>>;
+  return known;
 }
 
 /** An arbitrary of values `schema` accepts (as far as the keywords above go). */
