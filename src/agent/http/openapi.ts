@@ -26,7 +26,11 @@ function documentCommonStatuses(route: RouteOptions): void {
   };
   const methods = [route.method].flat();
   if (schema.params || schema.querystring || schema.body || methods.some((m) => READS_BODY.has(m))) add(400);
-  if ((route.config as { auth?: string } | undefined)?.auth === 'public') return;
+  if ((route.config as { auth?: string } | undefined)?.auth === 'public') {
+    // no bearer needed: said so, so that a client (or a validating proxy) sends none
+    schema.security ??= [];
+    return;
+  }
   add(401);
   add(503);
 }

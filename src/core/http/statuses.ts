@@ -25,6 +25,8 @@ export function documentCommonStatuses(app: FastifyInstance): void {
     if (schema.params || schema.querystring || schema.body || [route.method].flat().some((m) => READS_BODY.has(m))) add(400);
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'admin';
     if (auth !== 'public') add(401);
+    // no bearer needed: said so, so that a client (or a validating proxy) sends none
+    else schema.security ??= [];
     add(503);
   });
 }
