@@ -137,8 +137,10 @@ async function main(): Promise<number> {
   log(`dockerd ${docker}`);
   const core = await spawnCore(tempDir('osmo-fuzz-core-'));
   children.push(core.proc.child);
+  dirs.push(core.dataDir);
   const agent = await spawnAgent(core, 'fuzz-agent', 'edge', 'fuzz');
   children.push(agent.proc.child);
+  dirs.push(agent.dataDir);
   log(`core ${core.url}, agent ${agent.url}`);
   const [corePrism, agentPrism] = await Promise.all([
     startPrism(`${core.url}/openapi.json`, core.url, 'core'),
