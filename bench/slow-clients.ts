@@ -1,6 +1,6 @@
 // A normal request's latency on the core and on the agent while hostile clients attack them,
 // beside the same latency without attack, in the same invocation (issue 15, "Slow and huge
-// clients"). For each server: 200 sequential GETs of a real API route (the core's
+// clients"). For each server, after 200 GETs of warm-up: 200 sequential GETs of a real API route (the core's
 // /api/v1/nodes, the agent's /api/v1) with no attack, then the same 200 while
 //   - slowloris: 500 connections dribbling a header byte a second;
 //   - idle: 10,000 connections that never send a byte;
@@ -42,6 +42,7 @@ async function shedSeconds(h: Held): Promise<string> {
 async function measure(name: string, base: string, route: string, body: { method: string; path: string }): Promise<void> {
   const url = `${base}${route}`;
   console.log(`\n${name}: GET ${route}, ${N} sequential requests`);
+  await latencies(url); // warm-up (JIT, caches), not counted
   console.log(`  no attack          ${fmt(await latencies(url))}`);
 
   const sl = await slowloris(base, 500);
