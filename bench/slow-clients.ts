@@ -1,7 +1,7 @@
 // A normal request's latency on the core and on the agent while hostile clients attack them,
 // beside the same latency without attack, in the same invocation (issue 15, "Slow and huge
-// clients"). For each server, after 200 GETs of warm-up: 200 sequential GETs of a real API route (the core's
-// /api/v1/nodes, the agent's /api/v1) with no attack, then the same 200 while
+// clients"). For each server, after 200 GETs of warm-up: 200 sequential GETs of a real API
+// route (the core's /api/v1/nodes, the agent's /api/v1) with no attack, then the same 200 while
 //   - slowloris: 500 connections dribbling a header byte a second;
 //   - idle: 10,000 connections that never send a byte;
 //   - huge bodies: 4 clients sending 100 MiB bodies back to back (Content-Length, as fast as
