@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeploySpec } from '../../runtime/types.js';
 import { isOsmoError, notFound } from '../../shared/errors.js';
+import { ErrorBody } from '../../model/index.js';
 import type { AgentContext } from './context.js';
 import {
   CheckBody,
@@ -36,21 +37,29 @@ export function toSpec(b: DeployBody): DeploySpec {
 
 export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.put('/api/v1/deploy', { schema: { body: DeployBody, response: { 200: InstanceResponse } } }, async (req) => {
-      try {
-        const instance = await ctx.deploy.deploy(toSpec(req.body));
-        ctx.metrics.deploys.inc({ result: 'ok' });
-        return { response: true as const, status: 200 as const, instance };
-      } catch (e) {
-        ctx.metrics.deploys.inc({ result: isOsmoError(e) ? e.kind : 'internal' });
-        throw e;
-      }
-    });
+    app.put(
+      '/api/v1/deploy',
+      { schema: { body: DeployBody, response: { 200: InstanceResponse, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } } },
+      async (req) => {
+        try {
+          const instance = await ctx.deploy.deploy(toSpec(req.body));
+          ctx.metrics.deploys.inc({ result: 'ok' });
+          return { response: true as const, status: 200 as const, instance };
+        } catch (e) {
+          ctx.metrics.deploys.inc({ result: isOsmoError(e) ? e.kind : 'internal' });
+          throw e;
+        }
+      },
+    );
 
-    app.delete('/api/v1/deploy', { schema: { body: UndeployBody, response: { 200: UndeployResponse } } }, async (req) => {
-      const r = await ctx.deploy.remove(req.body.name, req.body.keepImage ? undefined : req.body.image);
-      return { response: true as const, status: 200 as const, imageRemoved: r.imageRemoved };
-    });
+    app.delete(
+      '/api/v1/deploy',
+      { schema: { body: UndeployBody, response: { 200: UndeployResponse, 404: ErrorBody, 409: ErrorBody } } },
+      async (req) => {
+        const r = await ctx.deploy.remove(req.body.name, req.body.keepImage ? undefined : req.body.image);
+        return { response: true as const, status: 200 as const, imageRemoved: r.imageRemoved };
+      },
+    );
 
     app.get('/api/v1/deploy', { schema: { response: { 200: InstancesResponse } } }, async () => ({
       response: true as const,
@@ -60,7 +69,7 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/v1/deploy/:name',
-      { schema: { params: z.object({ name: InstanceName }), response: { 200: InstanceResponse } } },
+      { schema: { params: z.object({ name: InstanceName }), response: { 200: InstanceResponse, 404: ErrorBody } } },
       async (req) => {
         const instance = await ctx.deploy.get(req.params.name);
         if (!instance) throw notFound(`no deployment named "${req.params.name}" on node ${ctx.nodeId}`);
@@ -71,7 +80,7 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
     // the core's make-before-break migration asks here, so that the check runs where the instance does
     app.post(
       '/api/v1/deploy/:name/check',
-      { schema: { params: z.object({ name: InstanceName }), body: CheckBody, response: { 200: CheckResponse } } },
+      { schema: { params: z.object({ name: InstanceName }), body: CheckBody, response: { 200: CheckResponse, 404: ErrorBody } } },
       async (req) => {
         const r = await ctx.deploy.check(req.params.name, req.body);
         return { response: true as const, status: 200 as const, name: req.params.name, healthy: r.healthy, detail: r.detail };
@@ -91,7 +100,7 @@ export function deployRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
               .max(1 << 20)
               .default(64 * 1024),
           }),
-          response: { 200: LogsResponse },
+          response: { 200: LogsResponse, 404: ErrorBody },
         },
       },
       async (req) => {

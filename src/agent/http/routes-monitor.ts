@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../shared/errors.js';
+import { ErrorBody } from '../../model/index.js';
 import type { AgentContext } from './context.js';
 import {
   MONITOR_OPTIONS,
@@ -33,7 +34,10 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
 
     app.put(
       '/api/v1/monitor/:option',
-      { preValidation: optionFirst, schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse } } },
+      {
+        preValidation: optionFirst,
+        schema: { params: Params, body: MonitorStartBody, response: { 200: MonitorStartResponse, 404: ErrorBody } },
+      },
       async (req) => {
         const metric = metricOf(req.params.option);
         const action = await ctx.monitors.start(metric, req.body.source, req.body.time, req.body.holder);
@@ -47,7 +51,7 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
 
     app.delete(
       '/api/v1/monitor/:option',
-      { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse } } },
+      { preValidation: optionFirst, schema: { params: Params, body: MonitorStopBody, response: { 200: OkResponse, 404: ErrorBody } } },
       async (req) => {
         ctx.monitors.stop(metricOf(req.params.option), req.body.source, req.body.holder || undefined);
         return { response: true as const, status: 200 as const };
@@ -59,7 +63,7 @@ export function monitorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
       ctx.probes.put(req.params.id, req.body);
       return { response: true as const, status: 200 as const };
     });
-    app.delete('/api/v1/probe/:id', { schema: { params: ProbeParams, response: { 200: OkResponse } } }, async (req) => {
+    app.delete('/api/v1/probe/:id', { schema: { params: ProbeParams, response: { 200: OkResponse, 404: ErrorBody } } }, async (req) => {
       ctx.probes.stop(req.params.id);
       return { response: true as const, status: 200 as const };
     });

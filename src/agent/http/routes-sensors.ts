@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { invalid, notFound } from '../../shared/errors.js';
+import { ErrorBody } from '../../model/index.js';
 import type { AgentContext } from './context.js';
 import { OkResponse, SensorPutResponse, SensorsResponse } from './schemas.js';
 
@@ -25,7 +26,7 @@ export function sensorRoutes(ctx: AgentContext): FastifyPluginAsyncZod {
         return { response: true as const, status: 200 as const, sensor: ctx.sensors.put(req.params.id, req.body) };
       },
     );
-    app.delete('/api/v1/sensor/:id', { schema: { params: Params, response: { 200: OkResponse } } }, async (req) => {
+    app.delete('/api/v1/sensor/:id', { schema: { params: Params, response: { 200: OkResponse, 404: ErrorBody } } }, async (req) => {
       if (!ctx.sensors.delete(req.params.id)) throw notFound(`no edge sensor "${req.params.id}" on this node`);
       return { response: true as const, status: 200 as const };
     });

@@ -10,9 +10,11 @@ import '../../shared/route-auth.js';
 import type { AgentContext } from './context.js';
 import { frameworkErrors, installErrorHandlers, sendError, zodCompilers } from '../../shared/http-errors.js';
 import { httpsServerFactory, type TlsFiles } from '../../shared/tls.js';
+import { AGENT_HTTP_LIMITS, applyHttpLimits, fastifyTimeouts } from '../../shared/http-limits.js';
 import { deployRoutes } from './routes-deploy.js';
 import { metaRoutes } from './routes-meta.js';
 import { monitorRoutes } from './routes-monitor.js';
+import { installOpenApi } from './openapi.js';
 import { sensorRoutes } from './routes-sensors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -24,6 +26,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    ...fastifyTimeouts(AGENT_HTTP_LIMITS),
     // router-level failures (bad URL encoding, an over-long path parameter) bypass the error
     // handler; they are client mistakes too
     frameworkErrors,
@@ -32,6 +35,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     schemaController: zodCompilers,
     ...(tls ? { serverFactory: httpsServerFactory(tls, 'agent') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  applyHttpLimits(app.server, AGENT_HTTP_LIMITS);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app, (req, d, err) => {
@@ -58,6 +62,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     for (const s of streams) s.end();
   });
 
+  await installOpenApi(app);
   await app.register(metaRoutes(ctx, streams));
   await app.register(deployRoutes(ctx));
   await app.register(monitorRoutes(ctx));

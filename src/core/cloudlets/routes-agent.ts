@@ -15,6 +15,7 @@ import {
   OkBody,
 } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
+import { renderedAs } from '../http/statuses.js';
 
 export const AgentCatalog = z.object({ services: z.array(ServiceView), apps: z.array(AppView) });
 
@@ -36,7 +37,12 @@ const agentCatalogRoutes: CoreRoutes<'cloudlets' | 'security'> = async (app, { c
     '/api/v1/agent/cloudlet/apps/:id/file',
     {
       config: { auth: 'agent' },
-      schema: { tags, summary: 'an app file, for the agent cache', params: z.object({ id: z.string().min(1).max(64) }) },
+      schema: {
+        tags,
+        summary: 'an app file, for the agent cache',
+        params: z.object({ id: z.string().min(1).max(64) }),
+        response: { 200: renderedAs('the file', ['application/octet-stream']), 404: ErrorBody },
+      },
     },
     async (req, reply) => {
       const { app: a } = await c.appFile(req.params.id);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppView, ErrorBody, OkBody, parseTags, ServiceBody, ServiceId, ServiceSpec, ServiceView } from '../../model/index.js';
 import { invalid } from '../../shared/errors.js';
 import type { CoreRoutes } from '../module.js';
+import { renderedAs } from '../http/statuses.js';
 import { MAX_APP_BYTES, type Upload } from './catalog.js';
 
 const Id = z.object({ id: ServiceId });
@@ -121,7 +122,12 @@ const catalogRoutes: CoreRoutes<'cloudlets'> = async (app, { ctx }) => {
     '/api/v1/apps/:id/file',
     {
       config: { auth: 'client' },
-      schema: { tags, summary: 'the app file (Content-Disposition: attachment; X-Md5 header)', params: AppId },
+      schema: {
+        tags,
+        summary: 'the app file (Content-Disposition: attachment; X-Md5 header)',
+        params: AppId,
+        response: { 200: renderedAs('the file', ['application/octet-stream']), 404: ErrorBody },
+      },
     },
     async (req, reply) => {
       const { app: a } = await c.appFile(req.params.id);

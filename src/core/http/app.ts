@@ -12,6 +12,7 @@ import type { ModuleRoutes } from '../module.js';
 import { defaultAuth, installAuth, joinTokenOnly } from './auth.js';
 import { frameworkErrors } from '../../shared/http-errors.js';
 import { httpsServerFactory } from '../../shared/tls.js';
+import { applyHttpLimits, CORE_HTTP_LIMITS, fastifyTimeouts } from '../../shared/http-limits.js';
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
@@ -21,6 +22,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     logger: false,
     bodyLimit: 8 * 1024 * 1024,
     forceCloseConnections: true,
+    ...fastifyTimeouts(CORE_HTTP_LIMITS),
     // the router refuses longer path segments before any schema sees them; a node id of
     // NODE_ID_MAX UTF-16 units percent-encodes to at most 9 characters per unit (a 3-byte
     // UTF-8 character as %XX%XX%XX), and zod then judges the decoded length
@@ -28,6 +30,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     frameworkErrors,
     ...(ctx.config.tls ? { serverFactory: httpsServerFactory(ctx.config.tls, 'core') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  applyHttpLimits(app.server, CORE_HTTP_LIMITS);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

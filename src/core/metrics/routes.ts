@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ErrorBody, MetricName } from '../../model/index.js';
 import type { CoreRoutes } from '../module.js';
+import { renderedAs } from '../http/statuses.js';
 import { querySeries } from './service.js';
 
 const Point = z.object({ ts: z.number(), avg: z.number(), min: z.number(), max: z.number(), n: z.number() });
@@ -41,10 +42,14 @@ const metricRoutes: CoreRoutes<'metrics' | 'store'> = async (app, { ctx }) => {
     async (req) => querySeries(ctx.store, req.query),
   );
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus text format' } }, async (_req, reply) => {
-    reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { schema: { tags: ['system'], summary: 'Prometheus text format', response: { 200: renderedAs('the metrics', ['text/plain']) } } },
+    async (_req, reply) => {
+      reply.header('content-type', ctx.metrics.registry.contentType);
+      return ctx.metrics.registry.metrics();
+    },
+  );
 };
 
 export default metricRoutes;

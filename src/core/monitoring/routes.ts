@@ -32,6 +32,8 @@ import { invalid, notFound } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import { describeError, errorBody } from '../../shared/http-errors.js';
 import type { CoreRoutes } from '../module.js';
+import { ErrorBody } from '../../model/index.js';
+import { renderedAs } from '../http/statuses.js';
 import { join } from 'node:path';
 import { SensorDeployer } from './deploy.js';
 import { OcciService } from './service.js';
@@ -322,7 +324,16 @@ const occiRoutes: CoreRoutes<'state' | 'store' | 'events' | 'agents' | 'sla'> = 
 
   const methods = ['GET', 'POST', 'PUT', 'DELETE'];
   // Listed in /openapi.json (so the auth tests walk them too); the OCCI documents describe the bodies.
-  const schema = (summary: string) => ({ tags: ['occi'], summary });
+  const rendered = renderedAs('the rendering the Accept header chose', SUPPORTED);
+  const schema = (summary: string) => ({
+    tags: ['occi'],
+    summary,
+    response: Object.fromEntries([
+      [200, rendered],
+      [201, rendered],
+      ...[400, 404, 405, 406, 409, 413, 415, 501].map((s) => [s, ErrorBody]),
+    ]),
+  });
   app.route({
     method: methods,
     url: '/occi/*',

@@ -5,6 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SENSOR_ID } from '../../monitoring/index.js';
 import { notFound } from '../../shared/errors.js';
+import { ErrorBody } from '../../model/index.js';
+import { renderedAs } from '../http/statuses.js';
 import type { SensorDeployer } from './deploy.js';
 import type { OcciService } from './service.js';
 
@@ -21,6 +23,7 @@ export function sensorStreamRoutes(svc: OcciService, deployer: SensorDeployer): 
           summary: "a sensor's published values (text/event-stream, event `value`)",
           params: Params,
           querystring: Query,
+          response: { 200: renderedAs('server-sent events, `value` each (it never ends)', ['text/event-stream']), 404: ErrorBody },
         },
       },
       async (req, reply) => {

@@ -43,6 +43,7 @@ import {
 } from '../../sla/index.js';
 import type { StoredJob } from '../../store/repos/sla.js';
 import { acceptBasicAuth } from '../http/auth.js';
+import { documentRendered } from '../http/statuses.js';
 import type { CoreRoutes } from '../module.js';
 import { parseInstant, type SlaService } from './service.js';
 
@@ -168,6 +169,12 @@ const slaRoutes =
   async (app) => {
     // Atos clients send HTTP basic auth: any user, the core's token as password (http/auth.ts)
     acceptBasicAuth(app);
+    // answers and errors alike in JSON or XML (by Accept), the toggles and metrics in plain text
+    documentRendered(app, (method) => [200, ...(method === 'POST' ? [201] : []), 400, 401, 404, 409, 503], [
+      'application/json',
+      'application/xml',
+      'text/plain',
+    ]);
     const tags = ['sla'];
     app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, b, done) => done(null, b));
     app.setErrorHandler((error: FastifyError, req, reply) => {
