@@ -99,7 +99,13 @@ export interface AgentOptions {
  */
 async function apiTls(
   o: AgentOptions,
-  a: { host: string; dataDir: string; nodeId: string; joinToken: JoinToken | undefined; log: (level: 'info' | 'warn', msg: string) => void },
+  a: {
+    host: string;
+    dataDir: string;
+    nodeId: string;
+    joinToken: JoinToken | undefined;
+    log: (level: 'info' | 'warn', msg: string) => void;
+  },
 ): Promise<TlsFiles | undefined> {
   const given = readTls(o.tlsCert, o.tlsKey);
   const httpsCore = o.core !== undefined && !o.bus && new URL(o.core).protocol === 'https:';

@@ -17,7 +17,6 @@ import { caFingerprint } from '../shared/join-token.js';
 import { invalid, OsmoError } from '../shared/errors.js';
 import type { TlsFiles } from '../shared/tls.js';
 
-
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 /** renew the API certificate when it has less than this left */
 const RENEW_MS = 30 * 86_400_000;
@@ -141,7 +140,11 @@ export async function agentCertificate(o: {
     keys,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
   });
-  const key = createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), format: 'der', type: 'pkcs8' })
+  const key = createPrivateKey({
+    key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    format: 'der',
+    type: 'pkcs8',
+  })
     .export({ format: 'pem', type: 'pkcs8' })
     .toString();
   const body = JSON.stringify({ node: o.node, host: o.host, csr: csr.toString('pem') });

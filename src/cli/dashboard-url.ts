@@ -8,5 +8,7 @@ import { isLoopback } from '../shared/net.js';
  */
 export function dashboardUrl(coreUrl: string, token: string, withToken = true): string {
   if (isLoopback(new URL(coreUrl).hostname)) return `${coreUrl}/`;
-  return withToken ? `${coreUrl}/#token=${encodeURIComponent(token)}` : `${coreUrl}/   (sign in with the join token: <data-dir>/join-token)`;
+  return withToken
+    ? `${coreUrl}/#token=${encodeURIComponent(token)}`
+    : `${coreUrl}/   (sign in with the join token: <data-dir>/join-token)`;
 }

@@ -18,7 +18,6 @@ import { writeSecretFile } from './secrets.js';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
@@ -33,7 +32,10 @@ export interface CoreCa {
   signAgent(csrPem: string, host: string, node: string): Promise<string>;
 }
 
-const pemKey = (key: ArrayBuffer): string => createPrivateKey({ key: Buffer.from(key), format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+const pemKey = (key: ArrayBuffer): string =>
+  createPrivateKey({ key: Buffer.from(key), format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 
 async function importKey(pem: string): Promise<CryptoKey> {
   const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' });
