@@ -134,7 +134,7 @@ export async function agentCertificate(o: {
     }
   }
   const x509 = await loadX509();
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: `CN=osmo agent ${o.node}`,
     keys,

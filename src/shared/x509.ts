@@ -4,8 +4,9 @@
 // constructors that take none, so a small WeakMap-backed stand-in is installed when the real
 // one is absent (replace it with `import 'reflect-metadata'` if that package is added).
 import { webcrypto } from 'node:crypto';
+import type * as X509Module from '@peculiar/x509';
 
-type X509 = typeof import('@peculiar/x509');
+type X509 = typeof X509Module;
 let loaded: Promise<X509> | undefined;
 
 function installReflectMetadata(): void {

@@ -67,7 +67,7 @@ export async function loadOrCreateCa(dataDir: string, names: readonly string[]):
     caCert = new x509.X509Certificate(readFileSync(certFile, 'utf8'));
     caKey = await importKey(readFileSync(keyFile, 'utf8'));
   } else {
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
     caCert = await x509.X509CertificateGenerator.createSelfSigned({
       name: `CN=osmo core CA ${hostname()}`,
       keys,
@@ -106,7 +106,7 @@ export async function loadOrCreateCa(dataDir: string, names: readonly string[]):
     return `${cert.toString('pem')}\n${pem}\n`;
   };
 
-  const servingKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const servingKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const serving = {
     cert: await leaf('osmo core', servingKeys.publicKey, names, 365),
     key: pemKey(await webcrypto.subtle.exportKey('pkcs8', servingKeys.privateKey)),

@@ -26,10 +26,7 @@ after(async () => {
 
 async function csr(): Promise<string> {
   const x509 = await loadX509();
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const req = await x509.Pkcs10CertificateRequestGenerator.create({
     name: 'CN=t',
     keys,
@@ -45,7 +42,7 @@ async function ask(c: CoreHandle, bearer: string, body: Record<string, unknown>)
     headers: { authorization: `Bearer ${bearer}` },
     payload: body,
   });
-  return { status: r.statusCode, json: r.json() as { certificate?: string; ca?: string; error?: string } };
+  return { status: r.statusCode, json: r.json<{ certificate?: string; ca?: string; error?: string }>() };
 }
 
 async function register(c: CoreHandle, id: string, address: string, bearer = c.token) {
@@ -56,7 +53,7 @@ async function register(c: CoreHandle, id: string, address: string, bearer = c.t
     payload: { id, address, layer: 'edge', domain: 'd', capacity: { cpus: 1, memoryBytes: 1e9 }, drivers: ['process'], version: '0' },
   });
   assert.equal(r.statusCode, 200, r.body);
-  return (r.json() as { credential?: string }).credential;
+  return r.json<{ credential?: string }>().credential;
 }
 
 test('the join token gets a certificate for the one host asked, chained to the pinned CA', async () => {

@@ -199,7 +199,8 @@ async function coreRoutes(h: CoreHandle): Promise<Array<{ method: string; path: 
   );
 }
 
-const PUBLIC = new Set(['/healthz', '/openapi.json']);
+// the core's CA certificate is public by design: agents fetch it before they trust anything
+const PUBLIC = new Set(['/healthz', '/openapi.json', '/api/v1/system/ca']);
 
 /**
  * `/ui/../metrics` is matched by the public route `/ui/*` (the router does not resolve dot

@@ -66,7 +66,7 @@ const node = (n: string) => api<{ status?: string; address?: string; lastHeartbe
 describe('TLS between hosts by default', { timeout: 600_000 }, () => {
   before(async () => {
     lan = makeLan('tls', SUBNET, ['core', 'a1', 'a2', 'a3', 'a4']);
-    h = lan.hosts as typeof h;
+    h = lan.hosts;
     core = spawnOsmo(
       [
         'core',
