@@ -105,3 +105,46 @@ function once(
     req.end(body ?? undefined);
   });
 }
+
+/**
+ * One request whose body and answer are bytes (file uploads and downloads), on the same
+ * agents (so the same trusted CAs) as `exchange`; rejects like it, `timedOut` set on a deadline.
+ */
+export function exchangeBytes(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | null,
+  timeoutMs: number,
+): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
+  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+  const h: Record<string, string | number> = { ...headers, 'content-length': body?.byteLength ?? 0 };
+  if (body === null && (method === 'GET' || method === 'HEAD')) delete h['content-length'];
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const req = request(u, { method, headers: h, agent }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, headers: out, data: new Uint8Array(Buffer.concat(chunks)) });
+      });
+      res.on('error', fail);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error('timed out'));
+    }, timeoutMs);
+    function fail(e: Error): void {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`${method} ${u.href} failed`, { cause: e }), { timedOut }));
+    }
+    req.on('error', fail);
+    req.end(body ?? undefined);
+  });
+}
