@@ -5,8 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import { CoreClient, isApiError } from '../client/index.js';
 import { trustCa } from '../client/exchange.js';
-import { invalid } from '../shared/errors.js';
-import { isOsmoError } from '../shared/errors.js';
+import { invalid, isOsmoError } from '../shared/errors.js';
 
 /** The flags of every command that talks to a running core. */
 export interface ClientFlags {

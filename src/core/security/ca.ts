@@ -16,7 +16,6 @@ import { invalid } from '../../shared/errors.js';
 import { writeSecretFile } from './secrets.js';
 
 type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
