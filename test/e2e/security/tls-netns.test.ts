@@ -125,7 +125,7 @@ describe('TLS between hosts by default', { timeout: 600_000 }, () => {
 
   test('an agent joins with the printed token over TLS, gets its API certificate, and the core deploys on it', async () => {
     const a1 = agent('a1', h.a1, token);
-    await eventually(() => node('a1').json.status === 'ready', 60_000, 'a1 ready').catch((e: unknown) => {
+    await eventually(() => node('a1').json.status === 'ready', 150_000, 'a1 ready').catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${a1.proc.output()}`);
     });
     assert.equal(node('a1').json.address, `https://${h.a1.ip}:5000`);
