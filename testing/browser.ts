@@ -17,12 +17,17 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launch(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+/**
+ * `ignoreHttpsErrors`: accept any certificate (in this test browser only), for a core serving
+ * HTTPS with the CA it made itself, which the browser's store does not hold.
+ */
+export async function launch(viewport = { width: 1280, height: 800 }, o: { ignoreHttpsErrors?: boolean } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'osmo-web-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.OSMO_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport,
+    ...(o.ignoreHttpsErrors ? { ignoreHTTPSErrors: true } : {}),
     args: [
       '--no-sandbox',
       '--disable-gpu',

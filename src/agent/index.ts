@@ -13,7 +13,9 @@ import type { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
 import type { Runtime } from '../runtime/types.js';
 import { conflict, invalid } from '../shared/errors.js';
 import { isLoopback, parseListen } from '../shared/net.js';
-import { readTls } from '../shared/tls.js';
+import { readTls, type TlsFiles } from '../shared/tls.js';
+import { parseJoinToken, type JoinToken } from '../shared/join-token.js';
+import { agentCertificate, trustCore } from './tls-join.js';
 import { VERSION } from '../shared/version.js';
 import { announce, announceProblem, type Announcement } from '../discovery/announcer.js';
 import { resolveToken } from './auth.js';
@@ -73,6 +75,8 @@ export interface AgentOptions {
   /** PEM certificate and key files: the agent's API speaks HTTPS only */
   tlsCert?: string;
   tlsKey?: string;
+  /** off loopback, serve plain HTTP instead of asking the core's CA for a certificate */
+  insecureHttp?: boolean;
   /**
    * mDNS announcements (src/discovery): `agent` announces this REST API as `_osmo._tcp`; the
    * cloudlet API, when it runs, is announced as pycloud's `_cloudlet._tcp` unless `cloudlet`
@@ -87,6 +91,44 @@ export interface AgentOptions {
   edgeSensorCommand?: readonly string[];
   /** serve the pycloud-compatible cloudlet API (src/agent/cloudlet) */
   cloudlet?: { port?: number; host?: string; address?: string; syncPeriodMs?: number };
+}
+
+/**
+ * The agent API's certificate: --tls-cert/--tls-key; else, off loopback and not
+ * --insecure-http, one from the core's CA (src/agent/tls-join.ts); else none (plain HTTP).
+ * Trusts the core's CA for the calls to the core on the way, when the token pins one.
+ */
+async function apiTls(
+  o: AgentOptions,
+  a: {
+    host: string;
+    dataDir: string;
+    nodeId: string;
+    joinToken: JoinToken | undefined;
+    log: (level: 'info' | 'warn', msg: string) => void;
+  },
+): Promise<TlsFiles | undefined> {
+  const given = readTls(o.tlsCert, o.tlsKey);
+  const httpsCore = o.core !== undefined && !o.bus && new URL(o.core).protocol === 'https:';
+  const ca = httpsCore ? await trustCore(o.core!, a.dataDir, a.joinToken?.caSha256, a.log) : undefined;
+  if (given || o.listenHttp === false || isLoopback(a.host) || o.insecureHttp) return given;
+  if (!ca)
+    throw invalid(
+      `--listen ${a.host} is not a loopback address, so the agent API speaks HTTPS there: give --tls-cert/--tls-key, ` +
+        `or --core https://… with the join token the core prints (its CA then issues this agent a certificate), ` +
+        `or --insecure-http on a network you trust`,
+    );
+  if (a.host === '0.0.0.0' || a.host === '::')
+    throw invalid(`--listen ${a.host}: the core's CA certifies one address; listen on the address the core reaches this agent at`);
+  return agentCertificate({
+    core: o.core!,
+    dataDir: a.dataDir,
+    node: a.nodeId,
+    host: a.host.replace(/^\[|\]$/g, ''),
+    ca,
+    bearer: () => loadCredential(a.dataDir, a.nodeId)?.credential ?? a.joinToken?.secret,
+    log: a.log,
+  });
 }
 
 export interface RunningAgent {
@@ -116,9 +158,12 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
   if (o.listenHttp === false && !o.bus) throw invalid('--no-listen needs --bus (the API is then served over the bus only)');
   if (o.bus && !subjectSafe(nodeId))
     throw invalid(`--node-id: "${nodeId}" cannot name a bus subject (letters, digits, "_", "-", dots between)`);
-  const auth = resolveToken(host, dataDir, o.token);
-  const tls = readTls(o.tlsCert, o.tlsKey);
+  const resolved = resolveToken(host, dataDir, o.token);
+  // a pinned join token: the secret is the token, the pin says which CA the core must have
+  const joinToken = resolved.token ? parseJoinToken(resolved.token) : undefined;
+  const auth = { ...resolved, token: joinToken?.secret };
   if (auth.source === 'generated') logger.info(`generated an API token in ${dataDir}/agent-token (non-loopback --listen needs one)`);
+  const tls = await apiTls(o, { host, dataDir, nodeId, joinToken, log: (level, msg) => logger[level](msg) });
 
   // a cloudlet tells the core where devices reach it (the mailbox names the new address after a
   // migration) and publishes its containers' ports there, not on loopback

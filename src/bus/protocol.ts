@@ -77,3 +77,26 @@ export const EventBatch = z.object({
 export type EventBatch = z.infer<typeof EventBatch>;
 export const EventBatchResponse = z.object({ ackedSeq: z.number().int().nonnegative() });
 export type EventBatchResponse = z.infer<typeof EventBatchResponse>;
+
+/**
+ * POST /api/v1/agent/certificate: an agent asks the core's CA for its API's certificate, for
+ * the one host its address will name (a DNS name or an IP address).
+ */
+export const CertificateRequest = z.object({
+  node: z.string().min(1).max(NODE_ID_MAX),
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]+)$/, 'an IP address or a DNS name'),
+  /** PKCS#10, PEM */
+  csr: z.string().min(1).max(16_384),
+});
+export type CertificateRequest = z.infer<typeof CertificateRequest>;
+
+export const CertificateResponse = z.object({
+  /** PEM: the agent's certificate, then the CA's */
+  certificate: z.string(),
+  ca: z.string(),
+});
+export type CertificateResponse = z.infer<typeof CertificateResponse>;

@@ -55,7 +55,7 @@ export function causeOf(e: unknown): string {
   const c = err.cause;
   // a certificate the client does not trust: say what it is and how to trust it
   if (c?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(c.code))
-    return `TLS certificate not trusted (${c.code}): give its CA with NODE_EXTRA_CA_CERTS=<ca.pem>`;
+    return `TLS certificate not trusted (${c.code}): give its CA with NODE_EXTRA_CA_CERTS=<ca.pem> (the CLI: --ca FILE or OSMO_CA; an agent: the pinned join token its core prints)`;
   if (c?.code) return c.code;
   if (c?.message) return c.message;
   return err.message ?? String(e);

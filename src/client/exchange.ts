@@ -6,12 +6,44 @@
 // reads both alike.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 
 // few idle sockets per origin (a core keeps one origin per agent, each idle socket costs
 // memory), closed after 4 s idle: before a server's usual keep-alive timeout (5 s in node:http)
 const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: 4000 };
 let plain: HttpAgent | undefined;
 let tls: HttpsAgent | undefined;
+const trusted = new Set<string>();
+
+/**
+ * Trusts one more CA (PEM) for every HTTPS exchange of this process, beside the system's CAs
+ * and NODE_EXTRA_CA_CERTS: the core trusts its own CA for its calls to agents, an agent the
+ * core's CA it pinned, the CLI the one named by --ca. Certificates are still checked against
+ * the host name.
+ */
+export function trustCa(pem: string): void {
+  if (trusted.has(pem)) return;
+  trusted.add(pem);
+  tls?.destroy();
+  tls = undefined;
+}
+
+function httpsAgent(): HttpsAgent {
+  if (tls) return tls;
+  if (trusted.size === 0) return (tls = new HttpsAgent(agentOptions));
+  // giving `ca` replaces the default store, so the default store is given too
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? readExtra(process.env.NODE_EXTRA_CA_CERTS) : [];
+  return (tls = new HttpsAgent({ ...agentOptions, ca: [...rootCertificates, ...extra, ...trusted] }));
+}
+
+function readExtra(file: string): string[] {
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return [];
+  }
+}
 
 export interface Exchange {
   status: number;
@@ -46,7 +78,7 @@ function once(
   timeoutMs: number,
 ): Promise<Exchange> {
   const request = secure ? httpsRequest : httpRequest;
-  const agent = secure ? (tls ??= new HttpsAgent(agentOptions)) : (plain ??= new HttpAgent(agentOptions));
+  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let gotResponse = false;
@@ -68,6 +100,49 @@ function once(
     function fail(e: Error): void {
       clearTimeout(timer);
       reject(Object.assign(new Error(`${method} ${u.href} failed`, { cause: e }), { timedOut, reused: req.reusedSocket && !gotResponse }));
+    }
+    req.on('error', fail);
+    req.end(body ?? undefined);
+  });
+}
+
+/**
+ * One request whose body and answer are bytes (file uploads and downloads), on the same
+ * agents (so the same trusted CAs) as `exchange`; rejects like it, `timedOut` set on a deadline.
+ */
+export function exchangeBytes(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | null,
+  timeoutMs: number,
+): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
+  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+  const h: Record<string, string | number> = { ...headers, 'content-length': body?.byteLength ?? 0 };
+  if (body === null && (method === 'GET' || method === 'HEAD')) delete h['content-length'];
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const req = request(u, { method, headers: h, agent }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, headers: out, data: new Uint8Array(Buffer.concat(chunks)) });
+      });
+      res.on('error', fail);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error('timed out'));
+    }, timeoutMs);
+    function fail(e: Error): void {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`${method} ${u.href} failed`, { cause: e }), { timedOut }));
     }
     req.on('error', fail);
     req.end(body ?? undefined);

@@ -3,7 +3,7 @@
 // into one ApiError (errors.ts). Nothing here knows a path; core.ts and agent.ts do.
 import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
-import { exchange, type Exchange } from './exchange.js';
+import { exchange, exchangeBytes, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
 import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
@@ -161,55 +161,49 @@ export class HttpClient {
     o: { body?: Uint8Array; contentType?: string; query?: Query; timeoutMs?: number } = {},
   ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
     const info = { service: this.service, base: this.base, method, path };
-    const ac = new AbortController();
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    // node:https rather than fetch: the CAs this process trusts (trustCa) apply
+    let res: { status: number; headers: Headers; data: Uint8Array };
     try {
-      let res: Response;
-      let data: Uint8Array;
-      try {
-        res = await fetch(`${this.base}${path}${queryString(o.query)}`, {
-          method,
-          headers: this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
-          // a Uint8Array is a valid fetch body; the DOM typings (the dashboard reads these types) only want ArrayBuffer-backed ones
-          body: (o.body ?? null) as Uint8Array<ArrayBuffer> | null,
-          signal: ac.signal,
-        });
-        data = new Uint8Array(await res.arrayBuffer());
-      } catch (e) {
-        if (ac.signal.aborted)
-          throw new ApiError(
-            'timeout',
-            `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
-            info,
-            {
-              cause: e,
-            },
-          );
-        throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
-      }
-      if (!res.ok) {
-        const text = new TextDecoder().decode(data);
-        let error = text.slice(0, 200) || `HTTP ${res.status}`;
-        let code: string | undefined;
-        try {
-          const j = JSON.parse(text) as { error?: unknown; code?: unknown };
-          if (typeof j.error === 'string') error = j.error;
-          if (typeof j.code === 'string') code = j.code;
-        } catch {
-          // keep the text
-        }
-        throw new ApiError('status', `${method} ${path}: ${res.status} ${oneLine(error)}`, {
-          ...info,
-          status: res.status,
-          error,
-          ...(code ? { code } : {}),
-        });
-      }
-      return { status: res.status, headers: res.headers, data };
-    } finally {
-      clearTimeout(timer);
+      res = await exchangeBytes(
+        `${this.base}${path}${queryString(o.query)}`,
+        method,
+        this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
+        o.body ?? null,
+        timeoutMs,
+      );
+    } catch (e) {
+      if ((e as { timedOut?: boolean }).timedOut)
+        throw new ApiError(
+          'timeout',
+          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
+          info,
+          {
+            cause: e,
+          },
+        );
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
     }
+    const data = res.data;
+    if (res.status < 200 || res.status > 299) {
+      const text = new TextDecoder().decode(data);
+      let error = text.slice(0, 200) || `HTTP ${res.status}`;
+      let code: string | undefined;
+      try {
+        const j = JSON.parse(text) as { error?: unknown; code?: unknown };
+        if (typeof j.error === 'string') error = j.error;
+        if (typeof j.code === 'string') code = j.code;
+      } catch {
+        // keep the text
+      }
+      throw new ApiError('status', `${method} ${path}: ${res.status} ${oneLine(error)}`, {
+        ...info,
+        status: res.status,
+        error,
+        ...(code ? { code } : {}),
+      });
+    }
+    return { status: res.status, headers: res.headers, data };
   }
 
   /**

@@ -23,6 +23,7 @@ import type { ScheduleFn } from './scheduler/types.js';
 import type { Security } from './security/service.js';
 import type { ClusterState } from './state.js';
 import type { TlsFiles } from '../shared/tls.js';
+import type { CoreCa } from './security/ca.js';
 import type { BusOptions } from '../bus/nats/connect.js';
 import type { CoreBus } from './bus/service.js';
 
@@ -39,6 +40,8 @@ export interface CoreConfig {
   processMetrics: boolean;
   /** PEM certificate and key: the API is HTTPS only */
   tls?: TlsFiles;
+  /** the core's own CA (HTTPS off loopback without --tls-cert): it made `tls`, signs agents' certificates */
+  ca?: CoreCa;
   /** the NATS bus (--bus): agents on it, the event stream */
   bus?: BusOptions;
   /** replicas of the event stream when this core creates it */

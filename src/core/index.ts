@@ -32,7 +32,9 @@ import { security } from './security/module.js';
 import { sla } from './sla/module.js';
 import { state, store } from './state-module.js';
 import { system } from './system/module.js';
-import { loadOrCreateToken } from './token.js';
+import { loadOrCreateToken, writeJoinToken } from './token.js';
+import { loadOrCreateCa, servingNames } from './security/ca.js';
+import { trustCa } from '../client/exchange.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
 import { parseStoreUrl } from '../store/index.js';
@@ -85,6 +87,13 @@ export interface CoreOptions {
   /** standby and leadership messages (default: stderr) */
   log?: (line: string) => void;
   tlsKey?: string;
+  /**
+   * Off loopback without `tlsCert` the core serves HTTPS with a CA of its own (made in the data
+   * dir); true keeps plain HTTP there instead (a trusted network, or TLS ended in front of it)
+   */
+  insecureHttp?: boolean;
+  /** more names (DNS or IP) for the serving certificate of the core's own CA, e.g. a public address */
+  tlsNames?: string[];
   /** NATS servers and auth files (--bus): agents on the bus, the event stream */
   bus?: BusOptions;
   /** replicas of the event stream when this core creates it (default 3 on a NATS cluster, else 1) */
@@ -118,6 +127,14 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
+  else if (!isLoopback(listen.host) && !options.insecureHttp) {
+    const ca = await loadOrCreateCa(dataDir, servingNames(listen.host, options.tlsNames));
+    config.ca = ca;
+    config.tls = ca.serving;
+    // the agents' certificates come from this CA: the core's calls to them check against it
+    trustCa(ca.pem);
+    writeJoinToken(dataDir, token, ca.fingerprint);
+  } else writeJoinToken(dataDir, token, undefined);
   const log = options.log ?? ((line: string) => process.stderr.write(`osmo core: ${line}\n`));
   // on PostgreSQL, cores are active/standby: wait for the lead before starting anything
   const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, log) : undefined;

@@ -51,6 +51,7 @@ interface Flags {
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
+  insecureHttp?: boolean;
   cloudlet?: number | true;
   cloudletListen?: string;
   cloudletAddress?: string;
@@ -81,7 +82,10 @@ export function register(program: Command): void {
       '--bus <nats-urls>',
       'NATS servers instead of --core (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): events to JetStream, commands over request/reply; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
     )
-    .option('--token <token>', 'API token (required by clients) and core join token; default $OSMO_TOKEN')
+    .option(
+      '--token <token>',
+      "API token (required by clients) and core join token; default $OSMO_TOKEN. A token carrying the core's CA fingerprint (osmoj1-…) makes the agent check the core's CA against it before it sends anything",
+    )
     .option('--events-file <path>', 'write every event as a JSON line to this file ("-" = stdout)')
     .option('--capacity-cpus <n>', 'declared CPU capacity (default: the CPU count)', positive('--capacity-cpus'))
     .option('--capacity-memory <bytes>', 'declared memory capacity, e.g. 8g (default: total memory)', parseBytes)
@@ -91,8 +95,12 @@ export function register(program: Command): void {
     .option('--stop-grace <seconds>', 'seconds between SIGTERM and SIGKILL when removing an instance', positive('--stop-grace'))
     .option('--outbox-max <bytes>', 'bound of the on-disk event outbox (default 64m)', parseBytes)
     .option('--log-level <level>', 'pino log level', 'info')
-    .option('--tls-cert <file>', 'PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key)')
+    .option(
+      '--tls-cert <file>',
+      "PEM certificate (chain): the REST API speaks HTTPS only (with --tls-key). Default off loopback: a certificate from the core's CA (with --core https://… and the join token the core prints)",
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--insecure-http', 'off loopback, serve the REST API over plain HTTP instead of HTTPS (a network you trust)')
     .option('--cloudlet [port]', 'serve the pycloud-compatible cloudlet API to devices on this port (default 9999)', port)
     .option('--cloudlet-listen <host>', 'address the cloudlet API listens on', '0.0.0.0')
     .option('--cloudlet-address <ip>', 'address devices reach this node on (default: the first non-loopback IPv4)')
@@ -126,6 +134,7 @@ export function register(program: Command): void {
           logLevel: f.logLevel,
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          ...(f.insecureHttp ? { insecureHttp: true } : {}),
           ...(f.cloudlet !== undefined
             ? {
                 cloudlet: {

@@ -53,6 +53,8 @@ interface Flags {
   restartGrace: number;
   tlsCert?: string;
   tlsKey?: string;
+  insecureHttp?: boolean;
+  tlsSan?: string[];
   bus?: string;
   busReplicas?: number;
 }
@@ -97,8 +99,17 @@ export function register(program: Command): void {
       nonNegativeMs('--restart-grace'),
       10_000,
     )
-    .option('--tls-cert <file>', 'PEM certificate (chain): the API speaks HTTPS only (with --tls-key)')
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate (chain): the API speaks HTTPS only (with --tls-key). Default off loopback: a CA of its own in the data dir (ca.pem), whose SHA-256 the join token carries',
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--insecure-http', 'off loopback, serve plain HTTP instead of HTTPS (a network you trust, or TLS ended in front of the core)')
+    .option(
+      '--tls-san <name>',
+      "another DNS name or IP address for the certificate of the core's own CA, e.g. an address behind NAT (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option(
       '--bus <nats-urls>',
       'NATS JetStream servers (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): agents on the bus, the event stream; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
@@ -134,6 +145,8 @@ export function register(program: Command): void {
           },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          ...(f.insecureHttp ? { insecureHttp: true } : {}),
+          ...(f.tlsSan ? { tlsNames: f.tlsSan } : {}),
           ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),
           ...(f.busReplicas ? { busReplicas: f.busReplicas } : {}),
         });
@@ -141,8 +154,9 @@ export function register(program: Command): void {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);
         process.exit(1);
       }
+      const ca = core.ctx.config.ca;
       process.stdout.write(
-        `osmo core listening on ${core.url}\n  dashboard: ${dashboardUrl(core.url, core.token)}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token\n`,
+        `osmo core listening on ${core.url}\n  dashboard: ${dashboardUrl(core.url, core.token, process.stdout.isTTY === true)}\n  API docs: ${core.url}/docs\n  join token: ${core.dataDir}/join-token${ca ? ` (pinned to the CA ${core.dataDir}/ca.pem, SHA-256 ${ca.fingerprint})` : ''}\n`,
       );
       stopOnSignals('osmo core', () => core.close());
     });

@@ -21,6 +21,7 @@ interface Flags {
   cloudletAddress?: string;
   cloudletMdns: boolean;
   mdnsInterface?: string;
+  insecureHttp?: boolean;
 }
 
 /** A missing engine is the commonest first-run problem: say so once, with the fix, instead of a warning per request. */
@@ -55,6 +56,7 @@ export function register(program: Command): void {
       'edge',
     )
     .option('--domain <name>', 'proximity domain of the local node', 'default')
+    .option('--insecure-http', 'off loopback, serve plain HTTP instead of HTTPS from a CA of its own (core and agent)')
     .option(
       '--driver <driver>',
       'runtime driver of the local agent: docker | process',
@@ -80,7 +82,7 @@ export function register(program: Command): void {
           const hint = await dockerHint();
           if (hint) process.stderr.write(`osmo up: ${hint}\n`);
         }
-        core = await startCore({ listen: f.listen, dataDir: f.dataDir });
+        core = await startCore({ listen: f.listen, dataDir: f.dataDir, ...(f.insecureHttp ? { insecureHttp: true } : {}) });
         agent = await startAgent({
           driver: f.driver,
           listen: f.agentListen,
@@ -90,6 +92,7 @@ export function register(program: Command): void {
           dataDir: join(core.dataDir, 'agent'),
           core: core.url,
           token: core.token,
+          ...(f.insecureHttp ? { insecureHttp: true } : {}),
           logLevel: 'warn',
           ...(f.cloudlet !== undefined
             ? {
@@ -110,7 +113,7 @@ export function register(program: Command): void {
         [
           `osmo is up (node ${agent.nodeId}, data in ${core.dataDir})`,
           `  API:        ${core.url}/api/v1   (docs ${core.url}/docs)`,
-          `  dashboard:  ${dashboardUrl(core.url, core.token)}`,
+          `  dashboard:  ${dashboardUrl(core.url, core.token, process.stdout.isTTY === true)}`,
           `  agent:      ${agent.url}`,
           ...(agent.cloudlet
             ? [`  cloudlet:   ${agent.cloudlet.url}/api   (devices; osmo service add ... then GET /api/servicevm/start)`]

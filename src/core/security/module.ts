@@ -10,6 +10,6 @@ export const security = defineModule({
   // minting tokens and rotating the join token need a token even on loopback
   auth: 'admin',
   async start({ store, state, config, token }) {
-    return { service: await Security.open(store, state, config.dataDir, token), routes: tokenRoutes };
+    return { service: await Security.open(store, state, config.dataDir, token, config.ca?.fingerprint), routes: tokenRoutes };
   },
 });

@@ -12,8 +12,9 @@ import { z } from 'zod';
 import { forbidden, notFound, OsmoError } from '../../shared/errors.js';
 import type { Store } from '../../store/index.js';
 import type { ClusterState } from '../state.js';
-import { joinTokenFile, newJoinToken } from '../token.js';
-import { hashMatches, hmac, idOf, issue, loadOrCreateKey, NODE_PREFIX, sameSecret, TOKEN_PREFIX, writeSecretFile } from './secrets.js';
+import { joinTokenText, newJoinToken, writeJoinToken } from '../token.js';
+import { parseJoinToken } from '../../shared/join-token.js';
+import { hashMatches, hmac, idOf, issue, loadOrCreateKey, NODE_PREFIX, sameSecret, TOKEN_PREFIX } from './secrets.js';
 
 import { TokenScope, type TokenInfo } from './schema.js';
 
@@ -53,13 +54,15 @@ export class Security {
     private readonly state: ClusterState,
     private readonly dataDir: string,
     joinToken: string,
+    private readonly caSha256: string | undefined,
   ) {
     this.joinToken = joinToken;
     this.commandKey = loadOrCreateKey(join(dataDir, 'command-key'));
   }
 
-  static async open(store: Store, state: ClusterState, dataDir: string, joinToken: string): Promise<Security> {
-    const s = new Security(store, state, dataDir, joinToken);
+  /** `caSha256`: the fingerprint of the core's own CA, carried by the join token it hands out */
+  static async open(store: Store, state: ClusterState, dataDir: string, joinToken: string, caSha256?: string): Promise<Security> {
+    const s = new Security(store, state, dataDir, joinToken, caSha256);
     for (const { key, value } of await store.kv.withPrefix(NODE_KEY)) {
       const r = NodeCred.safeParse(JSON.parse(value));
       if (!r.success) continue;
@@ -79,7 +82,8 @@ export class Security {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) return undefined;
     const presented = m[1]!;
-    if (sameSecret(presented, this.joinToken)) return { kind: 'join', subject: 'join-token', scope: 'admin' };
+    // the pinned form is accepted as well: its secret is what counts, the pin is for agents
+    if (sameSecret(parseJoinToken(presented).secret, this.joinToken)) return { kind: 'join', subject: 'join-token', scope: 'admin' };
     const credId = idOf(NODE_PREFIX, presented);
     if (credId !== undefined) {
       const node = this.nodeOfCred.get(credId);
@@ -123,6 +127,32 @@ export class Security {
     }
   }
 
+  /**
+   * May this principal have a certificate for node `id`'s API at `host`? The join token for a
+   * node that holds no credential yet (as for registration); the node's own credential for a
+   * host no other node's address names, so that one stolen credential cannot be used to stand
+   * in for another node's API.
+   */
+  checkCertificate(p: Principal, id: string, host: string): void {
+    if (p.kind === 'join') {
+      const rec = this.nodes.get(id);
+      if (rec?.revokedAt !== undefined) throw forbidden(`node ${id} was revoked`);
+      if (rec) throw forbidden(`node ${id} has already joined: only its own node credential may ask for its certificate`);
+      return;
+    }
+    this.checkNode(p, id);
+    for (const n of this.state.nodes.values()) {
+      if (n.id === id) continue;
+      let other = '';
+      try {
+        other = new URL(n.address).hostname.replace(/^\[|\]$/g, '');
+      } catch {
+        // an address the core could not parse names no host
+      }
+      if (other === host) throw forbidden(`${host} is the address of node ${n.id}: a certificate for it is not node ${id}'s to have`);
+    }
+  }
+
   /** Heartbeats and event batches: only the node's own credential. */
   checkNode(p: Principal, id: string): void {
     if (p.kind === 'node' && p.node === id) return;
@@ -142,8 +172,9 @@ export class Security {
     await this.putNode(id, { ...(rec ?? { credId: '', hash: '', issuedAt: Date.now() }), revokedAt: Date.now() });
   }
 
+  /** the join token as agents are given it (pinned to the core's CA when it has one) */
   get currentJoinToken(): string {
-    return this.joinToken;
+    return joinTokenText(this.joinToken, this.caSha256);
   }
 
   /** `osmo nodes rm`: the id is free again, the join token may register it anew. */
@@ -158,9 +189,9 @@ export class Security {
   /** A new join token, in memory and in <data-dir>/join-token; joined nodes keep their credentials. */
   rotateJoin(): string {
     const t = newJoinToken();
-    writeSecretFile(joinTokenFile(this.dataDir), `${t}\n`);
+    writeJoinToken(this.dataDir, t, this.caSha256);
     this.joinToken = t;
-    return t;
+    return this.currentJoinToken;
   }
 
   async createToken(scope: TokenScope, name: string | undefined): Promise<TokenInfo & { token: string }> {

@@ -1,6 +1,10 @@
 // GET /healthz: up, with counts (public: load balancers and probes send no token).
 // GET /api/v1/system/cores: the cores on this store (several on PostgreSQL) and the leader.
-import { CoreHealth, CoresView } from '../../model/index.js';
+// GET /api/v1/system/ca: the core's own CA certificate (public: an agent fetches it before it
+// trusts anything, and believes it only if its SHA-256 is the one its join token carries).
+import { z } from 'zod';
+import { CoreHealth, CoresView, ErrorBody } from '../../model/index.js';
+import { notFound } from '../../shared/errors.js';
 import { leaseMembers } from '../../store/dialects/postgres/lease.js';
 import { VERSION } from '../../shared/version.js';
 import type { CoreRoutes } from '../module.js';
@@ -19,6 +23,24 @@ const systemRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
         leader: m.leader,
         cores: m.holders.map((holder) => ({ holder, leader: holder === m.leader?.holder })),
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/system/ca',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['system'],
+        summary: "the core's own CA certificate (PEM); 404 when the core has none (plain HTTP, or --tls-cert)",
+        produces: ['application/x-pem-file'],
+        response: { 200: z.string(), 404: ErrorBody },
+      },
+    },
+    async (_req, reply) => {
+      const ca = ctx.config.ca;
+      if (!ca) throw notFound('this core has no CA of its own (it serves plain HTTP, or the certificate given with --tls-cert)');
+      return reply.type('application/x-pem-file').send(ca.pem);
     },
   );
 

@@ -20,7 +20,8 @@ before(async () => {
   home = tempDir('osmo-cli-token-');
   elsewhere = tempDir('osmo-cli-notoken-');
   const port = await freePort();
-  core = spawnOsmo(['core', '--listen', `0.0.0.0:${port}`, '--data-dir', join(home, '.osmo')]);
+  // plain HTTP: what is tested here is the token, not TLS (test/e2e/security/tls*.test.ts)
+  core = spawnOsmo(['core', '--listen', `0.0.0.0:${port}`, '--data-dir', join(home, '.osmo'), '--insecure-http']);
   url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
   token = readFileSync(join(home, '.osmo', 'join-token'), 'utf8').trim();

@@ -3,6 +3,8 @@
 // one LAN, and devices in a namespace of their own that speak to the cloudlet API with curl,
 // as pycloud's clients do. Start, join, stop; the app repository; migration with the
 // mailbox; disconnected mode; bad input. Needs root (namespaces, private dockerds).
+// Off loopback the core and the agents' APIs speak HTTPS (the core's own CA, the join token
+// pinned to it); the cloudlet API stays plain HTTP, as pycloud's devices speak it.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { eventually, spawnOsmo, tempDir, type OsmoProcess } from '../../../testing/proc.js';
 import { makeLan, nsCurl, nsJson, type Host, type Lan } from '../../../testing/netns.js';
+import { coreCaFile, curlTrust } from '../../../testing/tls.js';
 
 const SUBNET = '10.231.7';
 const CORE_PORT = 7700;
@@ -23,7 +26,7 @@ let dev: Host;
 let h1: Host;
 let h2: Host;
 let coreHost: Host;
-const coreUrl = () => `http://${coreHost.ip}:${CORE_PORT}`;
+const coreUrl = () => `https://${coreHost.ip}:${CORE_PORT}`;
 const cl = (h: Host) => `http://${h.ip}:9999/api`;
 
 function startCore(): OsmoProcess {
@@ -61,7 +64,7 @@ function startAgent(name: string, h: Host): void {
   agents[name] = { proc, dir };
 }
 
-const admin = (args: string[]) => nsJson(dev, ['-H', `authorization: Bearer ${token}`, ...args]);
+const admin = (args: string[]) => nsJson(dev, [...curlTrust(coreDir), '-H', `authorization: Bearer ${token}`, ...args]);
 const device = (id: string | undefined, url: string) =>
   nsJson<Record<string, unknown>>(dev, [...(id ? ['-H', `X-Device-ID: ${id}`] : []), url]);
 const containers = (h: Host) =>
@@ -81,7 +84,8 @@ describe('cloudlets on separate hosts, devices with curl', { timeout: 600_000 },
     await lan.dockerd('h2', '10.232.2.1/24', ['osmo-test/httpd:1']);
     coreDir = tempDir('osmo-cl-core-');
     core = startCore();
-    await eventually(() => nsCurl(dev, [`${coreUrl()}/healthz`]).status === 200, 60_000, 'core up');
+    await coreCaFile(coreDir);
+    await eventually(() => nsCurl(dev, [...curlTrust(coreDir), `${coreUrl()}/healthz`]).status === 200, 60_000, 'core up');
     token = readFileSync(join(coreDir, 'join-token'), 'utf8').trim();
     startAgent('h1', h1);
     startAgent('h2', h2);
@@ -255,7 +259,7 @@ describe('cloudlets on separate hosts, devices with curl', { timeout: 600_000 },
     assert.equal(nsCurl(dev, [`http://${h2.ip}:${s.json.PORT as number}/`]).body.trim(), 'osmo test page');
     assert.equal(device(undefined, `${cl(h2)}/system`).json.connected, false);
     core = startCore();
-    await eventually(() => nsCurl(dev, [`${coreUrl()}/healthz`]).status === 200, 60_000, 'core back');
+    await eventually(() => nsCurl(dev, [...curlTrust(coreDir), `${coreUrl()}/healthz`]).status === 200, 60_000, 'core back');
     const l = await eventually(
       () => {
         const x = instancesOf(id);

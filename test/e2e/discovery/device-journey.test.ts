@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { osmoIn, spawnIn, type HostProcess } from '../../../testing/lan-hosts.js';
+import { coreCaFile, curlTrust } from '../../../testing/tls.js';
 import { makeLan, nsCurl, nsJson, type Host, type Lan } from '../../../testing/netns.js';
 import { eventually, ROOT, tempDir } from '../../../testing/proc.js';
 
@@ -21,7 +22,7 @@ let core: HostProcess;
 let token: string;
 const agents: HostProcess[] = [];
 let h: Record<'core' | 'cl1' | 'cl2' | 'dev1' | 'dev2', Host>;
-const coreUrl = () => `http://${h.core.ip}:7700`;
+const coreUrl = () => `https://${h.core.ip}:7700`;
 
 interface Started {
   IP_ADDRESS: string;
@@ -55,7 +56,9 @@ describe('a device finds two cloudlets with python3-zeroconf, picks one, starts,
     await lan.dockerd('cl2', '10.214.2.1/24', ['osmo-test/httpd:1']);
     const coreDir = tempDir('dc-e2-core-');
     core = osmoIn(h.core, ['core', '--listen', `${h.core.ip}:7700`, '--data-dir', coreDir]);
-    await eventually(() => nsCurl(h.dev1, [`${coreUrl()}/healthz`]).status === 200, 60_000, 'core up');
+    // off loopback: HTTPS from the core's own CA, the join token pinned to it (agents check it)
+    await coreCaFile(coreDir);
+    await eventually(() => nsCurl(h.dev1, [...curlTrust(coreDir), `${coreUrl()}/healthz`]).status === 200, 60_000, 'core up');
     token = readFileSync(join(coreDir, 'join-token'), 'utf8').trim();
     for (const name of ['cl1', 'cl2'] as const) {
       const cl = h[name];
@@ -84,6 +87,7 @@ describe('a device finds two cloudlets with python3-zeroconf, picks one, starts,
       );
     }
     const add = nsJson(h.dev1, [
+      ...curlTrust(coreDir),
       '-X',
       'POST',
       '-H',

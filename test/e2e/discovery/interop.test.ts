@@ -98,6 +98,8 @@ describe('mDNS discovery across network namespaces', () => {
           'agent',
           '--listen',
           '0.0.0.0:5000',
+          // standalone (no core whose CA could certify it): plain HTTP must be asked for off loopback
+          '--insecure-http',
           ...(ag === AG2 ? ['--mdns'] : []),
           '--cloudlet',
           '9999',

@@ -146,7 +146,8 @@ const AGENT_TOKEN = 'agent-secret-token-for-the-bypass-test';
 
 before(async () => {
   // Off loopback: the client API needs the token (0.0.0.0, reached via 127.0.0.1).
-  core = await startCore({ listen: '0.0.0.0:0', dataDir: tempDir('osmo-sec-core-'), processMetrics: false });
+  // plain HTTP: the routes' authorization is tested here, TLS in tls*.test.ts
+  core = await startCore({ listen: '0.0.0.0:0', dataDir: tempDir('osmo-sec-core-'), processMetrics: false, insecureHttp: true });
   port = Number(new URL(core.url).port);
   assert.equal(core.ctx.config.openClientApi, false, 'a core on 0.0.0.0 must not open its client API');
   const auth = { authorization: `Bearer ${core.token}` };
@@ -198,7 +199,8 @@ async function coreRoutes(h: CoreHandle): Promise<Array<{ method: string; path: 
   );
 }
 
-const PUBLIC = new Set(['/healthz', '/openapi.json']);
+// the core's CA certificate is public by design: agents fetch it before they trust anything
+const PUBLIC = new Set(['/healthz', '/openapi.json', '/api/v1/system/ca']);
 
 /**
  * `/ui/../metrics` is matched by the public route `/ui/*` (the router does not resolve dot
