@@ -53,6 +53,7 @@ interface Flags {
   tlsKey?: string;
   bus?: string;
   busReplicas?: number;
+  advertise?: string;
 }
 
 export function register(program: Command): void {
@@ -79,6 +80,17 @@ export function register(program: Command): void {
       'after a start, nodes already in the store get this long to heartbeat before they can be suspect or down',
       nonNegativeMs('--restart-grace'),
       10_000,
+    )
+    .addOption(
+      new Option(
+        '--advertise <host:port>',
+        'where the other cores reach this one, with several cores on PostgreSQL (default: the --listen address; 0.0.0.0 becomes the host name)',
+      )
+        .env('OSMO_ADVERTISE')
+        .argParser((v: string) => {
+          if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v)) throw new InvalidArgumentError('--advertise takes HOST:PORT');
+          return v;
+        }),
     )
     .option('--tls-cert <file>', 'PEM certificate (chain): the API speaks HTTPS only (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
@@ -113,6 +125,7 @@ export function register(program: Command): void {
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
           ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),
           ...(f.busReplicas ? { busReplicas: f.busReplicas } : {}),
+          ...(f.advertise ? { advertise: f.advertise } : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);

@@ -15,6 +15,7 @@ import { httpsServerFactory } from '../../shared/tls.js';
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
+import { collectRoutes } from '../replica/routes-table.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -28,6 +29,8 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     frameworkErrors,
     ...(ctx.config.tls ? { serverFactory: httpsServerFactory(ctx.config.tls, 'core') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  // the table the followers authorize on (several cores, src/core/replica/)
+  collectRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
