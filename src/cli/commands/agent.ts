@@ -76,7 +76,12 @@ export function register(program: Command): void {
     .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
     .addOption(new Option('--driver <driver>', 'runtime driver').choices(DriverName.options).default('docker'))
     .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
-    .option('--core <url>', 'core to register with and send events to')
+    .addOption(
+      new Option(
+        '--core <urls>',
+        'core to register with and send events to; several cores, comma-separated, are tried in turn when one is unreachable or has no leader',
+      ).env('OSMO_CORE'),
+    )
     .option(
       '--bus <nats-urls>',
       'NATS servers instead of --core (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): events to JetStream, commands over request/reply; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
