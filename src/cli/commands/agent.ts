@@ -104,8 +104,10 @@ export function register(program: Command): void {
     .option('--no-cloudlet-mdns', 'with --cloudlet: do not announce it on the LAN as _cloudlet._tcp (announced by default)')
     .option('--mdns', 'announce this agent API on the LAN over mDNS as _osmo._tcp (TXT: node id, layer, domain, API path); off by default')
     .option('--mdns-interface <ipv4>', 'send mDNS announcements on the interface with this address (default: the multicast route)')
-    .action(async (f: Flags) => {
+    .action(async (f: Flags, cmd: Command) => {
       let agent;
+      // an explicit --bus wins over OSMO_CORE in the environment (set there for the CLI, say)
+      if (f.bus && cmd.getOptionValueSource('core') === 'env') delete f.core;
       try {
         const busUrl = f.bus ?? (f.core ? undefined : process.env.OSMO_BUS || undefined);
         agent = await startAgent({
