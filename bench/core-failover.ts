@@ -131,7 +131,11 @@ function report(label: string, xs: Sample[]): void {
 }
 
 try {
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   start(cores[1]!);
   await eventually(async () => (await role(cores[1]!)) === 'follower', 60_000, 'core b follows');
   const failover: Sample[] = [];
@@ -147,7 +151,11 @@ try {
   for (let i = 0; i < N; i++) restart.push(await once(i, 'rs', true));
   report('failover to the follower (2 cores, kill -9 of the leader)', failover);
   report('baseline: one core, kill -9 and started again at once', restart);
-  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   for (const p of procs) await p.stop('SIGKILL');
   cleanupNodes([nodeId]);

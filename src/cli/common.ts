@@ -19,7 +19,10 @@ const TOKEN_FILE = '.osmo/join-token';
 /** Adds --core, --token and --json to a client command. */
 export function clientFlags(c: Command): Command {
   return c
-    .option('--core <urls>', `core API base URL, or several comma-separated (any core serves; the next is tried when one is down) (default $OSMO_CORE or ${DEFAULT_CORE})`)
+    .option(
+      '--core <urls>',
+      `core API base URL, or several comma-separated (any core serves; the next is tried when one is down) (default $OSMO_CORE or ${DEFAULT_CORE})`,
+    )
     .option('--token <token>', `API token (default $OSMO_TOKEN or ./${TOKEN_FILE})`)
     .option('--json', 'machine-readable output');
 }

@@ -260,7 +260,12 @@ export class HttpClient {
             });
           } catch (e) {
             if (opts.signal?.aborted) throw e;
-            throw new ApiError('unreachable', `cannot reach the ${this.service} at ${base} (${causeOf(e)})`, { ...info, base }, { cause: e });
+            throw new ApiError(
+              'unreachable',
+              `cannot reach the ${this.service} at ${base} (${causeOf(e)})`,
+              { ...info, base },
+              { cause: e },
+            );
           }
         },
         (r) => r.status === 503,

@@ -9,6 +9,7 @@
 // lead answers 503 OSMO_NO_LEADER, as does a follower that cannot reach a leader.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadable } from 'node:stream/web';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NODE_ID_MAX } from '../../bus/protocol.js';
 import { describeError, errorBody, frameworkErrors, sendError } from '../../shared/http-errors.js';
@@ -25,7 +26,17 @@ import { loadRoutes, type RouteEntry } from './routes-table.js';
 export const VIA = 'x-osmo-via';
 
 // hop-by-hop headers (RFC 9110 7.6.1) and those fetch sets itself
-const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'content-length']);
+const DROP_REQUEST = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+]);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie']);
 
 interface LeaderView {
@@ -101,7 +112,10 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
   let closed = false;
 
   const noLeader = (reply: FastifyReply, why: string) =>
-    reply.header('retry-after', '1').status(503).send(errorBody('OSMO_NO_LEADER', `no leader to forward to: ${why}`));
+    reply
+      .header('retry-after', '1')
+      .status(503)
+      .send(errorBody('OSMO_NO_LEADER', `no leader to forward to: ${why}`));
 
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.headers[VIA] !== undefined)
@@ -127,7 +141,10 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
     } catch (e) {
       // read the leader row again now rather than at the next tick: a new leader is likely
       void refresh();
-      return noLeader(reply, `the leader ${l.holder} does not answer (${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message})`);
+      return noLeader(
+        reply,
+        `the leader ${l.holder} does not answer (${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message})`,
+      );
     }
     reply.status(res.status);
     res.headers.forEach((v, k) => {
@@ -137,7 +154,7 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
     if (cookies.length) void reply.header('set-cookie', cookies);
     void reply.header(VIA, `follower ${o.holder}`);
     if (!res.body || req.method === 'HEAD') return reply.send();
-    return reply.send(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>));
+    return reply.send(Readable.fromWeb(res.body as WebReadable<Uint8Array>));
   };
 
   const build = async (routes: RouteEntry[]): Promise<FastifyInstance> => {

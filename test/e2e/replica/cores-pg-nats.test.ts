@@ -123,6 +123,22 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
   };
   await eventually(async () => (await readyNodes(b)) === 3, 60_000, 'three agents ready, seen through the follower');
 
+  // the follower authorizes on the route it matched before forwarding (answered by itself,
+  // not marked as forwarded) and passes the caller's credential on
+  const noToken = await fetch(`${b.url}/api/v1/tokens`);
+  assert.equal(noToken.status, 401, 'an admin route without a token');
+  assert.equal(noToken.headers.get('x-osmo-via'), null);
+  const wrongNode = await fetch(`${b.url}/api/v1/agent/heartbeat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer osmon_000000000000_nope' },
+    body: JSON.stringify({ id: NODES[0] }),
+  });
+  assert.equal(wrongNode.status, 401, 'the agent protocol with an unknown credential');
+  assert.equal(wrongNode.headers.get('x-osmo-via'), null);
+  const withToken = await fetch(`${b.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(withToken.status, 200);
+  assert.match(withToken.headers.get('x-osmo-via') ?? '', /^follower /);
+
   // deploy through the follower, scale through the leader, migrate through the follower
   const created = await api(b, 'POST', '/api/v1/mels', { name: WEB, image: 'osmo-test/sleeper:1', replicas: 2 });
   assert.equal(created.status, 201, JSON.stringify(created.json));
@@ -145,6 +161,10 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
   a.proc.child.kill('SIGKILL');
   await a.proc.exit(10_000).catch(() => undefined);
 
+  // the CLI given both URLs, while the lead moves: one answer, no error
+  const cli = spawnOsmo(['nodes', '--json', '--core', `${a.url},${b.url}`, '--token', token]);
+  assert.equal(await cli.exit(60_000), 0, cli.output());
+  for (const n of NODES) assert.ok(cli.output().includes(n), cli.output());
   await eventually(async () => (await role(b)) === 'leader', 60_000, 'core B leads');
   const starts = ((await api(b, 'GET', '/api/v1/events?type=core&follow=false')).json.events as CoreEvent[]).filter(
     (e) => e.data.action === 'start',
@@ -162,7 +182,9 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
     'A had led before',
   );
   const placedAfter = containersOf(MANY).length;
-  t.diagnostic(`kill -9 → B holds the lease ${lead.leader.since - killedAt} ms, → B serves ${bStart.ts - killedAt} ms; ${placedAfter}/20 containers then`);
+  t.diagnostic(
+    `kill -9 → B holds the lease ${lead.leader.since - killedAt} ms, → B serves ${bStart.ts - killedAt} ms; ${placedAfter}/20 containers then`,
+  );
 
   await eventually(async () => containersOf(MANY).filter((c) => c.running).length === 20, 120_000, '20 running');
   const core2 = { url: b.url };
@@ -178,10 +200,13 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
   const mels = ((await api(b, 'GET', '/api/v1/mels')).json.mels as Array<{ name: string; replicas: number }>).filter((m) =>
     [WEB, MANY].includes(m.name),
   );
-  assert.deepEqual(mels.map((m) => [m.name, m.replicas]).sort(), [
-    [MANY, 20],
-    [WEB, 3],
-  ]);
+  assert.deepEqual(
+    mels.map((m) => [m.name, m.replicas]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    [
+      [MANY, 20],
+      [WEB, 3],
+    ],
+  );
   assert.equal(containersOf(WEB).filter((c) => c.running).length, 3);
   assert.equal(await readyNodes(b), 3, 'every agent ready: the HTTP ones moved to B by themselves');
 

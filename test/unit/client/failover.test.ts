@@ -83,7 +83,10 @@ test('past the window: the last failure, naming the core', async () => {
   assert.equal(r.status, 503, 'the last answer was "no leader": that is the answer');
   const dead2 = `http://127.0.0.1:${await freePort()}`;
   const d = new HttpClient('core', { base: `${dead},${dead2}`, failoverMs: 600 });
-  await assert.rejects(d.send('GET', '/z'), (e: unknown) => e instanceof ApiError && e.kind === 'unreachable' && /cannot reach the core at/.test(e.message));
+  await assert.rejects(
+    d.send('GET', '/z'),
+    (e: unknown) => e instanceof ApiError && e.kind === 'unreachable' && /cannot reach the core at/.test(e.message),
+  );
 });
 
 test('one base: no retry at all', async () => {
