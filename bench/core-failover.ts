@@ -104,6 +104,8 @@ async function once(i: number, label: string, restartAtOnce: boolean): Promise<S
       await api.createMel({ name: mel, image: 'osmo-test/sleeper:1', replicas: 1 });
       break;
     } catch (e) {
+      // a create that reached the core before it died: it is there
+      if ((e as { info?: { status?: number } }).info?.status === 409) break;
       if (Date.now() > until) throw e;
       await new Promise((r) => setTimeout(r, 100));
     }
