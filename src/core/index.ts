@@ -83,7 +83,7 @@ export interface CoreOptions {
   tlsCert?: string;
   /** several cores on a PostgreSQL store: called when another core took the lead (default: close this core) */
   onLeadershipLost?: (why: string) => void;
-  /** standby and leadership messages (default: stderr) */
+  /** follower and leadership messages (default: stderr) */
   log?: (line: string) => void;
   tlsKey?: string;
   /** NATS servers and auth files (--bus): agents on the bus, the event stream */
@@ -123,7 +123,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
   const log = options.log ?? ((line: string) => process.stderr.write(`osmo core: ${line}\n`));
-  // on PostgreSQL, cores are active/standby: wait for the lead before starting anything
+  // on PostgreSQL, one core leads: until this one does, it follows (forwards the API to the leader)
   const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, token, log) : undefined;
   let core: Awaited<ReturnType<typeof startModules>>;
   try {

@@ -1,6 +1,6 @@
-// Several cores on one PostgreSQL store, active/standby: a core takes the leader lease
+// Several cores on one PostgreSQL store, one leading: a core takes the leader lease
 // (src/store/dialects/postgres/lease.ts) before it starts its modules. Until then it is a
-// standby, and it starts the moment the leader's session is gone (kill -9 included),
+// follower, and it starts the moment the leader's session is gone (kill -9 included),
 // loading the state the leader left in the store. The leader's batch writes are fenced by
 // its term (src/store/fence.ts). A leader whose lease another core took stops.
 // While it waits it is a follower: it serves the API by forwarding to the leader

@@ -116,7 +116,7 @@ export function register(program: Command): void {
           listen: f.listen,
           dataDir: f.dataDir,
           ...(f.store ? { store: f.store } : {}),
-          // another core leads now: exit, and a supervisor's restart makes this one a standby
+          // another core leads now: exit, and a supervisor's restart makes this one a follower
           onLeadershipLost: () => {
             void core.close().finally(() => process.exit(1));
           },
