@@ -99,7 +99,7 @@ async function once(i: number, label: string, restartAtOnce: boolean): Promise<S
   await kill(leader);
   if (restartAtOnce) start(leader);
   // one URL (the baseline): try again until the restarted core answers, as a supervisor's user would
-  for (const until = Date.now() + 180_000; ; ) {
+  for (const until = Date.now() + 180_000; ;) {
     try {
       await api.createMel({ name: mel, image: 'osmo-test/sleeper:1', replicas: 1 });
       break;
@@ -169,6 +169,9 @@ try {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
+} catch (e) {
+  for (const c of cores) if (c.proc) console.error(`--- core ${c.url}:\n${c.proc.output().slice(-3000)}`);
+  throw e;
 } finally {
   for (const p of procs) await p.stop('SIGKILL');
   cleanupNodes([nodeId]);

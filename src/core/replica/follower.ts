@@ -110,6 +110,7 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
   let table = '';
   let app: FastifyInstance | undefined;
   let closed = false;
+  let storeError: string | undefined;
 
   const noLeader = (reply: FastifyReply, why: string) =>
     reply
@@ -200,9 +201,12 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
       }
       if (next?.holder !== leader?.holder && next) o.log(`follower: forwarding to the leader ${next.holder} (term ${next.term})`);
       leader = next;
+      storeError = undefined;
     } catch (e) {
-      // the store is down: keep forwarding to the leader we know
-      o.log(`follower: cannot read the leader from the store: ${(e as Error).message}`);
+      // the store is down: keep forwarding to the leader we know (say so once, not every tick)
+      const msg = (e as Error).message;
+      if (msg !== storeError) o.log(`follower: cannot read the leader from the store: ${msg}`);
+      storeError = msg;
     }
   };
   await refresh();
