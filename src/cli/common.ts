@@ -22,7 +22,10 @@ const CA_FILE = '.osmo/ca.pem';
 /** Adds --core, --token and --json to a client command. */
 export function clientFlags(c: Command): Command {
   return c
-    .option('--core <url>', `core API base URL (default $OSMO_CORE or ${DEFAULT_CORE})`)
+    .option(
+      '--core <urls>',
+      `core API base URL, or several comma-separated (any core serves; the next is tried when one is down) (default $OSMO_CORE or ${DEFAULT_CORE})`,
+    )
     .option('--token <token>', `API token (default $OSMO_TOKEN or ./${TOKEN_FILE})`)
     .option('--ca <file>', `CA certificate (PEM) of an https core (default $OSMO_CA or ./${CA_FILE}, the local core's own CA)`)
     .option('--json', 'machine-readable output');

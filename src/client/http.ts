@@ -5,11 +5,18 @@ import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
 import { exchange, exchangeBytes, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
+import { Bases, noLeader } from './failover.js';
 import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
 export interface HttpOptions {
-  /** base URL, e.g. http://127.0.0.1:7700 (a trailing slash is ignored) */
+  /**
+   * base URL, e.g. http://127.0.0.1:7700 (a trailing slash is ignored); several, comma-separated,
+   * for cores that all serve the API: a call that finds one unreachable or without a leader
+   * (503 OSMO_NO_LEADER) moves on to the next (failover.ts)
+   */
   base: string;
+  /** with several bases: how long a call keeps moving between them before it gives up (default 15 s) */
+  failoverMs?: number;
   /** sent as `Authorization: Bearer <token>` when given */
   token?: string | undefined;
   /** deadline of one call unless the call names its own; default 60 s */
@@ -38,7 +45,7 @@ export function queryString(q: Query | undefined): string {
 }
 
 export class HttpClient {
-  readonly base: string;
+  private readonly bases: Bases;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
   private readonly exchange: BusExchange | undefined;
@@ -48,10 +55,15 @@ export class HttpClient {
     readonly service: string,
     o: HttpOptions,
   ) {
-    this.base = o.base.replace(/\/+$/, '');
+    this.bases = new Bases(o.base, o.failoverMs);
     this.token = o.token;
     this.timeoutMs = o.timeoutMs ?? 60_000;
     this.exchange = o.exchange;
+  }
+
+  /** the base URL calls go to now (with several, the last one that answered) */
+  get base(): string {
+    return this.bases.current;
   }
 
   private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
@@ -100,11 +112,25 @@ export class HttpClient {
     timeoutMs = this.timeoutMs,
   ): Promise<{ status: number; json: unknown }> {
     if (this.exchange) return this.sendOverExchange(this.exchange, method, path, body, query, timeoutMs);
-    const url = `${this.base}${path}${queryString(query)}`;
-    const info = { service: this.service, base: this.base, method, path };
-    let res: Exchange;
+    const payload = body === undefined ? null : JSON.stringify(body);
+    const res = await this.bases.call(
+      (base) => this.sendTo(base, method, path, payload, query, timeoutMs),
+      (r) => r.status === 503 && noLeader(r.text),
+    );
+    return { status: res.status, json: parseBody(res.text) };
+  }
+
+  private async sendTo(
+    base: string,
+    method: string,
+    path: string,
+    payload: string | null,
+    query: Query | undefined,
+    timeoutMs: number,
+  ): Promise<Exchange> {
+    const info = { service: this.service, base, method, path };
     try {
-      res = await exchange(url, method, this.headers(body !== undefined), body === undefined ? null : JSON.stringify(body), timeoutMs);
+      return await exchange(`${base}${path}${queryString(query)}`, method, this.headers(payload !== null), payload, timeoutMs);
     } catch (e) {
       if ((e as { timedOut?: boolean }).timedOut)
         throw new ApiError(
@@ -113,10 +139,8 @@ export class HttpClient {
           info,
           { cause: e },
         );
-      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${base} (${causeOf(e)})`, info, { cause: e });
     }
-    const { text } = res;
-    return { status: res.status, json: parseBody(text) };
   }
 
   private async sendOverExchange(
@@ -220,13 +244,29 @@ export class HttpClient {
     if (this.exchange) throw new ApiError('unreachable', `the ${this.service} at ${this.base} is on the bus: no event stream there`, info);
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}${queryString(query)}`, {
-        headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      // with several cores, the stream opens on the first that has a leader to forward to
+      res = await this.bases.call(
+        async (base) => {
+          try {
+            return await fetch(`${base}${path}${queryString(query)}`, {
+              headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+          } catch (e) {
+            if (opts.signal?.aborted) throw e;
+            throw new ApiError(
+              'unreachable',
+              `cannot reach the ${this.service} at ${base} (${causeOf(e)})`,
+              { ...info, base },
+              { cause: e },
+            );
+          }
+        },
+        (r) => r.status === 503,
+      );
     } catch (e) {
       if (opts.signal?.aborted) return;
-      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+      throw e;
     }
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');

@@ -46,12 +46,16 @@ export interface CoreConfig {
   bus?: BusOptions;
   /** replicas of the event stream when this core creates it */
   busReplicas?: number;
+  /** HOST:PORT where the other cores reach this one (several cores on PostgreSQL); default: the listen address */
+  advertise?: string;
 }
 
 /** This core's hold on the leader lease, with a PostgreSQL store (src/core/leadership.ts). */
 export interface Leadership {
   lease: LeaderLease;
   holder: string;
+  /** stops serving as a follower (forwarding) so the leader's own API can take the port */
+  releasePort(): Promise<void>;
   /** fence the store's writes with the lease's term, and follow it as it changes */
   fenceWith(store: Store, onLost: (why: string) => void): void;
   stop(): Promise<void>;

@@ -39,6 +39,7 @@ import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
 import { parseStoreUrl } from '../store/index.js';
 import { awaitLeadership } from './leadership.js';
+import { publishRoutes, routeTable } from './replica/routes-table.js';
 
 /** Every module of a core, in start order. */
 export const CORE_MODULES: readonly AnyCoreModule[] = [
@@ -84,7 +85,7 @@ export interface CoreOptions {
   tlsCert?: string;
   /** several cores on a PostgreSQL store: called when another core took the lead (default: close this core) */
   onLeadershipLost?: (why: string) => void;
-  /** standby and leadership messages (default: stderr) */
+  /** follower and leadership messages (default: stderr) */
   log?: (line: string) => void;
   tlsKey?: string;
   /**
@@ -98,6 +99,8 @@ export interface CoreOptions {
   bus?: BusOptions;
   /** replicas of the event stream when this core creates it (default 3 on a NATS cluster, else 1) */
   busReplicas?: number;
+  /** HOST:PORT the other cores forward to when this one leads (default: the listen address; a wildcard becomes the host name) */
+  advertise?: string;
 }
 
 export interface CoreHandle {
@@ -124,6 +127,7 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     processMetrics: options.processMetrics ?? true,
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.busReplicas ? { busReplicas: options.busReplicas } : {}),
+    ...(options.advertise ? { advertise: options.advertise } : {}),
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
   if (tls) config.tls = tls;
@@ -136,8 +140,8 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     writeJoinToken(dataDir, token, ca.fingerprint);
   } else writeJoinToken(dataDir, token, undefined);
   const log = options.log ?? ((line: string) => process.stderr.write(`osmo core: ${line}\n`));
-  // on PostgreSQL, cores are active/standby: wait for the lead before starting anything
-  const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, log) : undefined;
+  // on PostgreSQL, one core leads: until this one does, it follows (forwards the API to the leader)
+  const leadership = config.store.dialect === 'postgres' ? await awaitLeadership(config, token, log) : undefined;
   let core: Awaited<ReturnType<typeof startModules>>;
   try {
     core = await startModules(CORE_MODULES, { config, token, ...(leadership ? { leadership } : {}) });
@@ -157,6 +161,10 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx, core.routes);
+    await app.ready();
+    // the followers match and authorize requests on this table before they forward them
+    if (leadership) await publishRoutes(ctx.store, routeTable(app));
+    await leadership?.releasePort();
     await app.listen({ host: listen.host, port: listen.port });
   } catch (e) {
     await core.stop();

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   OSMO_ENGINE_UNAVAILABLE: 503,
   OSMO_STORE_FULL: 503,
   OSMO_STORE_UNAVAILABLE: 503,
+  OSMO_NO_LEADER: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -77,7 +77,12 @@ export function register(program: Command): void {
     .option('--domain <name>', 'proximity domain (same domain = near)', 'default')
     .addOption(new Option('--driver <driver>', 'runtime driver').choices(DriverName.options).default('docker'))
     .option('--data-dir <dir>', 'state: event outbox, sequence numbers, generated token', './.osmo/agent')
-    .option('--core <url>', 'core to register with and send events to')
+    .addOption(
+      new Option(
+        '--core <urls>',
+        'core to register with and send events to; several cores, comma-separated, are tried in turn when one is unreachable or has no leader',
+      ).env('OSMO_CORE'),
+    )
     .option(
       '--bus <nats-urls>',
       'NATS servers instead of --core (nats://[user:pass@]host:4222[,…]; default $OSMO_BUS): events to JetStream, commands over request/reply; auth files in $OSMO_BUS_CREDS, $OSMO_BUS_NKEY, $OSMO_BUS_CA, $OSMO_BUS_CERT, $OSMO_BUS_KEY',
@@ -107,8 +112,10 @@ export function register(program: Command): void {
     .option('--no-cloudlet-mdns', 'with --cloudlet: do not announce it on the LAN as _cloudlet._tcp (announced by default)')
     .option('--mdns', 'announce this agent API on the LAN over mDNS as _osmo._tcp (TXT: node id, layer, domain, API path); off by default')
     .option('--mdns-interface <ipv4>', 'send mDNS announcements on the interface with this address (default: the multicast route)')
-    .action(async (f: Flags) => {
+    .action(async (f: Flags, cmd: Command) => {
       let agent;
+      // an explicit --bus wins over OSMO_CORE in the environment (set there for the CLI, say)
+      if (f.bus && cmd.getOptionValueSource('core') === 'env') delete f.core;
       try {
         const busUrl = f.bus ?? (f.core ? undefined : process.env.OSMO_BUS || undefined);
         agent = await startAgent({

@@ -57,6 +57,7 @@ interface Flags {
   tlsSan?: string[];
   bus?: string;
   busReplicas?: number;
+  advertise?: string;
 }
 
 export function register(program: Command): void {
@@ -99,6 +100,17 @@ export function register(program: Command): void {
       nonNegativeMs('--restart-grace'),
       10_000,
     )
+    .addOption(
+      new Option(
+        '--advertise <host:port>',
+        'where the other cores reach this one, with several cores on PostgreSQL (default: the --listen address; 0.0.0.0 becomes the host name)',
+      )
+        .env('OSMO_ADVERTISE')
+        .argParser((v: string) => {
+          if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v)) throw new InvalidArgumentError('--advertise takes HOST:PORT');
+          return v;
+        }),
+    )
     .option(
       '--tls-cert <file>',
       'PEM certificate (chain): the API speaks HTTPS only (with --tls-key). Default off loopback: a CA of its own in the data dir (ca.pem), whose SHA-256 the join token carries',
@@ -132,7 +144,7 @@ export function register(program: Command): void {
           listen: f.listen,
           dataDir: f.dataDir,
           ...(f.store ? { store: f.store } : {}),
-          // another core leads now: exit, and a supervisor's restart makes this one a standby
+          // another core leads now: exit, and a supervisor's restart makes this one a follower
           onLeadershipLost: () => {
             void core.close().finally(() => process.exit(1));
           },
@@ -149,6 +161,7 @@ export function register(program: Command): void {
           ...(f.tlsSan ? { tlsNames: f.tlsSan } : {}),
           ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),
           ...(f.busReplicas ? { busReplicas: f.busReplicas } : {}),
+          ...(f.advertise ? { advertise: f.advertise } : {}),
         });
       } catch (e) {
         process.stderr.write(`osmo core: ${(e as Error).message}\n`);

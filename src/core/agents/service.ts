@@ -3,7 +3,7 @@
 import type { EventBatch, EventBatchResponse } from '../../bus/protocol.js';
 import type { AgentEvent, NewOsmoEvent } from '../../bus/events.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import type { SampleRow } from '../../store/index.js';
+import { inOneTransaction, type SampleRow } from '../../store/index.js';
 import type { EventLog } from '../events/service.js';
 import type { CoreMetrics } from '../metrics/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
@@ -42,23 +42,33 @@ export class Ingest {
 
     const samples: SampleRow[] = [];
     const logged: NewOsmoEvent[] = [];
+    const live: NewOsmoEvent[] = [];
     for (const e of fresh) {
       this.metrics.eventsIngested.inc({ type: e.type });
       if (e.type === 'sample') {
         for (const [field, f] of Object.entries(e.fields))
           samples.push({ ts: e.ts, node: e.node, target: e.target, metric: e.metric, field, value: f.value, unit: f.unit });
         if (e.source === 'host') trackLoad(node.load, e);
-        this.events.publishLive(toLogged(e));
+        live.push(toLogged(e));
       } else if (e.type === 'probe' || e.type === 'sensor') {
         // like samples, live only: the monitoring context reads them, the log does not keep them
-        this.events.publishLive(toLogged(e));
+        live.push(toLogged(e));
       } else {
         logged.push(toLogged(e));
       }
     }
-    await this.state.store.samples.insertMany(samples);
-    await this.events.append(logged);
-    node.ackedSeq = fresh[fresh.length - 1]!.seq;
+    const last = fresh[fresh.length - 1]!.seq;
+    // samples have no key to dedupe on: they, the logged events and the node's acked seq commit
+    // together, so a core dying in between leaves either all of them or none (the agent resends)
+    const stored = await inOneTransaction(this.state.store, async (tx) => {
+      await tx.samples.insertMany(samples);
+      const out = await this.events.storeAgent(tx, logged);
+      await tx.nodes.setAckedSeq(node.id, last);
+      return out;
+    });
+    this.events.publish(stored);
+    for (const e of live) this.events.publishLive(e);
+    node.ackedSeq = last;
     this.state.touchNode(node.id);
     for (const e of fresh) if (e.type === 'instance') await this.reconciler.onInstanceEvent(node.id, e);
     return { ackedSeq: node.ackedSeq };

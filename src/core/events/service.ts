@@ -36,6 +36,12 @@ export class EventLog {
     return (await store.events.append(items.map((i) => ({ origin: 'core', seq: null, ts, ...i })))).map(typed);
   }
 
+  /** Stores agent events through `store` (a transaction's); the caller publishes them after the commit. */
+  async storeAgent(store: Store, events: NewOsmoEvent[]): Promise<OsmoEvent[]> {
+    if (events.length === 0) return [];
+    return (await store.events.append(events)).map(typed);
+  }
+
   /** Hands stored events to live subscribers. */
   publish(stored: OsmoEvent[]): void {
     for (const e of stored) this.live.publish(e.type, e);

@@ -16,6 +16,7 @@ import { applyHttpLimits, CORE_HTTP_LIMITS, fastifyTimeouts } from '../../shared
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
+import { collectRoutes } from '../replica/routes-table.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -31,6 +32,8 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
     ...(ctx.config.tls ? { serverFactory: httpsServerFactory(ctx.config.tls, 'core') } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   applyHttpLimits(app.server, CORE_HTTP_LIMITS);
+  // the table the followers authorize on (several cores, src/core/replica/)
+  collectRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

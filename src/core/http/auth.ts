@@ -43,6 +43,11 @@ declare module 'fastify' {
 /** Turns an Authorization header into a principal (src/core/security/service.ts). */
 export interface Authenticator {
   authenticate(header: string | undefined): Principal | Refused | undefined;
+  /**
+   * A copy of the credentials that may lag behind the store (a follower core's: the leader
+   * issues them): reloaded once before an unknown secret is refused.
+   */
+  refresh?(): Promise<void>;
 }
 
 /** `Authorization: Basic base64(user:password)` read as `Bearer <password>`; anything else unchanged. */
@@ -129,7 +134,12 @@ export function installAuth(app: FastifyInstance, authn: Authenticator, openClie
     const auth = authClassOf(req);
     if (auth === 'public') return;
     const basic = req.routeOptions.url !== undefined && req.routeOptions.config.basicAuth === true;
-    const who = authn.authenticate(basic ? basicAsBearer(req.headers.authorization) : req.headers.authorization);
+    const header = basic ? basicAsBearer(req.headers.authorization) : req.headers.authorization;
+    let who = authn.authenticate(header);
+    if (who === undefined && header !== undefined && authn.refresh) {
+      await authn.refresh();
+      who = authn.authenticate(header);
+    }
     const d = decide(auth, req.method, who, openClientApi);
     if ('allow' in d) {
       req.principal = d.allow;

@@ -88,6 +88,15 @@ export class NodeRepo {
     });
   }
 
+  /**
+   * The last event seq stored for a node. Called in the transaction that stores the batch's
+   * samples and events (src/core/agents/service.ts), so a crash between them cannot let the
+   * batch be accepted, and its samples counted, a second time.
+   */
+  async setAckedSeq(id: string, seq: number): Promise<void> {
+    await this.db.updateTable('nodes').set({ acked_seq: seq }).where('id', '=', id).where('acked_seq', '<', seq).execute();
+  }
+
   async remove(id: string): Promise<void> {
     await this.db.deleteFrom('nodes').where('id', '=', id).execute();
   }
