@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { eventually, spawnOsmo, tempDir, type OsmoProcess } from '../../../testing/proc.js';
 import { makeLan, nsCurl, nsJson, type Host, type Lan } from '../../../testing/netns.js';
 import { curlTrust } from '../../../testing/tls.js';
+import { parseJoinToken } from '../../../src/shared/join-token.js';
 import type { AgentEvent } from '../../../src/bus/events.js';
 
 const SUBNET = '10.77.15';
@@ -118,7 +119,8 @@ function eventsWhileCut(h: HostName): void {
       '-X',
       method,
       '-H',
-      `authorization: Bearer ${token}`,
+      // the agent's own API takes the join token's secret, without the CA pin
+      `authorization: Bearer ${parseJoinToken(token).secret}`,
       '-H',
       'content-type: application/json',
       '--data',
