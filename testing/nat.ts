@@ -4,17 +4,7 @@
 // private address whose only way out is the router). Nothing on the WAN side has a route to
 // the private network, so a connection can only be opened from the edge outwards. Removed by
 // close(), even after a failure halfway through. Needs root, iproute2 and iptables.
-import { execFileSync } from 'node:child_process';
-import type { Host } from './netns.js';
-
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-const tryRun = (cmd: string, args: string[]) => {
-  try {
-    run(cmd, args);
-  } catch {
-    // already gone
-  }
-};
+import { run, tryRun, type Host } from './netns.js';
 
 export interface NatNet {
   wan: Host;

@@ -9,9 +9,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-const run = (cmd: string, args: string[], input?: Buffer) =>
+/** a command's output; throws with its stderr when it fails */
+export const run = (cmd: string, args: string[], input?: Buffer) =>
   execFileSync(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(input ? { input } : {}), maxBuffer: 256 * 1024 * 1024 });
-const tryRun = (cmd: string, args: string[]) => {
+/** run() for removals: what is already gone is fine */
+export const tryRun = (cmd: string, args: string[]) => {
   try {
     run(cmd, args);
   } catch {

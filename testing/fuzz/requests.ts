@@ -5,6 +5,8 @@
 // drawn from fast-check with a fixed seed, so a run is repeatable.
 import fc from 'fast-check';
 import { arbitraryOf, type Schema } from './schema-arb.js';
+// the planner's seeded PRNG chooses the mutations (fast-check seeds the values themselves)
+import { mulberry32 } from '../../src/planner/rng.js';
 
 interface Param {
   name: string;
@@ -279,16 +281,4 @@ export function requestsFor(
     out.push(mutate(op, parts, token ?? opts.token, (n) => Math.floor(next() * n)));
   }
   return out;
-}
-
-/** a small seeded PRNG in [0, 1) for choosing mutations (fast-check seeds the values themselves) */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
