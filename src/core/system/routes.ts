@@ -2,12 +2,12 @@
 // GET /api/v1/system/cores: the cores on this store (several on PostgreSQL) and the leader.
 // GET /api/v1/system/ca: the core's own CA certificate (public: an agent fetches it before it
 // trusts anything, and believes it only if its SHA-256 is the one its join token carries).
-import { z } from 'zod';
 import { CoreHealth, CoresView, ErrorBody } from '../../model/index.js';
 import { notFound } from '../../shared/errors.js';
 import { leaseMembers } from '../../store/dialects/postgres/lease.js';
 import { VERSION } from '../../shared/version.js';
 import type { CoreRoutes } from '../module.js';
+import { renderedAs } from '../http/statuses.js';
 
 const systemRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
   app.get(
@@ -33,8 +33,7 @@ const systemRoutes: CoreRoutes<'state' | 'store'> = async (app, { ctx }) => {
       schema: {
         tags: ['system'],
         summary: "the core's own CA certificate (PEM); 404 when the core has none (plain HTTP, or --tls-cert)",
-        produces: ['application/x-pem-file'],
-        response: { 200: z.string(), 404: ErrorBody },
+        response: { 200: renderedAs('the CA certificate, PEM', ['application/x-pem-file']), 404: ErrorBody },
       },
     },
     async (_req, reply) => {
