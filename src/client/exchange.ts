@@ -8,6 +8,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import { Readable } from 'node:stream';
 
 // few idle sockets per origin (a core keeps one origin per agent, each idle socket costs
 // memory), closed after 4 s idle: before a server's usual keep-alive timeout (5 s in node:http)
@@ -146,5 +147,27 @@ export function exchangeBytes(
     }
     req.on('error', fail);
     req.end(body ?? undefined);
+  });
+}
+
+/**
+ * A GET whose answer is read as it comes (server-sent events), on the same agents as
+ * `exchange`, so the same trusted CAs: fetch would trust only the system's and
+ * NODE_EXTRA_CA_CERTS. Resolves with the answer's head as a fetch Response, its body a stream.
+ */
+export function exchangeStream(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
+  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+  return new Promise((resolve, reject) => {
+    const req = request(u, { method: 'GET', headers, agent, ...(signal ? { signal } : {}) }, (res: IncomingMessage) => {
+      const out = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const body = Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>;
+      resolve(new Response(body, { status: res.statusCode ?? 502, headers: out }));
+    });
+    req.on('error', (e) => reject(new Error(`GET ${u.href} failed`, { cause: e })));
+    req.end();
   });
 }

@@ -1,9 +1,9 @@
-// The transport under both API clients: JSON over node:http (exchange.ts; fetch only for event streams) with the bearer token, a deadline
+// The transport under both API clients: JSON, bytes and event streams over node:http(s) (exchange.ts) with the bearer token, a deadline
 // per call, the response read against the route's zod schema, and every failure turned
 // into one ApiError (errors.ts). Nothing here knows a path; core.ts and agent.ts do.
 import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
-import { exchange, exchangeBytes, type Exchange } from './exchange.js';
+import { exchange, exchangeBytes, exchangeStream, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
 import { Bases, noLeader } from './failover.js';
 import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
@@ -248,10 +248,11 @@ export class HttpClient {
       res = await this.bases.call(
         async (base) => {
           try {
-            return await fetch(`${base}${path}${queryString(query)}`, {
-              headers: this.headers(false, { accept: 'text/event-stream', ...opts.headers }),
-              ...(opts.signal ? { signal: opts.signal } : {}),
-            });
+            return await exchangeStream(
+              `${base}${path}${queryString(query)}`,
+              this.headers(false, { accept: 'text/event-stream', ...opts.headers }),
+              opts.signal,
+            );
           } catch (e) {
             if (opts.signal?.aborted) throw e;
             throw new ApiError(
