@@ -69,7 +69,9 @@ export class Registry {
         this.skippedTicks++;
         return;
       }
-      void this.detect(now);
+      // a store that is away (PostgreSQL restarting) must not crash the core: the statuses
+      // already changed in memory, where the reconciler reads them; the write is warned about
+      this.detect(now).catch((e: unknown) => process.emitWarning(`node status could not be saved: ${(e as Error).message}`));
     }, tickMs);
     this.timer.unref();
   }
