@@ -109,8 +109,10 @@ async function apiTls(
   },
 ): Promise<TlsFiles | undefined> {
   const given = readTls(o.tlsCert, o.tlsKey);
-  const httpsCore = o.core !== undefined && !o.bus && new URL(o.core).protocol === 'https:';
-  const ca = httpsCore ? await trustCore(o.core!, a.dataDir, a.joinToken?.caSha256, a.log) : undefined;
+  // several cores (--core A,B) share one CA (docs/production.md): the first one is asked for it
+  const core = o.core?.split(',')[0]?.trim();
+  const httpsCore = core !== undefined && core !== '' && !o.bus && new URL(core).protocol === 'https:';
+  const ca = httpsCore ? await trustCore(core, a.dataDir, a.joinToken?.caSha256, a.log) : undefined;
   if (given || o.listenHttp === false || isLoopback(a.host) || o.insecureHttp) return given;
   if (!ca)
     throw invalid(
@@ -121,7 +123,7 @@ async function apiTls(
   if (a.host === '0.0.0.0' || a.host === '::')
     throw invalid(`--listen ${a.host}: the core's CA certifies one address; listen on the address the core reaches this agent at`);
   return agentCertificate({
-    core: o.core!,
+    core: core!,
     dataDir: a.dataDir,
     node: a.nodeId,
     host: a.host.replace(/^\[|\]$/g, ''),

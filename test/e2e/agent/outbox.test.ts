@@ -69,7 +69,9 @@ describe('event outbox', () => {
       args: ['--core', `http://127.0.0.1:${corePort}`, '--token', TOKEN, '--outbox-max', '16k', '--log-level', 'warn'],
     });
     try {
-      for (const m of ['cpu', 'net', 'disk'])
+      // cpu and mem: small events, whatever the host has (a net sample lists every interface,
+      // and a host with hundreds of leftover veths makes one event bigger than the whole bound)
+      for (const m of ['cpu', 'mem'])
         assert.equal((await api(b.url, 'PUT', `/api/v1/monitor/${m}`, { time: 0.1, source: 'host' }, auth)).status, 200);
       const dropped = await eventually(
         async () => {
