@@ -100,8 +100,12 @@ describe('Docker engine restarted under the agent', { timeout: 180_000 }, () => 
     assert.equal(agent.proc.child.exitCode, null, 'the agent survived');
     assert.equal(after.length, before.length);
 
-    const statuses = (await nodeEvents()).map((e) => e.data.status);
-    assert.ok(!statuses.includes('down'), `the node was never down: ${JSON.stringify(statuses)}`);
+    const changes = await nodeEvents();
+    const statuses = changes.map((e) => e.data.status);
+    assert.ok(
+      !statuses.includes('down'),
+      `the node was never down: ${JSON.stringify(changes.map((e) => `${e.data.status} (${e.data.reason})`))}`,
+    );
     const node = (await api(core, 'GET', `/api/v1/nodes/${NODE}`)).json as { status?: string };
     assert.equal(node.status, 'ready');
 
