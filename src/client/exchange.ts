@@ -46,6 +46,20 @@ function readExtra(file: string): string[] {
   }
 }
 
+/** node:http or node:https for the URL, with this process's shared keep-alive agent for it. */
+function transport(u: URL): { request: typeof httpRequest; agent: HttpAgent } {
+  return u.protocol === 'https:'
+    ? { request: httpsRequest, agent: httpsAgent() }
+    : { request: httpRequest, agent: (plain ??= new HttpAgent(agentOptions)) };
+}
+
+/** An answer's head as fetch's Headers (repeated headers joined, as fetch does). */
+function headersOf(res: IncomingMessage): Headers {
+  const out = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+  return out;
+}
+
 export interface Exchange {
   status: number;
   text: string;
@@ -60,26 +74,17 @@ export function exchange(
   timeoutMs: number,
 ): Promise<Exchange> {
   const u = new URL(url);
-  const secure = u.protocol === 'https:';
   const h: Record<string, string | number> = { ...headers };
   if (body !== null) h['content-length'] = Buffer.byteLength(body);
-  return once(u, secure, method, h, body, timeoutMs).catch((e: Error & { reused?: boolean }) => {
+  return once(u, method, h, body, timeoutMs).catch((e: Error & { reused?: boolean }) => {
     // a kept-alive socket the server closed just as it was reused: the request never reached it
     if (!e.reused || (e.cause as { code?: string } | undefined)?.code !== 'ECONNRESET') throw e;
-    return once(u, secure, method, h, body, timeoutMs);
+    return once(u, method, h, body, timeoutMs);
   });
 }
 
-function once(
-  u: URL,
-  secure: boolean,
-  method: string,
-  h: Record<string, string | number>,
-  body: string | null,
-  timeoutMs: number,
-): Promise<Exchange> {
-  const request = secure ? httpsRequest : httpRequest;
-  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+function once(u: URL, method: string, h: Record<string, string | number>, body: string | null, timeoutMs: number): Promise<Exchange> {
+  const { request, agent } = transport(u);
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let gotResponse = false;
@@ -119,9 +124,7 @@ export function exchangeBytes(
   timeoutMs: number,
 ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
   const u = new URL(url);
-  const secure = u.protocol === 'https:';
-  const request = secure ? httpsRequest : httpRequest;
-  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+  const { request, agent } = transport(u);
   const h: Record<string, string | number> = { ...headers, 'content-length': body?.byteLength ?? 0 };
   if (body === null && (method === 'GET' || method === 'HEAD')) delete h['content-length'];
   return new Promise((resolve, reject) => {
@@ -131,9 +134,7 @@ export function exchangeBytes(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(timer);
-        const out = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve({ status: res.statusCode ?? 0, headers: out, data: new Uint8Array(Buffer.concat(chunks)) });
+        resolve({ status: res.statusCode ?? 0, headers: headersOf(res), data: new Uint8Array(Buffer.concat(chunks)) });
       });
       res.on('error', fail);
     });
@@ -157,15 +158,11 @@ export function exchangeBytes(
  */
 export function exchangeStream(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
   const u = new URL(url);
-  const secure = u.protocol === 'https:';
-  const request = secure ? httpsRequest : httpRequest;
-  const agent = secure ? httpsAgent() : (plain ??= new HttpAgent(agentOptions));
+  const { request, agent } = transport(u);
   return new Promise((resolve, reject) => {
     const req = request(u, { method: 'GET', headers, agent, ...(signal ? { signal } : {}) }, (res: IncomingMessage) => {
-      const out = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
       const body = Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>;
-      resolve(new Response(body, { status: res.statusCode ?? 502, headers: out }));
+      resolve(new Response(body, { status: res.statusCode ?? 502, headers: headersOf(res) }));
     });
     req.on('error', (e) => reject(new Error(`GET ${u.href} failed`, { cause: e })));
     req.end();
