@@ -42,8 +42,11 @@ async function state(core: CoreProc) {
     assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
     return r.json;
   };
+  // a MEL's status is live (the new core's scheduler may place at once on the copied node);
+  // what the copy must keep is the spec
+  const mels = (await get('/api/v1/mels')) as { mels: Array<Record<string, unknown>> };
   return {
-    mels: await get('/api/v1/mels'),
+    mels: mels.mels.map(({ status: _live, ...spec }) => spec),
     policies: await get('/api/v1/policies'),
     plans: await get('/api/v1/plans'),
     events: (await get('/api/v1/events?follow=false&limit=1000')).events as Array<{ id: number }>,
