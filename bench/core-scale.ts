@@ -238,6 +238,7 @@ async function main(): Promise<void> {
 
     // submit
     const post: number[] = [];
+    let postRetries = 0;
     let peakRss = steadyRss;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 100);
     recording = true;
@@ -265,20 +266,29 @@ async function main(): Promise<void> {
       Array.from({ length: 10 }, async (_, w) => {
         for (let m = w; m < MELS; m += 10) {
           const t = performance.now();
-          const r = await fetch(`${url}/api/v1/mels`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              name: `co-b-${m}`,
-              image: 'osmo-test/sleeper:1',
-              replicas: REPLICAS / MELS,
-              resources: { cpus: 0.01, memoryBytes: 1024 ** 2 },
-              placement: { spread: true },
-            }),
-          });
-          await r.arrayBuffer();
+          // a connect timeout on a starved machine is tried again (a 409 then means the first one landed)
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const r = await fetch(`${url}/api/v1/mels`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({
+                  name: `co-b-${m}`,
+                  image: 'osmo-test/sleeper:1',
+                  replicas: REPLICAS / MELS,
+                  resources: { cpus: 0.01, memoryBytes: 1024 ** 2 },
+                  placement: { spread: true },
+                }),
+              });
+              await r.arrayBuffer();
+              if (r.status === 201 || (r.status === 409 && attempt > 1)) break;
+              throw new Error(`POST mel: ${r.status}`);
+            } catch (e) {
+              if (attempt === 3 || String(e).includes('POST mel')) throw e;
+              postRetries++;
+            }
+          }
           post.push(performance.now() - t);
-          if (r.status !== 201) throw new Error(`POST mel: ${r.status}`);
         }
       }),
     );
@@ -304,7 +314,12 @@ async function main(): Promise<void> {
     recording = false;
     clearInterval(rssTimer);
     sims.send({ kind: 'report' });
-    const simBusy = (await fromSims('report')) as { hb: number[]; deploys: number; hbErrors: number };
+    const simBusy = (await fromSims('report')) as {
+      hb: number[];
+      deploys: number;
+      hbErrors: number;
+      hbFailures: Record<string, number>;
+    };
     const deploys = simBusy.deploys + probes.reduce((s, a) => s + a.deploys, 0);
     const hbErrors = simBusy.hbErrors + probes.reduce((s, a) => s + a.heartbeatErrors, 0);
     const schedRate = schedulerBaseline();
@@ -371,7 +386,8 @@ async function main(): Promise<void> {
       ['deploys acknowledged by simulated agents', String(deploys), '', ''],
       ['bare http baseline errors', String(bareErrors), '', ''],
       ['client GET errors (steady and placing)', `${getErrors.length}${getErrors.length ? ` (${getErrors[0]})` : ''}`, '', ''],
-      ['heartbeat errors (sim side)', String(hbErrors), '', ''],
+      ['POST /api/v1/mels tried again after a connection error', String(postRetries), '', ''],
+      ['heartbeat errors (sim side)', `${hbErrors} ${JSON.stringify(simBusy.hbFailures)}`, '', ''],
       ['machine load average at the end (1/5/15 min, 2 cores)', loadavg, '', ''],
     ];
     console.log('\n| figure | value | baseline (same run) | ratio |\n|---|---|---|---|');

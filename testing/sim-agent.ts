@@ -50,6 +50,8 @@ export class SimAgent {
   deploys = 0;
   monitors = 0;
   heartbeatErrors = 0;
+  /** why heartbeats failed: an HTTP status or an error code, with how often */
+  readonly heartbeatFailures = new Map<string, number>();
   paused = false;
   /** this node's own credential, once the core has issued it */
   credential: string | undefined;
@@ -123,10 +125,16 @@ export class SimAgent {
       await r.arrayBuffer();
       this.o.onHeartbeat?.(performance.now() - t0);
       if (r.status === 404) await this.register();
-      else if (r.status !== 200) this.heartbeatErrors++;
-    } catch {
-      this.heartbeatErrors++;
+      else if (r.status !== 200) this.failed(String(r.status));
+    } catch (e) {
+      const err = e as Error & { code?: string; cause?: { code?: string } };
+      this.failed(err.code ?? err.cause?.code ?? err.name);
     }
+  }
+
+  private failed(why: string): void {
+    this.heartbeatErrors++;
+    this.heartbeatFailures.set(why, (this.heartbeatFailures.get(why) ?? 0) + 1);
   }
 
   async send(events: Array<Omit<AgentEvent, 'seq' | 'node' | 'ts'> & Partial<AgentEvent>>): Promise<Response> {
