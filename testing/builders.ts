@@ -1,5 +1,7 @@
 // Small builders for scheduler and policy tests.
+import { MelSpec } from '../src/model/index.js';
 import type { MelSnapshot, NodeSnapshot } from '../src/core/scheduler/types.js';
+import type { LiveNode, Mel } from '../src/core/state.js';
 
 export const GiB = 1024 ** 3;
 
@@ -31,4 +33,33 @@ export function mel(name: string, over: Partial<MelSnapshot> = {}): MelSnapshot 
     placement: {},
     ...over,
   };
+}
+
+/** A node as the core's live state holds it (src/core/state.ts): ready, schedulable, never heard from. */
+export function liveNode(id: string, over: Partial<LiveNode> = {}): LiveNode {
+  return {
+    id,
+    address: `http://${id}`,
+    layer: 'edge',
+    domain: 'd',
+    labels: {},
+    capacity: { cpus: 1, memoryBytes: GiB },
+    drivers: ['docker'],
+    version: 't',
+    status: 'ready',
+    schedulable: true,
+    draining: false,
+    ackedSeq: 0,
+    registeredAt: 0,
+    updatedAt: 0,
+    lastHeartbeat: 0,
+    load: {},
+    needsSync: false,
+    ...over,
+  };
+}
+
+/** A MEL as the core's live state holds it, its spec parsed as the API would (defaults filled in). */
+export function liveMel(name: string, replicas: number, spec: Record<string, unknown> = {}): Mel {
+  return { name, spec: MelSpec.parse({ name, image: 'x', replicas, ...spec }), generation: 1, createdAt: 0, updatedAt: 0 };
 }

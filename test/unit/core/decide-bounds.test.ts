@@ -4,40 +4,13 @@
 // meanwhile is placed in the very next pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MelSpec } from '../../../src/model/index.js';
 import { decide, type ReconcilePlan } from '../../../src/core/reconciler/decide.js';
 import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
 import { schedule } from '../../../src/core/scheduler/index.js';
-import type { LiveNode, Mel } from '../../../src/core/state.js';
+import { liveMel, liveNode } from '../../../testing/builders.js';
 
 const MAX_REPLICAS = 100_000;
 const BUDGET = 5000;
-
-function node(id: string): LiveNode {
-  return {
-    id,
-    address: `http://${id}`,
-    layer: 'edge',
-    domain: 'd',
-    labels: {},
-    capacity: { cpus: 2, memoryBytes: 1024 ** 3 },
-    drivers: ['docker'],
-    version: 't',
-    status: 'ready',
-    schedulable: true,
-    draining: false,
-    ackedSeq: 0,
-    registeredAt: 0,
-    updatedAt: 0,
-    lastHeartbeat: 0,
-    load: {},
-    needsSync: false,
-  };
-}
-
-function mel(name: string, replicas: number): Mel {
-  return { name, spec: MelSpec.parse({ name, image: 'x', replicas }), generation: 1, createdAt: 0, updatedAt: 0 };
-}
 
 let ids = 0;
 function pass(view: ClusterView, now: number): ReconcilePlan {
@@ -60,7 +33,7 @@ function pass(view: ClusterView, now: number): ReconcilePlan {
 const countOf = (view: ClusterView, m: string) => [...view.instances.values()].filter((i) => i.mel === m).length;
 
 test('a MEL of 100,000 replicas with no node: pending rows grow by at most the budget per pass, up to the replica count', () => {
-  const view: ClusterView = { nodes: new Map(), mels: new Map([['big', mel('big', MAX_REPLICAS)]]), instances: new Map() };
+  const view: ClusterView = { nodes: new Map(), mels: new Map([['big', liveMel('big', MAX_REPLICAS)]]), instances: new Map() };
   let passes = 0;
   for (let more = true; more; passes++) {
     assert.ok(passes < 300, 'converges within 300 passes');
@@ -100,8 +73,8 @@ test('after the delete of a 100,000-replica MEL, every pass removes at most the 
     });
   }
   // the MEL is gone (DELETE /api/v1/mels/big); a node joins and a small MEL arrives
-  view.nodes.set('n1', node('n1'));
-  view.mels.set('small', mel('small', 1));
+  view.nodes.set('n1', liveNode('n1', { capacity: { cpus: 2, memoryBytes: 1024 ** 3 } }));
+  view.mels.set('small', liveMel('small', 1));
   const first = pass(view, 1);
   assert.equal(first.deletes.length, BUDGET);
   assert.equal(first.more, true);

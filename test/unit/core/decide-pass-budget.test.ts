@@ -3,43 +3,12 @@
 // its turn, and instances whose command is still in flight cost a pass nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MelSpec } from '../../../src/model/index.js';
 import { decide, type ReconcilePlan } from '../../../src/core/reconciler/decide.js';
 import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
 import { schedule } from '../../../src/core/scheduler/index.js';
-import type { LiveNode, Mel } from '../../../src/core/state.js';
+import { liveMel, liveNode } from '../../../testing/builders.js';
 
-function node(id: string): LiveNode {
-  return {
-    id,
-    address: `http://${id}`,
-    layer: 'edge',
-    domain: 'd',
-    labels: {},
-    capacity: { cpus: 64, memoryBytes: 64 * 1024 ** 3 },
-    drivers: ['docker'],
-    version: 't',
-    status: 'ready',
-    schedulable: true,
-    draining: false,
-    ackedSeq: 0,
-    registeredAt: 0,
-    updatedAt: 0,
-    lastHeartbeat: 0,
-    load: {},
-    needsSync: false,
-  };
-}
-
-function mel(name: string, replicas: number): Mel {
-  return {
-    name,
-    spec: MelSpec.parse({ name, image: 'x', replicas, resources: { cpus: 0.01, memoryBytes: 1024 ** 2 } }),
-    generation: 1,
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const tiny = (name: string, replicas: number) => liveMel(name, replicas, { resources: { cpus: 0.01, memoryBytes: 1024 ** 2 } });
 
 let ids = 0;
 function pass(view: ClusterView, startAt: number, passBudget: number, busy: (id: string) => boolean = () => false): ReconcilePlan {
@@ -66,8 +35,10 @@ const PASS = 50;
 
 function cluster(): ClusterView {
   return {
-    nodes: new Map(Array.from({ length: 5 }, (_, k) => [`n${k}`, node(`n${k}`)])),
-    mels: new Map(Array.from({ length: MELS }, (_, k) => [`m${k}`, mel(`m${k}`, REPLICAS)])),
+    nodes: new Map(
+      Array.from({ length: 5 }, (_, k) => [`n${k}`, liveNode(`n${k}`, { capacity: { cpus: 64, memoryBytes: 64 * 1024 ** 3 } })]),
+    ),
+    mels: new Map(Array.from({ length: MELS }, (_, k) => [`m${k}`, tiny(`m${k}`, REPLICAS)])),
     instances: new Map(),
   };
 }
@@ -98,11 +69,11 @@ test('a rollout larger than the pass budget goes out in bounded passes that resu
 });
 
 test('instances whose deploy is in flight cost the pass budget nothing', () => {
-  const view: ClusterView = { ...cluster(), mels: new Map([['m0', mel('m0', REPLICAS)]]) };
+  const view: ClusterView = { ...cluster(), mels: new Map([['m0', tiny('m0', REPLICAS)]]) };
   const first = pass(view, 0, 1000);
   assert.equal(first.deploys.length, REPLICAS);
   // every command of m0 is in flight; a new MEL still gets the whole budget of the next pass
-  view.mels.set('m1', mel('m1', 10));
+  view.mels.set('m1', tiny('m1', 10));
   const inFlight = new Set(first.deploys);
   const next = pass(view, 0, 20, (id) => inFlight.has(id));
   assert.equal(next.cut, false);

@@ -2,46 +2,16 @@
 // nothing is written and nothing is sent; ids and time come from the caller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MelSpec } from '../../../src/model/index.js';
 import { decide, type DecideInput } from '../../../src/core/reconciler/decide.js';
 import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
 import { schedule } from '../../../src/core/scheduler/index.js';
-import type { LiveNode, Mel } from '../../../src/core/state.js';
+import type { LiveNode } from '../../../src/core/state.js';
+import { liveMel, liveNode } from '../../../testing/builders.js';
 import type { InstanceRecord } from '../../../src/store/index.js';
 
-const GiB = 1024 ** 3;
-
-function node(id: string, status: LiveNode['status'] = 'ready'): LiveNode {
-  return {
-    id,
-    address: `http://${id}`,
-    layer: 'edge',
-    domain: 'd',
-    labels: {},
-    capacity: { cpus: 1, memoryBytes: GiB },
-    drivers: ['docker'],
-    version: 't',
-    status,
-    schedulable: true,
-    draining: false,
-    ackedSeq: 0,
-    registeredAt: 0,
-    updatedAt: 0,
-    lastHeartbeat: 0,
-    load: {},
-    needsSync: false,
-  };
-}
-
-function mel(name: string, replicas: number, cpus: number): Mel {
-  return {
-    name,
-    spec: MelSpec.parse({ name, image: 'img:1', replicas, resources: { cpus, memoryBytes: 64 * 1024 * 1024 } }),
-    generation: 1,
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const node = (id: string, status: LiveNode['status'] = 'ready') => liveNode(id, { status });
+const mel = (name: string, replicas: number, cpus: number) =>
+  liveMel(name, replicas, { image: 'img:1', resources: { cpus, memoryBytes: 64 * 1024 * 1024 } });
 
 function input(view: ClusterView, busy: string[] = []): DecideInput {
   let n = 0;

@@ -10,33 +10,21 @@ import type { MetricName } from '../../../src/model/index.js';
 import { ClusterState, type LiveNode } from '../../../src/core/state.js';
 import { LoadBook } from '../../../src/core/migration/loads.js';
 import { applyPatch, defaultPolicy } from '../../../src/policy/document.js';
+import { GiB, liveNode } from '../../../testing/builders.js';
 import { tempDir } from '../../../testing/proc.js';
 
 let store: Store;
 let state: ClusterState;
-const GiB = 1024 ** 3;
 
 function node(id: string): LiveNode {
   const now = Date.now();
-  return {
-    id,
+  return liveNode(id, {
     address: 'http://127.0.0.1:1',
-    layer: 'edge',
-    domain: 'd',
-    labels: {},
     capacity: { cpus: 2, memoryBytes: 4 * GiB },
-    drivers: ['docker'],
-    version: 't',
-    status: 'ready',
-    schedulable: true,
-    draining: false,
-    ackedSeq: 0,
     registeredAt: now,
     updatedAt: now,
     lastHeartbeat: now,
-    load: {},
-    needsSync: false,
-  };
+  });
 }
 
 let id = 0;
