@@ -157,7 +157,10 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
   else if (!isLoopback(listen.host) && !options.insecureHttp) {
     const names = servingNames(listen.host, options.tlsNames);
     // several cores on one store: one CA for all of them (security/cluster-ca.ts)
-    const ca = config.store.dialect === 'postgres' ? await withStore(config, (s) => loadClusterCa(s, dataDir, names)) : await loadOrCreateCa(dataDir, names);
+    const ca =
+      config.store.dialect === 'postgres'
+        ? await withStore(config, (s) => loadClusterCa(s, dataDir, names))
+        : await loadOrCreateCa(dataDir, names);
     config.ca = ca;
     config.tls = ca.serving;
     // the agents' certificates come from this CA: the core's calls to them check against it

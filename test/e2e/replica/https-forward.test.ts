@@ -113,7 +113,13 @@ test('a follower forwards over HTTPS to the leader with the cluster CA it shares
 
   const auth = { authorization: `Bearer ${token}` };
   const json = { ...auth, 'content-type': 'application/json' };
-  const posted = await call(`${urlB}/api/v1/mels`, ca, 'POST', json, JSON.stringify({ name: MEL, image: 'osmo-test/httpd:1', replicas: 1 }));
+  const posted = await call(
+    `${urlB}/api/v1/mels`,
+    ca,
+    'POST',
+    json,
+    JSON.stringify({ name: MEL, image: 'osmo-test/httpd:1', replicas: 1 }),
+  );
   assert.equal(posted.status, 201, posted.body.toString());
   assert.match(String(posted.headers['x-osmo-via']), /^follower /, 'answered through the follower');
   assert.equal((JSON.parse(posted.body.toString()) as { name: string }).name, MEL);
@@ -129,7 +135,10 @@ test('a follower forwards over HTTPS to the leader with the cluster CA it shares
   const zipped = await call(`${urlB}/api/v1/mels`, ca, 'GET', { ...auth, 'accept-encoding': 'gzip' });
   assert.equal(zipped.status, 200);
   const text = zipped.headers['content-encoding'] === 'gzip' ? gunzipSync(zipped.body).toString() : zipped.body.toString();
-  assert.ok((JSON.parse(text) as { mels: Array<{ name: string }> }).mels.some((m) => m.name === MEL), 'the list through the follower');
+  assert.ok(
+    (JSON.parse(text) as { mels: Array<{ name: string }> }).mels.some((m) => m.name === MEL),
+    'the list through the follower',
+  );
 
   // a data dir with a CA of its own is not let into the cluster
   const dirC = tempDir('osmo-replica-tls-c-');
