@@ -275,7 +275,14 @@ function print(results: Result[]): void {
   );
   row('CPU % of one core: idle / steady heartbeats / placing', (_r, c) => `${f(c.cpuIdle)} / ${f(c.cpuSteady)} / ${f(c.cpuPlacing)}`);
   row('RSS MiB: idle / steady / peak', (_r, c) => `${f(c.rssIdle, 0)} / ${f(c.rssSteady, 0)} / ${f(c.rssPeak, 0)}`);
-  row('RSS MiB per 1,000 nodes (steady)', (_r, c) => f(c.rssSteady / (AGENTS / 1000), 0));
+  row(
+    'RSS MiB per 1,000 nodes, steady: total / above idle',
+    (_r, c) => `${f(c.rssSteady / (AGENTS / 1000), 0)} / ${f((c.rssSteady - c.rssIdle) / (AGENTS / 1000), 0)}`,
+  );
+  row(
+    'CPU % of one core, steady heartbeats, all cores together',
+    once((r) => f(r.cores.reduce((s, c) => s + c.cpuSteady, 0))),
+  );
   row(
     'heartbeat errors (sims) / client GET errors',
     once((r) => `${r.hbErrors} / ${r.getErrors.length}${r.getErrors[0] ? ` (${r.getErrors[0]})` : ''}`),
