@@ -85,6 +85,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
   const pids = cores.map((c) => c.proc.pid!);
   const rssIdle = pids.map(rssMiB);
   const cpuIdle = await Promise.all(pids.map((p) => cpuPercent(p, 3000)));
+  let rssTimer: NodeJS.Timeout | undefined;
   const sims = forkSims({ CORE_URLS: cores.map((c) => c.url).join(','), TOKEN: token, AGENTS: String(AGENTS), PREFIX: `cl-${label}-` });
   try {
     const regS = Number((await sims.from('ready')).seconds);
@@ -97,7 +98,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
     const ready = await metric(leader.url, 'osmo_nodes{status="ready"}');
 
     const peak = [...rssSteady];
-    const rssTimer = setInterval(() => pids.forEach((p, i) => (peak[i] = Math.max(peak[i]!, rssMiB(p)))), 100);
+    rssTimer = setInterval(() => pids.forEach((p, i) => (peak[i] = Math.max(peak[i]!, rssMiB(p)))), 100);
     const gets: number[][] = cores.map(() => []);
     const getErrors: string[] = [];
     const post: number[] = [];
@@ -186,6 +187,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
       load: load(),
     };
   } finally {
+    clearInterval(rssTimer);
     sims.proc.kill('SIGKILL');
   }
 }
@@ -198,6 +200,7 @@ async function sqliteRun(): Promise<Result> {
     await waitForHttp(`${core.url}/healthz`, 60_000);
     return await measure('sqlite', [core], readFileSync(join(dir, 'join-token'), 'utf8').trim());
   } catch (e) {
+    console.error(e);
     console.error(`--- core ${core.name}:\n${core.log()}`);
     throw e;
   } finally {
@@ -225,6 +228,7 @@ async function clusterRun(): Promise<Result> {
     }
     return await measure('pg', cores, readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim());
   } catch (e) {
+    console.error(e);
     for (const c of cores) console.error(`--- core ${c.name}:\n${c.log()}`);
     throw e;
   } finally {

@@ -139,11 +139,17 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
     let res: IncomingMessage;
     try {
       // node:https on the process's agents: they trust the cluster's CA (trustCa at start), which fetch would not
-      res = await new Promise<IncomingMessage>((resolve, reject) => {
-        const up = openRequest(new URL(`${l.url}${req.url}`), req.method, headers, abort.signal);
-        up.once('response', resolve);
-        up.once('error', reject);
-        up.end(body);
+      const send = () =>
+        new Promise<IncomingMessage>((resolve, reject) => {
+          const up = openRequest(new URL(`${l.url}${req.url}`), req.method, headers, abort.signal);
+          up.once('response', resolve);
+          up.once('error', (e) => reject(Object.assign(e, { reused: up.reusedSocket })));
+          up.end(body);
+        });
+      // a kept-alive socket the leader closed as it was reused: the request never reached it
+      res = await send().catch((e: NodeJS.ErrnoException & { reused?: boolean }) => {
+        if (!e.reused || e.code !== 'ECONNRESET' || abort.signal.aborted) throw e;
+        return send();
       });
     } catch (e) {
       if (abort.signal.aborted) return reply;
