@@ -42,7 +42,7 @@ function spawnCore(name: string, args: string[], dataDir: string, port: number):
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  proc.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   return { name, url: `http://127.0.0.1:${port}`, proc, dataDir, log: () => err };
 }
 

@@ -130,7 +130,7 @@ function readTlsCa(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`--tls-ca ${file}: ${(e as Error).message}`);
+    throw new Error(`--tls-ca ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

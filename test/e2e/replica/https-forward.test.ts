@@ -49,7 +49,7 @@ async function waitFor(cond: () => boolean | Promise<boolean>, what: string, p: 
   try {
     await eventually(cond, 90_000, what);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${p.output()}`);
+    throw new Error(`${(e as Error).message}\n${p.output()}`, { cause: e });
   }
 }
 
