@@ -6,12 +6,11 @@
 // Baseline in the same run: one core alone, killed -9 and started again at once (what
 // systemd's Restart=always does), to the same three points. N runs each (default 10).
 //   DOCKER_HOST=unix:///tmp/osmo-docker.sock flock /tmp/osmo-heavy.lock node --import tsx bench/core-failover.ts [n]
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CoreClient } from '../src/client/index.js';
-import { startNats } from '../testing/nats.js';
-import { startPostgres } from '../testing/pg.js';
+import { copyClusterSecrets, coreRole, replicaCoreArgs, startPgNats } from '../testing/replica-cores.js';
 import { eventually, freePort, spawnOsmo, tempDir, type OsmoProcess } from '../testing/proc.js';
 import { cleanupNodes } from '../testing/cluster.js';
 
@@ -20,8 +19,8 @@ const run = Math.random().toString(36).slice(2, 7);
 const nodeId = `replica-fo-${run}`;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-const [pgServer, nats] = await Promise.all([startPostgres(), startNats(1)]);
-const store = await pgServer.database('failover_bench');
+const engines = await startPgNats('failover_bench');
+const { store, nats } = engines;
 const procs = new Set<OsmoProcess>();
 
 interface Core {
@@ -37,19 +36,10 @@ for (const name of ['a', 'b']) {
 }
 
 function start(c: Core): void {
-  c.proc = spawnOsmo(['core', '--listen', `127.0.0.1:${c.port}`, '--data-dir', c.dir, '--store', store, '--bus', nats.url]);
+  c.proc = spawnOsmo(replicaCoreArgs({ port: c.port, dataDir: c.dir, store, bus: nats.url }));
   procs.add(c.proc);
 }
-async function role(c: Core): Promise<'leader' | 'follower' | undefined> {
-  try {
-    const r = await fetch(`${c.url}/healthz`);
-    await r.arrayBuffer();
-    if (r.status !== 200) return undefined;
-    return r.headers.get('x-osmo-via')?.startsWith('follower ') ? 'follower' : 'leader';
-  } catch {
-    return undefined;
-  }
-}
+const role = (c: Core) => coreRole(c.url);
 async function kill(c: Core): Promise<void> {
   c.proc!.child.kill('SIGKILL');
   await c.proc!.exit(10_000).catch(() => undefined);
@@ -58,7 +48,7 @@ async function kill(c: Core): Promise<void> {
 
 start(cores[0]!);
 await eventually(async () => (await role(cores[0]!)) === 'leader', 60_000, 'core a leads');
-for (const f of ['join-token', 'command-key']) copyFileSync(join(cores[0]!.dir, f), join(cores[1]!.dir, f));
+copyClusterSecrets(cores[0]!.dir, cores[1]!.dir);
 const token = readFileSync(join(cores[0]!.dir, 'join-token'), 'utf8').trim();
 const agent = spawnOsmo([
   'agent',
@@ -175,6 +165,5 @@ try {
 } finally {
   for (const p of procs) await p.stop('SIGKILL');
   cleanupNodes([nodeId]);
-  await nats.stop();
-  await pgServer.stop();
+  await engines.stop();
 }

@@ -2,10 +2,12 @@
 // with a thousand agents, so the latency the client measures (in the parent) is not
 // inflated by it. Driven over IPC: 'record' / 'stop-record' bracket the heartbeat
 // round-trips it keeps, 'report' answers with its counters, 'exit' stops the agents.
-// Env: CORE_URL, TOKEN, AGENTS.
+// Env: CORE_URL (or CORE_URLS=A,B: agent i talks to URL i mod n, spreading the fleet over
+// several cores), TOKEN, AGENTS, PREFIX (of the node ids, default co-sim-).
 import { SimAgent } from '../testing/sim-agent.js';
 
-const url = process.env.CORE_URL!;
+const urls = (process.env.CORE_URLS ?? process.env.CORE_URL!).split(',');
+const prefix = process.env.PREFIX ?? 'co-sim-';
 const token = process.env.TOKEN!;
 const AGENTS = Number(process.env.AGENTS ?? 1000);
 
@@ -18,8 +20,8 @@ for (let i = 0; i < AGENTS; i += 50) {
     { length: Math.min(50, AGENTS - i) },
     (_, k) =>
       new SimAgent({
-        id: `co-sim-${i + k}`,
-        core: url,
+        id: `${prefix}${i + k}`,
+        core: urls[(i + k) % urls.length]!,
         token,
         cpus: 16,
         memoryBytes: 64 * 1024 ** 3,

@@ -10,12 +10,13 @@
 // Usage: node --import tsx bench/core-scale.ts   (env: AGENTS=1000 REPLICAS=10000 MELS=100
 //        PROBES=10 OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx,
 //        CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" for the core's node flags)
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
 import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
+import { cpuPercent, cpuTicks, f, forkSims, metric, minus, pct, quantiles, rssMiB, serverSide, sleep } from './core-scale-lib.js';
 import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
 
 const AGENTS = Number(process.env.AGENTS ?? 1000);
@@ -25,62 +26,6 @@ const STEADY_S = Number(process.env.STEADY_S ?? 10);
 const PROBES = Number(process.env.PROBES ?? 10);
 let simsProc: ChildProcess | undefined;
 let bareProc: ChildProcess | undefined;
-
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const parts = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(parts[11]) + Number(parts[12]); // utime + stime, clock ticks (100/s)
-}
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-async function cpuPercent(pid: number, ms: number): Promise<number> {
-  const a = cpuTicks(pid);
-  const t = performance.now();
-  await sleep(ms);
-  return ((cpuTicks(pid) - a) / 100 / ((performance.now() - t) / 1000)) * 100;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
-
-/** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */
-async function serverSide(url: string, route: RegExp): Promise<{ p50: number; p99: number; count: number; buckets: Map<number, number> }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  for (const l of text.split('\n')) {
-    const m = /^osmo_api_request_duration_seconds_bucket\{(.*)\} (\d+)/.exec(l);
-    if (!m) continue;
-    const labels = m[1]!;
-    const r = /route="([^"]*)"/.exec(labels)?.[1] ?? '';
-    if (!route.test(r)) continue;
-    const le = /le="([^"]*)"/.exec(labels)?.[1] ?? '+Inf';
-    const k = le === '+Inf' ? Infinity : Number(le);
-    buckets.set(k, (buckets.get(k) ?? 0) + Number(m[2]));
-  }
-  return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0, buckets };
-}
-function quantiles(b: Map<number, number>): { p50: number; p99: number } {
-  const les = [...b.keys()].sort((x, y) => x - y);
-  const total = b.get(Infinity) ?? 0;
-  const q = (p: number) => (les.find((le) => (b.get(le) ?? 0) >= p * total) ?? Infinity) * 1000;
-  return { p50: q(0.5), p99: q(0.99) };
-}
-function minus(a: Map<number, number>, b: Map<number, number>): Map<number, number> {
-  return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
-}
 
 /**
  * The latency baseline: a bare node:http server in its own process, answering a JSON POST
@@ -169,21 +114,7 @@ async function main(): Promise<void> {
     const idleRss = rssMiB(pid);
 
     // the fleet in its own process; the probes and API calls below are the client, here
-    const sims = fork(join(ROOT, 'bench/core-scale-sims.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, CORE_URL: url, TOKEN: token, AGENTS: String(AGENTS) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const fromSims = (kind: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const on = (m: Record<string, unknown>) => {
-          if (m.kind !== kind) return;
-          sims.off('message', on);
-          resolve(m);
-        };
-        sims.on('message', on);
-        sims.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
-      });
+    const { proc: sims, from: fromSims } = forkSims({ CORE_URL: url, TOKEN: token, AGENTS: String(AGENTS) });
     simsProc = sims;
     const regS = Number((await fromSims('ready')).seconds);
     // client-side probes: a few agents of their own whose heartbeat round-trips are measured here

@@ -4,7 +4,7 @@
 // placing (docs/benchmarks.md, core), and node:http is loaded anyway by the server side.
 // Failures look like fetch's (an Error whose `cause` carries the OS code), so causeOf()
 // reads both alike.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -51,6 +51,15 @@ function transport(u: URL): { request: typeof httpRequest; agent: HttpAgent } {
   return u.protocol === 'https:'
     ? { request: httpsRequest, agent: httpsAgent() }
     : { request: httpRequest, agent: (plain ??= new HttpAgent(agentOptions)) };
+}
+
+/**
+ * A request on this process's shared agents (so the same trusted CAs as `exchange`) that the
+ * caller writes and reads itself: a core replica streams a forwarded request through it.
+ */
+export function openRequest(u: URL, method: string, headers: OutgoingHttpHeaders, signal: AbortSignal): ClientRequest {
+  const { request, agent } = transport(u);
+  return request(u, { method, headers, agent, signal });
 }
 
 /** An answer's head as fetch's Headers (repeated headers joined, as fetch does). */

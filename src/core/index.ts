@@ -4,6 +4,7 @@
 // with, the reconciler (it will not touch an agent before that agent has been seen again),
 // the services on top of it, and last the HTTP API over every module's routes. Close runs
 // the other way: the API stops taking requests, then the modules stop in reverse order.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { agents, ingest } from './agents/module.js';
@@ -34,10 +35,11 @@ import { state, store } from './state-module.js';
 import { system } from './system/module.js';
 import { loadOrCreateToken, writeJoinToken } from './token.js';
 import { loadOrCreateCa, servingNames } from './security/ca.js';
+import { loadClusterCa } from './security/cluster-ca.js';
 import { trustCa } from '../client/exchange.js';
 import { parseListen } from '../shared/net.js';
 import { readTls } from '../shared/tls.js';
-import { parseStoreUrl } from '../store/index.js';
+import { openStoreAt, parseStoreUrl, type Store } from '../store/index.js';
 import { awaitLeadership } from './leadership.js';
 import { publishRoutes, routeTable } from './replica/routes-table.js';
 
@@ -93,6 +95,8 @@ export interface CoreOptions {
    * dir); true keeps plain HTTP there instead (a trusted network, or TLS ended in front of it)
    */
   insecureHttp?: boolean;
+  /** PEM file of the CA that issued the cores' `tlsCert` (a private CA): trusted beside the system's */
+  tlsCa?: string;
   /** more names (DNS or IP) for the serving certificate of the core's own CA, e.g. a public address */
   tlsNames?: string[];
   /** NATS servers and auth files (--bus): agents on the bus, the event stream */
@@ -113,6 +117,23 @@ export interface CoreHandle {
   close(): Promise<void>;
 }
 
+async function withStore<T>(config: CoreConfig, f: (s: Store) => Promise<T>): Promise<T> {
+  const s = await openStoreAt(config.store);
+  try {
+    return await f(s);
+  } finally {
+    await s.close();
+  }
+}
+
+function readTlsCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`--tls-ca ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> {
   const listen = parseListen(options.listen ?? '127.0.0.1:7700', 7700);
   const dataDir = resolve(options.dataDir ?? './.osmo');
@@ -130,9 +151,16 @@ export async function startCore(options: CoreOptions = {}): Promise<CoreHandle> 
     ...(options.advertise ? { advertise: options.advertise } : {}),
   };
   const tls = readTls(options.tlsCert, options.tlsKey);
+  // the CA of the other cores' --tls-cert: a follower checks the leader against it when it forwards
+  if (options.tlsCa) trustCa(readTlsCa(options.tlsCa));
   if (tls) config.tls = tls;
   else if (!isLoopback(listen.host) && !options.insecureHttp) {
-    const ca = await loadOrCreateCa(dataDir, servingNames(listen.host, options.tlsNames));
+    const names = servingNames(listen.host, options.tlsNames);
+    // several cores on one store: one CA for all of them (security/cluster-ca.ts)
+    const ca =
+      config.store.dialect === 'postgres'
+        ? await withStore(config, (s) => loadClusterCa(s, dataDir, names))
+        : await loadOrCreateCa(dataDir, names);
     config.ca = ca;
     config.tls = ca.serving;
     // the agents' certificates come from this CA: the core's calls to them check against it

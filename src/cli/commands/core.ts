@@ -53,6 +53,7 @@ interface Flags {
   restartGrace: number;
   tlsCert?: string;
   tlsKey?: string;
+  tlsCa?: string;
   insecureHttp?: boolean;
   tlsSan?: string[];
   bus?: string;
@@ -116,6 +117,7 @@ export function register(program: Command): void {
       'PEM certificate (chain): the API speaks HTTPS only (with --tls-key). Default off loopback: a CA of its own in the data dir (ca.pem), whose SHA-256 the join token carries',
     )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', "PEM of the private CA that issued the cores' --tls-cert: a follower checks the leader against it")
     .option('--insecure-http', 'off loopback, serve plain HTTP instead of HTTPS (a network you trust, or TLS ended in front of the core)')
     .option(
       '--tls-san <name>',
@@ -157,6 +159,7 @@ export function register(program: Command): void {
           },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
+          ...(f.tlsCa ? { tlsCa: f.tlsCa } : {}),
           ...(f.insecureHttp ? { insecureHttp: true } : {}),
           ...(f.tlsSan ? { tlsNames: f.tlsSan } : {}),
           ...(busUrl ? { bus: { url: busUrl, name: `osmo-core ${f.listen}`, ...busAuthFromEnv() } } : {}),

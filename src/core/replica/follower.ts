@@ -7,11 +7,10 @@
 // credential travels on, so the leader decides again. A forwarded request is marked
 // (`x-osmo-via`) and never forwarded a second time: a core that receives one but does not
 // lead answers 503 OSMO_NO_LEADER, as does a follower that cannot reach a leader.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadable } from 'node:stream/web';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NODE_ID_MAX } from '../../bus/protocol.js';
+import { openRequest } from '../../client/exchange.js';
 import { describeError, errorBody, frameworkErrors, sendError } from '../../shared/http-errors.js';
 import { httpsServerFactory } from '../../shared/tls.js';
 import type { Store } from '../../store/index.js';
@@ -25,7 +24,7 @@ import { loadRoutes, type RouteEntry } from './routes-table.js';
 /** The header a forwarded request and its answer carry. */
 export const VIA = 'x-osmo-via';
 
-// hop-by-hop headers (RFC 9110 7.6.1) and those fetch sets itself
+// hop-by-hop headers (RFC 9110 7.6.1), and the length, set again for the body sent
 const DROP_REQUEST = new Set([
   'host',
   'connection',
@@ -37,7 +36,7 @@ const DROP_REQUEST = new Set([
   'expect',
   'content-length',
 ]);
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'set-cookie']);
+const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
 interface LeaderView {
   holder: string;
@@ -125,37 +124,50 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
     if (!l) return noLeader(reply, 'no core has taken the leader lease');
     if (l.holder === o.holder) return noLeader(reply, `this core (${o.holder}) is taking over the lead`);
     if (!l.url) return noLeader(reply, `the leader ${l.holder} advertises no address`);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || DROP_REQUEST.has(k)) continue;
-      headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
-    headers.set(VIA, o.holder);
+    const headers: OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP_REQUEST.has(k)) headers[k] = v;
+    headers[VIA] = o.holder;
     const from = req.headers['x-forwarded-for'];
-    headers.set('x-forwarded-for', from ? `${String(from)}, ${req.ip}` : req.ip);
-    const abort = new AbortController();
-    reply.raw.once('close', () => abort.abort());
+    headers['x-forwarded-for'] = from ? `${String(from)}, ${req.ip}` : req.ip;
     const body = Buffer.isBuffer(req.body) && req.method !== 'GET' && req.method !== 'HEAD' ? req.body : undefined;
-    let res: Response;
+    if (body) headers['content-length'] = body.length;
+    // the client gone before the answer is complete: the leader's request goes too
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    let res: IncomingMessage;
     try {
-      res = await fetch(`${l.url}${req.url}`, { method: req.method, headers, body, redirect: 'manual', signal: abort.signal });
+      // node:https on the process's agents: they trust the cluster's CA (trustCa at start), which fetch would not
+      const send = () =>
+        new Promise<IncomingMessage>((resolve, reject) => {
+          const up = openRequest(new URL(`${l.url}${req.url}`), req.method, headers, abort.signal);
+          up.once('response', resolve);
+          up.once('error', (e) => reject(Object.assign(e, { reused: up.reusedSocket })));
+          up.end(body);
+        });
+      // a kept-alive socket the leader closed as it was reused: the request never reached it
+      res = await send().catch((e: NodeJS.ErrnoException & { reused?: boolean }) => {
+        if (!e.reused || e.code !== 'ECONNRESET' || abort.signal.aborted) throw e;
+        return send();
+      });
     } catch (e) {
+      if (abort.signal.aborted) return reply;
       // read the leader row again now rather than at the next tick: a new leader is likely
       void refresh();
-      return noLeader(
-        reply,
-        `the leader ${l.holder} does not answer (${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message})`,
-      );
+      const err = e as NodeJS.ErrnoException;
+      return noLeader(reply, `the leader ${l.holder} does not answer (${err.code ? `${err.code}: ` : ''}${err.message})`);
     }
-    reply.status(res.status);
-    res.headers.forEach((v, k) => {
-      if (!DROP_RESPONSE.has(k)) void reply.header(k, v);
-    });
-    const cookies = res.headers.getSetCookie();
-    if (cookies.length) void reply.header('set-cookie', cookies);
+    // redirects and every status travel back as they are: the client follows them if it will
+    reply.status(res.statusCode ?? 502);
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !DROP_RESPONSE.has(k)) void reply.header(k, v);
     void reply.header(VIA, `follower ${o.holder}`);
-    if (!res.body || req.method === 'HEAD') return reply.send();
-    return reply.send(Readable.fromWeb(res.body as WebReadable<Uint8Array>));
+    if (req.method === 'HEAD') {
+      res.resume();
+      return reply.send();
+    }
+    // the bytes as the leader sent them (content-encoding kept): streamed, not buffered
+    return reply.send(res);
   };
 
   const build = async (routes: RouteEntry[]): Promise<FastifyInstance> => {

@@ -20,6 +20,16 @@ export class KvRepo {
       .execute();
   }
 
+  /** Sets `key` unless it has a value already (two cores racing: one wins); the value in force after. */
+  async setIfAbsent(key: string, value: string): Promise<string> {
+    await this.db
+      .insertInto('kv')
+      .values({ key, value, updated_at: Date.now() })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    return (await this.get(key)) ?? value;
+  }
+
   /** every entry whose key starts with `prefix`, in code-unit order of the keys */
   async withPrefix(prefix: string): Promise<Array<{ key: string; value: string }>> {
     // LIKE treats % and _ as wildcards, and a ranged comparison follows the database's

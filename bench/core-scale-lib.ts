@@ -1,0 +1,89 @@
+// What the core-scale benches share: a process's CPU and RSS from /proc, the core's own
+// Prometheus figures (a counter, its latency histogram's quantiles), the simulated fleet in
+// its own process (bench/core-scale-sims.ts, driven over IPC).
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../testing/proc.js';
+
+export const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+export const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(parts[11]) + Number(parts[12]); // utime + stime, clock ticks (100/s)
+}
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+export async function cpuPercent(pid: number, ms: number): Promise<number> {
+  const a = cpuTicks(pid);
+  const t = performance.now();
+  await sleep(ms);
+  return ((cpuTicks(pid) - a) / 100 / ((performance.now() - t) / 1000)) * 100;
+}
+
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */
+export async function serverSide(
+  url: string,
+  route: RegExp,
+): Promise<{ p50: number; p99: number; count: number; buckets: Map<number, number> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const l of text.split('\n')) {
+    const m = /^osmo_api_request_duration_seconds_bucket\{(.*)\} (\d+)/.exec(l);
+    if (!m) continue;
+    const labels = m[1]!;
+    const r = /route="([^"]*)"/.exec(labels)?.[1] ?? '';
+    if (!route.test(r)) continue;
+    const le = /le="([^"]*)"/.exec(labels)?.[1] ?? '+Inf';
+    const k = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(k, (buckets.get(k) ?? 0) + Number(m[2]));
+  }
+  return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0, buckets };
+}
+export function quantiles(b: Map<number, number>): { p50: number; p99: number } {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const total = b.get(Infinity) ?? 0;
+  const q = (p: number) => (les.find((le) => (b.get(le) ?? 0) >= p * total) ?? Infinity) * 1000;
+  return { p50: q(0.5), p99: q(0.99) };
+}
+export function minus(a: Map<number, number>, b: Map<number, number>): Map<number, number> {
+  return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+}
+
+/**
+ * The simulated fleet in its own process (env: CORE_URL or CORE_URLS, TOKEN, AGENTS, PREFIX);
+ * `from(kind)` resolves with its next message of that kind.
+ */
+export function forkSims(env: Record<string, string>): { proc: ChildProcess; from: (kind: string) => Promise<Record<string, unknown>> } {
+  const proc = fork(join(ROOT, 'bench/core-scale-sims.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const from = (kind: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const on = (m: Record<string, unknown>) => {
+        if (m.kind !== kind) return;
+        proc.off('message', on);
+        resolve(m);
+      };
+      proc.on('message', on);
+      proc.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
+    });
+  return { proc, from };
+}
