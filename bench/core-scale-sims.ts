@@ -58,9 +58,7 @@ process.on('message', (m: { kind: string }) => {
       deploys: agents.reduce((s, a) => s + a.deploys, 0),
       hbErrors: agents.reduce((s, a) => s + a.heartbeatErrors, 0),
       hbFailures: Object.fromEntries(
-        agents
-          .flatMap((a) => [...a.heartbeatFailures])
-          .reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map<string, number>()),
+        agents.flatMap((a) => [...a.heartbeatFailures]).reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map<string, number>()),
       ),
     });
   else if (m.kind === 'exit') void Promise.all(agents.map((a) => a.stop())).finally(() => process.exit(0));
