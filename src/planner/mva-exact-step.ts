@@ -1,11 +1,11 @@
 // One MVA step of exact MVA (mva-exact.ts): the arithmetic at one population for one network
 // of the family. It is 95 % of a solve, and the loops over stations and classes, with their
 // per-station branches and bounds, cost as much as the multiply-adds they drive, so each
-// network gets a step compiled for it: the loops unrolled, offsets and constants inlined,
-// partial results in locals (V8 keeps them in registers). Only numbers reach the generated
-// source (validated finite by network.ts, checked again here); the generic step below is the
-// reference it must equal operation for operation, and the fallback for networks whose
-// unrolled step would be too large for V8 to optimize.
+// network shape gets a step compiled for it: the loops unrolled, offsets inlined, partial
+// results in locals (V8 keeps them in registers). Only integers of the shape reach the
+// generated source; the generic step below is the reference it must equal operation for
+// operation, and the fallback for networks whose unrolled step would be too large for V8 to
+// optimize.
 
 /** One network of the family: the given one with `cp[k]` copies of each station k. */
 export interface Net {
@@ -123,41 +123,68 @@ function pOfFewBusy(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, cur: n
   }
 }
 
+type Factory = (
+  b: Float64Array,
+  X: Float64Array,
+  Rq: Float64Array,
+  D: Float64Array,
+  DS: Float64Array,
+  Z: Float64Array,
+  CP: Float64Array,
+  ...comps: Float64Array[]
+) => Step;
+
 /**
- * The generic step unrolled for `t`, or undefined when it would be too large or a constant is
- * not finite. Every floating-point operation is the generic step's, in the same order, so the
- * results are the same to the bit; what differs is only skipping no-ops: a class absent at n
- * contributes x = 0 and R = 0 to the queue-length sums (a + 0·0 = a for the non-negative sums
- * here), and a multiplication by one copy is left out (1·a = a).
+ * Compiled steps by network shape: the planner's search solves thousands of networks of one
+ * shape with other demands, and each reuses the function (and V8's optimized code) of the first.
+ */
+const factories = new Map<string, Factory>();
+const MAX_FACTORIES = 64;
+
+/**
+ * The generic step unrolled for the shape of `t` (classes, stations, servers, which copies are
+ * one), or undefined when it would be too large. Every floating-point operation is the generic
+ * step's, in the same order, so the results are the same to the bit; what differs is only
+ * skipping no-ops: a class absent at n contributes x = 0 and R = 0 to the queue-length sums
+ * (a + 0·0 = a for the non-negative sums here), and a multiplication by one copy is left out
+ * (1·a = a). The source holds only integers (indices, server counts), never a user's value:
+ * demands, think times and copies are read from the network's typed arrays.
  */
 function compiled(t: Net, nets: Net[], Z: Float64Array): Step | undefined {
-  const { Kq, qc, qcopies, Dr, off, W, delaySum } = t;
+  const { Kq, qc, qcopies, off, W, delaySum } = t;
   const Rn = delaySum.length;
-  const ops = Rn * (W + Kq) + Kq * Rn * 4;
-  const consts = [...Dr, ...delaySum, ...Z, ...qcopies];
-  if (ops > MAX_UNROLLED || !consts.every(Number.isFinite)) return undefined;
-  // String(x) of a finite double is its shortest exact decimal form: the literal reads back as x
-  const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
-  const mulCopies = (q: number, v: string) => (qcopies[q] === 1 ? v : `${lit(qcopies[q]!)} * ${v}`);
+  if (Rn * (W + Kq) + Kq * Rn * 4 > MAX_UNROLLED) return undefined;
+  const key = `${Rn}|${Array.from(qc).join(',')}|${Array.from(qcopies, (c) => (c === 1 ? 1 : 0)).join('')}`;
+  let make = factories.get(key);
+  if (!make) {
+    if (factories.size >= MAX_FACTORIES) factories.clear();
+    make = factory(Rn, Kq, qc, qcopies, off, W);
+    factories.set(key, make);
+  }
+  const comps = Array.from({ length: Kq }, (_, q) => (qc[q]! > 1 ? nets[t.comp[q]!]!.X : t.X));
+  return make(t.buf, t.X, t.Rq, t.Dr, delaySum, Z, qcopies, ...comps);
+}
+
+function factory(Rn: number, Kq: number, qc: Int32Array, qcopies: Float64Array, off: Int32Array, W: number): Factory {
+  const mulCopies = (q: number, v: string) => (qcopies[q] === 1 ? v : `CP[${q}] * ${v}`);
   const src: string[] = [];
   for (let r = 0; r < Rn; r++) src.push(`const n${r} = n[${r}];`, `let x${r} = 0;`);
   for (let r = 0; r < Rn; r++) for (let q = 0; q < Kq; q++) src.push(`let R${r}_${q} = 0;`);
   src.push(`const cur = state * ${W};`);
   for (let r = 0; r < Rn; r++) {
-    src.push(`if (n${r} > 0) {`, `const pb = prev[${r}] * ${W};`, `let sum = ${lit(delaySum[r]!)};`);
+    src.push(`if (n${r} > 0) {`, `const pb = prev[${r}] * ${W};`, `let sum = DS[${r}];`);
     for (let q = 0; q < Kq; q++) {
-      const d = Dr[r * Kq + q]!;
+      const d = `D[${r * Kq + q}]`;
       const ck = qc[q]!;
-      if (ck === 1) src.push(`R${r}_${q} = ${lit(d)} * (1 + b[pb + ${off[q]}]);`);
+      if (ck === 1) src.push(`R${r}_${q} = ${d} * (1 + b[pb + ${off[q]}]);`);
       else {
-        if (d === 0) continue; // R stays 0, and sum + 0 = sum
         let acc = `1 + b[pb + ${off[q]}]`;
         for (let i = 0; i <= ck - 2; i++) acc += ` + ${ck - 1 - i} * b[pb + ${off[q]! + 1 + i}]`;
-        src.push(`R${r}_${q} = (${lit(d)} / ${ck}) * (${acc});`);
+        src.push(`if (${d} !== 0) R${r}_${q} = (${d} / ${ck}) * (${acc});`);
       }
       src.push(`sum += ${mulCopies(q, `R${r}_${q}`)};`);
     }
-    src.push(`x${r} = n${r} / (${lit(Z[r]!)} + sum);`, '}', `X[${r}] = x${r};`);
+    src.push(`x${r} = n${r} / (Z[${r}] + sum);`, '}', `X[${r}] = x${r};`);
   }
   for (let q = 0; q < Kq; q++) {
     const terms = Array.from({ length: Rn }, (_, r) => `x${r} * R${r}_${q}`);
@@ -168,8 +195,7 @@ function compiled(t: Net, nets: Net[], Z: Float64Array): Step | undefined {
     if (ck === 1) continue;
     for (let j = ck - 2; j >= 1; j--) {
       src.push('{', 'let pj = 0;');
-      for (let r = 0; r < Rn; r++)
-        src.push(`if (n${r} > 0) pj += ${lit(Dr[r * Kq + q]!)} * x${r} * b[prev[${r}] * ${W} + ${off[q]! + j}];`);
+      for (let r = 0; r < Rn; r++) src.push(`if (n${r} > 0) pj += D[${r * Kq + q}] * x${r} * b[prev[${r}] * ${W} + ${off[q]! + j}];`);
       src.push(`b[cur + ${off[q]! + 1 + j}] = pj / ${j};`, '}');
     }
     src.push(
@@ -182,9 +208,8 @@ function compiled(t: Net, nets: Net[], Z: Float64Array): Step | undefined {
   src.push('if (last) {');
   for (let r = 0; r < Rn; r++) for (let q = 0; q < Kq; q++) src.push(`Rq[${r * Kq + q}] = R${r}_${q};`);
   src.push('}');
-  const comps = Array.from({ length: Kq }, (_, q) => (qc[q]! > 1 ? nets[t.comp[q]!]!.X : undefined));
-  const params = ['b', 'X', 'Rq', ...comps.map((_, q) => `comp${q}`)];
+  const params = ['b', 'X', 'Rq', 'D', 'DS', 'Z', 'CP', ...Array.from({ length: Kq }, (_, q) => `comp${q}`)];
   const body = `return function step(n, prev, state, r0, last) {\n${src.join('\n')}\n};`;
-  // generated from numbers only (see the header)
-  return new Function(...params, body)(t.buf, t.X, t.Rq, ...comps) as Step;
+  // the source is built from integers only (see above)
+  return new Function(...params, body) as Factory;
 }

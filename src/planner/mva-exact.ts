@@ -23,8 +23,8 @@
 //    is stored per lattice point, and no state allocates. A population vector is a
 //    mixed-radix counter (Int32Array); its neighbours n−e_r are fixed offsets in the
 //    two-slab ring, so no map or key is built per state.
-//  - The arithmetic at one state is compiled per network (mva-exact-step.ts): loops unrolled,
-//    constants inlined, the same operations in the same order as the generic step.
+//  - The arithmetic at one state is compiled per network shape (mva-exact-step.ts): loops
+//    unrolled, offsets inlined, the same operations in the same order as the generic step.
 import type { NumNetwork, NumResult } from './network.js';
 import { stepFor, type Net, type Step } from './mva-exact-step.js';
 
