@@ -4,7 +4,9 @@
 // inferred from them, the core validates incoming batches and documents its event
 // stream with them.
 import { z } from 'zod';
-import { ContainerState, Field, InstanceState, MetricName, MoveKind, NodeLayer, NodeStatus, SampleSource } from '../model/index.js';
+import { ContainerState, InstanceState, MoveKind } from '../model/instance.js';
+import { Field, MetricName, SampleSource } from '../model/metric.js';
+import { NodeLayer, NodeStatus } from '../model/node.js';
 
 const base = {
   /** producer-local, strictly increasing; the receiver drops seq <= last seen */

@@ -3,7 +3,7 @@
 // Agents authenticate with `Authorization: Bearer <token>`: the core's join token for a
 // node's first registration, then the node credential that registration hands out.
 import { z } from 'zod';
-import { DriverName, NodeCapacity, NodeLayer } from '../model/index.js';
+import { DriverName, NodeCapacity, NodeLayer } from '../model/node.js';
 import { AgentEvent } from './events.js';
 
 /**

@@ -1,11 +1,11 @@
 // What every client command shares: the flags that find and authenticate to the core,
 // output (tables or --json), and the rule that a failure is one line on stderr naming
 // the problem, with a non-zero exit.
-import { existsSync, readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
-import { CoreClient, isApiError } from '../client/index.js';
-import { trustCa } from '../client/exchange.js';
-import { invalid, isOsmoError } from '../shared/errors.js';
+// not the client's barrel: every command loads this file, the agent too, and the typed
+// client brings the core's schemas along (cli/core-client.ts has coreClient())
+import { isApiError } from '../client/errors.js';
+import { isOsmoError } from '../shared/errors.js';
 
 /** The flags of every command that talks to a running core. */
 export interface ClientFlags {
@@ -16,8 +16,8 @@ export interface ClientFlags {
 }
 
 export const DEFAULT_CORE = 'http://127.0.0.1:7700';
-const TOKEN_FILE = '.osmo/join-token';
-const CA_FILE = '.osmo/ca.pem';
+export const TOKEN_FILE = '.osmo/join-token';
+export const CA_FILE = '.osmo/ca.pem';
 
 /** Adds --core, --token and --json to a client command. */
 export function clientFlags(c: Command): Command {
@@ -29,25 +29,6 @@ export function clientFlags(c: Command): Command {
     .option('--token <token>', `API token (default $OSMO_TOKEN or ./${TOKEN_FILE})`)
     .option('--ca <file>', `CA certificate (PEM) of an https core (default $OSMO_CA or ./${CA_FILE}, the local core's own CA)`)
     .option('--json', 'machine-readable output');
-}
-
-/** The core named by the flags, the environment or the default, with the first token found. */
-export function coreClient(f: ClientFlags): CoreClient {
-  trustCoreCa(f);
-  const token = f.token ?? process.env.OSMO_TOKEN ?? (existsSync(TOKEN_FILE) ? readFileSync(TOKEN_FILE, 'utf8').trim() : undefined);
-  return new CoreClient({ base: f.core ?? process.env.OSMO_CORE ?? DEFAULT_CORE, token, timeoutMs: 120_000 });
-}
-
-/** The CA named by --ca or OSMO_CA (a missing file is an error), else the local core's, if there is one. */
-function trustCoreCa(f: ClientFlags): void {
-  const named = f.ca ?? (process.env.OSMO_CA || undefined);
-  const file = named ?? (existsSync(CA_FILE) ? CA_FILE : undefined);
-  if (!file) return;
-  try {
-    trustCa(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw invalid(`--ca ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** JSON with --json, the human rendering otherwise. */

@@ -23,7 +23,10 @@
 //    is stored per lattice point, and no state allocates. A population vector is a
 //    mixed-radix counter (Int32Array); its neighbours n−e_r are fixed offsets in the
 //    two-slab ring, so no map or key is built per state.
+//  - The arithmetic at one state is compiled per network shape (mva-exact-step.ts): loops
+//    unrolled, offsets inlined, the same operations in the same order as the generic step.
 import type { NumNetwork, NumResult } from './network.js';
+import { stepFor, type Net, type Step } from './mva-exact-step.js';
 
 export function latticeSize(N: readonly number[]): number {
   return N.reduce((a, n) => a * (Math.floor(n) + 1), 1);
@@ -32,31 +35,6 @@ export function latticeSize(N: readonly number[]): number {
 /** How many lattice passes exact MVA makes: Π (copies + 1) over the multi-server stations. */
 export function exactPasses(net: NumNetwork): number {
   return net.stations.reduce((a, s) => (!s.delay && s.servers > 1 ? a * (s.copies + 1) : a), 1);
-}
-
-/** One network of the family: the given one with `cp[k]` copies of each station k. */
-interface Net {
-  /** queueing stations kept, their server counts and copies */
-  Kq: number;
-  qc: Int32Array;
-  qcopies: Float64Array;
-  /** every kept queueing station has one copy (then the multiplication by 1 is skipped: same result) */
-  unit: boolean;
-  /** demands, class-major: Dr[r·Kq + q] */
-  Dr: Float64Array;
-  /** per-state record: for each queueing station, Q then p(0..c−2), at off[q] */
-  off: Int32Array;
-  W: number;
-  delaySum: Float64Array;
-  /** per-state records, a ring of slab + 1 states (walk()) */
-  buf: Float64Array;
-  X: Float64Array;
-  Rq: Float64Array;
-  /** for each multi-server station q: the index of its complement network (one copy fewer), else −1 */
-  comp: Int32Array;
-  /** for a single-server station q: the end of the run of single-server stations from q; else q */
-  runEnd: Int32Array;
-  keep: number[];
 }
 
 function buildNet(net: NumNetwork, cp: number[], slab: number, comp: Int32Array): Net {
@@ -155,12 +133,20 @@ export function exactMva(net: NumNetwork): NumResult {
     nets,
     new Map(),
   );
-  walk(nets, N, s, slab, stride, Float64Array.from(net.Z));
+  const Z = Float64Array.from(net.Z);
+  walk(
+    nets.map((t) => stepFor(t, nets, Z)),
+    nets,
+    N,
+    s,
+    slab,
+    stride,
+  );
   return result(net, N, nets[top]!);
 }
 
 /** One walk over the population lattice, every network of the family at each point. */
-function walk(nets: Net[], N: number[], s: number, slab: number, stride: Int32Array, Z: Float64Array): void {
+function walk(steps: Step[], nets: Net[], N: number[], s: number, slab: number, stride: Int32Array): void {
   const Rn = N.length;
   const n = new Int32Array(Rn);
   const Nmax = Int32Array.from(N);
@@ -196,77 +182,9 @@ function walk(nets: Net[], N: number[], s: number, slab: number, stride: Int32Ar
         const back = r === s ? slab : stride[r]!;
         prev[r] = cur >= back ? cur - back : cur - back + L;
       }
-      for (let t = 0; t < nets.length; t++) step(nets[t]!, nets, n, prev, cur, r0, Z);
+      const last = m === N[s]! && rest === slab - 1;
+      for (let t = 0; t < steps.length; t++) steps[t]!(n, prev, cur, r0, last);
     }
-  }
-}
-
-/** MVA at one population `n` for one network; its complements have already stepped to `n`. */
-function step(t: Net, nets: Net[], n: Int32Array, prev: Int32Array, state: number, r0: number, Z: Float64Array): void {
-  const { Kq, qc, qcopies, unit, Dr, off, W, delaySum, buf, X, Rq, runEnd } = t;
-  const Rn = n.length;
-  const cur = state * W;
-  for (let r = 0; r < Rn; r++) {
-    X[r] = 0;
-    const nr = n[r]!;
-    if (nr === 0) continue;
-    const pb = prev[r]! * W;
-    let sum = delaySum[r]!;
-    const rb = r * Kq;
-    for (let q = 0; q < Kq;) {
-      const end = runEnd[q]!;
-      if (end > q) {
-        // a run of single-server stations: their records are adjacent, R = D·(1 + Q(n−e_r))
-        // (a zero demand gives 0 as the branch of the general case below does)
-        const o = pb + off[q]!;
-        if (unit)
-          for (let i = q; i < end; i++) {
-            const Rk = Dr[rb + i]! * (1 + buf[o + i - q]!);
-            Rq[rb + i] = Rk;
-            sum += Rk;
-          }
-        else
-          for (let i = q; i < end; i++) {
-            const Rk = Dr[rb + i]! * (1 + buf[o + i - q]!);
-            Rq[rb + i] = Rk;
-            sum += qcopies[i]! * Rk;
-          }
-        q = end;
-        continue;
-      }
-      const d = Dr[rb + q]!;
-      let Rk = 0;
-      if (d !== 0) {
-        const o = pb + off[q]!;
-        const ck = qc[q]!;
-        let acc = 1 + buf[o]!;
-        for (let i = 0; i <= ck - 2; i++) acc += (ck - 1 - i) * buf[o + 1 + i]!;
-        Rk = (d / ck) * acc;
-      }
-      Rq[rb + q] = Rk;
-      sum += unit ? Rk : qcopies[q]! * Rk;
-      q++;
-    }
-    const x = nr / (Z[r]! + sum);
-    X[r] = x;
-    // Q(n) = Σ_r X_r R_r, summed straight into the record (0 + a = a: the first class sets it)
-    if (r === r0) for (let q = 0; q < Kq; q++) buf[cur + off[q]!] = x * Rq[rb + q]!;
-    else for (let q = 0; q < Kq; q++) buf[cur + off[q]!]! += x * Rq[rb + q]!;
-  }
-  for (let q = 0; q < Kq; q++) {
-    const o = cur + off[q]!;
-    const ck = qc[q]!;
-    if (ck === 1) continue;
-    // p(j|n) = (1/j) Σ_r D_r X_r p(j−1 | n−e_r) for 1 ≤ j ≤ c−2 (higher j are not needed)
-    for (let j = ck - 2; j >= 1; j--) {
-      let pj = 0;
-      for (let r = 0; r < Rn; r++) if (n[r]! > 0) pj += Dr[r * Kq + q]! * X[r]! * buf[prev[r]! * W + off[q]! + j]!;
-      buf[o + 1 + j] = pj / j;
-    }
-    // p(0|n) = p(0|n−e_r0) · X_r0(n) / X_r0^{−k}(n); an infinite complement throughput
-    // (nothing left to slow the class down) means the station is never idle
-    const Xc = nets[t.comp[q]!]!.X[r0]!;
-    buf[o + 1] = Xc < Number.POSITIVE_INFINITY ? (buf[prev[r0]! * W + off[q]! + 1]! * X[r0]!) / Xc : 0;
   }
 }
 

@@ -2,7 +2,8 @@
 // of the seed's policy MBeans. One table (PARAMETERS) is the single source for the zod
 // schemas, the defaults, the ranges and describe(), so the four cannot drift apart.
 import { z } from 'zod';
-import { Acceptance, SampleSource } from '../model/index.js';
+import { SampleSource } from '../model/metric.js';
+import { Acceptance } from '../model/node.js';
 import { invalid } from '../shared/errors.js';
 
 export const ACCEPTANCE = Acceptance.options;

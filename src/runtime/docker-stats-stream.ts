@@ -4,16 +4,19 @@
 // precpu_stats), so a guest monitor that waited for it reached half its 1 s rate; overlapping
 // one-shot calls would hold the rate but cost twice the CPU of a stream (docs/decisions.md,
 // bench/guest-stats-modes.ts). A stream nobody read for `idleMs` is closed, so an agent with
-// no guest monitor holds no connection.
+// no guest monitor holds no connection. Of each document only the reading a sample needs is
+// kept (toReading): holding the parsed document for the second until the next one made it
+// outlive the young generation, and the old-generation collections it caused were most of the
+// agent's sampling cost (docs/benchmarks.md, "Issue 14").
 import type Docker from 'dockerode';
 import { onJsonLines } from './json-lines.js';
-import type { EngineStats } from './docker-stats.js';
+import { toReading, type EngineStats, type StatsReading } from './docker-stats.js';
 
 type StatsStream = NodeJS.ReadableStream & { destroy?: () => void };
 
 interface Entry {
   stream?: StatsStream;
-  latest?: EngineStats;
+  latest?: StatsReading;
   /** documents seen: the first one has no precpu_stats, so cpu % needs the second */
   count: number;
   lastUsed: number;
@@ -33,10 +36,10 @@ export class StatsStreams {
   ) {}
 
   /**
-   * The newest document of container `id`. The first call opens the stream and waits for a
+   * The newest reading of container `id`. The first call opens the stream and waits for a
    * document with a CPU interval (about 2 s); later calls return without waiting.
    */
-  async latest(id: string): Promise<EngineStats> {
+  async latest(id: string): Promise<StatsReading> {
     let e = this.byId.get(id);
     if (!e) e = this.open(id);
     e.lastUsed = Date.now();
@@ -96,9 +99,10 @@ export class StatsStreams {
         }
         e.stream = stream;
         onJsonLines(stream, (o) => {
-          e.latest = o as EngineStats;
+          const doc = o as EngineStats;
+          e.latest = toReading(doc);
           e.count++;
-          if (e.count >= 2 || e.latest.precpu_stats?.system_cpu_usage) e.settle();
+          if (e.count >= 2 || doc.precpu_stats?.system_cpu_usage) e.settle();
         });
         const end = (err?: Error) => {
           // the container stopped or went away, or the engine restarted: the next read reopens

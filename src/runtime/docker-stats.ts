@@ -42,9 +42,10 @@ export function memUsage(s: EngineStats): number {
 export function netTotals(s: EngineStats): { rx: number; tx: number } {
   let rx = 0;
   let tx = 0;
-  for (const n of Object.values(s.networks ?? {})) {
-    rx += n.rx_bytes ?? 0;
-    tx += n.tx_bytes ?? 0;
+  const nets = s.networks;
+  for (const k in nets) {
+    rx += nets[k]!.rx_bytes ?? 0;
+    tx += nets[k]!.tx_bytes ?? 0;
   }
   return { rx, tx };
 }
@@ -61,13 +62,23 @@ export function blkTotals(s: EngineStats): { read: number; write: number } {
   return { read, write };
 }
 
-export function toGuestStats(name: string, s: EngineStats): GuestStats {
+/** What a guest sample needs of one engine document: GuestStats without the name. */
+export type StatsReading = Omit<GuestStats, 'name'> & {
+  /** false for the zero-time document the engine sends for a container that is not running */
+  live: boolean;
+};
+
+/**
+ * Reads the fields a guest sample needs out of one engine document, so the document itself
+ * (about 2 KB of JSON, a few hundred objects once parsed) can die young.
+ */
+export function toReading(s: EngineStats): StatsReading {
   const net = netTotals(s);
   const blk = blkTotals(s);
   const ts = s.read ? Date.parse(s.read) : NaN;
   return {
-    name,
     ts: Number.isFinite(ts) && ts > 0 ? ts : Date.now(),
+    live: !!s.read && !s.read.startsWith('0001-'),
     cpuPercent: cpuPercent(s),
     memUsageBytes: memUsage(s),
     memLimitBytes: s.memory_stats?.limit ?? 0,
@@ -76,4 +87,22 @@ export function toGuestStats(name: string, s: EngineStats): GuestStats {
     blkReadBytes: blk.read,
     blkWriteBytes: blk.write,
   };
+}
+
+export function withName(name: string, r: StatsReading): GuestStats {
+  return {
+    name,
+    ts: r.ts,
+    cpuPercent: r.cpuPercent,
+    memUsageBytes: r.memUsageBytes,
+    memLimitBytes: r.memLimitBytes,
+    netRxBytes: r.netRxBytes,
+    netTxBytes: r.netTxBytes,
+    blkReadBytes: r.blkReadBytes,
+    blkWriteBytes: r.blkWriteBytes,
+  };
+}
+
+export function toGuestStats(name: string, s: EngineStats): GuestStats {
+  return withName(name, toReading(s));
 }

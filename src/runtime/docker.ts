@@ -12,7 +12,7 @@ import { demuxLogs, tailBytes } from './docker-logs.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, dialHost, tcpCheck } from './health.js';
 import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
-import { toGuestStats } from './docker-stats.js';
+import { withName } from './docker-stats.js';
 import { StatsStreams } from './docker-stats-stream.js';
 import {
   LABEL_NODE,
@@ -169,7 +169,7 @@ export class DockerRuntime implements Runtime {
     const known = this.seen.get(name);
     if (known && Date.now() - known.at < SEEN_TTL_MS) {
       const s = await this.statsStreams.latest(known.id).catch(() => undefined);
-      if (s && s.read && !s.read.startsWith('0001-')) return toGuestStats(name, s);
+      if (s && s.live) return withName(name, s);
       this.statsStreams.drop(known.id);
       this.seen.delete(name);
     }
@@ -177,7 +177,7 @@ export class DockerRuntime implements Runtime {
     if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     if (!c.State.Running) throw new OsmoError('conflict', `deployment "${name}" is not running (${c.State.Status})`);
     try {
-      return toGuestStats(name, await this.statsStreams.latest(c.Id));
+      return withName(name, await this.statsStreams.latest(c.Id));
     } catch (e) {
       throw fromEngine(e, `stats of "${name}" failed`);
     }

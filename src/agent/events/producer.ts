@@ -1,7 +1,8 @@
 // The event producer (the seed's subscriber to the storage layer): takes every event body
 // published on the bus, stamps it with seq / node / ts and hands it to
 //  - local listeners (the SSE stream, the Prometheus collector),
-//  - a JSON-lines file or stdout (--events-file PATH | -), written synchronously,
+//  - a JSON-lines file or stdout (--events-file PATH | -), written synchronously at the end of
+//    each burst of events (one write per monitor tick, not per event),
 //  - a remote sink (the core) through the on-disk outbox and the forwarder.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +30,8 @@ export class EventProducer {
   private readonly unsubscribe: () => void;
   private fileFd: number | undefined;
   private fileFailing = false;
+  /** lines of the current burst, written when it ends (flushLines) */
+  private pendingLines = '';
   readonly outbox: Outbox | undefined;
   readonly forwarder: Forwarder | undefined;
   readonly counts = new Map<string, number>();
@@ -85,21 +88,31 @@ export class EventProducer {
       }
     }
     if (this.o.eventsFile) {
-      const line = JSON.stringify(e) + '\n';
-      try {
-        if (this.fileFd !== undefined) writeSync(this.fileFd, line);
-        else process.stdout.write(line);
-        this.fileFailing = false;
-      } catch (err) {
-        // a full disk costs the file its lines, never the agent its life
-        if (!this.fileFailing)
-          this.o.log?.('warn', `events file: cannot write (${(err as Error).message}); lines are lost until it works again`);
-        this.fileFailing = true;
-      }
+      // The lines of one synchronous burst (a monitor tick publishes one sample per target) go
+      // out in one write when it ends, before any other callback runs: a write per event was
+      // the largest single cost of a sampling agent (docs/benchmarks.md, "Issue 14").
+      if (!this.pendingLines) queueMicrotask(() => this.flushLines());
+      this.pendingLines += JSON.stringify(e) + '\n';
     }
     if (this.outbox) {
       this.outbox.append(e);
       this.forwarder!.kick();
+    }
+  }
+
+  private flushLines(): void {
+    const lines = this.pendingLines;
+    this.pendingLines = '';
+    if (!lines) return;
+    try {
+      if (this.fileFd !== undefined) writeSync(this.fileFd, lines);
+      else process.stdout.write(lines);
+      this.fileFailing = false;
+    } catch (err) {
+      // a full disk costs the file its lines, never the agent its life
+      if (!this.fileFailing)
+        this.o.log?.('warn', `events file: cannot write (${(err as Error).message}); lines are lost until it works again`);
+      this.fileFailing = true;
     }
   }
 
@@ -111,6 +124,7 @@ export class EventProducer {
       await this.forwarder.drain(drainMs).catch(() => false);
     }
     this.outbox?.close();
+    this.flushLines();
     if (this.fileFd !== undefined) closeSync(this.fileFd);
     this.fileFd = undefined;
     this.locals.clear();

@@ -12,7 +12,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody } from '../../model/index.js';
+import { ErrorBody } from '../../model/errors.js';
 import { VERSION } from '../../shared/version.js';
 
 const READS_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

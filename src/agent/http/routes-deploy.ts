@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeploySpec } from '../../runtime/types.js';
 import { isOsmoError, notFound } from '../../shared/errors.js';
-import { ErrorBody } from '../../model/index.js';
+import { ErrorBody } from '../../model/errors.js';
 import type { AgentContext } from './context.js';
 import {
   CheckBody,

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../shared/errors.js';
-import { ErrorBody } from '../../model/index.js';
+import { ErrorBody } from '../../model/errors.js';
 import type { AgentContext } from './context.js';
 import {
   MONITOR_OPTIONS,

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EdgeSensorSpec } from '../../sensors/edge-protocol.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import { ErrorBody } from '../../model/index.js';
+import { ErrorBody } from '../../model/errors.js';
 import type { AgentContext } from './context.js';
 import { OkResponse, SensorPutResponse, SensorsResponse } from './schemas.js';
 

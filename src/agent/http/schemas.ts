@@ -5,7 +5,8 @@
 //  - `command` is a string (split without a shell, see deploy/command.ts) or a list.
 import { z } from 'zod';
 import { splitCommand } from '../deploy/command.js';
-import { MetricName, NodeLayer, SampleSource } from '../../model/index.js';
+import { MetricName, SampleSource } from '../../model/metric.js';
+import { NodeLayer } from '../../model/node.js';
 import type { InstanceInfo } from '../../runtime/types.js';
 
 const notGiven = (v: unknown): unknown => (v === '' || v === null ? undefined : v);

@@ -1,6 +1,6 @@
 // One sampler per (metric, source). A sampler keeps the previous reading so counters become
 // rates; sample() returns the flat field maps of one tick (one per target).
-import { statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import type { Field, MetricName, SampleSource } from '../../model/index.js';
 import type { GuestStats } from '../../runtime/types.js';
 import { cpuPercent, parseDiskstats, parseMeminfo, parseMounts, parseNetDev, parseProcStat, readProc, type CpuTimes } from './procfs.js';
@@ -140,7 +140,8 @@ class HostDisk implements Sampler {
     this.prevTs = now;
     for (const mnt of this.mounts) {
       try {
-        const s = await statfs(mnt);
+        // synchronous like readProc: one quick syscall, not a thread-pool round trip per mount
+        const s = statfsSync(mnt);
         const size = s.blocks * s.bsize;
         const free = s.bavail * s.bsize;
         const used = (s.blocks - s.bfree) * s.bsize;

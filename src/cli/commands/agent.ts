@@ -5,7 +5,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startAgent } from '../../agent/index.js';
 import { busAuthFromEnv } from '../../bus/nats/url.js';
 import { isOsmoError } from '../../shared/errors.js';
-import { DriverName, NodeLayer } from '../../model/index.js';
+import { DriverName, NodeLayer } from '../../model/node.js';
 
 const positive =
   (what: string) =>

@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseTags } from '../../model/index.js';
-import { clientFlags as withCommon, coreClient, print, table, type ClientFlags } from '../common.js';
+import { clientFlags as withCommon, print, table, type ClientFlags } from '../common.js';
+import { coreClient } from '../core-client.js';
 import { exportService, importService } from './service-archive.js';
 
 const int = (what: string) => (v: string) => {

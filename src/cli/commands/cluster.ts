@@ -5,7 +5,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import YAML from 'yaml';
 import type { CoreClient, MelPutInput } from '../../client/index.js';
-import { clientFlags as withCommon, coreClient, print, table, type ClientFlags as Common } from '../common.js';
+import { clientFlags as withCommon, print, table, type ClientFlags as Common } from '../common.js';
+import { coreClient } from '../core-client.js';
 
 type Json = Record<string, unknown>;
 

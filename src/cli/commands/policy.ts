@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PARAMETERS } from '../../policy/document.js';
-import { clientFlags as withCommon, coreClient, print, table, type ClientFlags } from '../common.js';
+import { clientFlags as withCommon, print, table, type ClientFlags } from '../common.js';
+import { coreClient } from '../core-client.js';
 
 type Json = Record<string, unknown>;
 type Common = ClientFlags & { node?: string };

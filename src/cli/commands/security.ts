@@ -1,7 +1,8 @@
 // `osmo token …`: scoped API tokens (create, ls, revoke) and the join token's rotation.
 // A secret is printed once, when it is made; listings show ids, names and scopes only.
 import { type Command, InvalidArgumentError } from 'commander';
-import { clientFlags, coreClient, print, table, type ClientFlags } from '../common.js';
+import { clientFlags, print, table, type ClientFlags } from '../common.js';
+import { coreClient } from '../core-client.js';
 
 const SCOPES = ['admin', 'read-only'] as const;
 type Scope = (typeof SCOPES)[number];

@@ -6,7 +6,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ApiError } from '../../client/index.js';
-import { clientFlags, coreClient, print, table, type ClientFlags } from '../common.js';
+import { clientFlags, print, table, type ClientFlags } from '../common.js';
+import { coreClient } from '../core-client.js';
 
 const SENSOR = 'http://schemas.ogf.org/occi/monitoring#sensor';
 const COLLECTOR = 'http://schemas.ogf.org/occi/monitoring#collector';

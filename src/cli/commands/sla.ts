@@ -4,7 +4,8 @@
 // E.6 mediator on a MEL's slo block.
 import type { Command } from 'commander';
 import type { SlaStatus } from '../../client/index.js';
-import { clientFlags as withCommon, coreClient, print, table, type ClientFlags } from '../common.js';
+import { clientFlags as withCommon, print, table, type ClientFlags } from '../common.js';
+import { coreClient } from '../core-client.js';
 
 const dash = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '-' : String(v));
 

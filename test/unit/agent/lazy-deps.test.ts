@@ -1,17 +1,45 @@
 // A plain agent (no --bus, no --cloudlet, no mDNS announcement) must not carry the NATS
 // client, the mDNS stack, or fastify's default ajv / fast-json-stringify compilers: together
-// they are several MB of an agent's resident memory (docs/benchmarks.md, "Footprint").
+// they are several MB of an agent's resident memory (docs/benchmarks.md, "Footprint"); nor
+// our own modules whose zod schemas cost start-up CPU and heap at import: the typed client
+// with the core's policy schemas, the cloudlet model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { z } from 'zod';
-import '../../../src/agent/index.js';
-import { announce } from '../../../src/discovery/announcer.js';
-import { zodCompilers } from '../../../src/shared/http-errors.js';
 
 const require = createRequire(import.meta.url);
 const loaded = (re: RegExp) => Object.keys(require.cache).filter((k) => re.test(k));
+
+// Our modules are ES modules, not in require.cache: a load hook, registered before any of
+// them is imported, reports every URL the loader loads.
+const ours: string[] = [];
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (url: string) => ours.push(url));
+port1.unref();
+const hook = `let port;
+export function initialize(d) { port = d.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`;
+register(`data:text/javascript,${encodeURIComponent(hook)}`, { data: { port: port2 }, transferList: [port2] });
+// what `osmo agent` loads before it parses its flags: the CLI's shared module and the agent command
+await import('../../../src/cli/common.js');
+await import('../../../src/cli/commands/agent.js');
+const { announce } = await import('../../../src/discovery/announcer.js');
+const { zodCompilers } = await import('../../../src/shared/http-errors.js');
+
+test('importing the agent command loads neither the typed client nor the core policy or cloudlet schemas', async () => {
+  // the hook's messages arrive asynchronously: wait until the agent command's own load is reported
+  const deadline = Date.now() + 10_000;
+  while (!ours.some((u) => u.includes('/src/cli/commands/agent.')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(
+    ours.some((u) => u.includes('/src/agent/index.')),
+    `the hook saw the agent load (${ours.length} modules reported)`,
+  );
+  const unwanted = ours.filter((u) => /\/src\/(client\/index|core\/policies\/schema|model\/cloudlet|model\/index)\.[jt]s$/.test(u));
+  assert.deepEqual(unwanted, []);
+});
 
 test('importing the agent loads neither the NATS client nor the mDNS stack', async () => {
   // nothing to announce: no socket, and no mDNS library either
