@@ -8,7 +8,7 @@ import '../shared/defer-heavy-deps.js';
 import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentEvent } from '../bus/events.js';
-import type { InstanceInfo } from '../runtime/types.js';
+import type { EngineLoad, InstanceInfo } from '../runtime/types.js';
 import { parseDiskstats, parseMeminfo, parseMounts, parseNetDev, parseProcStat, readProc } from './monitor/procfs.js';
 import { withinMs } from '../shared/within.js';
 
@@ -18,6 +18,8 @@ export interface MetricsSources {
   instances: () => Promise<InstanceInfo[]>;
   outboxBytes: () => number;
   outboxDropped: () => number;
+  /** engine calls in flight and waiting (a driver with no engine: undefined) */
+  engine?: () => EngineLoad | undefined;
 }
 
 const STATES = ['pulling', 'created', 'running', 'restarting', 'exited', 'failed', 'removed'] as const;
@@ -62,6 +64,21 @@ export class AgentMetrics {
       collect() {
         this.reset();
         this.inc(src.outboxDropped());
+      },
+    });
+    new Gauge({
+      name: 'osmo_agent_engine_requests',
+      help: 'Calls to the container engine holding a connection (active) or waiting for one (queued), by lane: short calls or streams.',
+      labelNames: ['lane', 'state'],
+      registers: [r],
+      collect() {
+        const load = src.engine?.();
+        this.reset();
+        if (!load) return;
+        for (const lane of ['short', 'stream'] as const) {
+          this.set({ lane, state: 'active' }, load[lane].active);
+          this.set({ lane, state: 'queued' }, load[lane].queued);
+        }
       },
     });
 

@@ -14,9 +14,11 @@ import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
 import { withName } from './docker-stats.js';
 import { StatsStreams } from './docker-stats-stream.js';
+import { boundEngine, type BoundEngine, type EngineLimits } from './docker-engine.js';
 import {
   LABEL_NODE,
   type DeploySpec,
+  type EngineLoad,
   type GuestStats,
   type HealthCheckSpec,
   type HealthResult,
@@ -34,8 +36,10 @@ export interface DockerRuntimeOptions {
   hostIp?: string;
   /** Seconds between SIGTERM and SIGKILL on remove. */
   stopGraceSeconds?: number;
-  /** An engine client; default `new Docker()`, which honours DOCKER_HOST (unix://, tcp://, ssh://). */
+  /** An engine client; default `new Docker()`, which honours DOCKER_HOST (unix://, tcp://, ssh://). Its calls get bounded (docker-engine.ts). */
   docker?: Docker;
+  /** How much may be asked of the engine at once (docker-engine.ts has the defaults). */
+  engine?: EngineLimits;
 }
 
 export class DockerRuntime implements Runtime {
@@ -51,18 +55,35 @@ export class DockerRuntime implements Runtime {
   private readonly statsStreams: StatsStreams;
   /** container id -> its InstanceInfo, valid while the container stays in `state` (see list()) */
   private readonly inspected = new Map<string, { state: string; info: InstanceInfo }>();
-
+  private readonly engine: BoundEngine;
+  /**
+   * Reads already on their way to the engine, which an identical read joins instead of asking
+   * again (a heartbeat, a monitor tick and an API call all list at once on a slow engine). Keys
+   * carry `epoch`, bumped by every deploy and remove of this runtime: a read that began before
+   * one of ours ended may miss its effect, so later callers do not join it.
+   */
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private epoch = 0;
   constructor(opts: DockerRuntimeOptions) {
     if (!opts.nodeId) throw invalid('docker runtime needs a node id');
     this.nodeId = opts.nodeId;
     this.hostIp = opts.hostIp ?? '127.0.0.1';
     this.grace = opts.stopGraceSeconds ?? 10;
     this.docker = opts.docker ?? new Docker();
+    this.engine = boundEngine(this.docker, opts.engine);
     this.events = new DockerEventWatcher(this.docker, this.nodeId);
     this.statsStreams = new StatsStreams(this.docker);
   }
 
   async deploy(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo> {
+    try {
+      return await this.deployOnce(spec, onProgress);
+    } finally {
+      this.epoch++;
+    }
+  }
+
+  private async deployOnce(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo> {
     if (!spec.image) throw invalid('image is required for the docker driver', { field: 'image' });
     const body = createOptions(spec, this.nodeId, this.hostIp);
     // Fail fast on a taken name before a possibly long pull; the create below re-checks (races).
@@ -101,6 +122,14 @@ export class DockerRuntime implements Runtime {
   }
 
   async remove(name: string, opts: { image?: string; removeImage?: boolean } = {}): Promise<{ imageRemoved: boolean }> {
+    try {
+      return await this.removeOnce(name, opts);
+    } finally {
+      this.epoch++;
+    }
+  }
+
+  private async removeOnce(name: string, opts: { image?: string; removeImage?: boolean }): Promise<{ imageRemoved: boolean }> {
     const info = await this.inspectOwned(name);
     if (!info) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     this.seen.delete(name);
@@ -122,7 +151,25 @@ export class DockerRuntime implements Runtime {
     return { imageRemoved: await this.removeImageIfUnused(opts.image || info.Config.Image) };
   }
 
-  async list(): Promise<InstanceInfo[]> {
+  list(): Promise<InstanceInfo[]> {
+    return this.once('list', () => this.listNow());
+  }
+
+  /** Engine calls in flight and waiting (short calls and streams). */
+  engineLoad(): EngineLoad {
+    return this.engine.load();
+  }
+
+  private once<T>(what: string, read: () => Promise<T>): Promise<T> {
+    const key = `${this.epoch}:${what}`;
+    const cur = this.pending.get(key);
+    if (cur) return cur as Promise<T>;
+    const p = read().finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async listNow(): Promise<InstanceInfo[]> {
     let summaries: Docker.ContainerInfo[];
     try {
       summaries = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${this.nodeId}`] } });
@@ -142,7 +189,7 @@ export class DockerRuntime implements Runtime {
           return cached.info;
         }
         try {
-          const c = await this.docker.getContainer(s.Id).inspect();
+          const c = await this.once(`inspect-id:${s.Id}`, () => this.docker.getContainer(s.Id).inspect());
           this.remember(c);
           const info = toInstanceInfo(c);
           // Keyed on the state inspect saw, so a change between the two calls is caught next time.
@@ -231,13 +278,14 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     this.events.stop();
     this.statsStreams.close();
+    this.engine.close();
   }
 
   /** Inspect by name, but only if this node owns it: a foreign container is "not there". */
   private async inspectOwned(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
     if (!name) return undefined;
     try {
-      const c = await this.docker.getContainer(name).inspect();
+      const c = await this.once(`inspect-name:${name}`, () => this.docker.getContainer(name).inspect());
       // getContainer also resolves ids and id prefixes; only an exact name counts.
       if (c.Name.replace(/^\//, '') !== name) return undefined;
       if (c.Config.Labels?.[LABEL_NODE] !== this.nodeId) return undefined;

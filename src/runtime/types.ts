@@ -73,6 +73,21 @@ export interface HealthResult {
   detail: string;
 }
 
+/** One lane of engine calls (docker-engine.ts). */
+export interface LaneLoad {
+  /** calls holding a slot (= a socket) */
+  active: number;
+  /** calls waiting for one */
+  queued: number;
+  max: number;
+}
+
+/** What a driver has in flight at its engine: short calls and streams. */
+export interface EngineLoad {
+  short: LaneLoad;
+  stream: LaneLoad;
+}
+
 export type InstanceChange = { name: string; state: ContainerState; info?: InstanceInfo; reason?: string };
 
 export interface Runtime {
@@ -99,6 +114,8 @@ export interface Runtime {
   check?(name: string, check: HealthCheckSpec): Promise<HealthResult>;
   /** Newest output of an instance, stdout and stderr interleaved, at most `maxBytes` (default 1 MiB). Unknown -> OsmoError('not_found'). */
   logs?(name: string, opts?: { maxBytes?: number }): Promise<string>;
+  /** Engine calls in flight and waiting, by lane (docker: see docker-engine.ts); absent for drivers with no engine. */
+  engineLoad?(): EngineLoad;
 }
 
 /** Labels every driver puts on what it runs. */
