@@ -85,7 +85,7 @@ let churning = true;
 try {
   cleanupNodes(IDS);
   core = await spawnCore(tempDir('osmo-soak-core-'));
-  for (const id of IDS) agents.push(await spawnAgent(core, id, 'edge', 'site', ['--log-level', 'error']));
+  for (const id of IDS) agents.push(await spawnAgent(core, id, 'edge', 'site'));
   const c = core;
   await eventually(
     async () =>
@@ -204,6 +204,20 @@ try {
       .filter(Boolean),
   );
   const orphans = ours.filter((n) => !known.has(n));
+  // what the orphans are (state, age, the instance id they carry), and what the agents warned
+  // about: a batch the core rejected is produced, never ingested, and not counted as dropped
+  for (const n of orphans.slice(0, 10))
+    console.log(`orphan ${n}: ${docker(['inspect', '--format', '{{.State.Status}} created {{.Created}} instance {{index .Config.Labels "io.osmo.instance"}}', n]).trim()}`);
+  for (const a of agents) {
+    const warnings = a.proc.output().split('\n').filter((l) => /warn|error/i.test(l));
+    const kinds = new Map<string, number>();
+    for (const l of warnings) {
+      const k = l.replace(/[0-9a-f]{8,}|\d+/g, '#').slice(0, 160);
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
+    console.log(`${a.id}: ${warnings.length} warning lines`);
+    for (const [k, n] of [...kinds].sort((x, y) => y[1] - x[1]).slice(0, 8)) console.log(`  ${n} × ${k}`);
+  }
 
   const after = points.filter((p) => p.t >= WARMUP_MIN);
   console.log(

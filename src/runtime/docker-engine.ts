@@ -37,6 +37,8 @@ const DEFAULTS: Required<EngineLimits> = {
   streamQueueMs: 30_000,
 };
 
+const IDLE_MS = 5000;
+
 /** A counting semaphore whose waiters give up at a deadline. */
 class Lane {
   active = 0;
@@ -131,7 +133,8 @@ export function boundEngine(docker: Docker, limits: EngineLimits = {}): BoundEng
   // ssh: the modem brings its own agent per call; only http(s) pools are ours to bound
   const pooled = modem.protocol === 'http' || modem.protocol === 'https';
   const Agent = modem.protocol === 'https' ? https.Agent : http.Agent;
-  const shortAgent = new Agent({ keepAlive: true, maxSockets: l.maxShort });
+  // an idle kept-alive socket is closed after IDLE_MS: a quiet agent holds no connection
+  const shortAgent = new Agent({ keepAlive: true, maxSockets: l.maxShort, timeout: IDLE_MS });
   const streamAgent = new Agent({ keepAlive: false, maxSockets: l.maxStreams });
   const dial = modem.dial.bind(modem);
 
