@@ -249,6 +249,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       instances: () => deploy.list(),
       outboxBytes: () => producer.outbox?.bytes ?? 0,
       outboxDropped: () => producer.outbox?.dropped ?? 0,
+      rejected: () => producer.forwarder?.rejected ?? 0,
       engine: () => runtime.engineLoad?.(),
     },
     nodeId,

@@ -18,6 +18,8 @@ export interface MetricsSources {
   instances: () => Promise<InstanceInfo[]>;
   outboxBytes: () => number;
   outboxDropped: () => number;
+  /** events the core refused as malformed (dropped, never retried) */
+  rejected?: () => number;
   /** engine calls in flight and waiting (a driver with no engine: undefined) */
   engine?: () => EngineLoad | undefined;
 }
@@ -64,6 +66,15 @@ export class AgentMetrics {
       collect() {
         this.reset();
         this.inc(src.outboxDropped());
+      },
+    });
+    new Counter({
+      name: 'osmo_agent_events_rejected_total',
+      help: 'Events the core refused as malformed; dropped, not retried.',
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(src.rejected?.() ?? 0);
       },
     });
     new Gauge({

@@ -19,7 +19,8 @@ const LIST_TTL_MS = 10_000;
 const ECHO_WINDOW_MS = 5000;
 
 export class DeployService implements GuestSource {
-  private readonly inFlight = new Set<string>();
+  /** deploys under way, by name: a remove of the same name waits for its outcome */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private readonly removing = new Set<string>();
   /** states this service just published itself; the driver's own report of them is an echo */
   private readonly published = new Map<string, { state: string; at: number }>();
@@ -59,9 +60,10 @@ export class DeployService implements GuestSource {
     checkPolicy(spec, this.policy);
     // two concurrent PUTs for one name: the second must see 409, not race the engine
     if (this.inFlight.has(spec.name)) throw conflict(`name: "${spec.name}" is being deployed right now`);
-    this.inFlight.add(spec.name);
+    const running = this.runtime.deploy(spec, this.progress(spec.image));
+    this.inFlight.set(spec.name, running);
     try {
-      const info = await this.runtime.deploy(spec, this.progress(spec.image));
+      const info = await running;
       this.listCache = undefined;
       this.published.set(info.name, { state: info.state, at: Date.now() });
       this.bus.publish('instance', { type: 'instance', name: info.name, image: info.image, state: info.state, labels: info.labels });
@@ -76,6 +78,10 @@ export class DeployService implements GuestSource {
    * it. `reason` rides on the event when the agent removes it of its own accord.
    */
   async remove(name: string, image?: string, reason?: string): Promise<{ imageRemoved: boolean }> {
+    // A deploy of this name still under way (its caller may have given up waiting: the core
+    // times out, the engine goes on) would create the container right after a remove that found
+    // nothing, and nobody would know it: let it finish, then remove what it made.
+    await this.inFlight.get(name)?.catch(() => undefined);
     this.removing.add(name);
     let r: { imageRemoved: boolean };
     try {

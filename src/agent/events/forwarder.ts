@@ -24,6 +24,8 @@ export class Forwarder {
   private attempt = 0;
   private stopped = false;
   delivered = 0;
+  /** events the sink refused as malformed and that were dropped (never retried) */
+  rejected = 0;
   failures = 0;
   lastError: string | undefined;
 
@@ -94,6 +96,7 @@ export class Forwarder {
         await this.o.send(batch.events);
       } catch (e) {
         if (e instanceof CoreError && !e.retryable) {
+          this.rejected += batch.events.length;
           this.o.onReject?.(batch.events.length, e.message);
           this.o.outbox.ack(batch.next);
           return true;

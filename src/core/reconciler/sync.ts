@@ -18,6 +18,12 @@ import type { RankFn } from '../scheduler/types.js';
 
 export class Syncer {
   private readonly syncing = new Map<string, number>();
+  /**
+   * per node: containers a sync found that carry no instance label (not placed by the core:
+   * a user's, or one the cloudlet reports on its own path); the heartbeat does not ask for a
+   * sync on their account again
+   */
+  private readonly unowned = new Map<string, Set<string>>();
 
   constructor(
     private readonly state: ClusterState,
@@ -85,7 +91,10 @@ export class Syncer {
       }
     }
     for (const [mel, list] of returning) this.reconnect(nodeId, mel, list, t, { writes, deletes, events });
-    // containers the core placed but no longer knows (e.g. the stop was lost in a crash)
+    // containers the core placed but no longer knows: the stop was lost in a crash, or a
+    // deploy the core gave up on (no answer in time) was carried out by the engine after the
+    // instance had gone; the heartbeat asks for this sync as soon as it lists such a name
+    this.unowned.set(nodeId, new Set(containers.filter((c) => !c.labels[LABEL_INSTANCE]).map((c) => c.name)));
     for (const c of containers) {
       const owner = c.labels[LABEL_INSTANCE];
       if (!owner || this.state.instanceByName(c.name) || this.state.instances.has(owner)) continue;
@@ -170,6 +179,12 @@ export class Syncer {
     if (!names) return;
     const seen = new Set(names);
     const now = Date.now();
+    // a container the core has no instance for: an orphan to remove (sync decides, by its labels)
+    const unowned = this.unowned.get(nodeId);
+    if (names.some((n) => !this.state.instanceByName(n) && !unowned?.has(n))) {
+      void this.syncNode(nodeId, this.opts.driftSyncGapMs);
+      return;
+    }
     for (const i of this.state.instancesOn(nodeId)) {
       if (this.dispatch.inFlight(i.id)) continue;
       const settled = now - i.updatedAt > this.opts.settleMs;
