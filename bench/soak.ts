@@ -43,6 +43,8 @@ async function metric(url: string, name: string, token?: string): Promise<number
   const r = await fetch(`${url}/metrics`, {
     signal: AbortSignal.timeout(20_000),
     ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  }).catch((e: unknown) => {
+    throw new Error(`${url}/metrics: ${(e as Error).message}`);
   });
   const text = await r.text();
   let sum = 0;
@@ -252,6 +254,10 @@ try {
   console.log('| series | first after warm-up | last | slope per 10 min | residual noise (sd) | growth over the run vs noise |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   const row = (label: string, series: Array<[number, number]>, unit: string) => {
+    if (series.length < 2) {
+      console.log(`| ${label} | (${series.length} points: no fit) | | | | |`);
+      return;
+    }
     const xs = series.map(([t]) => t);
     const ys = series.map(([, y]) => y);
     const { slope, noise } = fit(xs, ys);
