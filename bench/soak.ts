@@ -235,9 +235,14 @@ try {
   // what the orphans are (state, age, the instance id they carry), and what the agents warned
   // about: a batch the core rejected is produced, never ingested, and not counted as dropped
   for (const n of orphans.slice(0, 10))
-    console.log(`orphan ${n}: ${docker(['inspect', '--format', '{{.State.Status}} created {{.Created}} instance {{index .Config.Labels "io.osmo.instance"}}', n]).trim()}`);
+    console.log(
+      `orphan ${n}: ${docker(['inspect', '--format', '{{.State.Status}} created {{.Created}} instance {{index .Config.Labels "io.osmo.instance"}}', n]).trim()}`,
+    );
   for (const a of agents) {
-    const warnings = a.proc.output().split('\n').filter((l) => /warn|error/i.test(l));
+    const warnings = a.proc
+      .output()
+      .split('\n')
+      .filter((l) => /warn|error/i.test(l));
     const kinds = new Map<string, number>();
     for (const l of warnings) {
       const k = l.replace(/[0-9a-f]{8,}|\d+/g, '#').slice(0, 160);

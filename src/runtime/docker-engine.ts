@@ -172,7 +172,8 @@ export function boundEngine(docker: Docker, limits: EngineLimits = {}): BoundEng
         options.abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout;
         dial(options, (err, data) => {
           release();
-          if (err && timeout.aborted) callback(busy(`no answer within ${deadline} ms (${short.active} in flight, ${short.queued} waiting)`));
+          if (err && timeout.aborted)
+            callback(busy(`no answer within ${deadline} ms (${short.active} in flight, ${short.queued} waiting)`));
           else callback(err, data);
         });
       },

@@ -25,7 +25,14 @@ describe('agent: remove during a deploy of the same name', () => {
     deploy.close();
     await rt.close();
     const mine = await docker.listContainers({ all: true, filters: { label: [`io.osmo.node=${NODE}`] } });
-    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    await Promise.all(
+      mine.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
   });
 
   test('the remove waits for the deploy, then removes the container it made', async () => {

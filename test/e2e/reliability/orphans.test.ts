@@ -47,7 +47,9 @@ describe('orphans on a healthy node', () => {
     run(foreign, { 'io.osmo.node': NODE, 'io.osmo.name': foreign });
     run(orphan, { 'io.osmo.node': NODE, 'io.osmo.name': orphan, 'io.osmo.mel': MEL, 'io.osmo.instance': randomUUID() });
     await eventually(() => !exists(orphan), 60_000, 'the orphan removed');
-    const events = (await api(c, 'GET', '/api/v1/events?follow=false&type=reconcile&limit=1000')).json.events as Array<{ data: { action?: string; name?: string } }>;
+    const events = (await api(c, 'GET', '/api/v1/events?follow=false&type=reconcile&limit=1000')).json.events as Array<{
+      data: { action?: string; name?: string };
+    }>;
     assert.ok(
       events.some((e) => e.data.action === 'remove-orphan' && e.data.name === orphan),
       `a remove-orphan event names ${orphan}: ${JSON.stringify(events.map((e) => e.data))}`,

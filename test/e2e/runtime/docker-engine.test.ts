@@ -107,10 +107,12 @@ describe('docker engine calls are bounded', () => {
 
   test('a call past its deadline fails as unavailable, and its connection is released', async () => {
     const { r, rt } = await runtime(true, { maxShort: 2, readTimeoutMs: 300 });
-    const calls = Array.from({ length: 6 }, (_, i) => rt.get(`part-eng-${uid}-hung-${i}`).then(
-      () => 'answered',
-      (e: unknown) => `${kind(e)}: ${(e as Error).message}`,
-    ));
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      rt.get(`part-eng-${uid}-hung-${i}`).then(
+        () => 'answered',
+        (e: unknown) => `${kind(e)}: ${(e as Error).message}`,
+      ),
+    );
     for (const out of await Promise.all(calls)) assert.match(out, /^unavailable: .*docker engine busy/);
     assert.ok(r.most <= 2, `at most 2 connections to the engine at once, saw ${r.most}`);
     assert.deepEqual(rt.engineLoad().short, { active: 0, queued: 0, max: 2 });
