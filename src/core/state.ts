@@ -17,6 +17,11 @@ export class ClusterState {
   readonly nodes = new Map<string, LiveNode>();
   readonly mels = new Map<string, Mel>();
   readonly instances = new Map<string, InstanceRecord>();
+  /**
+   * containers started before their instance row exists (a migration's copy, saved only at the
+   * switch): the sync must not take them for orphans meanwhile
+   */
+  readonly provisional = new Set<string>();
   private readonly byName = new Map<string, InstanceRecord>();
   // secondary indexes: heartbeats (1000/s) and node views must not scan every instance
   private readonly byNode = new Map<string, Map<string, InstanceRecord>>();

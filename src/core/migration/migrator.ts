@@ -118,6 +118,7 @@ export class Migrator {
     };
     await ctx.events.core('migration', from, { ...base, phase: 'start', reason: req.reason });
     let ok = false;
+    ctx.state.provisional.add(rec.name);
     try {
       const out = await withDeadline(ctx.agents.deploy(dest, deploySpec(rec, mel)), deadline, 'deploy on the destination');
       let ports: PublishedPort[] = out.ports;
@@ -185,6 +186,7 @@ export class Migrator {
       await ctx.events.core('migration', from, { ...base, phase: 'rolled-back', error });
       return { ok: false, instance: src.id, mel: mel.name, from, to: dest.id, ms: Date.now() - t0, error };
     } finally {
+      ctx.state.provisional.delete(rec.name);
       // After the switch the copy's first guest sample comes up to one monitoring period
       // later and the destination's smoothed L needs about three more (EWMA) to show it;
       // until then its phantom entry keeps counting, or the next round would see a

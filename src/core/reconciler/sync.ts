@@ -97,7 +97,7 @@ export class Syncer {
     this.unowned.set(nodeId, new Set(containers.filter((c) => !c.labels[LABEL_INSTANCE]).map((c) => c.name)));
     for (const c of containers) {
       const owner = c.labels[LABEL_INSTANCE];
-      if (!owner || this.state.instanceByName(c.name) || this.state.instances.has(owner)) continue;
+      if (!owner || this.state.instanceByName(c.name) || this.state.instances.has(owner) || this.state.provisional.has(c.name)) continue;
       events.push({
         type: 'reconcile',
         node: nodeId,
@@ -181,7 +181,7 @@ export class Syncer {
     const now = Date.now();
     // a container the core has no instance for: an orphan to remove (sync decides, by its labels)
     const unowned = this.unowned.get(nodeId);
-    if (names.some((n) => !this.state.instanceByName(n) && !unowned?.has(n))) {
+    if (names.some((n) => !this.state.instanceByName(n) && !unowned?.has(n) && !this.state.provisional.has(n))) {
       void this.syncNode(nodeId, this.opts.driftSyncGapMs);
       return;
     }
