@@ -96,7 +96,7 @@ before(async () => {
   });
   procs.push(core);
   coreUrl = `https://127.0.0.1:${port}`;
-  await eventually(async () => (await get(`${coreUrl}/healthz`)).status === 200, 30_000, 'the core over HTTPS');
+  await eventually(async () => (await get(`${coreUrl}/healthz`)).status === 200, 60_000, 'the core over HTTPS');
   token = readFileSync(join(dir, 'core', 'join-token'), 'utf8').trim();
 });
 
