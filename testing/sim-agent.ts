@@ -49,9 +49,14 @@ export class SimAgent {
   private seq = 0;
   deploys = 0;
   monitors = 0;
-  heartbeatErrors = 0;
   /** why heartbeats failed: an HTTP status or an error code, with how often */
   readonly heartbeatFailures = new Map<string, number>();
+  /** how many heartbeats failed, whatever the reason */
+  get heartbeatErrors(): number {
+    let n = 0;
+    for (const k of this.heartbeatFailures.values()) n += k;
+    return n;
+  }
   paused = false;
   /** this node's own credential, once the core has issued it */
   credential: string | undefined;
@@ -133,7 +138,6 @@ export class SimAgent {
   }
 
   private failed(why: string): void {
-    this.heartbeatErrors++;
     this.heartbeatFailures.set(why, (this.heartbeatFailures.get(why) ?? 0) + 1);
   }
 
