@@ -13,6 +13,17 @@ export interface LiveNode extends NodeRecord {
 
 export type Mel = MelRecord<MelSpec>;
 
+/**
+ * Told of every change memory takes (after the store has it). The reconciler keeps its
+ * dirty sets with it, so a pass looks only at what changed instead of every instance.
+ */
+export interface StateWatcher {
+  /** an instance row written or forgotten: its previous version (if any) and its new one (if any) */
+  instance(before: InstanceRecord | undefined, after: InstanceRecord | undefined): void;
+  mel(name: string): void;
+  node(id: string): void;
+}
+
 export class ClusterState {
   readonly nodes = new Map<string, LiveNode>();
   readonly mels = new Map<string, Mel>();
@@ -27,7 +38,15 @@ export class ClusterState {
   private readonly byNode = new Map<string, Map<string, InstanceRecord>>();
   private readonly byMel = new Map<string, Map<string, InstanceRecord>>();
 
+  private readonly watchers = new Set<StateWatcher>();
+
   constructor(readonly store: Store) {}
+
+  /** Calls `w` on every change from now on; returns the unsubscribe. */
+  watch(w: StateWatcher): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
 
   async load(now = Date.now()): Promise<void> {
     for (const n of await this.store.nodes.list()) {
@@ -45,6 +64,7 @@ export class ClusterState {
     this.byName.set(i.name, i);
     add(this.byNode, i.node ?? '', i);
     add(this.byMel, i.mel, i);
+    for (const w of this.watchers) w.instance(old, i);
   }
 
   private unindex(i: InstanceRecord): void {
@@ -65,17 +85,46 @@ export class ClusterState {
     return [...(this.byNode.get(node)?.values() ?? [])];
   }
 
+  /** The instances on `node` ('' for those without one), without a copy: do not change the state while iterating. */
+  eachOn(node: string): Iterable<InstanceRecord> {
+    return this.byNode.get(node)?.values() ?? [];
+  }
+
+  /** The instances of `mel`, without a copy: do not change the state while iterating. */
+  eachOf(mel: string): Iterable<InstanceRecord> {
+    return this.byMel.get(mel)?.values() ?? [];
+  }
+
+  /** MELs that have a record or still have instances (a deleted MEL's instances are stopped before they are forgotten). */
+  melNames(): string[] {
+    const names = new Set(this.mels.keys());
+    for (const [mel, g] of this.byMel) if (g.size > 0) names.add(mel);
+    return [...names];
+  }
+
+  private nodeChanged(id: string): void {
+    for (const w of this.watchers) w.node(id);
+  }
+
+  private melChanged(name: string): void {
+    for (const w of this.watchers) w.mel(name);
+  }
+
   async saveNode(n: LiveNode): Promise<void> {
     this.dirtyNodes.delete(n.id);
     await this.store.nodes.upsert(record(n));
     this.nodes.set(n.id, n);
+    this.nodeChanged(n.id);
   }
 
   /** Several nodes in one transaction (the failure detector's changes of one tick). */
   async saveNodes(list: LiveNode[]): Promise<void> {
     for (const n of list) this.dirtyNodes.delete(n.id);
     await this.store.nodes.upsertMany(list.map(record));
-    for (const n of list) this.nodes.set(n.id, n);
+    for (const n of list) {
+      this.nodes.set(n.id, n);
+      this.nodeChanged(n.id);
+    }
   }
 
   private readonly dirtyNodes = new Set<string>();
@@ -104,16 +153,19 @@ export class ClusterState {
   async removeNode(id: string): Promise<void> {
     await this.store.nodes.remove(id);
     this.nodes.delete(id);
+    this.nodeChanged(id);
   }
 
   async saveMel(m: Mel): Promise<void> {
     await this.store.mels.upsert(m);
     this.mels.set(m.name, m);
+    this.melChanged(m.name);
   }
 
   async removeMel(name: string): Promise<boolean> {
     const had = await this.store.mels.remove(name);
     this.mels.delete(name);
+    this.melChanged(name);
     return had;
   }
 
@@ -126,6 +178,7 @@ export class ClusterState {
     await this.store.instances.upsertMany(list);
     this.mels.set(m.name, m);
     for (const i of list) this.index(i);
+    this.melChanged(m.name);
   }
 
   /** Forgets a MEL and its instance records at once (their containers are gone already). */
@@ -133,13 +186,9 @@ export class ClusterState {
     const ids = this.instancesOf(name).map((i) => i.id);
     await this.store.instances.removeMany(ids);
     await this.store.mels.remove(name);
-    for (const id of ids) {
-      const i = this.instances.get(id);
-      if (!i) continue;
-      this.instances.delete(id);
-      this.unindex(i);
-    }
+    this.forget(ids);
     this.mels.delete(name);
+    this.melChanged(name);
   }
 
   async saveInstances(list: InstanceRecord[]): Promise<void> {
@@ -173,6 +222,7 @@ export class ClusterState {
       if (!i) continue;
       this.instances.delete(id);
       this.unindex(i);
+      for (const w of this.watchers) w.instance(i, undefined);
     }
   }
 

@@ -33,6 +33,15 @@ export interface DecideInput {
   passBudget?: number;
   /** MELs are visited from this position on (a pass that runs out of budget leaves the rest to the next, which starts further on) */
   startAt?: number;
+  /**
+   * Visit only these MELs (those whose instances, spec or nodes changed since the last pass);
+   * default: every MEL that has a record or instances. The MELs not finished are in `unfinished`.
+   */
+  only?: Iterable<string>;
+  /** the instances of one MEL, from an index (default: grouped from `state.instances`, which costs a walk over all of them) */
+  instancesOf?: (mel: string) => InstanceRecord[];
+  /** every MEL that has a record or instances, from an index (default: from the grouping above) */
+  melNames?: () => string[];
 }
 
 export interface ReconcilePlan {
@@ -54,6 +63,8 @@ export interface ReconcilePlan {
   mels: number;
   /** where the next pass should start (the first MEL not visited to the end) */
   resumeAt: number;
+  /** MELs this pass did not finish (not reached after the pass budget ran out, or with more left than their own budget) */
+  unfinished: string[];
 }
 
 const DEFAULT_BUDGET = 1000;
@@ -72,19 +83,27 @@ export function decide(input: DecideInput): ReconcilePlan {
     completed: 0,
     mels: 0,
     resumeAt: 0,
+    unfinished: [],
   };
   const budget = Math.max(1, input.budget ?? DEFAULT_BUDGET);
-  const groups = new Map<string, InstanceRecord[]>();
-  for (const i of state.instances.values()) {
-    let g = groups.get(i.mel);
-    if (!g) groups.set(i.mel, (g = []));
-    g.push(i);
-  }
-  const all = [...new Set([...state.mels.keys(), ...groups.keys()])];
+  let groups: Map<string, InstanceRecord[]> | undefined;
+  const grouped = () => {
+    if (groups) return groups;
+    groups = new Map();
+    for (const i of state.instances.values()) {
+      let g = groups.get(i.mel);
+      if (!g) groups.set(i.mel, (g = []));
+      g.push(i);
+    }
+    return groups;
+  };
+  const instancesOf = input.instancesOf ?? ((mel: string) => grouped().get(mel) ?? []);
+  const all = input.only ? [...input.only] : input.melNames ? input.melNames() : [...new Set([...state.mels.keys(), ...grouped().keys()])];
   const from = all.length ? (input.startAt ?? 0) % all.length : 0;
   let total = input.passBudget ?? Infinity;
   plan.mels = all.length;
-  for (let v = 0; v < all.length; v++) {
+  let v = 0;
+  for (; v < all.length; v++) {
     if (total <= 0) {
       plan.cut = true;
       break;
@@ -99,7 +118,7 @@ export function decide(input: DecideInput): ReconcilePlan {
         stopFirst: Object.values(mel.spec.ports ?? {}).some((hostPort) => hostPort !== null),
         disconnect: disconnectPolicy(mel.spec),
       },
-      instances: groups.get(name) ?? [],
+      instances: instancesOf(name),
       nodes: state.nodes,
       now: input.now,
       failedHoldMs: input.holdFor(name),
@@ -107,6 +126,9 @@ export function decide(input: DecideInput): ReconcilePlan {
     let left = Math.min(budget, total);
     const start = left;
     let partial = false;
+    // whether this MEL, not an earlier one, left work for a later pass
+    const moreBefore = plan.more;
+    plan.more = false;
     for (const a of actions) {
       if (left <= 0) {
         partial = true;
@@ -117,12 +139,16 @@ export function decide(input: DecideInput): ReconcilePlan {
     total -= start - left;
     if (left <= 0 && start < budget) {
       // the pass budget ran out in this MEL, not its own: the next pass resumes with it
+      plan.more ||= moreBefore;
       plan.cut = true;
       break;
     }
     if (partial) plan.more = true;
+    if (plan.more) plan.unfinished.push(name);
+    plan.more ||= moreBefore;
     plan.completed++;
   }
+  for (; v < all.length; v++) plan.unfinished.push(all[(from + v) % all.length]!);
   plan.resumeAt = all.length ? (from + plan.completed) % all.length : 0;
   return plan;
 }

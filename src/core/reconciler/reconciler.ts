@@ -15,9 +15,12 @@ import type { ClusterState } from '../state.js';
 import { decide } from './decide.js';
 import { Dispatcher } from './dispatch.js';
 import { DEFAULT_RECONCILER, type ReconcilerOptions } from './options.js';
-import { buildSnapshot } from './snapshot.js';
+import { SnapshotCache } from './snapshot.js';
 import { Syncer } from './sync.js';
 import { rankNodes } from '../scheduler/index.js';
+
+/** the longest pause between passes kicked back to back */
+const MAX_PAUSE_MS = 200;
 
 export class Reconciler {
   private running: Promise<void> | null = null;
@@ -27,6 +30,18 @@ export class Reconciler {
   private closed = false;
   private readonly dispatch: Dispatcher;
   private readonly sync: Syncer;
+  /**
+   * What changed since the last pass: a pass kicked by a change visits only the MELs it may
+   * concern (their instances, spec or nodes changed), so ten thousand acknowledgements do not
+   * each cost a walk over every instance. The interval's pass visits every MEL, which catches
+   * what time alone changes (a failed instance's hold, disconnect.lostAfter, a command to resend).
+   */
+  private readonly dirty = new Set<string>();
+  /** a node changed: MELs with pending instances may now fit (looked up at the next pass, once) */
+  private pendingDirty = false;
+  private fullDue = true;
+  private readonly snapshots: SnapshotCache;
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly state: ClusterState,
@@ -38,6 +53,25 @@ export class Reconciler {
     private readonly opts: ReconcilerOptions = DEFAULT_RECONCILER,
   ) {
     const kick = () => this.kick();
+    this.snapshots = new SnapshotCache(state);
+    this.unwatch = state.watch({
+      instance: (before, after) => {
+        for (const r of [before, after]) {
+          if (!r) continue;
+          this.dirty.add(r.mel);
+          this.snapshots.touch(r.node);
+        }
+      },
+      mel: (name) => {
+        this.dirty.add(name);
+        this.snapshots.touchMel(name);
+      },
+      node: (id) => {
+        this.snapshots.touch(id);
+        for (const i of state.eachOn(id)) this.dirty.add(i.mel);
+        this.pendingDirty = true;
+      },
+    });
     this.dispatch = new Dispatcher(state, events, agents, opts, kick);
     this.sync = new Syncer(
       state,
@@ -51,13 +85,17 @@ export class Reconciler {
   }
 
   start(): void {
-    this.interval = setInterval(() => this.kick(), this.opts.intervalMs);
+    this.interval = setInterval(() => {
+      this.fullDue = true;
+      this.kick();
+    }, this.opts.intervalMs);
     this.interval.unref();
     this.kick();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unwatch();
     if (this.interval) clearInterval(this.interval);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     await this.running;
@@ -83,6 +121,7 @@ export class Reconciler {
       do {
         this.again = false;
         const end = this.metrics.reconcileSeconds.startTimer();
+        const t0 = performance.now();
         try {
           await this.pass();
         } catch (e) {
@@ -90,8 +129,13 @@ export class Reconciler {
         } finally {
           end();
         }
-        // the next pass only after the loop served what arrived meanwhile (heartbeats, API calls)
-        if (this.again && !this.closed) await new Promise((r) => setImmediate(r));
+        // the next pass only after the loop served what arrived meanwhile (heartbeats, API
+        // calls), and after a pause as long as this pass: passes kicked back to back take at
+        // most about half of the loop, whatever the fleet's acknowledgements ask for
+        if (this.again && !this.closed) {
+          const took = performance.now() - t0;
+          await new Promise((r) => (took < 1 ? setImmediate(r) : setTimeout(r, Math.min(took, MAX_PAUSE_MS))));
+        }
       } while (this.again && !this.closed);
     })();
     try {
@@ -103,10 +147,22 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const { state } = this;
+    const full = this.fullDue || this.cycleLeft !== null;
+    if (this.pendingDirty) {
+      for (const i of state.eachOn('')) this.dirty.add(i.mel);
+      this.pendingDirty = false;
+    }
+    if (!full && this.dirty.size === 0) return;
+    this.fullDue = false;
+    const only = full ? undefined : [...this.dirty];
+    this.dirty.clear();
     const now = Date.now();
     const plan = decide({
       state,
-      snapshot: buildSnapshot(state),
+      snapshot: this.snapshots.build(),
+      only,
+      instancesOf: (mel) => [...state.eachOf(mel)],
+      melNames: () => state.melNames(),
       schedule: this.schedule,
       now,
       holdFor: (mel) => this.dispatch.holdFor(mel),
@@ -114,8 +170,9 @@ export class Reconciler {
       newId: randomUUID,
       budget: this.opts.maxActionsPerMel,
       passBudget: this.opts.maxActionsPerPass,
-      startAt: this.cursor,
+      startAt: full ? this.cursor : 0,
     });
+    for (const name of plan.unfinished) this.dirty.add(name);
     if (plan.writes.length || plan.deletes.length || plan.events.length) {
       const stored = await state.commit(plan.writes, plan.deletes, (tx) => this.events.storeCore(tx, plan.events));
       this.events.publish(stored);
@@ -124,14 +181,17 @@ export class Reconciler {
     // commands only after the commit above
     for (const id of plan.deploys) this.dispatch.deploy(id);
     for (const id of plan.stops) this.dispatch.stop(id);
-    // the pass budget ran out: the next pass resumes where this one stopped, until every
-    // MEL had its turn since the first cut (then the regular passes go on from there)
-    this.cursor = plan.resumeAt;
-    this.cycleLeft = (this.cycleLeft ?? plan.mels) - plan.completed;
-    const unvisited = plan.cut && this.cycleLeft > 0;
-    if (!unvisited) this.cycleLeft = null;
+    // a full pass cut short by the pass budget: the next resumes where this one stopped,
+    // until every MEL had its turn since the first cut (then the regular passes go on from there)
+    let unvisited = false;
+    if (full) {
+      this.cursor = plan.resumeAt;
+      this.cycleLeft = (this.cycleLeft ?? plan.mels) - plan.completed;
+      unvisited = plan.cut && this.cycleLeft > 0;
+      if (!unvisited) this.cycleLeft = null;
+    }
     // a MEL had more to do than one pass may: carry on soon, after other work had its turn
-    if (plan.more || unvisited) this.kick();
+    if (plan.more || unvisited || plan.unfinished.length > 0) this.kick();
   }
 
   /** where the next pass starts among the MELs, and how many have not had a turn since a pass was first cut short */

@@ -83,3 +83,36 @@ test('instances whose deploy is in flight cost the pass budget nothing', () => {
     [],
   );
 });
+
+test('a pass given only the changed MELs visits those alone and names the ones it did not finish', () => {
+  const view = cluster();
+  const plan = decide({
+    state: view,
+    snapshot: buildSnapshot(view),
+    schedule,
+    now: 0,
+    holdFor: () => 3000,
+    busy: () => false,
+    newId: () => `i${++ids}`,
+    budget: 20,
+    passBudget: 1000,
+    only: ['m2', 'm5'],
+  });
+  assert.deepEqual([...new Set(plan.writes.map((w) => w.mel))].sort(), ['m2', 'm5']);
+  // each had 30 replicas to place with a budget of 20: both are left for a later pass
+  assert.deepEqual(plan.unfinished.sort(), ['m2', 'm5']);
+  // cut by the pass budget inside the first MEL: the second was not reached, and both are named
+  const cut = decide({
+    state: cluster(),
+    snapshot: buildSnapshot(cluster()),
+    schedule,
+    now: 0,
+    holdFor: () => 3000,
+    busy: () => false,
+    newId: () => `i${++ids}`,
+    passBudget: 10,
+    only: ['m1', 'm3'],
+  });
+  assert.equal(cut.cut, true);
+  assert.deepEqual(cut.unfinished.sort(), ['m1', 'm3']);
+});
