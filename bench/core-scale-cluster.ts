@@ -16,7 +16,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
 import { copyClusterSecrets, coreRole, replicaCoreArgs, startPgNats, type PgNats } from '../testing/replica-cores.js';
-import { cpuPercent, cpuTicks, f, forkSims, metric, minus, pct, quantiles, rssMiB, serverSide, sleep } from './core-scale-lib.js';
+import {
+  cpuPercent,
+  cpuTicks,
+  f,
+  forkSims,
+  metric,
+  minus,
+  pct,
+  placedAndRunning,
+  quantiles,
+  rssMiB,
+  serverSide,
+  sleep,
+} from './core-scale-lib.js';
 
 const AGENTS = Number(process.env.AGENTS ?? 5000);
 const REPLICAS = Number(process.env.REPLICAS ?? 10_000);
@@ -142,17 +155,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
         }
       }),
     );
-    let tPlaced = NaN;
-    let tRunning = NaN;
-    while (performance.now() - t0 < PLACE_TIMEOUT_S * 1000) {
-      const placed = await metric(leader.url, 'osmo_placements_total');
-      if (Number.isNaN(tPlaced) && placed >= REPLICAS) tPlaced = performance.now() - t0;
-      if ((await metric(leader.url, 'osmo_instances{state="running"}')) >= REPLICAS) {
-        tRunning = performance.now() - t0;
-        break;
-      }
-      await sleep(50);
-    }
+    const { tPlaced, tRunning } = await placedAndRunning(leader.url, REPLICAS, t0, PLACE_TIMEOUT_S * 1000);
     placing = false;
     await getter;
     clearInterval(rssTimer);

@@ -31,9 +31,37 @@ export async function cpuPercent(pid: number, ms: number): Promise<number> {
 }
 
 export async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
+  return (await metrics(url, [name]))[0]!;
+}
+
+/** Several values from one scrape (a scrape of a core with 10,000 instances costs it tens of ms). */
+export async function metrics(url: string, names: string[]): Promise<number[]> {
+  const lines = (await (await fetch(`${url}/metrics`)).text()).split('\n');
+  return names.map((name) => {
+    const line = lines.find((l) => l.startsWith(name));
+    return line ? Number(line.split(' ').pop()) : 0;
+  });
+}
+
+/**
+ * Waits until the core counts `replicas` placements and as many running instances; returns
+ * when each was first seen (ms after `t0`, NaN if not within `timeoutMs`). Polled every 250 ms:
+ * polling faster made the scrapes a visible part of the core's CPU while it placed.
+ */
+export async function placedAndRunning(
+  url: string,
+  replicas: number,
+  t0: number,
+  timeoutMs: number,
+): Promise<{ tPlaced: number; tRunning: number }> {
+  let tPlaced = NaN;
+  while (performance.now() - t0 < timeoutMs) {
+    const [placed, running] = await metrics(url, ['osmo_placements_total', 'osmo_instances{state="running"}']);
+    if (Number.isNaN(tPlaced) && placed! >= replicas) tPlaced = performance.now() - t0;
+    if (running! >= replicas) return { tPlaced, tRunning: performance.now() - t0 };
+    await sleep(250);
+  }
+  return { tPlaced, tRunning: NaN };
 }
 
 /** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */

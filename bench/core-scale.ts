@@ -16,7 +16,20 @@ import { join } from 'node:path';
 import { freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
 import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
-import { cpuPercent, cpuTicks, f, forkSims, metric, minus, pct, quantiles, rssMiB, serverSide, sleep } from './core-scale-lib.js';
+import {
+  cpuPercent,
+  cpuTicks,
+  f,
+  forkSims,
+  metric,
+  minus,
+  pct,
+  placedAndRunning,
+  quantiles,
+  rssMiB,
+  serverSide,
+  sleep,
+} from './core-scale-lib.js';
 import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
 
 const AGENTS = Number(process.env.AGENTS ?? 1000);
@@ -223,18 +236,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    let tPlaced = NaN;
-    let tRunning = NaN;
-    while (performance.now() - t0 < 300_000) {
-      const placed = await metric(url, 'osmo_placements_total');
-      if (Number.isNaN(tPlaced) && placed >= REPLICAS) tPlaced = performance.now() - t0;
-      const running = await metric(url, 'osmo_instances{state="running"}');
-      if (running >= REPLICAS) {
-        tRunning = performance.now() - t0;
-        break;
-      }
-      await sleep(50);
-    }
+    const { tPlaced, tRunning } = await placedAndRunning(url, REPLICAS, t0, 300_000);
     placing = false;
     await getter;
     const busyCpu = ((cpuTicks(pid) - cpu0) / 100 / ((performance.now() - t0) / 1000)) * 100;

@@ -2,7 +2,7 @@
 // heartbeats, sends event batches, and answers the agent deploy API from memory (no
 // containers) and the monitor API (accepted, no samplers). Used by the API tests and the control-plane benchmark; the end-to-end
 // tests use real agents.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AgentEvent } from '../src/bus/events.js';
 import type { RegisterRequest } from '../src/bus/protocol.js';
 import type { AgentInstance } from '../src/client/index.js';
@@ -61,6 +61,8 @@ export class SimAgent {
   /** this node's own credential, once the core has issued it */
   credential: string | undefined;
 
+  private readonly pool = new HttpAgent({ keepAlive: true, maxFreeSockets: 1, timeout: 4000 });
+
   constructor(readonly o: SimAgentOptions) {}
 
   async start(): Promise<this> {
@@ -81,7 +83,10 @@ export class SimAgent {
 
   private async post(path: string, b: unknown): Promise<Response> {
     // node:http keep-alive like the real clients (src/client/exchange.ts): a thousand
-    // simulators beating each second through fetch would make this process the bottleneck
+    // simulators beating each second through fetch would make this process the bottleneck.
+    // Each on its own pool, as each real agent is its own process: through the process's one
+    // pool (4 idle sockets per origin) a thousand simulators opened ~750 connections a second,
+    // ran out of ephemeral ports (EADDRNOTAVAIL) and overflowed the core's accept queue.
     const r = await exchange(
       `${this.o.core}${path}`,
       'POST',
@@ -89,6 +94,7 @@ export class SimAgent {
       { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
       JSON.stringify(b),
       30_000,
+      this.pool,
     );
     return new Response(r.text === '' || r.status === 204 ? null : r.text, { status: r.status });
   }
@@ -132,8 +138,8 @@ export class SimAgent {
       if (r.status === 404) await this.register();
       else if (r.status !== 200) this.failed(String(r.status));
     } catch (e) {
-      const err = e as Error & { code?: string; cause?: { code?: string } };
-      this.failed(err.code ?? err.cause?.code ?? err.name);
+      const err = e as Error & { code?: string; cause?: { code?: string }; timedOut?: boolean };
+      this.failed(err.timedOut ? 'timeout' : (err.code ?? err.cause?.code ?? err.cause?.toString() ?? err.name));
     }
   }
 
@@ -205,6 +211,7 @@ export class SimAgent {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.pool.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }

@@ -74,26 +74,40 @@ export interface Exchange {
   text: string;
 }
 
-/** Sends one request; resolves with the status and the body as text, rejects when there is no answer. */
+/**
+ * Sends one request; resolves with the status and the body as text, rejects when there is no
+ * answer. `agent`: a connection pool of the caller's own instead of the process's (a process
+ * simulating many nodes gives each its own, as each real node has).
+ */
 export function exchange(
   url: string,
   method: string,
   headers: Record<string, string>,
   body: string | null,
   timeoutMs: number,
+  agent?: HttpAgent,
 ): Promise<Exchange> {
   const u = new URL(url);
   const h: Record<string, string | number> = { ...headers };
   if (body !== null) h['content-length'] = Buffer.byteLength(body);
-  return once(u, method, h, body, timeoutMs).catch((e: Error & { reused?: boolean }) => {
+  return once(u, method, h, body, timeoutMs, agent).catch((e: Error & { reused?: boolean }) => {
     // a kept-alive socket the server closed just as it was reused: the request never reached it
     if (!e.reused || (e.cause as { code?: string } | undefined)?.code !== 'ECONNRESET') throw e;
-    return once(u, method, h, body, timeoutMs);
+    return once(u, method, h, body, timeoutMs, agent);
   });
 }
 
-function once(u: URL, method: string, h: Record<string, string | number>, body: string | null, timeoutMs: number): Promise<Exchange> {
-  const { request, agent } = transport(u);
+function once(
+  u: URL,
+  method: string,
+  h: Record<string, string | number>,
+  body: string | null,
+  timeoutMs: number,
+  own?: HttpAgent,
+): Promise<Exchange> {
+  const t = transport(u);
+  const request = t.request;
+  const agent = own ?? t.agent;
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let gotResponse = false;

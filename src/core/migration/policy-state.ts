@@ -55,7 +55,9 @@ export class PolicyState {
       n.overloaded = this.overloaded.get(n.id) ?? false;
       n.acceptance = p.acceptance;
       n.pendingLoad = this.pendingOf(n.id, now).reduce((a, e) => a + e.load, 0);
-      for (const img of this.catalog.get(n.id) ?? []) if (!n.images.includes(img)) n.images.push(img);
+      // a new array, not a push: the snapshot's arrays may be the reconciler's kept ones (SnapshotCache)
+      const missing = (this.catalog.get(n.id) ?? []).filter((img) => !n.images.includes(img));
+      if (missing.length) n.images = [...n.images, ...missing];
     }
     return snap;
   }

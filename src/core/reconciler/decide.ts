@@ -14,8 +14,11 @@ import { applyToSnapshot, type ClusterView } from './snapshot.js';
 
 export interface DecideInput {
   state: ClusterView;
-  /** the scheduler's view, built from `state`; placements decided here are added to it */
-  snapshot: ClusterSnapshot;
+  /**
+   * the scheduler's view, built from `state`; placements decided here are added to it. A
+   * function is called once, when the first placement needs it (most passes place nothing).
+   */
+  snapshot: ClusterSnapshot | (() => ClusterSnapshot);
   schedule: ScheduleFn;
   now: number;
   /** how long a freshly failed instance of this MEL keeps its slot */
@@ -219,7 +222,9 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
   const { state, now } = input;
   const spec = mel.spec;
   const attempts = Math.min(a.count, left);
-  const result = input.schedule(input.snapshot, {
+  if (typeof input.snapshot === 'function') input.snapshot = input.snapshot();
+  const snapshot = input.snapshot;
+  const result = input.schedule(snapshot, {
     mel: { name: mel.name, image: spec.image, resources: spec.resources, placement: spec.placement },
     count: attempts,
   });
@@ -248,7 +253,7 @@ function place(input: DecideInput, a: Extract<Action, { kind: 'place' }>, mel: M
       node: p.node,
       data: { mel: mel.name, instance: id, name: rec.name, node: p.node, score: p.score, reason: p.reason },
     });
-    applyToSnapshot(input.snapshot, p.node, mel.name, spec.image, spec.resources);
+    applyToSnapshot(snapshot, p.node, mel.name, spec.image, spec.resources);
     out.placed++;
   }
   const reason = result.reason ?? 'not placed';

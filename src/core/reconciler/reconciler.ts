@@ -159,7 +159,7 @@ export class Reconciler {
     const now = Date.now();
     const plan = decide({
       state,
-      snapshot: this.snapshots.build(),
+      snapshot: () => this.snapshots.build(),
       only,
       instancesOf: (mel) => [...state.eachOf(mel)],
       melNames: () => state.melNames(),

@@ -45,6 +45,13 @@ export function buildSnapshot(state: ClusterView): ClusterSnapshot {
 export function applyToSnapshot(snap: ClusterSnapshot, node: string, mel: string, image: string, r: Resources): void {
   const s = indexOf(snap).get(node);
   if (!s) return;
+  if (shared.has(s)) {
+    // the first change to a node whose sums SnapshotCache lent: copy them first
+    s.allocated = { ...s.allocated };
+    s.mels = { ...s.mels };
+    s.images = [...s.images];
+    shared.delete(s);
+  }
   s.allocated.cpus += r.cpus;
   s.allocated.memoryBytes += r.memoryBytes;
   s.mels[mel] = (s.mels[mel] ?? 0) + 1;
@@ -52,6 +59,8 @@ export function applyToSnapshot(snap: ClusterSnapshot, node: string, mel: string
 }
 
 const indexes = new WeakMap<ClusterSnapshot, Map<string, NodeSnapshot>>();
+/** nodes whose allocated/mels/images are SnapshotCache's own (read-only until copied) */
+const shared = new WeakSet<NodeSnapshot>();
 function indexOf(snap: ClusterSnapshot): Map<string, NodeSnapshot> {
   let m = indexes.get(snap);
   if (!m) indexes.set(snap, (m = new Map(snap.nodes.map((n) => [n.id, n]))));
@@ -63,6 +72,12 @@ interface Placed {
   mels: Record<string, number>;
   images: string[];
 }
+
+const EMPTY: Readonly<Placed> = Object.freeze({
+  allocated: Object.freeze({ cpus: 0, memoryBytes: 0 }),
+  mels: Object.freeze({}),
+  images: Object.freeze([]) as unknown as string[],
+});
 
 /**
  * buildSnapshot() for the reconciler's passes at scale: what the instances add up to on each
@@ -99,8 +114,8 @@ export class SnapshotCache {
     this.dirty.clear();
     const nodes: NodeSnapshot[] = [];
     for (const n of state.nodes.values()) {
-      const p = this.placed.get(n.id);
-      nodes.push({
+      const p = this.placed.get(n.id) ?? EMPTY;
+      const s: NodeSnapshot = {
         id: n.id,
         status: n.draining && n.status !== 'down' ? 'draining' : n.status,
         schedulable: n.schedulable && !n.draining,
@@ -108,15 +123,17 @@ export class SnapshotCache {
         domain: n.domain,
         labels: n.labels,
         capacity: n.capacity,
-        // copies: a pass adds its own placements to the snapshot it was given
-        allocated: p ? { ...p.allocated } : { cpus: 0, memoryBytes: 0 },
+        // lent, not copied: applyToSnapshot copies a node's sums before a pass adds to them
+        allocated: p.allocated,
         load: n.load.cpu === undefined ? undefined : Math.min(1, Math.max(0, (n.load.cpu ?? 0) / 100)),
         overloaded: false,
         acceptance: 'always',
         pendingLoad: 0,
-        images: p ? [...p.images] : [],
-        mels: p ? { ...p.mels } : {},
-      });
+        images: p.images,
+        mels: p.mels,
+      };
+      shared.add(s);
+      nodes.push(s);
     }
     return { nodes };
   }
@@ -135,7 +152,14 @@ export class SnapshotCache {
       p.mels[i.mel] = (p.mels[i.mel] ?? 0) + 1;
       if (spec && !p.images.includes(spec.image)) p.images.push(spec.image);
     }
-    if (any) this.placed.set(node, p);
+    // frozen: a snapshot lends them, and a change that forgot to copy first must fail loudly
+    // (ES modules are strict) rather than corrupt the sums of every later pass
+    if (any)
+      this.placed.set(node, {
+        allocated: Object.freeze(p.allocated),
+        mels: Object.freeze(p.mels),
+        images: Object.freeze(p.images) as string[],
+      });
     else this.placed.delete(node);
   }
 }
