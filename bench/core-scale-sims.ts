@@ -25,6 +25,8 @@ for (let i = 0; i < AGENTS; i += 50) {
         token,
         cpus: 16,
         memoryBytes: 64 * 1024 ** 3,
+        // as real agents: the interval the core asks for (it grows past --max-heartbeats a second)
+        heartbeatMs: 'core',
         onHeartbeat: (ms) => recording && hb.push(ms),
       }),
   );

@@ -22,6 +22,7 @@ import {
   f,
   forkSims,
   metric,
+  metrics,
   minus,
   pct,
   placedAndRunning,
@@ -100,6 +101,16 @@ function schedulerBaseline(): number {
   return REPLICAS / ((performance.now() - t) / 1000);
 }
 
+/** the core's V8 heap as its /metrics tells (used / total, external), MiB */
+async function heapOf(url: string): Promise<string> {
+  const [used, total, external] = await metrics(url, [
+    'osmo_core_nodejs_heap_size_used_bytes',
+    'osmo_core_nodejs_heap_size_total_bytes',
+    'osmo_core_nodejs_external_memory_bytes',
+  ]);
+  return `${f(used! / 2 ** 20, 0)} / ${f(total! / 2 ** 20, 0)}, ${f(external! / 2 ** 20, 0)}`;
+}
+
 async function main(): Promise<void> {
   const port = await freePort();
   const dataDir = tempDir('osmo-bench-core-');
@@ -125,6 +136,7 @@ async function main(): Promise<void> {
     await sleep(1000);
     const idleCpu = await cpuPercent(pid, 5000);
     const idleRss = rssMiB(pid);
+    const idleHeap = await heapOf(url);
 
     // the fleet in its own process; the probes and API calls below are the client, here
     const { proc: sims, from: fromSims } = forkSims({ CORE_URL: url, TOKEN: token, AGENTS: String(AGENTS) });
@@ -175,6 +187,7 @@ async function main(): Promise<void> {
     const steadyServer = quantiles(minus(s1.buckets, s0.buckets));
     const hbPerS = (s1.count - s0.count) / STEADY_S;
     const steadyRss = rssMiB(pid);
+    const steadyHeap = await heapOf(url);
     const hbSteady = [...hb];
     const simSteady = (await (sims.send({ kind: 'report' }), fromSims('report'))) as { hb: number[] };
     hb.length = 0;
@@ -243,6 +256,7 @@ async function main(): Promise<void> {
     const s2 = await serverSide(url, hbRoute);
     const busyServer = quantiles(minus(s2.buckets, s1.buckets));
     const apiAll = await serverSide(url, /api\/v1\/(mels|nodes|instances)/);
+    const endHeap = await heapOf(url);
     const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     recording = false;
     clearInterval(rssTimer);
@@ -316,6 +330,7 @@ async function main(): Promise<void> {
         '',
         `${f(peakRss / idleRss)}x idle`,
       ],
+      ['core V8 heap used / total, external MiB: idle; steady; after placing', `${idleHeap}; ${steadyHeap}; ${endHeap}`, '', ''],
       ['deploys acknowledged by simulated agents', String(deploys), '', ''],
       ['bare http baseline errors', String(bareErrors), '', ''],
       ['client GET errors (steady and placing)', `${getErrors.length}${getErrors.length ? ` (${getErrors[0]})` : ''}`, '', ''],

@@ -17,6 +17,8 @@ export interface CoreStubPeer {
   received: number;
   batches: number;
   unauthorized: number;
+  /** the interval its answers ask for (changeable, as a core's grows with its fleet) */
+  heartbeatIntervalMs: number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startCoreStubPeer(opts: { port?: number; token?: string; h
   const lastSeq = new Map<string, number>();
   const peer: Omit<CoreStubPeer, 'url' | 'port' | 'close'> = {
     registrations: [],
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 200,
     heartbeats: [],
     events: [],
     received: 0,
@@ -41,13 +44,13 @@ export async function startCoreStubPeer(opts: { port?: number; token?: string; h
     const r = RegisterRequest.safeParse(req.body);
     if (!r.success) return reply.code(400).send({ error: r.error.message });
     peer.registrations.push(r.data);
-    return { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 200, ackedSeq: lastSeq.get(r.data.id) ?? 0 };
+    return { heartbeatIntervalMs: peer.heartbeatIntervalMs, ackedSeq: lastSeq.get(r.data.id) ?? 0 };
   });
   app.post('/api/v1/agent/heartbeat', async (req, reply) => {
     const r = HeartbeatRequest.safeParse(req.body);
     if (!r.success) return reply.code(400).send({ error: r.error.message });
     peer.heartbeats.push(r.data);
-    const answer: HeartbeatResponse = { status: 'ready', heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 200 };
+    const answer: HeartbeatResponse = { status: 'ready', heartbeatIntervalMs: peer.heartbeatIntervalMs };
     return answer;
   });
   app.post('/api/v1/agent/events', async (req, reply) => {

@@ -23,7 +23,8 @@ export interface SimAgentOptions {
   labels?: Record<string, string>;
   cpus?: number;
   memoryBytes?: number;
-  heartbeatMs?: number;
+  /** the heartbeat interval (default 1000 ms); 'core': the one the core asks for, as a real agent does (it grows with the fleet) */
+  heartbeatMs?: number | 'core';
   /** ms the fake deploy takes */
   deployDelayMs?: number;
   /** called with each heartbeat's round-trip time, ms */
@@ -72,13 +73,21 @@ export class SimAgent {
     const a = this.server.address();
     this.address = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
     await this.register();
-    const every = this.o.heartbeatMs ?? 1000;
+    const every = this.o.heartbeatMs === 'core' ? this.asked : (this.o.heartbeatMs ?? 1000);
     // spread first heartbeats so a thousand agents do not beat in lockstep
-    setTimeout(() => {
-      this.timer = setInterval(() => void this.heartbeat(), every);
-      this.timer.unref();
-    }, Math.random() * every).unref();
+    setTimeout(() => this.beatEvery(every), Math.random() * every).unref();
     return this;
+  }
+
+  private every = 0;
+  /** the interval the core asked for in its last answer */
+  private asked = 1000;
+
+  private beatEvery(ms: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.every = ms;
+    this.timer = setInterval(() => void this.heartbeat(), ms);
+    this.timer.unref();
   }
 
   private async post(path: string, b: unknown): Promise<Response> {
@@ -121,7 +130,8 @@ export class SimAgent {
       r = await this.post('/api/v1/agent/register', req);
     }
     if (r.status !== 200) throw new Error(`register ${this.o.id}: ${r.status} ${await r.text()}`);
-    const body = (await r.json()) as { credential?: string };
+    const body = (await r.json()) as { credential?: string; heartbeatIntervalMs?: number };
+    if (body.heartbeatIntervalMs) this.asked = body.heartbeatIntervalMs;
     if (body.credential) {
       this.credential = body.credential;
       issued.set(this.o.id, body.credential);
@@ -133,8 +143,12 @@ export class SimAgent {
     try {
       const t0 = performance.now();
       const r = await this.post('/api/v1/agent/heartbeat', { id: this.o.id, instances: [...this.containers.keys()] });
-      await r.arrayBuffer();
+      const text = await r.text();
       this.o.onHeartbeat?.(performance.now() - t0);
+      if (this.o.heartbeatMs === 'core' && r.status === 200) {
+        this.asked = (JSON.parse(text) as { heartbeatIntervalMs: number }).heartbeatIntervalMs;
+        if (this.asked !== this.every) this.beatEvery(this.asked);
+      }
       if (r.status === 404) await this.register();
       else if (r.status !== 200) this.failed(String(r.status));
     } catch (e) {

@@ -10,6 +10,7 @@ import {
   RegisterResponse as RegisterResponseSchema,
   type EventBatch,
   type HeartbeatRequest,
+  type HeartbeatResponse,
   type RegisterRequest,
 } from '../../bus/protocol.js';
 import { HttpClient, type Query } from '../../client/http.js';
@@ -86,8 +87,8 @@ export class CoreClient {
     return this.post('/api/v1/agent/register', req, RegisterResponseSchema);
   }
 
-  async heartbeat(req: HeartbeatRequest): Promise<void> {
-    await this.post('/api/v1/agent/heartbeat', req, HeartbeatResponseSchema);
+  heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.post('/api/v1/agent/heartbeat', req, HeartbeatResponseSchema);
   }
 
   sendEvents(batch: EventBatch): Promise<EventBatchResponse> {

@@ -23,6 +23,11 @@ export class CoreLink {
   private stopped = false;
   private attempt = 0;
   private intervalMs = 5000;
+
+  /** the heartbeat interval the core asked for last */
+  get heartbeatIntervalMs(): number {
+    return this.intervalMs;
+  }
   registered = false;
   /** when the core last answered a registration or heartbeat (the agent's start, before the first) */
   lastContact = Date.now();
@@ -94,7 +99,9 @@ export class CoreLink {
     const id = this.o.registration().id;
     try {
       const instances = await withinMs(this.o.instances(), this.intervalMs / 2);
-      await this.o.client.heartbeat(instances ? { id, instances } : { id });
+      const r = await this.o.client.heartbeat(instances ? { id, instances } : { id });
+      // the core paces a large fleet: the interval it asks for grows with the number of nodes
+      if (r.heartbeatIntervalMs > 0) this.intervalMs = r.heartbeatIntervalMs;
       this.reached();
       this.attempt = 0;
       this.later(() => this.heartbeat(), Math.max(0, began + this.intervalMs - Date.now()));

@@ -47,6 +47,7 @@ interface Flags {
   dataDir: string;
   store?: string;
   heartbeat: number;
+  maxHeartbeats: number;
   suspectAfter: number;
   downAfter: number;
   downPhi: number;
@@ -73,6 +74,16 @@ export function register(program: Command): void {
       ),
     )
     .option('--heartbeat <ms>', 'heartbeat interval asked of agents', positiveMs('--heartbeat'), DEFAULT_LIVENESS.heartbeatMs)
+    .option(
+      '--max-heartbeats <n>',
+      'most heartbeats a second asked of the whole fleet: with more nodes, the interval (and --suspect-after, --down-after) grows in proportion (0: no limit)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--max-heartbeats must be a whole number, 0 or more');
+        return n;
+      },
+      DEFAULT_LIVENESS.maxHeartbeatsPerSecond,
+    )
     .option(
       '--suspect-after <ms>',
       'a node is never suspect before this much silence (later where its heartbeats have been irregular)',
@@ -152,6 +163,7 @@ export function register(program: Command): void {
           },
           liveness: {
             heartbeatMs: f.heartbeat,
+            maxHeartbeatsPerSecond: f.maxHeartbeats,
             suspectMs: f.suspectAfter,
             downMs: f.downAfter,
             downPhi: f.downPhi,

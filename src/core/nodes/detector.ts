@@ -100,3 +100,26 @@ export function judge(
     silenceMs >= o.downMs && p >= o.downPhi ? 'down' : silenceMs >= o.suspectMs && p >= o.suspectPhi ? 'suspect' : 'ready';
   return { verdict, phi: p, mean: s.mean, std };
 }
+
+/**
+ * The heartbeat interval asked of a fleet of `nodes`, and the detector's times stretched by
+ * the same factor. Beyond `maxPerSecond` heartbeats a second for the whole fleet, the interval
+ * grows with the number of nodes, as Nomad's servers stretch their heartbeat TTLs
+ * (max_heartbeats_per_second): 5,000 agents beating twice a second would be 10,000 requests a
+ * second, more than a core should spend on liveness alone. The floors and the tolerated pause
+ * stretch with the interval, so a node beating at the slower pace is never judged by the
+ * faster one. `maxPerSecond` 0: no limit.
+ */
+export function paced<T extends DetectorOptions>(o: T, nodes: number, maxPerSecond: number): T {
+  if (maxPerSecond <= 0) return o;
+  const interval = Math.max(o.heartbeatMs, Math.ceil((nodes * 1000) / maxPerSecond));
+  if (interval === o.heartbeatMs) return o;
+  const k = interval / o.heartbeatMs;
+  return {
+    ...o,
+    heartbeatMs: interval,
+    suspectMs: Math.round(o.suspectMs * k),
+    downMs: Math.round(o.downMs * k),
+    pauseMs: Math.round(o.pauseMs * k),
+  };
+}

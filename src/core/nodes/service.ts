@@ -14,11 +14,13 @@ import type { NodeStatus } from '../../model/index.js';
 import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, LiveNode } from '../state.js';
-import { ArrivalWindow, judge, type DetectorOptions } from './detector.js';
+import { ArrivalWindow, judge, paced, type DetectorOptions } from './detector.js';
 
 export interface LivenessOptions extends DetectorOptions {
   /** nodes known at start are not judged before this long after it (0: judged at once) */
   restartGraceMs: number;
+  /** most heartbeats a second asked of the whole fleet: beyond, the interval grows with the node count (detector.ts `paced`; 0: no limit) */
+  maxHeartbeatsPerSecond: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const DEFAULT_LIVENESS: LivenessOptions = {
   pauseMs: 500,
   window: 64,
   restartGraceMs: 10_000,
+  maxHeartbeatsPerSecond: 1000,
 };
 
 export class Registry {
@@ -129,7 +132,7 @@ export class Registry {
     });
     void this.reconciler.syncNode(node.id, 0);
     this.reconciler.kick();
-    return { heartbeatIntervalMs: this.liveness.heartbeatMs, ackedSeq };
+    return { heartbeatIntervalMs: this.pace().heartbeatMs, ackedSeq };
   }
 
   async heartbeat(req: HeartbeatRequest): Promise<{ status: NodeStatus; heartbeatIntervalMs: number }> {
@@ -145,8 +148,17 @@ export class Registry {
       if (wasDown) n.needsSync = true;
     }
     this.reconciler.checkHeartbeat(n.id, req.instances);
-    return { status: n.draining ? 'draining' : n.status, heartbeatIntervalMs: this.liveness.heartbeatMs };
+    return { status: n.draining ? 'draining' : n.status, heartbeatIntervalMs: this.pace().heartbeatMs };
   }
+
+  /** The liveness times for the fleet's current size (the interval grows past maxHeartbeatsPerSecond). */
+  pace(): LivenessOptions {
+    const nodes = this.state.nodes.size;
+    if (this.paceFor?.nodes !== nodes) this.paceFor = { nodes, pace: paced(this.liveness, nodes, this.liveness.maxHeartbeatsPerSecond) };
+    return this.paceFor.pace;
+  }
+
+  private paceFor: { nodes: number; pace: LivenessOptions } | undefined;
 
   private window(id: string): ArrivalWindow {
     let w = this.arrivals.get(id);
@@ -179,6 +191,7 @@ export class Registry {
         n.updatedAt = now;
         changed.push(n);
       };
+      const pace = this.pace();
       for (const n of this.state.nodes.values()) {
         const spared = this.spared.get(n.id);
         if (spared !== undefined) {
@@ -187,8 +200,8 @@ export class Registry {
         }
         if (n.status === 'down') continue;
         const age = now - n.lastHeartbeat;
-        if (age < this.liveness.suspectMs) continue;
-        const j = judge(age, this.window(n.id), this.liveness);
+        if (age < pace.suspectMs) continue;
+        const j = judge(age, this.window(n.id), pace);
         const why = () => `no heartbeat for ${age} ms (phi ${j.phi.toFixed(1)}; intervals ${Math.round(j.mean)} ± ${Math.round(j.std)} ms)`;
         if (j.verdict === 'down') set(n, 'down', why());
         else if (j.verdict === 'suspect' && n.status === 'ready') set(n, 'suspect', why());

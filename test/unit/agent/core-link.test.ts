@@ -81,6 +81,10 @@ describe('core client', () => {
     const peer = await startCoreStubPeer({ port });
     peers.push(peer);
     await eventually(() => peer.heartbeats.length >= 2, 20_000, 'heartbeats after the core came up');
+    assert.equal(link.heartbeatIntervalMs, 200, 'the interval the registration answer asked for');
+    // the core's fleet grew: its heartbeat answers ask for a longer interval, and the link follows
+    peer.heartbeatIntervalMs = 700;
+    await eventually(() => link.heartbeatIntervalMs === 700, 20_000, 'the interval of the heartbeat answers');
     link.stop();
     assert.equal(link.registered, true);
     assert.equal(peer.registrations.length, 1);

@@ -1,7 +1,7 @@
 // The accrual failure detector's arithmetic (src/core/nodes/detector.ts), without a core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArrivalWindow, judge, phi, type DetectorOptions } from '../../../src/core/nodes/detector.js';
+import { ArrivalWindow, judge, paced, phi, type DetectorOptions } from '../../../src/core/nodes/detector.js';
 
 const O: DetectorOptions = {
   heartbeatMs: 500,
@@ -72,4 +72,12 @@ test('one long stall in the history (a core that was starved) widens the timeout
   assert.equal(judge(1700, before, O).verdict, 'down');
   assert.notEqual(judge(1700, after, O).verdict, 'down');
   assert.equal(judge(5000, after, O).verdict, 'down', 'but a long silence is still down');
+});
+
+test('paced(): the interval grows with the fleet past the cap, the floors and the pause in proportion; no cap, no change', () => {
+  const o = { heartbeatMs: 500, suspectMs: 1500, downMs: 3000, suspectPhi: 3, downPhi: 8, minStdMs: 100, pauseMs: 500, window: 64 };
+  assert.equal(paced(o, 400, 1000), o, 'under the cap');
+  assert.deepEqual(paced(o, 5000, 1000), { ...o, heartbeatMs: 5000, suspectMs: 15_000, downMs: 30_000, pauseMs: 5000 });
+  assert.equal(paced(o, 5000, 0), o, '0: no limit');
+  assert.equal(paced(o, 1001, 1000).heartbeatMs, 1001);
 });
