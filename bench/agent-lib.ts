@@ -28,9 +28,9 @@ export function compiledCli(): string {
 
 export { freePort };
 
-/** The node flags on the first line of bin/osmo-agent.js (`#!/usr/bin/env -S node FLAGS`). */
-export function launcherFlags(): string {
-  const first = readFileSync(join(ROOT, 'bin', 'osmo-agent.js'), 'utf8').split('\n')[0]!;
+/** The node flags on the first line of a launcher in bin/ (`#!/usr/bin/env -S node FLAGS`). */
+export function launcherFlags(launcher = 'osmo-agent.js'): string {
+  const first = readFileSync(join(ROOT, 'bin', launcher), 'utf8').split('\n')[0]!;
   return first.replace(/^#!\/usr\/bin\/env -S node\s*/, '');
 }
 

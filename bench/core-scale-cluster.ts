@@ -14,9 +14,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
+import { eventually, freePort, tempDir, waitForHttp } from '../testing/proc.js';
 import { copyClusterSecrets, coreRole, replicaCoreArgs, startPgNats, type PgNats } from '../testing/replica-cores.js';
 import {
+  coreArgv,
   cpuPercent,
   cpuTicks,
   f,
@@ -49,9 +50,7 @@ interface CoreP {
 }
 
 function spawnCore(name: string, args: string[], dataDir: string, port: number): CoreP {
-  const bin = process.env.OSMO_CORE_BIN;
-  const nodeArgs = (process.env.CORE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')]), ...args], {
+  const proc = spawn(process.execPath, coreArgv(args).argv, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../testing/proc.js';
+import { launcherFlags } from './agent-lib.js';
 
 export const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -114,4 +115,19 @@ export function forkSims(env: Record<string, string>): { proc: ChildProcess; fro
       proc.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
     });
   return { proc, from };
+}
+
+/**
+ * The argv (after `node`) that starts a core for a bench: the compiled CLI of OSMO_CORE_BIN
+ * or the sources through tsx, with CORE_NODE_ARGS as node flags or, by default, those of the
+ * core's launcher bin/osmo-core.js (what a deployed core runs with).
+ */
+export function coreArgv(args: string[]): { argv: string[]; flags: string; compiled: boolean } {
+  const bin = process.env.OSMO_CORE_BIN;
+  const nodeArgs = (process.env.CORE_NODE_ARGS ?? launcherFlags('osmo-core.js')).split(' ').filter(Boolean);
+  return {
+    argv: [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')]), ...args],
+    flags: nodeArgs.join(' ') || 'none',
+    compiled: Boolean(bin),
+  };
 }

@@ -9,7 +9,8 @@
 //   - placements: schedule() alone, in process, over the same snapshot (no store, no HTTP)
 // Usage: node --import tsx bench/core-scale.ts   (env: AGENTS=1000 REPLICAS=10000 MELS=100
 //        PROBES=10 OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx,
-//        CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" for the core's node flags)
+//        CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" for the core's node flags; by
+//        default those of the core's launcher, bin/osmo-core.js, what a deployed core runs with)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
 import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
 import {
+  coreArgv,
   cpuPercent,
   cpuTicks,
   f,
@@ -114,10 +116,8 @@ async function heapOf(url: string): Promise<string> {
 async function main(): Promise<void> {
   const port = await freePort();
   const dataDir = tempDir('osmo-bench-core-');
-  const bin = process.env.OSMO_CORE_BIN;
-  const nodeArgs = (process.env.CORE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')])];
-  const core = spawn(process.execPath, [...args, 'core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const cmd = coreArgv(['core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir]);
+  const core = spawn(process.execPath, cmd.argv, {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -125,7 +125,9 @@ async function main(): Promise<void> {
     await waitForHttp(`${url}/healthz`, 60_000);
     const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
     const pid = core.pid!;
-    console.log(`core pid ${pid} (${bin ? 'compiled' : 'tsx'}), ${AGENTS} simulated agents, ${REPLICAS} replicas in ${MELS} MELs`);
+    console.log(
+      `core pid ${pid} (${cmd.compiled ? 'compiled' : 'tsx'}, node flags: ${cmd.flags}), ${AGENTS} simulated agents, ${REPLICAS} replicas in ${MELS} MELs`,
+    );
 
     const bareSrv = await bareServer();
     bareProc = bareSrv.proc;
