@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { agentArgs } from '../testing/agent-proc.js';
-import { freePort } from '../testing/proc.js';
+import { freePort, launcherFlagsOf } from '../testing/proc.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLK_TCK = 100;
@@ -28,10 +28,9 @@ export function compiledCli(): string {
 
 export { freePort };
 
-/** The node flags on the first line of a launcher in bin/ (`#!/usr/bin/env -S node FLAGS`). */
+/** The node flags on the first line of a launcher in bin/ (`#!/usr/bin/env -S node FLAGS`): osmo-agent.js, osmo-core.js. */
 export function launcherFlags(launcher = 'osmo-agent.js'): string {
-  const first = readFileSync(join(ROOT, 'bin', launcher), 'utf8').split('\n')[0]!;
-  return first.replace(/^#!\/usr\/bin\/env -S node\s*/, '');
+  return launcherFlagsOf(launcher.replace(/^osmo-|\.js$/g, '')).join(' ');
 }
 
 export async function waitHttp(url: string, ms = 30_000): Promise<void> {

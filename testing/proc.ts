@@ -2,7 +2,7 @@
 // waiting for HTTP readiness, and cleaning up (every child is killed when the test file ends).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +40,24 @@ process.on('exit', () => {
 });
 
 /** Runs `osmo <args>` from the TypeScript sources (no build needed), in `cwd` (default: the repository), after `prefix` if given. */
+/** The node flags on the first line of bin/osmo-<command>.js, if there is such a launcher. */
+export function launcherFlagsOf(command: string | undefined): string[] {
+  const file = join(ROOT, 'bin', `osmo-${command}.js`);
+  if (!command || !existsSync(file)) return [];
+  const first = readFileSync(file, 'utf8').split('\n')[0]!;
+  return first
+    .replace(/^#!\/usr\/bin\/env -S node\s*/, '')
+    .split(' ')
+    .filter((f) => f.startsWith('--'));
+}
+
 export function spawnOsmo(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT, prefix: string[] = []): OsmoProcess {
   // tsx by its resolved URL: a bare "tsx" is looked up from cwd, which may be outside the repository
   // OSMO_SPAWN_COMPILED=1 (benches): the built dist/ instead, as users run it (no loader in memory)
+  // and a core or an agent with the node flags of its launcher (bin/osmo-core.js, bin/osmo-agent.js)
   const argv =
     process.env['OSMO_SPAWN_COMPILED'] === '1'
-      ? [process.execPath, join(ROOT, 'dist/cli/main.js'), ...args]
+      ? [process.execPath, ...launcherFlagsOf(args[0]), join(ROOT, 'dist/cli/main.js'), ...args]
       : [process.execPath, '--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args];
   // a prefix runs it through another command, e.g. nsenter into a network namespace (which execs, keeping the pid)
   const all = [...prefix, ...argv];
