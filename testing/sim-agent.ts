@@ -62,7 +62,7 @@ export class SimAgent {
   /** this node's own credential, once the core has issued it */
   credential: string | undefined;
 
-  private readonly pool = new HttpAgent({ keepAlive: true, maxFreeSockets: 1, timeout: 4000 });
+  private readonly pool = new HttpAgent({ keepAlive: true, maxFreeSockets: 1, timeout: 9000 });
 
   constructor(readonly o: SimAgentOptions) {}
 

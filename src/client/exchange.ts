@@ -11,8 +11,11 @@ import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 
 // few idle sockets per origin (a core keeps one origin per agent, each idle socket costs
-// memory), closed after 4 s idle: before a server's usual keep-alive timeout (5 s in node:http)
-const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: 4000 };
+// memory), closed after 9 s idle: before the keep-alive timeout of osmo's servers (10 s,
+// src/shared/http-limits.ts), and after the heartbeat interval of a fleet of up to 9,000
+// nodes (the core paces larger fleets to slower beats): at 4 s, 5,000 agents beating every
+// 5 s opened a thousand connections a second, and the core's accept queue overflowed
+const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: 9000 };
 let plain: HttpAgent | undefined;
 let tls: HttpsAgent | undefined;
 const trusted = new Set<string>();
