@@ -301,7 +301,11 @@ function print(results: Result[]): void {
 
 console.log(`load average at start: ${load()}`);
 const results: Result[] = [];
-if (WITH_SQLITE) results.push(await sqliteRun());
+if (WITH_SQLITE) {
+  results.push(await sqliteRun());
+  // printed at once too: a failed cluster run must not lose the single core's figures
+  print(results);
+}
 results.push(await clusterRun());
 print(results);
 process.exit(0);

@@ -16,8 +16,14 @@ import { Readable } from 'node:stream';
 // nodes (the core paces larger fleets to slower beats): at 4 s, 5,000 agents beating every
 // 5 s opened a thousand connections a second, and the core's accept queue overflowed
 const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as const, timeout: 9000 };
+// one origin that carries a whole fleet's share of requests (a follower forwarding to its
+// leader): with 4 idle sockets, ≈ 500 forwarded heartbeats a second each opened a connection
+// and the leader's accept queue overflowed
+const oneOriginOptions = { ...agentOptions, maxFreeSockets: 256 };
 let plain: HttpAgent | undefined;
 let tls: HttpsAgent | undefined;
+let plainOne: HttpAgent | undefined;
+let tlsOne: HttpsAgent | undefined;
 const trusted = new Set<string>();
 
 /**
@@ -31,14 +37,18 @@ export function trustCa(pem: string): void {
   trusted.add(pem);
   tls?.destroy();
   tls = undefined;
+  tlsOne?.destroy();
+  tlsOne = undefined;
 }
 
-function httpsAgent(): HttpsAgent {
-  if (tls) return tls;
-  if (trusted.size === 0) return (tls = new HttpsAgent(agentOptions));
+function httpsAgent(oneOrigin = false): HttpsAgent {
+  if (oneOrigin && tlsOne) return tlsOne;
+  if (!oneOrigin && tls) return tls;
+  const options = oneOrigin ? oneOriginOptions : agentOptions;
   // giving `ca` replaces the default store, so the default store is given too
   const extra = process.env.NODE_EXTRA_CA_CERTS ? readExtra(process.env.NODE_EXTRA_CA_CERTS) : [];
-  return (tls = new HttpsAgent({ ...agentOptions, ca: [...rootCertificates, ...extra, ...trusted] }));
+  const agent = new HttpsAgent(trusted.size === 0 ? options : { ...options, ca: [...rootCertificates, ...extra, ...trusted] });
+  return oneOrigin ? (tlsOne = agent) : (tls = agent);
 }
 
 function readExtra(file: string): string[] {
@@ -50,10 +60,12 @@ function readExtra(file: string): string[] {
 }
 
 /** node:http or node:https for the URL, with this process's shared keep-alive agent for it. */
-function transport(u: URL): { request: typeof httpRequest; agent: HttpAgent } {
-  return u.protocol === 'https:'
-    ? { request: httpsRequest, agent: httpsAgent() }
-    : { request: httpRequest, agent: (plain ??= new HttpAgent(agentOptions)) };
+function transport(u: URL, oneOrigin = false): { request: typeof httpRequest; agent: HttpAgent } {
+  if (u.protocol === 'https:') return { request: httpsRequest, agent: httpsAgent(oneOrigin) };
+  return {
+    request: httpRequest,
+    agent: oneOrigin ? (plainOne ??= new HttpAgent(oneOriginOptions)) : (plain ??= new HttpAgent(agentOptions)),
+  };
 }
 
 /**
@@ -61,7 +73,8 @@ function transport(u: URL): { request: typeof httpRequest; agent: HttpAgent } {
  * caller writes and reads itself: a core replica streams a forwarded request through it.
  */
 export function openRequest(u: URL, method: string, headers: OutgoingHttpHeaders, signal: AbortSignal): ClientRequest {
-  const { request, agent } = transport(u);
+  // its own pool: a follower sends all it forwards to one origin, its leader
+  const { request, agent } = transport(u, true);
   return request(u, { method, headers, agent, signal });
 }
 
