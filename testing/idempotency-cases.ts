@@ -40,7 +40,8 @@ export interface CaseTarget {
   restart(): Promise<void>;
 }
 
-const tokenCount = async (url: string, token: string) => ((await send(url, 'GET', '/api/v1/tokens', { token })).json.tokens as unknown[]).length;
+const tokenCount = async (url: string, token: string) =>
+  ((await send(url, 'GET', '/api/v1/tokens', { token })).json.tokens as unknown[]).length;
 
 export function idempotencyCases(t: CaseTarget): void {
   test('a repeated POST /api/v1/tokens with one key makes one token and answers the same bytes, marked replayed', async () => {

@@ -28,7 +28,10 @@ const isStream = (b: unknown): boolean => typeof (b as { pipe?: unknown } | null
  * the same request). A body the route reads itself as a stream (an app upload) is not in
  * memory before the write runs: its media type and length stand for it.
  */
-export function fingerprintOf(body: unknown, headers: { 'content-type'?: string | undefined; 'content-length'?: string | undefined }): string {
+export function fingerprintOf(
+  body: unknown,
+  headers: { 'content-type'?: string | undefined; 'content-length'?: string | undefined },
+): string {
   const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (isStream(body) || (body === undefined && type.startsWith('multipart/')))
     return sha256(`stream ${type} ${headers['content-length'] ?? 'chunked'}`);
@@ -59,7 +62,8 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function judge(row: IdempotencyRow, req: Keyed, self: { owner: string; running: boolean }): Verdict {
   if (row.method !== req.method || row.path !== req.path)
     return { kind: 'mismatch', why: `the key was first used for ${row.method} ${row.path}, not ${req.method} ${req.path}` };
-  if (row.fingerprint !== req.fingerprint) return { kind: 'mismatch', why: `the key was first used with another body for ${row.method} ${row.path}` };
+  if (row.fingerprint !== req.fingerprint)
+    return { kind: 'mismatch', why: `the key was first used with another body for ${row.method} ${row.path}` };
   if (row.status === null) {
     if (row.owner === self.owner && self.running) return { kind: 'in-flight' };
     return {

@@ -72,9 +72,16 @@ export function installIdempotency(app: FastifyInstance, svc: Idempotency): void
         return reply
           .header('retry-after', '1')
           .status(409)
-          .send(errorBody('OSMO_IDEMPOTENCY_IN_FLIGHT', `Idempotency-Key "${k.key}": the first request with this key is still running; retry shortly`));
+          .send(
+            errorBody(
+              'OSMO_IDEMPOTENCY_IN_FLIGHT',
+              `Idempotency-Key "${k.key}": the first request with this key is still running; retry shortly`,
+            ),
+          );
       case 'not-replayable':
-        return reply.status(409).send(errorBody('OSMO_IDEMPOTENCY_NOT_REPLAYABLE', `Idempotency-Key "${k.key}": ${v.why}; check the state, then use a new key`));
+        return reply
+          .status(409)
+          .send(errorBody('OSMO_IDEMPOTENCY_NOT_REPLAYABLE', `Idempotency-Key "${k.key}": ${v.why}; check the state, then use a new key`));
     }
   });
 
@@ -85,7 +92,9 @@ export function installIdempotency(app: FastifyInstance, svc: Idempotency): void
     const status = reply.statusCode;
     const type = reply.getHeader('content-type');
     const answer =
-      status < 500 ? { status, contentType: typeof type === 'string' ? type : null, body: keptBody(payload, svc.maxAnswerBytes) } : undefined;
+      status < 500
+        ? { status, contentType: typeof type === 'string' ? type : null, body: keptBody(payload, svc.maxAnswerBytes) }
+        : undefined;
     try {
       await svc.finish(k, answer);
     } catch (e) {

@@ -39,7 +39,10 @@ test('/openapi.json documents the header and its 409 and 422 on POSTs, not on GE
     paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown> }>>;
   };
   const post = doc.paths['/api/v1/tokens']!.post!;
-  assert.ok(post.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), JSON.stringify(post.parameters));
+  assert.ok(
+    post.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'),
+    JSON.stringify(post.parameters),
+  );
   for (const s of ['400', '409', '422']) assert.ok(post.responses[s], `POST /api/v1/tokens documents ${s}`);
   const migrate = doc.paths['/api/v1/instances/{id}/migrate']!.post!;
   assert.ok(migrate.responses['422'] && migrate.parameters?.some((p) => p.name === 'idempotency-key'));

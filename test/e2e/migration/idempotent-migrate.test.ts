@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../../../testing/proc.js';
-import { api, cleanupNodes, containersOf, instances, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../../../testing/cluster.js';
+import {
+  api,
+  cleanupNodes,
+  containersOf,
+  instances,
+  spawnAgent,
+  spawnCore,
+  type AgentProc,
+  type CoreProc,
+} from '../../../testing/cluster.js';
 import { send } from '../../../testing/idempotency-cases.js';
 
 const NODES = ['replica-idem-a', 'replica-idem-b'];
@@ -38,7 +47,10 @@ describe('migrate with an Idempotency-Key', { timeout: 300_000 }, () => {
       'nodes ready',
     );
     // automatic moves off: only the manual ones below happen
-    const p = await api(core, 'PUT', '/api/v1/policies', { acceptance: 'always', management: { maxMovesPerRound: 0, migrationTimeoutMs: 4000 } });
+    const p = await api(core, 'PUT', '/api/v1/policies', {
+      acceptance: 'always',
+      management: { maxMovesPerRound: 0, migrationTimeoutMs: 4000 },
+    });
     assert.equal(p.status, 200);
   });
   after(async () => {
@@ -49,7 +61,7 @@ describe('migrate with an Idempotency-Key', { timeout: 300_000 }, () => {
 
   test('the same key twice: one move, the same answer twice', async () => {
     assert.equal((await api(core, 'POST', '/api/v1/mels', { name: 'replica-idem-web', image: 'osmo-test/sleeper:1' })).status, 201);
-    const src = (await runningOne('replica-idem-web'))!;
+    const src = await runningOne('replica-idem-web');
     const to = src.node === NODES[0] ? NODES[1]! : NODES[0]!;
     const key = randomUUID();
     const o = { body: { node: to }, key, token: core.token };
@@ -79,7 +91,7 @@ describe('migrate with an Idempotency-Key', { timeout: 300_000 }, () => {
       healthCheck: { tcpPort: 80 },
     });
     assert.equal(m.status, 201, JSON.stringify(m.json));
-    const src = (await runningOne('replica-idem-deaf'))!;
+    const src = await runningOne('replica-idem-deaf');
     const to = src.node === NODES[0] ? NODES[1]! : NODES[0]!;
     const key = randomUUID();
     const o = { body: { node: to }, key, token: core.token };

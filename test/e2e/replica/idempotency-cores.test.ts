@@ -38,7 +38,8 @@ async function startCoreProc(prefix: string): Promise<Core> {
   return { proc, url: `http://127.0.0.1:${port}`, dataDir };
 }
 
-const tokens = async (url: string, token: string) => (await send(url, 'GET', '/api/v1/tokens', { token })).json.tokens as Array<{ id: string }>;
+const tokens = async (url: string, token: string) =>
+  (await send(url, 'GET', '/api/v1/tokens', { token })).json.tokens as Array<{ id: string }>;
 
 test('one key through the follower and the leader acts once; the next leader replays it', async () => {
   const a = await startCoreProc('osmo-replica-idem-a-');

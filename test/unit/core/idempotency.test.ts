@@ -53,7 +53,12 @@ test('kept answers: text up to the bound; larger ones, streams and bytes that ar
 
 test('the verdict on a key already taken', () => {
   const self = { owner: 'core#a', running: false };
-  assert.deepEqual(judge(row(), req, self), { kind: 'replay', status: 201, contentType: 'application/json; charset=utf-8', body: '{"id":"x"}' });
+  assert.deepEqual(judge(row(), req, self), {
+    kind: 'replay',
+    status: 201,
+    contentType: 'application/json; charset=utf-8',
+    body: '{"id":"x"}',
+  });
   assert.equal(judge(row({ fingerprint: 'f2' }), req, self).kind, 'mismatch');
   assert.equal(judge(row({ path: '/api/v1/plans' }), req, self).kind, 'mismatch');
   assert.equal(judge(row({ method: 'PATCH' }), req, self).kind, 'mismatch');
