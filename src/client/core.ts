@@ -54,7 +54,8 @@ export class CoreClient {
   readonly cloudlets: CloudletClient;
 
   constructor(o: HttpOptions) {
-    this.http = new HttpClient('core', o);
+    // every POST carries an Idempotency-Key: the failover retry (several bases) acts once
+    this.http = new HttpClient('core', { idempotencyKeys: true, ...o });
     this.sla = new SlaClient(this.http);
     this.cloudlets = new CloudletClient(this.http);
   }

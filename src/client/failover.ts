@@ -3,16 +3,30 @@
 // answering 503 OSMO_NO_LEADER (the lead is moving), goes to the next, round after round,
 // for a bounded time; the caller sees one answer, or the last failure. The client stays on
 // the core that answered. A call cut after it was sent (the core died mid-request) may
-// have taken effect there: retried elsewhere it is applied again, as any retry would.
+// have taken effect there: the CoreClient's POSTs carry one Idempotency-Key for all their
+// tries (http.ts), so the core answers the retry from the first try instead of acting again;
+// other calls are PUTs and DELETEs, safe to repeat.
 import { isApiError } from './errors.js';
+
+const codeOf = (text: string): unknown => {
+  try {
+    return (JSON.parse(text) as { code?: unknown }).code;
+  } catch {
+    return undefined;
+  }
+};
 
 /** The answer of a core that cannot serve the call now: no leader to forward to. */
 export function noLeader(text: string): boolean {
-  try {
-    return (JSON.parse(text) as { code?: unknown }).code === 'OSMO_NO_LEADER';
-  } catch {
-    return false;
-  }
+  return codeOf(text) === 'OSMO_NO_LEADER';
+}
+
+/**
+ * An answer another try may turn into the real one: no leader (503), or the first try of
+ * this call, cut on its way back through another core, still running on the leader (409).
+ */
+export function tryAgain(status: number, text: string): boolean {
+  return (status === 503 && noLeader(text)) || (status === 409 && codeOf(text) === 'OSMO_IDEMPOTENCY_IN_FLIGHT');
 }
 
 export class Bases {

@@ -1,11 +1,12 @@
 // The transport under both API clients: JSON, bytes and event streams over node:http(s) (exchange.ts) with the bearer token, a deadline
 // per call, the response read against the route's zod schema, and every failure turned
 // into one ApiError (errors.ts). Nothing here knows a path; core.ts and agent.ts do.
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { ApiError, causeOf, oneLine } from './errors.js';
 import { exchange, exchangeBytes, exchangeStream, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
-import { Bases, noLeader } from './failover.js';
+import { Bases, tryAgain } from './failover.js';
 import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
 export interface HttpOptions {
@@ -23,6 +24,12 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** carry the calls over this transport instead of fetch (NATS request/reply: src/bus/nats/rpc.ts) */
   exchange?: BusExchange;
+  /**
+   * send an `Idempotency-Key` (a new UUID per call, the same for that call's retries on other
+   * bases) on every POST and PATCH, so a retry after a cut call acts once (the core's API
+   * honours it: src/core/idempotency/). The CoreClient turns it on; the agent protocol has keys of its own.
+   */
+  idempotencyKeys?: boolean;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -33,6 +40,8 @@ export interface CallOptions<S extends z.ZodType> {
   /** the route's response schema for its 2xx answer */
   response: S;
   timeoutMs?: number;
+  /** this call's Idempotency-Key (a caller retrying a call itself passes the key of its first try) */
+  idempotencyKey?: string;
 }
 
 /** Builds "?a=1&b=x" from the defined entries, or "" when there are none. */
@@ -49,6 +58,7 @@ export class HttpClient {
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
   private readonly exchange: BusExchange | undefined;
+  private readonly idempotencyKeys: boolean;
 
   constructor(
     /** "core" or "agent", for messages */
@@ -59,6 +69,13 @@ export class HttpClient {
     this.token = o.token;
     this.timeoutMs = o.timeoutMs ?? 60_000;
     this.exchange = o.exchange;
+    this.idempotencyKeys = o.idempotencyKeys ?? false;
+  }
+
+  /** The Idempotency-Key header for one call (all its tries), when this client sends keys. */
+  private keyHeader(method: string, given?: string): Record<string, string> {
+    if (given !== undefined) return { 'idempotency-key': given };
+    return this.idempotencyKeys && (method === 'POST' || method === 'PATCH') ? { 'idempotency-key': randomUUID() } : {};
   }
 
   /** the base URL calls go to now (with several, the last one that answered) */
@@ -76,7 +93,7 @@ export class HttpClient {
 
   /** Sends one request and returns the answer read with `o.response`; throws ApiError otherwise. */
   async call<S extends z.ZodType>(method: string, path: string, o: CallOptions<S>): Promise<z.output<S>> {
-    const { status, json } = await this.send(method, path, o.body, o.query, o.timeoutMs);
+    const { status, json } = await this.send(method, path, o.body, o.query, o.timeoutMs, o.idempotencyKey);
     const info = { service: this.service, base: this.base, method, path, status };
     if (status < 200 || status >= 300) {
       const body = (json && typeof json === 'object' ? json : {}) as { error?: unknown; code?: unknown };
@@ -110,12 +127,15 @@ export class HttpClient {
     body?: unknown,
     query?: Query,
     timeoutMs = this.timeoutMs,
+    idempotencyKey?: string,
   ): Promise<{ status: number; json: unknown }> {
     if (this.exchange) return this.sendOverExchange(this.exchange, method, path, body, query, timeoutMs);
     const payload = body === undefined ? null : JSON.stringify(body);
+    // made once: every try of this call, on whichever base, carries the same key
+    const key = this.keyHeader(method, idempotencyKey);
     const res = await this.bases.call(
-      (base) => this.sendTo(base, method, path, payload, query, timeoutMs),
-      (r) => r.status === 503 && noLeader(r.text),
+      (base) => this.sendTo(base, method, path, payload, query, timeoutMs, key),
+      (r) => tryAgain(r.status, r.text),
     );
     return { status: res.status, json: parseBody(res.text) };
   }
@@ -127,10 +147,11 @@ export class HttpClient {
     payload: string | null,
     query: Query | undefined,
     timeoutMs: number,
+    key: Record<string, string>,
   ): Promise<Exchange> {
     const info = { service: this.service, base, method, path };
     try {
-      return await exchange(`${base}${path}${queryString(query)}`, method, this.headers(payload !== null), payload, timeoutMs);
+      return await exchange(`${base}${path}${queryString(query)}`, method, this.headers(payload !== null, key), payload, timeoutMs);
     } catch (e) {
       if ((e as { timedOut?: boolean }).timedOut)
         throw new ApiError(
@@ -192,7 +213,7 @@ export class HttpClient {
       res = await exchangeBytes(
         `${this.base}${path}${queryString(o.query)}`,
         method,
-        this.headers(false, o.contentType ? { 'content-type': o.contentType } : {}),
+        this.headers(false, { ...(o.contentType ? { 'content-type': o.contentType } : {}), ...this.keyHeader(method) }),
         o.body ?? null,
         timeoutMs,
       );

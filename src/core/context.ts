@@ -26,6 +26,7 @@ import type { TlsFiles } from '../shared/tls.js';
 import type { CoreCa } from './security/ca.js';
 import type { BusOptions } from '../bus/nats/connect.js';
 import type { CoreBus } from './bus/service.js';
+import type { Idempotency } from './idempotency/service.js';
 
 export interface CoreConfig {
   listen: { host: string; port: number };
@@ -89,6 +90,7 @@ export interface CoreServices {
   plans: PlanService;
   sla: SlaService;
   cloudlets: CloudletService;
+  idempotency: Idempotency;
 }
 
 export type ServiceName = keyof CoreServices;

@@ -16,6 +16,7 @@ import { dashboard } from './dashboard/module.js';
 import { events, retention } from './events/module.js';
 import { buildApp } from './http/app.js';
 import { isLoopback } from './http/auth.js';
+import { idempotency } from './idempotency/module.js';
 import { instances } from './instances/module.js';
 import { mels } from './mels/module.js';
 import { metrics } from './metrics/module.js';
@@ -49,6 +50,7 @@ export const CORE_MODULES: readonly AnyCoreModule[] = [
   bus,
   state,
   security,
+  idempotency,
   events,
   metrics,
   agents,

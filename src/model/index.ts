@@ -8,3 +8,4 @@ export * from './resources.js';
 export * from './snapshot.js';
 export * from './slo.js';
 export * from './cloudlet.js';
+export * from './idempotency.js';

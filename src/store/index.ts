@@ -16,6 +16,7 @@ import { SampleRepo } from './repos/samples.js';
 import { KvRepo } from './repos/kv.js';
 import { PlanRepo } from './repos/plans.js';
 import { CloudletRepo } from './repos/cloudlets.js';
+import { IdempotencyRepo } from './repos/idempotency.js';
 
 export * from './records.js';
 export type { EventQuery } from './repos/events.js';
@@ -23,6 +24,7 @@ export type { SampleQuery } from './repos/samples.js';
 export type { PlanRow } from './repos/plans.js';
 export { parseStoreUrl, type StoreLocation, type DialectName } from './dialects/index.js';
 export type { AppRow, CloudletInstanceRow, ServiceRow } from './repos/cloudlets.js';
+export type { IdempotencyAnswer, IdempotencyRow } from './repos/idempotency.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -37,6 +39,7 @@ export interface Store {
   readonly kv: KvRepo;
   readonly plans: PlanRepo;
   readonly cloudlets: CloudletRepo;
+  readonly idempotency: IdempotencyRepo;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export function storeOver(db: Kysely<Database>, dialect: DialectName = 'sqlite')
     kv: new KvRepo(db),
     plans: new PlanRepo(db),
     cloudlets: new CloudletRepo(db),
+    idempotency: new IdempotencyRepo(db),
     close: () => db.destroy(),
   };
 }

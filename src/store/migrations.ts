@@ -187,12 +187,38 @@ const m0004: Migration = {
   },
 };
 
+// Idempotency keys (src/core/idempotency): one row per (caller, key), reserved before the
+// write runs (status null) and completed with its answer; expired after 24 h by the leader.
+const m0005: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('status', 'integer')
+      .addColumn('content_type', 'text')
+      .addColumn('body', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key'])
+      .execute();
+    await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('idempotency_keys').execute();
+  },
+};
+
 /** Append new migrations here; names sort in apply order. Never edit an applied one. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_plans': m0002,
   '0003_core_leader': m0003,
   '0004_cloudlets': m0004,
+  '0005_idempotency_keys': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

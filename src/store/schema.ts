@@ -133,6 +133,25 @@ export interface CloudletMessagesTable {
   read_at: number | null;
 }
 
+/** one idempotency key of one caller: reserved (status null) while its write runs, then its answer */
+export interface IdempotencyKeysTable {
+  /** who sent it (src/core/idempotency/service.ts principalId): keys are per caller */
+  principal: string;
+  key: string;
+  method: string;
+  /** the URL as sent (path and query) */
+  path: string;
+  /** sha256 (hex) of the request body */
+  fingerprint: string;
+  /** the core process that runs (or ran) the write */
+  owner: string;
+  status: number | null;
+  content_type: string | null;
+  /** the answer's text; null while running, or when it was not kept (too large, not text) */
+  body: string | null;
+  created_at: number;
+}
+
 export interface Database {
   nodes: NodesTable;
   mels: MelsTable;
@@ -147,4 +166,5 @@ export interface Database {
   cloudlet_apps: CloudletAppsTable;
   cloudlet_instances: CloudletInstancesTable;
   cloudlet_messages: CloudletMessagesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -16,6 +16,7 @@ import { applyHttpLimits, CORE_HTTP_LIMITS, fastifyTimeouts } from '../../shared
 import { installErrorHandling } from './errors.js';
 import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
+import { installIdempotency } from '../idempotency/hooks.js';
 import { collectRoutes } from '../replica/routes-table.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
@@ -42,6 +43,7 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
   const modules = ctx as Partial<CoreContext>;
   installAuth(app, modules.security ?? joinTokenOnly(ctx.token), ctx.config.openClientApi);
   if (modules.events) installAudit(app, modules.events);
+  if (modules.idempotency) installIdempotency(app, modules.idempotency);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.apiSeconds.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -5,11 +5,18 @@
 //         method reads a body at all (invalid JSON, a wrong content type, too large: docs/errors.md);
 //   401 — any class but `public` can be refused without the right token (src/core/http/auth.ts);
 //   503 — a write (any method but GET/HEAD) meets a full data disk: OSMO_STORE_FULL; and any
-//         request, reads too, while a PostgreSQL store is out of reach: OSMO_STORE_UNAVAILABLE.
+//         request, reads too, while a PostgreSQL store is out of reach: OSMO_STORE_UNAVAILABLE;
+//   409, 422 and the Idempotency-Key header — every POST and PATCH of the client and admin API
+//         honours the key (src/core/idempotency/): 409 while the first request with it runs
+//         (or when its answer cannot be replayed), 422 when it is reused for another request.
 // A route that documents a status itself keeps its own description.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { ErrorBody } from '../../model/index.js';
+import { ErrorBody, IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from '../../model/index.js';
+import { honoursKey } from '../idempotency/hooks.js';
+
+// loose: the validated headers replace the request's, and every other header must stay
+const KeyHeader = z.looseObject({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional() });
 
 const READS_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -25,6 +32,11 @@ export function documentCommonStatuses(app: FastifyInstance): void {
     if (schema.params || schema.querystring || schema.body || [route.method].flat().some((m) => READS_BODY.has(m))) add(400);
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'admin';
     if (auth !== 'public') add(401);
+    if ([route.method].flat().some((m) => honoursKey(m, auth))) {
+      schema.headers ??= KeyHeader;
+      add(409);
+      add(422);
+    }
     // no bearer needed: said so, so that a client (or a validating proxy) sends none
     else schema.security ??= [];
     add(503);
