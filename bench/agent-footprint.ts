@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, freePort, launcherFlags, peakRss, procUsage, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
+import { contextSwitches, docker, freePort, launcherFlags, peakRss, procUsage, sleep, startCompiledAgent, waitHttp } from './agent-lib.js';
 import { AgentApi, type MonitorOption } from '../src/client/index.js';
 
 const SECONDS = Number(process.argv[2] ?? 60);
@@ -47,14 +47,14 @@ try {
   })();
   await sleep(5000); // warm-up: JIT, first guest stats
   const pids = { agent: agent.child.pid!, ne: ne.pid! };
-  const start = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), t: Date.now() };
+  const start = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), cs: contextSwitches(pids.agent), t: Date.now() };
   const rss = { agent: [] as number[], ne: [] as number[] };
   for (let s = 0; s < SECONDS; s++) {
     await sleep(1000);
     rss.agent.push(procUsage(pids.agent).rssBytes);
     rss.ne.push(procUsage(pids.ne).rssBytes);
   }
-  const end = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), t: Date.now() };
+  const end = { agent: procUsage(pids.agent), ne: procUsage(pids.ne), cs: contextSwitches(pids.agent), t: Date.now() };
   const wall = (end.t - start.t) / 1000;
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -98,6 +98,9 @@ try {
   console.log('|---|---|---|---|---|');
   for (const r of [a, n]) console.log(`| ${r.name} | ${mb(r.rssAvg)} | ${mb(r.rssMax)} | ${mb(r.rssPeak)} | ${r.cpu.toFixed(2)} |`);
   console.log(`ratio agent / node_exporter: RSS ${(a.rssAvg / n.rssAvg).toFixed(2)}x, CPU ${(a.cpu / Math.max(n.cpu, 0.01)).toFixed(2)}x`);
+  console.log(
+    `agent context switches/s (wakeups): main thread ${((end.cs.main - start.cs.main) / wall).toFixed(1)}, all threads ${((end.cs.all - start.cs.all) / wall).toFixed(1)}`,
+  );
   console.log(
     `targets (issue 14): RSS <= 60 MB (whole-run peak) ${a.rssPeak <= 60 * 1024 * 1024 ? 'met' : 'MISSED'}, CPU <= 0.5 % ${a.cpu <= 0.5 ? 'met' : 'MISSED'}`,
   );

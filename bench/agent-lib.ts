@@ -1,7 +1,7 @@
 // Shared bits of the agent benchmarks: build check, starting the compiled agent, reading a
 // process's CPU time and RSS from /proc, and medians.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,27 @@ export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number }
   const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { cpuSeconds, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+}
+
+/**
+ * Context switches of a process, summed over its threads (and of its main thread alone): a
+ * voluntary switch is the thread going to sleep (epoll_wait, a futex), so the count is the
+ * number of wakeups without perf or strace.
+ */
+export function contextSwitches(pid: number): { all: number; main: number } {
+  const read = (path: string): number => {
+    try {
+      const s = readFileSync(path, 'utf8');
+      const v = /voluntary_ctxt_switches:\s+(\d+)/.exec(s);
+      const n = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(s);
+      return Number(v?.[1] ?? 0) + Number(n?.[1] ?? 0);
+    } catch {
+      return 0; // a thread that ended between the listing and the read
+    }
+  };
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) all += read(`/proc/${pid}/task/${tid}/status`);
+  return { all, main: read(`/proc/${pid}/task/${pid}/status`) };
 }
 
 /** The process's peak RSS over its whole life so far (VmHWM), in bytes. */

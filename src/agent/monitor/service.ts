@@ -1,6 +1,9 @@
 // The monitor service: one running sampler per (metric, source), each on its own period.
 // PUT starts or re-times a pair, DELETE stops it; every tick publishes one sample event per
 // target on the bus (channel "sample") and start/retime/stop publish a "monitor" event.
+// Monitors of one period share one clock (one timer), so eight monitors at 1 s wake the
+// process once a second, not eight times: on a small box the wakeups, not the sampling,
+// were most of an idle-ish agent's CPU (docs/benchmarks.md, "Issue 14").
 // Several clients may share a pair (the seed's caller, the core's policy engine, OCCI
 // sensors): each PUT names an optional holder, the pair runs at the shortest period its
 // holders asked for, and a DELETE naming a holder stops the sampler only when no holder is left.
@@ -25,14 +28,29 @@ interface Running extends Omit<ActiveMonitor, 'holders'> {
   /** holder -> the period it asked for (s) */
   wants: Map<string, number>;
   sampler: Sampler;
+  /** the clock of its period (undefined once stopped) */
+  clock?: Clock;
+  /** a sample() under way: the clock does not start another (a slow source never stacks ticks) */
+  busy: boolean;
+  /** the clock ticked while it was busy: it samples once more as soon as it is done */
+  missed: boolean;
+  /** bumped on every re-time and stop: a sample begun before is not published */
+  generation: number;
+  stopped: boolean;
+}
+
+/** One timer for every monitor of one period. */
+interface Clock {
+  periodMs: number;
+  members: Set<Running>;
   timer?: NodeJS.Timeout;
   /** when the next tick is due (ms since epoch): ticks keep a fixed rate, not a fixed gap */
   due: number;
-  stopped: boolean;
 }
 
 export class MonitorService {
   private readonly running = new Map<string, Running>();
+  private readonly clocks = new Map<number, Clock>();
 
   constructor(
     private readonly bus: PubSub<AgentEventBody>,
@@ -48,10 +66,7 @@ export class MonitorService {
     if (cur) {
       cur.wants.set(holder, asked);
       const period = Math.min(...cur.wants.values());
-      cur.period = period;
-      if (cur.timer) clearTimeout(cur.timer);
-      cur.due = Date.now() + period * 1000;
-      this.schedule(cur);
+      this.retime(cur, period);
       this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'retimed', period });
       return 'retimed';
     }
@@ -72,11 +87,13 @@ export class MonitorService {
       startedAt: new Date().toISOString(),
       samples: 0,
       sampler,
-      due: Date.now() + period * 1000,
+      busy: false,
+      missed: false,
+      generation: 0,
       stopped: false,
     };
     this.running.set(key, m);
-    this.schedule(m);
+    this.join(m);
     this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'started', period });
     return 'started';
   }
@@ -94,10 +111,7 @@ export class MonitorService {
       if (m.wants.size > 0) {
         const period = Math.min(...m.wants.values());
         if (period !== m.period) {
-          m.period = period;
-          if (m.timer) clearTimeout(m.timer);
-          m.due = Date.now() + period * 1000;
-          this.schedule(m);
+          this.retime(m, period);
           this.bus.publish('monitor', { type: 'monitor', metric, source, action: 'retimed', period });
         }
         return;
@@ -126,33 +140,82 @@ export class MonitorService {
 
   private halt(m: Running): void {
     m.stopped = true;
-    if (m.timer) clearTimeout(m.timer);
+    m.generation++;
+    this.leave(m);
   }
 
-  // One timer per finished tick (not setInterval), so a slow engine never stacks ticks. Each
-  // tick is due one period after the previous one was due (not after it ended), so neither the
-  // sampling time nor a late timer stretches the period; a source slower than the period for
-  // longer than one period is not caught up in a burst: the schedule restarts from now.
-  private schedule(m: Running): void {
-    const timer = setTimeout(() => void this.tick(m, timer), Math.max(0, m.due - Date.now()));
-    timer.unref();
-    m.timer = timer;
+  private retime(m: Running, period: number): void {
+    m.generation++;
+    this.leave(m);
+    m.period = period;
+    this.join(m);
   }
 
-  private async tick(m: Running, timer: NodeJS.Timeout): Promise<void> {
+  /** Puts a monitor on the clock of its period, starting that clock if it is new. */
+  private join(m: Running): void {
     const periodMs = m.period * 1000;
-    m.due += periodMs;
-    if (m.due < Date.now() - periodMs) m.due = Date.now();
+    let c = this.clocks.get(periodMs);
+    if (!c) {
+      c = { periodMs, members: new Set(), due: Date.now() + periodMs };
+      this.clocks.set(periodMs, c);
+      this.arm(c);
+    }
+    c.members.add(m);
+    m.clock = c;
+  }
+
+  private leave(m: Running): void {
+    const c = m.clock;
+    m.clock = undefined;
+    m.missed = false;
+    if (!c) return;
+    c.members.delete(m);
+    if (c.members.size === 0) {
+      if (c.timer) clearTimeout(c.timer);
+      this.clocks.delete(c.periodMs);
+    }
+  }
+
+  // One timer per tick (not setInterval), re-armed for when the next tick is due: one period
+  // after the previous one was due (not after it ran), so a late timer does not stretch the
+  // period; after a stall longer than a period the schedule restarts from now (no burst).
+  private arm(c: Clock): void {
+    c.timer = setTimeout(() => this.fire(c), Math.max(0, c.due - Date.now()));
+    c.timer.unref();
+  }
+
+  private fire(c: Clock): void {
+    if (this.clocks.get(c.periodMs) !== c) return; // stopped meanwhile
+    const now = Date.now();
+    c.due += c.periodMs;
+    if (c.due < now - c.periodMs) c.due = now;
+    for (const m of c.members) {
+      if (m.busy) m.missed = true;
+      else void this.tick(m);
+    }
+    this.arm(c);
+  }
+
+  private async tick(m: Running): Promise<void> {
+    const generation = m.generation;
+    m.busy = true;
     try {
       const readings = await m.sampler.sample();
-      if (m.stopped || m.timer !== timer) return; // stopped or re-timed while sampling
-      for (const r of readings) {
-        this.bus.publish('sample', { type: 'sample', source: m.source, metric: m.metric, target: r.target, fields: r.fields });
+      if (m.generation === generation) {
+        for (const r of readings) {
+          this.bus.publish('sample', { type: 'sample', source: m.source, metric: m.metric, target: r.target, fields: r.fields });
+        }
+        m.samples++;
       }
-      m.samples++;
     } catch (e) {
-      this.onError(e, m);
+      if (m.generation === generation) this.onError(e, m);
+    } finally {
+      m.busy = false;
     }
-    if (!m.stopped && m.timer === timer) this.schedule(m);
+    // a source slower than the period is caught up once, not in a burst
+    if (m.missed && !m.stopped) {
+      m.missed = false;
+      void this.tick(m);
+    }
   }
 }
