@@ -23,7 +23,9 @@ const image = `ag-bench/sleeper:${run}`;
 
 docker(['tag', 'osmo-test/sleeper:1', image]);
 const events = join(mkdtempSync(join(tmpdir(), 'osmo-bench-ev-')), 'events.jsonl');
-const agent = await startCompiledAgent(nodeId, ['--events-file', events]);
+// AGENT_GUEST_STATS=engine: guest stats from the engine's streams even where cgroup files are reachable
+const guestStats = process.env.AGENT_GUEST_STATS;
+const agent = await startCompiledAgent(nodeId, ['--events-file', events, ...(guestStats ? ['--guest-stats', guestStats] : [])]);
 const api = new AgentApi({ base: agent.url });
 const nePort = await freePort();
 const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
@@ -70,7 +72,7 @@ try {
     .filter((e) => e.type === 'sample');
   const inWindow = samples.filter((e) => e.ts >= start.t && e.ts < end.t);
   console.log(
-    `agent node flags: "${process.env.AGENT_NODE_FLAGS ?? launcherFlags()}"; load average ${loadavg()
+    `agent node flags: "${process.env.AGENT_NODE_FLAGS ?? launcherFlags()}"; --guest-stats ${guestStats ?? 'auto (default)'}; load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );

@@ -66,6 +66,8 @@ export interface AgentOptions {
   allowHostVolumes?: boolean;
   /** seconds between SIGTERM and SIGKILL when an instance is removed */
   stopGraceSeconds?: number;
+  /** docker driver: guest stats from the containers' cgroup files when reachable (`auto`, default) or always from the engine */
+  guestStats?: 'auto' | 'engine';
   /** bound of the on-disk event outbox */
   outboxMaxBytes?: number;
   /** an existing driver (embedding); the agent does not close it */
@@ -181,6 +183,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<RunningAgent> {
       dataDir,
       ...(o.stopGraceSeconds !== undefined ? { stopGraceSeconds: o.stopGraceSeconds } : {}),
       ...(cloudletAddress ? { hostIp: cloudletAddress } : {}),
+      ...(o.guestStats ? { guestStats: o.guestStats } : {}),
     }));
   const bus = new PubSub<AgentEventBody>();
   // the core issues this node its own credential at the first registration; kept across restarts

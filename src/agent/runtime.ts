@@ -11,6 +11,8 @@ export interface RuntimeChoice {
   stopGraceSeconds?: number;
   /** address published ports bind to (a cloudlet publishes where devices reach it) */
   hostIp?: string;
+  /** docker: guest stats from cgroup files when reachable (`auto`) or always from the engine */
+  guestStats?: 'auto' | 'engine';
 }
 
 export function openRuntime(c: RuntimeChoice): Promise<Runtime> {
@@ -19,5 +21,6 @@ export function openRuntime(c: RuntimeChoice): Promise<Runtime> {
     dataDir: c.dataDir,
     ...(c.stopGraceSeconds !== undefined ? { stopGraceSeconds: c.stopGraceSeconds } : {}),
     ...(c.hostIp !== undefined ? { hostIp: c.hostIp } : {}),
+    ...(c.guestStats ? { guestStats: c.guestStats } : {}),
   });
 }

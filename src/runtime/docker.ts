@@ -14,6 +14,7 @@ import { pullImage } from './docker-pull.js';
 import { createOptions, normaliseImageRef } from './docker-spec.js';
 import { withName } from './docker-stats.js';
 import { StatsStreams } from './docker-stats-stream.js';
+import { CgroupStats } from './cgroup-stats.js';
 import { boundEngine, type BoundEngine, type EngineLimits } from './docker-engine.js';
 import {
   LABEL_NODE,
@@ -30,6 +31,14 @@ import {
 
 const SEEN_TTL_MS = 10_000;
 
+interface Seen {
+  id: string;
+  at: number;
+  pid: number;
+  /** ms since epoch */
+  startedAt: number;
+}
+
 export interface DockerRuntimeOptions {
   nodeId: string;
   /** Address published ports bind to. Loopback by default; an agent on a real machine may want 0.0.0.0. */
@@ -40,7 +49,15 @@ export interface DockerRuntimeOptions {
   docker?: Docker;
   /** How much may be asked of the engine at once (docker-engine.ts has the defaults). */
   engine?: EngineLimits;
+  /**
+   * Where guest stats come from: `auto` (default) reads a container's cgroup files when they
+   * are reachable from this host and asks the engine's stats stream otherwise; `engine`
+   * always asks the engine (docs/decisions.md, 2026-12-01).
+   */
+  guestStats?: GuestStatsSource;
 }
+
+export type GuestStatsSource = 'auto' | 'engine';
 
 export class DockerRuntime implements Runtime {
   readonly driver = 'docker' as const;
@@ -49,10 +66,12 @@ export class DockerRuntime implements Runtime {
   private readonly hostIp: string;
   private readonly grace: number;
   private readonly events: DockerEventWatcher;
-  /** name -> id of a running container of ours, as last inspected (see stats()) */
-  private readonly seen = new Map<string, { id: string; at: number }>();
+  /** name -> id (with its init pid and start) of a running container of ours, as last inspected (see stats()) */
+  private readonly seen = new Map<string, Seen>();
   /** one engine stats stream per container being sampled (see stats()) */
   private readonly statsStreams: StatsStreams;
+  /** the containers' cgroup files, when the agent shares the engine's host (see stats()) */
+  private readonly cgroups: CgroupStats | undefined;
   /** container id -> its InstanceInfo, valid while the container stays in `state` (see list()) */
   private readonly inspected = new Map<string, { state: string; info: InstanceInfo }>();
   private readonly engine: BoundEngine;
@@ -73,6 +92,10 @@ export class DockerRuntime implements Runtime {
     this.engine = boundEngine(this.docker, opts.engine);
     this.events = new DockerEventWatcher(this.docker, this.nodeId);
     this.statsStreams = new StatsStreams(this.docker);
+    if (opts.guestStats !== 'engine') {
+      const cg = new CgroupStats();
+      if (cg.available()) this.cgroups = cg;
+    }
   }
 
   async deploy(spec: DeploySpec, onProgress?: (p: PullProgress) => void): Promise<InstanceInfo> {
@@ -134,6 +157,7 @@ export class DockerRuntime implements Runtime {
     if (!info) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     this.seen.delete(name);
     this.statsStreams.drop(info.Id);
+    this.cgroups?.drop(info.Id);
     const c = this.docker.getContainer(info.Id);
     try {
       await c.stop({ t: this.grace });
@@ -185,7 +209,10 @@ export class DockerRuntime implements Runtime {
       summaries.map(async (s) => {
         const cached = this.inspected.get(s.Id);
         if (cached && cached.state === s.State) {
-          if (s.State === 'running') this.seen.set(cached.info.name, { id: s.Id, at: Date.now() });
+          if (s.State === 'running') {
+            const startedAt = cached.info.startedAt ? Date.parse(cached.info.startedAt) : 0;
+            this.seen.set(cached.info.name, { id: s.Id, at: Date.now(), pid: cached.info.pid ?? 0, startedAt });
+          }
           return cached.info;
         }
         try {
@@ -215,6 +242,8 @@ export class DockerRuntime implements Runtime {
     // the slow path.
     const known = this.seen.get(name);
     if (known && Date.now() - known.at < SEEN_TTL_MS) {
+      const direct = this.cgroups?.read(known.id, known.pid, known.startedAt);
+      if (direct) return withName(name, direct);
       const s = await this.statsStreams.latest(known.id).catch(() => undefined);
       if (s && s.live) return withName(name, s);
       this.statsStreams.drop(known.id);
@@ -223,6 +252,8 @@ export class DockerRuntime implements Runtime {
     const c = await this.inspectOwned(name);
     if (!c) throw notFound(`no deployment named "${name}" on node ${this.nodeId}`);
     if (!c.State.Running) throw new OsmoError('conflict', `deployment "${name}" is not running (${c.State.Status})`);
+    const direct = this.cgroups?.read(c.Id, c.State.Pid, Date.parse(c.State.StartedAt));
+    if (direct) return withName(name, direct);
     try {
       return withName(name, await this.statsStreams.latest(c.Id));
     } catch (e) {
@@ -278,6 +309,7 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     this.events.stop();
     this.statsStreams.close();
+    this.cgroups?.close();
     this.engine.close();
   }
 
@@ -299,8 +331,11 @@ export class DockerRuntime implements Runtime {
 
   private remember(c: Docker.ContainerInspectInfo): void {
     const name = c.Name.replace(/^\//, '');
-    if (c.State.Running) this.seen.set(name, { id: c.Id, at: Date.now() });
-    else this.seen.delete(name);
+    if (c.State.Running) this.seen.set(name, { id: c.Id, at: Date.now(), pid: c.State.Pid, startedAt: Date.parse(c.State.StartedAt) });
+    else {
+      this.seen.delete(name);
+      this.cgroups?.drop(c.Id);
+    }
   }
 
   private async assertNameFree(name: string): Promise<void> {

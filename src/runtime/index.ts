@@ -1,7 +1,7 @@
 // One way in: the agent asks for a driver by name and gets a Runtime.
 import { join } from 'node:path';
 import { invalid } from '../shared/errors.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime, type GuestStatsSource } from './docker.js';
 import type { DriverName } from '../model/index.js';
 import type { Runtime } from './types.js';
 
@@ -13,6 +13,8 @@ export interface RuntimeOptions {
   hostIp?: string;
   /** Seconds between SIGTERM and SIGKILL on remove (default 10). */
   stopGraceSeconds?: number;
+  /** docker: where guest stats come from (DockerRuntimeOptions.guestStats). */
+  guestStats?: GuestStatsSource;
 }
 
 export async function createRuntime(driver: DriverName | string, opts: RuntimeOptions): Promise<Runtime> {
@@ -22,6 +24,7 @@ export async function createRuntime(driver: DriverName | string, opts: RuntimeOp
         nodeId: opts.nodeId,
         ...(opts.hostIp !== undefined ? { hostIp: opts.hostIp } : {}),
         ...(opts.stopGraceSeconds !== undefined ? { stopGraceSeconds: opts.stopGraceSeconds } : {}),
+        ...(opts.guestStats ? { guestStats: opts.guestStats } : {}),
       });
     case 'process': {
       const { ProcessRuntime } = await import('./process.js');

@@ -47,6 +47,7 @@ interface Flags {
   allowPrivileged?: boolean;
   allowHostVolumes?: boolean;
   stopGrace?: number;
+  guestStats: 'auto' | 'engine';
   outboxMax?: number;
   logLevel: string;
   tlsCert?: string;
@@ -98,6 +99,14 @@ export function register(program: Command): void {
     .option('--allow-privileged', 'permit privileged deployments (refused by default)')
     .option('--allow-host-volumes', 'permit host-path volumes (refused by default; named volumes are always fine)')
     .option('--stop-grace <seconds>', 'seconds between SIGTERM and SIGKILL when removing an instance', positive('--stop-grace'))
+    .addOption(
+      new Option(
+        '--guest-stats <source>',
+        "docker: where guest monitors read a container's cpu/mem/net/disk: auto = its cgroup files when this host runs the engine, else the engine's stats stream; engine = always the engine",
+      )
+        .choices(['auto', 'engine'])
+        .default('auto'),
+    )
     .option('--outbox-max <bytes>', 'bound of the on-disk event outbox (default 64m)', parseBytes)
     .option('--log-level <level>', 'pino log level', 'info')
     .option(
@@ -137,6 +146,7 @@ export function register(program: Command): void {
           allowPrivileged: !!f.allowPrivileged,
           allowHostVolumes: !!f.allowHostVolumes,
           ...(f.stopGrace ? { stopGraceSeconds: f.stopGrace } : {}),
+          guestStats: f.guestStats,
           ...(f.outboxMax ? { outboxMaxBytes: f.outboxMax } : {}),
           logLevel: f.logLevel,
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),

@@ -171,4 +171,37 @@ describe('MonitorService (guest source over MockRuntime)', () => {
       monitors.close();
     }
   });
+  test('monitors of one period share a clock: a stalled source neither holds up the others nor catches up in a burst', async () => {
+    const bus = new PubSub<AgentEventBody>();
+    const count = { host: 0, guest: 0 };
+    bus.subscribe('sample', (e) => {
+      if (e.type === 'sample') count[e.source]++;
+    });
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    // a guest source whose engine hangs until released
+    const guest = {
+      running: async () => ['g'],
+      stats: async (name: string) => {
+        await stalled;
+        return { name, ts: Date.now(), ...stats };
+      },
+    };
+    const monitors = new MonitorService(bus, guest);
+    try {
+      await monitors.start('cpu', 'guest', 0.02);
+      await monitors.start('cpu', 'host', 0.02);
+      await eventually(() => count.host >= 10, 10_000, 'host samples while the guest source hangs');
+      assert.equal(count.guest, 0);
+      const hostAtRelease = count.host;
+      release();
+      await eventually(() => count.guest >= 1, 10_000, 'the guest sample once released');
+      // the ~10 ticks missed while it hung are not replayed: the one in flight and the one it
+      // owed, then one per tick of the clock (the host monitor counts those ticks)
+      const ticks = count.host - hostAtRelease;
+      assert.ok(count.guest <= 2 + ticks, `${count.guest} guest samples after the stall, over ${ticks} ticks`);
+    } finally {
+      monitors.close();
+    }
+  });
 });
