@@ -7,13 +7,17 @@
 //   401 — a token is configured and the request has the wrong one (any route but public);
 //   503 — the container engine (or the source a monitor reads) cannot be reached.
 // Route-specific ones (403, 404, 409) are declared on the routes themselves.
-import swagger from '@fastify/swagger';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+// The document is built on its first request, not at start-up: @fastify/swagger and the yaml
+// library it loads (≈ 90 modules) would otherwise sit in every agent's heap, and most agents
+// are never asked (docs/benchmarks.md, "Issue 14"). The routes are recorded as they are added
+// and replayed, without handlers, into a throwaway app that carries the generator.
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody } from '../../model/errors.js';
 import { VERSION } from '../../shared/version.js';
+import { zodCompilers } from '../../shared/http-errors.js';
 
 const READS_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -35,11 +39,28 @@ function documentCommonStatuses(route: RouteOptions): void {
   add(503);
 }
 
-/** Registers the document generator; call before any route is added. */
-export async function installOpenApi(
-  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>,
-): Promise<void> {
-  app.addHook('onRoute', documentCommonStatuses);
+/** Records the routes for the document; call before any route is added. */
+export function installOpenApi(app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>): void {
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    documentCommonStatuses(route);
+    routes.push(route);
+  });
+  let doc: Promise<unknown> | undefined;
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => {
+    doc ??= generate(routes).catch((e: unknown) => {
+      doc = undefined; // a failure is not kept: the next request tries again
+      throw e;
+    });
+    return doc;
+  });
+}
+
+async function generate(routes: RouteOptions[]): Promise<unknown> {
+  const { default: swagger } = await import('@fastify/swagger');
+  const app = Fastify({ schemaController: zodCompilers });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -54,5 +75,16 @@ export async function installOpenApi(
     },
     transform: jsonSchemaTransform,
   });
-  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+  const noop = async (): Promise<void> => {};
+  for (const r of routes) {
+    // HEAD routes fastify adds beside each GET come back by themselves
+    if ([r.method].flat().every((m) => m === 'HEAD')) continue;
+    app.route({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema } : {}), ...(r.config ? { config: r.config } : {}), handler: noop });
+  }
+  await app.ready();
+  try {
+    return app.swagger();
+  } finally {
+    await app.close();
+  }
 }

@@ -62,7 +62,7 @@ export async function buildServer(ctx: AgentContext, logger: Logger, tls?: TlsFi
     for (const s of streams) s.end();
   });
 
-  await installOpenApi(app);
+  installOpenApi(app);
   await app.register(metaRoutes(ctx, streams));
   await app.register(deployRoutes(ctx));
   await app.register(monitorRoutes(ctx));

@@ -2,7 +2,7 @@
 // client, the mDNS stack, or fastify's default ajv / fast-json-stringify compilers: together
 // they are several MB of an agent's resident memory (docs/benchmarks.md, "Footprint"); nor
 // our own modules whose zod schemas cost start-up CPU and heap at import: the typed client
-// with the core's policy schemas, the cloudlet model.
+// with the core's policy schemas, the cloudlet model; nor the OpenAPI generator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire, register } from 'node:module';
@@ -45,6 +45,10 @@ test('importing the agent loads neither the NATS client nor the mDNS stack', asy
   // nothing to announce: no socket, and no mDNS library either
   await (await announce({ nodeId: 'light-lazy', layer: 'edge', domain: 'd' })).close();
   assert.deepEqual(loaded(/node_modules\/(@nats-io|bonjour-service|multicast-dns)\//), []);
+});
+
+test('importing the agent loads neither @fastify/swagger nor yaml: the OpenAPI document is built when asked', () => {
+  assert.deepEqual(loaded(/node_modules\/(@fastify\/swagger|yaml|json-schema-resolver)\//), []);
 });
 
 test('a fastify app with zod compilers validates without loading ajv or fast-json-stringify', async () => {
