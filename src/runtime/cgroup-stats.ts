@@ -62,7 +62,10 @@ function netTotals(text: string): { rx: number; tx: number } {
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
-    const cols = line.slice(colon + 1).trim().split(/\s+/);
+    const cols = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     rx += Number(cols[0]) || 0;
     tx += Number(cols[8]) || 0;
   }

@@ -79,7 +79,13 @@ async function generate(routes: RouteOptions[]): Promise<unknown> {
   for (const r of routes) {
     // HEAD routes fastify adds beside each GET come back by themselves
     if ([r.method].flat().every((m) => m === 'HEAD')) continue;
-    app.route({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema } : {}), ...(r.config ? { config: r.config } : {}), handler: noop });
+    app.route({
+      method: r.method,
+      url: r.url,
+      ...(r.schema ? { schema: r.schema } : {}),
+      ...(r.config ? { config: r.config } : {}),
+      handler: noop,
+    });
   }
   await app.ready();
   try {

@@ -36,7 +36,14 @@ describe('guest stats from cgroup files', () => {
     cg.close();
     await Promise.all([direct.close(), engine.close()]);
     const mine = await docker.listContainers({ all: true, filters: { name: [`light-cg-${uid}-`] } });
-    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+    await Promise.all(
+      mine.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => {}),
+      ),
+    );
   });
 
   test('this host runs the engine: the files of its container are found and read', () => {
