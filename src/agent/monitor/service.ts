@@ -2,9 +2,8 @@
 // PUT starts or re-times a pair, DELETE stops it; every tick publishes one sample event per
 // target on the bus (channel "sample") and start/retime/stop publish a "monitor" event.
 // Monitors of one period share one clock (one timer): they are sampled in one turn of the
-// event loop, and their events leave in one burst (one events-file write), instead of each
-// timer waking the process on its own; on a small box the process's wakeups cost more than
-// the sampling code (docs/benchmarks.md, "Issue 14").
+// event loop instead of each timer waking the process on its own; on a small box the
+// process's wakeups cost more than the sampling code (docs/benchmarks.md, "Issue 14").
 // Several clients may share a pair (the seed's caller, the core's policy engine, OCCI
 // sensors): each PUT names an optional holder, the pair runs at the shortest period its
 // holders asked for, and a DELETE naming a holder stops the sampler only when no holder is left.
