@@ -97,8 +97,12 @@ describe('migrate with an Idempotency-Key', { timeout: 300_000 }, () => {
     const o = { body: { node: to }, key, token: core.token };
     const path = `/api/v1/instances/${src.id}/migrate`;
     const first = send(core.url, 'POST', path, o);
-    // the copy exists: the first request holds the key (sent before it, the repeat could be the first)
-    await eventually(async () => (await instances(core, 'replica-idem-deaf')).length === 2, 20_000, 'the copy placed');
+    // the move has started: the first request holds the key (sent before it, the repeat could be the first)
+    await eventually(
+      async () => (await migrations()).some((x) => x.phase === 'start' && x.instance === src.id),
+      20_000,
+      'the move started',
+    );
     const during = await send(core.url, 'POST', path, o);
     assert.equal(during.status, 409, during.text);
     assert.equal(during.json.code, 'OSMO_IDEMPOTENCY_IN_FLIGHT');
