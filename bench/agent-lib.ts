@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { agentArgs } from '../testing/agent-proc.js';
+import { agentArgs, QUIET_AGENT_FLAGS } from '../testing/agent-args.js';
 import { freePort, launcherFlagsOf } from '../testing/proc.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,10 +61,14 @@ export async function startCompiledAgent(nodeId: string, extra: string[] = []): 
   // AGENT_NODE_FLAGS: V8/node flags for the agent process, e.g. "--max-semi-space-size=1";
   // by default those of the agent's launcher, bin/osmo-agent.js (what a deployed agent runs with)
   const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? launcherFlags()).split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, compiledCli(), ...agentArgs(port, nodeId, dataDir, extra)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, compiledCli(), ...agentArgs({ port, id: nodeId, dataDir, flags: QUIET_AGENT_FLAGS, extra })],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/healthz`);
   return {

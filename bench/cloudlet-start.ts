@@ -4,13 +4,13 @@
 // instance. Targets (issue 12): cold <= 1.2x the docker path, joined <= 20 ms.
 //   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/cloudlet-start.ts [n]
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreClient } from '../src/client/index.js';
 import { defaultAddress } from '../src/agent/cloudlet/server.js';
 import { waitPort } from '../src/agent/cloudlet/instances.js';
-import { freePort, spawnOsmo, tempDir, waitForHttp } from '../testing/proc.js';
+import { agentArgs } from '../testing/agent-args.js';
+import { spawnCore } from '../testing/cluster.js';
+import { freePort, spawnOsmo, tempDir } from '../testing/proc.js';
 import { docker, median } from './agent-lib.js';
 
 const N = Number(process.argv[2] ?? 15);
@@ -21,30 +21,19 @@ const image = 'osmo-test/httpd:1';
 const address = defaultAddress();
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
-const coreDir = tempDir('osmo-cl-bench-core-');
-const corePort = await freePort();
-const core = spawnOsmo(['core', '--listen', `127.0.0.1:${corePort}`, '--data-dir', coreDir]);
-const coreUrl = `http://127.0.0.1:${corePort}`;
-await waitForHttp(`${coreUrl}/healthz`, 60_000);
-const token = readFileSync(join(coreDir, 'join-token'), 'utf8').trim();
+const core = await spawnCore(tempDir('osmo-cl-bench-core-'));
+const { url: coreUrl, token } = core;
 const clPort = await freePort();
-const agent = spawnOsmo([
-  'agent',
-  '--listen',
-  `127.0.0.1:${await freePort()}`,
-  '--node-id',
-  nodeId,
-  '--data-dir',
-  tempDir('osmo-cl-bench-agent-'),
-  '--core',
-  coreUrl,
-  '--token',
-  token,
-  '--cloudlet',
-  String(clPort),
-  '--cloudlet-address',
-  address,
-]);
+const agent = spawnOsmo(
+  agentArgs({
+    port: await freePort(),
+    id: nodeId,
+    dataDir: tempDir('osmo-cl-bench-agent-'),
+    core: coreUrl,
+    token,
+    flags: ['--cloudlet', String(clPort), '--cloudlet-address', address],
+  }),
+);
 const cl = `http://${address}:${clPort}/api`;
 const api = new CoreClient({ base: coreUrl, token });
 const cliNames: string[] = [];
@@ -107,7 +96,7 @@ try {
 } finally {
   for (const n of cliNames) await exec('docker', ['rm', '-f', n]).catch(() => undefined);
   await agent.stop();
-  await core.stop();
+  await core.proc.stop();
   const left = docker(['ps', '-aq', '--filter', `label=io.osmo.node=${nodeId}`])
     .split('\n')
     .filter(Boolean);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { CoreClient } from '../src/client/index.js';
 import { copyClusterSecrets, coreRole, replicaCoreArgs, startPgNats } from '../testing/replica-cores.js';
 import { eventually, freePort, spawnOsmo, tempDir, type OsmoProcess } from '../testing/proc.js';
+import { agentArgs, QUIET_AGENT_FLAGS } from '../testing/agent-args.js';
 import { cleanupNodes } from '../testing/cluster.js';
 
 const N = Number(process.argv[2] ?? 10);
@@ -50,27 +51,16 @@ start(cores[0]!);
 await eventually(async () => (await role(cores[0]!)) === 'leader', 60_000, 'core a leads');
 copyClusterSecrets(cores[0]!.dir, cores[1]!.dir);
 const token = readFileSync(join(cores[0]!.dir, 'join-token'), 'utf8').trim();
-const agent = spawnOsmo([
-  'agent',
-  '--listen',
-  `127.0.0.1:${await freePort()}`,
-  '--node-id',
-  nodeId,
-  '--data-dir',
-  tempDir('osmo-fo-agent-'),
-  '--core',
-  cores.map((c) => c.url).join(','),
-  '--token',
-  token,
-  '--capacity-cpus',
-  '8',
-  '--capacity-memory',
-  '8g',
-  '--stop-grace',
-  '1',
-  '--log-level',
-  'warn',
-]);
+const agent = spawnOsmo(
+  agentArgs({
+    port: await freePort(),
+    id: nodeId,
+    dataDir: tempDir('osmo-fo-agent-'),
+    core: cores.map((c) => c.url).join(','),
+    token,
+    flags: ['--capacity-cpus', '8', '--capacity-memory', '8g', ...QUIET_AGENT_FLAGS],
+  }),
+);
 procs.add(agent);
 let api = new CoreClient({ base: cores.map((c) => c.url).join(','), token, failoverMs: 180_000 });
 

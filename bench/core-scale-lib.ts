@@ -15,6 +15,21 @@ export const pct = (xs: number[], p: number) => {
 export const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// the codes of a connection refused, reset or timed out, as node:net and undici (fetch) name them
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether a fetch failed on its connection (refused, reset, cut or timed out: undici's
+ * UND_ERR_*), read from the code of the error or of a cause down its chain, never its text.
+ */
+export function connectionError(e: unknown): boolean {
+  for (let x = e; typeof x === 'object' && x !== null; x = (x as { cause?: unknown }).cause) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
+  }
+  return false;
+}
+
 export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const parts = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -18,6 +18,7 @@ import { freePort, ROOT, tempDir, waitForHttp } from '../testing/proc.js';
 import { SimAgent } from '../testing/sim-agent.js';
 import { schedule } from '../src/core/scheduler/index.js';
 import {
+  connectionError,
   coreArgv,
   cpuPercent,
   cpuTicks,
@@ -227,8 +228,9 @@ async function main(): Promise<void> {
           const t = performance.now();
           // a connect timeout on a starved machine is tried again (a 409 then means the first one landed)
           for (let attempt = 1; ; attempt++) {
+            let r: Response;
             try {
-              const r = await fetch(`${url}/api/v1/mels`, {
+              r = await fetch(`${url}/api/v1/mels`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json' },
                 body: JSON.stringify({
@@ -240,12 +242,13 @@ async function main(): Promise<void> {
                 }),
               });
               await r.arrayBuffer();
-              if (r.status === 201 || (r.status === 409 && attempt > 1)) break;
-              throw new Error(`POST mel: ${r.status}`);
             } catch (e) {
-              if (attempt === 3 || String(e).includes('POST mel')) throw e;
+              if (attempt === 3 || !connectionError(e)) throw e;
               postRetries++;
+              continue;
             }
+            if (r.status === 201 || (r.status === 409 && attempt > 1)) break;
+            throw new Error(`POST mel: ${r.status}`);
           }
           post.push(performance.now() - t);
         }

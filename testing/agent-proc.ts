@@ -2,6 +2,7 @@
 // make private re-tagged copies of the shared test images, and clean up only what the
 // agent tests created (containers labelled with an "ag-" node id of this run).
 import Docker from 'dockerode';
+import { agentArgs, QUIET_AGENT_FLAGS } from './agent-args.js';
 import { freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
 
 export const docker = new Docker();
@@ -16,31 +17,13 @@ export interface AgentProc {
   stop: () => Promise<number | null>;
 }
 
-/** `osmo agent` argv for a test or bench agent on 127.0.0.1 (quick stops, quiet logs). */
-export function agentArgs(port: number, nodeId: string, dataDir: string, extra: string[] = []): string[] {
-  return [
-    'agent',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--node-id',
-    nodeId,
-    '--data-dir',
-    dataDir,
-    '--stop-grace',
-    '1',
-    '--log-level',
-    'warn',
-    ...extra,
-  ];
-}
-
 export async function startAgentProc(
   opts: { nodeId?: string; dataDir?: string; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<AgentProc> {
   const port = opts.port ?? (await freePort());
   const nodeId = opts.nodeId ?? `ag-${RUN}-${Math.random().toString(36).slice(2, 6)}`;
   const dataDir = opts.dataDir ?? tempDir('osmo-agent-');
-  const proc = spawnOsmo(agentArgs(port, nodeId, dataDir, opts.args ?? []), opts.env ?? {});
+  const proc = spawnOsmo(agentArgs({ port, id: nodeId, dataDir, flags: QUIET_AGENT_FLAGS, extra: opts.args ?? [] }), opts.env ?? {});
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/healthz`, 30_000);

@@ -2,6 +2,7 @@
 import { MelSpec } from '../src/model/index.js';
 import type { MelSnapshot, NodeSnapshot } from '../src/core/scheduler/types.js';
 import type { LiveNode, Mel } from '../src/core/state.js';
+import type { InstanceRecord, InstanceState } from '../src/store/records.js';
 
 export const GiB = 1024 ** 3;
 
@@ -62,4 +63,26 @@ export function liveNode(id: string, over: Partial<LiveNode> = {}): LiveNode {
 /** A MEL as the core's live state holds it, its spec parsed as the API would (defaults filled in). */
 export function liveMel(name: string, replicas: number, spec: Record<string, unknown> = {}): Mel {
   return { name, spec: MelSpec.parse({ name, image: 'x', replicas, ...spec }), generation: 1, createdAt: 0, updatedAt: 0 };
+}
+
+let rows = 0;
+/**
+ * An instance row as the store holds it (src/store/records.ts): the n-th of this process is
+ * `i<n>`, named `m-<n>`, of MEL `m` on node `a`, desired running in generation 1, created at n.
+ */
+export function instanceRow(over: Partial<InstanceRecord> & { state: InstanceState }): InstanceRecord {
+  rows++;
+  return {
+    id: `i${rows}`,
+    mel: 'm',
+    node: 'a',
+    name: `m-${rows}`,
+    generation: 1,
+    desired: 'run',
+    reason: null,
+    ports: [],
+    createdAt: rows,
+    updatedAt: rows,
+    ...over,
+  };
 }

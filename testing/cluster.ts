@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentArgs } from './agent-args.js';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from './proc.js';
 
 /** waitForHttp, with the process's own output in the error (why it did not come up) */
@@ -56,32 +57,7 @@ export async function spawnAgent(
 ): Promise<AgentProc> {
   const port = reuse?.port ?? (await freePort());
   const dataDir = reuse?.dataDir ?? tempDir(`osmo-${id}-`);
-  const args = [
-    'agent',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--node-id',
-    id,
-    '--layer',
-    layer,
-    '--domain',
-    domain,
-    '--data-dir',
-    dataDir,
-    '--core',
-    core.url,
-    '--token',
-    core.token,
-    '--capacity-cpus',
-    '4',
-    '--capacity-memory',
-    '4g',
-    '--stop-grace',
-    '1',
-    '--log-level',
-    'warn',
-    ...extra,
-  ];
+  const args = agentArgs({ port, id, layer, domain, dataDir, core: core.url, token: core.token, extra });
   const proc = spawnOsmo(args, env);
   const url = `http://127.0.0.1:${port}`;
   await ready(proc, `${url}/healthz`);

@@ -8,6 +8,7 @@ import { migrate } from '../src/store/db.js';
 import type { InstanceRecord, NodeRecord, Store } from '../src/store/index.js';
 import { SlaRepo, type SlaDatabase } from '../src/store/repos/sla.js';
 import { runRetention } from '../src/store/retention.js';
+import { instanceRow } from './builders.js';
 
 export type OpenNamed = (name: string) => Promise<Store>;
 
@@ -37,19 +38,7 @@ function node(id: string, over: Partial<NodeRecord> = {}): NodeRecord {
 
 function pending(k: number): InstanceRecord {
   const id = `big-${k}`;
-  return {
-    id,
-    mel: 'big',
-    node: null,
-    name: id,
-    generation: 1,
-    desired: 'run',
-    state: 'pending',
-    reason: 'no node',
-    ports: [],
-    createdAt: k,
-    updatedAt: k,
-  };
+  return instanceRow({ id, mel: 'big', node: null, name: id, state: 'pending', reason: 'no node', createdAt: k, updatedAt: k });
 }
 
 export interface CaseOptions {

@@ -121,6 +121,29 @@ function once(
   timeoutMs: number,
   own?: HttpAgent,
 ): Promise<Exchange> {
+  return sendOnce(u, method, h, body, timeoutMs, own, (res, done) => {
+    res.setEncoding('utf8');
+    let text = '';
+    res.on('data', (c: string) => (text += c));
+    res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+  });
+}
+
+/**
+ * One request with a deadline, on `own` or else the process's shared agents: `read` gathers
+ * the answer and hands the result to `done`. Rejects with an Error whose `cause` is the
+ * socket's, `timedOut` set when the deadline cut it and `reused` when a kept-alive socket
+ * broke before any answer.
+ */
+function sendOnce<T>(
+  u: URL,
+  method: string,
+  h: Record<string, string | number>,
+  body: string | Uint8Array | null,
+  timeoutMs: number,
+  own: HttpAgent | undefined,
+  read: (res: IncomingMessage, done: (result: T) => void) => void,
+): Promise<T> {
   const t = transport(u);
   const request = t.request;
   const agent = own ?? t.agent;
@@ -129,12 +152,9 @@ function once(
     let gotResponse = false;
     const req = request(u, { method, headers: h, agent }, (res: IncomingMessage) => {
       gotResponse = true;
-      res.setEncoding('utf8');
-      let text = '';
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
+      read(res, (result) => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text });
+        resolve(result);
       });
       res.on('error', fail);
     });
@@ -163,30 +183,12 @@ export function exchangeBytes(
   timeoutMs: number,
 ): Promise<{ status: number; headers: Headers; data: Uint8Array }> {
   const u = new URL(url);
-  const { request, agent } = transport(u);
   const h: Record<string, string | number> = { ...headers, 'content-length': body?.byteLength ?? 0 };
   if (body === null && (method === 'GET' || method === 'HEAD')) delete h['content-length'];
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const req = request(u, { method, headers: h, agent }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: headersOf(res), data: new Uint8Array(Buffer.concat(chunks)) });
-      });
-      res.on('error', fail);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      req.destroy(new Error('timed out'));
-    }, timeoutMs);
-    function fail(e: Error): void {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`${method} ${u.href} failed`, { cause: e }), { timedOut }));
-    }
-    req.on('error', fail);
-    req.end(body ?? undefined);
+  return sendOnce(u, method, h, body, timeoutMs, undefined, (res, done) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => done({ status: res.statusCode ?? 0, headers: headersOf(res), data: new Uint8Array(Buffer.concat(chunks)) }));
   });
 }
 

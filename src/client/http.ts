@@ -91,6 +91,24 @@ export class HttpClient {
     };
   }
 
+  /**
+   * The ApiError of a call that got no answer: "timeout" when its deadline passed, else
+   * "unreachable" naming the base it went to (`info.base`).
+   */
+  private noAnswer(
+    e: unknown,
+    timedOut: boolean,
+    info: { service: string; base: string; method: string; path: string },
+    timeoutMs: number,
+  ): ApiError {
+    const { method, path, base } = info;
+    if (timedOut)
+      return new ApiError('timeout', `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`, info, {
+        cause: e,
+      });
+    return new ApiError('unreachable', `cannot reach the ${this.service} at ${base} (${causeOf(e)})`, info, { cause: e });
+  }
+
   /** Sends one request and returns the answer read with `o.response`; throws ApiError otherwise. */
   async call<S extends z.ZodType>(method: string, path: string, o: CallOptions<S>): Promise<z.output<S>> {
     const { status, json } = await this.send(method, path, o.body, o.query, o.timeoutMs, o.idempotencyKey);
@@ -153,14 +171,7 @@ export class HttpClient {
     try {
       return await exchange(`${base}${path}${queryString(query)}`, method, this.headers(payload !== null, key), payload, timeoutMs);
     } catch (e) {
-      if ((e as { timedOut?: boolean }).timedOut)
-        throw new ApiError(
-          'timeout',
-          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
-          info,
-          { cause: e },
-        );
-      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${base} (${causeOf(e)})`, info, { cause: e });
+      throw this.noAnswer(e, (e as { timedOut?: boolean }).timedOut === true, info, timeoutMs);
     }
   }
 
@@ -183,16 +194,7 @@ export class HttpClient {
       });
       return { status: r.status, json: parseBody(r.text) };
     } catch (e) {
-      if ((e as Error).name === 'TimeoutError')
-        throw new ApiError(
-          'timeout',
-          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
-          info,
-          {
-            cause: e,
-          },
-        );
-      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+      throw this.noAnswer(e, (e as Error).name === 'TimeoutError', info, timeoutMs);
     }
   }
 
@@ -218,16 +220,7 @@ export class HttpClient {
         timeoutMs,
       );
     } catch (e) {
-      if ((e as { timedOut?: boolean }).timedOut)
-        throw new ApiError(
-          'timeout',
-          `${method} ${path}: no answer from the ${this.service} at ${this.base} within ${timeoutMs} ms`,
-          info,
-          {
-            cause: e,
-          },
-        );
-      throw new ApiError('unreachable', `cannot reach the ${this.service} at ${this.base} (${causeOf(e)})`, info, { cause: e });
+      throw this.noAnswer(e, (e as { timedOut?: boolean }).timedOut === true, info, timeoutMs);
     }
     const data = res.data;
     if (res.status < 200 || res.status > 299) {

@@ -10,6 +10,7 @@ import { PubSub } from '../../../src/bus/pubsub.js';
 import type { AgentEventBody } from '../../../src/bus/events.js';
 import { DeployService } from '../../../src/agent/deploy/service.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
+import { removeContainers } from '../../../testing/containers.js';
 
 const uid = randomBytes(3).toString('hex');
 const NODE = `part-rm-${uid}`;
@@ -24,15 +25,7 @@ describe('agent: remove during a deploy of the same name', () => {
   after(async () => {
     deploy.close();
     await rt.close();
-    const mine = await docker.listContainers({ all: true, filters: { label: [`io.osmo.node=${NODE}`] } });
-    await Promise.all(
-      mine.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
+    await removeContainers(docker, { label: [`io.osmo.node=${NODE}`] });
   });
 
   test('the remove waits for the deploy, then removes the container it made', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentArgs } from '../../../testing/agent-args.js';
 import { cleanupNodes, containersOf } from '../../../testing/cluster.js';
 import { makeNat, type NatNet } from '../../../testing/nat.js';
 import { NATS_SERVER } from '../../../testing/nats.js';
@@ -50,31 +51,7 @@ describe('an agent behind NAT, on the bus only', { timeout: 180_000 }, () => {
       throw new Error(`${e.message}\ncore output:\n${core?.output() ?? ''}`);
     });
     const token = readFileSync(join(coreDir, 'join-token'), 'utf8').trim();
-    agent = spawnOsmo(
-      [
-        'agent',
-        '--no-listen',
-        '--node-id',
-        NODE,
-        '--data-dir',
-        tempDir('osmo-onat-agent-'),
-        '--bus',
-        BUS,
-        '--token',
-        token,
-        '--capacity-cpus',
-        '4',
-        '--capacity-memory',
-        '4g',
-        '--stop-grace',
-        '1',
-        '--log-level',
-        'warn',
-      ],
-      {},
-      undefined,
-      net.edge.enter,
-    );
+    agent = spawnOsmo(agentArgs({ id: NODE, dataDir: tempDir('osmo-onat-agent-'), bus: BUS, token }), {}, undefined, net.edge.enter);
   });
   after(async () => {
     await agent?.stop('SIGKILL');

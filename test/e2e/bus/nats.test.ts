@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { agentArgs } from '../../../testing/agent-args.js';
 import { api, cleanupNodes, containersOf, instances, spawnCore, type CoreProc } from '../../../testing/cluster.js';
 import { natsHealthy, startNats, type NatsCluster } from '../../../testing/nats.js';
 import { eventually, freePort, spawnOsmo, tempDir, waitForHttp, type OsmoProcess } from '../../../testing/proc.js';
@@ -31,28 +32,9 @@ async function spawnBusAgent(core: CoreProc, bus: string, node: string, listen: 
   const dataDir = tempDir(`osmo-${node}-`);
   const eventsFile = join(dataDir, 'events.jsonl');
   const port = listen ? await freePort() : 0;
-  const proc = spawnOsmo([
-    'agent',
-    ...(listen ? ['--listen', `127.0.0.1:${port}`] : ['--no-listen']),
-    '--node-id',
-    node,
-    '--data-dir',
-    dataDir,
-    '--bus',
-    bus,
-    '--token',
-    core.token,
-    '--events-file',
-    eventsFile,
-    '--capacity-cpus',
-    '4',
-    '--capacity-memory',
-    '4g',
-    '--stop-grace',
-    '1',
-    '--log-level',
-    'warn',
-  ]);
+  const proc = spawnOsmo(
+    agentArgs({ id: node, dataDir, bus, token: core.token, ...(listen ? { port } : {}), extra: ['--events-file', eventsFile] }),
+  );
   const url = listen ? `http://127.0.0.1:${port}` : undefined;
   if (url) await waitForHttp(`${url}/healthz`, 30_000);
   return { id: node, proc, dataDir, eventsFile, ...(url ? { url } : {}) };

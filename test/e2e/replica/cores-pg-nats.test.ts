@@ -12,11 +12,13 @@
 // (leader-pg), two cores without the bus (cores-pg).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentArgs } from '../../../testing/agent-args.js';
 import { api, cleanupNodes, containersOf, instances, reconcileRoundsPass, spawnAgent, type CoreProc } from '../../../testing/cluster.js';
 import { startNats, type NatsCluster } from '../../../testing/nats.js';
 import { startPostgres, type TestPostgres } from '../../../testing/pg.js';
+import { copyClusterSecrets, coreRole, replicaCoreArgs } from '../../../testing/replica-cores.js';
 import { eventually, freePort, spawnOsmo, tempDir, type OsmoProcess } from '../../../testing/proc.js';
 
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -49,22 +51,12 @@ interface Core {
 }
 
 function startCore(dataDir: string, port: number): Core {
-  const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--store', store, '--bus', nats.url]);
+  const proc = spawnOsmo(replicaCoreArgs({ port, dataDir, store, bus: nats.url }));
   procs.push(proc);
   return { proc, url: `http://127.0.0.1:${port}`, port, dataDir };
 }
 
-/** "leader", "follower" (its answer came through it from the leader) or undefined (no answer) */
-async function role(c: Core): Promise<'leader' | 'follower' | undefined> {
-  try {
-    const r = await fetch(`${c.url}/healthz`);
-    await r.arrayBuffer();
-    if (r.status !== 200) return undefined;
-    return r.headers.get('x-osmo-via')?.startsWith('follower ') ? 'follower' : 'leader';
-  } catch {
-    return undefined;
-  }
-}
+const role = (c: Core) => coreRole(c.url);
 
 async function running(core: Core, mel: string): Promise<number> {
   return (await instances(core, mel)).filter((i) => i.state === 'running').length;
@@ -83,7 +75,7 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
   const a = startCore(dirA, pa);
   await eventually(async () => (await role(a)) === 'leader', 60_000, 'core A leads');
   // one join token and command key for the cores (docs/production.md "Several cores")
-  for (const f of ['join-token', 'command-key']) copyFileSync(join(dirA, f), join(dirB, f));
+  copyClusterSecrets(dirA, dirB);
   const b = startCore(dirB, pb);
   await eventually(async () => (await role(b)) === 'follower', 60_000, 'core B follows');
 
@@ -92,30 +84,9 @@ test('two cores on PostgreSQL + NATS: either serves; kill -9 of the leader mid-d
   const h1 = await spawnAgent(both, NODES[0]!, 'edge', 'replica', [], undefined);
   const h2 = await spawnAgent(both, NODES[1]!, 'edge', 'replica', [], undefined);
   procs.push(h1.proc, h2.proc);
-  const busAgent = spawnOsmo([
-    'agent',
-    '--no-listen',
-    '--node-id',
-    NODES[2]!,
-    '--layer',
-    'edge',
-    '--domain',
-    'replica',
-    '--data-dir',
-    tempDir('osmo-replica-bus-'),
-    '--bus',
-    nats.url,
-    '--token',
-    token,
-    '--capacity-cpus',
-    '4',
-    '--capacity-memory',
-    '4g',
-    '--stop-grace',
-    '1',
-    '--log-level',
-    'warn',
-  ]);
+  const busAgent = spawnOsmo(
+    agentArgs({ id: NODES[2]!, layer: 'edge', domain: 'replica', dataDir: tempDir('osmo-replica-bus-'), bus: nats.url, token }),
+  );
   procs.push(busAgent);
   const readyNodes = async (c: Core) => {
     const nodes = (await api(c, 'GET', '/api/v1/nodes')).json.nodes as Array<{ id: string; status: string }> | undefined;

@@ -12,6 +12,7 @@ import { DockerRuntime } from '../../../src/runtime/docker.js';
 import type { InstanceChange } from '../../../src/runtime/types.js';
 import { OsmoError } from '../../../src/shared/errors.js';
 import { eventually, tempDir, settle } from '../../../testing/proc.js';
+import { removeContainers } from '../../../testing/containers.js';
 
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-ev-${uid}`;
@@ -50,15 +51,7 @@ describe('DockerRuntime.watch() across a broken event stream', () => {
     for (const c of conns) c.destroy();
     relay.close();
     rmSync(relayDir, { recursive: true, force: true });
-    const mine = await new Docker().listContainers({ all: true, filters: { label: [`io.osmo.node=${NODE}`] } });
-    await Promise.all(
-      mine.map((c) =>
-        new Docker()
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
+    await removeContainers(new Docker(), { label: [`io.osmo.node=${NODE}`] });
   });
 
   test('events before, during and after a cut are all delivered, once each', async () => {

@@ -12,6 +12,7 @@ import { DockerRuntime } from '../../../src/runtime/docker.js';
 import type { PullProgress } from '../../../src/runtime/types.js';
 import { OsmoError } from '../../../src/shared/errors.js';
 import { freePort, tempDir, waitForHttp } from '../../../testing/proc.js';
+import { removeContainers } from '../../../testing/containers.js';
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 const uid = randomBytes(3).toString('hex');
@@ -73,15 +74,7 @@ describe('DockerRuntime: pulls from a local registry', () => {
 
   after(async () => {
     await rt.close();
-    const mine = await docker.listContainers({ all: true, filters: { name: [`rt-pull-`] } });
-    await Promise.all(
-      mine.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
+    await removeContainers(docker, { name: [`rt-pull-`] });
     await docker
       .getImage(image)
       .remove({ force: true })

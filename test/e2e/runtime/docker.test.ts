@@ -11,6 +11,7 @@ import { DockerRuntime } from '../../../src/runtime/docker.js';
 import { LABEL_NAME, LABEL_NODE, type InstanceChange } from '../../../src/runtime/types.js';
 import { OsmoError } from '../../../src/shared/errors.js';
 import { freePort, eventually, settle } from '../../../testing/proc.js';
+import { removeContainers } from '../../../testing/containers.js';
 
 const uid = randomBytes(3).toString('hex');
 const NODE = `rt-node-${uid}`;
@@ -19,15 +20,7 @@ const rt = new DockerRuntime({ nodeId: NODE, stopGraceSeconds: 1 });
 const n = (s: string) => `rt-${uid}-${s}`;
 
 async function cleanup(): Promise<void> {
-  const mine = await docker.listContainers({ all: true, filters: { name: [`rt-${uid}-`] } });
-  await Promise.all(
-    mine.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => {}),
-    ),
-  );
+  await removeContainers(docker, { name: [`rt-${uid}-`] }, { v: true });
 }
 
 async function body(url: string): Promise<string> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { decide, type ReconcilePlan } from '../../../src/core/reconciler/decide.js';
 import { buildSnapshot, type ClusterView } from '../../../src/core/reconciler/snapshot.js';
 import { schedule } from '../../../src/core/scheduler/index.js';
-import { liveMel, liveNode } from '../../../testing/builders.js';
+import { instanceRow, liveMel, liveNode } from '../../../testing/builders.js';
 
 const MAX_REPLICAS = 100_000;
 const BUDGET = 5000;
@@ -58,19 +58,10 @@ test('after the delete of a 100,000-replica MEL, every pass removes at most the 
   const view: ClusterView = { nodes: new Map(), mels: new Map(), instances: new Map() };
   for (let k = 0; k < MAX_REPLICAS; k++) {
     const id = `p${k}`;
-    view.instances.set(id, {
+    view.instances.set(
       id,
-      mel: 'big',
-      node: null,
-      name: `big-${id}`,
-      generation: 1,
-      desired: 'run',
-      state: 'pending',
-      reason: 'no node',
-      ports: [],
-      createdAt: k,
-      updatedAt: k,
-    });
+      instanceRow({ id, mel: 'big', node: null, name: `big-${id}`, state: 'pending', reason: 'no node', createdAt: k, updatedAt: k }),
+    );
   }
   // the MEL is gone (DELETE /api/v1/mels/big); a node joins and a small MEL arrives
   view.nodes.set('n1', liveNode('n1', { capacity: { cpus: 2, memoryBytes: 1024 ** 3 } }));

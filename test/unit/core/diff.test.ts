@@ -4,24 +4,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { diff, type Action, type NodeFacts } from '../../../src/core/reconciler/diff.js';
 import type { InstanceRecord, InstanceState } from '../../../src/store/records.js';
+import { instanceRow as inst } from '../../../testing/builders.js';
 
-let n = 0;
-function inst(p: Partial<InstanceRecord> & { state: InstanceState }): InstanceRecord {
-  n++;
-  return {
-    id: `i${n}`,
-    mel: 'm',
-    node: 'a',
-    name: `m-${n}`,
-    generation: 1,
-    desired: 'run',
-    reason: null,
-    ports: [],
-    createdAt: n,
-    updatedAt: n,
-    ...p,
-  };
-}
 const ready: NodeFacts = { status: 'ready', draining: false };
 const nodes = {
   a: ready,

@@ -8,26 +8,8 @@ import { diff, type Action, type NodeFacts } from '../../../src/core/reconciler/
 import { reconnect, type ReconnectInput } from '../../../src/core/reconciler/reconnect.js';
 import { disconnectPolicy, DEFAULT_DISCONNECT, type DisconnectPolicy } from '../../../src/core/mels/disconnect.js';
 import { rankNodes } from '../../../src/core/scheduler/index.js';
-import type { InstanceRecord, InstanceState } from '../../../src/store/records.js';
-import { mel as melSnap, node } from '../../../testing/builders.js';
+import { instanceRow as inst, mel as melSnap, node } from '../../../testing/builders.js';
 
-let n = 0;
-function inst(p: Partial<InstanceRecord> & { state: InstanceState }): InstanceRecord {
-  n++;
-  return {
-    id: `i${n}`,
-    mel: 'm',
-    node: 'a',
-    name: `m-${n}`,
-    generation: 1,
-    desired: 'run',
-    reason: null,
-    ports: [],
-    createdAt: n,
-    updatedAt: n,
-    ...p,
-  };
-}
 const up: NodeFacts = { status: 'ready', draining: false };
 const down: NodeFacts = { status: 'down', draining: false };
 const nodes = { a: up, b: up, c: down };
