@@ -6,12 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/index.js';
 import { unavailable } from '../../shared/errors.js';
+import { seal, unseal } from '../security/seal.js';
 import { judge, type IdempotencyAnswer, type Keyed, type Verdict } from './decide.js';
 
 /** Keys live this long (Stripe's 24 h): a retry after that acts again. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** Larger answers are not kept: a repeat is answered 409 OSMO_IDEMPOTENCY_NOT_REPLAYABLE. */
 export const MAX_KEPT_ANSWER_BYTES = 1024 * 1024;
+
+const PURPOSE = 'osmo idempotency answers';
 
 export class Idempotency {
   /** this process's name on the rows it reserves */
@@ -23,6 +26,11 @@ export class Idempotency {
     label: string,
     readonly ttlMs = IDEMPOTENCY_TTL_MS,
     readonly maxAnswerBytes = MAX_KEPT_ANSWER_BYTES,
+    /**
+     * the cluster's command key: kept answers are sealed with it, since some carry secrets
+     * (a created API token, a rotated join token) that the store must never hold in clear
+     */
+    private readonly commandKey?: Buffer,
   ) {
     this.owner = `${label}#${randomUUID().slice(0, 8)}`;
   }
@@ -38,7 +46,15 @@ export class Idempotency {
         return { kind: 'go' };
       }
       const row = await this.store.idempotency.get(k.principal, k.key);
-      if (row) return judge(row, k, { owner: this.owner, running: this.running.has(id) });
+      if (row) {
+        const v = judge(row, k, { owner: this.owner, running: this.running.has(id) });
+        if (v.kind !== 'replay' || !this.commandKey) return v;
+        try {
+          return { ...v, body: unseal(this.commandKey, PURPOSE, v.body) };
+        } catch {
+          return { kind: 'not-replayable', why: "its kept answer cannot be read with this cluster's command key" };
+        }
+      }
     }
     throw unavailable(`idempotency key "${k.key}": the stored key keeps changing, retry`);
   }
@@ -46,7 +62,11 @@ export class Idempotency {
   /** Keeps the answer (status < 500), or releases the key (`undefined`: a 5xx). */
   async finish(k: Keyed, answer: IdempotencyAnswer | undefined): Promise<void> {
     try {
-      if (answer) await this.store.idempotency.complete(k.principal, k.key, this.owner, answer);
+      if (answer)
+        await this.store.idempotency.complete(k.principal, k.key, this.owner, {
+          ...answer,
+          body: answer.body !== null && this.commandKey ? seal(this.commandKey, PURPOSE, answer.body) : answer.body,
+        });
       else await this.store.idempotency.release(k.principal, k.key, this.owner);
     } finally {
       this.running.delete(idOf(k));

@@ -13,26 +13,13 @@ import { caFingerprint } from '../../shared/join-token.js';
 import type { Store } from '../../store/index.js';
 import { loadOrCreateCa, type CoreCa } from './ca.js';
 import { loadOrCreateKey, writeSecretFile } from './secrets.js';
+import { seal, unseal } from './seal.js';
 
 const KEY = 'core/ca';
 const Stored = z.object({ cert: z.string(), sealedKey: z.string() });
 type Stored = z.infer<typeof Stored>;
 
-const sealingKey = (commandKey: Buffer): Buffer => Buffer.from(hkdfSync('sha256', commandKey, Buffer.alloc(0), 'osmo cluster CA key', 32));
-
-function seal(commandKey: Buffer, plain: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', sealingKey(commandKey), iv);
-  const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
-}
-
-function unseal(commandKey: Buffer, sealed: string): string {
-  const b = Buffer.from(sealed, 'base64url');
-  const d = createDecipheriv('aes-256-gcm', sealingKey(commandKey), b.subarray(0, 12));
-  d.setAuthTag(b.subarray(12, 28));
-  return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-}
+const PURPOSE = 'osmo cluster CA key';
 
 const short = (pem: string) => caFingerprint(pem).slice(0, 16);
 
@@ -60,7 +47,7 @@ export async function loadClusterCa(store: Store, dataDir: string, names: readon
     }
     let key: string;
     try {
-      key = unseal(commandKey, s.sealedKey);
+      key = unseal(commandKey, PURPOSE, s.sealedKey);
     } catch {
       throw new Error(
         `the cluster's CA in the store is sealed with another command key: copy command-key (and join-token) from a running core's data dir into ${dataDir} (docs/production.md, "How to add a core")`,
@@ -77,7 +64,7 @@ export async function loadClusterCa(store: Store, dataDir: string, names: readon
     return loadOrCreateCa(dataDir, names);
   }
   const mine = await loadOrCreateCa(dataDir, names);
-  const sealedKey = seal(commandKey, readFileSync(keyFile, 'utf8'));
+  const sealedKey = seal(commandKey, PURPOSE, readFileSync(keyFile, 'utf8'));
   const winner = Stored.parse(JSON.parse(await store.kv.setIfAbsent(KEY, JSON.stringify({ cert: mine.pem, sealedKey }))));
   if (winner.cert.trim() === mine.pem.trim()) return mine;
   // another core published its CA between our read and write

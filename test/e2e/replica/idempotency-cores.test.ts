@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, freePort, spawnOsmo, tempDir, type OsmoProcess } from '../../../testing/proc.js';
 import { startPostgres, type TestPostgres } from '../../../testing/pg.js';
-import { coreRole } from '../../../testing/replica-cores.js';
+import { copyClusterSecrets, coreRole } from '../../../testing/replica-cores.js';
 import { send, type KeyedAnswer } from '../../../testing/idempotency-cases.js';
 
 let pg: TestPostgres;
@@ -30,8 +30,10 @@ interface Core {
   dataDir: string;
 }
 
-async function startCoreProc(prefix: string): Promise<Core> {
+/** `secretsFrom`: a running core's data dir, whose join token and command key a new core of the cluster copies (docs/production.md, "How to add a core") */
+async function startCoreProc(prefix: string, secretsFrom?: string): Promise<Core> {
   const dataDir = tempDir(prefix);
+  if (secretsFrom) copyClusterSecrets(secretsFrom, dataDir);
   const port = await freePort();
   const proc = spawnOsmo(['core', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--store', store]);
   procs.push(proc);
@@ -49,7 +51,7 @@ test('one key through the follower and the leader acts once; the next leader rep
   assert.equal(made.status, 201, made.text);
   // an API token lives in the store: both cores take it
   const token = made.json.token as string;
-  const b = await startCoreProc('osmo-replica-idem-b-');
+  const b = await startCoreProc('osmo-replica-idem-b-', a.dataDir);
   await eventually(async () => (await coreRole(b.url)) === 'follower', 60_000, 'core b follows');
 
   const post = (url: string, key: string, scope = 'read-only'): Promise<KeyedAnswer> =>
