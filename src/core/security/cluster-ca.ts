@@ -5,7 +5,6 @@
 // shares already (docs/production.md, "How to add a core"): the store alone does not give the
 // CA away, and a core started on the store with no CA in its data dir takes the cluster's
 // instead of making a second one. A data dir holding another CA is refused at start.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
