@@ -51,7 +51,7 @@ export class CoreMetrics {
     });
     this.reconcileSeconds = new Histogram({
       name: 'osmo_reconcile_duration_seconds',
-      help: 'one reconcile pass',
+      help: 'one reconcile pass over every MEL (the passes over changed MELs only, in between, are not counted)',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: [this.registry],
     });

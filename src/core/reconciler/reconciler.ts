@@ -122,12 +122,15 @@ export class Reconciler {
         this.again = false;
         const end = this.metrics.reconcileSeconds.startTimer();
         const t0 = performance.now();
+        let full = true;
         try {
-          await this.pass();
+          full = await this.pass();
         } catch (e) {
           this.warnFailed(e);
         } finally {
-          end();
+          // the histogram counts passes over every MEL: "two more passes" (what tests and
+          // operators wait for) keeps meaning that everything was looked at twice
+          if (full) end();
         }
         // the next pass only after the loop served what arrived meanwhile (heartbeats, API
         // calls), and after a pause as long as this pass: passes kicked back to back take at
@@ -145,14 +148,15 @@ export class Reconciler {
     }
   }
 
-  private async pass(): Promise<void> {
+  /** Returns whether the pass visited every MEL (the interval's pass), not only changed ones. */
+  private async pass(): Promise<boolean> {
     const { state } = this;
     const full = this.fullDue || this.cycleLeft !== null;
     if (this.pendingDirty) {
       for (const i of state.eachOn('')) this.dirty.add(i.mel);
       this.pendingDirty = false;
     }
-    if (!full && this.dirty.size === 0) return;
+    if (!full && this.dirty.size === 0) return false;
     this.fullDue = false;
     const only = full ? undefined : [...this.dirty];
     this.dirty.clear();
@@ -192,6 +196,7 @@ export class Reconciler {
     }
     // a MEL had more to do than one pass may: carry on soon, after other work had its turn
     if (plan.more || unvisited || plan.unfinished.length > 0) this.kick();
+    return full;
   }
 
   /** where the next pass starts among the MELs, and how many have not had a turn since a pass was first cut short */
