@@ -50,9 +50,9 @@ export interface DockerRuntimeOptions {
   /** How much may be asked of the engine at once (docker-engine.ts has the defaults). */
   engine?: EngineLimits;
   /**
-   * Where guest stats come from: `auto` (default) reads a container's cgroup files when they
+   * Where guest stats come from: `auto` reads a container's cgroup files when they
    * are reachable from this host and asks the engine's stats stream otherwise; `engine`
-   * always asks the engine (docs/decisions.md, 2026-12-01).
+   * always asks the engine (the default; docs/decisions.md, 2026-12-01).
    */
   guestStats?: GuestStatsSource;
 }
@@ -92,7 +92,7 @@ export class DockerRuntime implements Runtime {
     this.engine = boundEngine(this.docker, opts.engine);
     this.events = new DockerEventWatcher(this.docker, this.nodeId);
     this.statsStreams = new StatsStreams(this.docker);
-    if (opts.guestStats !== 'engine') {
+    if (opts.guestStats === 'auto') {
       const cg = new CgroupStats();
       if (cg.available()) this.cgroups = cg;
     }

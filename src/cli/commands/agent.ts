@@ -105,7 +105,7 @@ export function register(program: Command): void {
         "docker: where guest monitors read a container's cpu/mem/net/disk: auto = its cgroup files when this host runs the engine, else the engine's stats stream; engine = always the engine",
       )
         .choices(['auto', 'engine'])
-        .default('auto'),
+        .default('engine'),
     )
     .option('--outbox-max <bytes>', 'bound of the on-disk event outbox (default 64m)', parseBytes)
     .option('--log-level <level>', 'pino log level', 'info')

@@ -15,7 +15,7 @@ const n = (s: string) => `light-cg-${uid}-${s}`;
 const docker = new Docker();
 
 describe('guest stats from cgroup files', () => {
-  const direct = new DockerRuntime({ nodeId: NODE, stopGraceSeconds: 1 });
+  const direct = new DockerRuntime({ nodeId: NODE, stopGraceSeconds: 1, guestStats: 'auto' });
   const engine = new DockerRuntime({ nodeId: NODE, stopGraceSeconds: 1, guestStats: 'engine' });
   const cg = new CgroupStats();
   let web: { id: string; pid: number; startedAt: number; port: number };
