@@ -1,30 +1,13 @@
 // The scheduler's view of the cluster, built from the core's memory once per pass and
 // kept current inside the pass as placements are decided.
 import type { ClusterSnapshot, NodeSnapshot, Resources } from '../../model/index.js';
-import { holdsPlace, type ClusterState } from '../state.js';
+import { holdsPlace, type ClusterState, type LiveNode } from '../state.js';
 
 export type ClusterView = Pick<ClusterState, 'nodes' | 'mels' | 'instances'>;
 
 export function buildSnapshot(state: ClusterView): ClusterSnapshot {
   const nodes = new Map<string, NodeSnapshot>();
-  for (const n of state.nodes.values()) {
-    nodes.set(n.id, {
-      id: n.id,
-      status: n.draining && n.status !== 'down' ? 'draining' : n.status,
-      schedulable: n.schedulable && !n.draining,
-      layer: n.layer,
-      domain: n.domain,
-      labels: n.labels,
-      capacity: n.capacity,
-      allocated: { cpus: 0, memoryBytes: 0 },
-      load: n.load.cpu === undefined ? undefined : Math.min(1, Math.max(0, (n.load.cpu ?? 0) / 100)),
-      overloaded: false,
-      acceptance: 'always',
-      pendingLoad: 0,
-      images: [],
-      mels: {},
-    });
-  }
+  for (const n of state.nodes.values()) nodes.set(n.id, nodeSnapshot(n, { allocated: { cpus: 0, memoryBytes: 0 }, mels: {}, images: [] }));
   for (const i of state.instances.values()) {
     if (!holdsPlace(i) || i.node === null) continue;
     const s = nodes.get(i.node);
@@ -39,6 +22,26 @@ export function buildSnapshot(state: ClusterView): ClusterSnapshot {
     if (image && !s.images.includes(image)) s.images.push(image);
   }
   return { nodes: [...nodes.values()] };
+}
+
+/** The scheduler's view of one node: its own fields as they are now, with the given sums of what it holds. */
+function nodeSnapshot(n: LiveNode, p: Placed): NodeSnapshot {
+  return {
+    id: n.id,
+    status: n.draining && n.status !== 'down' ? 'draining' : n.status,
+    schedulable: n.schedulable && !n.draining,
+    layer: n.layer,
+    domain: n.domain,
+    labels: n.labels,
+    capacity: n.capacity,
+    allocated: p.allocated,
+    load: n.load.cpu === undefined ? undefined : Math.min(1, Math.max(0, (n.load.cpu ?? 0) / 100)),
+    overloaded: false,
+    acceptance: 'always',
+    pendingLoad: 0,
+    images: p.images,
+    mels: p.mels,
+  };
 }
 
 /** Keeps a snapshot current inside one pass after placements are decided. */
@@ -114,24 +117,8 @@ export class SnapshotCache {
     this.dirty.clear();
     const nodes: NodeSnapshot[] = [];
     for (const n of state.nodes.values()) {
-      const p = this.placed.get(n.id) ?? EMPTY;
-      const s: NodeSnapshot = {
-        id: n.id,
-        status: n.draining && n.status !== 'down' ? 'draining' : n.status,
-        schedulable: n.schedulable && !n.draining,
-        layer: n.layer,
-        domain: n.domain,
-        labels: n.labels,
-        capacity: n.capacity,
-        // lent, not copied: applyToSnapshot copies a node's sums before a pass adds to them
-        allocated: p.allocated,
-        load: n.load.cpu === undefined ? undefined : Math.min(1, Math.max(0, (n.load.cpu ?? 0) / 100)),
-        overloaded: false,
-        acceptance: 'always',
-        pendingLoad: 0,
-        images: p.images,
-        mels: p.mels,
-      };
+      // lent, not copied: applyToSnapshot copies a node's sums before a pass adds to them
+      const s = nodeSnapshot(n, this.placed.get(n.id) ?? EMPTY);
       shared.add(s);
       nodes.push(s);
     }
