@@ -29,6 +29,7 @@ import {
   quantiles,
   rssMiB,
   serverSide,
+  settle,
   sleep,
 } from './core-scale-lib.js';
 
@@ -78,6 +79,8 @@ interface PerCore {
 interface Result {
   label: string;
   regS: number;
+  /** seconds from registration until the cores' CPU stopped falling, and its 5 s windows (all cores, %) */
+  settled: { seconds: number; windows: number[] };
   ready: number;
   placeRate: number;
   runRate: number;
@@ -101,7 +104,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
   const sims = forkSims({ CORE_URLS: cores.map((c) => c.url).join(','), TOKEN: token, AGENTS: String(AGENTS), PREFIX: `cl-${label}-` });
   try {
     const regS = Number((await sims.from('ready')).seconds);
-    await sleep(3000);
+    const settled = await settle(pids);
     const hbRoute = /agent\/heartbeat/;
     const s0 = await serverSide(leader.url, hbRoute);
     const cpuSteady = await Promise.all(pids.map((p) => cpuPercent(p, STEADY_S * 1000)));
@@ -167,6 +170,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
     return {
       label,
       regS,
+      settled,
       ready,
       placeRate: REPLICAS / (tPlaced / 1000),
       runRate: REPLICAS / (tRunning / 1000),
@@ -250,6 +254,10 @@ function print(results: Result[]): void {
   row(
     'agents registered (ready at the leader)',
     once((r) => `${r.ready} in ${f(r.regS)} s`),
+  );
+  row(
+    'after registration: s until CPU stopped falling (5 s windows, all cores, %)',
+    once((r) => `${f(r.settled.seconds, 0)} s (${r.settled.windows.map((w) => f(w, 0)).join(' → ')})`),
   );
   row(
     'placements/s (committed)',

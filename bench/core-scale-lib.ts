@@ -46,6 +46,25 @@ export async function cpuPercent(pid: number, ms: number): Promise<number> {
   return ((cpuTicks(pid) - a) / 100 / ((performance.now() - t) / 1000)) * 100;
 }
 
+/**
+ * Waits until the processes' CPU stops falling: after a fleet registers, a core still syncs
+ * every node and arms its monitors for a while, and a "steady" figure taken then measures that
+ * tail, not heartbeats. Windows of `windowMs` until one is no more than 10 % (or 2 points) below
+ * the one before, at most `maxMs`; returns the seconds waited and the windows' figures.
+ */
+export async function settle(pids: number[], windowMs = 5000, maxMs = 180_000): Promise<{ seconds: number; windows: number[] }> {
+  const t0 = performance.now();
+  const windows: number[] = [];
+  for (;;) {
+    const per = await Promise.all(pids.map((p) => cpuPercent(p, windowMs)));
+    const sum = per.reduce((a, b) => a + b, 0);
+    const prev = windows[windows.length - 1];
+    windows.push(sum);
+    if ((prev !== undefined && sum >= Math.min(prev * 0.9, prev - 2)) || performance.now() - t0 > maxMs)
+      return { seconds: (performance.now() - t0) / 1000, windows };
+  }
+}
+
 export async function metric(url: string, name: string): Promise<number> {
   return (await metrics(url, [name]))[0]!;
 }

@@ -32,6 +32,7 @@ import {
   quantiles,
   rssMiB,
   serverSide,
+  settle,
   sleep,
 } from './core-scale-lib.js';
 import type { ClusterSnapshot } from '../src/core/scheduler/types.js';
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
         }).start(),
       ),
     );
-    await sleep(3000);
+    const settled = await settle([pid]);
     recording = true;
     sims.send({ kind: 'record' });
     const hbRoute = /agent\/heartbeat/;
@@ -280,6 +281,12 @@ async function main(): Promise<void> {
     const runRate = REPLICAS / (tRunning / 1000);
     const rows: Array<[string, string, string, string]> = [
       ['agents registered (ready)', `${ready} in ${f(regS)} s`, '', ''],
+      [
+        'after registration: s until CPU stopped falling (5 s windows, %)',
+        `${f(settled.seconds, 0)} s (${settled.windows.map((w) => f(w, 0)).join(' → ')})`,
+        '',
+        '',
+      ],
       [
         'placements/s (replicas committed to the store)',
         f(placeRate, 0),

@@ -8,7 +8,7 @@
 // Baseline in the same invocation: Debian's prometheus-node-exporter, scraped once a second,
 // a long-running daemon with no known leak, sampled the same way.
 //   DOCKER_HOST=unix:///tmp/osmo-docker.sock node --import tsx bench/soak.ts
-//   env: SOAK_MIN=30 (run length), SAMPLE_S=30, WARMUP_MIN=3, MELS=50, PNG=docs/soak.png
+//   env: SOAK_MIN=30 (run length), SAMPLE_S=30, WARMUP_MIN=5, MELS=50, PNG=docs/soak.png
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,11 +18,12 @@ import { AgentApi, type MonitorOption } from '../src/client/index.js';
 import { api, cleanupNodes, spawnAgent, spawnCore, type AgentProc, type CoreProc } from '../testing/cluster.js';
 import { eventually, freePort, tempDir } from '../testing/proc.js';
 import { launch } from '../testing/browser.js';
+import { TABLE_HEAD, fitRow } from './soak-stats.js';
 import { compiledCli, docker, procUsage, ROOT, sleep, waitHttp } from './agent-lib.js';
 
 const SOAK_MIN = Number(process.env['SOAK_MIN'] ?? 30);
 const SAMPLE_S = Number(process.env['SAMPLE_S'] ?? 30);
-const WARMUP_MIN = Number(process.env['WARMUP_MIN'] ?? 3);
+const WARMUP_MIN = Number(process.env['WARMUP_MIN'] ?? 5);
 const MELS = Number(process.env['MELS'] ?? 50);
 const PNG = process.env['PNG'] ?? join(ROOT, 'docs', 'soak.png');
 const IDS = ['soak-a', 'soak-b', 'soak-c'];
@@ -34,6 +35,7 @@ interface Point {
   fds: Record<string, number>;
   lag: number; // events
   storeMiB: number;
+  heap: Record<string, number>; // MiB of V8 heap in use (live objects and not yet collected garbage)
 }
 
 const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
@@ -56,22 +58,6 @@ function storeSize(dir: string): number {
   let n = 0;
   for (const f of readdirSync(dir)) if (/^osmo\.db(-wal|-shm)?$/.test(f)) n += statSync(join(dir, f)).size;
   return n;
-}
-
-/** least-squares slope per minute, and the standard deviation of the residuals */
-function fit(xs: number[], ys: number[]): { slope: number; noise: number } {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-  }
-  const slope = sxx === 0 ? 0 : sxy / sxx;
-  const res = ys.map((y, i) => y - (my + slope * (xs[i]! - mx)));
-  return { slope, noise: Math.sqrt(res.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2)) };
 }
 
 // the compiled CLI, as users run it: under tsx every process would carry the loader's memory
@@ -175,11 +161,24 @@ try {
     } catch {
       engine = ' ?';
     }
-    const p: Point = { t: (Date.now() - t0) / 60_000, rss, fds, lag, storeMiB: mib(storeSize(c.dataDir)) };
+    // V8's own view beside RSS: a heap in use that stays flat while RSS rises is memory the
+    // allocator keeps, not objects osmo keeps
+    const heap: Record<string, number> = {};
+    try {
+      heap['core'] = mib(await metric(c.url, 'osmo_core_nodejs_heap_size_used_bytes'));
+      for (const a of agents) {
+        heap[a.id] = mib(await metric(a.url, 'osmo_agent_nodejs_heap_size_used_bytes', c.token));
+      }
+    } catch {
+      scrapeFailures++;
+    }
+    const p: Point = { t: (Date.now() - t0) / 60_000, rss, fds, lag, storeMiB: mib(storeSize(c.dataDir)), heap };
     points.push(p);
     console.log(
       `${p.t.toFixed(1)} min  rss ${Object.entries(rss)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(' ')} MiB  heap ${Object.entries(heap)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
         .join(
           ' ',
         )} MiB  fds core ${fds['core']}  lag ${lag}  store ${p.storeMiB.toFixed(1)} MiB  ops ${ops}  engine calls${engine}  load ${loadavg()[0]!.toFixed(1)}`,
@@ -256,23 +255,8 @@ try {
   console.log(
     `\nsoak ${SOAK_MIN} min, ${MELS} MELs, ${ops} churn operations, samples every ${SAMPLE_S} s, warm-up ${WARMUP_MIN} min excluded from the fits`,
   );
-  console.log('| series | first after warm-up | last | slope per 10 min | residual noise (sd) | growth over the run vs noise |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  const row = (label: string, series: Array<[number, number]>, unit: string) => {
-    if (series.length < 2) {
-      console.log(`| ${label} | (${series.length} points: no fit) | | | | |`);
-      return;
-    }
-    const xs = series.map(([t]) => t);
-    const ys = series.map(([, y]) => y);
-    const { slope, noise } = fit(xs, ys);
-    const span = xs[xs.length - 1]! - xs[0]!;
-    const growth = slope * span;
-    const verdict = growth <= 2 * noise || growth <= 0 ? 'within noise' : `GROWS (${(growth / Math.max(noise, 1e-9)).toFixed(1)} × noise)`;
-    console.log(
-      `| ${label} | ${ys[0]!.toFixed(1)} ${unit} | ${ys[ys.length - 1]!.toFixed(1)} ${unit} | ${(slope * 10).toFixed(2)} ${unit} | ${noise.toFixed(2)} ${unit} | ${verdict} |`,
-    );
-  };
+  console.log(TABLE_HEAD);
+  const row = (label: string, series: Array<[number, number]>, unit: string) => console.log(fitRow(label, series, unit));
   if (after.length >= 3) {
     for (const k of Object.keys(pids))
       row(
@@ -285,6 +269,12 @@ try {
         `fds ${k}${k === 'node_exporter' ? ' (baseline)' : ''}`,
         after.map((p) => [p.t, p.fds[k]!]),
         '',
+      );
+    for (const k of ['core', ...IDS])
+      row(
+        `V8 heap in use ${k}`,
+        after.filter((p) => p.heap[k] !== undefined).map((p) => [p.t, p.heap[k]!] as [number, number]),
+        'MiB',
       );
     row(
       'event lag',
