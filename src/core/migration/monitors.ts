@@ -3,7 +3,10 @@
 // Guest cpu/mem always (instance loads drive selection and what a move carries); host
 // cpu/mem when the node's load source is host; net/disk too when the io weight is > 0. Re-sent when the period or the source
 // changes, when the agent re-registers (a restarted agent forgets its monitors), and
-// every 20 s as a cheap safety net (the agent treats a repeat as a re-time).
+// every 20 s as a safety net (the agent treats a repeat as a re-time); past 500 nodes the
+// safety net stretches so that it refreshes at most 25 nodes a second: at 5,000 nodes a
+// 20 s net alone was 1,000 requests a second out of the core, about as much work as all
+// the fleet's heartbeats, to re-send what the agents almost always still had.
 import type { PolicyDocument } from '../../policy/document.js';
 import type { ClusterState } from '../state.js';
 import type { AgentApi, MonitorOption } from '../../client/index.js';
@@ -11,6 +14,8 @@ import { Limiter } from '../reconciler/limiter.js';
 
 const RESEND_MS = 20_000;
 const RETRY_MS = 5_000;
+/** nodes the safety net refreshes per second at most, whatever the fleet's size */
+const REFRESH_NODES_PER_S = 25;
 
 export class MonitorKeeper {
   /** what was last sent to each node, and when it is due again */
@@ -29,6 +34,9 @@ export class MonitorKeeper {
 
   async ensure(now: number, policyOf: (node: string) => PolicyDocument): Promise<void> {
     const calls: Promise<void>[] = [];
+    let ready = 0;
+    for (const n of this.state.nodes.values()) if (n.status === 'ready') ready++;
+    const resendMs = Math.max(RESEND_MS, (ready / REFRESH_NODES_PER_S) * 1000);
     for (const n of this.state.nodes.values()) {
       if (n.status !== 'ready') continue;
       const p = policyOf(n.id);
@@ -46,9 +54,9 @@ export class MonitorKeeper {
       const key = `${n.registeredAt}|${n.address}|${time}|${wants.map((w) => w.join(':')).join(',')}`;
       const prev = this.sent.get(n.id);
       if (prev && prev.key === key && now < prev.at) continue;
-      // the safety-net resend of each node at its own moment within the next 15–25 s: nodes
-      // registered together must not make a thousand requests in one refresh every 20 s
-      this.sent.set(n.id, { key, at: now + RESEND_MS * (0.75 + Math.random() / 2) });
+      // the safety-net resend of each node at its own moment within 0.75–1.25 of the period:
+      // nodes registered together must not make a thousand requests in one refresh
+      this.sent.set(n.id, { key, at: now + resendMs * (0.75 + Math.random() / 2) });
       calls.push(
         this.limiter
           .run(() => Promise.all(wants.map(([metric, source]) => this.put(n, metric, { time, source }))))
