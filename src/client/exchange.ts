@@ -20,11 +20,19 @@ const agentOptions = { keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' as
 // leader): with 4 idle sockets, ≈ 500 forwarded heartbeats a second each opened a connection
 // and the leader's accept queue overflowed
 const oneOriginOptions = { ...agentOptions, maxFreeSockets: 256 };
-let plain: HttpAgent | undefined;
-let tls: HttpsAgent | undefined;
 let plainOne: HttpAgent | undefined;
 let tlsOne: HttpsAgent | undefined;
 const trusted = new Set<string>();
+/**
+ * Pools by a hash of the origin, 256 of them. On each idle socket's timeout node's Agent looks
+ * for it among the idle sockets of every origin the pool holds (`Object.keys(freeSockets)
+ * .some(… includes …)` in node:_http_agent), so one pool for a 5,000-node fleet made every
+ * idle close a scan of thousands of origins: 10 % of a 5,000-node leader's CPU in a profile
+ * (docs/benchmarks.md). A pool per origin would cost an Agent object per node; 256 keep the
+ * scan to a few dozen origins at that size.
+ */
+const SHARDS = 256;
+const pools = new Map<string, HttpAgent>();
 
 /**
  * Trusts one more CA (PEM) for every HTTPS exchange of this process, beside the system's CAs
@@ -35,20 +43,30 @@ const trusted = new Set<string>();
 export function trustCa(pem: string): void {
   if (trusted.has(pem)) return;
   trusted.add(pem);
-  tls?.destroy();
-  tls = undefined;
+  for (const [origin, a] of pools)
+    if (origin.startsWith('https:')) {
+      a.destroy();
+      pools.delete(origin);
+    }
   tlsOne?.destroy();
   tlsOne = undefined;
 }
 
-function httpsAgent(oneOrigin = false): HttpsAgent {
-  if (oneOrigin && tlsOne) return tlsOne;
-  if (!oneOrigin && tls) return tls;
-  const options = oneOrigin ? oneOriginOptions : agentOptions;
+function httpsAgent(options: typeof agentOptions): HttpsAgent {
   // giving `ca` replaces the default store, so the default store is given too
   const extra = process.env.NODE_EXTRA_CA_CERTS ? readExtra(process.env.NODE_EXTRA_CA_CERTS) : [];
-  const agent = new HttpsAgent(trusted.size === 0 ? options : { ...options, ca: [...rootCertificates, ...extra, ...trusted] });
-  return oneOrigin ? (tlsOne = agent) : (tls = agent);
+  return new HttpsAgent(trusted.size === 0 ? options : { ...options, ca: [...rootCertificates, ...extra, ...trusted] });
+}
+
+/** The pool for an origin's shard (created on first use). */
+function poolFor(u: URL): HttpAgent {
+  // FNV-1a over the origin
+  let h = 0x811c9dc5;
+  for (let i = 0; i < u.origin.length; i++) h = Math.imul(h ^ u.origin.charCodeAt(i), 0x01000193);
+  const key = `${u.protocol}${(h >>> 0) % SHARDS}`;
+  let a = pools.get(key);
+  if (!a) pools.set(key, (a = u.protocol === 'https:' ? httpsAgent(agentOptions) : new HttpAgent(agentOptions)));
+  return a;
 }
 
 function readExtra(file: string): string[] {
@@ -59,13 +77,12 @@ function readExtra(file: string): string[] {
   }
 }
 
-/** node:http or node:https for the URL, with this process's shared keep-alive agent for it. */
+/** node:http or node:https for the URL, with this process's keep-alive pool for its origin. */
 function transport(u: URL, oneOrigin = false): { request: typeof httpRequest; agent: HttpAgent } {
-  if (u.protocol === 'https:') return { request: httpsRequest, agent: httpsAgent(oneOrigin) };
-  return {
-    request: httpRequest,
-    agent: oneOrigin ? (plainOne ??= new HttpAgent(oneOriginOptions)) : (plain ??= new HttpAgent(agentOptions)),
-  };
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  if (!oneOrigin) return { request, agent: poolFor(u) };
+  if (u.protocol === 'https:') return { request, agent: (tlsOne ??= httpsAgent(oneOriginOptions)) };
+  return { request, agent: (plainOne ??= new HttpAgent(oneOriginOptions)) };
 }
 
 /**
