@@ -18,7 +18,10 @@ export async function runRetention(
   now = Date.now(),
   policy: RetentionPolicy = DEFAULT_RETENTION,
 ): Promise<{ rawDeleted: number; minuteDeleted: number; eventsDeleted: number }> {
-  const since = Number((await store.kv.get(WATERMARK)) ?? now - policy.rawMs - 60_000);
+  // the first run folds from the oldest raw sample: a store that holds more than the raw
+  // window (copied, or written by a build without this job) must not lose those minutes
+  const mark = await store.kv.get(WATERMARK);
+  const since = mark !== undefined ? Number(mark) : ((await store.samples.oldestRaw()) ?? now - policy.rawMs - 60_000);
   // only whole minutes that are over: the current minute may still receive samples
   const until = Math.floor(now / 60_000) * 60_000;
   if (until > since) {

@@ -142,6 +142,15 @@ export class SampleRepo {
     `.execute(this.db);
   }
 
+  /** The oldest raw sample's time, if any. */
+  async oldestRaw(): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('samples')
+      .select(sql<number | null>`min(ts)`.as('m'))
+      .executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? undefined : Number(r.m);
+  }
+
   async deleteRawBefore(ts: number): Promise<number> {
     const r = await this.db.deleteFrom('samples').where('ts', '<', ts).executeTakeFirst();
     return Number(r.numDeletedRows);
