@@ -4,11 +4,21 @@
 #   zc-browse.py _cloudlet._tcp.local. SECONDS
 import json
 import sys
+import threading
 import time
 
 from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
 
 start = time.monotonic()
+# the browser's listener runs in zeroconf's thread, "browsing" in the main one: print() writes
+# the text and the newline apart, so two threads printing at once made one line of two objects
+out = threading.Lock()
+
+
+def emit(obj):
+    with out:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
 
 
 def say(event, name, info=None, heard_ns=None):
@@ -24,7 +34,7 @@ def say(event, name, info=None, heard_ns=None):
             addresses=info.parsed_addresses(),
             txt={k.decode(): (v.decode() if v is not None else None) for k, v in info.properties.items()},
         )
-    print(json.dumps(line), flush=True)
+    emit(line)
 
 
 class Listener(ServiceListener):
@@ -41,7 +51,7 @@ class Listener(ServiceListener):
 
 zc = Zeroconf()
 ServiceBrowser(zc, sys.argv[1], Listener())
-print(json.dumps({"event": "browsing", "t": round(time.monotonic() - start, 4)}), flush=True)
+emit({"event": "browsing", "t": round(time.monotonic() - start, 4)})
 try:
     time.sleep(float(sys.argv[2]))
 finally:
