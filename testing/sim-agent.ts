@@ -27,6 +27,8 @@ export interface SimAgentOptions {
   heartbeatMs?: number | 'core';
   /** ms the fake deploy takes */
   deployDelayMs?: number;
+  /** false: answers 404 to POST /api/v1/deploy/batch, as an agent from before the batch route */
+  batch?: boolean;
   /** called with each heartbeat's round-trip time, ms */
   onHeartbeat?: (ms: number) => void;
   /** skip the initial registration inside start() (the caller registers in bulk) */
@@ -49,6 +51,8 @@ export class SimAgent {
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
   deploys = 0;
+  /** POST /api/v1/deploy/batch requests received */
+  batches = 0;
   monitors = 0;
   /** why heartbeats failed: an HTTP status or an error code, with how often */
   readonly heartbeatFailures = new Map<string, number>();
@@ -174,28 +178,19 @@ export class SimAgent {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (url === '/api/v1/deploy' && req.method === 'PUT') {
-      const b = await body(req);
-      const name = String(b.name);
-      if (this.containers.has(name)) return this.json(res, 409, { response: false, status: 409, error: `name ${name} taken` });
-      // lets tests exercise an agent that answers and refuses, like a failed pull
-      if (String(b.image).startsWith('sim-fail/'))
-        return this.json(res, 500, { response: false, status: 500, error: `pull ${String(b.image)}: not found` });
-      if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
-      const c: SimContainer = {
-        name,
-        id: `sim-${name}`,
-        driver: 'docker',
-        image: String(b.image),
-        command: [],
-        state: 'running',
-        createdAt: new Date().toISOString(),
-        ports: [],
-        labels: (b.labels ?? {}) as Record<string, string>,
-        env: (b.env ?? {}) as Record<string, string>,
-      };
-      this.containers.set(name, c);
-      this.deploys++;
-      return this.json(res, 200, { response: true, status: 200, instance: c });
+      const r = await this.deployOne(await body(req));
+      return this.json(res, r.status, r.body);
+    }
+    if (url === '/api/v1/deploy/batch' && req.method === 'POST' && this.o.batch !== false) {
+      const b = (await body(req)) as { deployments?: Array<Record<string, unknown>> };
+      this.batches++;
+      const ds = b.deployments ?? [];
+      const results = (await Promise.all(ds.map((d) => this.deployOne(d)))).map((r, k) => ({
+        name: String(ds[k]!.name),
+        status: r.status,
+        ...(r.status === 200 ? { instance: r.body.instance } : { error: r.body.error }),
+      }));
+      return this.json(res, 200, { response: true, status: 200, results });
     }
     if (url === '/api/v1/deploy' && req.method === 'DELETE') {
       const b = await body(req);
@@ -221,6 +216,30 @@ export class SimAgent {
       });
     }
     this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
+  }
+
+  private async deployOne(b: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+    const name = String(b.name);
+    if (this.containers.has(name)) return { status: 409, body: { response: false, status: 409, error: `name ${name} taken` } };
+    // lets tests exercise an agent that answers and refuses, like a failed pull
+    if (String(b.image).startsWith('sim-fail/'))
+      return { status: 500, body: { response: false, status: 500, error: `pull ${String(b.image)}: not found` } };
+    if (this.o.deployDelayMs) await new Promise((r) => setTimeout(r, this.o.deployDelayMs));
+    const c: SimContainer = {
+      name,
+      id: `sim-${name}`,
+      driver: 'docker',
+      image: String(b.image),
+      command: [],
+      state: 'running',
+      createdAt: new Date().toISOString(),
+      ports: [],
+      labels: (b.labels ?? {}) as Record<string, string>,
+      env: (b.env ?? {}) as Record<string, string>,
+    };
+    this.containers.set(name, c);
+    this.deploys++;
+    return { status: 200, body: { response: true, status: 200, instance: c } };
   }
 
   async stop(): Promise<void> {

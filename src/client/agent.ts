@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import {
   CheckResponse,
+  DeployBatchResponse,
   HealthResponse,
   InstanceResponse,
   InstancesResponse,
@@ -17,6 +18,7 @@ import {
   UndeployResponse,
   WhoAmIResponse,
   type CheckBody,
+  type DeployBatchBody,
   type DeployBody,
   type InstanceInfoSchema,
   type MonitorStartBody,
@@ -28,6 +30,8 @@ import { HttpClient, type HttpOptions } from './http.js';
 
 export type AgentInstance = z.output<typeof InstanceInfoSchema>;
 export type DeployRequest = z.input<typeof DeployBody>;
+export type DeployBatchRequest = z.input<typeof DeployBatchBody>;
+export type DeployBatchResult = z.output<typeof DeployBatchResponse>['results'][number];
 export type UndeployRequest = z.input<typeof UndeployBody>;
 export type MonitorRequest = z.input<typeof MonitorStartBody>;
 export type ProbeRequest = z.input<typeof ProbeBody>;
@@ -59,6 +63,19 @@ export class AgentApi {
   /** pulls the image if absent and starts it; 409 when the name is taken */
   deploy(body: DeployRequest, timeoutMs?: number) {
     return this.http.call('PUT', '/api/v1/deploy', { body, response: InstanceResponse, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  /**
+   * Several deployments in one request (at most DEPLOY_BATCH_MAX): one result per deployment,
+   * in order, each with the status the single PUT would have answered.
+   */
+  async deployBatch(body: DeployBatchRequest, timeoutMs?: number): Promise<DeployBatchResult[]> {
+    const r = await this.http.call('POST', '/api/v1/deploy/batch', {
+      body,
+      response: DeployBatchResponse,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    return r.results;
   }
 
   /** stops and removes; 404 when there is no such instance */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { splitCommand } from '../deploy/command.js';
 import { MetricName, SampleSource } from '../../model/metric.js';
 import { NodeLayer } from '../../model/node.js';
+import { ErrorCodeSchema } from '../../model/errors.js';
 import type { InstanceInfo } from '../../runtime/types.js';
 
 const notGiven = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
@@ -282,6 +283,29 @@ export const InstanceResponse = z.object({ ...Ok, instance: InstanceInfoSchema }
 export const UndeployResponse = z.object({ ...Ok, imageRemoved: z.boolean() });
 /** GET /api/v1/deploy */
 export const InstancesResponse = z.object({ ...Ok, instances: z.array(InstanceInfoSchema) });
+/** the most deployments one POST /api/v1/deploy/batch carries */
+export const DEPLOY_BATCH_MAX = 100;
+/**
+ * POST /api/v1/deploy/batch (extension): several deployments in one request, each as the seed's
+ * PUT would take it. A batch that fails validation is refused whole (400), so nothing of it runs.
+ */
+export const DeployBatchBody = z.object({
+  deployments: z
+    .array(DeployBody)
+    .min(1)
+    .max(DEPLOY_BATCH_MAX)
+    .refine((ds) => new Set(ds.map((d) => d.name)).size === ds.length, 'deployments: each name may appear once in a batch'),
+});
+export type DeployBatchBody = z.infer<typeof DeployBatchBody>;
+/** one deployment's outcome in a batch: the status and body the seed's PUT would have answered */
+export const DeployBatchItem = z.object({
+  name: z.string(),
+  status: z.number().int(),
+  instance: InstanceInfoSchema.optional(),
+  error: z.string().optional(),
+  code: ErrorCodeSchema.optional(),
+});
+export const DeployBatchResponse = z.object({ ...Ok, results: z.array(DeployBatchItem) });
 /** GET /api/v1/deploy/{name}/logs */
 export const LogsResponse = z.object({ ...Ok, name: z.string(), logs: z.string() });
 

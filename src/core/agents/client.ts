@@ -33,6 +33,8 @@ function unusable(address: string, e: unknown): OsmoError {
 }
 
 /** an agent on the bus registers nats://<node id>: its commands go over NATS request/reply */
+const asOsmo = (e: unknown): OsmoError => (e instanceof OsmoError ? e : new OsmoError('internal', String(e)));
+
 export const onBus = (to: AgentTarget): boolean => to.address.startsWith('nats:');
 
 export class AgentClient {
@@ -70,6 +72,34 @@ export class AgentClient {
       // replaced with backoff; only no answer at all (unusable above) keeps retrying the same placement
       throw new OsmoError('invalid', `agent refused deploy of ${spec.name} (${e.status}): ${e.info.error}`);
     }
+  }
+
+  /**
+   * Deploys several instances on one agent in one request (POST /api/v1/deploy/batch), each
+   * outcome as `deploy` would give it. An agent that does not know the batch route (404), or
+   * refuses the batch whole (400: one spec it cannot take), gets the same specs one by one, so
+   * one bad spec fails alone.
+   */
+  async deployMany(to: AgentTarget, specs: DeploySpec[]): Promise<Array<DeployOutcome | OsmoError>> {
+    let results;
+    try {
+      results = await this.api(to).deployBatch({ deployments: specs });
+    } catch (e) {
+      if (!isApiError(e) || e.kind !== 'status') {
+        const err = unusable(to.address, e);
+        return specs.map(() => err);
+      }
+      if (e.status === 400 || e.status === 404) return Promise.all(specs.map((s) => this.deploy(to, s).catch((x: unknown) => asOsmo(x))));
+      const err = new OsmoError('invalid', `agent refused a batch of ${specs.length} deploys (${e.status}): ${e.info.error}`);
+      return specs.map(() => err);
+    }
+    return specs.map((s, k) => {
+      const r = results[k];
+      if (!r || r.name !== s.name) return new OsmoError('unavailable', `agent ${to.address}: no result for ${s.name} in its batch answer`);
+      if (r.status === 200 && r.instance) return { created: true, ports: r.instance.ports };
+      if (r.status === 409) return { created: false, ports: [] };
+      return new OsmoError('invalid', `agent refused deploy of ${s.name} (${r.status}): ${r.error ?? 'no reason given'}`);
+    });
   }
 
   /** Stops and removes; an absent container counts as removed. The image is kept (other instances may come back). */

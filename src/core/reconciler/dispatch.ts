@@ -4,13 +4,17 @@
 // against the instance as it is at flush time, then another pass is asked for.
 import type { InstanceRecord } from '../../store/index.js';
 import { isOsmoError } from '../../shared/errors.js';
-import type { AgentClient } from '../agents/client.js';
+import type { AgentClient, AgentTarget, DeployOutcome } from '../agents/client.js';
+import type { DeploySpec } from '../../runtime/types.js';
 import type { CoreEvent } from '../../bus/events.js';
 import type { EventLog } from '../events/service.js';
 import { deploySpec } from '../instances/spec.js';
 import type { ClusterState } from '../state.js';
 import { Limiter } from './limiter.js';
 import type { ReconcilerOptions } from './options.js';
+
+/** the most deploys one batch request to an agent carries (the agent takes up to 100) */
+const DEPLOY_BATCH = 50;
 
 /** Given the instance as it is when the batch is committed: what to write, remove, log. */
 export type Outcome = (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined;
@@ -27,6 +31,9 @@ export class Dispatcher {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** deploys waiting for this turn's batch, by node */
+  private readonly queued = new Map<string, { node: AgentTarget; ids: string[]; specs: DeploySpec[] }>();
+  private sendTimer: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly state: ClusterState,
@@ -63,6 +70,11 @@ export class Dispatcher {
     this.failures.set(mel, (this.failures.get(mel) ?? 0) + 1);
   }
 
+  /**
+   * Queues a deploy; the deploys queued in one turn of the event loop (a pass's) go out as one
+   * batch request per node (at most DEPLOY_BATCH of them each): at 1,000 nodes one request per
+   * instance saturated the core's loop with request handling and socket writes.
+   */
   deploy(id: string): void {
     const i = this.state.instances.get(id);
     const node = i?.node ? this.state.nodes.get(i.node) : undefined;
@@ -70,40 +82,70 @@ export class Dispatcher {
     if (!i || !node || !mel) return;
     this.inflight.add(id);
     this.lastAttempt.set(id, Date.now());
-    void this.limiter
-      .run(() => this.agents.deploy(node, deploySpec(i, mel)))
-      .then(
-        (out) =>
-          this.record(id, (cur) => {
-            if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
-            this.failures.delete(cur.mel);
-            return {
-              write: {
-                ...cur,
-                state: 'running',
-                ports: out.ports.length ? out.ports : cur.ports,
-                reason: out.created ? null : 'adopted existing container',
-                updatedAt: Date.now(),
-              },
-              event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
-            };
-          }),
-        (e: unknown) =>
-          this.record(id, (cur) => {
-            // no answer from the agent: keep the placement and retry; an answer that refuses: failed
-            if (!cur || cur.state !== 'starting' || (isOsmoError(e) && e.kind === 'unavailable')) return undefined;
-            const reason = (e as Error).message;
-            this.noteFailure(cur.mel);
-            return {
-              write: { ...cur, state: 'failed', reason, updatedAt: Date.now() },
-              event: {
-                type: 'instance-state',
-                node: cur.node,
-                data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason },
-              },
-            };
-          }),
-      );
+    let q = this.queued.get(node.id);
+    if (!q) this.queued.set(node.id, (q = { node, ids: [], specs: [] }));
+    q.ids.push(id);
+    q.specs.push(deploySpec(i, mel));
+    this.sendTimer ??= setImmediate(() => this.sendQueued());
+  }
+
+  private sendQueued(): void {
+    this.sendTimer = undefined;
+    const queued = [...this.queued.values()];
+    this.queued.clear();
+    for (const { node, ids, specs } of queued)
+      for (let k = 0; k < ids.length; k += DEPLOY_BATCH) {
+        const batchIds = ids.slice(k, k + DEPLOY_BATCH);
+        const batchSpecs = specs.slice(k, k + DEPLOY_BATCH);
+        void this.limiter
+          .run(() =>
+            batchSpecs.length === 1
+              ? this.agents.deploy(node, batchSpecs[0]!).then(
+                  (o) => [o],
+                  (e: unknown) => [e],
+                )
+              : this.agents.deployMany(node, batchSpecs),
+          )
+          .then(
+            (outs) => outs.forEach((o, j) => this.deployed(batchIds[j]!, o)),
+            (e: unknown) => batchIds.forEach((id) => this.deployed(id, e)),
+          );
+      }
+  }
+
+  /** Records one deploy's outcome: a DeployOutcome, or the error it ended with. */
+  private deployed(id: string, out: unknown): void {
+    if (out !== null && typeof out === 'object' && 'created' in out) {
+      const ok = out as DeployOutcome;
+      return this.record(id, (cur) => {
+        if (!cur || cur.state !== 'starting' || cur.desired !== 'run') return undefined;
+        this.failures.delete(cur.mel);
+        return {
+          write: {
+            ...cur,
+            state: 'running',
+            ports: ok.ports.length ? ok.ports : cur.ports,
+            reason: ok.created ? null : 'adopted existing container',
+            updatedAt: Date.now(),
+          },
+          event: { type: 'instance-state', node: cur.node, data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'running' } },
+        };
+      });
+    }
+    this.record(id, (cur) => {
+      // no answer from the agent: keep the placement and retry; an answer that refuses: failed
+      if (!cur || cur.state !== 'starting' || (isOsmoError(out) && out.kind === 'unavailable')) return undefined;
+      const reason = (out as Error).message;
+      this.noteFailure(cur.mel);
+      return {
+        write: { ...cur, state: 'failed', reason, updatedAt: Date.now() },
+        event: {
+          type: 'instance-state',
+          node: cur.node,
+          data: { mel: cur.mel, instance: cur.id, name: cur.name, state: 'failed', reason },
+        },
+      };
+    });
   }
 
   stop(id: string): void {
@@ -146,6 +188,8 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.sendTimer) clearImmediate(this.sendTimer);
+    this.queued.clear();
     await this.flush();
   }
 
