@@ -258,7 +258,8 @@ async function main(): Promise<void> {
     const { tPlaced, tRunning } = await placedAndRunning(url, REPLICAS, t0, 300_000);
     placing = false;
     await getter;
-    const busyCpu = ((cpuTicks(pid) - cpu0) / 100 / ((performance.now() - t0) / 1000)) * 100;
+    const busyCpuS = (cpuTicks(pid) - cpu0) / 100;
+    const busyCpu = (busyCpuS / ((performance.now() - t0) / 1000)) * 100;
     const s2 = await serverSide(url, hbRoute);
     const busyServer = quantiles(minus(s2.buckets, s1.buckets));
     const apiAll = await serverSide(url, /api\/v1\/(mels|nodes|instances)/);
@@ -336,6 +337,13 @@ async function main(): Promise<void> {
       ],
       ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
       ['core CPU % while placing + deploying', f(busyCpu), '', ''],
+      // the work done, not its rate: what a loaded machine changes least
+      [
+        'core CPU s from the first POST to all running (ms per replica)',
+        `${f(busyCpuS)} (${f((busyCpuS * 1000) / REPLICAS, 2)})`,
+        '',
+        '',
+      ],
       [
         'core RSS MiB: idle / steady / peak',
         `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`,

@@ -53,6 +53,8 @@ export class SimAgent {
   deploys = 0;
   /** POST /api/v1/deploy/batch requests received */
   batches = 0;
+  /** seed PUT deploys received */
+  singles = 0;
   monitors = 0;
   /** why heartbeats failed: an HTTP status or an error code, with how often */
   readonly heartbeatFailures = new Map<string, number>();
@@ -178,6 +180,7 @@ export class SimAgent {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (url === '/api/v1/deploy' && req.method === 'PUT') {
+      this.singles++;
       const r = await this.deployOne(await body(req));
       return this.json(res, r.status, r.body);
     }

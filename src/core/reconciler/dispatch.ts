@@ -19,6 +19,14 @@ const DEPLOY_BATCH = 50;
 /** Given the instance as it is when the batch is committed: what to write, remove, log. */
 export type Outcome = (cur: InstanceRecord | undefined) => { write?: InstanceRecord; remove?: string; event?: CoreEvent } | undefined;
 
+/** One node's deploys not yet sent; `scheduled`: its request waits for the limiter or is in flight. */
+interface NodeQueue {
+  node: AgentTarget;
+  ids: string[];
+  specs: DeploySpec[];
+  scheduled: boolean;
+}
+
 export class Dispatcher {
   private readonly inflight = new Set<string>();
   private readonly lastAttempt = new Map<string, number>();
@@ -31,9 +39,8 @@ export class Dispatcher {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
-  /** deploys waiting for this turn's batch, by node */
-  private readonly queued = new Map<string, { node: AgentTarget; ids: string[]; specs: DeploySpec[] }>();
-  private sendTimer: NodeJS.Immediate | undefined;
+  /** deploys waiting for their node's next request */
+  private readonly queued = new Map<string, NodeQueue>();
 
   constructor(
     private readonly state: ClusterState,
@@ -71,9 +78,10 @@ export class Dispatcher {
   }
 
   /**
-   * Queues a deploy; the deploys queued in one turn of the event loop (a pass's) go out as one
-   * batch request per node (at most DEPLOY_BATCH of them each): at 1,000 nodes one request per
-   * instance saturated the core's loop with request handling and socket writes.
+   * Queues a deploy. A node has at most one deploy request waiting for the limiter or in
+   * flight; what is queued for it meanwhile goes in its next request, as one batch (at most
+   * DEPLOY_BATCH): at 1,000 nodes one request per instance saturated the core's loop with
+   * request handling and socket writes, and a backlog is exactly when batches fill up.
    */
   deploy(id: string): void {
     const i = this.state.instances.get(id);
@@ -83,34 +91,37 @@ export class Dispatcher {
     this.inflight.add(id);
     this.lastAttempt.set(id, Date.now());
     let q = this.queued.get(node.id);
-    if (!q) this.queued.set(node.id, (q = { node, ids: [], specs: [] }));
+    if (!q) this.queued.set(node.id, (q = { node, ids: [], specs: [], scheduled: false }));
+    q.node = node;
     q.ids.push(id);
     q.specs.push(deploySpec(i, mel));
-    this.sendTimer ??= setImmediate(() => this.sendQueued());
+    this.schedule(q);
   }
 
-  private sendQueued(): void {
-    this.sendTimer = undefined;
-    const queued = [...this.queued.values()];
-    this.queued.clear();
-    for (const { node, ids, specs } of queued)
-      for (let k = 0; k < ids.length; k += DEPLOY_BATCH) {
-        const batchIds = ids.slice(k, k + DEPLOY_BATCH);
-        const batchSpecs = specs.slice(k, k + DEPLOY_BATCH);
-        void this.limiter
-          .run(() =>
-            batchSpecs.length === 1
-              ? this.agents.deploy(node, batchSpecs[0]!).then(
-                  (o) => [o],
-                  (e: unknown) => [e],
-                )
-              : this.agents.deployMany(node, batchSpecs),
-          )
-          .then(
-            (outs) => outs.forEach((o, j) => this.deployed(batchIds[j]!, o)),
-            (e: unknown) => batchIds.forEach((id) => this.deployed(id, e)),
-          );
-      }
+  private schedule(q: NodeQueue): void {
+    if (q.scheduled || q.ids.length === 0 || this.closed) return;
+    q.scheduled = true;
+    void this.limiter.run(() => this.sendQueued(q));
+  }
+
+  /** Runs with a limiter slot: takes what the node's queue holds now. */
+  private async sendQueued(q: NodeQueue): Promise<void> {
+    if (this.closed) return;
+    const ids = q.ids.splice(0, DEPLOY_BATCH);
+    const specs = q.specs.splice(0, DEPLOY_BATCH);
+    let outs: unknown[];
+    try {
+      outs =
+        specs.length === 1
+          ? [await this.agents.deploy(q.node, specs[0]!).catch((e: unknown) => e)]
+          : await this.agents.deployMany(q.node, specs);
+    } catch (e) {
+      outs = ids.map(() => e);
+    }
+    outs.forEach((o, j) => this.deployed(ids[j]!, o));
+    q.scheduled = false;
+    if (q.ids.length > 0) this.schedule(q);
+    else if (this.queued.get(q.node.id) === q) this.queued.delete(q.node.id);
   }
 
   /** Records one deploy's outcome: a DeployOutcome, or the error it ended with. */
@@ -188,7 +199,6 @@ export class Dispatcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.sendTimer) clearImmediate(this.sendTimer);
     this.queued.clear();
     await this.flush();
   }

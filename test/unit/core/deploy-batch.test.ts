@@ -13,6 +13,7 @@ let core: CoreHandle;
 let api: CoreClient;
 let batching: SimAgent;
 let old: SimAgent;
+let slow: SimAgent;
 
 before(async () => {
   core = await startCore({
@@ -24,11 +25,21 @@ before(async () => {
   api = new CoreClient({ base: core.url, token: core.token });
   batching = await new SimAgent({ id: 'co-batch-new', core: core.url, token: core.token, heartbeatMs: 200, cpus: 64 }).start();
   old = await new SimAgent({ id: 'co-batch-old', core: core.url, token: core.token, heartbeatMs: 200, batch: false, cpus: 64 }).start();
-  await eventually(async () => (await api.nodes()).filter((n) => n.status === 'ready').length === 2, 10_000, 'two ready nodes');
+  // answers each deploy after 1 s: what a busy agent or a backlogged core looks like
+  slow = await new SimAgent({
+    id: 'co-batch-slow',
+    core: core.url,
+    token: core.token,
+    heartbeatMs: 200,
+    cpus: 64,
+    deployDelayMs: 1000,
+  }).start();
+  await eventually(async () => (await api.nodes()).filter((n) => n.status === 'ready').length === 3, 10_000, 'three ready nodes');
 });
 after(async () => {
   await batching.stop();
   await old.stop();
+  await slow.stop();
   await core.close();
 });
 
@@ -61,4 +72,20 @@ test('an item the agent refuses fails alone; the rest of its batch runs', async 
   );
   assert.match(failed.reason ?? '', /refused deploy.*500.*pull sim-fail\/nope:1: not found/);
   assert.ok(batching.batches > before);
+});
+
+test("deploys queued while a node's request is in flight go together in its next one", async () => {
+  await api.createMel({ name: 'co-batch-first', image: 'osmo-test/sleeper:1', replicas: 1, placement: { node: 'co-batch-slow' } });
+  await eventually(async () => slow.singles + slow.batches >= 1, 10_000, 'the first request reached the slow agent');
+  // five MELs, five reconcile passes, while the first request is still in flight
+  for (let k = 0; k < 5; k++)
+    await api.createMel({ name: `co-batch-then-${k}`, image: 'osmo-test/sleeper:1', replicas: 6, placement: { node: 'co-batch-slow' } });
+  await eventually(
+    async () => (await api.instances({ node: 'co-batch-slow' })).filter((i) => i.state === 'running').length === 31,
+    30_000,
+    '31 running',
+  );
+  assert.equal(slow.deploys, 31);
+  // one request at a time per node: the 30 waited for the first and left as one batch
+  assert.ok(slow.singles + slow.batches <= 2, `31 deploys in ${slow.singles} PUTs and ${slow.batches} batches`);
 });
