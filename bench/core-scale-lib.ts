@@ -88,15 +88,27 @@ export async function placedAndRunning(
   replicas: number,
   t0: number,
   timeoutMs: number,
-): Promise<{ tPlaced: number; tRunning: number }> {
+): Promise<{ tPlaced: number; tRunning: number; lagMaxMs: number; lagP99Ms: number }> {
   let tPlaced = NaN;
+  // the core's event-loop delay (prom-client's histogram, reset at each scrape): the longest
+  // stretch its loop was held while placing, and the worst p99 of a 250 ms window
+  let lagMaxMs = 0;
+  let lagP99Ms = 0;
+  const done = (tRunning: number) => ({ tPlaced, tRunning, lagMaxMs, lagP99Ms });
   while (performance.now() - t0 < timeoutMs) {
-    const [placed, running] = await metrics(url, ['osmo_placements_total', 'osmo_instances{state="running"}']);
+    const [placed, running, lagMax, lagP99] = await metrics(url, [
+      'osmo_placements_total',
+      'osmo_instances{state="running"}',
+      'osmo_core_nodejs_eventloop_lag_max_seconds',
+      'osmo_core_nodejs_eventloop_lag_p99_seconds',
+    ]);
+    lagMaxMs = Math.max(lagMaxMs, lagMax! * 1000);
+    lagP99Ms = Math.max(lagP99Ms, lagP99! * 1000);
     if (Number.isNaN(tPlaced) && placed! >= replicas) tPlaced = performance.now() - t0;
-    if (running! >= replicas) return { tPlaced, tRunning: performance.now() - t0 };
+    if (running! >= replicas) return done(performance.now() - t0);
     await sleep(250);
   }
-  return { tPlaced, tRunning: NaN };
+  return done(NaN);
 }
 
 /** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */

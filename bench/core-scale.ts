@@ -255,7 +255,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    const { tPlaced, tRunning } = await placedAndRunning(url, REPLICAS, t0, 300_000);
+    const { tPlaced, tRunning, lagMaxMs, lagP99Ms } = await placedAndRunning(url, REPLICAS, t0, 300_000);
     placing = false;
     await getter;
     const busyCpuS = (cpuTicks(pid) - cpu0) / 100;
@@ -337,6 +337,12 @@ async function main(): Promise<void> {
       ],
       ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
       ['core CPU % while placing + deploying', f(busyCpu), '', ''],
+      [
+        "core event-loop delay while placing: max / worst 250 ms window's p99 (ms)",
+        `${f(lagMaxMs, 0)} / ${f(lagP99Ms, 0)}`,
+        '',
+        '',
+      ],
       // the work done, not its rate: what a loaded machine changes least
       [
         'core CPU s from the first POST to all running (ms per replica)',
