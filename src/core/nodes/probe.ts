@@ -15,7 +15,8 @@ export interface ProbeTarget {
 
 /**
  * Where the agent at `address` listens, or null when it cannot be probed: an agent on the bus
- * (nats://<node id>, behind NAT) has no address the core can dial.
+ * (nats://<node id>, behind NAT) or one registered with a wildcard address has no address the
+ * core can dial.
  */
 export function probeTarget(address: string): ProbeTarget | null {
   let u: URL;
@@ -25,9 +26,12 @@ export function probeTarget(address: string): ProbeTarget | null {
     return null;
   }
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : NaN;
-  if (!Number.isInteger(port) || !u.hostname) return null;
   // WHATWG URLs keep IPv6 hosts in brackets; connect() wants the bare address
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  // an agent that registered its wildcard listen address names no host: dialled from the core,
+  // 0.0.0.0 is the core's own machine, whose refusal would say nothing about the agent
+  if (!Number.isInteger(port) || !host || host === '0.0.0.0' || host === '::') return null;
+  return { host, port };
 }
 
 /** How a probe ended: 'connected', 'timeout', or the error code of a failed connect (ECONNREFUSED, EHOSTUNREACH, …). */

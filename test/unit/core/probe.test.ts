@@ -17,6 +17,8 @@ test('the probe target is the host and port the agent registered; none for an ag
   assert.deepEqual(probeTarget('http://[::1]:5000'), { host: '::1', port: 5000 });
   assert.equal(probeTarget('nats://edge-behind-nat'), null);
   assert.equal(probeTarget('not a url'), null);
+  assert.equal(probeTarget('http://0.0.0.0:5000'), null, 'a wildcard address names no host');
+  assert.equal(probeTarget('http://[::]:5000'), null, 'a wildcard address names no host');
 });
 
 test('only a refused connect is proof of a dead agent process', () => {
