@@ -51,6 +51,9 @@ export const DEFAULT_LIVENESS: LivenessOptions = {
   probeTimeoutMs: 500,
 };
 
+/** probes in flight at most; a suspicion beyond them is left to the detector, as without the probe */
+const MAX_PROBES = 64;
+
 export class Registry {
   private timer: NodeJS.Timeout | null = null;
   /** restored nodes not heard from since start, and until when they are spared */
@@ -242,6 +245,9 @@ export class Registry {
   private async probeSuspect(n: LiveNode): Promise<void> {
     const target = probeTarget(n.address);
     if (!target) return; // an agent on the bus: nothing to dial
+    // many nodes suspect at once is the core's own network, not many dead agents: a probe would
+    // prove nothing there, and thousands of sockets would take descriptors the heartbeats need
+    if (this.probing >= MAX_PROBES) return;
     const beat = n.lastHeartbeat;
     const at = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
     this.probing++;

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { startCore } from '../../../src/core/index.js';
 import type { RegisterRequest } from '../../../src/bus/protocol.js';
+import { DEFAULT_LIVENESS, Registry } from '../../../src/core/nodes/service.js';
 import { connectProbe, probeTarget, probeVerdict, refusedMeansDown } from '../../../src/core/nodes/probe.js';
 import { eventually, freePort, tempDir } from '../../../testing/proc.js';
 
@@ -149,6 +150,35 @@ test('the registry without the probe: a refused port stays suspect until the flo
       [],
     );
   } finally {
+    await core.close();
+  }
+});
+
+test('the registry probes at most 64 nodes at once; the rest are left to the detector', async () => {
+  const core = await startCore({ listen: '127.0.0.1:0', dataDir: tempDir('osmo-probe-cap-'), liveness: LIVENESS, processMetrics: false });
+  // a second registry over the same state, with a prober that answers only when released
+  let release: (o: string) => void = () => undefined;
+  const answer = new Promise<string>((r) => (release = r));
+  let asked = 0;
+  const probe = () => {
+    asked++;
+    return answer;
+  };
+  const r = new Registry(core.ctx.state, core.ctx.events, core.ctx.reconciler, { ...DEFAULT_LIVENESS, ...LIVENESS }, probe);
+  try {
+    core.ctx.nodes.stop(); // its own ticks stay out of this
+    for (let i = 0; i < 70; i++) await r.register(node(`cap-${i}`, `http://127.0.0.1:${10_000 + i}`));
+    await r.detect(Date.now() + 1500);
+    assert.equal(asked, 64);
+    assert.equal(r.probing, 64);
+    release('ECONNREFUSED');
+    await eventually(() => r.probing === 0, 10_000, 'probes answered');
+    const down = [...core.ctx.state.nodes.values()].filter((n) => n.id.startsWith('cap-') && n.status === 'down');
+    assert.equal(down.length, 64, 'the probed ones are down');
+    const left = [...core.ctx.state.nodes.values()].filter((n) => n.id.startsWith('cap-') && n.status === 'suspect');
+    assert.equal(left.length, 6, 'the ones past the cap are still suspect, for the detector');
+  } finally {
+    r.stop();
     await core.close();
   }
 });
