@@ -105,13 +105,15 @@ export const CoreEventData = {
     mels: z.number().int(),
     instances: z.number().int(),
   }),
-  /** a node joined, changed status, was cordoned, drained or forgotten */
+  /** a node joined, changed status, was probed on suspicion, cordoned, drained or forgotten */
   node: z.object({
     node: z.string(),
-    action: z.enum(['register', 're-register', 'status', 'cordon', 'uncordon', 'drain', 'undrain', 'removed', 'revoke']),
+    action: z.enum(['register', 're-register', 'status', 'probe', 'cordon', 'uncordon', 'drain', 'undrain', 'removed', 'revoke']),
     status: NodeStatus.optional(),
     previous: NodeStatus.nullable().optional(),
     reason: z.string().optional(),
+    /** how the connect probe on suspicion ended: 'connected', 'timeout' or the error code (ECONNREFUSED: the agent process is gone) */
+    probe: z.string().optional(),
     address: z.string().optional(),
     layer: NodeLayer.optional(),
     domain: z.string().optional(),

@@ -52,6 +52,8 @@ interface Flags {
   downAfter: number;
   downPhi: number;
   restartGrace: number;
+  probeOnSuspect?: boolean;
+  probeTimeout: number;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -105,6 +107,17 @@ export function register(program: Command): void {
         return n;
       },
       DEFAULT_LIVENESS.downPhi,
+    )
+    .option(
+      '--probe-on-suspect',
+      "when a node turns suspect, open one TCP connection to its agent's address: refused (the host is up, the agent process is gone) makes it down at once, before --down-after; any other outcome leaves it to the detector; agents on the bus are never probed (default: on)",
+    )
+    .option('--no-probe-on-suspect', 'no probe: a silent node is down only by the detector (phi and --down-after)')
+    .option(
+      '--probe-timeout <ms>',
+      'how long that connection may take; past it the probe says nothing',
+      positiveMs('--probe-timeout'),
+      DEFAULT_LIVENESS.probeTimeoutMs,
     )
     .option(
       '--restart-grace <ms>',
@@ -168,6 +181,8 @@ export function register(program: Command): void {
             downMs: f.downAfter,
             downPhi: f.downPhi,
             restartGraceMs: f.restartGrace,
+            probeOnSuspect: f.probeOnSuspect ?? DEFAULT_LIVENESS.probeOnSuspect,
+            probeTimeoutMs: f.probeTimeout,
           },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),

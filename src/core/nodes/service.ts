@@ -7,6 +7,8 @@
 // After a core (re)start, nodes restored from the store have not had a chance to reach the
 // new process yet: they get restartGraceMs from the start before they are judged at all (the
 // idea of Nomad's failover heartbeat TTL), so a slow restart never reads as a dead cluster.
+// When a node turns suspect, one TCP connect to its agent's address (probe.ts) may prove the
+// agent process dead (a refused connect) and make it down before the down floor.
 import type { CoreEvent } from '../../bus/events.js';
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse } from '../../bus/protocol.js';
 import { notFound, OsmoError } from '../../shared/errors.js';
@@ -15,12 +17,17 @@ import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, LiveNode } from '../state.js';
 import { ArrivalWindow, judge, paced, type DetectorOptions } from './detector.js';
+import { connectProbe, probeTarget, probeVerdict, type ProbeOutcome, type ProbeTarget } from './probe.js';
 
 export interface LivenessOptions extends DetectorOptions {
   /** nodes known at start are not judged before this long after it (0: judged at once) */
   restartGraceMs: number;
   /** most heartbeats a second asked of the whole fleet: beyond, the interval grows with the node count (detector.ts `paced`; 0: no limit) */
   maxHeartbeatsPerSecond: number;
+  /** on suspicion, connect once to the agent's address: refused means its process is gone, so down at once (probe.ts) */
+  probeOnSuspect: boolean;
+  /** how long that connect may take; past it the probe says nothing */
+  probeTimeoutMs: number;
 }
 
 /**
@@ -40,7 +47,12 @@ export const DEFAULT_LIVENESS: LivenessOptions = {
   window: 64,
   restartGraceMs: 10_000,
   maxHeartbeatsPerSecond: 1000,
+  probeOnSuspect: true,
+  probeTimeoutMs: 500,
 };
+
+/** probes in flight at most; a suspicion beyond them is left to the detector, as without the probe */
+const MAX_PROBES = 64;
 
 export class Registry {
   private timer: NodeJS.Timeout | null = null;
@@ -54,7 +66,10 @@ export class Registry {
     private readonly events: EventLog,
     private readonly reconciler: Reconciler,
     readonly liveness: LivenessOptions = DEFAULT_LIVENESS,
+    private readonly probe: (t: ProbeTarget, timeoutMs: number) => Promise<ProbeOutcome> = connectProbe,
   ) {}
+
+  private stopped = false;
 
   start(): void {
     const until = Date.now() + this.liveness.restartGraceMs;
@@ -84,6 +99,7 @@ export class Registry {
   skippedTicks = 0;
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -166,13 +182,13 @@ export class Registry {
     return w;
   }
 
-  private async setStatus(n: LiveNode, status: NodeStatus, reason: string): Promise<void> {
+  private async setStatus(n: LiveNode, status: NodeStatus, reason: string, probe?: ProbeOutcome): Promise<void> {
     const previous = n.status;
     if (previous === status) return;
     n.status = status;
     n.updatedAt = Date.now();
     await this.state.saveNode(n);
-    await this.events.core('node', n.id, { node: n.id, action: 'status', status, previous, reason });
+    await this.events.core('node', n.id, { node: n.id, action: 'status', status, previous, reason, ...(probe ? { probe } : {}) });
     this.reconciler.kick();
   }
 
@@ -185,6 +201,7 @@ export class Registry {
       // of nodes may change at once, and one transaction each would stall the core further
       const changed: LiveNode[] = [];
       const events: CoreEvent[] = [];
+      const suspected: LiveNode[] = [];
       const set = (n: LiveNode, status: NodeStatus, reason: string) => {
         events.push({ type: 'node', node: n.id, data: { node: n.id, action: 'status', status, previous: n.status, reason } });
         n.status = status;
@@ -204,14 +221,62 @@ export class Registry {
         const j = judge(age, this.window(n.id), pace);
         const why = () => `no heartbeat for ${age} ms (phi ${j.phi.toFixed(1)}; intervals ${Math.round(j.mean)} ± ${Math.round(j.std)} ms)`;
         if (j.verdict === 'down') set(n, 'down', why());
-        else if (j.verdict === 'suspect' && n.status === 'ready') set(n, 'suspect', why());
+        else if (j.verdict === 'suspect' && n.status === 'ready') {
+          set(n, 'suspect', why());
+          suspected.push(n);
+        }
       }
       if (changed.length === 0) return;
       await this.state.saveNodes(changed);
       await this.events.coreMany(events);
       this.reconciler.kick();
+      // after the write, so that the log reads suspect before a down the probe may cause;
+      // not awaited: a probe waiting on its timeout must not hold up the next tick
+      if (this.liveness.probeOnSuspect) for (const n of suspected) void this.probeSuspect(n);
     } finally {
       this.detecting = false;
+    }
+  }
+
+  /** probes started on suspicion and not yet answered (a test waits for them) */
+  probing = 0;
+
+  /** One connect per suspicion episode: a refused one makes the node down now (probe.ts). */
+  private async probeSuspect(n: LiveNode): Promise<void> {
+    const target = probeTarget(n.address);
+    if (!target) return; // an agent on the bus: nothing to dial
+    // many nodes suspect at once is the core's own network, not many dead agents: a probe would
+    // prove nothing there, and thousands of sockets would take descriptors the heartbeats need
+    if (this.probing >= MAX_PROBES) return;
+    const beat = n.lastHeartbeat;
+    const at = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    this.probing++;
+    try {
+      const outcome = await this.probe(target, this.liveness.probeTimeoutMs);
+      const now = this.state.nodes.get(n.id);
+      if (this.stopped) return;
+      const silence = Date.now() - beat;
+      try {
+        if (probeVerdict(outcome, beat, now === n ? n : undefined) === 'down')
+          await this.setStatus(
+            n,
+            'down',
+            `agent process gone: connect to ${at} refused (probe on suspicion; no heartbeat for ${silence} ms)`,
+            outcome,
+          );
+        else
+          await this.events.core('node', n.id, {
+            node: n.id,
+            action: 'probe',
+            status: n.status,
+            probe: outcome,
+            reason: `connect to ${at}: ${outcome}; no verdict, the detector decides (no heartbeat for ${silence} ms)`,
+          });
+      } catch (e) {
+        process.emitWarning(`node status could not be saved: ${(e as Error).message}`);
+      }
+    } finally {
+      this.probing--;
     }
   }
 

@@ -142,21 +142,23 @@ describe('three agents, one core', { timeout: 240_000 }, () => {
       30_000,
       'replaced elsewhere',
     );
-    // From the core's own event log: declared down only after the configured silence (never
-    // early), and the replacements were placed after that, on other nodes. How fast this
+    // From the core's own event log: declared down by the connect probe on suspicion (a killed
+    // agent's port refuses: proof, so no waiting for the down floor) and never before the
+    // suspect floor, and the replacements were placed after that, on other nodes. How fast this
     // happens is bench/core-recovery.ts's business, not asserted here.
     type Ev = {
       type: string;
       ts: number;
       node: string | null;
-      data: { action?: string; status?: string; reason?: string; mel?: string; node?: string };
+      data: { action?: string; status?: string; reason?: string; probe?: string; mel?: string; node?: string };
     };
     const evs = (await api(core, 'GET', '/api/v1/events?follow=false&limit=10000')).json.events as Ev[];
     const down = evs.find((e) => e.node === victim.id && e.data.action === 'status' && e.data.status === 'down' && e.ts >= killedAt);
     assert.ok(down, 'a node status=down event for the victim');
     const silence = Number(/no heartbeat for (\d+) ms/.exec(down.data.reason ?? '')?.[1]);
-    const floor = DEFAULT_LIVENESS.downMs;
-    assert.ok(silence >= floor, `declared down after ${silence} ms of silence (the floor, downMs, is ${floor}): ${down.data.reason}`);
+    assert.equal(down.data.probe, 'ECONNREFUSED', `down via the probe: ${down.data.reason}`);
+    const floor = DEFAULT_LIVENESS.suspectMs;
+    assert.ok(silence >= floor, `declared down after ${silence} ms of silence (the suspect floor is ${floor}): ${down.data.reason}`);
     const placed = evs.filter((e) => e.type === 'placement' && e.data.mel === 'co-c1-web' && e.ts >= down.ts);
     assert.ok(placed.length >= before.length, `${before.length} replacement(s) placed after the down event, saw ${placed.length}`);
     assert.ok(

@@ -82,8 +82,17 @@ async function deploy(mel: string, body: Record<string, unknown>): Promise<Inst>
 }
 
 const cut = async (h: HostName) => {
+  const from = Date.now();
   lan.cut(h);
   await eventually(() => nodeStatus(h) === 'down', 30_000, `${nodeId(h)} down`);
+  // a cut host cannot refuse the connect probe (its agent lives; nothing answers at all): the
+  // down is the detector's, by silence alone (docs/reliability.md)
+  type Ev = { data: { action?: string; status?: string; reason?: string; probe?: string } };
+  const evs = call<{ events: Ev[] }>('GET', `/api/v1/events?follow=false&type=node&node=${nodeId(h)}&since=${from}`).json.events;
+  const down = evs.find((e) => e.data.action === 'status' && e.data.status === 'down');
+  assert.ok(down, `a down event for ${nodeId(h)}`);
+  assert.equal(down.data.probe, undefined, `down by the detector, not the probe: ${down.data.reason}`);
+  assert.match(down.data.reason ?? '', /^no heartbeat for \d+ ms/);
 };
 const heal = async (h: HostName) => {
   lan.heal(h);
