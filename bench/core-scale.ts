@@ -337,19 +337,9 @@ async function main(): Promise<void> {
       ],
       ['core CPU % of one core, steady heartbeats', f(steadyCpu), `idle core: ${f(idleCpu)}`, `${f(steadyCpu / Math.max(idleCpu, 0.1))}x`],
       ['core CPU % while placing + deploying', f(busyCpu), '', ''],
-      [
-        "core event-loop delay while placing: max / worst 250 ms window's p99 (ms)",
-        `${f(lagMaxMs, 0)} / ${f(lagP99Ms, 0)}`,
-        '',
-        '',
-      ],
+      ["core event-loop delay while placing: max / worst 250 ms window's p99 (ms)", `${f(lagMaxMs, 0)} / ${f(lagP99Ms, 0)}`, '', ''],
       // the work done, not its rate: what a loaded machine changes least
-      [
-        'core CPU s from the first POST to all running (ms per replica)',
-        `${f(busyCpuS)} (${f((busyCpuS * 1000) / REPLICAS, 2)})`,
-        '',
-        '',
-      ],
+      ['core CPU s from the first POST to all running (ms per replica)', `${f(busyCpuS)} (${f((busyCpuS * 1000) / REPLICAS, 2)})`, '', ''],
       [
         'core RSS MiB: idle / steady / peak',
         `${f(idleRss, 0)} / ${f(steadyRss, 0)} / ${f(peakRss, 0)}`,
