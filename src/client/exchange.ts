@@ -9,6 +9,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
+import { VIA } from './via.js';
 
 // few idle sockets per origin (a core keeps one origin per agent, each idle socket costs
 // memory), closed after 9 s idle: before the keep-alive timeout of osmo's servers (10 s,
@@ -105,6 +106,8 @@ function headersOf(res: IncomingMessage): Headers {
 export interface Exchange {
   status: number;
   text: string;
+  /** the answer's x-osmo-via (via.ts): which core of a cluster answered, and whether it forwarded */
+  via?: string;
 }
 
 /**
@@ -142,7 +145,8 @@ function once(
     res.setEncoding('utf8');
     let text = '';
     res.on('data', (c: string) => (text += c));
-    res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+    const via = res.headers[VIA];
+    res.on('end', () => done(typeof via === 'string' ? { status: res.statusCode ?? 0, text, via } : { status: res.statusCode ?? 0, text }));
   });
 }
 

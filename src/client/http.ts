@@ -7,6 +7,7 @@ import { ApiError, causeOf, oneLine } from './errors.js';
 import { exchange, exchangeBytes, exchangeStream, type Exchange } from './exchange.js';
 import { readSse, type SseMessage } from './sse.js';
 import { Bases, tryAgain } from './failover.js';
+import { VIA } from './via.js';
 import type { Exchange as BusExchange } from '../bus/nats/rpc.js';
 
 export interface HttpOptions {
@@ -18,6 +19,11 @@ export interface HttpOptions {
   base: string;
   /** with several bases: how long a call keeps moving between them before it gives up (default 15 s) */
   failoverMs?: number;
+  /**
+   * with several bases: how long the client stays on a base that forwards once a whole round
+   * found none that leads (default 30 s), and the clock of that hold (failover.ts)
+   */
+  settle?: { holdMs?: number; now?: () => number };
   /** sent as `Authorization: Bearer <token>` when given */
   token?: string | undefined;
   /** deadline of one call unless the call names its own; default 60 s */
@@ -55,7 +61,7 @@ export function queryString(q: Query | undefined): string {
 
 export class HttpClient {
   private readonly bases: Bases;
-  private readonly token: string | undefined;
+  private token: string | undefined;
   private readonly timeoutMs: number;
   private readonly exchange: BusExchange | undefined;
   private readonly idempotencyKeys: boolean;
@@ -65,7 +71,11 @@ export class HttpClient {
     readonly service: string,
     o: HttpOptions,
   ) {
-    this.bases = new Bases(o.base, o.failoverMs);
+    this.bases = new Bases(o.base, {
+      ...(o.failoverMs !== undefined ? { windowMs: o.failoverMs } : {}),
+      ...(o.settle?.holdMs !== undefined ? { holdMs: o.settle.holdMs } : {}),
+      ...(o.settle?.now ? { now: o.settle.now } : {}),
+    });
     this.token = o.token;
     this.timeoutMs = o.timeoutMs ?? 60_000;
     this.exchange = o.exchange;
@@ -78,9 +88,19 @@ export class HttpClient {
     return this.idempotencyKeys && (method === 'POST' || method === 'PATCH') ? { 'idempotency-key': randomUUID() } : {};
   }
 
-  /** the base URL calls go to now (with several, the last one that answered) */
+  /** the base URL calls go to now (with several, the last one that answered, or the leader it named) */
   get base(): string {
     return this.bases.current;
+  }
+
+  /** true while, with several bases, the client stays on one that forwards (none of them leads) */
+  get holding(): boolean {
+    return this.bases.holding;
+  }
+
+  /** From now on calls carry this bearer; the base the calls settled on stays. */
+  useToken(token: string | undefined): void {
+    this.token = token;
   }
 
   private headers(body: boolean, extra?: Record<string, string>): Record<string, string> {
@@ -154,6 +174,7 @@ export class HttpClient {
     const res = await this.bases.call(
       (base) => this.sendTo(base, method, path, payload, query, timeoutMs, key),
       (r) => tryAgain(r.status, r.text),
+      (r) => r.via,
     );
     return { status: res.status, json: parseBody(res.text) };
   }
@@ -278,6 +299,7 @@ export class HttpClient {
           }
         },
         (r) => r.status === 503,
+        (r) => r.headers.get(VIA),
       );
     } catch (e) {
       if (opts.signal?.aborted) return;

@@ -56,7 +56,7 @@ export interface CoreClientOptions {
 }
 
 export class CoreClient {
-  private http: HttpClient;
+  private readonly http: HttpClient;
   private credential: string | undefined;
   constructor(private readonly o: CoreClientOptions) {
     this.credential = o.credential;
@@ -77,10 +77,18 @@ export class CoreClient {
     return this.credential !== undefined;
   }
 
-  /** From now on, calls carry this credential (undefined: the join token again). */
+  /**
+   * From now on, calls carry this credential (undefined: the join token again). The same
+   * transport: with several cores, the one the calls settled on (the leader) stays.
+   */
   useCredential(credential: string | undefined): void {
     this.credential = credential;
-    this.http = this.transport();
+    this.http.useToken(this.credential ?? this.o.token);
+  }
+
+  /** the core URL calls go to now (with several, the one they settled on) */
+  get base(): string {
+    return this.http.base;
   }
 
   register(req: RegisterRequest): Promise<RegisterResponse> {

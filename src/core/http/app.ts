@@ -18,6 +18,7 @@ import { documentCommonStatuses } from './statuses.js';
 import { installAudit } from '../security/audit.js';
 import { installIdempotency } from '../idempotency/hooks.js';
 import { collectRoutes } from '../replica/routes-table.js';
+import { installLeaderMarks } from '../replica/leader-marks.js';
 
 export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -44,6 +45,12 @@ export async function buildApp(ctx: CoreContext, routes: readonly ModuleRoutes[]
   installAuth(app, modules.security ?? joinTokenOnly(ctx.token), ctx.config.openClientApi);
   if (modules.events) installAudit(app, modules.events);
   if (modules.idempotency) installIdempotency(app, modules.idempotency);
+  if (ctx.leadership)
+    installLeaderMarks(app, {
+      holder: ctx.leadership.holder,
+      scheme: ctx.config.tls ? 'https' : 'http',
+      forwarded: ctx.metrics.forwardedRequests,
+    });
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.apiSeconds.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

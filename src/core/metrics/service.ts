@@ -13,6 +13,7 @@ export class CoreMetrics {
   readonly placements: Counter;
   readonly eventsIngested: Counter<'type'>;
   readonly rebalanceRounds: Counter;
+  readonly forwardedRequests: Counter<'route'>;
 
   constructor(state: ClusterState, withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'osmo_core_' });
@@ -73,6 +74,14 @@ export class CoreMetrics {
     this.rebalanceRounds = new Counter({
       name: 'osmo_rebalance_rounds_total',
       help: 'policy engine rebalance rounds run',
+      registers: [this.registry],
+    });
+    // several cores: each of these cost a follower and the leader; agents given every core's
+    // URL settle on the leader, so it grows only while they find it (client/failover.ts)
+    this.forwardedRequests = new Counter({
+      name: 'osmo_core_forwarded_requests_total',
+      help: 'requests that reached this core (the leader) through a follower, by route',
+      labelNames: ['route'],
       registers: [this.registry],
     });
   }

@@ -6,11 +6,14 @@
 // with the credentials in the store, exactly as the leader does; the caller's own
 // credential travels on, so the leader decides again. A forwarded request is marked
 // (`x-osmo-via`) and never forwarded a second time: a core that receives one but does not
-// lead answers 503 OSMO_NO_LEADER, as does a follower that cannot reach a leader.
+// lead answers 503 OSMO_NO_LEADER, as does a follower that cannot reach a leader. The answer
+// is marked too, with the leader's URL, so that a client given several cores moves to the
+// leader (client/failover.ts) and the work of its calls is not done twice.
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NODE_ID_MAX } from '../../bus/protocol.js';
 import { openRequest } from '../../client/exchange.js';
+import { followerVia, VIA } from '../../client/via.js';
 import { describeError, errorBody, frameworkErrors, sendError } from '../../shared/http-errors.js';
 import { httpsServerFactory } from '../../shared/tls.js';
 import type { Store } from '../../store/index.js';
@@ -21,8 +24,6 @@ import { ClusterState } from '../state.js';
 import { holderUrl } from './address.js';
 import { loadRoutes, type RouteEntry } from './routes-table.js';
 
-/** The header a forwarded request and its answer carry. */
-export const VIA = 'x-osmo-via';
 
 // hop-by-hop headers (RFC 9110 7.6.1), and the length, set again for the body sent
 const DROP_REQUEST = new Set([
@@ -161,7 +162,8 @@ export async function startFollower(store: Store, o: FollowerOptions): Promise<F
     // redirects and every status travel back as they are: the client follows them if it will
     reply.status(res.statusCode ?? 502);
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !DROP_RESPONSE.has(k)) void reply.header(k, v);
-    void reply.header(VIA, `follower ${o.holder}`);
+    // the client learns from it that the leader is elsewhere, and where (client/failover.ts)
+    void reply.header(VIA, followerVia(o.holder, l.url));
     if (req.method === 'HEAD') {
       res.resume();
       return reply.send();
