@@ -24,7 +24,6 @@ import { ClusterState } from '../state.js';
 import { holderUrl } from './address.js';
 import { loadRoutes, type RouteEntry } from './routes-table.js';
 
-
 // hop-by-hop headers (RFC 9110 7.6.1), and the length, set again for the body sent
 const DROP_REQUEST = new Set([
   'host',

@@ -8,7 +8,10 @@ import type { Counter } from 'prom-client';
 import { leaderVia, VIA } from '../../client/via.js';
 import { holderUrl } from './address.js';
 
-export function installLeaderMarks(app: FastifyInstance, o: { holder: string; scheme: 'http' | 'https'; forwarded: Counter<'route'> }): void {
+export function installLeaderMarks(
+  app: FastifyInstance,
+  o: { holder: string; scheme: 'http' | 'https'; forwarded: Counter<'route'> },
+): void {
   const mark = leaderVia(holderUrl(o.holder, o.scheme) ?? o.holder);
   app.addHook('onRequest', async (req, reply) => {
     void reply.header(VIA, mark);

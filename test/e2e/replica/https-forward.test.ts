@@ -84,7 +84,7 @@ test('a follower forwards over HTTPS to the leader with the cluster CA it shares
     async () => {
       try {
         const r = await call(`${urlA}/healthz`, readFileSync(join(dirA, 'ca.pem'), 'utf8'), 'GET', {});
-        return r.status === 200 && r.headers['x-osmo-via'] === undefined;
+        return r.status === 200 && r.headers['x-osmo-via'] === `leader ${urlA}`;
       } catch {
         return false;
       }
@@ -121,11 +121,16 @@ test('a follower forwards over HTTPS to the leader with the cluster CA it shares
     JSON.stringify({ name: MEL, image: 'osmo-test/httpd:1', replicas: 1 }),
   );
   assert.equal(posted.status, 201, posted.body.toString());
-  assert.match(String(posted.headers['x-osmo-via']), /^follower /, 'answered through the follower');
+  // the follower names the leader, so a client given both moves there
+  assert.match(
+    String(posted.headers['x-osmo-via']),
+    new RegExp(`^follower [^;]+; leader ${urlA.replace(/\./g, '\\.')}$`),
+    'answered through the follower',
+  );
   assert.equal((JSON.parse(posted.body.toString()) as { name: string }).name, MEL);
   const onLeader = await call(`${urlA}/api/v1/mels/${MEL}`, ca, 'GET', auth);
   assert.equal(onLeader.status, 200, 'the write landed on the leader');
-  assert.equal(onLeader.headers['x-osmo-via'], undefined);
+  assert.equal(onLeader.headers['x-osmo-via'], `leader ${urlA}`);
 
   // the leader's refusal comes back verbatim: the same MEL again is a conflict
   const again = await call(`${urlB}/api/v1/mels`, ca, 'POST', json, JSON.stringify({ name: MEL, image: 'osmo-test/httpd:1', replicas: 1 }));

@@ -47,7 +47,7 @@ async function health(c: Core): Promise<{ status: number; via: string | null } |
 
 const isLeader = async (c: Core) => {
   const h = await health(c);
-  return h?.status === 200 && h.via === null;
+  return h?.status === 200 && /^leader /.test(h.via ?? '');
 };
 // a follower answers what the leader answered, through itself
 const isStandby = async (c: Core) => {
