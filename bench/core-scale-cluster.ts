@@ -1,14 +1,18 @@
 // Control-plane scale on several cores (issue 13): the core-scale simulation (simulated agents
 // in their own process, bench/core-scale-sims.ts) against two cores on one private PostgreSQL
-// and one nats-server, the fleet spread over both (agent i talks to core i mod 2: the
-// follower's half reaches the leader through it), side by side with one core on SQLite in the
-// same invocation (the same fleet and MELs, one after the other, so they do not share the CPU).
+// and one nats-server, side by side with one core on SQLite in the same invocation (the same
+// fleet and MELs, one after the other, so they do not share the CPU). Agent i is given core
+// i mod 2 first and the other after it, as `--core A,B` lists them, and settles on the leader;
+// AGENT_CORES=one gives it core i mod 2 only (the follower's half reaches the leader through
+// it, each heartbeat forwarded), AGENT_CORES=both runs the cluster once each way.
 // Per core: CPU (idle, steady heartbeats, while placing), RSS (idle, steady, peak); for the
 // cluster: placements/s and replicas running/s (the leader's counters), the core's own API
 // latency histogram, and the client's GET latency through each core while placing.
 // Usage (env-driven scale):
 //   flock /tmp/osmo-heavy.lock env AGENTS=5000 REPLICAS=10000 MELS=100 STEADY_S=10 \
 //     OSMO_CORE_BIN=<compiled cli/main.js> node --import tsx bench/core-scale-cluster.ts
+// Printed per run: heartbeats forwarded per second at the leader (steady) and how many agents
+// talk to each core at the end.
 // CORES (default 2) cores in the cluster; SQLITE=0 skips the single-core run; PLACE_TIMEOUT_S
 // (default 300) bounds the placing phase; CORE_NODE_ARGS as in bench/core-scale.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,6 +44,10 @@ const STEADY_S = Number(process.env.STEADY_S ?? 10);
 const CORES = Number(process.env.CORES ?? 2);
 const PLACE_TIMEOUT_S = Number(process.env.PLACE_TIMEOUT_S ?? 300);
 const WITH_SQLITE = process.env.SQLITE !== '0';
+type AgentCores = 'list' | 'one';
+const AGENT_CORES: AgentCores[] =
+  process.env.AGENT_CORES === 'both' ? ['one', 'list'] : process.env.AGENT_CORES === 'one' ? ['one'] : ['list'];
+const FORWARDED_HB = 'osmo_core_forwarded_requests_total{route="/api/v1/agent/heartbeat"}';
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 interface CoreP {
@@ -75,9 +83,15 @@ interface PerCore {
   rssPeak: number;
   /** client GET /api/v1/mels/{name} through this core while placing, ms */
   get: number[];
+  /** agents talking to this core at the end */
+  agents: number;
 }
 interface Result {
   label: string;
+  /** what each agent was given: every core's URL, or one */
+  agentCores: AgentCores;
+  /** heartbeats per s that reached the leader through a follower, steady */
+  forwardedPerS: number;
   regS: number;
   /** seconds from registration until the cores' CPU stopped falling, and its 5 s windows (all cores, %) */
   settled: { seconds: number; windows: number[] };
@@ -95,20 +109,28 @@ interface Result {
 }
 
 /** The fleet against `cores` (the first leads): steady heartbeats, then REPLICAS placed in MELS MELs. */
-async function measure(label: string, cores: CoreP[], token: string): Promise<Result> {
+async function measure(label: string, cores: CoreP[], token: string, agentCores: AgentCores = 'list'): Promise<Result> {
   const leader = cores[0]!;
   const pids = cores.map((c) => c.proc.pid!);
   const rssIdle = pids.map(rssMiB);
   const cpuIdle = await Promise.all(pids.map((p) => cpuPercent(p, 3000)));
   let rssTimer: NodeJS.Timeout | undefined;
-  const sims = forkSims({ CORE_URLS: cores.map((c) => c.url).join(','), TOKEN: token, AGENTS: String(AGENTS), PREFIX: `cl-${label}-` });
+  const sims = forkSims({
+    CORE_URLS: cores.map((c) => c.url).join(','),
+    AGENT_CORES: agentCores,
+    TOKEN: token,
+    AGENTS: String(AGENTS),
+    PREFIX: `cl-${label}-`,
+  });
   try {
     const regS = Number((await sims.from('ready')).seconds);
     const settled = await settle(pids);
     const hbRoute = /agent\/heartbeat/;
     const s0 = await serverSide(leader.url, hbRoute);
+    const fw0 = await metric(leader.url, FORWARDED_HB);
     const cpuSteady = await Promise.all(pids.map((p) => cpuPercent(p, STEADY_S * 1000)));
     const s1 = await serverSide(leader.url, hbRoute);
+    const fw1 = await metric(leader.url, FORWARDED_HB);
     const rssSteady = pids.map(rssMiB);
     const ready = await metric(leader.url, 'osmo_nodes{status="ready"}');
 
@@ -165,10 +187,12 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
     const cpuPlacing = pids.map((p, i) => ((cpuTicks(p) - cpu0[i]!) / 100 / secs) * 100);
     const api = await serverSide(leader.url, /api\/v1\/(mels|nodes|instances)/);
     sims.proc.send({ kind: 'report' });
-    const rep = (await sims.from('report')) as { hbErrors: number };
+    const rep = (await sims.from('report')) as { hbErrors: number; perCore: Record<string, number> };
     const hbs = quantiles(minus(s1.buckets, s0.buckets));
     return {
       label,
+      agentCores,
+      forwardedPerS: (fw1 - fw0) / STEADY_S,
       regS,
       settled,
       ready,
@@ -187,6 +211,7 @@ async function measure(label: string, cores: CoreP[], token: string): Promise<Re
         rssSteady: rssSteady[i]!,
         rssPeak: peak[i]!,
         get: gets[i]!,
+        agents: rep.perCore[c.url] ?? 0,
       })),
       hbErrors: rep.hbErrors,
       getErrors,
@@ -214,7 +239,7 @@ async function sqliteRun(): Promise<Result> {
   }
 }
 
-async function clusterRun(): Promise<Result> {
+async function clusterRun(agentCores: AgentCores): Promise<Result> {
   const engines: PgNats = await startPgNats('cluster_bench');
   const cores: CoreP[] = [];
   try {
@@ -232,7 +257,7 @@ async function clusterRun(): Promise<Result> {
       const want = i === 0 ? 'leader' : 'follower';
       await eventually(async () => (await coreRole(c.url)) === want, 90_000, `core ${i} ${want}`);
     }
-    return await measure('pg', cores, readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim());
+    return await measure(`pg-${agentCores}`, cores, readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim(), agentCores);
   } catch (e) {
     console.error(e);
     for (const c of cores) console.error(`--- core ${c.name}:\n${c.log()}`);
@@ -245,7 +270,8 @@ async function clusterRun(): Promise<Result> {
 
 function print(results: Result[]): void {
   const cols = results.flatMap((r) => r.cores.map((c) => ({ r, c })));
-  const head = cols.map(({ r, c }) => (r.label === 'sqlite' ? 'SQLite, one core' : `PostgreSQL + NATS: ${c.name}`));
+  const given = (r: Result) => (r.agentCores === 'one' ? 'each agent one core URL' : 'agents given every core URL');
+  const head = cols.map(({ r, c }) => (r.label === 'sqlite' ? 'SQLite, one core' : `PostgreSQL + NATS, ${given(r)}: ${c.name}`));
   const row = (name: string, cell: (r: Result, c: PerCore, first: boolean) => string) =>
     console.log(`| ${name} | ${cols.map(({ r, c }) => cell(r, c, c === r.cores[0])).join(' | ')} |`);
   const once = (g: (r: Result) => string) => (r: Result, _c: PerCore, first: boolean) => (first ? g(r) : '″');
@@ -302,6 +328,11 @@ function print(results: Result[]): void {
     once((r) => `${r.hbErrors} / ${r.getErrors.length}${r.getErrors[0] ? ` (${r.getErrors[0]})` : ''}`),
   );
   row(
+    'heartbeats per s reaching the leader through a follower, steady',
+    once((r) => f(r.forwardedPerS, 0)),
+  );
+  row('agents talking to this core at the end', (_r, c) => String(c.agents));
+  row(
     'load average at the end (1/5/15 min, 2 cores)',
     once((r) => r.load),
   );
@@ -314,6 +345,8 @@ if (WITH_SQLITE) {
   // printed at once too: a failed cluster run must not lose the single core's figures
   print(results);
 }
-results.push(await clusterRun());
-print(results);
+for (const mode of AGENT_CORES) {
+  results.push(await clusterRun(mode));
+  print(results);
+}
 process.exit(0);

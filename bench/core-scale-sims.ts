@@ -2,11 +2,17 @@
 // with a thousand agents, so the latency the client measures (in the parent) is not
 // inflated by it. Driven over IPC: 'record' / 'stop-record' bracket the heartbeat
 // round-trips it keeps, 'report' answers with its counters, 'exit' stops the agents.
-// Env: CORE_URL (or CORE_URLS=A,B: agent i talks to URL i mod n, spreading the fleet over
-// several cores), TOKEN, AGENTS, PREFIX (of the node ids, default co-sim-).
+// Env: CORE_URL (or CORE_URLS=A,B: agent i is given URL i mod n first, then the others, as
+// `--core` lists them, and settles on the leader; with AGENT_CORES=one it is given URL i mod n
+// only, and stays there, its heartbeats forwarded when that core follows), TOKEN, AGENTS,
+// PREFIX (of the node ids, default co-sim-).
 import { SimAgent } from '../testing/sim-agent.js';
 
 const urls = (process.env.CORE_URLS ?? process.env.CORE_URL!).split(',');
+const oneCore = process.env.AGENT_CORES === 'one';
+/** agent i's --core: URL i mod n, then the others (one URL only with AGENT_CORES=one) */
+const coresOf = (i: number): string =>
+  oneCore ? urls[i % urls.length]! : [...urls.slice(i % urls.length), ...urls.slice(0, i % urls.length)].join(',');
 const prefix = process.env.PREFIX ?? 'co-sim-';
 const token = process.env.TOKEN!;
 const AGENTS = Number(process.env.AGENTS ?? 1000);
@@ -21,7 +27,7 @@ for (let i = 0; i < AGENTS; i += 50) {
     (_, k) =>
       new SimAgent({
         id: `${prefix}${i + k}`,
-        core: urls[(i + k) % urls.length]!,
+        core: coresOf(i + k),
         token,
         cpus: 16,
         memoryBytes: 64 * 1024 ** 3,
@@ -59,6 +65,8 @@ process.on('message', (m: { kind: string }) => {
       hb: [...hb],
       deploys: agents.reduce((s, a) => s + a.deploys, 0),
       hbErrors: agents.reduce((s, a) => s + a.heartbeatErrors, 0),
+      // which core each agent talks to now: where the fleet settled
+      perCore: Object.fromEntries(urls.map((u) => [u, agents.filter((a) => a.core === u).length])),
       hbFailures: Object.fromEntries(
         agents.flatMap((a) => [...a.heartbeatFailures]).reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map<string, number>()),
       ),

@@ -7,6 +7,8 @@ import type { AgentEvent } from '../src/bus/events.js';
 import type { RegisterRequest } from '../src/bus/protocol.js';
 import type { AgentInstance } from '../src/client/index.js';
 import { exchange } from '../src/client/exchange.js';
+import { ApiError } from '../src/client/errors.js';
+import { Bases, tryAgain } from '../src/client/failover.js';
 
 /**
  * what the simulator "runs": the agent contract's instance shape (so its answers pass the
@@ -16,6 +18,7 @@ export type SimContainer = AgentInstance & { env: Record<string, string> };
 
 export interface SimAgentOptions {
   id: string;
+  /** the core's URL; several, comma-separated, as a real agent's --core: it settles on the leader (client/failover.ts) */
   core: string;
   token: string;
   layer?: 'cloud' | 'edge' | 'iot';
@@ -69,8 +72,16 @@ export class SimAgent {
   credential: string | undefined;
 
   private readonly pool = new HttpAgent({ keepAlive: true, maxFreeSockets: 1, timeout: 9000 });
+  private readonly bases: Bases;
 
-  constructor(readonly o: SimAgentOptions) {}
+  constructor(readonly o: SimAgentOptions) {
+    this.bases = new Bases(o.core);
+  }
+
+  /** the core URL this agent talks to now (with several, the one it settled on) */
+  get core(): string {
+    return this.bases.current;
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -102,14 +113,22 @@ export class SimAgent {
     // Each on its own pool, as each real agent is its own process: through the process's one
     // pool (4 idle sockets per origin) a thousand simulators opened ~750 connections a second,
     // ran out of ephemeral ports (EADDRNOTAVAIL) and overflowed the core's accept queue.
-    const r = await exchange(
-      `${this.o.core}${path}`,
-      'POST',
-      // the node credential the core issued at registration, the join token before that
-      { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` },
-      JSON.stringify(b),
-      30_000,
-      this.pool,
+    // the node credential the core issued at registration, the join token before that
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` };
+    const r = await this.bases.call(
+      (base) =>
+        exchange(`${base}${path}`, 'POST', headers, JSON.stringify(b), 30_000, this.pool).catch((e: Error & { timedOut?: boolean }) => {
+          // a core that refused the connection: the next one, as the real client does (not one that timed out)
+          if (e.timedOut) throw e;
+          throw new ApiError(
+            'unreachable',
+            `cannot reach the core at ${base}`,
+            { service: 'core', base, method: 'POST', path },
+            { cause: e },
+          );
+        }),
+      (x) => tryAgain(x.status, x.text),
+      (x) => x.via,
     );
     return new Response(r.text === '' || r.status === 204 ? null : r.text, { status: r.status });
   }
@@ -158,7 +177,8 @@ export class SimAgent {
       if (r.status === 404) await this.register();
       else if (r.status !== 200) this.failed(String(r.status));
     } catch (e) {
-      const err = e as Error & { code?: string; cause?: { code?: string }; timedOut?: boolean };
+      // the transport's error under the client's (post() wraps a refused connection)
+      const err = (e instanceof ApiError ? e.cause : e) as Error & { code?: string; cause?: { code?: string }; timedOut?: boolean };
       this.failed(err.timedOut ? 'timeout' : (err.code ?? err.cause?.code ?? err.cause?.toString() ?? err.name));
     }
   }
