@@ -2,11 +2,11 @@
 // forwards to the leader), so a call may go to any. One that finds its core unreachable, or
 // answering 503 OSMO_NO_LEADER (the lead is moving), goes to the next, round after round,
 // for a bounded time; the caller sees one answer, or the last failure. The client stays on
-// the core that answered, unless that core only forwarded it: then it settles on the leader
-// (below). A call cut after it was sent (the core died mid-request) may
-// have taken effect there: the CoreClient's POSTs carry one Idempotency-Key for all their
-// tries (http.ts), so the core answers the retry from the first try instead of acting again;
-// other calls are PUTs and DELETEs, safe to repeat.
+// the core that answered, unless that core only forwarded the call: then it settles on the
+// leader (below). A call cut after it was sent (the core died mid-request) may have taken
+// effect there: the CoreClient's POSTs carry one Idempotency-Key for all their tries
+// (http.ts), so the core answers the retry from the first try instead of acting again; other
+// calls are PUTs and DELETEs, safe to repeat.
 import { isApiError } from './errors.js';
 import { originOf, parseVia } from './via.js';
 
