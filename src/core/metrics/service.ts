@@ -16,7 +16,14 @@ export class CoreMetrics {
   readonly forwardedRequests: Counter<'route'>;
 
   constructor(state: ClusterState, withDefaults = true) {
-    if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'osmo_core_' });
+    if (withDefaults) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'osmo_core_' });
+      // these walk every handle and resource of the process on each scrape: with 5,000 agents'
+      // sockets open they were most of a scrape's cost (docs/benchmarks.md, 2026-12-02), for
+      // counts nobody alerts on; the open-fd gauge stays (fd exhaustion is a real failure)
+      for (const k of ['handles', 'requests', 'resources'])
+        for (const n of [`osmo_core_nodejs_active_${k}`, `osmo_core_nodejs_active_${k}_total`]) this.registry.removeSingleMetric(n);
+    }
     new Gauge({
       name: 'osmo_nodes',
       help: 'registered nodes by status',
