@@ -122,6 +122,7 @@ export class Reconciler {
         this.again = false;
         const end = this.metrics.reconcileSeconds.startTimer();
         const t0 = performance.now();
+        this.heldMs = Infinity;
         let full = true;
         try {
           full = await this.pass();
@@ -136,7 +137,7 @@ export class Reconciler {
         // calls), and after a pause as long as this pass: passes kicked back to back take at
         // most about half of the loop, whatever the fleet's acknowledgements ask for
         if (this.again && !this.closed) {
-          const took = performance.now() - t0;
+          const took = Math.min(performance.now() - t0, this.heldMs);
           await new Promise((r) => (took < 1 ? setImmediate(r) : setTimeout(r, Math.min(took, MAX_PAUSE_MS))));
         }
       } while (this.again && !this.closed);
@@ -161,6 +162,7 @@ export class Reconciler {
     const only = full ? undefined : [...this.dirty];
     this.dirty.clear();
     const now = Date.now();
+    const t0 = performance.now();
     const plan = decide({
       state,
       snapshot: () => this.snapshots.build(),
@@ -177,14 +179,27 @@ export class Reconciler {
       startAt: full ? this.cursor : 0,
     });
     for (const name of plan.unfinished) this.dirty.add(name);
+    // what the pass held the loop for: the commit counts only when it never let the loop turn
+    // (SQLite, in-process); a commit over the network (PostgreSQL) waits while the loop
+    // serves others, and pausing as long as it took halved placements for nothing
+    let held = performance.now() - t0;
     if (plan.writes.length || plan.deletes.length || plan.events.length) {
+      let turned = false;
+      const probe = setImmediate(() => (turned = true));
+      const tc = performance.now();
       const stored = await state.commit(plan.writes, plan.deletes, (tx) => this.events.storeCore(tx, plan.events));
+      clearImmediate(probe);
+      if (!turned) held += performance.now() - tc;
+      const tp = performance.now();
       this.events.publish(stored);
+      held += performance.now() - tp;
     }
+    const td = performance.now();
     this.metrics.placements.inc(plan.placed);
     // commands only after the commit above
     for (const id of plan.deploys) this.dispatch.deploy(id);
     for (const id of plan.stops) this.dispatch.stop(id);
+    this.heldMs = held + (performance.now() - td);
     // a full pass cut short by the pass budget: the next resumes where this one stopped,
     // until every MEL had its turn since the first cut (then the regular passes go on from there)
     let unvisited = false;
@@ -198,6 +213,9 @@ export class Reconciler {
     if (plan.more || unvisited || plan.unfinished.length > 0) this.kick();
     return full;
   }
+
+  /** the last pass's time holding the event loop (ms), which the pause after it matches */
+  private heldMs = Infinity;
 
   /** where the next pass starts among the MELs, and how many have not had a turn since a pass was first cut short */
   private cursor = 0;
