@@ -2,6 +2,7 @@
 import { MelSpec } from '../src/model/index.js';
 import type { MelSnapshot, NodeSnapshot } from '../src/core/scheduler/types.js';
 import type { LiveNode, Mel } from '../src/core/state.js';
+import type { RegisterRequest } from '../src/bus/protocol.js';
 import type { InstanceRecord, InstanceState } from '../src/store/records.js';
 
 export const GiB = 1024 ** 3;
@@ -84,5 +85,19 @@ export function instanceRow(over: Partial<InstanceRecord> & { state: InstanceSta
     createdAt: rows,
     updatedAt: rows,
     ...over,
+  };
+}
+
+/** An agent's registration, as it posts it to the core (the address defaults to one nothing answers on). */
+export function registerRequest(id: string, address = 'http://127.0.0.1:1'): RegisterRequest {
+  return {
+    id,
+    address,
+    layer: 'edge',
+    domain: 'lab',
+    labels: {},
+    capacity: { cpus: 1, memoryBytes: 1 << 30 },
+    drivers: ['docker'],
+    version: '0.0.0',
   };
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startCore } from '../../../src/core/index.js';
 import { eventually, tempDir } from '../../../testing/proc.js';
+import { registerRequest } from '../../../testing/builders.js';
 
 const SENDER = `
 const [url, token, id] = process.argv.slice(1);
@@ -25,16 +26,7 @@ test('a core stalled longer than down-after keeps its beating nodes ready', asyn
   const reg = await fetch(`${core.url}/api/v1/agent/register`, {
     method: 'POST',
     headers: { authorization: `Bearer ${core.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id,
-      address: 'http://127.0.0.1:1',
-      layer: 'edge',
-      domain: 'lab',
-      labels: {},
-      capacity: { cpus: 1, memoryBytes: 1 << 30 },
-      drivers: ['docker'],
-      version: '0.0.0',
-    }),
+    body: JSON.stringify(registerRequest(id)),
   });
   const credential = ((await reg.json()) as { credential?: string }).credential;
   assert.ok(credential, `registration answered ${reg.status} with a credential`);

@@ -3,19 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCore } from '../../../src/core/index.js';
-import type { RegisterRequest } from '../../../src/bus/protocol.js';
 import { tempDir } from '../../../testing/proc.js';
+import { registerRequest } from '../../../testing/builders.js';
 
-const node = (id: string): RegisterRequest => ({
-  id,
-  address: 'http://127.0.0.1:1',
-  layer: 'edge',
-  domain: 'lab',
-  labels: {},
-  capacity: { cpus: 1, memoryBytes: 1 << 30 },
-  drivers: ['docker'],
-  version: '0.0.0',
-});
+const node = (id: string) => registerRequest(id);
 
 test('after a restart, known nodes are spared for the grace, then go down without heartbeats', async () => {
   const dataDir = tempDir('osmo-liveness-');

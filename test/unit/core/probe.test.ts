@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { startCore } from '../../../src/core/index.js';
-import type { RegisterRequest } from '../../../src/bus/protocol.js';
 import { DEFAULT_LIVENESS, Registry } from '../../../src/core/nodes/service.js';
 import { connectProbe, probeTarget, probeVerdict, refusedMeansDown } from '../../../src/core/nodes/probe.js';
 import { eventually, freePort, tempDir } from '../../../testing/proc.js';
+import { registerRequest } from '../../../testing/builders.js';
 
 test('the probe target is the host and port the agent registered; none for an agent on the bus', () => {
   assert.deepEqual(probeTarget('http://127.0.0.1:5001'), { host: '127.0.0.1', port: 5001 });
@@ -79,16 +79,7 @@ test('connectProbe: a listener whose queue is full (its process stopped) ends by
   }
 });
 
-const node = (id: string, address: string): RegisterRequest => ({
-  id,
-  address,
-  layer: 'edge',
-  domain: 'lab',
-  labels: {},
-  capacity: { cpus: 1, memoryBytes: 1 << 30 },
-  drivers: ['docker'],
-  version: '0.0.0',
-});
+const node = registerRequest;
 
 // floors far apart: a down inside this test can only come from the probe
 const LIVENESS = { heartbeatMs: 100, suspectMs: 1000, downMs: 120_000, restartGraceMs: 0, maxHeartbeatsPerSecond: 0 };
