@@ -171,9 +171,11 @@ export function forkSims(env: Record<string, string>): { proc: ChildProcess; fro
 export function coreArgv(args: string[]): { argv: string[]; flags: string; compiled: boolean } {
   const bin = process.env.OSMO_CORE_BIN;
   const nodeArgs = (process.env.CORE_NODE_ARGS ?? launcherFlags('osmo-core.js')).split(' ').filter(Boolean);
+  // CORE_ARGS: more `osmo core` flags, e.g. "--rollout-busy-max 1" (the headroom gate off)
+  const coreArgs = (process.env.CORE_ARGS ?? '').split(' ').filter(Boolean);
   return {
-    argv: [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')]), ...args],
-    flags: nodeArgs.join(' ') || 'none',
+    argv: [...nodeArgs, ...(bin ? [bin] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')]), ...args, ...coreArgs],
+    flags: [nodeArgs.join(' ') || 'none', ...(coreArgs.length ? [`core flags: ${coreArgs.join(' ')}`] : [])].join('; '),
     compiled: Boolean(bin),
   };
 }

@@ -9,6 +9,7 @@
 //   - placements: schedule() alone, in process, over the same snapshot (no store, no HTTP)
 // Usage: node --import tsx bench/core-scale.ts   (env: AGENTS=1000 REPLICAS=10000 MELS=100
 //        PROBES=10 OSMO_CORE_BIN=<compiled cli/main.js> to run the core without tsx,
+//        CORE_ARGS="--rollout-busy-max 1" for more `osmo core` flags,
 //        CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/x" for the core's node flags; by
 //        default those of the core's launcher, bin/osmo-core.js, what a deployed core runs with)
 import { spawn, type ChildProcess } from 'node:child_process';

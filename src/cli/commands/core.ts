@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startCore, type CoreHandle } from '../../core/index.js';
 import { DEFAULT_LIVENESS } from '../../core/nodes/service.js';
+import { DEFAULT_RECONCILER } from '../../core/reconciler/options.js';
 import { busAuthFromEnv } from '../../bus/nats/url.js';
 import { dashboardUrl } from '../dashboard-url.js';
 
@@ -54,6 +55,7 @@ interface Flags {
   restartGrace: number;
   probeOnSuspect?: boolean;
   probeTimeout: number;
+  rolloutBusyMax: number;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -120,6 +122,16 @@ export function register(program: Command): void {
       DEFAULT_LIVENESS.probeTimeoutMs,
     )
     .option(
+      '--rollout-busy-max <fraction>',
+      'while instances are placed and deployed, the core starts a reconcile pass or a deploy request only when its event loop was busy less than this fraction of the last 20 ms (waiting at most 250 ms), so heartbeats and API calls keep the rest; 1: never wait (fastest rollout, slowest answers meanwhile)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0.1 || n > 1) throw new InvalidArgumentError('--rollout-busy-max must be a number from 0.1 to 1');
+        return n;
+      },
+      DEFAULT_RECONCILER.headroomUtilization,
+    )
+    .option(
       '--restart-grace <ms>',
       'after a start, nodes already in the store get this long to heartbeat before they can be suspect or down',
       nonNegativeMs('--restart-grace'),
@@ -184,6 +196,7 @@ export function register(program: Command): void {
             probeOnSuspect: f.probeOnSuspect ?? DEFAULT_LIVENESS.probeOnSuspect,
             probeTimeoutMs: f.probeTimeout,
           },
+          reconciler: { headroomUtilization: f.rolloutBusyMax },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
           ...(f.tlsCa ? { tlsCa: f.tlsCa } : {}),

@@ -10,6 +10,7 @@ import type { CoreEvent } from '../../bus/events.js';
 import type { EventLog } from '../events/service.js';
 import { deploySpec } from '../instances/spec.js';
 import type { ClusterState } from '../state.js';
+import type { Headroom } from './headroom.js';
 import { Limiter } from './limiter.js';
 import type { ReconcilerOptions } from './options.js';
 
@@ -49,6 +50,8 @@ export class Dispatcher {
     private readonly opts: ReconcilerOptions,
     /** after each committed batch: ask for another pass */
     private readonly kick: () => void,
+    /** deploy requests wait for room in the event loop (headroom.ts) */
+    private readonly headroom?: Headroom,
   ) {
     this.limiter = new Limiter(opts.concurrency);
   }
@@ -101,7 +104,11 @@ export class Dispatcher {
   private schedule(q: NodeQueue): void {
     if (q.scheduled || q.ids.length === 0 || this.closed) return;
     q.scheduled = true;
-    void this.limiter.run(() => this.sendQueued(q));
+    // waiting for room inside the slot: meanwhile the node's queue fills into a bigger batch
+    void this.limiter.run(async () => {
+      await this.headroom?.wait();
+      return this.sendQueued(q);
+    });
   }
 
   /** Runs with a limiter slot: takes what the node's queue holds now. */

@@ -32,6 +32,14 @@ export interface ReconcilerOptions {
    * heartbeats and API calls served in between
    */
   maxActionsPerPass: number;
+  /**
+   * passes and deploy requests (work the core chooses to start) wait while the event loop was
+   * busier than this over the last `headroomWindowMs` (0–1; 1: never wait), at most
+   * `headroomMaxWaitMs`: heartbeats and API calls keep some of the loop during a rollout
+   */
+  headroomUtilization: number;
+  headroomWindowMs: number;
+  headroomMaxWaitMs: number;
 }
 
 export const DEFAULT_RECONCILER: ReconcilerOptions = {
@@ -48,4 +56,7 @@ export const DEFAULT_RECONCILER: ReconcilerOptions = {
   driftSyncGapMs: 2000,
   maxActionsPerMel: 1000,
   maxActionsPerPass: 500,
+  headroomUtilization: 0.8,
+  headroomWindowMs: 20,
+  headroomMaxWaitMs: 250,
 };

@@ -14,6 +14,7 @@ import type { ScheduleFn } from '../scheduler/types.js';
 import type { ClusterState } from '../state.js';
 import { decide } from './decide.js';
 import { Dispatcher } from './dispatch.js';
+import { Headroom } from './headroom.js';
 import { DEFAULT_RECONCILER, type ReconcilerOptions } from './options.js';
 import { SnapshotCache } from './snapshot.js';
 import { Syncer } from './sync.js';
@@ -41,6 +42,7 @@ export class Reconciler {
   private pendingDirty = false;
   private fullDue = true;
   private readonly snapshots: SnapshotCache;
+  private readonly headroom: Headroom;
   private readonly unwatch: () => void;
 
   constructor(
@@ -72,7 +74,12 @@ export class Reconciler {
         this.pendingDirty = true;
       },
     });
-    this.dispatch = new Dispatcher(state, events, agents, opts, kick);
+    this.headroom = new Headroom({
+      maxUtilization: opts.headroomUtilization,
+      windowMs: opts.headroomWindowMs,
+      maxWaitMs: opts.headroomMaxWaitMs,
+    });
+    this.dispatch = new Dispatcher(state, events, agents, opts, kick, this.headroom);
     this.sync = new Syncer(
       state,
       events,
@@ -98,6 +105,7 @@ export class Reconciler {
     this.unwatch();
     if (this.interval) clearInterval(this.interval);
     if (this.kickTimer) clearTimeout(this.kickTimer);
+    this.headroom.close();
     await this.running;
     await this.dispatch.close();
   }
@@ -119,6 +127,8 @@ export class Reconciler {
     }
     this.running = (async () => {
       do {
+        await this.headroom.wait();
+        if (this.closed) break;
         this.again = false;
         const end = this.metrics.reconcileSeconds.startTimer();
         const t0 = performance.now();
