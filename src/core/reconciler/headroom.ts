@@ -2,9 +2,10 @@
 // reconcile pass and a deploy request are work the core chooses to start; acknowledgements,
 // heartbeats and API calls are work that arrives. When the loop was busier than
 // `maxUtilization` over the last window, chosen work waits for a window with room (never
-// longer than `maxWaitMs`, so a core on an overloaded machine still makes progress). Without
-// it, 10,000 placements kept the loop at 100 % for seconds and a client's call waited behind
-// the whole queue (docs/benchmarks.md, "Responsiveness while placing").
+// longer than `maxWaitMs`, so a core on an overloaded machine still makes progress). Off by
+// default: at 1,000 nodes it made the median heartbeat and API call 2–5 × shorter while
+// placing, but not the p99 (set by stretches of arriving work it cannot hold back), and the
+// rollout 5–30 % slower (docs/benchmarks.md, "Headroom while placing").
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 export interface HeadroomOptions {
