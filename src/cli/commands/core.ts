@@ -56,6 +56,7 @@ interface Flags {
   probeOnSuspect?: boolean;
   probeTimeout: number;
   rolloutBusyMax: number;
+  agentConcurrency: number;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -132,6 +133,17 @@ export function register(program: Command): void {
       DEFAULT_RECONCILER.headroomUtilization,
     )
     .option(
+      '--agent-concurrency <n>',
+      'commands to agents (deploy, stop) in flight at once, all agents together; the deploys a node is waiting for go in its next request as one batch',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 1024)
+          throw new InvalidArgumentError('--agent-concurrency must be a whole number from 1 to 1024');
+        return n;
+      },
+      DEFAULT_RECONCILER.concurrency,
+    )
+    .option(
       '--restart-grace <ms>',
       'after a start, nodes already in the store get this long to heartbeat before they can be suspect or down',
       nonNegativeMs('--restart-grace'),
@@ -196,7 +208,7 @@ export function register(program: Command): void {
             probeOnSuspect: f.probeOnSuspect ?? DEFAULT_LIVENESS.probeOnSuspect,
             probeTimeoutMs: f.probeTimeout,
           },
-          reconciler: { headroomUtilization: f.rolloutBusyMax },
+          reconciler: { headroomUtilization: f.rolloutBusyMax, concurrency: f.agentConcurrency },
           ...(f.tlsCert ? { tlsCert: f.tlsCert } : {}),
           ...(f.tlsKey ? { tlsKey: f.tlsKey } : {}),
           ...(f.tlsCa ? { tlsCa: f.tlsCa } : {}),
