@@ -22,6 +22,17 @@ function nonNegativeMs(flag: string) {
   };
 }
 
+/** A number within [min, max] (a whole one if `whole`), else a usage error naming the flag. */
+function numberIn(flag: string, min: number, max: number, whole = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(whole ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} must be a ${whole ? 'whole number' : 'number'} from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
 /** SIGINT/SIGTERM close everything once; a second signal or a hung close exits hard. */
 export function stopOnSignals(name: string, close: () => Promise<void>): void {
   let stopping = false;
@@ -104,11 +115,7 @@ export function register(program: Command): void {
     .option(
       '--down-phi <phi>',
       'suspicion level (phi, -log10 of the chance a heartbeat this late still comes) from which a silent node is down',
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isFinite(n) || n < 1 || n > 30) throw new InvalidArgumentError('--down-phi must be a number from 1 to 30');
-        return n;
-      },
+      numberIn('--down-phi', 1, 30),
       DEFAULT_LIVENESS.downPhi,
     )
     .option(
@@ -125,22 +132,13 @@ export function register(program: Command): void {
     .option(
       '--rollout-busy-max <fraction>',
       'while instances are placed and deployed, the core starts a reconcile pass or a deploy request only when its event loop was busy less than this fraction of the last 20 ms (waiting at most 250 ms), so heartbeats and API calls keep the rest; e.g. 0.8: medians of heartbeats and API calls 2–5x shorter while placing, rollouts 5–30 % slower; 1 (default): never wait',
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isFinite(n) || n < 0.1 || n > 1) throw new InvalidArgumentError('--rollout-busy-max must be a number from 0.1 to 1');
-        return n;
-      },
+      numberIn('--rollout-busy-max', 0.1, 1),
       DEFAULT_RECONCILER.headroomUtilization,
     )
     .option(
       '--agent-concurrency <n>',
       'commands to agents (deploy, stop) in flight at once, all agents together; the deploys a node is waiting for go in its next request as one batch',
-      (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 1024)
-          throw new InvalidArgumentError('--agent-concurrency must be a whole number from 1 to 1024');
-        return n;
-      },
+      numberIn('--agent-concurrency', 1, 1024, true),
       DEFAULT_RECONCILER.concurrency,
     )
     .option(

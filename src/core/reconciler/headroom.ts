@@ -64,14 +64,16 @@ export class Headroom {
       this.timer = setTimeout(() => this.tick(), this.opts.windowMs);
       return;
     }
-    const go = this.waiters;
-    this.waiters = [];
-    for (const r of go) r();
+    this.release();
   }
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.release();
+  }
+
+  private release(): void {
     const go = this.waiters;
     this.waiters = [];
     for (const r of go) r();
