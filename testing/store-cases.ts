@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { migrate } from '../src/store/db.js';
-import type { InstanceRecord, NodeRecord, Store } from '../src/store/index.js';
+import { commitPass, type InstanceRecord, type NodeRecord, type Store } from '../src/store/index.js';
+import { FencedError } from '../src/store/fence.js';
 import { SlaRepo, type SlaDatabase } from '../src/store/repos/sla.js';
 import { runRetention } from '../src/store/retention.js';
 import { instanceRow } from './builders.js';
@@ -130,6 +131,50 @@ export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions):
     } finally {
       await s.close();
     }
+  });
+
+  test(`${dialect}: a pass's commit writes, deletes and logs at once; under a moved-on term it writes nothing`, async () => {
+    const s = await open('pass');
+    const a = instanceRow({
+      id: 'p-a',
+      name: 'osmo-m-p-a',
+      state: 'starting',
+      ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 }],
+    });
+    const b = instanceRow({ id: 'p-b', name: 'osmo-m-p-b', state: 'pending', node: null, reason: 'no node' });
+    const ev = (type: string, n: number) => ({ origin: 'core', seq: null, node: 'a', type, ts: n, data: { n } });
+    const stored = await commitPass(s, [a, b], [], [ev('placement', 1), ev('placement', 2)]);
+    assert.deepEqual(
+      stored.map((e) => [e.type, e.data]),
+      [
+        ['placement', { n: 1 }],
+        ['placement', { n: 2 }],
+      ],
+    );
+    assert.ok(stored[0]!.id < stored[1]!.id, 'ids grow in order');
+    // an update, a delete, and a write of a deleted id (the delete wins, as written first)
+    const c = instanceRow({ id: 'p-c', name: 'osmo-m-p-c', state: 'starting' });
+    await commitPass(s, [{ ...a, state: 'running', updatedAt: 99 }, c], ['p-b', 'p-c'], []);
+    assert.deepEqual(
+      (await s.instances.list()).map((i) => [i.id, i.state, i.ports]),
+      [['p-a', 'running', [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 }]]],
+    );
+    // fenced: the leader's term is 7; a pass under term 6 is refused and leaves nothing behind
+    await s.db.insertInto('core_leader').values({ id: 1, term: 7, holder: 'h', since: 1 }).execute();
+    s.fence.enabled = true;
+    s.fence.term = 6;
+    await assert.rejects(commitPass(s, [c], ['p-a'], [ev('placement', 3)]), FencedError);
+    s.fence.term = undefined;
+    await assert.rejects(commitPass(s, [c], [], []), FencedError);
+    assert.deepEqual(
+      (await s.instances.list()).map((i) => i.id),
+      ['p-a'],
+    );
+    assert.equal((await s.events.list({ types: ['placement'] })).length, 2);
+    s.fence.term = 7;
+    assert.equal((await commitPass(s, [c], [], [ev('placement', 4)])).length, 1);
+    assert.deepEqual((await s.instances.list()).map((i) => i.id).sort(), ['p-a', 'p-c']);
+    await s.close();
   });
 
   test(`${dialect}: agent events dedupe on (origin, seq); core events never collide`, async () => {

@@ -1,7 +1,15 @@
 // The core's in-memory view of the cluster, rebuilt from the store at start. Every
 // mutation goes to the store first and to memory second, so memory never holds
 // something a crash would lose; reads (API, scheduler snapshots) come from memory.
-import { inOneTransaction, type InstanceRecord, type MelRecord, type NodeRecord, type Store } from '../store/index.js';
+import {
+  commitPass,
+  type EventRecord,
+  type InstanceRecord,
+  type MelRecord,
+  type NewEvent,
+  type NodeRecord,
+  type Store,
+} from '../store/index.js';
 import type { MelSpec, Resources } from '../model/index.js';
 
 export interface LiveNode extends NodeRecord {
@@ -202,15 +210,11 @@ export class ClusterState {
   }
 
   /**
-   * Writes and deletes instances and whatever `also` stores (a pass's events) in one
-   * transaction; memory follows only after the commit.
+   * A reconcile pass's commit (commitPass in store/index.ts: one statement on PostgreSQL): its instance
+   * writes and deletes and its events at once; memory follows only after the commit.
    */
-  async commit<T>(writes: InstanceRecord[], deletes: string[], also: (tx: Store) => Promise<T>): Promise<T> {
-    const out = await inOneTransaction(this.store, async (tx) => {
-      await tx.instances.upsertMany(writes);
-      await tx.instances.removeMany(deletes);
-      return also(tx);
-    });
+  async commitPass(writes: InstanceRecord[], deletes: string[], events: NewEvent[]): Promise<EventRecord[]> {
+    const out = await commitPass(this.store, writes, deletes, events);
     for (const i of writes) this.index(i);
     this.forget(deletes);
     return out;

@@ -4,7 +4,7 @@
 // because a thousand nodes sampling every second would drown the log.
 import type { CoreEvent, CoreEventData, CoreEventType, NewOsmoEvent, OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
-import type { EventQuery, EventRecord, Store } from '../../store/index.js';
+import type { EventQuery, EventRecord, NewEvent, Store } from '../../store/index.js';
 
 /**
  * The store keeps events as JSON rows; everything in them came through append() below,
@@ -27,13 +27,15 @@ export class EventLog {
     return stored;
   }
 
-  /**
-   * Stores the core's own events through `store` (a transaction's, see ClusterState.commit);
-   * the caller publishes what it returns once that transaction committed.
-   */
-  async storeCore(store: Store, items: CoreEvent[]): Promise<OsmoEvent[]> {
+  /** The core's own events as the store takes them (ClusterState.commitPass stores them with a pass's instances). */
+  stampCore(items: CoreEvent[]): NewEvent[] {
     const ts = Date.now();
-    return (await store.events.append(items.map((i) => ({ origin: 'core', seq: null, ts, ...i })))).map(typed);
+    return items.map((i) => ({ origin: 'core', seq: null, ts, ...i }));
+  }
+
+  /** Hands events stored by ClusterState.commitPass to live subscribers. */
+  publishStored(stored: EventRecord[]): void {
+    this.publish(stored.map(typed));
   }
 
   /** Stores agent events through `store` (a transaction's); the caller publishes them after the commit. */

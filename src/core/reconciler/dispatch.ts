@@ -233,8 +233,8 @@ export class Dispatcher {
       });
       try {
         if (writes.size || removes.length || events.length) {
-          const stored = await this.state.commit([...writes.values()], removes, (tx) => this.events.storeCore(tx, events));
-          this.events.publish(stored);
+          const stored = await this.state.commitPass([...writes.values()], removes, this.events.stampCore(events));
+          this.events.publishStored(stored);
         }
       } catch (e) {
         process.emitWarning(`recording command outcomes failed: ${String(e)}`);

@@ -197,11 +197,11 @@ export class Reconciler {
       let turned = false;
       const probe = setImmediate(() => (turned = true));
       const tc = performance.now();
-      const stored = await state.commit(plan.writes, plan.deletes, (tx) => this.events.storeCore(tx, plan.events));
+      const stored = await state.commitPass(plan.writes, plan.deletes, this.events.stampCore(plan.events));
       clearImmediate(probe);
       if (!turned) held += performance.now() - tc;
       const tp = performance.now();
-      this.events.publish(stored);
+      this.events.publishStored(stored);
       held += performance.now() - tp;
     }
     const td = performance.now();

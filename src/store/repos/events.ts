@@ -1,8 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { Fence, writeTransaction } from '../fence.js';
+import { Fence, FencedError, writeTransaction } from '../fence.js';
+import { pgCommit } from '../dialects/postgres/commit.js';
 import type { DialectName } from '../dialects/index.js';
 import type { Database, EventsTable } from '../schema.js';
 import type { EventRecord } from '../records.js';
+import { chunks, rowsPerStatement } from './chunks.js';
 
 /** an event before the store numbers it */
 export type NewEvent = Omit<EventRecord, 'id'>;
@@ -15,7 +17,11 @@ export interface EventQuery {
   limit?: number;
 }
 
-function toRecord(r: Selectable<EventsTable>): EventRecord {
+export function toRow(e: NewEvent): Omit<EventsTable, 'id'> {
+  return { origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) };
+}
+
+export function toRecord(r: Selectable<EventsTable>): EventRecord {
   return {
     id: r.id,
     origin: r.origin,
@@ -40,16 +46,19 @@ export class EventRepo {
    */
   async append(events: NewEvent[]): Promise<EventRecord[]> {
     if (events.length === 0) return [];
+    if (this.dialect === 'postgres' && !this.db.isTransaction) {
+      // one round trip instead of a fenced transaction's four (dialects/postgres/commit.ts)
+      if (this.fence.enabled && this.fence.term === undefined) throw new FencedError(0, undefined);
+      const rows = await pgCommit(this.db, this.fence.enabled ? this.fence.term! : null, [], [], events.map(toRow));
+      return rows.map(toRecord).sort((a, b) => a.id - b.id);
+    }
     const out: EventRecord[] = [];
     await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
-      for (let k = 0; k < events.length; k += 200) {
+      // six columns a row: origin, seq, node, type, ts, data
+      for (const chunk of chunks(events, rowsPerStatement(this.dialect, 6))) {
         const rows = await tx
           .insertInto('events')
-          .values(
-            events
-              .slice(k, k + 200)
-              .map((e) => ({ origin: e.origin, seq: e.seq, node: e.node, type: e.type, ts: e.ts, data: JSON.stringify(e.data) })),
-          )
+          .values(chunk.map(toRow))
           .onConflict((oc) => oc.columns(['origin', 'seq']).doNothing())
           .returningAll()
           .execute();

@@ -5,6 +5,7 @@ import type { Database, InstancesTable } from '../schema.js';
 import type { InstanceRecord } from '../records.js';
 import type { PublishedPort } from '../../model/index.js';
 import { byCodeUnit } from './order.js';
+import { chunks, rowsPerStatement } from './chunks.js';
 
 function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   return {
@@ -22,7 +23,7 @@ function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   };
 }
 
-function toRow(i: InstanceRecord): InstancesTable {
+export function toRow(i: InstanceRecord): InstancesTable {
   return {
     id: i.id,
     mel: i.mel,
@@ -37,6 +38,9 @@ function toRow(i: InstanceRecord): InstancesTable {
     updated_at: i.updatedAt,
   };
 }
+
+/** the columns of one instance row (toRow) */
+const INSTANCE_COLUMNS = 11;
 
 /** ids per `IN (...)` list: well under SQLite's variable cap, one statement per chunk */
 const IN_CHUNK = 1000;
@@ -54,7 +58,7 @@ export class InstanceRepo {
 
   /**
    * Writes many in one transaction of multi-row upserts: a reconcile pass commits all its
-   * placements at once (one statement per 200 rows keeps 10k placements cheap).
+   * placements at once (one statement per chunk of rows, see chunks.ts).
    */
   async upsertMany(items: InstanceRecord[]): Promise<void> {
     if (items.length === 0) return;
@@ -62,10 +66,10 @@ export class InstanceRepo {
     // sorted by id: one lock order for every writer, so concurrent passes on PostgreSQL never deadlock
     const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()].sort((a, b) => byCodeUnit(a.id, b.id));
     await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
-      for (let k = 0; k < rows.length; k += 200) {
+      for (const chunk of chunks(rows, rowsPerStatement(this.dialect, INSTANCE_COLUMNS))) {
         await tx
           .insertInto('instances')
-          .values(rows.slice(k, k + 200))
+          .values(chunk)
           .onConflict((oc) =>
             oc.column('id').doUpdateSet((eb) => ({
               mel: eb.ref('excluded.mel'),
