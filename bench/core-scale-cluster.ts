@@ -26,6 +26,7 @@ import {
   cpuTicks,
   f,
   forkSims,
+  histogramOf,
   metric,
   minus,
   pct,
@@ -100,6 +101,8 @@ interface Result {
   /** ms from the first POST until every MEL was accepted, and until every replica was placed */
   tPosted: number;
   tPlaced: number;
+  /** the leader's reconcile-pass commits over the whole run (osmo_reconcile_commit_seconds, bucket bounds) */
+  commits: { p50: number; p99: number; count: number };
   runRate: number;
   hbPerS: number;
   hbServer: { p50: number; p99: number };
@@ -191,6 +194,7 @@ async function measure(label: string, cores: CoreP[], token: string, agentCores:
     const secs = (performance.now() - t0) / 1000;
     const cpuPlacing = pids.map((p, i) => ((cpuTicks(p) - cpu0[i]!) / 100 / secs) * 100);
     const api = await serverSide(leader.url, /api\/v1\/(mels|nodes|instances)/);
+    const commits = await histogramOf(leader.url, 'osmo_reconcile_commit_seconds');
     sims.proc.send({ kind: 'report' });
     const rep = (await sims.from('report')) as { hbErrors: number; perCore: Record<string, number> };
     const hbs = quantiles(minus(s1.buckets, s0.buckets));
@@ -204,6 +208,7 @@ async function measure(label: string, cores: CoreP[], token: string, agentCores:
       placeRate: REPLICAS / (tPlaced / 1000),
       tPosted,
       tPlaced,
+      commits,
       runRate: REPLICAS / (tRunning / 1000),
       hbPerS: (s1.count - s0.count) / STEADY_S,
       hbServer: hbs,
@@ -299,6 +304,10 @@ function print(results: Result[]): void {
   row(
     's from the first POST to the last MEL accepted / to every replica placed',
     once((r) => `${f(r.tPosted / 1000, 1)} / ${f(r.tPlaced / 1000, 1)}`),
+  );
+  row(
+    'reconcile pass commits at the leader, whole run: count, p50 / p99 ms (bucket bounds)',
+    once((r) => (r.commits.count ? `${r.commits.count}, ${f(r.commits.p50, 0)} / ${f(r.commits.p99, 0)}` : 'n/a (no such metric)')),
   );
   row(
     'replicas running/s (acknowledged)',

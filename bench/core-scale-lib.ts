@@ -130,6 +130,17 @@ export async function serverSide(
   }
   return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0, buckets };
 }
+/** p50/p99 (bucket upper bounds) and count of an unlabelled histogram of the core; count 0 when it has none of that name (an older build). */
+export async function histogramOf(url: string, name: string): Promise<{ p50: number; p99: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  const re = new RegExp(`^${name}_bucket\\{le="([^"]*)"\\} (\\d+)`);
+  for (const l of text.split('\n')) {
+    const m = re.exec(l);
+    if (m) buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  }
+  return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0 };
+}
 export function quantiles(b: Map<number, number>): { p50: number; p99: number } {
   const les = [...b.keys()].sort((x, y) => x - y);
   const total = b.get(Infinity) ?? 0;

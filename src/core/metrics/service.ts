@@ -9,6 +9,7 @@ import type { ClusterState } from '../state.js';
 export class CoreMetrics {
   readonly registry = new Registry();
   readonly reconcileSeconds: Histogram;
+  readonly passCommitSeconds: Histogram;
   readonly apiSeconds: Histogram<'method' | 'route' | 'status'>;
   readonly placements: Counter;
   readonly eventsIngested: Counter<'type'>;
@@ -61,6 +62,12 @@ export class CoreMetrics {
       name: 'osmo_reconcile_duration_seconds',
       help: 'one reconcile pass over every MEL (the passes over changed MELs only, in between, are not counted)',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [this.registry],
+    });
+    this.passCommitSeconds = new Histogram({
+      name: 'osmo_reconcile_commit_seconds',
+      help: "a reconcile pass's commit of what it placed, changed and logged (every pass that wrote something), wait for the store included",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
     this.apiSeconds = new Histogram({

@@ -198,6 +198,7 @@ export class Reconciler {
       const probe = setImmediate(() => (turned = true));
       const tc = performance.now();
       const stored = await state.commitPass(plan.writes, plan.deletes, this.events.stampCore(plan.events));
+      this.metrics.passCommitSeconds.observe((performance.now() - tc) / 1000);
       clearImmediate(probe);
       if (!turned) held += performance.now() - tc;
       const tp = performance.now();
