@@ -111,34 +111,32 @@ export async function placedAndRunning(
   return done(NaN);
 }
 
+/** The cumulative buckets of histogram `name` in a /metrics text, summed over the series whose labels `keep` accepts. */
+function bucketsOf(text: string, name: string, keep: (labels: string) => boolean = () => true): Map<number, number> {
+  const buckets = new Map<number, number>();
+  const re = new RegExp(`^${name}_bucket\\{(.*)\\} (\\d+)`);
+  for (const l of text.split('\n')) {
+    const m = re.exec(l);
+    if (!m || !keep(m[1]!)) continue;
+    const le = /le="([^"]*)"/.exec(m[1]!)?.[1] ?? '+Inf';
+    const k = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(k, (buckets.get(k) ?? 0) + Number(m[2]));
+  }
+  return buckets;
+}
+
 /** p50/p99 (bucket upper bounds) and count of the core's own latency histogram for routes matching `route`. */
 export async function serverSide(
   url: string,
   route: RegExp,
 ): Promise<{ p50: number; p99: number; count: number; buckets: Map<number, number> }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  for (const l of text.split('\n')) {
-    const m = /^osmo_api_request_duration_seconds_bucket\{(.*)\} (\d+)/.exec(l);
-    if (!m) continue;
-    const labels = m[1]!;
-    const r = /route="([^"]*)"/.exec(labels)?.[1] ?? '';
-    if (!route.test(r)) continue;
-    const le = /le="([^"]*)"/.exec(labels)?.[1] ?? '+Inf';
-    const k = le === '+Inf' ? Infinity : Number(le);
-    buckets.set(k, (buckets.get(k) ?? 0) + Number(m[2]));
-  }
+  const buckets = bucketsOf(text, 'osmo_api_request_duration_seconds', (labels) => route.test(/route="([^"]*)"/.exec(labels)?.[1] ?? ''));
   return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0, buckets };
 }
 /** p50/p99 (bucket upper bounds) and count of an unlabelled histogram of the core; count 0 when it has none of that name (an older build). */
 export async function histogramOf(url: string, name: string): Promise<{ p50: number; p99: number; count: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  const re = new RegExp(`^${name}_bucket\\{le="([^"]*)"\\} (\\d+)`);
-  for (const l of text.split('\n')) {
-    const m = re.exec(l);
-    if (m) buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
-  }
+  const buckets = bucketsOf(await (await fetch(`${url}/metrics`)).text(), name);
   return { ...quantiles(buckets), count: buckets.get(Infinity) ?? 0 };
 }
 export function quantiles(b: Map<number, number>): { p50: number; p99: number } {

@@ -28,6 +28,16 @@ export class FencedError extends Error {
   }
 }
 
+/**
+ * The term a write must check: null when the fence is off; FencedError while it is on but
+ * the lease is lost (no term).
+ */
+export function termToCheck(fence: Fence): number | null {
+  if (!fence.enabled) return null;
+  if (fence.term === undefined) throw new FencedError(0, undefined);
+  return fence.term;
+}
+
 /** A transaction, fenced when `fence` is on (the repositories' batch writes go through here). */
 export async function writeTransaction<T>(
   db: Kysely<Database>,
@@ -38,9 +48,9 @@ export async function writeTransaction<T>(
   // inside a caller's transaction (several repositories committing together, see
   // inOneTransaction): join it; the caller's transaction is the fenced one
   if (db.isTransaction) return fn(db as Transaction<Database>);
-  if (!fence.enabled) return db.transaction().execute(fn);
-  if (fence.term === undefined) throw new FencedError(0, undefined);
-  return fencedTransaction(db, dialect, fence.term, fn);
+  const term = termToCheck(fence);
+  if (term === null) return db.transaction().execute(fn);
+  return fencedTransaction(db, dialect, term, fn);
 }
 
 /** Runs `fn` in a transaction that commits only while `term` is the store's current term. */

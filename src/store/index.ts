@@ -6,14 +6,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { EventRecord, InstanceRecord } from './records.js';
 import { migrateAll } from './db.js';
-import { Fence, FencedError, writeTransaction } from './fence.js';
+import { Fence, termToCheck, writeTransaction } from './fence.js';
 import { pgCommit } from './dialects/postgres/commit.js';
 import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
 import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
 import { MelRepo } from './repos/mels.js';
-import { InstanceRepo, toRow } from './repos/instances.js';
-import { byCodeUnit } from './repos/order.js';
+import { InstanceRepo, rowsInLockOrder } from './repos/instances.js';
 import { EventRepo, toRecord as eventRecord, toRow as eventRow, type NewEvent } from './repos/events.js';
 import { SampleRepo } from './repos/samples.js';
 import { KvRepo } from './repos/kv.js';
@@ -73,18 +72,16 @@ export function inOneTransaction<T>(store: Store, fn: (tx: Store) => Promise<T>)
   return writeTransaction(store.db, store.dialect, store.fence, (db) => fn(storeOver(db, store.dialect)));
 }
 
-// commitPass, a reconcile pass's commit: its instance writes and deletes and its events, all or nothing.
-// On SQLite it is a transaction over the repositories. On PostgreSQL it is one statement:
-// a transaction of five statements (begin, the fence's term check, the instances, the events,
-// commit) is five round trips, and each answer waits for the core's event loop to turn, which
-// while a rollout keeps the loop busy made the commit, not the scheduler, what bounded
-// placements (docs/benchmarks.md, "Fewer round trips per commit"). The single statement keeps
-// the fence's guarantee (fence.ts): it takes the same share lock on the term row before it
-// writes, and writes nothing when the term moved on.
 /**
- * Upserts `writes`, deletes `deletes` (a write of a deleted id loses, as if written first)
- * and appends `events`, at once; returns the stored events in id order. Refused with
- * FencedError when the store's fence is on and this core's term is no longer current.
+ * A reconcile pass's commit: upserts `writes`, deletes `deletes` (a write of a deleted id
+ * loses, as if written first) and appends `events`, all or nothing; returns the stored events
+ * in id order. Refused with FencedError when the store's fence is on and this core's term is no
+ * longer current. On SQLite it is a transaction over the repositories. On PostgreSQL it is one
+ * statement (dialects/postgres/commit.ts): a fenced transaction is a round trip per statement,
+ * each answer waiting for the core's busy event loop to turn, which made the commit, not the
+ * scheduler, what bounded placements (docs/benchmarks.md, "One round trip per commit"). The
+ * statement keeps the fence's guarantee: the same share lock on the term row before it writes,
+ * nothing written when the term moved on.
  *
  * @example
  * const stored = await commitPass(store, [placed], [], [{ origin: 'core', seq: null, node: 'n1', type: 'placement', ts: Date.now(), data: {} }]);
@@ -97,14 +94,9 @@ export async function commitPass(store: Store, writes: InstanceRecord[], deletes
       return tx.events.append(events);
     });
   }
-  const { fence } = store;
-  if (fence.enabled && fence.term === undefined) throw new FencedError(0, undefined);
-  const term = fence.enabled ? fence.term! : null;
+  const term = termToCheck(store.fence);
   const gone = new Set(deletes);
-  // the last write of an id wins; sorted by id, one lock order for every writer (as upsertMany)
-  const rows = [...new Map(writes.filter((i) => !gone.has(i.id)).map((i) => [i.id, toRow(i)])).values()].sort((a, b) =>
-    byCodeUnit(a.id, b.id),
-  );
+  const rows = rowsInLockOrder(writes.filter((i) => !gone.has(i.id)));
   const out = await pgCommit(store.db, term, rows, [...gone], events.map(eventRow));
   return out.map(eventRecord).sort((a, b) => a.id - b.id);
 }

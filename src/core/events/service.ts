@@ -4,7 +4,7 @@
 // because a thousand nodes sampling every second would drown the log.
 import type { CoreEvent, CoreEventData, CoreEventType, NewOsmoEvent, OsmoEvent } from '../../bus/events.js';
 import { PubSub } from '../../bus/pubsub.js';
-import type { EventQuery, EventRecord, NewEvent, Store } from '../../store/index.js';
+import type { EventQuery, EventRecord, Store } from '../../store/index.js';
 
 /**
  * The store keeps events as JSON rows; everything in them came through append() below,
@@ -28,7 +28,7 @@ export class EventLog {
   }
 
   /** The core's own events as the store takes them (ClusterState.commitPass stores them with a pass's instances). */
-  stampCore(items: CoreEvent[]): NewEvent[] {
+  stampCore(items: CoreEvent[]): NewOsmoEvent[] {
     const ts = Date.now();
     return items.map((i) => ({ origin: 'core', seq: null, ts, ...i }));
   }
@@ -56,8 +56,7 @@ export class EventLog {
   }
 
   async coreMany(items: CoreEvent[]): Promise<void> {
-    const ts = Date.now();
-    await this.append(items.map((i) => ({ origin: 'core', seq: null, ts, ...i })));
+    await this.append(this.stampCore(items));
   }
 
   /** The stored history, oldest first. */

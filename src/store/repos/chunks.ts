@@ -1,6 +1,6 @@
 // How many rows one multi-row statement carries. On PostgreSQL every statement is a round
 // trip whose answer waits for the core's event loop to turn, which is what a reconcile pass's
-// commit waits on while the loop is busy (docs/benchmarks.md, "Fewer round trips per commit"):
+// commit waits on while the loop is busy (docs/benchmarks.md, "One round trip per commit"):
 // there, as many rows as the protocol's 65,535 bind parameters allow, up to a bound that keeps
 // one statement's text and memory modest. SQLite runs in-process, where 200 rows a statement
 // was measured fine and keeps each statement well under its 32,766 variables.

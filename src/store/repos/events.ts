@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { Fence, FencedError, writeTransaction } from '../fence.js';
+import { Fence, termToCheck, writeTransaction } from '../fence.js';
 import { pgCommit } from '../dialects/postgres/commit.js';
 import type { DialectName } from '../dialects/index.js';
 import type { Database, EventsTable } from '../schema.js';
@@ -48,8 +48,7 @@ export class EventRepo {
     if (events.length === 0) return [];
     if (this.dialect === 'postgres' && !this.db.isTransaction) {
       // one round trip instead of a fenced transaction's four (dialects/postgres/commit.ts)
-      if (this.fence.enabled && this.fence.term === undefined) throw new FencedError(0, undefined);
-      const rows = await pgCommit(this.db, this.fence.enabled ? this.fence.term! : null, [], [], events.map(toRow));
+      const rows = await pgCommit(this.db, termToCheck(this.fence), [], [], events.map(toRow));
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
     }
     const out: EventRecord[] = [];

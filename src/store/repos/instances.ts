@@ -23,7 +23,7 @@ function toRecord(r: Selectable<InstancesTable>): InstanceRecord {
   };
 }
 
-export function toRow(i: InstanceRecord): InstancesTable {
+function toRow(i: InstanceRecord): InstancesTable {
   return {
     id: i.id,
     mel: i.mel,
@@ -37,6 +37,14 @@ export function toRow(i: InstanceRecord): InstancesTable {
     created_at: i.createdAt,
     updated_at: i.updatedAt,
   };
+}
+
+/**
+ * Rows to write, the last write of an id winning, sorted by id: one lock order for every
+ * writer, so concurrent writers on PostgreSQL never deadlock.
+ */
+export function rowsInLockOrder(items: InstanceRecord[]): InstancesTable[] {
+  return [...new Map(items.map((i) => [i.id, toRow(i)])).values()].sort((a, b) => byCodeUnit(a.id, b.id));
 }
 
 /** the columns of one instance row (toRow) */
@@ -62,9 +70,8 @@ export class InstanceRepo {
    */
   async upsertMany(items: InstanceRecord[]): Promise<void> {
     if (items.length === 0) return;
-    // the last write of an id wins (a pass may touch one instance twice)
-    // sorted by id: one lock order for every writer, so concurrent passes on PostgreSQL never deadlock
-    const rows = [...new Map(items.map((i) => [i.id, toRow(i)])).values()].sort((a, b) => byCodeUnit(a.id, b.id));
+    // a pass may touch one instance twice
+    const rows = rowsInLockOrder(items);
     await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
       for (const chunk of chunks(rows, rowsPerStatement(this.dialect, INSTANCE_COLUMNS))) {
         await tx
