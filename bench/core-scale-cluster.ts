@@ -6,7 +6,8 @@
 // AGENT_CORES=one gives it core i mod 2 only (the follower's half reaches the leader through
 // it, each heartbeat forwarded), AGENT_CORES=both runs the cluster once each way.
 // Per core: CPU (idle, steady heartbeats, while placing), RSS (idle, steady, peak); for the
-// cluster: placements/s and replicas running/s (the leader's counters), the core's own API
+// cluster: placements/s and replicas running/s (counted in the store, every 100 ms, by the bench
+// itself: storeCounter in bench/core-scale-lib.ts says why not the core's /metrics), the core's own API
 // latency histogram, and the client's GET latency through each core while placing.
 // Usage (env-driven scale):
 //   flock /tmp/osmo-heavy.lock env AGENTS=5000 REPLICAS=10000 MELS=100 STEADY_S=10 \
@@ -30,7 +31,9 @@ import {
   metric,
   minus,
   pct,
-  placedAndRunning,
+  placedAndRunningInStore,
+  storeCounter,
+  type StoreCounter,
   quantiles,
   rssMiB,
   serverSide,
@@ -115,7 +118,13 @@ interface Result {
 }
 
 /** The fleet against `cores` (the first leads): steady heartbeats, then REPLICAS placed in MELS MELs. */
-async function measure(label: string, cores: CoreP[], token: string, agentCores: AgentCores = 'list'): Promise<Result> {
+async function measure(
+  label: string,
+  cores: CoreP[],
+  token: string,
+  counter: StoreCounter,
+  agentCores: AgentCores = 'list',
+): Promise<Result> {
   const leader = cores[0]!;
   const pids = cores.map((c) => c.proc.pid!);
   const rssIdle = pids.map(rssMiB);
@@ -187,7 +196,7 @@ async function measure(label: string, cores: CoreP[], token: string, agentCores:
     );
     // placements cannot finish before the last MEL is accepted: the clients' share of the time
     const tPosted = performance.now() - t0;
-    const { tPlaced, tRunning } = await placedAndRunning(leader.url, REPLICAS, t0, PLACE_TIMEOUT_S * 1000);
+    const { tPlaced, tRunning } = await placedAndRunningInStore(counter, REPLICAS, t0, PLACE_TIMEOUT_S * 1000);
     placing = false;
     await getter;
     clearInterval(rssTimer);
@@ -241,7 +250,12 @@ async function sqliteRun(): Promise<Result> {
   const core = spawnCore('sqlite', ['core', '--listen', `127.0.0.1:${port}`, '--data-dir', dir], dir, port);
   try {
     await waitForHttp(`${core.url}/healthz`, 60_000);
-    return await measure('sqlite', [core], readFileSync(join(dir, 'join-token'), 'utf8').trim());
+    const counter = await storeCounter({ sqlite: join(dir, 'osmo.db') });
+    try {
+      return await measure('sqlite', [core], readFileSync(join(dir, 'join-token'), 'utf8').trim(), counter);
+    } finally {
+      await counter.close();
+    }
   } catch (e) {
     console.error(e);
     console.error(`--- core ${core.name}:\n${core.log()}`);
@@ -269,7 +283,13 @@ async function clusterRun(agentCores: AgentCores): Promise<Result> {
       const want = i === 0 ? 'leader' : 'follower';
       await eventually(async () => (await coreRole(c.url)) === want, 90_000, `core ${i} ${want}`);
     }
-    return await measure(`pg-${agentCores}`, cores, readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim(), agentCores);
+    const counter = await storeCounter({ postgres: engines.store });
+    try {
+      const token = readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim();
+      return await measure(`pg-${agentCores}`, cores, token, counter, agentCores);
+    } finally {
+      await counter.close();
+    }
   } catch (e) {
     console.error(e);
     for (const c of cores) console.error(`--- core ${c.name}:\n${c.log()}`);

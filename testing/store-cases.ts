@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { migrate } from '../src/store/db.js';
-import { commitPass, type InstanceRecord, type NodeRecord, type Store } from '../src/store/index.js';
+import { commitMel, commitPass, type InstanceRecord, type NodeRecord, type Store } from '../src/store/index.js';
 import { FencedError } from '../src/store/fence.js';
 import { SlaRepo, type SlaDatabase } from '../src/store/repos/sla.js';
 import { runRetention } from '../src/store/retention.js';
@@ -174,6 +174,42 @@ export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions):
     s.fence.term = 7;
     assert.equal((await commitPass(s, [c], [], [ev('placement', 4)])).length, 1);
     assert.deepEqual((await s.instances.list()).map((i) => i.id).sort(), ['p-a', 'p-c']);
+    await s.close();
+  });
+
+  test(`${dialect}: a MEL's change and its event commit together; under a moved-on term neither is stored`, async () => {
+    const s = await open('mel_commit');
+    const ev = (action: string, n: number) => ({ origin: 'core', seq: null, node: null, type: 'mel', ts: n, data: { action, mel: 'web' } });
+    const web = { name: 'web', spec: { image: 'i:1', replicas: 2 }, generation: 1, createdAt: 10, updatedAt: 10 };
+    const stored = await commitMel(s, web, [ev('create', 1)]);
+    assert.deepEqual(
+      stored.map((e) => [e.type, e.data]),
+      [['mel', { action: 'create', mel: 'web' }]],
+    );
+    // an upsert keeps created_at and takes the rest
+    await commitMel(s, { ...web, spec: { image: 'i:2', replicas: 3 }, generation: 2, createdAt: 99, updatedAt: 20 }, [ev('update', 2)]);
+    assert.deepEqual(await s.mels.get('web'), {
+      name: 'web',
+      spec: { image: 'i:2', replicas: 3 },
+      generation: 2,
+      createdAt: 10,
+      updatedAt: 20,
+    });
+    // fenced: term 7 leads; a change under term 6 is refused whole (no MEL row, no event)
+    await s.db.insertInto('core_leader').values({ id: 1, term: 7, holder: 'h', since: 1 }).execute();
+    s.fence.enabled = true;
+    s.fence.term = 6;
+    await assert.rejects(commitMel(s, { ...web, name: 'api' }, [ev('create', 3)]), FencedError);
+    await assert.rejects(commitMel(s, 'web', [ev('delete', 4)]), FencedError);
+    assert.deepEqual(
+      (await s.mels.list()).map((m) => m.name),
+      ['web'],
+    );
+    assert.equal((await s.events.list({ types: ['mel'] })).length, 2);
+    s.fence.term = 7;
+    assert.equal((await commitMel(s, 'web', [ev('delete', 5)])).length, 1);
+    assert.equal(await s.mels.get('web'), undefined);
+    assert.equal((await s.events.list({ types: ['mel'] })).length, 3);
     await s.close();
   });
 

@@ -2,6 +2,7 @@
 // mutation goes to the store first and to memory second, so memory never holds
 // something a crash would lose; reads (API, scheduler snapshots) come from memory.
 import {
+  commitMel,
   commitPass,
   type EventRecord,
   type InstanceRecord,
@@ -170,11 +171,17 @@ export class ClusterState {
     this.melChanged(m.name);
   }
 
-  async removeMel(name: string): Promise<boolean> {
-    const had = await this.store.mels.remove(name);
-    this.mels.delete(name);
+  /**
+   * A MEL's change (`m`, or the name of a MEL to delete) with its events, in one commit
+   * (commitMel in store/index.ts: one statement on PostgreSQL); memory follows only after it.
+   */
+  async commitMel(m: Mel | string, events: NewEvent[]): Promise<EventRecord[]> {
+    const stored = await commitMel(this.store, m, events);
+    const name = typeof m === 'string' ? m : m.name;
+    if (typeof m === 'string') this.mels.delete(name);
+    else this.mels.set(name, m);
     this.melChanged(name);
-    return had;
+    return stored;
   }
 
   /**

@@ -4,14 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import type { EventRecord, InstanceRecord } from './records.js';
+import type { EventRecord, InstanceRecord, MelRecord } from './records.js';
 import { migrateAll } from './db.js';
 import { Fence, termToCheck, writeTransaction } from './fence.js';
 import { pgCommit } from './dialects/postgres/commit.js';
 import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
 import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
-import { MelRepo } from './repos/mels.js';
+import { MelRepo, melRow } from './repos/mels.js';
 import { InstanceRepo, rowsInLockOrder } from './repos/instances.js';
 import { EventRepo, toRecord as eventRecord, toRow as eventRow, type NewEvent } from './repos/events.js';
 import { SampleRepo } from './repos/samples.js';
@@ -97,7 +97,33 @@ export async function commitPass(store: Store, writes: InstanceRecord[], deletes
   const term = termToCheck(store.fence);
   const gone = new Set(deletes);
   const rows = rowsInLockOrder(writes.filter((i) => !gone.has(i.id)));
-  const out = await pgCommit(store.db, term, rows, [...gone], events.map(eventRow));
+  const out = await pgCommit(store.db, term, { writes: rows, deletes: [...gone], events: events.map(eventRow) });
+  return out.map(eventRecord).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * A MEL's change and its events, all or nothing: `mel` upserted, or the MEL named `mel` deleted
+ * (a string); returns the stored events in id order. Fenced like commitPass: a deposed leader's
+ * change to a MEL is refused whole, never stored without its event. On PostgreSQL one statement,
+ * so an API call that changes a MEL is one round trip, not two.
+ *
+ * @example
+ * await commitMel(store, { name: 'web', spec, generation: 1, createdAt: now, updatedAt: now }, [{ origin: 'core', seq: null, node: null, type: 'mel', ts: now, data: {} }]);
+ */
+export async function commitMel(store: Store, mel: MelRecord | string, events: NewEvent[]): Promise<EventRecord[]> {
+  if (store.dialect !== 'postgres' || store.db.isTransaction) {
+    return inOneTransaction(store, async (tx) => {
+      if (typeof mel === 'string') await tx.mels.remove(mel);
+      else await tx.mels.upsert(mel);
+      return tx.events.append(events);
+    });
+  }
+  const out = await pgCommit(store.db, termToCheck(store.fence), {
+    writes: [],
+    deletes: [],
+    events: events.map(eventRow),
+    ...(typeof mel === 'string' ? { melDeletes: [mel] } : { mels: [melRow(mel)] }),
+  });
   return out.map(eventRecord).sort((a, b) => a.id - b.id);
 }
 

@@ -1,6 +1,7 @@
-// Desired-state operations on MELs. Each commits to the store, logs an event and kicks
+// Desired-state operations on MELs. Each commits its change and its event together and kicks
 // the reconciler; placement happens there, never here.
 import { conflict, notFound } from '../../shared/errors.js';
+import type { CoreEventData } from '../../bus/events.js';
 import type { EventLog } from '../events/service.js';
 import type { Reconciler } from '../reconciler/reconciler.js';
 import type { ClusterState, Mel } from '../state.js';
@@ -32,8 +33,7 @@ export class MelService {
     if (this.state.mels.has(spec.name)) throw conflict(`MEL ${spec.name} already exists; use PUT /api/v1/mels/${spec.name} to change it`);
     const now = Date.now();
     const m: Mel = { name: spec.name, spec, generation: 1, createdAt: now, updatedAt: now };
-    await this.state.saveMel(m);
-    await this.events.core('mel', null, { action: 'create', mel: spec.name, replicas: spec.replicas, image: spec.image });
+    await this.commit(m, { action: 'create', mel: spec.name, replicas: spec.replicas, image: spec.image });
     this.reconciler.kick();
     return this.view(m);
   }
@@ -45,8 +45,7 @@ export class MelService {
     const now = Date.now();
     const generation = sameTemplate(old.spec, spec) ? old.generation : old.generation + 1;
     const m: Mel = { ...old, spec, generation, updatedAt: now };
-    await this.state.saveMel(m);
-    await this.events.core('mel', null, { action: 'update', mel: name, replicas: spec.replicas, generation });
+    await this.commit(m, { action: 'update', mel: name, replicas: spec.replicas, generation });
     this.reconciler.kick();
     return { view: this.view(m), created: false };
   }
@@ -54,17 +53,21 @@ export class MelService {
   async scale(name: string, replicas: number): Promise<MelView> {
     const old = this.require(name);
     const m: Mel = { ...old, spec: { ...old.spec, replicas }, updatedAt: Date.now() };
-    await this.state.saveMel(m);
-    await this.events.core('mel', null, { action: 'scale', mel: name, replicas, previous: old.spec.replicas });
+    await this.commit(m, { action: 'scale', mel: name, replicas, previous: old.spec.replicas });
     this.reconciler.kick();
     return this.view(m);
   }
 
   async remove(name: string): Promise<void> {
     this.require(name);
-    await this.state.removeMel(name);
-    await this.events.core('mel', null, { action: 'delete', mel: name });
+    await this.commit(name, { action: 'delete', mel: name });
     this.reconciler.kick();
+  }
+
+  /** The MEL's change and its event in one commit, published after it (a MEL is never stored without its event). */
+  private async commit(m: Mel | string, data: CoreEventData<'mel'>): Promise<void> {
+    const stored = await this.state.commitMel(m, this.events.stampCore([{ type: 'mel', node: null, data }]));
+    this.events.publishStored(stored);
   }
 
   view(m: Mel): MelView {

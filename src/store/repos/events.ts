@@ -48,7 +48,7 @@ export class EventRepo {
     if (events.length === 0) return [];
     if (this.dialect === 'postgres' && !this.db.isTransaction) {
       // one round trip instead of a fenced transaction's four (dialects/postgres/commit.ts)
-      const rows = await pgCommit(this.db, termToCheck(this.fence), [], [], events.map(toRow));
+      const rows = await pgCommit(this.db, termToCheck(this.fence), { writes: [], deletes: [], events: events.map(toRow) });
       return rows.map(toRecord).sort((a, b) => a.id - b.id);
     }
     const out: EventRecord[] = [];

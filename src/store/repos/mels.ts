@@ -13,6 +13,11 @@ function toRecord<S>(r: Selectable<MelsTable>): MelRecord<S> {
   };
 }
 
+/** A MEL as its row. */
+export function melRow(m: MelRecord): MelsTable {
+  return { name: m.name, spec: JSON.stringify(m.spec), generation: m.generation, created_at: m.createdAt, updated_at: m.updatedAt };
+}
+
 export class MelRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -26,7 +31,7 @@ export class MelRepo {
   }
 
   async upsert(m: MelRecord): Promise<void> {
-    const row = { name: m.name, spec: JSON.stringify(m.spec), generation: m.generation, created_at: m.createdAt, updated_at: m.updatedAt };
+    const row = melRow(m);
     await this.db
       .insertInto('mels')
       .values(row)

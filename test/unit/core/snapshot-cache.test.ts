@@ -103,7 +103,7 @@ async function apply(state: ClusterState, o: Op, round: number): Promise<void> {
       await state.saveMel(liveMel(o.name, 2, { image: o.image, resources: { cpus: o.cpus, memoryBytes: 2 ** 20 } }));
       return;
     case 'rm-mel':
-      await state.removeMel(o.name);
+      await state.commitMel(o.name, []);
       return;
     case 'put': {
       const id = `r${round}-i${o.id}`;
