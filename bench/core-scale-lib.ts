@@ -126,7 +126,7 @@ const COUNT_SQL =
  * A counter over a core's store: the SQLite file read-only (WAL lets a reader in beside the
  * core's writer) or a PostgreSQL URL. Asking the store, not the core's /metrics, costs the core
  * nothing: a scrape of a leader with 5,000 agents costs it ≈ 8 ms of its event loop
- * (`process_open_fds` reads /proc/self/fd), so a poll every 250 ms took ≈ 3 % of it while it
+ * (`process_open_fds` reads /proc/self/fd), so a poll every 250 ms took ≈ 4 % of it while it
  * placed, and the 250 ms steps rounded a 5 s rollout by up to 5 %.
  */
 export async function storeCounter(at: { sqlite: string } | { postgres: string }): Promise<StoreCounter> {

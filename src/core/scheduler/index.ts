@@ -29,10 +29,10 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
   const refused = new Map<string, number>();
   const refuse = (why: string): void => void refused.set(why, (refused.get(why) ?? 0) + 1);
 
-  // One slot per node in typed arrays kept between calls, not an object per node: a pass
-  // schedules each MEL over the whole fleet, and 5,000 short-lived objects a call (with a key
-  // array each) kept the core's small young generation collecting (docs/benchmarks.md,
-  // "Scheduling without garbage"). schedule() is synchronous, so one set of arrays serves all calls.
+  // One slot per node in typed arrays kept between calls, not an object and a key array per
+  // node: a pass schedules each MEL over the whole fleet, and building 5,000 of each per call
+  // was about half of the call (docs/benchmarks.md, "Scheduling without an object per node"). schedule() is
+  // synchronous, so one set of arrays serves all calls.
   const nodes = snapshot.nodes;
   const n = nodes.length;
   const { cpus, mem, pending, count, tier, miss, est, last, heap } = scratchFor(n);
