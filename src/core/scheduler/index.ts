@@ -31,8 +31,8 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
 
   // One slot per node in typed arrays kept between calls, not an object and a key array per
   // node: a pass schedules each MEL over the whole fleet, and building 5,000 of each per call
-  // was about half of the call (docs/benchmarks.md, "Scheduling without an object per node"). schedule() is
-  // synchronous, so one set of arrays serves all calls.
+  // was about half of the call (docs/benchmarks.md, "Scheduling without an object per node").
+  // schedule() is synchronous, so one set of arrays serves all calls.
   const nodes = snapshot.nodes;
   const n = nodes.length;
   const { cpus, mem, pending, count, tier, miss, est, last, heap } = scratchFor(n);
@@ -138,7 +138,8 @@ export function schedule(snapshot: ClusterSnapshot, req: ScheduleRequest, params
     pending[i] = pending[i]! + est[i]!;
     count[i] = count[i]! + 1;
     rekey(i);
-    // its key only grew (worse): sift it down from the top
+    // it is the root, so sifting down is right whichever way its key moved: worse (one more
+    // copy, more allocated) it sinks; better (binpack's fuller node) it stays on top
     down(0);
   }
   // Scores: higher is better, by pick order (the heap already ranked them).
