@@ -5,6 +5,7 @@
 // written in one transaction: it holds everything or nothing.
 import { sql, type Kysely } from 'kysely';
 import { migrateAll } from './db.js';
+import { transaction } from './transaction.js';
 import { openDatabase, type OpenedDatabase, type StoreLocation } from './dialects/index.js';
 
 const BOOKKEEPING = new Set(['kysely_migration', 'kysely_migration_lock', 'sla_migration', 'sla_migration_lock']);
@@ -75,7 +76,7 @@ export async function copyStore(from: StoreLocation, to: StoreLocation, opts: { 
     if (missing.length > 0) throw new Error(`the target has no table ${missing.join(', ')} (is it an older osmo?)`);
     const target = dst.db as unknown as AnyDb;
     const result: CopyResult = { tables: {} };
-    await target.transaction().execute(async (tx) => {
+    await transaction(target, async (tx) => {
       const nonEmpty: string[] = [];
       for (const t of tables) if ((await rowCount(tx, t)) > 0) nonEmpty.push(t);
       if (nonEmpty.length > 0 && !opts.force) throw new TargetNotEmptyError(nonEmpty);

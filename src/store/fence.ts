@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialects/index.js';
+import { transaction } from './transaction.js';
 
 /**
  * The term this process writes under. Off (the default, and always on SQLite): writes are
@@ -51,28 +52,6 @@ export async function writeTransaction<T>(
   const term = termToCheck(fence);
   if (term === null) return transaction(db, fn);
   return fencedTransaction(db, dialect, term, fn);
-}
-
-/**
- * kysely's `db.transaction().execute(fn)`, except that a failed rollback never hides the error
- * that caused it. SQLite rolls a transaction back by itself when a write or the commit meets a
- * full disk (SQLITE_FULL); the ROLLBACK after it then fails with "no transaction is active",
- * and that, not the full disk, reached the caller: a 500 instead of 503 OSMO_STORE_FULL.
- */
-async function transaction<T>(db: Kysely<Database>, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-  const tx = await db.startTransaction().execute();
-  try {
-    const out = await fn(tx);
-    await tx.commit().execute();
-    return out;
-  } catch (e) {
-    // the connection is released either way (kysely's ControlledTransaction.rollback)
-    await tx
-      .rollback()
-      .execute()
-      .catch(() => undefined);
-    throw e;
-  }
 }
 
 /** Runs `fn` in a transaction that commits only while `term` is the store's current term. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { transaction } from '../transaction.js';
 
 export interface ServiceRow {
   id: string;
@@ -113,7 +114,7 @@ export class CloudletRepo {
 
   /** Unread messages of one device on one cloudlet (optionally of one service), marked read in the same transaction. */
   async takeMessages(node: string, device: string, serviceId: string | undefined, now: number): Promise<MessageRow[]> {
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       let q = tx
         .selectFrom('cloudlet_messages')
         .selectAll()

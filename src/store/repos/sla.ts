@@ -3,6 +3,7 @@
 // on. Breaches, violations and penalties are inserted with ON CONFLICT DO NOTHING on their
 // dedupe key, and a round is written in one transaction, so a replayed round adds nothing.
 import type { Kysely, Transaction } from 'kysely';
+import { transaction } from '../transaction.js';
 
 interface ProvidersTable {
   uuid: string;
@@ -198,7 +199,7 @@ export class SlaRepo {
   }
   /** The agreement and its (disabled) enforcement job, together. */
   async addAgreement(a: StoredAgreement, now: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx
         .insertInto('sla_agreements')
         .values({
@@ -215,7 +216,7 @@ export class SlaRepo {
     });
   }
   async removeAgreement(id: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       for (const t of ['sla_breaches', 'sla_violations', 'sla_penalties', 'sla_metrics', 'sla_enforcements'] as const)
         await tx.deleteFrom(t).where('agreement_id', '=', id).execute();
       await tx.deleteFrom('sla_actions').where('agreement_id', '=', id).execute();
@@ -267,7 +268,7 @@ export class SlaRepo {
     records: Record<RecordTableName, StoredRecord[]>,
     prunedUpTo: number,
   ): Promise<void> {
-    await this.db.transaction().execute(async (tx: Transaction<SlaDatabase>) => {
+    await transaction(this.db, async (tx: Transaction<SlaDatabase>) => {
       for (const [table, rows] of Object.entries(records) as [RecordTableName, StoredRecord[]][]) {
         for (const r of rows) {
           await tx
