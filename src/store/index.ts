@@ -6,14 +6,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { EventRecord, InstanceRecord, MelRecord } from './records.js';
 import { migrateAll } from './db.js';
-import { Fence, termToCheck, writeTransaction } from './fence.js';
-import { pgCommit } from './dialects/postgres/commit.js';
+import { Fence, writeTransaction } from './fence.js';
 import { openDatabase, type DialectName, type StoreLocation } from './dialects/index.js';
 import type { PostgresOptions } from './dialects/postgres/index.js';
 import { NodeRepo } from './repos/nodes.js';
 import { MelRepo, melRow } from './repos/mels.js';
 import { InstanceRepo, rowsInLockOrder } from './repos/instances.js';
-import { EventRepo, toRecord as eventRecord, toRow as eventRow, type NewEvent } from './repos/events.js';
+import { EventRepo, pgCommitEvents, type NewEvent } from './repos/events.js';
 import { SampleRepo } from './repos/samples.js';
 import { KvRepo } from './repos/kv.js';
 import { PlanRepo } from './repos/plans.js';
@@ -94,11 +93,9 @@ export async function commitPass(store: Store, writes: InstanceRecord[], deletes
       return tx.events.append(events);
     });
   }
-  const term = termToCheck(store.fence);
   const gone = new Set(deletes);
   const rows = rowsInLockOrder(writes.filter((i) => !gone.has(i.id)));
-  const out = await pgCommit(store.db, term, { writes: rows, deletes: [...gone], events: events.map(eventRow) });
-  return out.map(eventRecord).sort((a, b) => a.id - b.id);
+  return pgCommitEvents(store.db, store.fence, { writes: rows, deletes: [...gone], events });
 }
 
 /**
@@ -118,13 +115,12 @@ export async function commitMel(store: Store, mel: MelRecord | string, events: N
       return tx.events.append(events);
     });
   }
-  const out = await pgCommit(store.db, termToCheck(store.fence), {
+  return pgCommitEvents(store.db, store.fence, {
     writes: [],
     deletes: [],
-    events: events.map(eventRow),
+    events,
     ...(typeof mel === 'string' ? { melDeletes: [mel] } : { mels: [melRow(mel)] }),
   });
-  return out.map(eventRecord).sort((a, b) => a.id - b.id);
 }
 
 /** Opens (creating if needed) `<dataDir>/osmo.db` and brings its schema to the latest version. */

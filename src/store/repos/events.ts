@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { Fence, termToCheck, writeTransaction } from '../fence.js';
-import { pgCommit } from '../dialects/postgres/commit.js';
+import { pgCommit, type PgCommit } from '../dialects/postgres/commit.js';
 import type { DialectName } from '../dialects/index.js';
 import type { Database, EventsTable } from '../schema.js';
 import type { EventRecord } from '../records.js';
@@ -33,6 +33,20 @@ export function toRecord(r: Selectable<EventsTable>): EventRecord {
   };
 }
 
+/**
+ * pgCommit (../dialects/postgres/commit.ts) under `fence`, with the events as records: returns
+ * those stored, in id order (ids grow with insertion order; subscribers get them in that order).
+ * The one PostgreSQL path of commitPass, commitMel (../index.ts) and EventRepo.append.
+ */
+export async function pgCommitEvents(
+  db: Kysely<Database>,
+  fence: Fence,
+  c: Omit<PgCommit, 'events'> & { events: NewEvent[] },
+): Promise<EventRecord[]> {
+  const rows = await pgCommit(db, termToCheck(fence), { ...c, events: c.events.map(toRow) });
+  return rows.map(toRecord).sort((a, b) => a.id - b.id);
+}
+
 export class EventRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,8 +62,7 @@ export class EventRepo {
     if (events.length === 0) return [];
     if (this.dialect === 'postgres' && !this.db.isTransaction) {
       // one round trip instead of a fenced transaction's four (dialects/postgres/commit.ts)
-      const rows = await pgCommit(this.db, termToCheck(this.fence), { writes: [], deletes: [], events: events.map(toRow) });
-      return rows.map(toRecord).sort((a, b) => a.id - b.id);
+      return pgCommitEvents(this.db, this.fence, { writes: [], deletes: [], events });
     }
     const out: EventRecord[] = [];
     await writeTransaction(this.db, this.dialect, this.fence, async (tx) => {
