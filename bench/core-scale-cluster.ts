@@ -33,7 +33,7 @@ import {
   pct,
   placedAndRunningInStore,
   storeCounter,
-  type StoreCounter,
+  type StoreAt,
   quantiles,
   rssMiB,
   serverSide,
@@ -118,18 +118,13 @@ interface Result {
 }
 
 /** The fleet against `cores` (the first leads): steady heartbeats, then REPLICAS placed in MELS MELs. */
-async function measure(
-  label: string,
-  cores: CoreP[],
-  token: string,
-  counter: StoreCounter,
-  agentCores: AgentCores = 'list',
-): Promise<Result> {
+async function measure(label: string, cores: CoreP[], token: string, store: StoreAt, agentCores: AgentCores = 'list'): Promise<Result> {
   const leader = cores[0]!;
   const pids = cores.map((c) => c.proc.pid!);
   const rssIdle = pids.map(rssMiB);
   const cpuIdle = await Promise.all(pids.map((p) => cpuPercent(p, 3000)));
   let rssTimer: NodeJS.Timeout | undefined;
+  const counter = await storeCounter(store);
   const sims = forkSims({
     CORE_URLS: cores.map((c) => c.url).join(','),
     AGENT_CORES: agentCores,
@@ -241,6 +236,7 @@ async function measure(
   } finally {
     clearInterval(rssTimer);
     sims.proc.kill('SIGKILL');
+    await counter.close();
   }
 }
 
@@ -250,12 +246,7 @@ async function sqliteRun(): Promise<Result> {
   const core = spawnCore('sqlite', ['core', '--listen', `127.0.0.1:${port}`, '--data-dir', dir], dir, port);
   try {
     await waitForHttp(`${core.url}/healthz`, 60_000);
-    const counter = await storeCounter({ sqlite: join(dir, 'osmo.db') });
-    try {
-      return await measure('sqlite', [core], readFileSync(join(dir, 'join-token'), 'utf8').trim(), counter);
-    } finally {
-      await counter.close();
-    }
+    return await measure('sqlite', [core], readFileSync(join(dir, 'join-token'), 'utf8').trim(), { sqlite: join(dir, 'osmo.db') });
   } catch (e) {
     console.error(e);
     console.error(`--- core ${core.name}:\n${core.log()}`);
@@ -283,13 +274,8 @@ async function clusterRun(agentCores: AgentCores): Promise<Result> {
       const want = i === 0 ? 'leader' : 'follower';
       await eventually(async () => (await coreRole(c.url)) === want, 90_000, `core ${i} ${want}`);
     }
-    const counter = await storeCounter({ postgres: engines.store });
-    try {
-      const token = readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim();
-      return await measure(`pg-${agentCores}`, cores, token, counter, agentCores);
-    } finally {
-      await counter.close();
-    }
+    const token = readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim();
+    return await measure(`pg-${agentCores}`, cores, token, { postgres: engines.store }, agentCores);
   } catch (e) {
     console.error(e);
     for (const c of cores) console.error(`--- core ${c.name}:\n${c.log()}`);

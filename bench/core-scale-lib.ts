@@ -129,7 +129,9 @@ const COUNT_SQL =
  * (`process_open_fds` reads /proc/self/fd), so a poll every 250 ms took ≈ 4 % of it while it
  * placed, and the 250 ms steps rounded a 5 s rollout by up to 5 %.
  */
-export async function storeCounter(at: { sqlite: string } | { postgres: string }): Promise<StoreCounter> {
+export type StoreAt = { sqlite: string } | { postgres: string };
+
+export async function storeCounter(at: StoreAt): Promise<StoreCounter> {
   if ('sqlite' in at) {
     const db = new Sqlite(at.sqlite, { readonly: true, fileMustExist: true });
     const q = db.prepare<[], { placed: number; running: number }>(COUNT_SQL);

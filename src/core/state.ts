@@ -177,10 +177,9 @@ export class ClusterState {
    */
   async commitMel(m: Mel | string, events: NewEvent[]): Promise<EventRecord[]> {
     const stored = await commitMel(this.store, m, events);
-    const name = typeof m === 'string' ? m : m.name;
-    if (typeof m === 'string') this.mels.delete(name);
-    else this.mels.set(name, m);
-    this.melChanged(name);
+    if (typeof m === 'string') this.mels.delete(m);
+    else this.mels.set(m.name, m);
+    this.melChanged(typeof m === 'string' ? m : m.name);
     return stored;
   }
 
