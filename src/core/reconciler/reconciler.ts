@@ -144,11 +144,14 @@ export class Reconciler {
           if (full) end();
         }
         // the next pass only after the loop served what arrived meanwhile (heartbeats, API
-        // calls), and after a pause as long as this pass: passes kicked back to back take at
-        // most about half of the loop, whatever the fleet's acknowledgements ask for
+        // calls) for as long as this pass held it: passes kicked back to back take at most
+        // about half of the loop, whatever the fleet's acknowledgements ask for. A commit over
+        // the network already gave the loop that time while it waited, so it is not owed twice
         if (this.again && !this.closed) {
-          const took = Math.min(performance.now() - t0, this.heldMs);
-          await new Promise((r) => (took < 1 ? setImmediate(r) : setTimeout(r, Math.min(took, MAX_PAUSE_MS))));
+          const wall = performance.now() - t0;
+          const held = Math.min(wall, this.heldMs);
+          const owed = held - (wall - held);
+          await new Promise((r) => (owed < 1 ? setImmediate(r) : setTimeout(r, Math.min(owed, MAX_PAUSE_MS))));
         }
       } while (this.again && !this.closed);
     })();
