@@ -23,6 +23,22 @@ import { rankNodes } from '../scheduler/index.js';
 /** the longest pause between passes kicked back to back */
 const MAX_PAUSE_MS = 200;
 
+/**
+ * How long the loop is owed after a pass that took `wallMs` and held the loop for `heldMs` of
+ * them, before the next pass kicked back to back: as long as it held the loop, less the time a
+ * commit over the network already left the loop to others while it waited, at most
+ * MAX_PAUSE_MS; 0 means only a turn of the loop (setImmediate).
+ *
+ * @example
+ * pauseAfterPass(100, 100); // 100: a SQLite pass holds the loop throughout, the same again is owed
+ * pauseAfterPass(300, 60); // 0: its PostgreSQL commit waited 240 ms while the loop served others
+ */
+export function pauseAfterPass(wallMs: number, heldMs: number): number {
+  const held = Math.min(wallMs, heldMs);
+  const owed = held - (wallMs - held);
+  return owed < 1 ? 0 : Math.min(owed, MAX_PAUSE_MS);
+}
+
 export class Reconciler {
   private running: Promise<void> | null = null;
   private again = false;
@@ -144,14 +160,11 @@ export class Reconciler {
           if (full) end();
         }
         // the next pass only after the loop served what arrived meanwhile (heartbeats, API
-        // calls) for as long as this pass held it: passes kicked back to back take at most
-        // about half of the loop, whatever the fleet's acknowledgements ask for. A commit over
-        // the network already gave the loop that time while it waited, so it is not owed twice
+        // calls): passes kicked back to back take at most about half of the loop, whatever
+        // the fleet's acknowledgements ask for
         if (this.again && !this.closed) {
-          const wall = performance.now() - t0;
-          const held = Math.min(wall, this.heldMs);
-          const owed = held - (wall - held);
-          await new Promise((r) => (owed < 1 ? setImmediate(r) : setTimeout(r, Math.min(owed, MAX_PAUSE_MS))));
+          const owed = pauseAfterPass(performance.now() - t0, this.heldMs);
+          await new Promise((r) => (owed === 0 ? setImmediate(r) : setTimeout(r, owed)));
         }
       } while (this.again && !this.closed);
     })();
