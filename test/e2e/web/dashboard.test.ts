@@ -457,13 +457,22 @@ test('keyboard: skip link, navigation and the deploy form are reachable with Tab
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/ui\/services$/);
-  // focus moved to the view; Tab goes on into its controls, each with a visible outline
+  // the view renders, then an effect moves focus to it: wait for both before tabbing, or
+  // the Tabs walk the header again while the view is still being drawn
+  await page.locator('#dep-name').waitFor({ timeout: 10_000 });
+  await eventually(async () => (await page.evaluate('document.activeElement?.id')) === 'main', 5_000, 'focus moved to the view');
+  // Tab goes on into the view's controls (MEL cards first, then the form), each with a visible outline
   let reached = false;
-  for (let i = 0; i < 40 && !reached; i++) {
+  const walked: string[] = [];
+  for (let i = 0; i < 200 && !reached; i++) {
     await page.keyboard.press('Tab');
-    reached = (await page.evaluate('document.activeElement?.id')) === 'dep-name';
+    const at = await page.evaluate<string>(
+      "(() => { const e = document.activeElement; return e ? e.id || e.tagName + ':' + (e.textContent ?? '').slice(0, 20) : '-'; })()",
+    );
+    walked.push(at);
+    reached = at === 'dep-name';
   }
-  assert.ok(reached, 'the Name field of the deploy form is reachable by Tab');
+  assert.ok(reached, `the Name field of the deploy form is reachable by Tab; Tab walked ${walked.join(' > ')}`);
   // the focus ring may be applied a frame after focus moves: poll for it
   await eventually(
     async () => (await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')) !== 'none',
