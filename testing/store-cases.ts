@@ -332,6 +332,40 @@ export function storeCases(dialect: string, open: OpenNamed, opts: CaseOptions):
     }
   });
 
+  test(`${dialect}: 5,000 nodes upserted in one call (more than one statement's rows), then every field changed but the registration time; the last record of an id wins`, async () => {
+    const s = await open('nodeflush');
+    try {
+      const ids = Array.from({ length: 5000 }, (_, k) => `nf-${String(k).padStart(4, '0')}`);
+      await s.nodes.upsertMany(ids.map((id) => node(id)));
+      assert.equal((await s.nodes.list()).length, 5000);
+      const changed = (id: string, k: number): NodeRecord =>
+        node(id, {
+          address: `http://127.0.0.2:2/${id}`,
+          layer: 'cloud',
+          domain: 'd2',
+          labels: { zone: 'c', k: String(k) },
+          capacity: { cpus: 4, memoryBytes: 2 ** 33 + k },
+          drivers: ['process'],
+          version: '2',
+          status: 'down',
+          schedulable: false,
+          draining: true,
+          ackedSeq: 1000 + k,
+          registeredAt: 1, // not rewritten: a node keeps when it first registered
+          updatedAt: 2_000_000_000_000 + k,
+          lastHeartbeat: 2_000_000_000_001 + k,
+        });
+      // an id twice in one call: the later record is what is stored
+      await s.nodes.upsertMany([node('nf-0007', { version: 'stale' }), ...ids.map((id, k) => changed(id, k))]);
+      const stored = await s.nodes.list();
+      assert.equal(stored.length, 5000);
+      for (const [k, n] of stored.entries())
+        assert.deepEqual(n, { ...changed(ids[k]!, k), registeredAt: node(ids[k]!).registeredAt }, n.id);
+    } finally {
+      await s.close();
+    }
+  });
+
   test(`${dialect}: ${opts.bulkRows.toLocaleString('en')} instance rows are written and removed in one call each`, async () => {
     const s = await open('bulk');
     try {
