@@ -2,7 +2,7 @@
 // `<prefix><id>_<random>`: the id says which record to check without a table scan, the
 // random part is 32 bytes from the CSPRNG and only its SHA-256 is stored. A plain hash is
 // enough because the secret has full entropy (nothing to brute-force, unlike a password).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -34,7 +34,7 @@ export function idOf(prefix: string, presented: string): string | undefined {
 /** constant-time: does the presented secret hash to the stored hash? */
 export function hashMatches(presented: string, storedHash: string): boolean {
   // the digest's bytes straight, not through hex and back: every heartbeat comes through here
-  const a = createHash('sha256').update(presented).digest();
+  const a = hash('sha256', presented, 'buffer');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }

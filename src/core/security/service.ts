@@ -83,16 +83,21 @@ export class Security {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!m) return undefined;
     const presented = m[1]!;
-    // the pinned form is accepted as well: its secret is what counts, the pin is for agents
-    if (sameSecret(parseJoinToken(presented).secret, this.joinToken)) return { kind: 'join', subject: 'join-token', scope: 'admin' };
+    // a node credential first: it is what nearly every request carries (each heartbeat), and
+    // one that does not match still falls through to the join token, so the order changes
+    // no answer (a join token of a node credential's shape is still the join token)
     const credId = idOf(NODE_PREFIX, presented);
     if (credId !== undefined) {
       const node = this.nodeOfCred.get(credId);
       const rec = node === undefined ? undefined : this.nodes.get(node);
-      if (node === undefined || !rec || rec.credId !== credId || !hashMatches(presented, rec.hash)) return undefined;
-      if (rec.revokedAt !== undefined) return { refused: `the credential of node ${node} was revoked` };
-      return { kind: 'node', subject: `node:${node}`, node };
+      if (node !== undefined && rec && rec.credId === credId && hashMatches(presented, rec.hash)) {
+        if (rec.revokedAt !== undefined) return { refused: `the credential of node ${node} was revoked` };
+        return { kind: 'node', subject: `node:${node}`, node };
+      }
     }
+    // the pinned form is accepted as well: its secret is what counts, the pin is for agents
+    if (sameSecret(parseJoinToken(presented).secret, this.joinToken)) return { kind: 'join', subject: 'join-token', scope: 'admin' };
+    if (credId !== undefined) return undefined;
     const tokenId = idOf(TOKEN_PREFIX, presented);
     if (tokenId !== undefined) {
       const t = this.tokens.get(tokenId);
