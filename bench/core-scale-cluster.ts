@@ -4,7 +4,9 @@
 // fleet and MELs, one after the other, so they do not share the CPU). Agent i is given core
 // i mod 2 first and the other after it, as `--core A,B` lists them, and settles on the leader;
 // AGENT_CORES=one gives it core i mod 2 only (the follower's half reaches the leader through
-// it, each heartbeat forwarded), AGENT_CORES=both runs the cluster once each way.
+// it, each heartbeat forwarded), AGENT_CORES=both runs the cluster once each way;
+// AGENT_CORES=bus puts the agents on the NATS bus instead (as `osmo agent --bus`: register and
+// heartbeat by NATS request to any core, commands by request on osmo.cmd.<id>, no listener).
 // Per core: CPU (idle, steady heartbeats, while placing), RSS (idle, steady, peak); for the
 // cluster: placements/s and replicas running/s (counted in the store, every 100 ms, by the bench
 // itself: storeCounter in bench/core-scale-lib.ts says why not the core's /metrics), the core's own API
@@ -48,9 +50,13 @@ const STEADY_S = Number(process.env.STEADY_S ?? 10);
 const CORES = Number(process.env.CORES ?? 2);
 const PLACE_TIMEOUT_S = Number(process.env.PLACE_TIMEOUT_S ?? 300);
 const WITH_SQLITE = process.env.SQLITE !== '0';
-type AgentCores = 'list' | 'one';
+type AgentCores = 'list' | 'one' | 'bus';
 const AGENT_CORES: AgentCores[] =
-  process.env.AGENT_CORES === 'both' ? ['one', 'list'] : process.env.AGENT_CORES === 'one' ? ['one'] : ['list'];
+  process.env.AGENT_CORES === 'both'
+    ? ['one', 'list']
+    : process.env.AGENT_CORES === 'one' || process.env.AGENT_CORES === 'bus'
+      ? [process.env.AGENT_CORES]
+      : ['list'];
 const FORWARDED_HB = 'osmo_core_forwarded_requests_total{route="/api/v1/agent/heartbeat"}';
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -118,7 +124,14 @@ interface Result {
 }
 
 /** The fleet against `cores` (the first leads): steady heartbeats, then REPLICAS placed in MELS MELs. */
-async function measure(label: string, cores: CoreP[], token: string, store: StoreAt, agentCores: AgentCores = 'list'): Promise<Result> {
+async function measure(
+  label: string,
+  cores: CoreP[],
+  token: string,
+  store: StoreAt,
+  agentCores: AgentCores = 'list',
+  bus?: string,
+): Promise<Result> {
   const leader = cores[0]!;
   const pids = cores.map((c) => c.proc.pid!);
   const rssIdle = pids.map(rssMiB);
@@ -128,6 +141,7 @@ async function measure(label: string, cores: CoreP[], token: string, store: Stor
   const sims = forkSims({
     CORE_URLS: cores.map((c) => c.url).join(','),
     AGENT_CORES: agentCores,
+    ...(agentCores === 'bus' && bus ? { AGENT_BUS: bus } : {}),
     TOKEN: token,
     AGENTS: String(AGENTS),
     PREFIX: `cl-${label}-`,
@@ -275,7 +289,7 @@ async function clusterRun(agentCores: AgentCores): Promise<Result> {
       await eventually(async () => (await coreRole(c.url)) === want, 90_000, `core ${i} ${want}`);
     }
     const token = readFileSync(join(cores[0]!.dataDir, 'join-token'), 'utf8').trim();
-    return await measure(`pg-${agentCores}`, cores, token, { postgres: engines.store }, agentCores);
+    return await measure(`pg-${agentCores}`, cores, token, { postgres: engines.store }, agentCores, engines.nats.url);
   } catch (e) {
     console.error(e);
     for (const c of cores) console.error(`--- core ${c.name}:\n${c.log()}`);
@@ -288,7 +302,8 @@ async function clusterRun(agentCores: AgentCores): Promise<Result> {
 
 function print(results: Result[]): void {
   const cols = results.flatMap((r) => r.cores.map((c) => ({ r, c })));
-  const given = (r: Result) => (r.agentCores === 'one' ? 'each agent one core URL' : 'agents given every core URL');
+  const given = (r: Result) =>
+    r.agentCores === 'one' ? 'each agent one core URL' : r.agentCores === 'bus' ? 'agents on the bus' : 'agents given every core URL';
   const head = cols.map(({ r, c }) => (r.label === 'sqlite' ? 'SQLite, one core' : `PostgreSQL + NATS, ${given(r)}: ${c.name}`));
   const row = (name: string, cell: (r: Result, c: PerCore, first: boolean) => string) =>
     console.log(`| ${name} | ${cols.map(({ r, c }) => cell(r, c, c === r.cores[0])).join(' | ')} |`);
@@ -357,7 +372,7 @@ function print(results: Result[]): void {
     'heartbeats per s reaching the leader through a follower, steady',
     once((r) => f(r.forwardedPerS, 0)),
   );
-  row('agents talking to this core at the end', (_r, c) => String(c.agents));
+  row('agents talking to this core at the end', (r, c) => (r.agentCores === 'bus' ? 'any (bus queue group)' : String(c.agents)));
   row(
     'load average at the end (1/5/15 min, 2 cores)',
     once((r) => r.load),

@@ -5,8 +5,11 @@
 // Env: CORE_URL (or CORE_URLS=A,B: agent i is given URL i mod n first, then the others, as
 // `--core` lists them, and settles on the leader; with AGENT_CORES=one it is given URL i mod n
 // only, and stays there, its heartbeats forwarded when that core follows), TOKEN, AGENTS,
-// PREFIX (of the node ids, default co-sim-).
-import { SimAgent } from '../testing/sim-agent.js';
+// PREFIX (of the node ids, default co-sim-). AGENT_BUS=nats://…: the agents are on the bus
+// instead (register nats://<id>, heartbeat by NATS request, take commands on osmo.cmd.<id>),
+// all over this process's one connection.
+import { connectBus } from '../src/bus/nats/connect.js';
+import { SimAgent, serveSimCommands } from '../testing/sim-agent.js';
 
 const urls = (process.env.CORE_URLS ?? process.env.CORE_URL!).split(',');
 const oneCore = process.env.AGENT_CORES === 'one';
@@ -16,6 +19,10 @@ const coresOf = (i: number): string =>
 const prefix = process.env.PREFIX ?? 'co-sim-';
 const token = process.env.TOKEN!;
 const AGENTS = Number(process.env.AGENTS ?? 1000);
+
+const bus = process.env.AGENT_BUS ? await connectBus({ url: process.env.AGENT_BUS, name: 'osmo-bench-sims' }) : undefined;
+const byId = new Map<string, SimAgent>();
+if (bus) serveSimCommands(bus, byId);
 
 const hb: number[] = [];
 let recording = false;
@@ -34,8 +41,10 @@ for (let i = 0; i < AGENTS; i += 50) {
         // as real agents: the interval the core asks for (it grows past --max-heartbeats a second)
         heartbeatMs: 'core',
         onHeartbeat: (ms) => recording && hb.push(ms),
+        ...(bus ? { bus } : {}),
       }),
   );
+  for (const a of wave) byId.set(a.o.id, a);
   // a registration the busy core did not answer in time is tried again, not fatal
   await Promise.all(
     wave.map(async (a) => {

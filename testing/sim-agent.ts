@@ -1,8 +1,11 @@
-// A simulated agent speaking the real protocol over HTTP on 127.0.0.1: it registers,
-// heartbeats, sends event batches, and answers the agent deploy API from memory (no
-// containers) and the monitor API (accepted, no samplers). Used by the API tests and the control-plane benchmark; the end-to-end
+// A simulated agent speaking the real protocol over HTTP on 127.0.0.1, or on the NATS bus
+// as an agent started with --bus: it registers, heartbeats, sends event batches, and answers
+// the agent deploy API from memory (no containers) and the monitor API (accepted, no samplers). Used by the API tests and the control-plane benchmark; the end-to-end
 // tests use real agents.
 import { Agent as HttpAgent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { busExchange, BusRequest, type Exchange } from '../src/bus/nats/rpc.js';
+import { subjects } from '../src/bus/nats/subjects.js';
 import type { AgentEvent } from '../src/bus/events.js';
 import type { RegisterRequest } from '../src/bus/protocol.js';
 import type { AgentInstance } from '../src/client/index.js';
@@ -34,7 +37,13 @@ export interface SimAgentOptions {
   batch?: boolean;
   /** called with each heartbeat's round-trip time, ms */
   onHeartbeat?: (ms: number) => void;
-  /** skip the initial registration inside start() (the caller registers in bulk) */
+  /**
+   * on the bus, as an agent with --bus and no listener: registers nats://<id>, speaks to the
+   * cores by request on osmo.agent.<id>, and takes commands on osmo.cmd.<id> through
+   * `serveSimCommands`. The connection may be shared by many simulators (the cores cannot
+   * tell: each request carries its node's own credential), as a process shares its CPU.
+   */
+  bus?: NatsConnection;
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -49,7 +58,7 @@ const issued = new Map<string, string>();
 
 export class SimAgent {
   readonly containers = new Map<string, SimContainer>();
-  server!: Server;
+  private server: Server | undefined;
   address = '';
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
@@ -73,22 +82,27 @@ export class SimAgent {
 
   private readonly pool = new HttpAgent({ keepAlive: true, maxFreeSockets: 1, timeout: 9000 });
   private readonly bases: Bases;
+  private readonly toCores: Exchange | undefined;
 
   constructor(readonly o: SimAgentOptions) {
     this.bases = new Bases(o.core);
+    this.toCores = o.bus ? busExchange(o.bus, subjects.agent(o.id)) : undefined;
   }
 
-  /** the core URL this agent talks to now (with several, the one it settled on) */
+  /** the core URL this agent talks to now (with several, the one it settled on; 'bus' on the bus) */
   get core(): string {
-    return this.bases.current;
+    return this.toCores ? 'bus' : this.bases.current;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    const a = this.server.address();
-    this.address = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    if (this.toCores) this.address = `nats://${this.o.id}`;
+    else {
+      const server = (this.server = createServer((req, res) => void this.handle(req, res)));
+      server.keepAliveTimeout = 60_000;
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const a = server.address();
+      this.address = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    }
     await this.register();
     const every = this.o.heartbeatMs === 'core' ? this.asked : (this.o.heartbeatMs ?? 1000);
     // spread first heartbeats so a thousand agents do not beat in lockstep
@@ -114,7 +128,12 @@ export class SimAgent {
     // pool (4 idle sockets per origin) a thousand simulators opened ~750 connections a second,
     // ran out of ephemeral ports (EADDRNOTAVAIL) and overflowed the core's accept queue.
     // the node credential the core issued at registration, the join token before that
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${this.credential ?? this.o.token}` };
+    const authorization = `Bearer ${this.credential ?? this.o.token}`;
+    if (this.toCores) {
+      const r = await this.toCores({ method: 'POST', path, authorization, body: b, timeoutMs: 30_000 });
+      return new Response(r.text === '' || r.status === 204 ? null : r.text, { status: r.status });
+    }
+    const headers = { 'content-type': 'application/json', authorization };
     const r = await this.bases.call(
       (base) =>
         exchange(`${base}${path}`, 'POST', headers, JSON.stringify(b), 30_000, this.pool).catch((e: Error & { timedOut?: boolean }) => {
@@ -198,47 +217,47 @@ export class SimAgent {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '/';
-    if (url === '/api/v1/deploy' && req.method === 'PUT') {
+    const r = await this.command(req.method ?? 'GET', req.url ?? '/', await body(req));
+    this.json(res, r.status, r.body);
+  }
+
+  /** One call of the agent API, over HTTP or the bus alike. */
+  async command(method: string, url: string, b: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+    if (url === '/api/v1/deploy' && method === 'PUT') {
       this.singles++;
-      const r = await this.deployOne(await body(req));
-      return this.json(res, r.status, r.body);
+      return this.deployOne(b);
     }
-    if (url === '/api/v1/deploy/batch' && req.method === 'POST' && this.o.batch !== false) {
-      const b = (await body(req)) as { deployments?: Array<Record<string, unknown>> };
+    if (url === '/api/v1/deploy/batch' && method === 'POST' && this.o.batch !== false) {
+      const ds = (b as { deployments?: Array<Record<string, unknown>> }).deployments ?? [];
       this.batches++;
-      const ds = b.deployments ?? [];
       const results = (await Promise.all(ds.map((d) => this.deployOne(d)))).map((r, k) => ({
         name: String(ds[k]!.name),
         status: r.status,
         ...(r.status === 200 ? { instance: r.body.instance } : { error: r.body.error }),
       }));
-      return this.json(res, 200, { response: true, status: 200, results });
+      return { status: 200, body: { response: true, status: 200, results } };
     }
-    if (url === '/api/v1/deploy' && req.method === 'DELETE') {
-      const b = await body(req);
+    if (url === '/api/v1/deploy' && method === 'DELETE') {
       const name = String(b.name);
-      if (!this.containers.delete(name)) return this.json(res, 404, { response: false, status: 404, error: `no ${name}` });
-      return this.json(res, 200, { response: true, status: 200, imageRemoved: false });
+      if (!this.containers.delete(name)) return { status: 404, body: { response: false, status: 404, error: `no ${name}` } };
+      return { status: 200, body: { response: true, status: 200, imageRemoved: false } };
     }
-    if (url === '/api/v1/deploy' && req.method === 'GET') {
-      return this.json(res, 200, { response: true, status: 200, instances: [...this.containers.values()] });
+    if (url === '/api/v1/deploy' && method === 'GET') {
+      return { status: 200, body: { response: true, status: 200, instances: [...this.containers.values()] } };
     }
-    if (url.startsWith('/api/v1/monitor/') && (req.method === 'PUT' || req.method === 'DELETE')) {
+    if (url.startsWith('/api/v1/monitor/') && (method === 'PUT' || method === 'DELETE')) {
       // the seed monitor API: accepted and ignored (the simulator sends no samples unless told)
-      const b = await body(req);
       this.monitors++;
-      if (req.method === 'DELETE') return this.json(res, 200, { response: true, status: 200 });
+      if (method === 'DELETE') return { status: 200, body: { response: true, status: 200 } };
       const metric =
         ({ memory: 'mem', network: 'net' } as Record<string, string>)[url.slice('/api/v1/monitor/'.length)] ??
         url.slice('/api/v1/monitor/'.length);
-      return this.json(res, 200, {
-        response: true,
+      return {
         status: 200,
-        monitor: { metric, source: b.source, period: Number(b.time), action: 'started' },
-      });
+        body: { response: true, status: 200, monitor: { metric, source: b.source, period: Number(b.time), action: 'started' } },
+      };
     }
-    this.json(res, 404, { response: false, status: 404, error: 'sim: no such route' });
+    return { status: 404, body: { response: false, status: 404, error: 'sim: no such route' } };
   }
 
   private async deployOne(b: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -268,7 +287,38 @@ export class SimAgent {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.pool.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
   }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * Routes the commands the cores send on osmo.cmd.<node> to the simulators of `agents` (by
+ * node id) over one subscription, and answers as an agent on the bus does (src/bus/nats/rpc.ts).
+ *
+ * @example
+ * const sub = serveSimCommands(nc, new Map(agents.map((a) => [a.o.id, a])));
+ */
+export function serveSimCommands(nc: NatsConnection, agents: Map<string, SimAgent>): { unsubscribe(): void } {
+  const prefix = subjects.command('');
+  return nc.subscribe(`${prefix}*`, {
+    callback: (err, m) => {
+      if (err || !m.reply) return;
+      void (async () => {
+        const a = agents.get(m.subject.slice(prefix.length));
+        const req = BusRequest.safeParse(JSON.parse(dec.decode(m.data)));
+        const r = !a
+          ? { status: 404, body: { response: false, status: 404, error: 'sim: no such node' } }
+          : !req.success
+            ? { status: 400, body: { response: false, status: 400, error: 'not a bus request' } }
+            : await a.command(req.data.method, req.data.path, (req.data.body ?? {}) as Record<string, unknown>);
+        m.respond(enc.encode(JSON.stringify({ status: r.status, text: JSON.stringify(r.body) })));
+      })();
+    },
+  });
 }
