@@ -32,6 +32,10 @@ export async function connectBus(o: BusOptions, log: (msg: string) => void = () 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: timeoutMs,
+    // no Error (with its stack) made ahead for every request in case it fails: at a thousand
+    // heartbeats and commands a second that was 5 % of a leader's CPU (docs/benchmarks.md, "Agents
+    // on the bus"); a failed request still says its subject, through our own messages
+    noAsyncTraces: true,
     ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
     ...(t.user ? { user: t.user, pass: t.pass } : {}),
     ...(t.token ? { token: t.token } : {}),
